@@ -1,0 +1,80 @@
+// One build, three bundles (plus the trainer child process and the CLI):
+//   dist/cli.js        the `stitch` command: standalone server, train, validate (Node)
+//   dist/trainer.js    the trainer child process the server forks per run (Node, TensorFlow.js)
+//   dist/extension.js  the VS Code extension host bundle (Node, `vscode` external, no tfjs/Koa)
+//   dist/webview.js    the panel's UI (browser)
+// plus dist/*.wasm (the TensorFlow.js wasm backend) and dist/stitch.schema.json (the JSON Schema).
+//
+// Usage: node esbuild.mjs [--watch] [--production]
+import * as esbuild from 'esbuild';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = dirname(fileURLToPath(import.meta.url));
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+const dist = join(root, 'dist');
+mkdirSync(dist, { recursive: true });
+
+const common = {
+  bundle: true,
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+  absWorkingDir: root,
+};
+
+const nodeCommon = {
+  ...common,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  // The native backend is optional and ships per-platform binaries: load it from node_modules at run time.
+  external: ['@tensorflow/tfjs-node', 'vscode'],
+};
+
+/** Entries that exist (the tree grows issue by issue). */
+const builds = [
+  { entryPoints: ['src/server/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, ...nodeCommon },
+  { entryPoints: ['src/server/training/trainerMain.ts'], outfile: 'dist/trainer.js', ...nodeCommon },
+  { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', ...nodeCommon },
+  {
+    entryPoints: ['webview/main.ts'],
+    outfile: 'dist/webview.js',
+    ...common,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    loader: { '.ttf': 'file', '.css': 'css' },
+  },
+].filter((b) => existsSync(join(root, b.entryPoints[0])));
+
+function copyWasm() {
+  const wasmDir = join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
+  for (const file of readdirSync(wasmDir).filter((f) => f.endsWith('.wasm'))) {
+    copyFileSync(join(wasmDir, file), join(dist, file));
+  }
+}
+
+/** Writes the JSON Schema generated from the layer definitions (never written by hand). */
+async function writeJsonSchema() {
+  const entry = join(root, 'src/shared/schema/jsonSchema.ts');
+  if (!existsSync(entry)) return;
+  const tmp = join(dist, '.jsonSchema.cjs');
+  await esbuild.build({ ...nodeCommon, entryPoints: [entry], outfile: tmp, sourcemap: false, minify: false });
+  const require = createRequire(import.meta.url);
+  const mod = require(tmp);
+  writeFileSync(join(dist, 'stitch.schema.json'), JSON.stringify(mod.buildJsonSchema(), null, 2) + '\n');
+  rmSync(tmp);
+}
+
+copyWasm();
+await writeJsonSchema();
+if (watch) {
+  for (const b of builds) await (await esbuild.context(b)).watch();
+  console.log('esbuild: watching', builds.map((b) => b.outfile).join(', '));
+} else {
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+}

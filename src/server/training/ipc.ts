@@ -1,0 +1,46 @@
+/**
+ * Messages between the server (parent) and a trainer child process. The server forks one trainer per
+ * run (`child_process.fork` of the trainer entry) so that training never blocks the server's event loop
+ * and a crashed trainer fails only its own run.
+ */
+import type { BackendName, BatchEvent, MetricEvent } from '../../shared/protocol';
+import type { StitchSchema } from '../../shared/schema/types';
+
+export interface StartMessage {
+  type: 'start';
+  runId: string;
+  schema: StitchSchema;
+  /** Folder of the schema file; relative dataset paths resolve against it (defaults to `workspaceRoot`). */
+  schemaDir: string | null;
+  /** Dataset files must stay inside this folder. */
+  workspaceRoot: string;
+  /** Where the trained model is written (tfjs `file://` format: model.json + weights.bin). */
+  modelDir: string;
+  /** Local cache of built-in datasets (MNIST, Fashion-MNIST). */
+  dataCacheDir: string;
+  /** Where built-in image datasets that are not cached nor shipped are downloaded from. */
+  datasetBaseUrl: string | null;
+  /** A forced backend (setting, flag or `STITCH_BACKEND`), or null to choose tensorflow → wasm → cpu. */
+  backend: BackendName | null;
+}
+
+export interface CancelMessage {
+  type: 'cancel';
+}
+
+export type ParentToTrainer = StartMessage | CancelMessage;
+
+export type TrainerToParent =
+  | { type: 'backend'; backend: BackendName }
+  | { type: 'running' }
+  | { type: 'log'; message: string }
+  | ({ type: 'batch' } & BatchEvent)
+  | ({ type: 'metric' } & MetricEvent)
+  | {
+      type: 'succeeded';
+      test: { loss: number; accuracy: number | null; samples: number };
+      params: number;
+      inputShape: number[];
+    }
+  | { type: 'failed'; error: string }
+  | { type: 'cancelled' };

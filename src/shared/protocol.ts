@@ -1,0 +1,180 @@
+/**
+ * The wire protocol between the server and its clients (CLI, extension, webview): HTTP bodies of SPEC §2
+ * and the SSE events of SPEC §3, as one typed module that all three consumers import.
+ */
+import type { StitchSchema } from './schema/types';
+
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+
+export type RunState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export const TERMINAL_STATES: readonly RunState[] = ['succeeded', 'failed', 'cancelled'];
+
+export function isTerminal(state: RunState): boolean {
+  return TERMINAL_STATES.includes(state);
+}
+
+/** A problem found in a schema. `path` is the JSON path as text, e.g. `layers[3].kernelSize`. */
+export interface SchemaError {
+  path: string;
+  message: string;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// SSE: training events (`GET /api/runs/:run_id/events`)
+
+export interface StateEvent {
+  run_id: string;
+  state: RunState;
+  /** Present when `state` is `failed`: what happened and what to try. */
+  error?: string;
+  /** The TensorFlow.js backend the run trains on, once known. */
+  backend?: BackendName;
+  /** Present when `state` is `succeeded`: the held-out test evaluation. */
+  test?: { loss: number; accuracy: number | null; samples: number };
+}
+
+export interface MetricEvent {
+  epoch: number;
+  epochs: number;
+  train_loss: number;
+  val_loss: number | null;
+  train_accuracy: number | null;
+  val_accuracy: number | null;
+  learning_rate: number;
+  /** Seconds this epoch took. */
+  epoch_time: number;
+  samples_per_sec: number;
+  /** 0..1 over the whole run. */
+  progress: number;
+  eta_seconds: number;
+}
+
+export interface BatchEvent {
+  epoch: number;
+  batch: number;
+  batches: number;
+  loss: number;
+  accuracy: number | null;
+  /** 0..1 over the whole run. */
+  progress: number;
+  samples_per_sec: number;
+  eta_seconds: number;
+}
+
+export interface TrainingEventMap {
+  state: StateEvent;
+  metric: MetricEvent;
+  batch: BatchEvent;
+}
+
+export type TrainingEventName = keyof TrainingEventMap;
+
+/** One stored event of a run, as replayed to SSE clients. */
+export type TrainingEvent = {
+  [K in TrainingEventName]: { id: number; event: K; data: TrainingEventMap[K] };
+}[TrainingEventName];
+
+// ---------------------------------------------------------------------------------------------------
+// SSE: chat events (`POST /api/chat`)
+
+export interface ChatEventMap {
+  token: { content: string };
+  schema: { proposedSchema: unknown; valid: boolean; errors: SchemaError[] };
+  done: Record<string, never>;
+  error: { error: string };
+}
+
+export type ChatEventName = keyof ChatEventMap;
+
+// ---------------------------------------------------------------------------------------------------
+// HTTP bodies
+
+export interface HealthResponse {
+  ok: true;
+  version: string;
+  backend: BackendName;
+  datasets: string[];
+}
+
+export interface LayerShapeInfo {
+  /** Output shape without the batch dimension. */
+  outputShape: number[];
+  params: number;
+}
+
+export interface ValidateResponse {
+  valid: boolean;
+  errors: SchemaError[];
+  /** Output shape and parameter count per layer id (for the layers whose shape could be inferred). */
+  shapes: Record<string, LayerShapeInfo>;
+  /** Total parameter count of the model (0 when shapes could not be inferred). */
+  params: number;
+}
+
+export interface TrainRequest {
+  schema?: unknown;
+  /** Absolute path of the schema file: relative dataset paths are resolved against its folder. */
+  schemaPath?: string;
+  /** The original Stitch's body. */
+  architecture?: unknown;
+  hyperparams?: unknown;
+}
+
+export interface TrainResponse {
+  run_id: string;
+  events_url: string;
+}
+
+export interface RunSummary {
+  run_id: string;
+  name: string;
+  state: RunState;
+  backend: BackendName | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  error: string | null;
+  epochs_done: number;
+  epochs: number;
+  best_val_accuracy: number | null;
+  test: { loss: number; accuracy: number | null; samples: number } | null;
+  /** Present when the run produced a trained model (`/api/infer` accepts the run id). */
+  model_id: string | null;
+  schema_path: string | null;
+}
+
+export interface RunDetail extends RunSummary {
+  schema: StitchSchema;
+  metrics: MetricEvent[];
+}
+
+export interface InferRequest {
+  run_id?: string;
+  model_id?: string;
+  /** 784 floats in 0..1 (or 0..255) for MNIST-shaped models. */
+  pixels?: number[];
+  /** One sample shaped like the model input (nested or flat), or a batch of them. */
+  inputs?: unknown;
+}
+
+export interface InferResponse {
+  label: number;
+  probabilities: number[];
+}
+
+export interface ModelSummary {
+  model_id: string;
+  run_id: string;
+  name: string;
+  created_at: string;
+  saved: boolean;
+  test_accuracy: number | null;
+  params: number;
+  input_shape: number[];
+  path: string;
+}
+
+export interface ErrorBody {
+  error: string;
+}
