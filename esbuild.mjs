@@ -3,11 +3,11 @@
 //   dist/trainer.js    the trainer child process the server forks per run (Node, TensorFlow.js)
 //   dist/extension.js  the VS Code extension host bundle (Node, `vscode` external, no tfjs/Koa)
 //   dist/webview.js    the panel's UI (browser)
-// plus dist/*.wasm (the TensorFlow.js wasm backend) and dist/stitch.schema.json (the JSON Schema).
+// plus dist/stitch.schema.json (the JSON Schema, generated from the layer definitions).
 //
 // Usage: node esbuild.mjs [--watch] [--production]
 import * as esbuild from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,13 +52,6 @@ const builds = [
   },
 ].filter((b) => existsSync(join(root, b.entryPoints[0])));
 
-function copyWasm() {
-  const wasmDir = join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
-  for (const file of readdirSync(wasmDir).filter((f) => f.endsWith('.wasm'))) {
-    copyFileSync(join(wasmDir, file), join(dist, file));
-  }
-}
-
 /** Writes the JSON Schema generated from the layer definitions (never written by hand). */
 async function writeJsonSchema() {
   const entry = join(root, 'src/shared/schema/jsonSchema.ts');
@@ -71,7 +64,6 @@ async function writeJsonSchema() {
   rmSync(tmp);
 }
 
-copyWasm();
 await writeJsonSchema();
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();
