@@ -1,0 +1,155 @@
+"""PyTorch reference for `npm run bench`: trains the same architecture as a Stitch schema on the same MNIST
+data with the same batch size and optimizer, and prints one JSON line with its throughput and accuracy.
+
+Only the layer types the benchmarked examples use are translated (dense, conv2d, maxPooling2d,
+averagePooling2d, flatten, dropout, activation); anything else is reported as unsupported.
+
+Usage: python3 torch_reference.py SCHEMA MNIST_DIR --samples N --epochs E [--test N] [--threads T]
+"""
+import argparse
+import json
+import struct
+import sys
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+
+def read_idx(path):
+    with open(path, 'rb') as f:
+        magic = struct.unpack('>I', f.read(4))[0]
+        dims = [struct.unpack('>I', f.read(4))[0] for _ in range(magic & 0xFF)]
+        return np.frombuffer(f.read(), dtype=np.uint8).reshape(dims)
+
+
+def activation(name):
+    table = {'relu': nn.ReLU(), 'tanh': nn.Tanh(), 'sigmoid': nn.Sigmoid(), 'elu': nn.ELU(), 'selu': nn.SELU(),
+             'relu6': nn.ReLU6(), 'softplus': nn.Softplus(), 'linear': None, None: None, 'softmax': None}
+    if name not in table:
+        raise ValueError(f'unsupported activation {name}')
+    return table[name]
+
+
+def pair(v):
+    return tuple(v) if isinstance(v, (list, tuple)) else (v, v)
+
+
+def build(schema):
+    """Returns an nn.Sequential over NCHW (or N×features) tensors. The final softmax is left to the loss."""
+    shape = schema['input']['shape']
+    if len(shape) == 3:
+        c, h, w = shape[2], shape[0], shape[1]
+        cur = ('image', c, h, w)
+    else:
+        cur = ('flat', int(np.prod(shape)))
+    mods = []
+    for layer in schema['layers']:
+        t = layer['type']
+        if 'inputs' in layer:
+            raise ValueError('graph (inputs) schemas are not translated')
+        if t == 'conv2d':
+            k, s = pair(layer.get('kernelSize')), pair(layer.get('strides', 1))
+            padding = layer.get('padding', 'valid')
+            conv = nn.Conv2d(cur[1], layer['filters'], k, stride=s, padding=0 if padding == 'valid' else 'same')
+            mods.append(conv)
+            h = (cur[2] - k[0]) // s[0] + 1 if padding == 'valid' else cur[2]
+            w = (cur[3] - k[1]) // s[1] + 1 if padding == 'valid' else cur[3]
+            cur = ('image', layer['filters'], h, w)
+            a = activation(layer.get('activation'))
+            if a is not None:
+                mods.append(a)
+        elif t in ('maxPooling2d', 'averagePooling2d'):
+            p = pair(layer.get('poolSize', 2))
+            s = pair(layer.get('strides', p))
+            mods.append((nn.MaxPool2d if t == 'maxPooling2d' else nn.AvgPool2d)(p, stride=s))
+            cur = ('image', cur[1], (cur[2] - p[0]) // s[0] + 1, (cur[3] - p[1]) // s[1] + 1)
+        elif t == 'flatten':
+            mods.append(nn.Flatten())
+            cur = ('flat', int(np.prod(cur[1:])))
+        elif t == 'dropout':
+            mods.append(nn.Dropout(layer['rate']))
+        elif t == 'activation':
+            a = activation(layer['activation'])
+            if a is not None:
+                mods.append(a)
+        elif t == 'dense':
+            if cur[0] != 'flat':
+                raise ValueError('dense on an image tensor is not translated')
+            mods.append(nn.Linear(cur[1], layer['units']))
+            cur = ('flat', layer['units'])
+            a = activation(layer.get('activation'))
+            if a is not None:
+                mods.append(a)
+        else:
+            raise ValueError(f'layer type {t} is not translated')
+    return nn.Sequential(*mods), len(shape) == 3
+
+
+def optimizer(params, spec):
+    spec = {'type': spec} if isinstance(spec, str) else (spec or {'type': 'adam'})
+    lr = spec.get('learningRate', 0.001 if spec['type'] in ('adam', 'rmsprop') else 0.01)
+    if spec['type'] == 'adam':
+        return torch.optim.Adam(params, lr=lr)
+    if spec['type'] == 'sgd':
+        return torch.optim.SGD(params, lr=lr, momentum=spec.get('momentum', 0))
+    if spec['type'] == 'rmsprop':
+        return torch.optim.RMSprop(params, lr=lr)
+    return torch.optim.Adagrad(params, lr=lr)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('schema')
+    ap.add_argument('mnist_dir')
+    ap.add_argument('--samples', type=int, default=60000)
+    ap.add_argument('--epochs', type=int, default=1)
+    ap.add_argument('--test', type=int, default=10000)
+    ap.add_argument('--threads', type=int, default=0)
+    args = ap.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    schema = json.load(open(args.schema))
+    training = schema.get('training', {})
+    batch = training.get('batchSize', 32)
+    torch.manual_seed(training.get('seed', 42))
+    try:
+        model, image = build(schema)
+    except ValueError as e:
+        print(json.dumps({'unsupported': str(e)}))
+        return
+    x = read_idx(f'{args.mnist_dir}/train-images-idx3-ubyte')[: args.samples].astype(np.float32) / 255.0
+    y = read_idx(f'{args.mnist_dir}/train-labels-idx1-ubyte')[: args.samples].astype(np.int64)
+    tx = read_idx(f'{args.mnist_dir}/t10k-images-idx3-ubyte')[: args.test].astype(np.float32) / 255.0
+    ty = read_idx(f'{args.mnist_dir}/t10k-labels-idx1-ubyte')[: args.test].astype(np.int64)
+    shape = (-1, 1, 28, 28) if image else (-1, 784)
+    x, tx = torch.from_numpy(x).reshape(shape), torch.from_numpy(tx).reshape(shape)
+    y, ty = torch.from_numpy(y), torch.from_numpy(ty)
+    opt = optimizer(model.parameters(), training.get('optimizer'))
+    loss_fn = nn.CrossEntropyLoss()
+    epoch_times = []
+    for _ in range(args.epochs):
+        model.train()
+        perm = torch.randperm(len(x))
+        start = time.perf_counter()
+        for i in range(0, len(x), batch):
+            idx = perm[i:i + batch]
+            opt.zero_grad()
+            loss = loss_fn(model(x[idx]), y[idx])
+            loss.backward()
+            opt.step()
+        epoch_times.append(time.perf_counter() - start)
+    model.eval()
+    with torch.no_grad():
+        accuracy = (model(tx).argmax(1) == ty).float().mean().item()
+    print(json.dumps({
+        'samples_per_sec': len(x) * args.epochs / sum(epoch_times),
+        'test_accuracy': accuracy,
+        'threads': torch.get_num_threads(),
+        'torch': torch.__version__,
+    }))
+
+
+if __name__ == '__main__':
+    sys.exit(main())
