@@ -1,0 +1,40 @@
+/**
+ * `loadDataset(spec, context)`: any dataset a schema can name, as a `Dataset`; and `limitDataset` for the
+ * `maxSamples` / `testSamples` options.
+ */
+import type { DatasetSpec } from '../../shared/schema/types';
+import { shuffledIndices } from '../training/random';
+import { generateSynthetic, isSyntheticDataset } from './synthetic';
+import { selectSamples, type Dataset, type DatasetContext } from './types';
+
+export type { Dataset, DatasetContext, LabeledSamples } from './types';
+
+export const BUILTIN_DATASETS = ['mnist', 'fashion-mnist', 'spiral', 'xor', 'circle', 'gaussian'] as const;
+
+export async function loadDataset(spec: DatasetSpec, context: DatasetContext): Promise<Dataset> {
+  if (typeof spec === 'string' || 'name' in spec) {
+    const name = typeof spec === 'string' ? spec : spec.name;
+    const options: { samples?: number; noise?: number } = typeof spec === 'string' ? {} : spec;
+    if (isSyntheticDataset(name)) {
+      return generateSynthetic(name, { samples: options.samples, noise: options.noise, seed: context.seed });
+    }
+    throw new Error(`training.dataset: unknown dataset "${name}"; use one of ${BUILTIN_DATASETS.join(', ')}, { "csv": … } or { "idx": … }`);
+  }
+  throw new Error('training.dataset: this kind of dataset is not supported yet');
+}
+
+/**
+ * Applies `maxSamples` (a seeded random subset of the training samples, in shuffled order) and `testSamples`
+ * (a seeded random subset of the test split). Training samples are always returned shuffled, so that a
+ * validation split taken from their end is a random sample too.
+ */
+export function limitDataset(dataset: Dataset, limits: { maxSamples?: number; testSamples?: number; seed: number }): Dataset {
+  const trainOrder = shuffledIndices(dataset.train.count, limits.seed);
+  const trainTake = limits.maxSamples ? Math.min(limits.maxSamples, dataset.train.count) : dataset.train.count;
+  const train = selectSamples(dataset.train, trainOrder.subarray(0, trainTake));
+  let test = dataset.test;
+  if (limits.testSamples && limits.testSamples < test.count) {
+    test = selectSamples(test, shuffledIndices(test.count, limits.seed + 1).subarray(0, limits.testSamples));
+  }
+  return { ...dataset, train, test };
+}

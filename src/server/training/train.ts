@@ -1,0 +1,269 @@
+/**
+ * `train(model, data, options)`: the training loop. One `trainOnBatch` per batch over a seeded shuffle,
+ * validation after each epoch, optional early stopping, and the held-out test evaluation at the end.
+ *
+ * Why our own loop instead of `model.fit`: seeded per-epoch shuffling, cancellation between batches with an
+ * AbortSignal, a NaN check that names the batch, and batch data built lazily from JS arrays.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { TRAINING_DEFAULTS, type EarlyStoppingSpec, type LossName, type OptimizerSpec, type OptimizerType } from '../../shared/schema/types';
+import type { LabeledSamples } from '../data/types';
+import { accuracyMetric, labelEncodingFor, makeBatch, type LabelEncoding } from './batches';
+import { createOptimizer, normalizeOptimizer } from './optimizers';
+import { shuffledIndices } from './random';
+
+export interface TrainData {
+  train: LabeledSamples;
+  /** Explicit validation samples; when absent, `validationSplit` takes the last fraction of `train`. */
+  validation?: LabeledSamples | null;
+  /** Held-out test samples, evaluated once after the last epoch. */
+  test?: LabeledSamples | null;
+  inputShape: number[];
+  numClasses: number;
+}
+
+export interface BatchProgress {
+  epoch: number;
+  batch: number;
+  batches: number;
+  loss: number;
+  accuracy: number | null;
+  progress: number;
+  samples_per_sec: number;
+  eta_seconds: number;
+}
+
+export interface EpochResult {
+  epoch: number;
+  epochs: number;
+  train_loss: number;
+  val_loss: number | null;
+  train_accuracy: number | null;
+  val_accuracy: number | null;
+  learning_rate: number;
+  epoch_time: number;
+  samples_per_sec: number;
+  progress: number;
+  eta_seconds: number;
+}
+
+export interface TestResult {
+  loss: number;
+  accuracy: number | null;
+  samples: number;
+}
+
+export interface TrainOptions {
+  /** Default 5. */
+  epochs?: number;
+  /** Default 32. */
+  batchSize?: number;
+  /** Fraction of `train` used for validation when `data.validation` is absent; default 0 (none). */
+  validationSplit?: number;
+  /** Seeds the per-epoch shuffle; default 42. */
+  seed?: number;
+  /** Default adam 0.001. */
+  optimizer?: OptimizerSpec | OptimizerType;
+  /** Default categoricalCrossentropy. */
+  loss?: LossName;
+  /** Aborting stops training between two batches; `train` then rejects with a `TrainingCancelled`. */
+  signal?: AbortSignal;
+  /** Called after every batch (the caller throttles what it forwards). */
+  onBatch?: (progress: BatchProgress) => void;
+  onEpoch?: (result: EpochResult) => void;
+  earlyStopping?: EarlyStoppingSpec | null;
+}
+
+export interface TrainResult {
+  epochs: EpochResult[];
+  /** The epoch after which early stopping ended training, or null. */
+  stoppedEarlyAt: number | null;
+  test: TestResult | null;
+  encoding: LabelEncoding;
+}
+
+export class TrainingCancelled extends Error {
+  constructor() {
+    super('training was cancelled');
+    this.name = 'TrainingCancelled';
+  }
+}
+
+/** How long the loop may run without yielding to the event loop (so a cancel message gets through). */
+const YIELD_EVERY_MS = 40;
+const EVAL_BATCH_SIZE = 512;
+
+export async function train(model: tf.LayersModel, data: TrainData, options: TrainOptions = {}): Promise<TrainResult> {
+  const epochs = options.epochs ?? TRAINING_DEFAULTS.epochs;
+  const batchSize = options.batchSize ?? TRAINING_DEFAULTS.batchSize;
+  const seed = options.seed ?? TRAINING_DEFAULTS.seed;
+  const loss = options.loss ?? TRAINING_DEFAULTS.loss;
+  const optimizerSpec = normalizeOptimizer(options.optimizer);
+  const encoding = labelEncodingFor(loss, model.outputs[0].shape, data.numClasses);
+  model.compile({ optimizer: createOptimizer(optimizerSpec), loss, metrics: [accuracyMetric(encoding)] });
+
+  const { trainSet, validation } = splitValidation(data, options.validationSplit ?? 0);
+  if (trainSet.count === 0) throw new Error('there are no training samples left; lower validationSplit or raise maxSamples');
+  const batches = Math.ceil(trainSet.count / batchSize);
+  const batchOf = (set: LabeledSamples, order: Int32Array | null, start: number, end: number) =>
+    makeBatch(set, order, start, end, data.inputShape, data.numClasses, encoding);
+
+  const stopper = createEarlyStopper(options.earlyStopping ?? null, validation !== null);
+  const results: EpochResult[] = [];
+  const startedAt = Date.now();
+  let lastYield = Date.now();
+  let stoppedEarlyAt: number | null = null;
+
+  for (let epoch = 1; epoch <= epochs; epoch++) {
+    const epochStart = Date.now();
+    const order = shuffledIndices(trainSet.count, seed * 7919 + epoch);
+    let lossSum = 0;
+    let accSum = 0;
+    let seen = 0;
+    for (let b = 0; b < batches; b++) {
+      if (options.signal?.aborted) throw new TrainingCancelled();
+      const start = b * batchSize;
+      const end = Math.min(trainSet.count, start + batchSize);
+      const { xs, ys } = batchOf(trainSet, order, start, end);
+      let values: number[];
+      try {
+        const out = await model.trainOnBatch(xs, ys);
+        values = Array.isArray(out) ? out : [out];
+      } finally {
+        xs.dispose();
+        ys.dispose();
+      }
+      const [batchLoss, batchAcc] = values;
+      if (!Number.isFinite(batchLoss)) {
+        throw new Error(
+          `loss became ${Number.isNaN(batchLoss) ? 'NaN' : 'Infinity'} in epoch ${epoch}, batch ${b + 1}; ` +
+            `lower the learning rate (now ${optimizerSpec.learningRate}) or normalize the inputs`,
+        );
+      }
+      const n = end - start;
+      lossSum += batchLoss * n;
+      accSum += (batchAcc ?? 0) * n;
+      seen += n;
+      const elapsed = (Date.now() - startedAt) / 1000;
+      const progress = (epoch - 1 + (b + 1) / batches) / epochs;
+      options.onBatch?.({
+        epoch,
+        batch: b + 1,
+        batches,
+        loss: batchLoss,
+        accuracy: batchAcc ?? null,
+        progress,
+        samples_per_sec: seen / Math.max(1e-3, (Date.now() - epochStart) / 1000),
+        eta_seconds: progress > 0 ? (elapsed / progress) * (1 - progress) : 0,
+      });
+      if (Date.now() - lastYield > YIELD_EVERY_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        lastYield = Date.now();
+      }
+    }
+    const val = validation ? await evaluate(model, validation, batchOf, options.signal) : null;
+    const epochTime = (Date.now() - epochStart) / 1000;
+    const elapsed = (Date.now() - startedAt) / 1000;
+    const result: EpochResult = {
+      epoch,
+      epochs,
+      train_loss: lossSum / seen,
+      val_loss: val ? val.loss : null,
+      train_accuracy: accSum / seen,
+      val_accuracy: val ? val.accuracy : null,
+      learning_rate: optimizerSpec.learningRate,
+      epoch_time: epochTime,
+      samples_per_sec: seen / Math.max(1e-3, epochTime),
+      progress: epoch / epochs,
+      eta_seconds: (elapsed / epoch) * (epochs - epoch),
+    };
+    results.push(result);
+    options.onEpoch?.(result);
+    if (stopper?.shouldStop(result)) {
+      stoppedEarlyAt = epoch;
+      break;
+    }
+  }
+
+  const test = data.test && data.test.count > 0 ? await evaluate(model, data.test, batchOf, options.signal) : null;
+  return { epochs: results, stoppedEarlyAt, test: test ? { ...test, samples: data.test!.count } : null, encoding };
+}
+
+function splitValidation(data: TrainData, validationSplit: number): { trainSet: LabeledSamples; validation: LabeledSamples | null } {
+  if (data.validation) return { trainSet: data.train, validation: data.validation.count > 0 ? data.validation : null };
+  if (!(validationSplit > 0)) return { trainSet: data.train, validation: null };
+  if (validationSplit >= 1) throw new Error(`training.validationSplit: ${validationSplit} must be below 1, e.g. 0.1`);
+  const size = data.train.count === 0 ? 0 : data.train.x.length / data.train.count;
+  // Like Keras: the last fraction of the (already shuffled) samples, fixed for the whole run.
+  const cut = data.train.count - Math.max(1, Math.round(data.train.count * validationSplit));
+  const part = (from: number, to: number): LabeledSamples => ({
+    x: data.train.x.subarray(from * size, to * size),
+    labels: data.train.labels.subarray(from, to),
+    count: to - from,
+  });
+  return { trainSet: part(0, cut), validation: part(cut, data.train.count) };
+}
+
+type BatchMaker = (set: LabeledSamples, order: Int32Array | null, start: number, end: number) => { xs: tf.Tensor; ys: tf.Tensor };
+
+/** Loss and accuracy over a whole split, in chunks so that big splits never become one huge tensor. */
+export async function evaluate(
+  model: tf.LayersModel,
+  set: LabeledSamples,
+  batchOf: BatchMaker,
+  signal?: AbortSignal,
+): Promise<{ loss: number; accuracy: number | null }> {
+  let lossSum = 0;
+  let accSum = 0;
+  let hasAccuracy = false;
+  for (let start = 0; start < set.count; start += EVAL_BATCH_SIZE) {
+    if (signal?.aborted) throw new TrainingCancelled();
+    const end = Math.min(set.count, start + EVAL_BATCH_SIZE);
+    const { xs, ys } = batchOf(set, null, start, end);
+    const out = tf.tidy(() => model.evaluate(xs, ys, { batchSize: EVAL_BATCH_SIZE }));
+    const scalars = Array.isArray(out) ? out : [out];
+    const values = await Promise.all(scalars.map(async (s) => (await s.data())[0]));
+    tf.dispose([xs, ys, ...scalars]);
+    lossSum += values[0] * (end - start);
+    if (values.length > 1) {
+      hasAccuracy = true;
+      accSum += values[1] * (end - start);
+    }
+  }
+  return { loss: lossSum / set.count, accuracy: hasAccuracy ? accSum / set.count : null };
+}
+
+interface EarlyStopper {
+  shouldStop(result: EpochResult): boolean;
+}
+
+/**
+ * Keras semantics: stop when the monitored value has not improved by more than `minDelta` for `patience`
+ * epochs in a row. Defaults: monitor `val_loss` (`loss` without validation), patience 0, minDelta 0.
+ */
+function createEarlyStopper(spec: EarlyStoppingSpec | null, hasValidation: boolean): EarlyStopper | null {
+  if (!spec) return null;
+  const monitor = spec.monitor ?? (hasValidation ? 'val_loss' : 'loss');
+  if (monitor.startsWith('val_') && !hasValidation) {
+    throw new Error(`training.earlyStopping.monitor: "${monitor}" needs validation data; set validationSplit (e.g. 0.1) or monitor "loss"`);
+  }
+  const key = ({ loss: 'train_loss', accuracy: 'train_accuracy', val_loss: 'val_loss', val_accuracy: 'val_accuracy' } as const)[monitor];
+  const higherIsBetter = monitor.endsWith('accuracy');
+  const patience = spec.patience ?? 0;
+  const minDelta = Math.abs(spec.minDelta ?? 0);
+  let best = higherIsBetter ? -Infinity : Infinity;
+  let wait = 0;
+  return {
+    shouldStop(result) {
+      const value = result[key] ?? NaN;
+      const improved = higherIsBetter ? value - minDelta > best : value + minDelta < best;
+      if (improved) {
+        best = value;
+        wait = 0;
+        return false;
+      }
+      wait += 1;
+      return wait >= patience;
+    },
+  };
+}
