@@ -1,0 +1,129 @@
+/**
+ * A typed HTTP client for one Stitch server (SPEC §2), local or remote. Requests carry the bearer token;
+ * errors become `StitchHttpError`s whose message is the server's `{ error }` text, prefixed by what we
+ * were trying to do, so that a notification can show it as is.
+ */
+import type {
+  ErrorBody,
+  HealthResponse,
+  ModelSummary,
+  RunDetail,
+  RunSummary,
+  TrainRequest,
+  TrainResponse,
+  TrainingEvent,
+} from '../shared/protocol';
+import { decodeSse } from '../shared/sse/decoder';
+import { toTrainingEvent } from '../shared/sse/training';
+
+export class StitchHttpError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+    this.name = 'StitchHttpError';
+  }
+}
+
+export class StitchClient {
+  constructor(readonly baseUrl: string, private readonly token: string | undefined) {}
+
+  health(): Promise<HealthResponse> {
+    return this.json('GET', '/api/health', undefined, 'check the server');
+  }
+
+  train(body: TrainRequest): Promise<TrainResponse> {
+    return this.json('POST', '/api/train', body, 'start training');
+  }
+
+  async cancel(runId: string): Promise<void> {
+    await this.json('POST', `/api/train/${encodeURIComponent(runId)}/cancel`, {}, 'cancel the run');
+  }
+
+  runs(): Promise<RunSummary[]> {
+    return this.json<RunSummary[] | { runs: RunSummary[] }>('GET', '/api/runs', undefined, 'list runs')
+      .then((body) => (Array.isArray(body) ? body : body.runs));
+  }
+
+  run(runId: string): Promise<RunDetail> {
+    return this.json('GET', `/api/runs/${encodeURIComponent(runId)}`, undefined, 'read the run');
+  }
+
+  async deleteRun(runId: string): Promise<void> {
+    await this.json('DELETE', `/api/runs/${encodeURIComponent(runId)}`, undefined, 'delete the run');
+  }
+
+  model(modelId: string): Promise<ModelSummary> {
+    return this.json('GET', `/api/models/${encodeURIComponent(modelId)}`, undefined, 'read the model');
+  }
+
+  /** Raw GET of a path under the server (model files); throws StitchHttpError unless 2xx. */
+  async download(path: string): Promise<Uint8Array> {
+    const response = await this.fetch('GET', path, undefined);
+    if (!response.ok) throw await this.error(response, `download ${path}`);
+    return new Uint8Array(await response.arrayBuffer());
+  }
+
+  /**
+   * The run's training events, replayed from the start (or after `lastEventId`) and then live, until the
+   * server closes the stream (a finished run) or `signal` aborts. Breaking out of the loop aborts too.
+   */
+  async *events(runId: string, signal: AbortSignal, lastEventId?: number): AsyncGenerator<TrainingEvent> {
+    const headers: Record<string, string> = { Accept: 'text/event-stream' };
+    if (lastEventId !== undefined) headers['Last-Event-ID'] = String(lastEventId);
+    const controller = new AbortController();
+    const onAbort = () => controller.abort();
+    signal.addEventListener('abort', onAbort);
+    try {
+      const response = await this.fetch('GET', `/api/runs/${encodeURIComponent(runId)}/events`, undefined, headers,
+        controller.signal);
+      if (!response.ok || !response.body) throw await this.error(response, 'follow the run');
+      const text = response.body.pipeThrough(new TextDecoderStream());
+      for await (const message of decodeSse(text as unknown as AsyncIterable<string>)) {
+        const event = toTrainingEvent(message);
+        if (event) yield event;
+      }
+    } catch (err) {
+      if (signal.aborted) return;
+      throw err;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      controller.abort();
+    }
+  }
+
+  private async json<T>(method: string, path: string, body: unknown, doing: string): Promise<T> {
+    const response = await this.fetch(method, path, body);
+    if (!response.ok) throw await this.error(response, doing);
+    const text = await response.text();
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  private async fetch(method: string, path: string, body: unknown, headers: Record<string, string> = {},
+    signal?: AbortSignal): Promise<Response> {
+    if (this.token) headers.Authorization = `Bearer ${this.token}`;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    try {
+      return await fetch(new URL(path, this.baseUrl), {
+        method, headers, signal, body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
+      throw new StitchHttpError(0, `Cannot reach the Stitch server at ${this.baseUrl} (${cause}). ` +
+        'Run "Stitch: Restart Server", or check the setting stitch.server.url.');
+    }
+  }
+
+  private async error(response: Response, doing: string): Promise<StitchHttpError> {
+    let message = `${response.status} ${response.statusText}`;
+    try {
+      const body = (await response.json()) as Partial<ErrorBody>;
+      if (body.error) message = body.error;
+    } catch {
+      // Not JSON: keep the status line.
+    }
+    if (response.status === 401) {
+      message += ' (the server rejected the token: run "Stitch: Set Remote Server Token" for a remote server)';
+    }
+    return new StitchHttpError(response.status, `Could not ${doing}: ${message}`);
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Stitch's VS Code extension entry point. Activation only wires things up (no server, no tfjs): the server
+ * starts on first need. The time activation took is logged and returned in the API, for the bench/tests.
+ */
+import * as vscode from 'vscode';
+import { registerCommands, type StitchServices } from './commands';
+import { SchemaQuickFixes } from './codeActions';
+import { SchemaDiagnostics } from './diagnostics';
+import { LayerShapeHints, SchemaCodeLenses } from './lenses';
+import { RunDocuments } from './runDocuments';
+import { RunsView } from './runsView';
+import { Secrets } from './secrets';
+import { ServerController } from './serverController';
+import { StatusBar } from './statusBar';
+import { RunTracker } from './training';
+import { VisualEditorProvider } from './visualEditor';
+
+/** When this module started to load: activation time includes loading the bundle. */
+const loadStarted = performance.now();
+
+/** What `activate` returns (`vscode.extensions.getExtension(...).exports`), used by tests and the bench. */
+export interface StitchApi {
+  /** Milliseconds from loading the bundle to the end of `activate`. */
+  activationMs: number;
+  services: StitchServices;
+  diagnostics: SchemaDiagnostics;
+  statusBar: StatusBar;
+}
+
+let server: ServerController | undefined;
+
+export function activate(context: vscode.ExtensionContext): StitchApi {
+  const log = vscode.window.createOutputChannel('Stitch', { log: true });
+  const secrets = new Secrets(context.secrets);
+  server = new ServerController(context, secrets, log);
+  const tracker = new RunTracker(server);
+  const runsView = RunsView.register(server, tracker);
+  const runDocuments = RunDocuments.register(server);
+  const services: StitchServices = { context, server, secrets, tracker, runsView, runDocuments };
+  const diagnostics = SchemaDiagnostics.register();
+  const statusBar = StatusBar.register(server, tracker);
+
+  context.subscriptions.push(
+    log, server, tracker, runsView, runDocuments, diagnostics, statusBar,
+    ...registerCommands(services),
+    SchemaQuickFixes.register(),
+    SchemaCodeLenses.register(),
+    LayerShapeHints.register(),
+    VisualEditorProvider.register(),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      // A new server address or backend applies by reconnecting, but only if we were connected.
+      if (e.affectsConfiguration('stitch.server') && server && server.state.kind !== 'stopped') {
+        log.info('stitch.server settings changed: restarting the connection');
+        void server.restart().catch(() => undefined);
+      }
+    }),
+  );
+
+  const activationMs = performance.now() - loadStarted;
+  log.info(`Stitch ${context.extension.packageJSON.version as string} activated in ${activationMs.toFixed(1)} ms`);
+  return { activationMs, services, diagnostics, statusBar };
+}
+
+/** Stops the local server; VS Code waits for the returned promise (briefly). */
+export function deactivate(): Promise<void> | undefined {
+  return server?.stop();
+}
