@@ -1,9 +1,199 @@
 /**
- * Gradient kernels that @tensorflow/tfjs-backend-wasm 4.22 lacks (filled in below).
+ * Training kernels that @tensorflow/tfjs-backend-wasm 4.22 lacks: without them, a conv2d, depthwiseConv2d or
+ * separableConv2d layer fails on the first backward pass ("Kernel 'Conv2DBackpropFilter' not registered for
+ * backend 'wasm'"). The backend's MaxPoolGrad and AvgPoolGrad exist but compute wrong gradients, so they are
+ * replaced (wasmPoolKernels.ts). Every other kernel our layer types need for training (Conv2DBackpropInput,
+ * the element-wise and reduction gradients) ships with the backend and is correct.
+ *
+ * - Conv2DBackpropFilter is as expensive as the forward convolution, so it is computed *as* a forward
+ *   convolution by the backend's own XNNPACK kernel, over transposed tensors (see `conv2DBackpropFilter`).
+ * - The depthwise backprops cost C times less than a full convolution (one filter per channel), so plain
+ *   loops over the backend's heap memory are fast enough and avoid extra copies.
  */
+import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { avgPoolGrad, maxPoolGrad } from './wasmPoolKernels';
+
+type Backend = BackendWasm;
+type Info = tf.TensorInfo;
+type Attrs = Record<string, unknown>;
+type ConvPad = 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]];
+
+/** Calls one of the wasm backend's own kernels, e.g. `run('Transpose', backend, { x }, { perm })`. */
+function run(name: string, backend: Backend, inputs: Record<string, Info>, attrs: Attrs): Info {
+  const kernel = tf.getKernel(name, 'wasm');
+  if (!kernel) throw new Error(`the wasm backend has no ${name} kernel`);
+  return kernel.kernelFunc({ inputs, backend, attrs } as never) as Info;
+}
+
+function release(backend: Backend, ...infos: Info[]): void {
+  for (const info of infos) backend.disposeData(info.dataId);
+}
+
+/**
+ * dW[kh, kw, ci, co] = Σ_{b, oh, ow} x[b, oh·s + kh − padTop, ow·s + kw − padLeft, ci] · dy[b, oh, ow, co].
+ *
+ * Read with ci as the batch, b as the channels and dy as the filter, that sum is a forward convolution:
+ * input xᵀ = [Ci, H, W, B], filter dyᵀ = [OH, OW, B, Co] dilated by the stride s, stride 1, output
+ * [Ci, KH, KW, Co]. Padding is explicit so that the output is exactly KH × KW; where the forward pass
+ * ignored trailing rows or columns (`valid` with a stride), x is sliced to the part that was used.
+ */
+function conv2DBackpropFilter(args: { inputs: { x: Info; dy: Info }; backend: Backend; attrs: Attrs }): Info {
+  const { inputs, backend, attrs } = args;
+  const { x, dy } = inputs;
+  const dataFormat = tf.backend_util.convertConv2DDataFormat((attrs.dataFormat as 'NHWC' | 'NCHW') ?? 'NHWC');
+  if (dataFormat !== 'channelsLast') throw new Error('wasm Conv2DBackpropFilter supports only dataFormat NHWC (channelsLast)');
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    attrs.filterShape as [number, number, number, number],
+    attrs.strides as [number, number] | number,
+    1,
+    attrs.pad as ConvPad,
+    attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
+  );
+  const { batchSize, inChannels, filterHeight, filterWidth, outHeight, outWidth, strideHeight, strideWidth } = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  // Rows (columns) of the padded input the forward pass read: KH + (OH − 1)·s, of which `top` are padding.
+  const usedHeight = filterHeight + (outHeight - 1) * strideHeight - top;
+  const usedWidth = filterWidth + (outWidth - 1) * strideWidth - left;
+  const height = Math.min(info.inHeight, usedHeight);
+  const width = Math.min(info.inWidth, usedWidth);
+
+  const temporaries: Info[] = [];
+  let input = x;
+  if (height < info.inHeight || width < info.inWidth) {
+    input = run('Slice', backend, { x }, { begin: [0, 0, 0, 0], size: [batchSize, height, width, inChannels] });
+    temporaries.push(input);
+  }
+  const xT = run('Transpose', backend, { x: input }, { perm: [3, 1, 2, 0] });
+  const dyT = run('Transpose', backend, { x: dy }, { perm: [1, 2, 0, 3] });
+  temporaries.push(xT, dyT);
+  const pad: ConvPad = [
+    [0, 0],
+    [top, usedHeight - height],
+    [left, usedWidth - width],
+    [0, 0],
+  ];
+  const grad = run('Conv2D', backend, { x: xT, filter: dyT }, { strides: [1, 1], pad, dilations: [strideHeight, strideWidth], dataFormat: 'NHWC' });
+  temporaries.push(grad);
+  const result = run('Transpose', backend, { x: grad }, { perm: [1, 2, 0, 3] });
+  release(backend, ...temporaries);
+  return result;
+}
+
+/** The geometry of a depthwise convolution from the kernel's attributes. */
+function depthwiseInfo(xShape: number[], filterShape: number[], attrs: Attrs): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides as [number, number] | number,
+    (attrs.dilations as [number, number] | number | undefined) ?? 1,
+    attrs.pad as ConvPad,
+    attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
+    true,
+  );
+}
+
+/**
+ * Visits every (input pixel, filter tap, output pixel) triple of a depthwise convolution that lies inside
+ * the input, with the flat offsets of the input pixel, the filter tap and the output pixel (channel 0).
+ */
+function forEachTap(
+  info: tf.backend_util.Conv2DInfo,
+  visit: (xOffset: number, wOffset: number, dyOffset: number) => void,
+): void {
+  const { batchSize, inHeight, inWidth, inChannels: C, outHeight, outWidth, outChannels, filterHeight, filterWidth } = info;
+  const { strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  for (let b = 0; b < batchSize; b++) {
+    for (let oh = 0; oh < outHeight; oh++) {
+      for (let ow = 0; ow < outWidth; ow++) {
+        const dyOffset = ((b * outHeight + oh) * outWidth + ow) * outChannels;
+        for (let kh = 0; kh < filterHeight; kh++) {
+          const ih = oh * strideHeight + kh * dilationHeight - top;
+          if (ih < 0 || ih >= inHeight) continue;
+          for (let kw = 0; kw < filterWidth; kw++) {
+            const iw = ow * strideWidth + kw * dilationWidth - left;
+            if (iw < 0 || iw >= inWidth) continue;
+            visit(((b * inHeight + ih) * inWidth + iw) * C, (kh * filterWidth + kw) * outChannels, dyOffset);
+          }
+        }
+      }
+    }
+  }
+}
+
+/** dW[kh, kw, c, q] = Σ_{b, oh, ow} x[b, ih, iw, c] · dy[b, oh, ow, c·M + q]. */
+function depthwiseBackpropFilter(args: { inputs: { x: Info; dy: Info }; backend: Backend; attrs: Attrs }): Info {
+  const { inputs, backend, attrs } = args;
+  const filterShape = attrs.filterShape as number[];
+  const info = depthwiseInfo(inputs.x.shape, filterShape, attrs);
+  const C = info.inChannels;
+  const M = info.outChannels / C;
+  // Allocate first: a heap allocation can grow the wasm memory and detach earlier typed-array views.
+  const out = backend.makeOutput(filterShape, 'float32');
+  const dW = backend.typedArrayFromHeap(out) as Float32Array;
+  const x = backend.typedArrayFromHeap(inputs.x) as Float32Array;
+  const dy = backend.typedArrayFromHeap(inputs.dy) as Float32Array;
+  dW.fill(0);
+  forEachTap(info, (xo, wo, dyo) => {
+    for (let c = 0; c < C; c++) {
+      const xv = x[xo + c];
+      const base = c * M;
+      for (let q = 0; q < M; q++) dW[wo + base + q] += xv * dy[dyo + base + q];
+    }
+  });
+  return out;
+}
+
+/** dx[b, ih, iw, c] = Σ over taps reaching (ih, iw) of Σ_q dy[b, oh, ow, c·M + q] · w[kh, kw, c, q]. */
+function depthwiseBackpropInput(args: { inputs: { dy: Info; filter: Info }; backend: Backend; attrs: Attrs }): Info {
+  const { inputs, backend, attrs } = args;
+  const inputShape = attrs.inputShape as number[];
+  const info = depthwiseInfo(inputShape, inputs.filter.shape, attrs);
+  const C = info.inChannels;
+  const M = info.outChannels / C;
+  const out = backend.makeOutput(inputShape, 'float32');
+  const dx = backend.typedArrayFromHeap(out) as Float32Array;
+  const w = backend.typedArrayFromHeap(inputs.filter) as Float32Array;
+  const dy = backend.typedArrayFromHeap(inputs.dy) as Float32Array;
+  dx.fill(0);
+  forEachTap(info, (xo, wo, dyo) => {
+    for (let c = 0; c < C; c++) {
+      const base = c * M;
+      let sum = 0;
+      for (let q = 0; q < M; q++) sum += dy[dyo + base + q] * w[wo + base + q];
+      dx[xo + c] += sum;
+    }
+  });
+  return out;
+}
+
+/** `replace`: the backend ships this kernel but it is wrong, so ours takes its place. */
+const KERNELS: Array<{ kernelName: string; kernelFunc: (args: never) => Info; replace?: boolean }> = [
+  { kernelName: 'Conv2DBackpropFilter', kernelFunc: conv2DBackpropFilter },
+  { kernelName: 'DepthwiseConv2dNativeBackpropFilter', kernelFunc: depthwiseBackpropFilter },
+  { kernelName: 'DepthwiseConv2dNativeBackpropInput', kernelFunc: depthwiseBackpropInput },
+  { kernelName: 'MaxPoolGrad', kernelFunc: maxPoolGrad, replace: true },
+  { kernelName: 'AvgPoolGrad', kernelFunc: avgPoolGrad, replace: true },
+];
+
 let registered = false;
 
+/** Registers the kernels above for the wasm backend, once per process. */
 export function registerWasmTrainingKernels(): void {
   if (registered) return;
   registered = true;
+  for (const { kernelName, kernelFunc, replace } of KERNELS) {
+    if (tf.getKernel(kernelName, 'wasm')) {
+      // A missing kernel that a later tfjs ships is kept; a known-broken one is swapped for ours.
+      if (!replace) continue;
+      tf.unregisterKernel(kernelName, 'wasm');
+    }
+    tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc });
+  }
 }
+
+export const WASM_TRAINING_KERNELS = KERNELS.map((k) => k.kernelName);

@@ -1,0 +1,164 @@
+/**
+ * The wasm training kernels against the cpu backend's: the same inputs, gradients by tf.grads on both
+ * backends, compared within float32 tolerance.
+ */
+import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend } from '../../../src/server/training/backend';
+import { createRandom } from '../../../src/server/training/random';
+
+type Pad = 'same' | 'valid';
+type Shape4 = [number, number, number, number];
+
+function randomValues(size: number, seed: number): Float32Array {
+  const rand = createRandom(seed);
+  return Float32Array.from({ length: size }, () => rand() * 2 - 1);
+}
+
+const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** Runs `fn` on a backend with fresh tensors made from `arrays`; returns the results as plain arrays. */
+async function onBackend(backend: string, arrays: Array<[Float32Array, number[]]>, fn: (...t: tf.Tensor[]) => tf.Tensor[]): Promise<Float32Array[]> {
+  await tf.setBackend(backend);
+  const tensors = arrays.map(([values, shape]) => tf.tensor(values, shape));
+  const outs = tf.tidy(() => fn(...tensors));
+  const values = outs.map((t) => t.dataSync() as Float32Array);
+  tf.dispose([...tensors, ...outs]);
+  return values;
+}
+
+function assertClose(actual: Float32Array, expected: Float32Array, what: string): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  const scale = Math.max(1, ...Array.from(expected, Math.abs));
+  for (let i = 0; i < expected.length; i++) {
+    if (Math.abs(actual[i] - expected[i]) > 1e-4 * scale) {
+      assert.fail(`${what}: element ${i} is ${actual[i]} on wasm but ${expected[i]} on cpu`);
+    }
+  }
+}
+
+/** Gradients of Σ(op(x, w) · upstream) with respect to x and w, on wasm and on cpu. */
+async function compareGrads(what: string, xShape: number[], wShape: number[], op: (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor) {
+  const x = randomValues(size(xShape), 1);
+  const w = randomValues(size(wShape), 2);
+  const outShape = tf.tidy(() => op(tf.zeros(xShape) as tf.Tensor4D, tf.zeros(wShape) as tf.Tensor4D).shape);
+  const up = randomValues(size(outShape), 3);
+  const f = (xt: tf.Tensor, wt: tf.Tensor, upt: tf.Tensor) =>
+    tf.grads((a: tf.Tensor, b: tf.Tensor) => op(a as tf.Tensor4D, b as tf.Tensor4D).mul(upt).sum())([xt, wt]);
+  const inputs: Array<[Float32Array, number[]]> = [[x, xShape], [w, wShape], [up, outShape]];
+  const [cpuDx, cpuDw] = await onBackend('cpu', inputs, f);
+  const [wasmDx, wasmDw] = await onBackend('wasm', inputs, f);
+  assertClose(wasmDw, cpuDw, `${what} filter gradient`);
+  assertClose(wasmDx, cpuDx, `${what} input gradient`);
+}
+
+before(async () => {
+  await selectBackend('wasm');
+});
+
+describe('Conv2DBackpropFilter on wasm', () => {
+  const cases: Array<{ x: Shape4; w: Shape4; strides: number | [number, number]; pad: Pad | number }> = [
+    { x: [2, 7, 7, 1], w: [3, 3, 1, 4], strides: 1, pad: 'valid' },
+    { x: [2, 7, 6, 3], w: [3, 2, 3, 5], strides: 1, pad: 'same' },
+    { x: [3, 8, 8, 2], w: [3, 3, 2, 4], strides: 2, pad: 'same' },
+    { x: [3, 9, 8, 2], w: [3, 3, 2, 4], strides: 2, pad: 'valid' },
+    { x: [2, 6, 6, 2], w: [3, 3, 2, 3], strides: 2, pad: 'valid' }, // the last row and column are unused
+    { x: [2, 9, 7, 2], w: [5, 3, 2, 2], strides: [3, 2], pad: 'same' },
+    { x: [1, 5, 5, 2], w: [2, 2, 2, 3], strides: 1, pad: 1 },
+    { x: [4, 28, 28, 1], w: [3, 3, 1, 8], strides: 1, pad: 'valid' },
+  ];
+  for (const c of cases) {
+    test(`x ${c.x.join('×')}, filter ${c.w.join('×')}, strides ${c.strides}, pad ${c.pad}`, async () => {
+      await compareGrads('conv2d', c.x, c.w, (x, w) => tf.conv2d(x, w, c.strides, c.pad));
+    });
+  }
+});
+
+describe('depthwise backprops on wasm', () => {
+  const cases: Array<{ x: Shape4; w: Shape4; strides: number; pad: Pad }> = [
+    { x: [2, 7, 7, 3], w: [3, 3, 3, 1], strides: 1, pad: 'same' },
+    { x: [2, 7, 7, 3], w: [3, 3, 3, 2], strides: 1, pad: 'valid' },
+    { x: [2, 8, 9, 2], w: [3, 3, 2, 3], strides: 2, pad: 'same' },
+    { x: [2, 8, 8, 4], w: [2, 3, 4, 2], strides: 2, pad: 'valid' },
+  ];
+  for (const c of cases) {
+    test(`x ${c.x.join('×')}, filter ${c.w.join('×')} (multiplier ${c.w[3]}), strides ${c.strides}, pad ${c.pad}`, async () => {
+      await compareGrads('depthwiseConv2d', c.x, c.w, (x, w) => tf.depthwiseConv2d(x, w, c.strides, c.pad));
+    });
+  }
+
+  // tfjs refuses gradients of dilated convolutions, so the kernels are called directly and compared with the
+  // gradients of the same convolution written with an undilated filter that has zeros between its taps.
+  for (const pad of ['same', 'valid'] as const) {
+    test(`dilation 2, pad ${pad}, called as kernels`, async () => {
+      const xShape: Shape4 = [2, 9, 9, 2];
+      const wShape: Shape4 = [2, 3, 2, 2];
+      const wideShape: Shape4 = [3, 5, 2, 2];
+      const x = randomValues(size(xShape), 4);
+      const w = randomValues(size(wShape), 5);
+      const wide = new Float32Array(size(wideShape));
+      for (let kh = 0; kh < 2; kh++) for (let kw = 0; kw < 3; kw++) for (let j = 0; j < 4; j++) wide[((kh * 2) * 5 + kw * 2) * 4 + j] = w[(kh * 3 + kw) * 4 + j];
+      const outShape = tf.tidy(() => tf.depthwiseConv2d(tf.zeros(xShape) as tf.Tensor4D, tf.zeros(wideShape) as tf.Tensor4D, 1, pad).shape);
+      const up = randomValues(size(outShape), 6);
+      const [cpuDx, cpuDwide] = await onBackend('cpu', [[x, xShape], [wide, wideShape], [up, outShape]], (xt, wt, upt) =>
+        tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, pad).mul(upt).sum())([xt, wt]),
+      );
+      const [wasmDw, wasmDx] = await onBackend('wasm', [[x, xShape], [w, wShape], [up, outShape]], (xt, wt, dy) => [
+        tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x: xt, dy }, { strides: 1, pad, dilations: 2, filterShape: wShape }) as tf.Tensor,
+        tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: wt }, { strides: 1, pad, dilations: 2, inputShape: xShape }) as tf.Tensor,
+      ]);
+      const expectedDw = new Float32Array(size(wShape));
+      for (let kh = 0; kh < 2; kh++) for (let kw = 0; kw < 3; kw++) for (let j = 0; j < 4; j++) expectedDw[(kh * 3 + kw) * 4 + j] = cpuDwide[((kh * 2) * 5 + kw * 2) * 4 + j];
+      assertClose(wasmDw, expectedDw, 'dilated filter gradient');
+      assertClose(wasmDx, cpuDx, 'dilated input gradient');
+    });
+  }
+});
+
+describe('other training gradients on wasm', () => {
+  test('separableConv2d (depthwise then pointwise)', async () => {
+    const pointwise = randomValues(6 * 4, 9);
+    await compareGrads('separableConv2d', [2, 8, 8, 3], [3, 3, 3, 2], (x, w) =>
+      tf.separableConv2d(x, w, tf.tensor4d(pointwise, [1, 1, 6, 4]), 1, 'same'),
+    );
+  });
+  // Pool configurations: [input shape, pool size, strides, padding]; 3×3/1 'same' has overlapping windows.
+  const pools: Array<[Shape4, number, number, Pad]> = [
+    [[1, 4, 4, 1], 2, 2, 'valid'],
+    [[2, 7, 7, 3], 2, 2, 'valid'],
+    [[2, 7, 7, 3], 3, 2, 'same'],
+    [[2, 7, 7, 3], 3, 1, 'same'],
+    [[2, 6, 5, 2], 2, 1, 'valid'],
+  ];
+  for (const [shape, poolSize, strides, pad] of pools) {
+    test(`maxPool ${poolSize}×${poolSize}, strides ${strides}, pad ${pad} on ${shape.join('×')}`, async () => {
+      await compareGrads('maxPool', shape, [1, 1, shape[3], shape[3]], (x, w) => tf.maxPool(tf.conv2d(x, w, 1, 'valid'), poolSize, strides, pad));
+    });
+    test(`avgPool ${poolSize}×${poolSize}, strides ${strides}, pad ${pad} on ${shape.join('×')}`, async () => {
+      // The reference is the gradient of the definition on cpu: window sums (a depthwise convolution with a
+      // ones filter) divided by the number of real, unpadded pixels in each window.
+      const channels = shape[3];
+      const reference = (x: tf.Tensor4D) => {
+        const ones = tf.ones([poolSize, poolSize, channels, 1]) as tf.Tensor4D;
+        const sums = tf.depthwiseConv2d(x, ones, strides, pad);
+        const counts = tf.depthwiseConv2d(tf.onesLike(x), ones, strides, pad);
+        return sums.div(counts);
+      };
+      const x = randomValues(size(shape), 7);
+      const outShape = tf.tidy(() => tf.avgPool(tf.zeros(shape) as tf.Tensor4D, poolSize, strides, pad).shape);
+      const up = randomValues(size(outShape), 8);
+      const inputs: Array<[Float32Array, number[]]> = [[x, shape], [up, outShape]];
+      const [cpuY, cpuDx] = await onBackend('cpu', inputs, (xt, upt) => [
+        reference(xt as tf.Tensor4D),
+        tf.grad((a: tf.Tensor) => reference(a as tf.Tensor4D).mul(upt).sum())(xt),
+      ]);
+      const [wasmY, wasmDx] = await onBackend('wasm', inputs, (xt, upt) => [
+        tf.avgPool(xt as tf.Tensor4D, poolSize, strides, pad),
+        tf.grad((a: tf.Tensor) => tf.avgPool(a as tf.Tensor4D, poolSize, strides, pad).mul(upt).sum())(xt),
+      ]);
+      assertClose(wasmY, cpuY, 'avgPool forward');
+      assertClose(wasmDx, cpuDx, 'avgPool input gradient');
+    });
+  }
+});
