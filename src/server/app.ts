@@ -1,0 +1,53 @@
+/**
+ * `createApp(deps)`: the Koa app without listening (tests mount it on an ephemeral port, `startServer`
+ * on the configured one). Middleware order matters: errors first (so everything below is answered as
+ * `{ error }`), then the host/origin guard, CORS (preflights carry no token), the token, the body, routes.
+ */
+import Router from '@koa/router';
+import Koa from 'koa';
+import { bearerAuth } from './middleware/auth';
+import { cors } from './middleware/cors';
+import { errorHandler } from './middleware/errors';
+import { hostCheck } from './middleware/hostCheck';
+import { jsonBody } from './middleware/jsonBody';
+import { requestLog } from './middleware/requestLog';
+import type { RouteDeps } from './routes/context';
+import { healthRoutes } from './routes/health';
+import { modelRoutes } from './routes/models';
+import { runRoutes } from './routes/runs';
+import { trainRoutes } from './routes/train';
+import { validateRoutes } from './routes/validate';
+
+export interface AppDeps extends RouteDeps {
+  /** Bearer token required on /api/*; undefined or empty = no authentication (loopback-only use). */
+  token?: string;
+  /** Accept requests for any Host name (remote use; requires a token at the CLI). Default false. */
+  allowRemote?: boolean;
+  /** Largest JSON body in bytes. Default 10 MB. */
+  bodyLimit?: number;
+  /** Extra routes mounted after ours (e.g. /api/chat, owned elsewhere). */
+  extraRoutes?: (router: Router) => void;
+}
+
+export function createApp(deps: AppDeps): Koa {
+  const app = new Koa();
+  // Errors are answered and logged by errorHandler; Koa's own handler would print them a second time.
+  app.silent = true;
+  const router = new Router();
+  healthRoutes(router, deps);
+  validateRoutes(router);
+  trainRoutes(router, deps);
+  runRoutes(router, deps);
+  modelRoutes(router, deps);
+  deps.extraRoutes?.(router);
+
+  app.use(errorHandler({ log: deps.log }));
+  app.use(requestLog(deps.log));
+  app.use(hostCheck({ allowRemote: deps.allowRemote }));
+  app.use(cors());
+  app.use(bearerAuth({ token: deps.token }));
+  app.use(jsonBody({ limit: deps.bodyLimit }));
+  app.use(router.routes());
+  app.use(router.allowedMethods({ throw: true }));
+  return app;
+}

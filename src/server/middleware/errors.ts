@@ -1,0 +1,68 @@
+/**
+ * The first middleware: every error becomes `{ error }` with a status that names its category (SPEC §2).
+ * Errors thrown with `httpError(status, message)` (or `ctx.throw`) keep their status and message; anything else is a bug,
+ * answered with a generic 500 and logged with its stack, which never reaches the client.
+ */
+import type { Middleware } from 'koa';
+import { httpError } from '../httpError';
+
+export interface ErrorHandlerOptions {
+  /** Where unexpected errors are logged. */
+  log: (line: string) => void;
+}
+
+/** Statuses this API uses; an http-error with another 4xx keeps its status too. */
+const FALLBACK_MESSAGES: Record<number, string> = {
+  400: 'the request is not valid',
+  401: 'authentication required',
+  403: 'forbidden',
+  404: 'not found',
+  405: 'method not allowed',
+  409: 'the resource is not in a state that allows this',
+  413: 'the request body is too large',
+  422: 'the schema is not valid',
+};
+
+interface ExposedError {
+  status?: number;
+  statusCode?: number;
+  expose?: boolean;
+  message?: string;
+  headers?: Record<string, string>;
+  /** Extra details (e.g. every schema error for a 422) copied to the response body. */
+  errors?: unknown;
+}
+
+export function errorHandler(options: ErrorHandlerOptions): Middleware {
+  return async function handleErrors(ctx, next) {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined && ctx.respond !== false) {
+        throw httpError(404, `no route for ${ctx.method} ${ctx.path}; see GET /api/health and docs/server.md`);
+      }
+    } catch (thrown) {
+      const err = (typeof thrown === 'object' && thrown !== null ? thrown : { message: String(thrown) }) as ExposedError;
+      const status = err.status ?? err.statusCode ?? 500;
+      const clientError = status >= 400 && status < 500 && err.expose !== false;
+      if (ctx.headerSent || ctx.respond === false) {
+        // A stream already started: the response cannot change any more, so the error is only logged.
+        options.log(`error after the response started (${ctx.method} ${ctx.path}): ${describe(thrown)}`);
+        return;
+      }
+      if (!clientError) options.log(`internal error in ${ctx.method} ${ctx.path}: ${describe(thrown)}`);
+      ctx.status = clientError ? status : 500;
+      ctx.set(clientError && err.headers ? err.headers : {});
+      const body: Record<string, unknown> = {
+        error: clientError
+          ? err.message || FALLBACK_MESSAGES[status] || 'the request failed'
+          : 'internal server error; the server log has the details',
+      };
+      if (clientError && err.errors !== undefined) body.errors = err.errors;
+      ctx.body = body;
+    }
+  };
+}
+
+function describe(thrown: unknown): string {
+  return thrown instanceof Error ? (thrown.stack ?? thrown.message) : String(thrown);
+}

@@ -1,0 +1,85 @@
+/**
+ * Runs: list, one run with its schema and metrics, its SSE stream, its model files, and delete.
+ */
+import { createReadStream } from 'node:fs';
+import type { RunDetail, RunSummary } from '../../shared/protocol';
+import { isTerminal } from '../../shared/protocol';
+import { lastEventIdOf, SseSession } from '../sse/session';
+import type { RunRecord } from '../runs/store';
+import { ModelRequestError } from '../runs/models';
+import { httpError } from '../httpError';
+import type { ApiRouter, RouteDeps } from './context';
+import { knownRunId } from './context';
+
+/** The public summary (run.json also holds catalog fields that belong to /api/models). */
+export function toSummary(record: RunRecord): RunSummary {
+  const { saved: _saved, model_name: _name, params: _params, input_shape: _shape, ...summary } = record;
+  return summary;
+}
+
+export function runRoutes(router: ApiRouter, deps: RouteDeps): void {
+  const { runs } = deps;
+
+  router.get('/api/runs', (ctx) => {
+    ctx.body = { runs: runs.list().map(toSummary) };
+  });
+
+  router.get('/api/runs/:run_id', (ctx) => {
+    const runId = knownRunId(ctx, runs);
+    const detail: RunDetail = { ...toSummary(runs.get(runId)!), schema: runs.schemaOf(runId), metrics: runs.metrics(runId) };
+    ctx.body = detail;
+  });
+
+  router.delete('/api/runs/:run_id', (ctx) => {
+    const runId = knownRunId(ctx, runs);
+    if (!runs.delete(runId)) {
+      throw httpError(409, `run ${runId} is ${runs.get(runId)?.state}; cancel it (POST /api/train/${runId}/cancel) before deleting it`);
+    }
+    deps.models.forget(runId);
+    ctx.status = 204;
+  });
+
+  router.get('/api/runs/:run_id/events', (ctx) => {
+    const runId = knownRunId(ctx, runs);
+    const afterId = lastEventIdOf(ctx.req, ctx.query);
+    // A browser EventSource reconnects whenever a stream ends; 204 is the standard way to tell it the
+    // stream is complete, so a finished run does not get reconnect requests forever.
+    if (runs.streamKind(runId, afterId) === 'nothing-new' && isTerminal(runs.get(runId)!.state)) {
+      ctx.status = 204;
+      return;
+    }
+    ctx.respond = false;
+    const origin = ctx.response.get('Access-Control-Allow-Origin');
+    const session = new SseSession(ctx.req, ctx.res, {
+      keepAliveMs: deps.keepAliveMs,
+      headers: origin ? { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' } : {},
+    });
+    runs.subscribe(runId, session, afterId);
+  });
+
+  // The trained model's files, for "Export Trained Model": GET …/model lists them, GET …/model/<file> downloads.
+  router.get('/api/runs/:run_id/model', (ctx) => {
+    const runId = knownRunId(ctx, runs);
+    const files = modelCall(() => deps.models.files(runId));
+    ctx.body = { run_id: runId, model_id: runId, files: files.map((name) => ({ name, url: `/api/runs/${runId}/model/${name}` })) };
+  });
+
+  router.get('/api/runs/:run_id/model/:file', (ctx) => {
+    const runId = knownRunId(ctx, runs);
+    const file = String(ctx.params.file);
+    const path = modelCall(() => deps.models.filePath(runId, file));
+    ctx.type = file.endsWith('.json') ? 'application/json' : 'application/octet-stream';
+    ctx.attachment(file);
+    ctx.body = createReadStream(path);
+  });
+}
+
+/** Maps a ModelRequestError to its status (400/404/409); anything else stays an internal error. */
+export function modelCall<T>(call: () => T): T {
+  try {
+    return call();
+  } catch (err) {
+    if (err instanceof ModelRequestError) throw httpError(err.status, err.message);
+    throw err;
+  }
+}
