@@ -41,7 +41,7 @@ export class SchemaQuickFixes implements vscode.CodeActionProvider {
     return actions;
   }
 
-  /** Inserts `"id": "<type><n>", ` right after the layer object's `{`, with an id no other layer uses. */
+  /** Inserts `"id": "<type><n>", ` as the layer's first property, with an id no other layer uses. */
   private addId(document: vscode.TextDocument, index: number): vscode.CodeAction | undefined {
     const root = parseTree(document.getText());
     const layer = root && findNodeAtLocation(root, ['layers', index]);
@@ -59,8 +59,10 @@ export class SchemaQuickFixes implements vscode.CodeActionProvider {
     const id = `${base}${n}`;
     const action = new vscode.CodeAction(`Add "id": "${id}"`, vscode.CodeActionKind.QuickFix);
     action.edit = new vscode.WorkspaceEdit();
-    const empty = !layer.children || layer.children.length === 0;
-    action.edit.insert(document.uri, document.positionAt(layer.offset + 1), `"id": ${JSON.stringify(id)}${empty ? '' : ', '}`);
+    // Before the first property, so the layer's own spacing stays as it was.
+    const first = layer.children?.[0];
+    action.edit.insert(document.uri, document.positionAt(first ? first.offset : layer.offset + 1),
+      `"id": ${JSON.stringify(id)}${first ? ', ' : ''}`);
     action.isPreferred = true;
     return action;
   }

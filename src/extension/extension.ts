@@ -13,7 +13,7 @@ import { Secrets } from './secrets';
 import { ServerController } from './serverController';
 import { StatusBar } from './statusBar';
 import { RunTracker } from './training';
-import { VisualEditorProvider } from './visualEditor';
+import { VisualEditorProvider, applyIntent, snapshot } from './visualEditor';
 
 /** When this module started to load: activation time includes loading the bundle. */
 const loadStarted = performance.now();
@@ -25,6 +25,8 @@ export interface StitchApi {
   services: StitchServices;
   diagnostics: SchemaDiagnostics;
   statusBar: StatusBar;
+  /** The visual editor's message handling, so tests can drive it without a webview. */
+  visualEditor: { applyIntent: typeof applyIntent; snapshot: typeof snapshot };
 }
 
 let server: ServerController | undefined;
@@ -58,7 +60,7 @@ export function activate(context: vscode.ExtensionContext): StitchApi {
 
   const activationMs = performance.now() - loadStarted;
   log.info(`Stitch ${context.extension.packageJSON.version as string} activated in ${activationMs.toFixed(1)} ms`);
-  return { activationMs, services, diagnostics, statusBar };
+  return { activationMs, services, diagnostics, statusBar, visualEditor: { applyIntent, snapshot } };
 }
 
 /** Stops the local server; VS Code waits for the returned promise (briefly). */

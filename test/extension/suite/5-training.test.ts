@@ -1,0 +1,82 @@
+import * as assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { stitch, waitFor, workspaceFile } from './helpers';
+
+interface Outcome { runId: string; state: string; error?: string; testAccuracy?: number | null }
+
+describe('training through the spawned server', function () {
+  this.timeout(180_000);
+  let runId = '';
+
+  it('trains a tiny XOR schema end to end and reports the test accuracy', async () => {
+    const api = await stitch();
+    const outcome = await vscode.commands.executeCommand<Outcome>('stitch.train', workspaceFile('xor.stitch.json'));
+    assert.ok(outcome, 'the train command returned nothing (see the Stitch log)');
+    assert.equal(outcome.state, 'succeeded', outcome.error);
+    assert.equal(typeof outcome.testAccuracy, 'number');
+    runId = outcome.runId;
+    const state = api.services.server.state;
+    assert.equal(state.kind, 'ready');
+    assert.ok(state.kind === 'ready' && state.url.startsWith('http://127.0.0.1:'));
+    assert.equal(api.services.tracker.active.size, 0);
+  });
+
+  it('lists the run in the Stitch Runs view', async () => {
+    const api = await stitch();
+    const items = await api.services.runsView.getChildren();
+    const item = items.find((i) => i.run.run_id === runId);
+    assert.ok(item, `run ${runId} not in the view: ${items.map((i) => i.run.run_id).join(', ')}`);
+    assert.equal(item.run.state, 'succeeded');
+    assert.equal(item.label, 'xor-tiny');
+    assert.match(String(item.contextValue), /^run\.succeeded/);
+  });
+
+  it('shows the metrics and the schema as trained', async () => {
+    const shown = await vscode.commands.executeCommand<string>('stitch.showMetrics', runId);
+    assert.equal(shown, runId);
+    const metrics = vscode.window.activeTextEditor?.document.getText() ?? '';
+    assert.match(metrics, /\| 1 \| [\d.]+ \|/, 'one table row per epoch');
+    assert.match(metrics, /\| 2 \| [\d.]+ \|/);
+    const uri = await vscode.commands.executeCommand<vscode.Uri>('stitch.openTrainedSchema', runId);
+    const trained = JSON.parse((await vscode.workspace.openTextDocument(uri)).getText()) as { name: string; layers: unknown[] };
+    assert.equal(trained.name, 'xor-tiny');
+    assert.equal(trained.layers.length, 2);
+  });
+
+  it('exports the trained model into a folder', async () => {
+    const target = vscode.Uri.file(mkdtempSync(path.join(os.tmpdir(), 'stitch-export-')));
+    const folder = await vscode.commands.executeCommand<vscode.Uri>('stitch.exportModel', runId, target);
+    assert.ok(folder, 'nothing exported');
+    const modelJson = path.join(folder.fsPath, 'model.json');
+    assert.ok(existsSync(modelJson), `${modelJson} missing`);
+    assert.equal((JSON.parse(readFileSync(modelJson, 'utf8')) as { format: string }).format, 'layers-model');
+  });
+
+  it('restarts the server when its process is killed', async () => {
+    const api = await stitch();
+    const server = api.services.server;
+    const pid = server.pid;
+    assert.ok(pid, 'the local server has a pid');
+    process.kill(pid, 'SIGKILL');
+    const state = await waitFor(() => (server.state.kind === 'ready' && server.pid !== pid ? server.state : undefined),
+      'the server to come back', 30_000);
+    assert.equal(state.kind, 'ready');
+    const items = await api.services.runsView.getChildren();
+    assert.ok(items.some((i) => i.run.run_id === runId), 'the restarted server still knows the run');
+  });
+
+  it('deletes the run', async () => {
+    const api = await stitch();
+    assert.equal(await vscode.commands.executeCommand('stitch.deleteRun', runId), true);
+    const items = await api.services.runsView.getChildren();
+    assert.ok(!items.some((i) => i.run.run_id === runId));
+  });
+
+  it('Restart Server answers with the new address', async () => {
+    const url = await vscode.commands.executeCommand<string>('stitch.restartServer');
+    assert.match(String(url), /^http:\/\/127\.0\.0\.1:\d+/);
+  });
+});
