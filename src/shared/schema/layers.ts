@@ -220,14 +220,18 @@ export function findParam(type: LayerType, name: string): ParamDef | undefined {
 }
 
 /**
- * A layer's parameters with the tf.layers defaults filled in (no `id`, `type`, `inputs`). Pool strides stay
- * absent when not given (tf.layers then uses poolSize). For layers that passed validation.
+ * A layer's parameters with the tf.layers defaults filled in (no `id`, `type`, `inputs`): the config to pass
+ * to `tf.layers[factory]`. Pool strides stay absent when not given (tf.layers then uses poolSize). For a
+ * reshape, pass the analysis' shapes: tf.layers keeps a -1 in targetShape unresolved in its symbolic shapes
+ * (so a following dense or conv layer cannot be built), and the inferred output shape resolves it.
  */
-export function layerConfig(layer: LayerSpec): Record<string, unknown> {
+export function layerConfig(layer: LayerSpec, shapes?: Readonly<Record<string, { outputShape: number[] }>>): Record<string, unknown> {
   const config: Record<string, unknown> = {};
   for (const def of LAYERS[layer.type].params) {
     const value = layer[def.name] !== undefined ? layer[def.name] : def.default;
     if (value !== undefined) config[def.name] = value;
   }
+  const inferred = shapes?.[layer.id];
+  if (layer.type === 'reshape' && inferred) config.targetShape = [...inferred.outputShape];
   return config;
 }
