@@ -84,6 +84,11 @@ export class RunManager {
     return this.entries.get(runId)?.record;
   }
 
+  /** The process id of the run's trainer while it runs (for logs, diagnostics and tests). */
+  trainerPid(runId: string): number | undefined {
+    return this.entries.get(runId)?.trainer?.pid;
+  }
+
   runDir(runId: string): string {
     return this.options.store.runDir(runId);
   }

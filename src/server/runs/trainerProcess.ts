@@ -6,6 +6,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { StartMessage, TrainerToParent } from '../training/ipc';
 
 /** How to start the trainer: the bundle's `dist/trainer.js`, or the TypeScript source through tsx in tests. */
@@ -19,7 +20,8 @@ export function defaultTrainerLaunch(): TrainerLaunch {
   const bundled = join(__dirname, 'trainer.js');
   if (existsSync(bundled)) return { path: bundled };
   const source = join(__dirname, '..', 'training', 'trainerMain.ts');
-  if (existsSync(source)) return { path: source, execArgv: ['--import', 'tsx'] };
+  // tsx by absolute URL: `--import tsx` would be resolved from the current folder, which may be anywhere.
+  if (existsSync(source)) return { path: source, execArgv: ['--import', pathToFileURL(require.resolve('tsx')).href] };
   return { path: bundled };
 }
 

@@ -1,0 +1,94 @@
+/**
+ * The `stitch` command (bundled to dist/cli.js): `serve`, `train`, `validate`. See `stitch --help` and
+ * docs/server.md.
+ */
+import { backendFlag, HELP, intFlag, numberFlag, parseCommandLine, stringFlag } from './cli/args';
+import { serveCommand, UsageError } from './cli/serve';
+import { trainCommand } from './cli/train';
+import { validateFile } from './cli/validate';
+
+const out = (line: string): void => void process.stdout.write(`${line}\n`);
+const err = (line: string): void => void process.stderr.write(`${line}\n`);
+
+async function main(argv: string[]): Promise<number> {
+  const args = parseCommandLine(argv);
+  const { values } = args;
+  const token = stringFlag(values, 'token') ?? (process.env.STITCH_TOKEN || undefined);
+  switch (args.command) {
+    case 'help':
+      out(HELP);
+      return 0;
+    case 'validate': {
+      const result = validateFile(args.file!);
+      for (const line of result.lines) (result.exitCode === 0 ? out : err)(line);
+      return result.exitCode;
+    }
+    case 'serve': {
+      const stop = await serveCommand({
+        port: intFlag(values, 'port', 0, 65535) ?? 0,
+        host: stringFlag(values, 'host') ?? '127.0.0.1',
+        token,
+        runsDir: stringFlag(values, 'runs-dir'),
+        dataDir: stringFlag(values, 'data-dir'),
+        workspace: stringFlag(values, 'workspace'),
+        concurrency: intFlag(values, 'concurrency', 1, 64),
+        backend: backendFlag(values),
+        allowRemote: values['allow-remote'] === true,
+        out,
+        err,
+      });
+      await new Promise<void>((resolve) => {
+        const shutdown = (signal: string): void => {
+          err(`[stitch] ${signal}: stopping (active runs are stopped and marked failed)`);
+          void stop().then(resolve);
+        };
+        process.once('SIGINT', () => shutdown('SIGINT'));
+        process.once('SIGTERM', () => shutdown('SIGTERM'));
+      });
+      return 0;
+    }
+    case 'train': {
+      const interrupt = new AbortController();
+      let presses = 0;
+      process.on('SIGINT', () => {
+        if (++presses > 1) process.exit(130);
+        interrupt.abort();
+      });
+      return trainCommand({
+        file: args.file!,
+        server: stringFlag(values, 'server'),
+        token,
+        minAccuracy: numberFlag(values, 'min-accuracy'),
+        epochs: intFlag(values, 'epochs', 1, 100_000),
+        maxSamples: intFlag(values, 'max-samples', 1),
+        backend: backendFlag(values),
+        runsDir: stringFlag(values, 'runs-dir'),
+        dataDir: stringFlag(values, 'data-dir'),
+        workspace: stringFlag(values, 'workspace'),
+        verbose: values.verbose === true,
+        out: { write: (text) => void process.stdout.write(text), isTTY: process.stdout.isTTY === true, columns: process.stdout.columns },
+        err,
+        interrupt: interrupt.signal,
+      });
+    }
+    default: {
+      const unknown: never = args.command;
+      throw new UsageError(`unknown command ${String(unknown)}`);
+    }
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      err(`stitch: ${error.message}`);
+      process.exitCode = 2;
+    } else {
+      err(`stitch: ${(error as Error).stack ?? String(error)}`);
+      process.exitCode = 1;
+    }
+  },
+);

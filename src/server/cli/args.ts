@@ -1,0 +1,95 @@
+/** Command-line parsing for `stitch` (node:util parseArgs), with messages that say what to type. */
+import { parseArgs } from 'node:util';
+import type { BackendName } from '../../shared/protocol';
+import { UsageError } from './serve';
+
+export const HELP = `Stitch: design, validate and train neural networks from *.stitch.json schema files.
+
+Usage:
+  stitch serve [options]        start the HTTP server (the VS Code extension runs this)
+      --port N                  port (default 0: a free one)
+      --host H                  address to listen on (default 127.0.0.1)
+      --token T                 require "Authorization: Bearer T" (default: env STITCH_TOKEN)
+      --runs-dir DIR            where runs and trained models are stored (default ~/.stitch/runs)
+      --data-dir DIR            cache of downloaded datasets (default ~/.stitch/data)
+      --workspace DIR           dataset files must be inside this folder (default: current folder)
+      --concurrency N           runs trained at once, others wait in a queue (default 1)
+      --backend B               tensorflow, wasm or cpu (default: the fastest that works)
+      --allow-remote            answer requests for any host name (requires a token)
+  stitch train FILE [options]   train a schema and print progress and test metrics
+      --server URL              use a running server (default: start one in this process)
+      --token T                 token of that server (default: env STITCH_TOKEN)
+      --epochs N                override training.epochs
+      --max-samples N           override training.maxSamples
+      --min-accuracy X          exit 1 when the test accuracy is below X (0..1)
+      --backend B               backend of the in-process server
+      --runs-dir, --data-dir, --workspace   as for serve
+      --verbose                 print the server log
+  stitch validate FILE          print every problem as file:line:col: message; exit 1 on errors
+  stitch --help                 this text
+
+Exit codes: 0 success, 1 failed run / invalid schema / accuracy below --min-accuracy, 2 usage error.`;
+
+const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+
+export interface ParsedArgs {
+  command: 'serve' | 'train' | 'validate' | 'help';
+  file?: string;
+  values: Record<string, string | boolean | undefined>;
+}
+
+export function parseCommandLine(argv: string[]): ParsedArgs {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') return { command: 'help', values: {} };
+  if (command !== 'serve' && command !== 'train' && command !== 'validate') {
+    throw new UsageError(`unknown command "${command}"; use serve, train or validate (stitch --help)`);
+  }
+  const options = {
+    port: { type: 'string' }, host: { type: 'string' }, token: { type: 'string' }, 'runs-dir': { type: 'string' },
+    'data-dir': { type: 'string' }, workspace: { type: 'string' }, concurrency: { type: 'string' }, backend: { type: 'string' },
+    'allow-remote': { type: 'boolean' }, server: { type: 'string' }, epochs: { type: 'string' }, 'max-samples': { type: 'string' },
+    'min-accuracy': { type: 'string' }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+  } as const;
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof options; args: string[]; allowPositionals: true }>>;
+  try {
+    parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message} (stitch --help lists the options)`);
+  }
+  if (parsed.values.help) return { command: 'help', values: {} };
+  const positionals = parsed.positionals;
+  if (command === 'serve' && positionals.length > 0) throw new UsageError(`stitch serve takes no file (got "${positionals[0]}")`);
+  if (command !== 'serve' && positionals.length !== 1) throw new UsageError(`stitch ${command} takes exactly one schema file, e.g. stitch ${command} model.stitch.json`);
+  return { command, file: positionals[0], values: parsed.values };
+}
+
+/** A whole number flag within [min, max], or undefined when absent. */
+export function intFlag(values: ParsedArgs['values'], name: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (typeof raw !== 'string' || !Number.isInteger(value) || value < min || value > max) {
+    throw new UsageError(`--${name}: expected a whole number from ${min} to ${max}, got "${String(raw)}"`);
+  }
+  return value;
+}
+
+export function numberFlag(values: ParsedArgs['values'], name: string): number | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(value)) throw new UsageError(`--${name}: expected a number, got "${String(raw)}"`);
+  return value;
+}
+
+export function stringFlag(values: ParsedArgs['values'], name: string): string | undefined {
+  const raw = values[name];
+  return typeof raw === 'string' && raw !== '' ? raw : undefined;
+}
+
+export function backendFlag(values: ParsedArgs['values']): BackendName | undefined {
+  const raw = stringFlag(values, 'backend');
+  if (raw === undefined) return undefined;
+  if (!(BACKENDS as readonly string[]).includes(raw)) throw new UsageError(`--backend: "${raw}" is not a backend; use ${BACKENDS.join(', ')}`);
+  return raw as BackendName;
+}
