@@ -6,7 +6,6 @@
 import type {
   ErrorBody,
   HealthResponse,
-  ModelSummary,
   RunDetail,
   RunSummary,
   TrainRequest,
@@ -51,8 +50,10 @@ export class StitchClient {
     await this.json('DELETE', `/api/runs/${encodeURIComponent(runId)}`, undefined, 'delete the run');
   }
 
-  model(modelId: string): Promise<ModelSummary> {
-    return this.json('GET', `/api/models/${encodeURIComponent(modelId)}`, undefined, 'read the model');
+  /** The trained model's files of a run (`model.json`, weights), each with its download path. */
+  modelFiles(runId: string): Promise<{ name: string; url: string }[]> {
+    return this.json<{ files: { name: string; url: string }[] }>('GET', `/api/runs/${encodeURIComponent(runId)}/model`,
+      undefined, 'list the trained model\'s files').then((body) => body.files);
   }
 
   /** Raw GET of a path under the server (model files); throws StitchHttpError unless 2xx. */
@@ -75,6 +76,7 @@ export class StitchClient {
     try {
       const response = await this.fetch('GET', `/api/runs/${encodeURIComponent(runId)}/events`, undefined, headers,
         controller.signal);
+      if (response.status === 204) return; // a finished run with nothing after lastEventId
       if (!response.ok || !response.body) throw await this.error(response, 'follow the run');
       const text = response.body.pipeThrough(new TextDecoderStream());
       for await (const message of decodeSse(text as unknown as AsyncIterable<string>)) {

@@ -61,7 +61,7 @@ export class RunTracker implements vscode.Disposable {
         const client = await this.server.ensureStarted();
         const { run_id: runId } = await client.train({
           schema: analysis.schema,
-          schemaPath: document.uri.scheme === 'file' ? document.uri.fsPath : undefined,
+          schemaPath: schemaPathFor(document),
         });
         this.server.log.info(`run ${runId} started for ${document.uri.toString()}`);
         const run: ActiveRun = { runId, name, state: 'queued', progress: 0, epoch: 0, epochs: 0 };
@@ -149,6 +149,17 @@ export class RunTracker implements vscode.Disposable {
     }
     return outcome;
   }
+}
+
+/**
+ * The file path the server resolves relative dataset paths against. The server only accepts paths inside
+ * its workspace (the first workspace folder), so other documents go without one.
+ */
+function schemaPathFor(document: vscode.TextDocument): string | undefined {
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  if (document.uri.scheme !== 'file' || !folder) return undefined;
+  const relative = path.relative(folder.fsPath, document.uri.fsPath);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? undefined : document.uri.fsPath;
 }
 
 export function percent(value: number): string {
