@@ -193,8 +193,8 @@ try {
     check(true, 'progress notification "Stitch: training xor-tiny" shown');
     await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-training.png') });
     await toast('xor-tiny trained: test accuracy').waitFor({ timeout: 120000 });
-    const text = await toast('xor-tiny trained').textContent();
-    check(/test accuracy \d+(\.\d)?%/.test(text), `result notification: "${text.replace(/\s+/g, ' ').trim()}"`);
+    const text = await toast('xor-tiny trained').locator('.notification-list-item-message').innerText();
+    check(/test accuracy \d+(\.\d)?%/.test(text), `result notification: "${text.trim()}"`);
     await sleep(500);
     await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-trained.png') });
     log(`screenshots in ${ARTIFACTS}`);
