@@ -1,0 +1,77 @@
+/**
+ * The generated JSON Schema: valid JSON without undefined, every layer type and parameter of the
+ * registry present with its default and enum, per-layer parameter sets closed for completion.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildJsonSchema, DATASET_NAMES, LAYERS, LAYER_TYPES, LOSS_NAMES, OPTIMIZERS, OPTIMIZER_TYPES } from '../../src/shared/schema/index';
+
+type Node = Record<string, any>;
+
+/** Paths of every `undefined`, NaN or function in a value. */
+function badValues(value: unknown, path = '$'): string[] {
+  if (value === undefined || typeof value === 'function' || (typeof value === 'number' && !Number.isFinite(value))) return [path];
+  if (Array.isArray(value)) return value.flatMap((v, i) => badValues(v, `${path}[${i}]`));
+  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => badValues(v, `${path}.${k}`));
+  return [];
+}
+
+describe('JSON Schema', () => {
+  const schema = buildJsonSchema() as Node;
+
+  test('is draft-07 and survives a JSON round trip unchanged (no undefined, NaN or functions)', () => {
+    assert.equal(schema.$schema, 'http://json-schema.org/draft-07/schema#');
+    assert.deepEqual(badValues(schema), []);
+    assert.deepEqual(JSON.parse(JSON.stringify(schema)), schema);
+  });
+
+  test('has a branch for every layer type with exactly its parameters', () => {
+    const layer = schema.definitions.layer as Node;
+    assert.deepEqual(layer.properties.type.enum, LAYER_TYPES);
+    assert.equal(layer.allOf.length, LAYER_TYPES.length);
+    for (const type of LAYER_TYPES) {
+      const branch = layer.allOf.find((b: Node) => b.if.properties.type.const === type);
+      assert.ok(branch, type);
+      assert.equal(branch.then.additionalProperties, false);
+      const keys = Object.keys(branch.then.properties).sort();
+      assert.deepEqual(keys, ['id', 'type', 'inputs', ...LAYERS[type].params.map((p) => p.name)].sort(), type);
+      for (const param of LAYERS[type].params) {
+        const prop = branch.then.properties[param.name];
+        assert.ok(prop.description.length > 0, `${type}.${param.name} has a description`);
+        if (param.default !== undefined) assert.deepEqual(prop.default, param.default, `${type}.${param.name} default`);
+        if (param.values) assert.deepEqual(prop.enum, param.values);
+        if (param.required) assert.ok(branch.then.required.includes(param.name), `${type}.${param.name} required`);
+      }
+    }
+  });
+
+  test('tf.layers defaults appear where the editor shows them', () => {
+    const props = (type: string) => (schema.definitions.layer.allOf as Node[]).find((b) => b.if.properties.type.const === type)!.then.properties;
+    assert.equal(props('conv2d').padding.default, 'valid');
+    assert.equal(props('conv2d').strides.default, 1);
+    assert.equal(props('dense').activation.default, 'linear');
+    assert.equal(props('batchNormalization').momentum.default, 0.99);
+    assert.equal(props('batchNormalization').epsilon.default, 0.001);
+    assert.equal(props('maxPooling2d').poolSize.default, 2);
+    assert.match(props('maxPooling2d').strides.description, /poolSize/);
+  });
+
+  test('describes training: datasets, optimizers with their options, losses', () => {
+    const training = schema.definitions.training as Node;
+    assert.deepEqual(training.properties.dataset.anyOf[0].enum, DATASET_NAMES);
+    assert.deepEqual(training.properties.loss.enum, LOSS_NAMES);
+    const branches = training.properties.optimizer.anyOf[1].allOf as Node[];
+    for (const type of OPTIMIZER_TYPES) {
+      const branch = branches.find((b) => b.if.properties.type.const === type)!;
+      for (const p of OPTIMIZERS[type].params) assert.ok(branch.then.properties[p.name], `${type}.${p.name}`);
+    }
+    assert.ok(schema.properties.layout.description);
+    assert.equal(schema.properties.layers.items.$ref, '#/definitions/layer');
+  });
+
+  test('offers a completion snippet per layer type', () => {
+    const snippets = schema.definitions.layer.defaultSnippets as Node[];
+    assert.deepEqual(snippets.map((s) => s.label), LAYER_TYPES);
+    assert.deepEqual(snippets.find((s) => s.label === 'conv2d')!.body, { id: '${1:conv2d1}', type: 'conv2d', filters: 32, kernelSize: 3, activation: 'relu' });
+  });
+});
