@@ -4,9 +4,9 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyzeSchema, LAYER_TYPES, type LayerSpec } from '../../src/shared/schema/index';
+import { analyzeSchema, LAYER_TYPES, type LayerType } from '../../src/shared/schema/index';
 
-type Layer = Omit<LayerSpec, 'id'> & { id?: string };
+type Layer = { type: LayerType; id?: string; inputs?: string[]; [param: string]: unknown };
 
 /** Shape and params of the last layer of a chain on `inputShape`. */
 function infer(inputShape: number[], ...layers: Layer[]) {
