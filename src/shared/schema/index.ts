@@ -17,3 +17,4 @@ export { buildGraph, schemaGraph, INPUT_INDEX, type Graph } from './graph';
 export { closestMatch, editDistance } from './suggest';
 export { buildJsonSchema } from './jsonSchema';
 export { makeLargeSchema, makeLargeSchemaText } from './large';
+export { schemaReferenceMarkdown, schemaReferenceText } from './reference';
