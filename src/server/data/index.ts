@@ -4,6 +4,9 @@
  */
 import type { DatasetSpec } from '../../shared/schema/types';
 import { shuffledIndices } from '../training/random';
+import { loadCsvDataset } from './csv';
+import { IMAGE_DATASETS, loadImageDataset } from './imageDatasets';
+import { loadIdxDataset } from './idxFiles';
 import { generateSynthetic, isSyntheticDataset } from './synthetic';
 import { selectSamples, type Dataset, type DatasetContext } from './types';
 
@@ -15,12 +18,15 @@ export async function loadDataset(spec: DatasetSpec, context: DatasetContext): P
   if (typeof spec === 'string' || 'name' in spec) {
     const name = typeof spec === 'string' ? spec : spec.name;
     const options: { samples?: number; noise?: number } = typeof spec === 'string' ? {} : spec;
+    if ((IMAGE_DATASETS as readonly string[]).includes(name)) return loadImageDataset(name as 'mnist' | 'fashion-mnist', context);
     if (isSyntheticDataset(name)) {
       return generateSynthetic(name, { samples: options.samples, noise: options.noise, seed: context.seed });
     }
     throw new Error(`training.dataset: unknown dataset "${name}"; use one of ${BUILTIN_DATASETS.join(', ')}, { "csv": … } or { "idx": … }`);
   }
-  throw new Error('training.dataset: this kind of dataset is not supported yet');
+  if ('csv' in spec) return loadCsvDataset(spec, context);
+  if ('idx' in spec) return loadIdxDataset(spec.idx, context);
+  throw new Error('training.dataset: use a dataset name (e.g. "mnist"), { "csv": …, "label": … } or { "idx": { "images": …, "labels": … } }');
 }
 
 /**
