@@ -4,6 +4,8 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { buildJsonSchema, DATASET_NAMES, LAYERS, LAYER_TYPES, LOSS_NAMES, OPTIMIZERS, OPTIMIZER_TYPES } from '../../src/shared/schema/index';
 
 type Node = Record<string, any>;
@@ -73,5 +75,30 @@ describe('JSON Schema', () => {
     const snippets = schema.definitions.layer.defaultSnippets as Node[];
     assert.deepEqual(snippets.map((s) => s.label), LAYER_TYPES);
     assert.deepEqual(snippets.find((s) => s.label === 'conv2d')!.body, { id: '${1:conv2d1}', type: 'conv2d', filters: 32, kernelSize: 3, activation: 'relu' });
+  });
+});
+
+/** ajv arrives with the dev tools (not a direct dependency); when present, check real instances against the schema. */
+function loadAjv(): (new (options: object) => { compile(schema: object): ((data: unknown) => boolean) & { errors?: unknown } }) | undefined {
+  try {
+    return require('ajv');
+  } catch {
+    return undefined;
+  }
+}
+
+describe('JSON Schema against real files', () => {
+  const Ajv = loadAjv();
+  test('the examples conform and typos do not', { skip: Ajv ? false : 'ajv is not installed' }, () => {
+    const validate = new Ajv!({ strict: false, allErrors: true }).compile(buildJsonSchema());
+    const dir = join(__dirname, '../../examples');
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.stitch.json'))) {
+      assert.equal(validate(JSON.parse(readFileSync(join(dir, file), 'utf8'))), true, `${file}: ${JSON.stringify(validate.errors)}`);
+    }
+    const base = { version: 1, input: { shape: [2] } };
+    assert.equal(validate({ ...base, layers: [{ id: 'a', type: 'dense', units: 3, kernel_size: 3 }] }), false, 'unknown parameter');
+    assert.equal(validate({ ...base, layers: [{ id: 'a', type: 'add' }] }), false, 'merge without inputs');
+    assert.equal(validate({ ...base, layers: [{ id: 'a', type: 'conv2d', filters: 2 }] }), false, 'missing kernelSize');
+    assert.equal(validate({ ...base, layers: [{ id: 'a', type: 'dense', units: 3 }], training: { dataset: 'spiral', optimizer: { type: 'adam', momentum: 0.9 } } }), false, 'sgd option on adam');
   });
 });
