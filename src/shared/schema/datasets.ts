@@ -23,8 +23,8 @@ export interface BuiltinDataset {
 }
 
 const syntheticOptions: readonly ParamDef[] = [
-  { name: 'samples', kind: 'int', default: 1000, min: 10, max: 100000, description: 'Number of points generated (split into train and test).' },
-  { name: 'noise', kind: 'number', default: 0.1, min: 0, max: 1, description: 'Amount of random noise added to the points, 0 (none) to 1 (a lot).' },
+  { name: 'samples', kind: 'int', default: 500, min: 10, max: 100000, description: 'Number of points generated (split into train and test).' },
+  { name: 'noise', kind: 'number', default: 0, min: 0, max: 1, description: 'Amount of random noise added to the points, 0 (none) to 1 (a lot).' },
 ];
 
 const synthetic = (name: BuiltinDatasetName, description: string): BuiltinDataset => ({
