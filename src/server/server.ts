@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { BackendName } from '../shared/protocol';
+import type { BackendName, TrainingEvent } from '../shared/protocol';
 import { createApp, type AppDeps } from './app';
 import { backendProbe } from './backendProbe';
 import { RunManager } from './runs/manager';
@@ -48,6 +48,8 @@ export interface ServerOptions {
   /** Determine the backend right after listening (default true); tests that never need it can skip it. */
   probeBackend?: boolean;
   extraRoutes?: AppDeps['extraRoutes'];
+  /** Called with every training event as it is published (e.g. the bench measures stream latency). */
+  onEvent?: (event: TrainingEvent, runId: string) => void;
 }
 
 export interface RunningServer {
@@ -76,6 +78,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     backend: options.backend ?? null,
     cancelGraceMs: options.cancelGraceMs,
     log,
+    onEvent: options.onEvent,
   });
   const backend = backendProbe(options.backend ?? null, log);
   const models = new ModelService({ runs, ensureBackend: backend });

@@ -33,6 +33,8 @@ export interface RunManagerOptions {
   /** Smallest interval between two stored `batch` events, in ms. Default 80 (SPEC: at most ~10 a second). */
   batchIntervalMs?: number;
   log: (line: string) => void;
+  /** Called with every event as it is published (measurements, embedding). */
+  onEvent?: (event: TrainingEvent, runId: string) => void;
 }
 
 interface RunEntry {
@@ -309,6 +311,7 @@ export class RunManager {
     const frame = { id: entry.nextId++, event, data } as TrainingEvent;
     this.options.store.appendEvent(entry.record.run_id, frame);
     entry.channel?.publish(frame);
+    this.options.onEvent?.(frame, entry.record.run_id);
   }
 
   /** Sortable and readable in a folder listing: `20250101-120000-3fa9c1`. */
