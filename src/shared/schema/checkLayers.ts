@@ -32,6 +32,10 @@ function ownersOf(param: string): LayerType[] {
 function checkId(raw: Raw, index: number, seen: Map<string, number>, out: ProblemCollector): string | undefined {
   const at = ['layers', index, 'id'];
   const id = raw.id;
+  if (typeof id === 'string' && ID_PATTERN.test(id) && id !== MODEL_INPUT_ID && !seen.has(id)) {
+    seen.set(id, index);
+    return id; // the common case, kept cheap for big schemas
+  }
   const proposal = `${typeof raw.type === 'string' && isLayerType(raw.type) ? raw.type : 'layer'}${index + 1}`;
   if (id === undefined) {
     out.report(at, 'missing-id', `every layer needs a unique "id"; add "id": ${JSON.stringify(proposal)}`);
@@ -82,7 +86,8 @@ function checkType(raw: Raw, index: number, out: ProblemCollector): LayerType | 
 function checkParams(raw: Raw, index: number, type: LayerType, out: ProblemCollector): Record<string, unknown> | undefined {
   const def = LAYERS[type];
   const names = def.params.map((p) => p.name);
-  const accepted = names.length === 0 ? `${type} takes no parameters` : `${type} takes ${names.join(', ')}`;
+  // Built only for messages: most layers have nothing to report.
+  const accepted = () => (names.length === 0 ? `${type} takes no parameters` : `${type} takes ${names.join(', ')}`);
   let ok = true;
   // A misspelt key already suggests the right name; do not also report that name as missing.
   const suggested = new Set<string>();
@@ -95,13 +100,13 @@ function checkParams(raw: Raw, index: number, type: LayerType, out: ProblemColle
       const suggestion = closestMatch(key, [...names, ...LAYER_KEYS]);
       if (suggestion !== undefined) {
         suggested.add(suggestion);
-        out.report(at, 'unknown-parameter', `unknown parameter "${key}"${didYouMean(suggestion)} (${accepted})`, { target: 'key', suggestion });
+        out.report(at, 'unknown-parameter', `unknown parameter "${key}"${didYouMean(suggestion)} (${accepted()})`, { target: 'key', suggestion });
       } else if (key === 'inputShape' || key === 'batchInputShape') {
         out.report(at, 'unknown-parameter', `the model's input shape goes in "input": { "shape": [...] } at the top level; remove "${key}"`, { target: 'key' });
       } else {
         const owners = ownersOf(key);
         const belongs = owners.length > 0 ? ` (it is a parameter of ${owners.join(', ')})` : '';
-        out.report(at, 'unknown-parameter', `"${key}" is not a parameter of ${type}${belongs}; ${accepted}`, { target: 'key' });
+        out.report(at, 'unknown-parameter', `"${key}" is not a parameter of ${type}${belongs}; ${accepted()}`, { target: 'key' });
       }
       continue;
     }
