@@ -15,13 +15,16 @@ export interface TrainerLaunch {
   execArgv?: string[];
 }
 
+const TSX = 'tsx';
+
 /** `dist/trainer.js` next to the bundle; when running from source, the TypeScript entry through tsx. */
 export function defaultTrainerLaunch(): TrainerLaunch {
   const bundled = join(__dirname, 'trainer.js');
   if (existsSync(bundled)) return { path: bundled };
   const source = join(__dirname, '..', 'training', 'trainerMain.ts');
   // tsx by absolute URL: `--import tsx` would be resolved from the current folder, which may be anywhere.
-  if (existsSync(source)) return { path: source, execArgv: ['--import', pathToFileURL(require.resolve('tsx')).href] };
+  // (A variable, not a literal, so that bundlers leave this development-only lookup alone.)
+  if (existsSync(source)) return { path: source, execArgv: ['--import', pathToFileURL(require.resolve(TSX)).href] };
   return { path: bundled };
 }
 
