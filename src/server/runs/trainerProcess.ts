@@ -66,6 +66,9 @@ export class TrainerProcess {
       // stdout is piped too: the CLI's first stdout line is the "listening" line the extension waits for.
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       env: process.env,
+      // Its own process group: Ctrl+C in a terminal running `stitch train` must reach the CLI (which
+      // cancels the run properly), not kill the trainer mid-epoch. It still stops when we disconnect.
+      detached: process.platform !== 'win32',
     });
     this.child.stdout?.setEncoding('utf8').on('data', (text: string) => logLines(text, (l) => options.log(`${tag} ${l}`)));
     this.child.stderr?.setEncoding('utf8').on('data', (text: string) =>
