@@ -6,7 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TRAINING_DEFAULTS } from '../../shared/schema/types';
+import { analyzeSchema } from '../../shared/schema/index';
+import { TRAINING_DEFAULTS, type StitchSchema } from '../../shared/schema/types';
 import { limitDataset, loadDataset, type Dataset } from '../data/index';
 import { sampleSize } from '../data/types';
 import { chooseBackend } from './backend';
@@ -45,7 +46,7 @@ export async function runTraining(
     for (const reason of choice.skipped) log(`backend skipped: ${reason}`);
     emit({ type: 'backend', backend: choice.backend });
 
-    const schema = start.schema;
+    const schema = validated(start.schema);
     const spec = schema.training;
     if (!spec) throw new Error('training: the schema has no "training" section; add one with at least a dataset, e.g. "training": { "dataset": "mnist" }');
     const seed = spec.seed ?? TRAINING_DEFAULTS.seed;
@@ -122,6 +123,19 @@ export async function runTraining(
     // Anything a failed step left behind (the model is disposed above) should not outlive the run.
     tf.disposeVariables();
   }
+}
+
+/**
+ * The schema as the schema core accepts it, or an error listing every problem. The server validates before
+ * it starts a run; this also guards in-process callers (the bench, scripts).
+ */
+function validated(value: StitchSchema): StitchSchema {
+  const analysis = analyzeSchema(value);
+  const errors = analysis.problems.filter((p) => p.severity === 'error');
+  if (errors.length > 0 || !analysis.schema) {
+    throw new Error(`the schema has ${errors.length} problem${errors.length === 1 ? '' : 's'}: ${errors.map((p) => `${p.path || '(root)'}: ${p.message}`).join('; ')}`);
+  }
+  return analysis.schema;
 }
 
 /** The schema's input must hold one dataset sample: the same shape, or the same number of values. */

@@ -113,7 +113,9 @@ describe('buildModel matches the schema core', () => {
     });
   }
   for (const c of CASES) {
-    test(`layer case: ${c.name}`, () => assertMatchesSchemaCore(c.schema, c.name).dispose());
+    test(`layer case: ${c.name}`, () => {
+      assertMatchesSchemaCore(c.schema, c.name).dispose();
+    });
   }
 });
 
@@ -158,7 +160,7 @@ describe('every layer type trains on wasm with the gradients of cpu', () => {
         const y = tf.tensor2d(target, [4, 3]);
         const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training }) as tf.Tensor) as tf.Scalar);
         // Variable names get per-process suffixes (kernel_6), so gradients are listed in weight order.
-        const ordered = model.trainableWeights.map((w) => [w.originalName, Array.from(grads[w.read().name]?.dataSync() ?? [])] as const);
+        const ordered = model.trainableWeights.map((w) => [w.originalName, Array.from(grads[(w.read() as tf.Variable).name]?.dataSync() ?? [])] as const);
         const result = { loss: value.dataSync()[0], grads: ordered };
         tf.dispose([x, y, value, ...Object.values(grads)]);
         model.dispose();

@@ -39,10 +39,10 @@ function assertClose(actual: Float32Array, expected: Float32Array, what: string)
 }
 
 /** Gradients of Σ(op(x, w) · upstream) with respect to x and w, on wasm and on cpu. */
-async function compareGrads(what: string, xShape: number[], wShape: number[], op: (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor) {
+async function compareGrads(what: string, xShape: Shape4, wShape: Shape4, op: (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor) {
   const x = randomValues(size(xShape), 1);
   const w = randomValues(size(wShape), 2);
-  const outShape = tf.tidy(() => op(tf.zeros(xShape) as tf.Tensor4D, tf.zeros(wShape) as tf.Tensor4D).shape);
+  const outShape = tf.tidy(() => op(tf.zeros(xShape) as tf.Tensor4D, tf.zeros(wShape) as tf.Tensor4D).shape as number[]);
   const up = randomValues(size(outShape), 3);
   const f = (xt: tf.Tensor, wt: tf.Tensor, upt: tf.Tensor) =>
     tf.grads((a: tf.Tensor, b: tf.Tensor) => op(a as tf.Tensor4D, b as tf.Tensor4D).mul(upt).sum())([xt, wt]);
