@@ -3,7 +3,6 @@
  * saving — reported as `TrainerToParent` messages. The trainer child process calls it with `process.send`
  * as `emit`; the bench and tests call it in-process.
  */
-import * as tf from '@tensorflow/tfjs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { analyzeSchema } from '../../shared/schema/index';
@@ -105,6 +104,8 @@ export async function runTraining(
         await writeFile(join(start.modelDir, 'stitch-meta.json'), JSON.stringify(metadata, null, 2));
         return { state: 'succeeded' as const, result, params: model.countParams() };
       } finally {
+        // The model does not own an optimizer it was compiled with as an object; its slots are freed here.
+        model.optimizer?.dispose();
         model.dispose();
       }
     });
@@ -119,9 +120,6 @@ export async function runTraining(
     const error = (err as Error).message ?? String(err);
     emit({ type: 'failed', error });
     return { state: 'failed', error };
-  } finally {
-    // Anything a failed step left behind (the model is disposed above) should not outlive the run.
-    tf.disposeVariables();
   }
 }
 
