@@ -7,7 +7,8 @@
  *
  * - Conv2DBackpropFilter is as expensive as the forward convolution, so it is computed *as* a forward
  *   convolution by the backend's own XNNPACK kernel, over transposed tensors (see `conv2DBackpropFilter`).
- * - Transposed matrix products are slow in the backend, so they get explicit transposes (wasmMatMul.ts).
+ * - Transposed matrix products are slow in the backend, so they get explicit transposes (wasmMatMul.ts);
+ *   sums over leading axes (bias gradients) are summed in place (wasmReduce.ts).
  * - The depthwise backprops cost C times less than a full convolution (one filter per channel), so plain
  *   loops over the backend's heap memory are fast enough and avoid extra copies.
  */
@@ -15,6 +16,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { withExplicitTranspose } from './wasmMatMul';
 import { avgPoolGrad, maxPoolGrad } from './wasmPoolKernels';
+import { withLeadingAxesSum } from './wasmReduce';
 
 type Backend = BackendWasm;
 type Info = tf.TensorInfo;
@@ -278,6 +280,11 @@ export function registerWasmTrainingKernels(): void {
     if (!original) continue;
     tf.unregisterKernel(kernelName, 'wasm');
     tf.registerKernel({ ...original, kernelFunc: withExplicitTranspose(original.kernelFunc) });
+  }
+  const sum = tf.getKernel('Sum', 'wasm');
+  if (sum) {
+    tf.unregisterKernel('Sum', 'wasm');
+    tf.registerKernel({ ...sum, kernelFunc: withLeadingAxesSum(sum.kernelFunc) });
   }
 }
 

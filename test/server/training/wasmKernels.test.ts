@@ -162,3 +162,27 @@ describe('other training gradients on wasm', () => {
     });
   }
 });
+
+describe('sums over leading axes on wasm (bias gradients)', () => {
+  const cases: Array<{ shape: number[]; axis: number[]; keepDims: boolean }> = [
+    { shape: [4, 5, 6, 3], axis: [0, 1, 2], keepDims: false },
+    { shape: [4, 5, 6, 3], axis: [0, 1], keepDims: true },
+    { shape: [7, 3], axis: [0], keepDims: false },
+    { shape: [2, 3, 4], axis: [-3, -2], keepDims: false },
+    { shape: [2, 3, 4], axis: [1, 2], keepDims: false }, // trailing axes: the backend's own kernel
+  ];
+  for (const c of cases) {
+    test(`sum of ${c.shape.join('×')} over [${c.axis}]${c.keepDims ? ', keepDims' : ''}`, async () => {
+      const x = randomValues(size(c.shape), 12);
+      const f = (t: tf.Tensor) => [tf.sum(t, c.axis, c.keepDims)];
+      const [cpu] = await onBackend('cpu', [[x, c.shape]], f);
+      const [wasm] = await onBackend('wasm', [[x, c.shape]], f);
+      assertClose(wasm, cpu, 'sum');
+      await tf.setBackend('wasm');
+      assert.deepEqual(tf.tidy(() => tf.sum(tf.zeros(c.shape), c.axis, c.keepDims).shape), tf.tidy(() => {
+        const expected = c.shape.map((d, i) => (c.axis.map((a) => (a < 0 ? a + c.shape.length : a)).includes(i) ? (c.keepDims ? 1 : 0) : d));
+        return expected.filter((d) => d !== 0);
+      }));
+    });
+  }
+});
