@@ -7,6 +7,8 @@
  * names are the schema ids, so shapes and weights can be matched back to the schema.
  */
 import * as tf from '@tensorflow/tfjs';
+import { analyzeSchema } from '../../shared/schema/analyze';
+import { schemaGraph } from '../../shared/schema/graph';
 import { MODEL_INPUT_ID, TRAINING_DEFAULTS, type LayerSpec, type LayerType, type StitchSchema } from '../../shared/schema/types';
 
 type LayerFactory = (config: Record<string, unknown>) => tf.layers.Layer;
@@ -96,6 +98,7 @@ export function buildModel(schema: StitchSchema): tf.LayersModel {
   if (schema.layers.length === 0) throw new Error('layers: the model has no layers; add at least one (e.g. a dense output layer)');
   const seed = schema.training?.seed ?? TRAINING_DEFAULTS.seed;
   const inputShape = schema.input.shape;
+  schema = withResolvedReshapes(schema);
   const name = schema.name?.replace(/[^A-Za-z0-9_.-]/g, '_') || 'stitch_model';
 
   if (isChain(schema)) {
@@ -106,19 +109,35 @@ export function buildModel(schema: StitchSchema): tf.LayersModel {
   const outputs = new Map<string, tf.SymbolicTensor>();
   const input = tf.input({ shape: inputShape, name: MODEL_INPUT_ID });
   outputs.set(MODEL_INPUT_ID, input);
-  schema.layers.forEach((spec, i) => {
-    const sources = sourcesOf(schema.layers, i).map((id) => {
+  // A layer may name a source listed after it (the schema core allows it as long as there is no cycle), so
+  // layers are applied in the graph's topological order rather than in list order.
+  const graph = schemaGraph(schema);
+  for (const i of graph.order) {
+    const spec = schema.layers[i];
+    const sources = graph.sources[i].map((id) => {
       const tensor = outputs.get(id);
-      // The schema core rejects forward references; this guards callers that skipped validation.
-      if (!tensor) throw new Error(`layers[${i}].inputs: "${id}" is not the input or an earlier layer; list layers after their sources`);
+      if (!tensor) throw new Error(`layers[${i}].inputs: "${id}" is not the input or a layer of this model`);
       return tensor;
     });
     const layer = createLayer(spec, i, seed);
     const output = layer.apply(MERGE_TYPES.has(spec.type) ? sources : sources.length === 1 ? sources[0] : sources);
     outputs.set(spec.id, output as tf.SymbolicTensor);
-  });
+  }
   const last = schema.layers[schema.layers.length - 1].id;
   return tf.model({ inputs: input, outputs: outputs.get(last)!, name });
+}
+
+/**
+ * tf.layers keeps a `-1` in a reshape's targetShape symbolic, and a dense or conv layer after it then fails
+ * to build; the schema core has already inferred the concrete shape, so use that.
+ */
+function withResolvedReshapes(schema: StitchSchema): StitchSchema {
+  if (!schema.layers.some((l) => l.type === 'reshape' && Array.isArray(l.targetShape) && l.targetShape.includes(-1))) return schema;
+  const { shapes } = analyzeSchema(schema);
+  return {
+    ...schema,
+    layers: schema.layers.map((l) => (l.type === 'reshape' && shapes[l.id] ? { ...l, targetShape: [...shapes[l.id].outputShape] } : l)),
+  };
 }
 
 /** Output shape of each layer by id, without the batch dimension (to compare with the schema core). */

@@ -54,6 +54,15 @@ const CASES: Array<{ name: string; schema: StitchSchema }> = [
   { name: 'batchNormalization conv', schema: schemaOf(IMG, [{ id: 'c', type: 'conv2d', filters: 3, kernelSize: 3 }, { id: 'bn', type: 'batchNormalization', momentum: 0.9, epsilon: 0.01 }, { id: 'f', type: 'flatten' }]) },
   { name: 'activation', schema: schemaOf([5], [{ id: 'd', type: 'dense', units: 4 }, { id: 'a', type: 'activation', activation: 'tanh' }, { id: 'a2', type: 'activation', activation: 'sigmoid' }]) },
   { name: 'reshape', schema: schemaOf([12], [{ id: 'r', type: 'reshape', targetShape: [2, 3, 2] }, { id: 'c', type: 'conv2d', filters: 2, kernelSize: 2 }, { id: 'f', type: 'flatten' }]) },
+  { name: 'reshape with -1, then conv', schema: schemaOf([12], [{ id: 'r', type: 'reshape', targetShape: [2, -1, 2] }, { id: 'c', type: 'conv2d', filters: 2, kernelSize: 2 }, { id: 'f', type: 'flatten' }]) },
+  {
+    name: 'a layer naming a source listed after it',
+    schema: schemaOf([5], [
+      { id: 'h2', type: 'dense', units: 3, inputs: ['h1'] },
+      { id: 'h1', type: 'dense', units: 4, inputs: ['input'] },
+      { id: 'cat', type: 'concatenate', inputs: ['h1', 'h2'] },
+    ]),
+  },
   {
     name: 'add (residual)',
     schema: schemaOf(IMG, [
