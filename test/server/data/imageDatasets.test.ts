@@ -5,8 +5,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { downloadFile, sha256 } from '../../../src/server/data/download';
-import { loadImageDataset } from '../../../src/server/data/imageDatasets';
+import { downloadFile, md5, sha256 } from '../../../src/server/data/download';
+import { KNOWN_GZ_FILES, loadImageDataset } from '../../../src/server/data/imageDatasets';
 import type { DatasetContext } from '../../../src/server/data/types';
 import { mnistLike } from './helpers';
 
@@ -21,7 +21,7 @@ const files: Record<string, Buffer> = {
 };
 const checksums = {
   'train-images-idx3-ubyte': { sha256: sha256(train.imagesGz), bytes: train.imagesGz.length },
-  'train-labels-idx1-ubyte': { sha256: sha256(train.labelsGz) },
+  'train-labels-idx1-ubyte': { sha256: sha256(train.labelsGz), md5: md5(train.labelsGz) },
   't10k-images-idx3-ubyte': { sha256: sha256(testSet.imagesGz) },
   't10k-labels-idx1-ubyte': { sha256: sha256(testSet.labelsGz) },
 };
@@ -85,6 +85,28 @@ describe('built-in image datasets', () => {
     const wrong = { ...checksums, 'train-images-idx3-ubyte': { sha256: sha256(Buffer.from('something else')) } };
     await assert.rejects(loadImageDataset('fashion-mnist', context(cache, baseUrl), { checksums: wrong }), /failed its SHA-256 check/);
     assert.equal(existsSync(join(cache, 'fashion-mnist', 'train-images-idx3-ubyte.gz')), false);
+  });
+
+  test('by default every download is checked against the published MD5 table', async () => {
+    // The mirror serves a file with the official name but other content: refused, naming the expected sum.
+    const cache = join(dir, 'cache-default');
+    const expected = KNOWN_GZ_FILES['fashion-mnist']['train-images-idx3-ubyte'].md5;
+    assert.equal(expected, '8d4fb7e6c68d591d4c3dfef9ec88bf0d');
+    await assert.rejects(
+      loadImageDataset('fashion-mnist', context(cache, baseUrl)),
+      (err: Error) => err.message.includes(`expected ${expected}`) && err.message.includes('MD5') && err.message.includes('train-images-idx3-ubyte.gz'),
+    );
+    assert.equal(existsSync(join(cache, 'fashion-mnist', 'train-images-idx3-ubyte.gz')), false);
+    assert.equal(existsSync(join(cache, 'fashion-mnist', 'train-images-idx3-ubyte.gz.part')), false);
+    for (const table of Object.values(KNOWN_GZ_FILES)) {
+      for (const entry of Object.values(table)) assert.match(entry.md5 ?? '', /^[0-9a-f]{32}$/);
+    }
+  });
+
+  test('an injected MD5 that does not match is refused too', async () => {
+    const cache = join(dir, 'cache-md5');
+    const wrong = { ...checksums, 'train-labels-idx1-ubyte': { md5: md5(Buffer.from('other')) } };
+    await assert.rejects(loadImageDataset('fashion-mnist', context(cache, baseUrl), { checksums: wrong }), /failed its MD5 check/);
   });
 
   test('a cached file that no longer matches its sidecar is removed with a clear error', async () => {
