@@ -78,14 +78,40 @@ export type TrainingEvent = {
 // ---------------------------------------------------------------------------------------------------
 // SSE: chat events (`POST /api/chat`)
 
+/** What kind of failure a chat `error` event reports, so a client can offer the fix (e.g. set a key). */
+export type ChatErrorCode = 'no-key' | 'auth' | 'rate-limit' | 'model-not-found' | 'network' | 'timeout' | 'upstream' | 'server';
+
 export interface ChatEventMap {
   token: { content: string };
   schema: { proposedSchema: unknown; valid: boolean; errors: SchemaError[] };
   done: Record<string, never>;
-  error: { error: string };
+  /** `code` is an addition to the original's `{ error }`; older clients ignore it. */
+  error: { error: string; code?: ChatErrorCode };
 }
 
 export type ChatEventName = keyof ChatEventMap;
+
+/** One earlier message of the conversation about a schema file. */
+export interface ChatHistoryMessage {
+  role: 'user' | 'assistant';
+  content: string;
+}
+
+/**
+ * `POST /api/chat`. The API key is not in the body: it travels in the `X-OpenAI-Key` header (never stored
+ * or logged); without it the server uses its own OPENAI_API_KEY. Provider fields override the server's
+ * environment (OPENAI_BASE_URL) and defaults (model gpt-4.1).
+ */
+export interface ChatRequest {
+  message: string;
+  currentSchema: unknown;
+  history?: ChatHistoryMessage[];
+  /** Absolute path of the schema file, to find its last run's metrics. */
+  schemaPath?: string;
+  baseUrl?: string;
+  model?: string;
+  temperature?: number;
+}
 
 // ---------------------------------------------------------------------------------------------------
 // HTTP bodies
