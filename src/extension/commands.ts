@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { RunSummary } from '../shared/protocol';
+import type { ChatService } from './chat/chatService';
 import { exportModel } from './exportModel';
 import { newArchitecture } from './newArchitecture';
 import { metricsUri, schemaUri, type RunDocuments } from './runDocuments';
@@ -22,6 +23,8 @@ export interface StitchServices {
   tracker: RunTracker;
   runsView: RunsView;
   runDocuments: RunDocuments;
+  /** The AI chat (send a turn, per-file history); proposals are applied with chat/review's reviewProposal. */
+  chat: ChatService;
 }
 
 interface CommandSpec {

@@ -3,6 +3,8 @@
  * starts on first need. The time activation took is logged and returned in the API, for the bench/tests.
  */
 import * as vscode from 'vscode';
+import { ChatService } from './chat/chatService';
+import { registerProposalDocuments } from './chat/review';
 import { registerCommands, type StitchServices } from './commands';
 import { SchemaQuickFixes } from './codeActions';
 import { SchemaDiagnostics } from './diagnostics';
@@ -38,12 +40,13 @@ export function activate(context: vscode.ExtensionContext): StitchApi {
   const tracker = new RunTracker(server);
   const runsView = RunsView.register(server, tracker);
   const runDocuments = RunDocuments.register(server);
-  const services: StitchServices = { context, server, secrets, tracker, runsView, runDocuments };
+  const chat = new ChatService(server, secrets);
+  const services: StitchServices = { context, server, secrets, tracker, runsView, runDocuments, chat };
   const diagnostics = SchemaDiagnostics.register();
   const statusBar = StatusBar.register(server, tracker);
 
   context.subscriptions.push(
-    log, server, tracker, runsView, runDocuments, diagnostics, statusBar,
+    log, server, tracker, runsView, runDocuments, diagnostics, statusBar, chat, registerProposalDocuments(),
     ...registerCommands(services),
     SchemaQuickFixes.register(),
     SchemaCodeLenses.register(),

@@ -1,0 +1,87 @@
+/**
+ * `reviewProposal`: shows a proposed architecture as a diff against the schema document and, when the user
+ * accepts, applies it as ONE WorkspaceEdit (one undo step, the document stays the single source of truth).
+ * The right side of the diff is a read-only virtual document (`stitch-proposal:`), so nothing is written to
+ * disk and no "save changes?" prompt appears when the diff closes.
+ */
+import * as vscode from 'vscode';
+import { minimalReplacement, proposalText } from './proposalText';
+
+export const PROPOSAL_SCHEME = 'stitch-proposal';
+
+/** Asks the user whether to apply; the VS Code suite injects its own answer. */
+export type ConfirmProposal = (document: vscode.TextDocument) => Thenable<boolean>;
+
+export interface ReviewOptions {
+  /** Default: a notification with Accept / Reject buttons (dismissing it rejects). */
+  confirm?: ConfirmProposal;
+}
+
+const contents = new Map<string, string>();
+const changed = new vscode.EventEmitter<vscode.Uri>();
+let provider: vscode.Disposable | undefined;
+let counter = 0;
+
+/** Registers the virtual documents' provider; `reviewProposal` does it on first use too. */
+export function registerProposalDocuments(): vscode.Disposable {
+  provider ??= vscode.workspace.registerTextDocumentContentProvider(PROPOSAL_SCHEME, {
+    onDidChange: changed.event,
+    provideTextDocumentContent: (uri) => contents.get(uri.toString()) ?? '',
+  });
+  return new vscode.Disposable(() => {
+    provider?.dispose();
+    provider = undefined;
+    contents.clear();
+  });
+}
+
+/**
+ * Opens a diff (current document ↔ proposal); on accept applies it as ONE undoable WorkspaceEdit keeping
+ * the user's formatting and the layout of unchanged layers; reject leaves the file untouched.
+ */
+export async function reviewProposal(document: vscode.TextDocument, proposedSchema: unknown,
+  options: ReviewOptions = {}): Promise<'applied' | 'rejected'> {
+  registerProposalDocuments();
+  const proposed = proposalText(document.getText(), proposedSchema);
+  if (proposed === document.getText()) {
+    void vscode.window.showInformationMessage('Stitch: the proposal is the same as the current schema; nothing to apply.');
+    return 'rejected';
+  }
+  const name = document.uri.path.split('/').pop() ?? 'schema';
+  const uri = vscode.Uri.from({ scheme: PROPOSAL_SCHEME, path: `/${++counter}/${name}` });
+  contents.set(uri.toString(), proposed);
+  try {
+    await vscode.commands.executeCommand('vscode.diff', document.uri, uri, `${name} ↔ proposed by Stitch chat`,
+      { preview: true, viewColumn: vscode.ViewColumn.Active });
+    const accept = await (options.confirm ?? askUser)(document);
+    if (!accept) return 'rejected';
+    // The user may have typed while the diff was open: patch the text as it is now.
+    const before = document.getText();
+    const after = proposalText(before, proposedSchema);
+    const { start, end, text } = minimalReplacement(before, after);
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(document.uri, new vscode.Range(document.positionAt(start), document.positionAt(end)), text);
+    if (!(await vscode.workspace.applyEdit(edit))) {
+      void vscode.window.showErrorMessage(`Stitch: could not apply the proposal to ${name} (is the file read-only?).`);
+      return 'rejected';
+    }
+    return 'applied';
+  } finally {
+    await closeDiff(uri);
+    contents.delete(uri.toString());
+  }
+}
+
+async function askUser(document: vscode.TextDocument): Promise<boolean> {
+  const name = document.uri.path.split('/').pop();
+  const choice = await vscode.window.showInformationMessage(
+    `Apply the proposed architecture to ${name}? You can undo it with one Undo.`, 'Accept', 'Reject');
+  return choice === 'Accept';
+}
+
+/** Closes the diff editor showing the proposal, wherever the user moved it. */
+async function closeDiff(proposalUri: vscode.Uri): Promise<void> {
+  const tabs = vscode.window.tabGroups.all.flatMap((group) => group.tabs).filter((tab) =>
+    tab.input instanceof vscode.TabInputTextDiff && tab.input.modified.toString() === proposalUri.toString());
+  if (tabs.length > 0) await vscode.window.tabGroups.close(tabs);
+}
