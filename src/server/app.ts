@@ -35,7 +35,7 @@ export function createApp(deps: AppDeps): Koa {
   app.silent = true;
   const router = new Router();
   healthRoutes(router, deps);
-  validateRoutes(router);
+  validateRoutes(router, deps);
   trainRoutes(router, deps);
   runRoutes(router, deps);
   modelRoutes(router, deps);
@@ -48,6 +48,7 @@ export function createApp(deps: AppDeps): Koa {
   app.use(bearerAuth({ token: deps.token }));
   app.use(jsonBody({ limit: deps.bodyLimit }));
   app.use(router.routes());
-  app.use(router.allowedMethods({ throw: true }));
+  // Without throw the router leaves 405/501 with an `Allow` header; errorHandler words them.
+  app.use(router.allowedMethods());
   return app;
 }

@@ -1,7 +1,9 @@
 /**
  * The first middleware: every error becomes `{ error }` with a status that names its category (SPEC §2).
  * Errors thrown with `httpError(status, message)` (or `ctx.throw`) keep their status and message; anything else is a bug,
- * answered with a generic 500 and logged with its stack, which never reaches the client.
+ * answered with a generic 500 and logged with its stack, which never reaches the client. A method the router
+ * does not route (405, with the path's methods in `Allow`) or does not know at all (501, e.g. PROPFIND) is the
+ * client's mistake, not a bug: it is answered as such and not logged.
  */
 import type { Middleware } from 'koa';
 import { httpError } from '../httpError';
@@ -40,10 +42,11 @@ export function errorHandler(options: ErrorHandlerOptions): Middleware {
       if (ctx.status === 404 && ctx.body === undefined && ctx.respond !== false) {
         throw httpError(404, `no route for ${ctx.method} ${ctx.path}; see GET /api/health and docs/server.md`);
       }
+      if ((ctx.status === 405 || ctx.status === 501) && ctx.body === undefined && ctx.respond !== false) throw methodError(ctx.status, ctx.method, ctx.path, ctx.response.get('Allow'));
     } catch (thrown) {
       const err = (typeof thrown === 'object' && thrown !== null ? thrown : { message: String(thrown) }) as ExposedError;
       const status = err.status ?? err.statusCode ?? 500;
-      const clientError = status >= 400 && status < 500 && err.expose !== false;
+      const clientError = ((status >= 400 && status < 500) || status === 501) && err.expose !== false;
       if (ctx.headerSent || ctx.respond === false) {
         // A stream already started: the response cannot change any more, so the error is only logged.
         options.log(`error after the response started (${ctx.method} ${ctx.path}): ${describe(thrown)}`);
@@ -61,6 +64,18 @@ export function errorHandler(options: ErrorHandlerOptions): Middleware {
       ctx.body = body;
     }
   };
+}
+
+/** 405/501 as the router leaves them (status and `Allow`, no body), turned into `{ error }` saying what to use. */
+function methodError(status: 405 | 501, method: string, path: string, allow: string): Error {
+  const use = allow ? `use ${allow.split(/,\s*/).join(' or ')}` : 'see docs/server.md for the routes and their methods';
+  const err =
+    status === 405
+      ? httpError(405, `${method} is not allowed on ${path}; ${use}`, { headers: { Allow: allow } })
+      : httpError(501, `this server does not support the ${method} method; the API uses GET, POST and DELETE (see docs/server.md)`);
+  // httpError marks 5xx as not exposed; a 501 here is an answer about the request, not a hidden bug.
+  (err as { expose: boolean }).expose = true;
+  return err;
 }
 
 function describe(thrown: unknown): string {

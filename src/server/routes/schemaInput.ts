@@ -2,19 +2,28 @@
  * Turns a request's schema (ours, as an object or as JSON text, or the original Stitch's
  * `{ architecture, hyperparams }`) into a checked `StitchSchema`, or throws 400/422 with every problem.
  */
-import { isAbsolute, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { convertOriginalBody } from '../../shared/original';
 import type { SchemaError } from '../../shared/protocol';
-import { analyzeSchema, analyzeSchemaText, type Analysis } from '../../shared/schema';
+import { analyzeSchema, analyzeSchemaText, type Analysis, type AnalyzeOptions } from '../../shared/schema';
 import type { StitchSchema } from '../../shared/schema/types';
+import { workspaceDatasetInfo } from '../data/datasetInfo';
 import { httpError } from '../httpError';
 
 /**
  * Analyzes `{ schema }`: an object, or the file's text as an editor holds it (comments allowed; syntax
  * errors become problems like any other).
  */
-export function analyzeBodySchema(body: Record<string, unknown>): Analysis {
-  return typeof body.schema === 'string' ? analyzeSchemaText(body.schema) : analyzeSchema(body.schema);
+export function analyzeBodySchema(body: Record<string, unknown>, options: AnalyzeOptions = {}): Analysis {
+  return typeof body.schema === 'string' ? analyzeSchemaText(body.schema, options) : analyzeSchema(body.schema, options);
+}
+
+/**
+ * Analysis options that let the core check CSV/IDX datasets too: their sample shape is read from the file's
+ * header, relative to the schema's folder (`schemaPath`, already checked) or else the workspace root.
+ */
+export function workspaceAnalyzeOptions(schemaPath: string | null, workspaceRoot: string): AnalyzeOptions {
+  return { datasetInfo: workspaceDatasetInfo(schemaPath ? dirname(schemaPath) : workspaceRoot, workspaceRoot) };
 }
 
 /** Throws 422 listing every error; `prefix` tells where the paths point (our schema, or a converted body). */
@@ -25,15 +34,15 @@ function invalid(errors: SchemaError[], prefix = ''): Error {
 }
 
 /** A valid schema from `{ schema }` or `{ architecture, hyperparams }`, or a 400/422 error. */
-export function checkedSchema(body: Record<string, unknown>): StitchSchema {
+export function checkedSchema(body: Record<string, unknown>, options: AnalyzeOptions = {}): StitchSchema {
   let analysis: Analysis;
   let prefix = '';
   if (body.schema !== undefined) {
-    analysis = analyzeBodySchema(body);
+    analysis = analyzeBodySchema(body, options);
   } else if (body.architecture !== undefined) {
     const converted = convertOriginalBody(body.architecture, body.hyperparams);
     if (converted.errors.length > 0) throw invalid(converted.errors, 'could not convert { architecture, hyperparams }: ');
-    analysis = analyzeSchema(converted.schema);
+    analysis = analyzeSchema(converted.schema, options);
     prefix = 'after converting { architecture, hyperparams }, ';
   } else {
     throw httpError(400, 'send { "schema": { … } } (a Stitch schema) or { "architecture": [...], "hyperparams": {...} } (the original Stitch body)');

@@ -128,6 +128,22 @@ describe('security', () => {
     assert.equal(result.errors[0].path, 'layers[0].units');
   });
 
+  test('a method a route lacks → 405 with Allow; a method the server does not know → 501; neither is logged as a bug', async () => {
+    const patch = await server.api('/api/health', { method: 'PATCH' });
+    assert.equal(patch.status, 405);
+    assert.match(patch.headers.get('allow') ?? '', /GET/);
+    assert.match(((await patch.json()) as { error: string }).error, /PATCH is not allowed on \/api\/health; use .*GET/);
+    const put = await server.api('/api/train', { method: 'PUT', json: {} });
+    assert.equal(put.status, 405);
+    assert.match(((await put.json()) as { error: string }).error, /use POST/);
+    for (const method of ['PROPFIND', 'MKCOL']) {
+      const response = await server.api('/api/runs', { method });
+      assert.equal(response.status, 501, method);
+      assert.match(((await response.json()) as { error: string }).error, new RegExp(`does not support the ${method} method`));
+    }
+    assert.ok(!server.logs.some((l) => l.startsWith('internal error')), server.logs.filter((l) => l.startsWith('internal')).join('\n'));
+  });
+
   test('unknown runs, models and routes → 404; none of the above crashed the server', async () => {
     for (const [method, path] of [
       ['GET', '/api/runs/nope'], ['GET', '/api/runs/nope/events'], ['DELETE', '/api/runs/nope'],

@@ -1,0 +1,75 @@
+/**
+ * What the schema core needs to check a CSV or IDX dataset (its sample shape), read cheaply at request time
+ * so that `/api/validate` and `/api/train` report a wrong `input.shape` as a schema error (422 naming the
+ * path) instead of a run that fails later. Only the start of a file is read: the CSV header row, or the
+ * IDX header with its dimensions (gunzipping just the first block of a `.gz`). Paths follow the trainer's
+ * rule: relative to the schema's folder (`schemaPath`), else the workspace root, and never outside it.
+ *
+ * A file that is missing, unreadable or malformed is simply not described (`undefined`): the core then skips
+ * the check, and the run reports the precise problem when it loads the data.
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+import { constants, gunzipSync } from 'node:zlib';
+import type { DatasetInfo, DatasetInfoProvider } from '../../shared/schema';
+import type { DatasetSpec } from '../../shared/schema/types';
+import { splitCsvLine } from './csv';
+import { resolveWorkspaceFile } from './paths';
+
+/** Enough for any sensible CSV header and for an IDX header even inside a gzip stream. */
+const HEAD_BYTES = 64 * 1024;
+
+function readHead(path: string): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.alloc(HEAD_BYTES);
+    const read = readSync(fd, buffer, 0, HEAD_BYTES, 0);
+    return buffer.subarray(0, read);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The sample shape from a CSV header: one feature per column except the label. */
+function csvInfo(path: string, label: string): DatasetInfo | undefined {
+  const text = readHead(path).toString('utf8');
+  const headerLine = text.split(/\r?\n/).find((l) => l.trim() !== '');
+  if (headerLine === undefined) return undefined;
+  const header = splitCsvLine(headerLine);
+  if (!header.includes(label)) return undefined; // the trainer names the missing column with the full list
+  return { inputShape: [header.length - 1] };
+}
+
+/** The sample shape from an IDX images header: [count, rows, cols(, channels)] → [rows, cols, channels]. */
+function idxInfo(path: string): DatasetInfo | undefined {
+  let head = readHead(path);
+  if (head[0] === 0x1f && head[1] === 0x8b) {
+    // A prefix of a gzip stream: Z_SYNC_FLUSH returns what decompresses so far instead of throwing.
+    head = gunzipSync(head, { finishFlush: constants.Z_SYNC_FLUSH });
+  }
+  if (head.length < 4 || head[0] !== 0 || head[1] !== 0) return undefined;
+  const rank = head[3];
+  if ((rank !== 3 && rank !== 4) || head.length < 4 + 4 * rank) return undefined;
+  const dims = Array.from({ length: rank }, (_, i) => head.readUInt32BE(4 + 4 * i));
+  return { inputShape: [dims[1], dims[2], dims[3] ?? 1] };
+}
+
+/**
+ * A provider for `analyzeSchema(…, { datasetInfo })`. `baseDir` is the schema's folder (or the workspace
+ * root when the schema has no path).
+ */
+export function workspaceDatasetInfo(baseDir: string, workspaceRoot: string): DatasetInfoProvider {
+  return (spec: DatasetSpec) => {
+    try {
+      if (typeof spec !== 'object' || spec === null) return undefined;
+      if ('csv' in spec && typeof spec.csv === 'string' && typeof spec.label === 'string') {
+        return csvInfo(resolveWorkspaceFile(spec.csv, baseDir, workspaceRoot, 'training.dataset.csv'), spec.label);
+      }
+      if ('idx' in spec && spec.idx && typeof spec.idx.images === 'string') {
+        return idxInfo(resolveWorkspaceFile(spec.idx.images, baseDir, workspaceRoot, 'training.dataset.idx.images'));
+      }
+    } catch {
+      return undefined;
+    }
+    return undefined;
+  };
+}
