@@ -27,6 +27,20 @@ function bar(progress: number, width: number): string {
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
 }
 
+/**
+ * The live status line for a batch, fitted to the terminal: the bar goes first when space is short, then the
+ * end is cut (a wrapped line could not be redrawn in place). A terminal that reports no width (0, e.g. a pty
+ * nobody sized) gets 100 columns.
+ */
+export function renderStatus(event: BatchEvent, epochs: number | '?', columns?: number): string {
+  const width = (columns && columns > 0 ? columns : 100) - 1;
+  const facts = `epoch ${event.epoch}/${epochs} batch ${event.batch}/${event.batches} ` +
+    `loss ${fixed(event.loss)} acc ${fixed(event.accuracy)} ${Math.round(event.samples_per_sec)} samples/s ETA ${formatDuration(event.eta_seconds)}`;
+  const full = `${bar(event.progress, 20)} ${facts}`;
+  if (full.length <= width) return full;
+  return facts.slice(0, width);
+}
+
 export class ProgressReporter {
   private epochs = 0;
   private statusShown = false;
@@ -40,11 +54,7 @@ export class ProgressReporter {
 
   batch(event: BatchEvent): void {
     if (!this.out.isTTY) return;
-    const epochs = this.epochs || '?';
-    const text = `${bar(event.progress, 20)} epoch ${event.epoch}/${epochs} batch ${event.batch}/${event.batches} ` +
-      `loss ${fixed(event.loss)} acc ${fixed(event.accuracy)} ${Math.round(event.samples_per_sec)} samples/s ETA ${formatDuration(event.eta_seconds)}`;
-    const width = (this.out.columns ?? 100) - 1;
-    this.out.write(`\r${text.slice(0, width).padEnd(Math.min(width, text.length))}\x1b[K`);
+    this.out.write(`\r${renderStatus(event, this.epochs || '?', this.out.columns)}\x1b[K`);
     this.statusShown = true;
   }
 

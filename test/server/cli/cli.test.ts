@@ -3,7 +3,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,31 @@ function stitch(args: string[], cwd: string, onStdout?: (text: string, kill: () 
     });
     child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
     child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** `stitch serve` as its own process; resolves once it prints its listening line. */
+function serve(args: string[], cwd: string): Promise<{ url: string; child: ChildProcess; stderr: () => string; stop: () => Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', TSX, CLI, 'serve', '--port', '0', ...args], { cwd, env: { ...process.env, STITCH_TOKEN: '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+    child.on('exit', (code) => reject(new Error(`stitch serve exited ${code}: ${stderr}`)));
+    child.stdout.setEncoding('utf8').on('data', (t: string) => {
+      stdout += t;
+      const line = /^Stitch server listening on (http:\/\/127\.0\.0\.1:\d+)\n/.exec(stdout);
+      if (!line) return;
+      resolve({
+        url: line[1],
+        child,
+        stderr: () => stderr,
+        stop: () => new Promise<void>((done) => {
+          child.removeAllListeners('exit').on('exit', () => done());
+          child.kill('SIGINT');
+        }),
+      });
+    });
   });
 }
 
@@ -85,6 +110,54 @@ describe('stitch CLI', () => {
     const help = await stitch(['--help'], dir);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /stitch serve/);
+  });
+
+  test('train --server URL --token T uses a running stitch serve (another process) and needs its token', async () => {
+    const token = 'cli-test-token-5678';
+    const server = await serve(['--token', token, '--runs-dir', join(dir, 'remote-runs'), '--backend', 'cpu', '--workspace', dir], dir);
+    try {
+      const ok = await stitch(['train', 'spiral.stitch.json', '--server', server.url, '--token', token, '--epochs', '2'], dir);
+      assert.equal(ok.code, 0, ok.stderr);
+      assert.match(ok.stdout, /^epoch 2\/2 {2}loss \d\.\d{4}/m);
+      assert.match(ok.stdout, /^test accuracy: (0|1)\.\d{4} /m);
+      // The run happened in the serve process: it is in that server's run store, trained on its backend.
+      const runs = (await (await fetch(`${server.url}/api/runs`, { headers: { Authorization: `Bearer ${token}` } })).json()) as { runs: { state: string; backend: string }[] };
+      assert.equal(runs.runs.length, 1);
+      assert.equal(runs.runs[0].state, 'succeeded');
+      assert.match(server.stderr(), /POST \/api\/train 202/);
+
+      const wrong = await stitch(['train', 'spiral.stitch.json', '--server', server.url, '--token', 'not-it'], dir);
+      assert.equal(wrong.code, 1);
+      assert.match(wrong.stderr, /token/i);
+      const none = await stitch(['train', 'spiral.stitch.json', '--server', server.url], dir);
+      assert.notEqual(none.code, 0);
+      assert.match(none.stderr, /token/i);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('on a terminal (a pseudo-terminal from script(1)) train redraws a live progress line', async () => {
+    // 1,200 spiral points in batches of 16: dozens of batches per epoch, so some redraws happen mid-epoch.
+    writeFileSync(join(dir, 'tty.stitch.json'), JSON.stringify(spiralSchema({ epochs: 2, samples: 1200 })));
+    const command = `stty cols 150; exec ${process.execPath} --import ${TSX} ${CLI} train tty.stitch.json --runs-dir ${join(dir, 'tty-runs')} --backend cpu`;
+    const result = await new Promise<Result>((resolve) => {
+      const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: dir, env: { ...process.env, STITCH_TOKEN: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
+      child.on('exit', (code) => resolve({ code, stdout, stderr: '' }));
+    });
+    assert.equal(result.code, 0, result.stdout);
+    // Each redraw: carriage return, bar, every figure, erase-to-end-of-line.
+    const status = /\r\[[#.]{20}\] epoch (\d)\/2 batch (\d+)\/(\d+) loss \d\.\d{4} acc \d\.\d{4} \d+ samples\/s ETA \d+s\x1b\[K/g;
+    const redraws = [...result.stdout.matchAll(status)];
+    assert.ok(redraws.length >= 2, JSON.stringify(result.stdout.slice(0, 600)));
+    const batches = redraws[0][3];
+    assert.ok(Number(batches) > 20 && redraws.every((m) => m[3] === batches));
+    assert.ok(redraws.some((m) => m[1] === '2' && m[2] === batches), 'the last batch of the last epoch is drawn');
+    // Permanent lines erase the status line first, so no figure is left half-overwritten.
+    assert.match(result.stdout, /\r\x1b\[Kepoch 1\/2 {2}loss/);
+    assert.match(result.stdout, /test accuracy: /);
   });
 
   test('serve prints exactly the listening line first, answers, and refuses a public host without a token', async () => {
