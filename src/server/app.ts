@@ -5,6 +5,7 @@
  */
 import Router from '@koa/router';
 import Koa from 'koa';
+import { chatRoutes, type ChatOptions } from './chat/route';
 import { bearerAuth } from './middleware/auth';
 import { cors } from './middleware/cors';
 import { errorHandler } from './middleware/errors';
@@ -25,7 +26,9 @@ export interface AppDeps extends RouteDeps {
   allowRemote?: boolean;
   /** Largest JSON body in bytes. Default 10 MB. */
   bodyLimit?: number;
-  /** Extra routes mounted after ours (e.g. /api/chat, owned elsewhere). */
+  /** The chat's provider defaults (environment, timeout); default: OPENAI_* from process.env, 60 s. */
+  chat?: ChatOptions;
+  /** Extra routes mounted after ours. */
   extraRoutes?: (router: Router) => void;
 }
 
@@ -39,6 +42,7 @@ export function createApp(deps: AppDeps): Koa {
   trainRoutes(router, deps);
   runRoutes(router, deps);
   modelRoutes(router, deps);
+  chatRoutes(router, deps, deps.chat);
   deps.extraRoutes?.(router);
 
   app.use(errorHandler({ log: deps.log }));

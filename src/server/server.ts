@@ -48,6 +48,8 @@ export interface ServerOptions {
   /** Determine the backend right after listening (default true); tests that never need it can skip it. */
   probeBackend?: boolean;
   extraRoutes?: AppDeps['extraRoutes'];
+  /** The chat's provider defaults; see AppDeps.chat. */
+  chat?: AppDeps['chat'];
   /** Called with every training event as it is published (e.g. the bench measures stream latency). */
   onEvent?: (event: TrainingEvent, runId: string) => void;
 }
@@ -89,6 +91,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     bodyLimit: options.bodyLimit,
     keepAliveMs: options.keepAliveMs,
     extraRoutes: options.extraRoutes,
+    chat: options.chat,
   });
 
   const server: Server = createServer(app.callback());

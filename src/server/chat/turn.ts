@@ -1,0 +1,144 @@
+/**
+ * One chat turn: streams the model's answer as `token` events the moment each chunk arrives, then looks for
+ * a proposed schema, validates it with the schema core and sends it as `schema` (after at most one automatic
+ * repair round when it is invalid), then `done`; or an `error` a person can act on. The caller's signal
+ * (the client went away) aborts the upstream request at once.
+ */
+import type OpenAI from 'openai';
+import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import type { ChatEventMap, ChatHistoryMessage, SchemaError } from '../../shared/protocol';
+import { analyzeSchema } from '../../shared/schema';
+import { noKeyFailure, scrub, StreamStalledError, toChatFailure } from './errors';
+import { extractProposal, type Extraction } from './extract';
+import { boundHistory } from './history';
+import { systemPrompt, PROPOSAL_FENCE, type RunHistorySource } from './prompt';
+import { createClient, needsKey, type ProviderConfig } from './provider';
+
+export type ChatEmit = <K extends keyof ChatEventMap>(event: K, data: ChatEventMap[K]) => void;
+
+export interface ChatTurn {
+  message: string;
+  currentSchema: unknown;
+  history: ChatHistoryMessage[];
+  schemaPath?: string;
+}
+
+export interface ChatTurnDeps {
+  config: ProviderConfig;
+  runs?: RunHistorySource;
+  /** Aborted when the client disconnects. */
+  signal: AbortSignal;
+  emit: ChatEmit;
+  log: (line: string) => void;
+}
+
+export async function runChatTurn(turn: ChatTurn, deps: ChatTurnDeps): Promise<void> {
+  const { config, signal, emit } = deps;
+  if (needsKey(config)) return emit('error', noKeyFailure());
+  const client = createClient(config);
+  const messages: ChatCompletionMessageParam[] = [
+    { role: 'system', content: systemPrompt({ currentSchema: turn.currentSchema, schemaPath: turn.schemaPath, runs: deps.runs }) },
+    ...boundHistory(turn.history),
+    { role: 'user', content: turn.message },
+  ];
+  let answer: string;
+  try {
+    answer = await streamAnswer(client, config, messages, signal, (content) => emit('token', { content }));
+  } catch (err) {
+    if (signal.aborted) return;
+    const failure = toChatFailure(err, config);
+    deps.log(`chat: ${failure.code}: ${failure.error}`);
+    return emit('error', failure);
+  }
+
+  const first = extractProposal(answer);
+  if (first.kind === 'none') return emit('done', {});
+  const checked = check(first);
+  if (checked.valid) {
+    emit('schema', checked);
+    return emit('done', {});
+  }
+
+  // One bounded repair round: the model sees the validator's errors and answers with a corrected schema.
+  emit('token', { content: `\n\n_The proposal has ${checked.errors.length} problem${checked.errors.length === 1 ? '' : 's'}; asking the model to fix ${checked.errors.length === 1 ? 'it' : 'them'}…_\n` });
+  let repaired = checked;
+  try {
+    const repairAnswer = await streamAnswer(client, config, [
+      ...messages,
+      { role: 'assistant', content: answer },
+      { role: 'user', content: repairRequest(checked.errors) },
+    ], signal, () => undefined);
+    const second = extractProposal(repairAnswer);
+    if (second.kind !== 'none') repaired = check(second);
+  } catch (err) {
+    if (signal.aborted) return;
+    deps.log(`chat: the repair round failed: ${scrub((err as Error).message, config)}`);
+  }
+  emit('schema', repaired);
+  emit('done', {});
+}
+
+/** The validator's verdict on an extracted proposal (errors only; warnings do not block applying it). */
+function check(extraction: Exclude<Extraction, { kind: 'none' }>): ChatEventMap['schema'] {
+  if (extraction.kind === 'unparsable') {
+    return { proposedSchema: extraction.text, valid: false, errors: [{ path: '', message: `the proposal is not valid JSON: ${extraction.error}` }] };
+  }
+  const analysis = analyzeSchema(extraction.value);
+  const errors: SchemaError[] = analysis.problems.filter((p) => p.severity === 'error').map((p) => ({ path: p.path, message: p.message }));
+  return { proposedSchema: extraction.value, valid: errors.length === 0, errors };
+}
+
+function repairRequest(errors: SchemaError[]): string {
+  const list = errors.slice(0, 30).map((e) => `- ${e.path ? `${e.path}: ` : ''}${e.message}`).join('\n');
+  return `Stitch's validator found these problems in your proposal:\n${list}\n\nReply with only the corrected, complete schema in one ${PROPOSAL_FENCE} block.`;
+}
+
+/**
+ * Streams one completion, handing each piece of text to `onText` as it arrives, and returns the whole text.
+ * A watchdog aborts a stream that stops sending for `timeoutMs` (the SDK's timeout ends with the headers).
+ */
+async function streamAnswer(client: OpenAI, config: ProviderConfig, messages: ChatCompletionMessageParam[],
+  signal: AbortSignal, onText: (text: string) => void): Promise<string> {
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort();
+  signal.addEventListener('abort', onAbort);
+  let stalled = false;
+  let watchdog: NodeJS.Timeout | undefined;
+  const arm = (): void => {
+    clearTimeout(watchdog);
+    watchdog = setTimeout(() => {
+      stalled = true;
+      controller.abort();
+    }, config.timeoutMs);
+  };
+  try {
+    arm();
+    const stream = await client.chat.completions.create(
+      { model: config.model, temperature: config.temperature, messages, stream: true },
+      { signal: controller.signal },
+    );
+    let text = '';
+    const toolArguments: string[] = [];
+    for await (const chunk of stream) {
+      arm();
+      const delta = chunk.choices[0]?.delta;
+      if (delta?.content) {
+        text += delta.content;
+        onText(delta.content);
+      }
+      // A provider that answers with a tool call (structured output) streams its JSON arguments in pieces.
+      for (const call of delta?.tool_calls ?? []) {
+        if (call.function?.arguments) toolArguments[call.index] = (toolArguments[call.index] ?? '') + call.function.arguments;
+      }
+    }
+    // Tool-call JSON is treated like a fenced block of the answer, so one extractor handles both.
+    for (const args of toolArguments) if (args) text += `\n${PROPOSAL_FENCE}\n${args}\n\`\`\`\n`;
+    return text;
+  } catch (err) {
+    if (stalled && !signal.aborted) throw new StreamStalledError(config.timeoutMs);
+    throw err;
+  } finally {
+    clearTimeout(watchdog);
+    signal.removeEventListener('abort', onAbort);
+  }
+}
