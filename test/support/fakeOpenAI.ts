@@ -99,6 +99,8 @@ export class FakeOpenAI {
       res.write(chunk(model, { ...(i === 0 ? { role: 'assistant' } : {}), content }, null));
     }
     if (answer.kind === 'break') {
+      // Let the chunks reach the client first: destroy() drops data still in the socket's buffer.
+      await sleep(30);
       res.destroy();
       return;
     }

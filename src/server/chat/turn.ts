@@ -131,6 +131,8 @@ async function streamAnswer(client: OpenAI, config: ProviderConfig, messages: Ch
         if (call.function?.arguments) toolArguments[call.index] = (toolArguments[call.index] ?? '') + call.function.arguments;
       }
     }
+    // The SDK ends the iteration quietly when its request is aborted; an answer cut short must not pass as whole.
+    if (controller.signal.aborted) throw stalled && !signal.aborted ? new StreamStalledError(config.timeoutMs) : new Error('aborted');
     // Tool-call JSON is treated like a fenced block of the answer, so one extractor handles both.
     for (const args of toolArguments) if (args) text += `\n${PROPOSAL_FENCE}\n${args}\n\`\`\`\n`;
     return text;
