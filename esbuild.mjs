@@ -2,12 +2,12 @@
 //   dist/cli.js        the `stitch` command: standalone server, train, validate (Node)
 //   dist/trainer.js    the trainer child process the server forks per run (Node, TensorFlow.js)
 //   dist/extension.js  the VS Code extension host bundle (Node, `vscode` external, no tfjs/Koa)
-//   dist/webview.js    the panel's UI (browser)
+//   dist/webview/      the webviews' UI (browser): webview.js + CSS, codicons and uPlot's CSS
 // plus dist/stitch.schema.json (the JSON Schema, generated from the layer definitions).
 //
 // Usage: node esbuild.mjs [--watch] [--production]
 import * as esbuild from 'esbuild';
-import { existsSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,8 +45,9 @@ const builds = [
   { entryPoints: ['src/server/training/trainerMain.ts'], outfile: 'dist/trainer.js', ...nodeCommon },
   { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', ...nodeCommon },
   {
+    // Everything a webview may load lives in dist/webview/ (its localResourceRoots).
     entryPoints: ['webview/main.ts'],
-    outfile: 'dist/webview.js',
+    outfile: 'dist/webview/webview.js',
     ...common,
     platform: 'browser',
     format: 'iife',
@@ -67,7 +68,21 @@ async function writeJsonSchema() {
   rmSync(tmp);
 }
 
+/** The webview's static assets next to its bundle: its CSS, codicons (CSS + font) and uPlot's CSS. */
+function copyWebviewAssets() {
+  if (!existsSync(join(root, 'webview/main.ts'))) return;
+  const out = join(dist, 'webview');
+  mkdirSync(out, { recursive: true });
+  for (const [from, to] of [
+    ['webview/webview.css', 'webview.css'],
+    ['node_modules/@vscode/codicons/dist/codicon.css', 'codicon.css'],
+    ['node_modules/@vscode/codicons/dist/codicon.ttf', 'codicon.ttf'],
+    ['node_modules/uplot/dist/uPlot.min.css', 'uPlot.min.css'],
+  ]) copyFileSync(join(root, from), join(out, to));
+}
+
 await writeJsonSchema();
+copyWebviewAssets();
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();
   console.log('esbuild: watching', builds.map((b) => b.outfile).join(', '));

@@ -51,7 +51,7 @@ export function activate(context: vscode.ExtensionContext): StitchApi {
     SchemaQuickFixes.register(),
     SchemaCodeLenses.register(),
     LayerShapeHints.register(),
-    VisualEditorProvider.register(),
+    VisualEditorProvider.register(context, tracker),
     vscode.workspace.onDidChangeConfiguration((e) => {
       // A new server address or backend applies by reconnecting, but only if we were connected.
       if (e.affectsConfiguration('stitch.server') && server && server.state.kind !== 'stopped') {

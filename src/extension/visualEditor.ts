@@ -1,162 +1,165 @@
 /**
  * The visual editor: a CustomTextEditor over the same `*.stitch.json` document (the document is the single
- * source of truth). The webview gets the text and the analysis on every change and sends intents back;
- * each intent becomes a small WorkspaceEdit (jsonc-parser's `modify`), so undo, save, dirty state and git
- * diffs just work. This minimal version lists the layers with their shapes and can rename the schema and
- * change a layer parameter; the graph UI is a later issue.
+ * source of truth). The webview gets a snapshot (layers, sources, shapes, the schema core's problems) on
+ * every change of the text and sends intents back; each intent becomes ONE minimal WorkspaceEdit (computed
+ * with jsonc-parser's `modify`, reduced to the span that changed), so undo, save, dirty state, a split text
+ * editor and git diffs just work. VS Code reopens custom editors after a reload; the webview restores its
+ * view and selection from its own state (`getState`) and asks for a snapshot with `ready`.
  */
-import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { findNodeAtLocation, modify, parseTree } from 'jsonc-parser';
+import { type EditIntent, type EditorHostMessage, type EditorWebviewMessage, type PanelCommand, type PresetInfo, type DocumentSnapshot } from '../shared/webviewProtocol';
+import { buildSnapshot } from './panels/editorSnapshot';
+import { applyIntentToText, minimalEdit } from './panels/schemaEdits';
+import { webviewHtml, webviewOptions } from './panels/webviewHtml';
 import { analyzeDocument } from './schemaDocuments';
+import type { RunTracker } from './training';
 
 export const VISUAL_EDITOR_VIEW_TYPE = 'stitch.visualEditor';
 
-export interface LayerRow {
-  id: string;
-  type: string;
-  outputShape: number[] | null;
-  params: number | null;
-}
-
-/** Extension → webview. */
-export type HostToWebview = { type: 'document'; name: string; layers: LayerRow[]; params: number; problems: number };
-
-/** Webview → extension. */
-export type WebviewToHost =
-  | { type: 'ready' }
-  | { type: 'schema/rename'; name: string }
-  | { type: 'layer/update'; id: string; key: string; value: unknown };
+/** What a panel command maps to. */
+const COMMAND_IDS: Record<PanelCommand, string> = {
+  train: 'stitch.train', cancel: 'stitch.cancelRun', showMetrics: 'stitch.showMetrics', openChat: 'stitch.openChat',
+  setApiKey: 'stitch.setApiKey', showText: 'vscode.open',
+};
 
 export class VisualEditorProvider implements vscode.CustomTextEditorProvider {
   /** Open panels by document URI (tests check that one opened). */
   static readonly panels = new Map<string, vscode.WebviewPanel>();
 
-  static register(): vscode.Disposable {
-    return vscode.window.registerCustomEditorProvider(VISUAL_EDITOR_VIEW_TYPE, new VisualEditorProvider(),
-      { webviewOptions: { retainContextWhenHidden: false } });
+  static register(context: vscode.ExtensionContext, tracker: RunTracker): vscode.Disposable {
+    return vscode.window.registerCustomEditorProvider(VISUAL_EDITOR_VIEW_TYPE, new VisualEditorProvider(context, tracker),
+      { webviewOptions: { retainContextWhenHidden: false }, supportsMultipleEditorsPerDocument: true });
   }
+
+  private constructor(private readonly context: vscode.ExtensionContext, private readonly tracker: RunTracker) {}
 
   resolveCustomTextEditor(document: vscode.TextDocument, panel: vscode.WebviewPanel): void {
     const key = document.uri.toString();
     VisualEditorProvider.panels.set(key, panel);
-    panel.webview.options = { enableScripts: true, localResourceRoots: [] };
-    panel.webview.html = html(panel.webview.cspSource);
-    const post = () => void panel.webview.postMessage(snapshot(document));
+    const webview = panel.webview;
+    webview.options = webviewOptions(this.context.extensionUri);
+    webview.html = webviewHtml(webview, this.context.extensionUri, 'editor', `Stitch: ${path.basename(document.uri.path)}`);
+    const post = (message: EditorHostMessage) => void webview.postMessage(message);
+    const postDocument = () => post(snapshot(document));
+    const postRun = () => post(this.runBadge(document));
+    // Text changes arrive per keystroke; one snapshot per animation-ish tick is plenty.
+    let pending: NodeJS.Timeout | undefined;
     const subscriptions = [
-      vscode.workspace.onDidChangeTextDocument((e) => e.document === document && post()),
-      panel.webview.onDidReceiveMessage((message: WebviewToHost) => {
-        if (message.type === 'ready') post();
-        else void applyIntent(document, message).then((ok) => {
-          if (!ok) void vscode.window.showWarningMessage(`Stitch: could not apply "${message.type}" to ${document.fileName}: ` +
-            'the JSON has syntax errors or the layer no longer exists; fix the text first.');
-        });
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.document !== document || e.contentChanges.length === 0) return;
+        clearTimeout(pending);
+        pending = setTimeout(postDocument, 16);
       }),
+      this.tracker.onDidChange(postRun),
+      webview.onDidReceiveMessage((message: EditorWebviewMessage) => void this.onMessage(document, message, () => {
+        post({ type: 'presets', presets: presets(this.context) });
+        postDocument();
+        postRun();
+      })),
     ];
     panel.onDidDispose(() => {
+      clearTimeout(pending);
       subscriptions.forEach((s) => s.dispose());
       if (VisualEditorProvider.panels.get(key) === panel) VisualEditorProvider.panels.delete(key);
     });
   }
+
+  private async onMessage(document: vscode.TextDocument, message: EditorWebviewMessage, ready: () => void): Promise<void> {
+    switch (message.type) {
+      case 'ready':
+        return ready();
+      case 'command': {
+        const id = COMMAND_IDS[message.command];
+        if (!id) return;
+        if (message.command === 'showText') {
+          await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.Beside });
+          return;
+        }
+        await vscode.commands.executeCommand(id, message.command === 'cancel' || message.command === 'showMetrics' ? undefined : document.uri);
+        return;
+      }
+      case 'preset/apply':
+        return applyPreset(this.context, document, message.name);
+      default: {
+        const ok = await applyIntent(document, message);
+        if (!ok) {
+          void vscode.window.showWarningMessage(`Stitch: could not apply "${message.type}" to ${path.basename(document.fileName)}: ` +
+            `${lastError ?? 'the JSON has syntax errors or the layer no longer exists; fix the text first.'}`);
+        }
+      }
+    }
+  }
+
+  private runBadge(document: vscode.TextDocument): EditorHostMessage {
+    const name = analyzeDocument(document).schema?.name ?? path.basename(document.uri.path).replace(/\.stitch\.json$/, '');
+    const run = [...this.tracker.active.values()].find((r) => r.name === name);
+    if (!run) return { type: 'run', runId: null, state: null, progress: 0, message: '' };
+    const epoch = run.epochs ? ` · epoch ${run.epoch}/${run.epochs}` : '';
+    return { type: 'run', runId: run.runId, state: run.state, progress: run.progress, message: `${run.state}${epoch}` };
+  }
 }
 
 /** What the webview shows for the document's current text. */
-export function snapshot(document: vscode.TextDocument): HostToWebview {
-  const analysis = analyzeDocument(document);
-  const root = parseTree(document.getText());
-  const layerNodes = (root && findNodeAtLocation(root, ['layers'])?.children) ?? [];
-  const layers = layerNodes.map((node): LayerRow => {
-    const id = String(findNodeAtLocation(node, ['id'])?.value ?? '');
-    const info = analysis.shapes[id];
-    return { id, type: String(findNodeAtLocation(node, ['type'])?.value ?? '?'),
-      outputShape: info?.outputShape ?? null, params: info?.params ?? null };
-  });
-  const name = root ? findNodeAtLocation(root, ['name'])?.value : undefined;
-  return { type: 'document', name: typeof name === 'string' ? name : '', layers, params: analysis.params,
-    problems: analysis.problems.filter((p) => p.severity === 'error').length };
+export function snapshot(document: vscode.TextDocument): DocumentSnapshot {
+  return buildSnapshot(document.getText(), analyzeDocument(document), document.version, path.basename(document.uri.path));
 }
 
-/** Applies one webview intent to the document as a WorkspaceEdit; false when it does not apply. */
-export async function applyIntent(document: vscode.TextDocument, intent: WebviewToHost): Promise<boolean> {
-  const text = document.getText();
-  let jsonPath: (string | number)[];
-  let value: unknown;
-  switch (intent.type) {
-    case 'ready':
-      return true;
-    case 'schema/rename':
-      jsonPath = ['name'];
-      value = intent.name;
-      break;
-    case 'layer/update': {
-      const root = parseTree(text);
-      const layers = (root && findNodeAtLocation(root, ['layers'])?.children) ?? [];
-      const index = layers.findIndex((n) => findNodeAtLocation(n, ['id'])?.value === intent.id);
-      if (index < 0 || intent.key === 'id') return false;
-      jsonPath = ['layers', index, intent.key];
-      value = intent.value;
-      break;
-    }
-    default: {
-      const unknown: never = intent;
-      throw new Error(`unknown webview message ${JSON.stringify(unknown)}`);
-    }
+let lastError: string | undefined;
+
+/** Applies one webview intent to the document as one WorkspaceEdit; false (and `lastError`) when it does not apply. */
+export async function applyIntent(document: vscode.TextDocument, intent: EditIntent | { type: 'ready' }): Promise<boolean> {
+  if (intent.type === 'ready') return true;
+  const before = document.getText();
+  const name = path.basename(document.uri.path).replace(/\.stitch\.json$/, '');
+  const result = applyIntentToText(before, intent, name);
+  if (!result.ok) {
+    lastError = result.error;
+    return false;
   }
-  if (!parseTree(text)) return false;
-  const edits = modify(text, jsonPath, value, { formattingOptions: { insertSpaces: true, tabSize: 2 } });
-  if (edits.length === 0) return true; // already has that value
-  const edit = new vscode.WorkspaceEdit();
-  for (const e of edits) {
-    edit.replace(document.uri, new vscode.Range(document.positionAt(e.offset), document.positionAt(e.offset + e.length)),
-      e.content);
-  }
-  return vscode.workspace.applyEdit(edit);
+  const edit = minimalEdit(before, result.text);
+  if (!edit) return true; // already so
+  const workspaceEdit = new vscode.WorkspaceEdit();
+  workspaceEdit.replace(document.uri, new vscode.Range(document.positionAt(edit.offset), document.positionAt(edit.offset + edit.length)),
+    edit.content);
+  return vscode.workspace.applyEdit(workspaceEdit);
 }
 
-function html(cspSource: string): string {
-  const nonce = randomBytes(16).toString('base64');
-  return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src ${cspSource} 'nonce-${nonce}'; script-src 'nonce-${nonce}';">
-<style nonce="${nonce}">
-  body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); padding: 8px 16px; }
-  table { border-collapse: collapse; margin-top: 12px; }
-  td, th { padding: 3px 12px 3px 0; text-align: left; }
-  td.num { text-align: right; font-variant-numeric: tabular-nums; }
-  input { background: var(--vscode-input-background); color: var(--vscode-input-foreground);
-    border: 1px solid var(--vscode-input-border, transparent); padding: 2px 4px; }
-  .note { opacity: .7; margin-top: 16px; }
-</style></head>
-<body>
-  <label>Name <input id="name" type="text" spellcheck="false"></label>
-  <span id="summary"></span>
-  <table><thead><tr><th>id</th><th>type</th><th>output shape</th><th>params</th></tr></thead><tbody id="layers"></tbody></table>
-  <p class="note">The graph editor arrives in a later version. Edits here change the text document (undo works).</p>
-<script nonce="${nonce}">
-  const vscode = acquireVsCodeApi();
-  const name = document.getElementById('name');
-  name.addEventListener('change', () => vscode.postMessage({ type: 'schema/rename', name: name.value }));
-  window.addEventListener('message', (event) => {
-    const m = event.data;
-    if (m.type !== 'document') return;
-    if (document.activeElement !== name) name.value = m.name;
-    document.getElementById('summary').textContent = m.problems > 0
-      ? m.problems + ' problem(s): see the Problems panel' : m.params.toLocaleString('en-US') + ' params';
-    const body = document.getElementById('layers');
-    body.replaceChildren(...m.layers.map((l) => {
-      const tr = document.createElement('tr');
-      tr.dataset.id = l.id;
-      for (const [text, cls] of [[l.id, ''], [l.type, ''], [l.outputShape ? '[' + l.outputShape.join(', ') + ']' : '?', 'shape'],
-        [l.params === null ? '?' : l.params.toLocaleString('en-US'), 'num']]) {
-        const td = document.createElement('td');
-        td.textContent = text;
-        if (cls) td.className = cls;
-        tr.appendChild(td);
+/** The bundled examples, offered as one-click starting points. */
+function presets(context: vscode.ExtensionContext): PresetInfo[] {
+  const dir = context.asAbsolutePath('examples');
+  try {
+    return readdirSync(dir).filter((f) => f.endsWith('.stitch.json')).sort().map((f) => {
+      let description = '';
+      try {
+        description = String((JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as { description?: unknown }).description ?? '');
+      } catch {
+        // A broken example still shows, without a description.
       }
-      return tr;
-    }));
-  });
-  vscode.postMessage({ type: 'ready' });
-</script>
-</body></html>`;
+      return { name: f.replace(/\.stitch\.json$/, ''), description };
+    });
+  } catch {
+    return [];
+  }
+}
+
+/** Replaces the document with a bundled example (one undoable edit), after asking when it has layers. */
+async function applyPreset(context: vscode.ExtensionContext, document: vscode.TextDocument, name: string): Promise<void> {
+  const file = context.asAbsolutePath(path.join('examples', `${path.basename(name)}.stitch.json`));
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    void vscode.window.showErrorMessage(`Stitch: the preset "${name}" was not found in ${path.dirname(file)}.`);
+    return;
+  }
+  if (analyzeDocument(document).schema?.layers.length || document.getText().trim()) {
+    const ok = await vscode.window.showWarningMessage(`Replace ${path.basename(document.fileName)} with the "${name}" preset? (Undo with Ctrl+Z.)`,
+      { modal: true }, 'Replace');
+    if (ok !== 'Replace') return;
+  }
+  const edit = new vscode.WorkspaceEdit();
+  edit.replace(document.uri, new vscode.Range(document.positionAt(0), document.positionAt(document.getText().length)), text);
+  await vscode.workspace.applyEdit(edit);
 }

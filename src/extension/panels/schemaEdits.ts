@@ -1,0 +1,225 @@
+/**
+ * The visual editor's intents as text edits of the schema document: pure functions over the text (no
+ * `vscode`), so they are unit-tested without an editor. Each intent is a few jsonc-parser `modify` calls
+ * applied in turn; `minimalEdit` then reduces before/after to the one span that changed, which the host
+ * applies as a single WorkspaceEdit (one undo step, a small git diff, comments and formatting elsewhere kept).
+ */
+import { applyEdits, findNodeAtLocation, getNodeValue, modify, parseTree, type JSONPath, type Node } from 'jsonc-parser';
+import { LAYERS, isLayerType } from '../../shared/schema';
+import { MODEL_INPUT_ID } from '../../shared/schema/types';
+import type { EditIntent } from '../../shared/webviewProtocol';
+
+export interface TextEdit {
+  offset: number;
+  length: number;
+  content: string;
+}
+
+export type EditResult = { ok: true; text: string } | { ok: false; error: string };
+
+const FORMAT = { formattingOptions: { insertSpaces: true, tabSize: 2, eol: '\n' } };
+
+type RawLayer = Record<string, unknown>;
+
+/**
+ * What an empty file becomes on the first edit from the visual editor: a model on MNIST-shaped input, so
+ * that a palette click on a new file starts a trainable schema.
+ */
+export function starterText(name: string): string {
+  return `${JSON.stringify({
+    version: 1, name, input: { shape: [28, 28, 1] }, layers: [],
+    training: { dataset: 'mnist', epochs: 3, batchSize: 64, optimizer: { type: 'adam', learningRate: 0.001 },
+      loss: 'categoricalCrossentropy', maxSamples: 10000 },
+  }, null, 2)}\n`;
+}
+
+/** The text after `intent`, or why it cannot apply (a message for a person). `name` names an empty file's model. */
+export function applyIntentToText(original: string, intent: EditIntent, name = 'model'): EditResult {
+  const text = original.trim() === '' ? starterText(name) : original;
+  const root = parseTree(text);
+  if (!root || root.type !== 'object') return fail('the file is not a JSON object; fix the text first (see the Problems panel)');
+  const layersNode = findNodeAtLocation(root, ['layers']);
+  const layers: RawLayer[] = layersNode?.type === 'array' ? (getNodeValue(layersNode) as unknown[]).map(asObject) : [];
+  const ids = layers.map((l) => (typeof l.id === 'string' ? l.id : ''));
+  const indexOf = (id: string) => ids.indexOf(id);
+  const doc = new Doc(text);
+
+  switch (intent.type) {
+    case 'schema/rename':
+      return doc.set(['name'], intent.name).done();
+    case 'schema/inputShape':
+      return doc.set(['input', 'shape'], intent.shape).done();
+    case 'layer/add': {
+      if (!isLayerType(intent.layerType)) return fail(`"${intent.layerType}" is not a layer type`);
+      const def = LAYERS[intent.layerType];
+      const id = freshId(intent.layerType, ids);
+      const after = intent.afterId === undefined ? layers.length - 1 : indexOf(intent.afterId);
+      if (intent.afterId !== undefined && after < 0) return fail(`there is no layer "${intent.afterId}"`);
+      const layer: RawLayer = { id, type: intent.layerType, ...def.example };
+      // A merge layer needs two sources: the layer it follows and the one before that (when there is one).
+      if (def.merge && after >= 1) layer.inputs = [ids[after - 1], ids[after]];
+      if (!layersNode) doc.set(['layers'], [layer]);
+      else doc.insert(['layers', after + 1], layer);
+      if (intent.position) doc.set(['layout', id], round(intent.position));
+      return doc.done();
+    }
+    case 'layer/update': {
+      const i = indexOf(intent.id);
+      if (i < 0) return fail(`there is no layer "${intent.id}"`);
+      if (intent.key === 'id' || intent.key === 'inputs') return fail(`"${intent.key}" is changed by renaming or connecting, not as a parameter`);
+      return doc.set(['layers', i, intent.key], intent.value).done();
+    }
+    case 'layer/rename': {
+      const i = indexOf(intent.id);
+      if (i < 0) return fail(`there is no layer "${intent.id}"`);
+      if (!/^[A-Za-z_][\w.-]*$/.test(intent.newId) || intent.newId === MODEL_INPUT_ID) {
+        return fail(`"${intent.newId}" cannot be a layer id: use letters, digits, "_", "-" or "." (and not "input")`);
+      }
+      if (ids.includes(intent.newId)) return fail(`another layer already has the id "${intent.newId}"`);
+      doc.set(['layers', i, 'id'], intent.newId);
+      layers.forEach((l, k) => {
+        if (Array.isArray(l.inputs) && l.inputs.includes(intent.id)) {
+          doc.set(['layers', k, 'inputs'], l.inputs.map((s) => (s === intent.id ? intent.newId : s)));
+        }
+      });
+      const layout = layoutOf(root);
+      if (layout?.[intent.id]) {
+        doc.set(['layout', intent.id], undefined);
+        doc.set(['layout', intent.newId], layout[intent.id]);
+      }
+      return doc.done();
+    }
+    case 'layer/delete': {
+      const doomed = new Set(intent.ids.filter((id) => indexOf(id) >= 0));
+      if (doomed.size === 0) return fail('none of those layers exist any more');
+      // Consumers that named a deleted layer take its sources instead, so deleting from the middle of a
+      // branch keeps the graph connected.
+      const bypass = (id: string, seen = new Set<string>()): string[] => {
+        if (!doomed.has(id) || seen.has(id)) return [id];
+        seen.add(id);
+        return sourcesOf(layers, indexOf(id)).flatMap((s) => bypass(s, seen));
+      };
+      layers.forEach((l, k) => {
+        if (doomed.has(ids[k]) || !Array.isArray(l.inputs)) return;
+        const inputs = l.inputs as string[];
+        if (!inputs.some((s) => doomed.has(s))) return;
+        doc.set(['layers', k, 'inputs'], unique(inputs.flatMap((s) => bypass(s))));
+      });
+      const layout = layoutOf(root);
+      for (const id of doomed) if (layout?.[id]) doc.set(['layout', id], undefined);
+      // Remove from the end so earlier indices stay valid.
+      [...doomed].map(indexOf).sort((a, b) => b - a).forEach((i) => doc.set(['layers', i], undefined));
+      return doc.done();
+    }
+    case 'layer/duplicate': {
+      const picked = intent.ids.map(indexOf).filter((i) => i >= 0).sort((a, b) => b - a);
+      if (picked.length === 0) return fail('none of those layers exist any more');
+      const taken = [...ids];
+      const layout = layoutOf(root);
+      for (const i of picked) {
+        const copy: RawLayer = { ...layers[i], id: freshId(String(layers[i].type ?? 'layer'), taken) };
+        taken.push(copy.id as string);
+        doc.insert(['layers', i + 1], copy);
+        const at = layout?.[ids[i]];
+        if (at) doc.set(['layout', copy.id as string], { x: at.x + 40, y: at.y + 40 });
+      }
+      return doc.done();
+    }
+    case 'edge/connect': {
+      const to = indexOf(intent.to);
+      if (to < 0) return fail(`there is no layer "${intent.to}"`);
+      if (intent.from !== MODEL_INPUT_ID && indexOf(intent.from) < 0) return fail(`there is no layer "${intent.from}"`);
+      if (intent.from === intent.to) return fail('a layer cannot consume its own output');
+      const current = sourcesOf(layers, to);
+      if (current.includes(intent.from)) return doc.done();
+      const merge = isLayerType(String(layers[to].type)) && LAYERS[layers[to].type as keyof typeof LAYERS].merge;
+      // A single-input layer switches to the new source; a merge layer gains one.
+      return doc.set(['layers', to, 'inputs'], merge ? [...current, intent.from] : [intent.from]).done();
+    }
+    case 'edge/disconnect': {
+      const to = indexOf(intent.to);
+      if (to < 0) return fail(`there is no layer "${intent.to}"`);
+      const current = sourcesOf(layers, to);
+      if (!current.includes(intent.from)) return doc.done();
+      return doc.set(['layers', to, 'inputs'], current.filter((s) => s !== intent.from)).done();
+    }
+    case 'layout/set':
+      if (!findNodeAtLocation(root, ['layout'])) return doc.set(['layout'], roundAll(intent.positions)).done();
+      for (const [id, p] of Object.entries(intent.positions)) doc.set(['layout', id], round(p));
+      return doc.done();
+    case 'training/update':
+      return doc.set(['training', ...intent.path], intent.value).done();
+    default: {
+      const unknown: never = intent;
+      return fail(`unknown intent ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+/** The single replacement that turns `before` into `after` (common prefix and suffix left alone). */
+export function minimalEdit(before: string, after: string): TextEdit | null {
+  if (before === after) return null;
+  let start = 0;
+  const max = Math.min(before.length, after.length);
+  while (start < max && before.charCodeAt(start) === after.charCodeAt(start)) start++;
+  let end = 0;
+  while (end < max - start && before.charCodeAt(before.length - 1 - end) === after.charCodeAt(after.length - 1 - end)) end++;
+  return { offset: start, length: before.length - start - end, content: after.slice(start, after.length - end) };
+}
+
+/** A layer's sources as ids: `inputs` when written, else the previous layer (or the model input). */
+export function sourcesOf(layers: readonly RawLayer[], index: number): string[] {
+  const inputs = layers[index]?.inputs;
+  if (Array.isArray(inputs)) return inputs.filter((s): s is string => typeof s === 'string');
+  return [index === 0 ? MODEL_INPUT_ID : String(layers[index - 1].id ?? '')];
+}
+
+/** `conv2d3`: the type plus the first number no layer uses yet. */
+export function freshId(type: string, taken: readonly string[]): string {
+  const base = type.replace(/[^\w.-]/g, '') || 'layer';
+  for (let n = 1; ; n++) if (!taken.includes(`${base}${n}`)) return `${base}${n}`;
+}
+
+/** Applies `modify` edits one after another on a working copy of the text. */
+class Doc {
+  constructor(private text: string) {}
+
+  set(path: JSONPath, value: unknown): this {
+    this.text = applyEdits(this.text, modify(this.text, path, value, FORMAT));
+    return this;
+  }
+
+  insert(path: JSONPath, value: unknown): this {
+    this.text = applyEdits(this.text, modify(this.text, path, value, { ...FORMAT, isArrayInsertion: true }));
+    return this;
+  }
+
+  done(): EditResult {
+    return { ok: true, text: this.text };
+  }
+}
+
+function fail(error: string): EditResult {
+  return { ok: false, error };
+}
+
+function asObject(value: unknown): RawLayer {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as RawLayer) : {};
+}
+
+function layoutOf(root: Node): Record<string, { x: number; y: number }> | undefined {
+  const node = findNodeAtLocation(root, ['layout']);
+  return node?.type === 'object' ? (getNodeValue(node) as Record<string, { x: number; y: number }>) : undefined;
+}
+
+function round(p: { x: number; y: number }): { x: number; y: number } {
+  return { x: Math.round(p.x), y: Math.round(p.y) };
+}
+
+function roundAll(positions: Record<string, { x: number; y: number }>): Record<string, { x: number; y: number }> {
+  return Object.fromEntries(Object.entries(positions).map(([id, p]) => [id, round(p)]));
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
+}

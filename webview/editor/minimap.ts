@@ -1,0 +1,88 @@
+/**
+ * The minimap: every node as a small rectangle on a <canvas> (cheap for hundreds of nodes), the visible
+ * area as a frame; click or drag in it to move the view there. Shown only for graphs taller or wider than
+ * the canvas.
+ */
+import { NODE_HEIGHT, NODE_WIDTH, graphBounds, type GraphModel } from './graphModel';
+import type { GraphCanvas } from './canvas';
+
+const WIDTH = 160;
+const HEIGHT = 120;
+
+export class Minimap {
+  readonly element: HTMLCanvasElement;
+  private model: GraphModel | undefined;
+  private frame = 0;
+
+  constructor(host: HTMLElement, private readonly canvas: GraphCanvas) {
+    this.element = document.createElement('canvas');
+    this.element.className = 'minimap';
+    this.element.width = WIDTH * devicePixelRatio;
+    this.element.height = HEIGHT * devicePixelRatio;
+    this.element.setAttribute('aria-label', 'Minimap: click to move the view');
+    host.appendChild(this.element);
+    const jump = (e: PointerEvent) => this.centerAt(e);
+    this.element.addEventListener('pointerdown', (e) => {
+      this.element.setPointerCapture(e.pointerId);
+      jump(e);
+      this.element.addEventListener('pointermove', jump);
+      this.element.addEventListener('pointerup', () => this.element.removeEventListener('pointermove', jump), { once: true });
+    });
+  }
+
+  setModel(model: GraphModel): void {
+    this.model = model;
+    this.draw();
+  }
+
+  /** Redraws at most once per frame (the view changes on every wheel and pan event). */
+  draw(): void {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.paint();
+    });
+  }
+
+  private scale() {
+    const b = graphBounds(this.model?.nodes ?? []);
+    const pad = 40;
+    const s = Math.min(WIDTH / (b.width + 2 * pad), HEIGHT / (b.height + 2 * pad));
+    return { s, ox: b.x - pad - (WIDTH / s - b.width - 2 * pad) / 2, oy: b.y - pad - (HEIGHT / s - b.height - 2 * pad) / 2, b };
+  }
+
+  private paint(): void {
+    const rect = this.canvas.root.getBoundingClientRect();
+    const model = this.model;
+    const { s, ox, oy, b } = this.scale();
+    const view = this.canvas.view;
+    const visible = { x: -view.x / view.k, y: -view.y / view.k, w: rect.width / view.k, h: rect.height / view.k };
+    const needed = model !== undefined && model.nodes.length > 1 &&
+      (b.width > visible.w || b.height > visible.h || b.x < visible.x || b.y < visible.y ||
+        b.x + b.width > visible.x + visible.w || b.y + b.height > visible.y + visible.h);
+    this.element.hidden = !needed;
+    if (!needed || !model) return;
+    const ctx = this.element.getContext('2d')!;
+    const style = getComputedStyle(this.element);
+    ctx.setTransform(devicePixelRatio, 0, 0, devicePixelRatio, 0, 0);
+    ctx.clearRect(0, 0, WIDTH, HEIGHT);
+    ctx.fillStyle = style.getPropertyValue('--minimap-node').trim() || '#888';
+    for (const n of model.nodes) ctx.fillRect((n.x - ox) * s, (n.y - oy) * s, Math.max(1, NODE_WIDTH * s), Math.max(1, NODE_HEIGHT * s));
+    ctx.fillStyle = style.getPropertyValue('--minimap-error').trim() || '#f14c4c';
+    for (const n of model.nodes) {
+      if (n.problems.some((p) => p.severity === 'error')) ctx.fillRect((n.x - ox) * s, (n.y - oy) * s, Math.max(2, NODE_WIDTH * s), Math.max(2, NODE_HEIGHT * s));
+    }
+    ctx.strokeStyle = style.getPropertyValue('--minimap-view').trim() || '#007acc';
+    ctx.lineWidth = 1.5;
+    ctx.strokeRect((visible.x - ox) * s, (visible.y - oy) * s, visible.w * s, visible.h * s);
+  }
+
+  private centerAt(e: PointerEvent): void {
+    const r = this.element.getBoundingClientRect();
+    const { s, ox, oy } = this.scale();
+    const gx = (e.clientX - r.left) / s + ox, gy = (e.clientY - r.top) / s + oy;
+    const rect = this.canvas.root.getBoundingClientRect();
+    const k = this.canvas.view.k;
+    this.canvas.setView({ k, x: rect.width / 2 - gx * k, y: rect.height / 2 - gy * k });
+  }
+}

@@ -1,0 +1,3 @@
+export function startPanel(app: HTMLElement): void {
+  app.textContent = 'Stitch panel';
+}
