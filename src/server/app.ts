@@ -36,7 +36,8 @@ export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
   // Errors are answered and logged by errorHandler; Koa's own handler would print them a second time.
   app.silent = true;
-  const router = new Router();
+  // Case-sensitive and strict, so each route has exactly one spelling.
+  const router = new Router({ sensitive: true, strict: true });
   healthRoutes(router, deps);
   validateRoutes(router, deps);
   trainRoutes(router, deps);

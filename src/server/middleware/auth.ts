@@ -1,6 +1,9 @@
 /**
- * Bearer-token authentication for `/api/*` (SPEC §2). The extension starts its server with a fresh random
- * token, so other local programs and users cannot drive it. Tokens are compared in constant time.
+ * Bearer-token authentication (SPEC §2: every `/api/*` route). The extension starts its server with a fresh
+ * random token, so other local programs and users cannot drive it. Tokens are compared in constant time.
+ *
+ * Every path is checked, not only those that start with `/api/`: a prefix test is one spelling
+ * (`/API/runs`) away from being bypassed, and the server has nothing public to serve anyway.
  *
  * Browsers' `EventSource` cannot send headers, so GET requests may pass the token as `?access_token=` instead.
  */
@@ -23,7 +26,7 @@ export function tokensEqual(given: string, expected: string): boolean {
 export function bearerAuth(options: BearerAuthOptions): Middleware {
   const expected = options.token;
   return async function authenticate(ctx, next) {
-    if (!expected || !ctx.path.startsWith('/api/')) return next();
+    if (!expected) return next();
     const header = ctx.get('Authorization');
     const match = /^Bearer\s+(.+)$/i.exec(header);
     const queryToken = ctx.method === 'GET' && typeof ctx.query.access_token === 'string' ? ctx.query.access_token : undefined;

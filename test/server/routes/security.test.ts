@@ -38,6 +38,16 @@ describe('security', () => {
     assert.deepEqual(await right.json(), { runs: [] });
   });
 
+  test('another spelling of a route (/API/runs, /api/runs/) does not get past the token', async () => {
+    for (const path of ['/API/runs', '/Api/train', '/api/runs/', '//api/runs']) {
+      const none = await fetch(`${server.url}${path}`);
+      assert.equal(none.status, 401, path);
+    }
+    // With the token they are simply not routes: the router is case-sensitive and strict.
+    const upper = await server.api('/API/runs');
+    assert.equal(upper.status, 404);
+  });
+
   test('a foreign Host header → 403 (DNS rebinding), loopback names with any port pass', async () => {
     const evil = await rawGet(`${server.url}/api/runs`, { Host: 'evil.example', Authorization: `Bearer ${token}` });
     assert.equal(evil.status, 403);
