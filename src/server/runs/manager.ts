@@ -67,10 +67,13 @@ export class RunManager {
   private restore(): void {
     const { store, log } = this.options;
     for (const record of store.loadAll(log)) {
-      const events = store.readEvents(record.run_id);
-      const entry: RunEntry = { record, nextId: (events.at(-1)?.id ?? 0) + 1, lastBatchAt: 0 };
+      // A finished run gets no more events, so its event log is only read when a client asks for it: a
+      // long run stores tens of thousands of batch events, and start-up should not wait for them all.
+      const entry: RunEntry = { record, nextId: 0, lastBatchAt: 0 };
       this.entries.set(record.run_id, entry);
       if (!isTerminal(record.state)) {
+        store.repairEvents(record.run_id);
+        entry.nextId = (store.readEvents(record.run_id).at(-1)?.id ?? 0) + 1;
         // Without a channel, emit only stores the event: nobody can be listening yet.
         this.finish(entry, { state: 'failed', error: SERVER_STOPPED });
         log(`run ${record.run_id} was ${record.state} when the server stopped; marked failed`);

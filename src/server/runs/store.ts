@@ -10,7 +10,7 @@
  * Writes are synchronous on purpose: events are few (at most ~10 a second) and appending them in the
  * order they happen, before they are sent, is what makes a replay after a restart exact.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunSummary, TrainingEvent } from '../../shared/protocol';
 import type { StitchSchema } from '../../shared/schema/types';
@@ -65,6 +65,18 @@ export class RunStore {
 
   appendEvent(runId: string, event: TrainingEvent): void {
     appendFileSync(join(this.runDir(runId), 'events.jsonl'), JSON.stringify(event) + '\n');
+  }
+
+  /**
+   * Cuts a torn last line (the server died mid-write) off the event log, so that the next append starts on
+   * a line of its own instead of being glued to the torn one and lost with it.
+   */
+  repairEvents(runId: string): void {
+    const file = join(this.runDir(runId), 'events.jsonl');
+    if (!existsSync(file)) return;
+    const text = readFileSync(file, 'utf8');
+    if (text === '' || text.endsWith('\n')) return;
+    truncateSync(file, Buffer.byteLength(text.slice(0, text.lastIndexOf('\n') + 1)));
   }
 
   /** The stored events in order. A torn last line (the server died mid-write) is skipped. */

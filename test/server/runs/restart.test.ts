@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InferResponse, ModelSummary, RunDetail, RunSummary } from '../../../src/shared/protocol';
 import { readEvents, spiralSchema, startTestServer, submit, waitForState } from '../serverHarness';
@@ -29,8 +29,10 @@ test('a restarted server lists earlier runs with their metrics, replays events e
     const files = ['run.json', 'events.jsonl'].map((f) => join(dir, 'runs', active, f));
     const snapshots = files.map((f) => readFileSync(f, 'utf8'));
     await first.stop(true);
-    // As if the process had been killed: the run's files still say running.
+    // As if the process had been killed mid-write: the run's files still say running, and the event log
+    // ends in a torn line, which must not swallow the final state the next server appends.
     files.forEach((f, i) => writeFileSync(f, snapshots[i]));
+    appendFileSync(files[1], '{"id":9999,"event":"ba');
 
     second = await startTestServer({ dir });
     const list = ((await (await second.api('/api/runs')).json()) as { runs: RunSummary[] }).runs;
