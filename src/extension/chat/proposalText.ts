@@ -1,10 +1,11 @@
 /**
- * Turns a proposed schema into the new text of the schema document with the smallest change: each top-level
- * key and each layer that differs is rewritten with jsonc-parser's `modify` (which keeps comments and the
- * formatting around it), everything equal is left byte for byte. The visual editor's `layout` survives a
+ * Turns a proposed schema into the new text of the schema document with the smallest change: each value
+ * that differs (a key, a layer's parameter, a whole `layers` list when layers were added or removed) is
+ * rewritten with jsonc-parser's `modify`, which keeps comments and the formatting around it; everything
+ * equal is left byte for byte. The visual editor's `layout` survives a
  * proposal that does not mention it, minus the positions of layers the proposal removed.
  */
-import { applyEdits, modify, parse, type FormattingOptions, type ParseError } from 'jsonc-parser';
+import { applyEdits, findNodeAtLocation, modify, parse, parseTree, type FormattingOptions, type Node, type ParseError } from 'jsonc-parser';
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -24,29 +25,68 @@ export function proposalText(text: string, proposed: unknown): string {
   const target = withKeptKeys(current, proposed);
   let out = text;
   const set = (path: (string | number)[], value: unknown): void => {
-    out = applyEdits(out, modify(out, path, value, { formattingOptions: formatting }));
+    // A removal needs no formatting; formatting it would reflow the whole line (e.g. a one-line layout).
+    out = applyEdits(out, modify(out, path, value, { formattingOptions: value === undefined ? undefined : formatting }));
   };
-  for (const key of Object.keys(current)) {
-    if (!(key in target)) set([key], undefined);
-  }
-  for (const [key, value] of Object.entries(target)) {
-    const before = current[key];
-    if (deepEqual(before, value)) continue;
-    if (key === 'layers' && Array.isArray(before) && Array.isArray(value) && before.length === value.length) {
-      // Same number of layers: rewrite only the ones that changed, so the others keep their formatting.
-      value.forEach((layer, i) => {
-        if (!deepEqual(before[i], layer)) set(['layers', i], layer);
-      });
-    } else if (key === 'layout' && isObject(before) && isObject(value)) {
-      for (const id of Object.keys(before)) if (!(id in value)) set(['layout', id], undefined);
-      for (const [id, position] of Object.entries(value)) {
-        if (!deepEqual(before[id], position)) set(['layout', id], position);
-      }
+  // Recurse into objects and equal-length arrays so that only the values that differ are rewritten: a
+  // changed `units` replaces one number, and a one-line layer stays on one line.
+  const patch = (path: (string | number)[], before: unknown, after: unknown): void => {
+    if (deepEqual(before, after)) return;
+    if (isObject(before) && isObject(after)) {
+      for (const key of Object.keys(before)) if (!(key in after)) set([...path, key], undefined);
+      for (const [key, value] of Object.entries(after)) patch([...path, key], before[key], value);
+    } else if (Array.isArray(before) && Array.isArray(after) && before.length === after.length) {
+      after.forEach((value, i) => patch([...path, i], before[i], value));
+    } else if (path.length === 1 && path[0] === 'layers' && Array.isArray(before) && Array.isArray(after)) {
+      out = rewriteLayers(out, after, formatting);
     } else {
-      set([key], value);
+      set(path, after);
     }
-  }
+  };
+  patch([], current, target);
   return out;
+}
+
+/**
+ * Layers were added or removed: the list is rebuilt element by element. A layer that stays (same id) keeps
+ * its text, patched where it changed; a new layer is written in the list's style (one line per layer when
+ * the file has it so), with the same separators as before.
+ */
+function rewriteLayers(text: string, layers: unknown[], formatting: FormattingOptions): string {
+  const tree = parseTree(text, [], { allowTrailingComma: true });
+  const list = tree && findNodeAtLocation(tree, ['layers']);
+  if (!list || list.type !== 'array' || !list.children || list.children.length === 0) {
+    return applyEdits(text, modify(text, ['layers'], layers, { formattingOptions: formatting }));
+  }
+  const items = list.children;
+  const slice = (n: Node): string => text.slice(n.offset, n.offset + n.length);
+  const oneLine = items.every((n) => !slice(n).includes('\n'));
+  const open = text.slice(list.offset + 1, items[0].offset);
+  const close = text.slice(items[items.length - 1].offset + items[items.length - 1].length, list.offset + list.length - 1);
+  const separator = items.length > 1 ? text.slice(items[0].offset + items[0].length, items[1].offset) : `,${open}`;
+  const indent = /[^\S\r\n]*$/.exec(open)?.[0] ?? '';
+  const byId = new Map(items.flatMap((n) => {
+    const value: unknown = parse(slice(n));
+    return isObject(value) && typeof value.id === 'string' ? [[value.id, { text: slice(n), value }] as const] : [];
+  }));
+  const rendered = layers.map((layer) => {
+    const old = isObject(layer) && typeof layer.id === 'string' ? byId.get(layer.id) : undefined;
+    if (old) return proposalText(old.text, layer).trimEnd();
+    if (oneLine) return inline(layer);
+    const eol = formatting.eol ?? '\n';
+    return JSON.stringify(layer, null, formatting.insertSpaces ? formatting.tabSize ?? 2 : '\t').replace(/\n/g, eol + indent);
+  });
+  return text.slice(0, list.offset + 1) + open + rendered.join(separator) + close + text.slice(list.offset + list.length - 1);
+}
+
+/** JSON on one line with a space after colons and commas: `{ "id": "drop", "rate": 0.2 }`. */
+function inline(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(inline).join(', ')}]`;
+  if (isObject(value)) {
+    const entries = Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${inline(v)}`);
+    return entries.length ? `{ ${entries.join(', ')} }` : '{}';
+  }
+  return JSON.stringify(value);
 }
 
 /** The proposal plus the kept keys of the current document; the layout loses the ids that no longer exist. */

@@ -1,0 +1,159 @@
+/**
+ * The AI chat inside VS Code: ChatService streams a turn through the spawned server to a fake
+ * OpenAI-compatible provider (the real openai SDK in the server), and reviewProposal applies the proposal
+ * through the real diff and ONE WorkspaceEdit that one Undo reverts. Only the Accept/Reject click is
+ * injected.
+ */
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { ChatStreamEvent } from '../../../src/extension/chat/chatService';
+import { PROPOSAL_SCHEME, reviewProposal } from '../../../src/extension/chat/review';
+import { FakeOpenAI, proposalAnswer, tokens } from '../../support/fakeOpenAI';
+import { stitch, workspaceFile } from './helpers';
+
+const KEY = 'sk-e2e-chat-key-1234';
+
+/** Four-space indentation, one-line layers, a comment and a layout: all of it must survive a proposal. */
+const ORIGINAL = `{
+    // edited by hand
+    "version": 1,
+    "name": "chat-xor",
+    "input": { "shape": [2] },
+    "layers": [
+        { "id": "hidden", "type": "dense", "units": 8, "activation": "relu" },
+        { "id": "out", "type": "dense", "units": 2, "activation": "softmax" }
+    ],
+    "training": { "dataset": { "name": "xor", "samples": 100 }, "epochs": 1, "batchSize": 32 },
+    "layout": { "hidden": { "x": 10, "y": 20 }, "out": { "x": 10, "y": 120 } }
+}
+`;
+
+const PROPOSED = {
+  version: 1,
+  name: 'chat-xor',
+  input: { shape: [2] },
+  layers: [
+    { id: 'hidden', type: 'dense', units: 32, activation: 'relu' },
+    { id: 'out', type: 'dense', units: 2, activation: 'softmax' },
+  ],
+  training: { dataset: { name: 'xor', samples: 100 }, epochs: 1, batchSize: 32 },
+};
+
+async function collect(stream: AsyncGenerator<ChatStreamEvent>): Promise<ChatStreamEvent[]> {
+  const events: ChatStreamEvent[] = [];
+  for await (const event of stream) events.push(event);
+  return events;
+}
+
+const diffTabs = (): vscode.Tab[] => vscode.window.tabGroups.all.flatMap((g) => g.tabs)
+  .filter((t) => t.input instanceof vscode.TabInputTextDiff && t.input.modified.scheme === PROPOSAL_SCHEME);
+
+describe('AI chat', function () {
+  this.timeout(60_000);
+  let fake: FakeOpenAI;
+  let document: vscode.TextDocument;
+  const uri = workspaceFile('chat-xor.stitch.json');
+  const config = () => vscode.workspace.getConfiguration('stitch.chat');
+
+  before(async () => {
+    fake = await FakeOpenAI.start();
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(ORIGINAL));
+    document = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(document);
+    const api = await stitch();
+    await api.services.secrets.delete('openaiApiKey');
+    // A fresh server (earlier suites may leave it crashed), started without any key in its environment.
+    await vscode.commands.executeCommand('stitch.restartServer');
+  });
+
+  after(async () => {
+    const api = await stitch();
+    await api.services.secrets.delete('openaiApiKey');
+    await config().update('baseUrl', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.workspace.fs.delete(uri);
+    await fake.close();
+  });
+
+  it('says plainly when no API key is set (code no-key, naming the command)', async () => {
+    const api = await stitch();
+    const events = await collect(api.services.chat.send(document, 'hello'));
+    assert.equal(events.length, 1);
+    const [error] = events;
+    assert.equal(error.type, 'error');
+    assert.equal(error.type === 'error' && error.code, 'no-key');
+    assert.match(error.type === 'error' ? error.error : '', /Stitch: Set OpenAI API Key/);
+  });
+
+  it('streams a proposal from the provider set in stitch.chat.baseUrl, with the key from SecretStorage', async () => {
+    const api = await stitch();
+    await api.services.secrets.set('openaiApiKey', KEY);
+    await config().update('baseUrl', fake.url, vscode.ConfigurationTarget.Global);
+    fake.script({ kind: 'stream', chunks: tokens(proposalAnswer(PROPOSED, 'A wider hidden layer.'), 16) });
+    const events = await collect(api.services.chat.send(document, 'Make the hidden layer wider'));
+    assert.deepEqual([...new Set(events.map((e) => e.type))], ['token', 'schema', 'done']);
+    const schema = events.find((e) => e.type === 'schema');
+    assert.deepEqual(schema, { type: 'schema', proposedSchema: PROPOSED, valid: true, errors: [] });
+    const request = fake.requests.at(-1)!;
+    assert.equal(request.headers.authorization, `Bearer ${KEY}`);
+    assert.equal(request.body.model, 'gpt-4.1');
+    assert.match(request.body.messages[0].content, /"units":8/, 'the prompt carries the document');
+    assert.equal(api.services.chat.history(uri).length, 2);
+  });
+
+  it('sends the file\'s history on the next turn', async () => {
+    const api = await stitch();
+    fake.script({ kind: 'stream', chunks: ['It would have 130 parameters.'] });
+    await collect(api.services.chat.send(document, 'How many parameters then?'));
+    const messages = fake.requests.at(-1)!.body.messages.map((m) => m.role);
+    assert.deepEqual(messages, ['system', 'user', 'assistant', 'user']);
+    assert.match(fake.requests.at(-1)!.body.messages[2].content, /A wider hidden layer/);
+    api.services.chat.clearHistory(uri);
+    assert.equal(api.services.chat.history(uri).length, 0);
+  });
+
+  it('rejecting the diff leaves the file untouched and closes the diff', async () => {
+    let sawDiff = false;
+    const result = await reviewProposal(document, PROPOSED, { confirm: async () => {
+      sawDiff = diffTabs().length === 1;
+      return false;
+    } });
+    assert.equal(result, 'rejected');
+    assert.ok(sawDiff, 'the diff was open while the user decided');
+    assert.equal(document.getText(), ORIGINAL);
+    assert.equal(document.isDirty, false);
+    assert.equal(diffTabs().length, 0);
+  });
+
+  it('accepting applies ONE edit keeping formatting, comments and layout; one Undo restores the file', async () => {
+    let diffText = '';
+    const result = await reviewProposal(document, PROPOSED, { confirm: async () => {
+      const input = diffTabs()[0]?.input as vscode.TabInputTextDiff | undefined;
+      if (input) diffText = (await vscode.workspace.openTextDocument(input.modified)).getText();
+      return true;
+    } });
+    assert.equal(result, 'applied');
+    const expected = ORIGINAL.replace('"units": 8, "activation": "relu" }', '"units": 32, "activation": "relu" }');
+    assert.equal(document.getText(), expected, 'only the changed value differs');
+    assert.equal(diffText, expected, 'the diff showed exactly what was applied');
+    assert.equal(diffTabs().length, 0);
+
+    await vscode.window.showTextDocument(document);
+    await vscode.commands.executeCommand('undo');
+    assert.equal(document.getText(), ORIGINAL, 'one Undo reverts the whole proposal');
+  });
+
+  it('a proposal that adds a layer keeps the layout of the layers that stay and drops removed ones', async () => {
+    const deeper = { ...PROPOSED, layers: [PROPOSED.layers[0], { id: 'drop', type: 'dropout', rate: 0.2 }, { id: 'final', type: 'dense', units: 2, activation: 'softmax' }] };
+    assert.equal(await reviewProposal(document, deeper, { confirm: async () => true }), 'applied');
+    const applied = JSON.parse(document.getText().replace('// edited by hand', '')) as { layers: { id: string }[]; layout: Record<string, unknown> };
+    assert.deepEqual(applied.layers.map((l) => l.id), ['hidden', 'drop', 'final']);
+    assert.deepEqual(applied.layout, { hidden: { x: 10, y: 20 } });
+    assert.match(document.getText(), /^ {8}\{ "id": "drop", "type": "dropout", "rate": 0.2 \},$/m, 'a new layer in the file\'s one-line style');
+    assert.match(document.getText(), /^ {8}\{ "id": "hidden", "type": "dense", "units": 32, "activation": "relu" \},$/m);
+    assert.match(document.getText(), /^ {4}\/\/ edited by hand$/m);
+    await vscode.window.showTextDocument(document);
+    await vscode.commands.executeCommand('undo');
+    assert.equal(document.getText(), ORIGINAL);
+  });
+});
