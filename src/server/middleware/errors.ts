@@ -46,7 +46,9 @@ export function errorHandler(options: ErrorHandlerOptions): Middleware {
     } catch (thrown) {
       const err = (typeof thrown === 'object' && thrown !== null ? thrown : { message: String(thrown) }) as ExposedError;
       const status = err.status ?? err.statusCode ?? 500;
-      const clientError = ((status >= 400 && status < 500) || status === 501) && err.expose !== false;
+      // 4xx and 501 are the client's; a 5xx is answered as itself only when it was raised on purpose with
+      // `expose` (e.g. 503 "no TensorFlow.js backend can start"), otherwise it is a bug.
+      const clientError = (((status >= 400 && status < 500) || status === 501) && err.expose !== false) || (status > 500 && err.expose === true);
       if (ctx.headerSent || ctx.respond === false) {
         // A stream already started: the response cannot change any more, so the error is only logged.
         options.log(`error after the response started (${ctx.method} ${ctx.path}): ${describe(thrown)}`);

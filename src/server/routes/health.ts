@@ -1,12 +1,22 @@
 /** `GET /api/health`: what a client checks first (the extension polls it while the server starts). */
 import { DATASET_NAMES } from '../../shared/schema/datasets';
 import type { HealthResponse } from '../../shared/protocol';
+import { httpError } from '../httpError';
 import { SERVER_VERSION } from '../version';
 import type { ApiRouter, RouteDeps } from './context';
 
 export function healthRoutes(router: ApiRouter, deps: RouteDeps): void {
   router.get('/api/health', async (ctx) => {
-    const body: HealthResponse = { ok: true, version: SERVER_VERSION, backend: await deps.backend(), datasets: [...DATASET_NAMES] };
+    let backend: HealthResponse['backend'];
+    try {
+      backend = await deps.backend();
+    } catch (err) {
+      // The server is up but cannot train (e.g. a forced backend that does not load): say why, as a 503.
+      const unavailable = httpError(503, `the server cannot train: ${(err as Error).message}`);
+      unavailable.expose = true;
+      throw unavailable;
+    }
+    const body: HealthResponse = { ok: true, version: SERVER_VERSION, backend, datasets: [...DATASET_NAMES] };
     ctx.body = body;
   });
 }

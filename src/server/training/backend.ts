@@ -84,7 +84,7 @@ export async function chooseBackend(preferred?: BackendName | null): Promise<Bac
     } catch (err) {
       throw new Error(
         `the ${forced} backend was requested but cannot start: ${(err as Error).message}; ` +
-          `choose another backend (STITCH_BACKEND or the stitch.backend setting) or unset it to choose automatically`,
+          `choose another backend (--backend, STITCH_BACKEND or the stitch.server.backend setting) or unset it to choose automatically`,
       );
     }
     return { backend: forced, skipped: [] };
