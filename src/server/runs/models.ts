@@ -99,7 +99,11 @@ export class ModelService {
   private load(record: RunRecord): Promise<LayersModel> {
     const id = record.run_id;
     let model = this.cache.get(id);
-    if (!model) {
+    if (model) {
+      // Least recently used goes first: a hit moves the model to the back of the (insertion-ordered) map.
+      this.cache.delete(id);
+      this.cache.set(id, model);
+    } else {
       model = this.options.ensureBackend().then(async () => {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const { loadModel } = require('../training/modelIo') as typeof import('../training/modelIo');
