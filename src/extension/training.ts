@@ -4,9 +4,10 @@
  * test accuracy with "Show Metrics", or the server's own failure message.
  */
 import * as vscode from 'vscode';
-import * as path from 'node:path';
 import type { RunState, StateEvent } from '../shared/protocol';
 import { isTerminal } from '../shared/protocol';
+import * as path from 'node:path';
+import { isInside } from '../server/data/paths';
 import type { ServerController } from './serverController';
 import { analyzeDocument } from './schemaDocuments';
 
@@ -158,8 +159,7 @@ export class RunTracker implements vscode.Disposable {
 function schemaPathFor(document: vscode.TextDocument): string | undefined {
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
   if (document.uri.scheme !== 'file' || !folder) return undefined;
-  const relative = path.relative(folder.fsPath, document.uri.fsPath);
-  return relative.startsWith('..') || path.isAbsolute(relative) ? undefined : document.uri.fsPath;
+  return isInside(folder.fsPath, document.uri.fsPath) ? document.uri.fsPath : undefined;
 }
 
 export function percent(value: number): string {

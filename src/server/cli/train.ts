@@ -4,7 +4,8 @@
  * Exit code 0 only when the run succeeded (and reached `--min-accuracy`); Ctrl+C cancels the run.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, relative, resolve, isAbsolute } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { isInside } from '../data/paths';
 import type { BackendName, ModelSummary, StateEvent, TrainResponse } from '../../shared/protocol';
 import { analyzeSchemaText } from '../../shared/schema';
 import type { StitchSchema } from '../../shared/schema/types';
@@ -59,8 +60,7 @@ function loadSchema(options: TrainCommandOptions): StitchSchema | null {
 /** The in-process server's workspace: the current folder if it holds the file, else the file's folder. */
 function workspaceFor(file: string, explicit?: string): string {
   if (explicit) return resolve(explicit);
-  const rel = relative(process.cwd(), file);
-  return rel.startsWith('..') || isAbsolute(rel) ? dirname(file) : process.cwd();
+  return isInside(process.cwd(), file) ? process.cwd() : dirname(file);
 }
 
 export async function trainCommand(options: TrainCommandOptions): Promise<number> {

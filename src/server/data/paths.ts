@@ -4,11 +4,15 @@
  * Symlinks are resolved before the check, so a link inside the workspace cannot point out of it.
  */
 import { realpathSync } from 'node:fs';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 
-function isInside(root: string, path: string): boolean {
+/**
+ * True when `path` is `root` or lies below it (both absolute). A name that merely starts with two dots
+ * (`..data/x.csv`) is inside; only a `..` segment leaves.
+ */
+export function isInside(root: string, path: string): boolean {
   const rel = relative(root, path);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }
 
 /**

@@ -8,6 +8,7 @@ import type { SchemaError } from '../../shared/protocol';
 import { analyzeSchema, analyzeSchemaText, type Analysis, type AnalyzeOptions } from '../../shared/schema';
 import type { StitchSchema } from '../../shared/schema/types';
 import { workspaceDatasetInfo } from '../data/datasetInfo';
+import { isInside } from '../data/paths';
 import { httpError } from '../httpError';
 
 /**
@@ -61,8 +62,7 @@ export function checkedSchemaPath(raw: unknown, workspaceRoot: string): string |
     throw httpError(400, 'schemaPath: expected the absolute path of the schema file, or leave it out');
   }
   const path = resolve(raw);
-  const rel = relative(resolve(workspaceRoot), path);
-  if (rel.startsWith('..') || isAbsolute(rel)) {
+  if (!isInside(resolve(workspaceRoot), path)) {
     throw httpError(400, `schemaPath: ${path} is outside the workspace ${workspaceRoot}; open the schema from inside the workspace, or start the server with --workspace`);
   }
   return path;

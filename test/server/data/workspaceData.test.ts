@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { limitDataset, loadDataset } from '../../../src/server/data/index';
 import type { DatasetContext } from '../../../src/server/data/types';
+import { isInside } from '../../../src/server/data/paths';
 import { mnistLike } from './helpers';
 
 let root: string;
@@ -69,6 +70,17 @@ describe('CSV datasets', () => {
     await assert.rejects(loadDataset({ csv: join(outside, 'secret.csv'), label: 'label' }, context()), /outside the workspace/);
     await assert.rejects(loadDataset({ csv: '../data/link.csv', label: 'label' }, context()), /outside the workspace/);
     await assert.rejects(loadDataset({ csv: '../data/missing.csv', label: 'label' }, context()), /does not exist/);
+  });
+});
+
+describe('isInside', () => {
+  test('only a ".." segment leaves the root; names that start with two dots stay inside', () => {
+    assert.equal(isInside('/ws', '/ws'), true);
+    assert.equal(isInside('/ws', '/ws/..data/x.csv'), true);
+    assert.equal(isInside('/ws', '/ws/data/../x.csv'), true);
+    assert.equal(isInside('/ws', '/ws/../x.csv'), false);
+    assert.equal(isInside('/ws', '/'), false);
+    assert.equal(isInside('/ws', '/wsx/file'), false);
   });
 });
 
