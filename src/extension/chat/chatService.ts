@@ -4,6 +4,7 @@
  * turns the SSE stream into `ChatStreamEvent`s, and keeps each schema file's conversation (bounded) so that
  * follow-up questions work. The webview's chat UI consumes `send`; `reviewProposal` applies a proposal.
  */
+import { parse, type ParseError } from 'jsonc-parser';
 import * as vscode from 'vscode';
 import type { ChatErrorCode, ChatEventMap, ChatHistoryMessage, ChatRequest } from '../../shared/protocol';
 import { decodeSse } from '../../shared/sse/decoder';
@@ -11,7 +12,9 @@ import type { StitchClient } from '../client';
 import type { Secrets } from '../secrets';
 import type { ServerController } from '../serverController';
 
-export { reviewProposal } from './review';
+import { reviewProposal, type ReviewOptions } from './review';
+
+export { reviewProposal };
 
 export type ChatStreamEvent =
   | { type: 'token'; content: string }
@@ -50,6 +53,11 @@ export class ChatService implements vscode.Disposable {
 
   clearHistory(uri: vscode.Uri): void {
     this.histories.delete(uri.toString());
+  }
+
+  /** `reviewProposal`, reachable through the extension's API (tests run in VS Code use it this way). */
+  review(document: vscode.TextDocument, proposedSchema: unknown, options?: ReviewOptions): Promise<'applied' | 'rejected'> {
+    return reviewProposal(document, proposedSchema, options);
   }
 
   /**
@@ -152,13 +160,11 @@ export function toChatEvent(event: string, data: string): ChatStreamEvent | unde
   }
 }
 
-/** The document as JSON when it parses; otherwise its text, so the model can still help fix it. */
+/** The document as a value when it parses (comments allowed); otherwise its text, so the model can still help. */
 function parseLoosely(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
+  const errors: ParseError[] = [];
+  const value: unknown = parse(text, errors, { allowTrailingComma: true });
+  return errors.length === 0 ? value : text;
 }
 
 async function errorText(response: Response): Promise<string> {

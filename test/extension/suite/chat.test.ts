@@ -7,11 +7,17 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ChatStreamEvent } from '../../../src/extension/chat/chatService';
-import { PROPOSAL_SCHEME, reviewProposal } from '../../../src/extension/chat/review';
 import { FakeOpenAI, proposalAnswer, tokens } from '../../support/fakeOpenAI';
+import type { StitchApi } from '../../../src/extension/extension';
 import { stitch, workspaceFile } from './helpers';
 
 const KEY = 'sk-e2e-chat-key-1234';
+/** review.ts's scheme (importing it would bundle jsonc-parser's UMD build into the suite, which cannot load). */
+const PROPOSAL_SCHEME = 'stitch-proposal';
+
+async function reviewProposal(...args: Parameters<StitchApi['services']['chat']['review']>): Promise<'applied' | 'rejected'> {
+  return (await stitch()).services.chat.review(...args);
+}
 
 /** Four-space indentation, one-line layers, a comment and a layout: all of it must survive a proposal. */
 const ORIGINAL = `{
