@@ -34,11 +34,13 @@ export interface SpawnedServer {
 /** Starts the server and resolves once it printed its ready line; rejects with an actionable message. */
 export function spawnServer(launch: ServerLaunch): Promise<SpawnedServer> {
   const args = [launch.cliPath, 'serve', '--port', '0', '--host', '127.0.0.1', '--runs-dir', launch.runsDir,
-    '--data-dir', launch.dataDir, '--workspace', launch.workspace];
+    '--data-dir', launch.dataDir, '--workspace', launch.workspace, '--exit-with-stdin'];
   if (launch.backend) args.push('--backend', launch.backend);
   launch.log.info(`starting the server: ${process.execPath} ${args.join(' ')}`);
   const child = spawn(process.execPath, args, {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // A pipe on stdin that only this process holds: when the extension host dies, it closes, and the server
+    // (started with --exit-with-stdin) stops instead of outliving VS Code.
+    stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, ...launch.env, ELECTRON_RUN_AS_NODE: '1', STITCH_TOKEN: launch.token },
   });
 

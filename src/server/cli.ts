@@ -38,12 +38,22 @@ async function main(argv: string[]): Promise<number> {
         err,
       });
       await new Promise<void>((resolve) => {
+        let stopping = false;
         const shutdown = (signal: string): void => {
+          if (stopping) return;
+          stopping = true;
           err(`[stitch] ${signal}: stopping (active runs are stopped and marked failed)`);
           void stop().then(resolve);
         };
         process.once('SIGINT', () => shutdown('SIGINT'));
         process.once('SIGTERM', () => shutdown('SIGTERM'));
+        if (values['exit-with-stdin'] === true) {
+          // The extension keeps a pipe to our stdin open while it lives; if its host crashes, the pipe closes
+          // and the server (and any trainer it runs) must not linger using CPU and a port.
+          process.stdin.on('end', () => shutdown('standard input closed'));
+          process.stdin.on('close', () => shutdown('standard input closed'));
+          process.stdin.resume();
+        }
       });
       return 0;
     }

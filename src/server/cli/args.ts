@@ -16,6 +16,7 @@ Usage:
       --concurrency N           runs trained at once, others wait in a queue (default 1)
       --backend B               tensorflow, wasm or cpu (default: the fastest that works)
       --allow-remote            answer requests for any host name (requires a token)
+      --exit-with-stdin         stop when standard input closes (a parent process that spawned it died)
   stitch train FILE [options]   train a schema and print progress and test metrics
       --server URL              use a running server (default: start one in this process)
       --token T                 token of that server (default: env STITCH_TOKEN)
@@ -47,7 +48,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
   const options = {
     port: { type: 'string' }, host: { type: 'string' }, token: { type: 'string' }, 'runs-dir': { type: 'string' },
     'data-dir': { type: 'string' }, workspace: { type: 'string' }, concurrency: { type: 'string' }, backend: { type: 'string' },
-    'allow-remote': { type: 'boolean' }, server: { type: 'string' }, epochs: { type: 'string' }, 'max-samples': { type: 'string' },
+    'allow-remote': { type: 'boolean' }, 'exit-with-stdin': { type: 'boolean' }, server: { type: 'string' }, epochs: { type: 'string' }, 'max-samples': { type: 'string' },
     'min-accuracy': { type: 'string' }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
   } as const;
   let parsed: ReturnType<typeof parseArgs<{ options: typeof options; args: string[]; allowPositionals: true }>>;

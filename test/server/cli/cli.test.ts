@@ -160,6 +160,16 @@ describe('stitch CLI', () => {
     assert.match(result.stdout, /test accuracy: /);
   });
 
+  test('serve --exit-with-stdin stops when its standard input closes (the process that spawned it died)', async () => {
+    const server = await serve(['--exit-with-stdin', '--runs-dir', join(dir, 'stdin-runs'), '--backend', 'cpu', '--workspace', dir], dir);
+    const exited = new Promise<number | null>((done) => server.child.removeAllListeners('exit').on('exit', (code) => done(code)));
+    assert.equal((await fetch(`${server.url}/api/runs`)).status, 200);
+    server.child.stdin!.end();
+    const code = await Promise.race([exited, new Promise<'still running'>((r) => setTimeout(() => r('still running'), 5000))]);
+    assert.equal(code, 0, server.stderr());
+    assert.match(server.stderr(), /standard input closed: stopping/);
+  });
+
   test('serve prints exactly the listening line first, answers, and refuses a public host without a token', async () => {
     let url = '';
     const served = await stitch(['serve', '--port', '0', '--runs-dir', join(dir, 'runs')], dir, (text, kill) => {
