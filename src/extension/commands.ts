@@ -8,7 +8,8 @@ import type { RunSummary } from '../shared/protocol';
 import type { ChatService } from './chat/chatService';
 import { exportModel } from './exportModel';
 import { newArchitecture } from './newArchitecture';
-import { metricsUri, schemaUri, type RunDocuments } from './runDocuments';
+import { schemaUri, type RunDocuments } from './runDocuments';
+import { StitchPanel } from './panels/stitchPanel';
 import { RunItem, type RunsView } from './runsView';
 import { activeSchemaDocument, isSchemaDocument } from './schemaDocuments';
 import type { Secrets } from './secrets';
@@ -63,16 +64,15 @@ export const COMMANDS: readonly CommandSpec[] = [
     await client.cancel(runId);
     return runId;
   } },
-  { id: 'stitch.showMetrics', title: 'Show Training Metrics', run: async (s, arg) => {
-    const runId = runIdFrom(arg) ?? s.tracker.lastOutcome?.runId ?? (await pickRun(s, 'Show the metrics of which run?'))?.run_id;
-    if (!runId) return undefined;
-    await s.runDocuments.show(metricsUri(runId));
-    return runId;
+  { id: 'stitch.showMetrics', title: 'Show Training Metrics', run: (s, arg) => {
+    // The panel lists every run; without an argument it shows the run training now, else the last one.
+    const runId = runIdFrom(arg) ?? [...s.tracker.active.values()].at(-1)?.runId ?? s.tracker.lastOutcome?.runId;
+    StitchPanel.show('metrics', runId);
+    return runId ?? 'panel';
   } },
   { id: 'stitch.openChat', title: 'Open Chat', run: () => {
-    void vscode.window.showInformationMessage('Stitch: the chat assistant is coming soon (a later version adds it ' +
-      'to the Stitch panel). "Stitch: Set OpenAI API Key" already stores the key it will use.');
-    return 'coming-soon';
+    StitchPanel.show('chat');
+    return 'panel';
   } },
   { id: 'stitch.setApiKey', title: 'Set OpenAI API Key', run: async (s, value) => {
     const key = typeof value === 'string' ? value : await vscode.window.showInputBox({ title: 'OpenAI API key for Stitch chat',

@@ -16,6 +16,7 @@ import { ServerController } from './serverController';
 import { StatusBar } from './statusBar';
 import { RunTracker } from './training';
 import { VisualEditorProvider, applyIntent, snapshot } from './visualEditor';
+import { StitchPanel } from './panels/stitchPanel';
 
 /** When this module started to load: activation time includes loading the bundle. */
 const loadStarted = performance.now();
@@ -29,6 +30,8 @@ export interface StitchApi {
   statusBar: StatusBar;
   /** The visual editor's message handling, so tests can drive it without a webview. */
   visualEditor: { applyIntent: typeof applyIntent; snapshot: typeof snapshot };
+  /** The metrics & chat panel (`StitchPanel.current` is the open one). */
+  panel: typeof StitchPanel;
 }
 
 let server: ServerController | undefined;
@@ -52,6 +55,7 @@ export function activate(context: vscode.ExtensionContext): StitchApi {
     SchemaCodeLenses.register(),
     LayerShapeHints.register(),
     VisualEditorProvider.register(context, tracker),
+    StitchPanel.register(services),
     vscode.workspace.onDidChangeConfiguration((e) => {
       // A new server address or backend applies by reconnecting, but only if we were connected.
       if (e.affectsConfiguration('stitch.server') && server && server.state.kind !== 'stopped') {
@@ -63,7 +67,7 @@ export function activate(context: vscode.ExtensionContext): StitchApi {
 
   const activationMs = performance.now() - loadStarted;
   log.info(`Stitch ${context.extension.packageJSON.version as string} activated in ${activationMs.toFixed(1)} ms`);
-  return { activationMs, services, diagnostics, statusBar, visualEditor: { applyIntent, snapshot } };
+  return { activationMs, services, diagnostics, statusBar, visualEditor: { applyIntent, snapshot }, panel: StitchPanel };
 }
 
 /** Stops the local server; VS Code waits for the returned promise (briefly). */

@@ -121,7 +121,8 @@ export type PanelHostMessage =
   | { type: 'run/events'; runId: string; events: TrainingEvent[] }
   | { type: 'run/stream'; runId: string; status: StreamStatus; message?: string }
   | { type: 'focus'; tab: 'metrics' | 'chat'; runId?: string }
-  | { type: 'chat/context'; fileName: string | null; hasKey: boolean }
+  /** The schema document the chat is about (the proposal preview diffs against `schema`). */
+  | { type: 'chat/context'; fileName: string | null; schema: unknown }
   | { type: 'chat/event'; requestId: number; event: ChatViewEvent }
   | { type: 'chat/applied'; requestId: number; outcome: 'applied' | 'rejected' | 'failed'; message?: string };
 
@@ -139,6 +140,14 @@ export type PanelWebviewMessage =
 /** For the `default:` branch of a switch over a union: a compile error when a case is missing. */
 export function assertNever(value: never, what: string): never {
   throw new Error(`unexpected ${what}: ${JSON.stringify(value)}`);
+}
+
+/**
+ * The same compile-time check for a receiver that must survive a newer sender (a webview after an update
+ * of the extension): at run time the unknown message is only reported.
+ */
+export function ignoreUnknown(value: never, what: string): void {
+  console.warn(`Stitch: ignoring an unknown ${what}: ${JSON.stringify(value).slice(0, 200)}`);
 }
 
 export const PANEL_COMMANDS: readonly PanelCommand[] = ['train', 'cancel', 'showMetrics', 'openChat', 'setApiKey', 'showText'];

@@ -58,7 +58,7 @@ export class GraphCanvas {
     this.root.addEventListener('pointerdown', (e) => this.onPointerDown(e));
     this.root.addEventListener('wheel', (e) => this.onWheel(e), { passive: false });
     this.root.addEventListener('keydown', (e) => this.onKey(e));
-    this.applyView();
+    this.applyView(false);
   }
 
   get graph(): GraphModel | undefined {
@@ -110,9 +110,9 @@ export class GraphCanvas {
     return { x: (clientX - rect.left - this.view.x) / this.view.k, y: (clientY - rect.top - this.view.y) / this.view.k };
   }
 
-  private applyView(): void {
+  private applyView(notify = true): void {
     this.viewport.setAttribute('transform', `translate(${this.view.x},${this.view.y}) scale(${this.view.k})`);
-    this.events.viewChanged(this.view);
+    if (notify) this.events.viewChanged(this.view);
   }
 
   // ---- drawing ----------------------------------------------------------------------------------------

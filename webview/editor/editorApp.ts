@@ -6,7 +6,7 @@
 import type {
   DocumentSnapshot, EditIntent, EditorHostMessage, EditorWebviewMessage, PanelCommand, PresetInfo, RunBadge,
 } from '../../src/shared/webviewProtocol';
-import { assertNever } from '../../src/shared/webviewProtocol';
+import { ignoreUnknown } from '../../src/shared/webviewProtocol';
 import { hostChannel } from '../vscodeApi';
 import { GraphCanvas, type View } from './canvas';
 import { INPUT_NODE_ID, autoLayout, buildGraphModel, formatCount, type GraphModel } from './graphModel';
@@ -198,7 +198,7 @@ export function startEditor(app: HTMLElement): void {
         renderEmptyState();
         break;
       default:
-        assertNever(message, 'message from the extension');
+        ignoreUnknown(message, 'message from the extension');
     }
   });
   new ResizeObserver(() => minimap?.draw()).observe(stage);

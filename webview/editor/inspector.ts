@@ -170,12 +170,14 @@ function paramRow(def: ParamDef, value: unknown, problems: ProblemView[], onChan
   const input = document.createElement('vscode-textfield') as HTMLElement & { value: string; placeholder: string };
   input.value = displayValue(def, value);
   input.setAttribute('placeholder', def.default !== undefined ? `default ${displayValue(def, def.default)}` : def.defaultNote ? `default ${def.defaultNote}` : def.required ? 'required' : '');
-  if (def.kind === 'int' || def.kind === 'number') {
+  // Integers get a number field with the registry's bounds (arrow keys step by 1). Fractional numbers stay
+  // text fields: a number field's step would mark 0.001 as invalid.
+  if (def.kind === 'int') {
     input.setAttribute('type', 'number');
     if (def.min !== undefined) input.setAttribute('min', String(def.min));
     if (def.max !== undefined) input.setAttribute('max', String(def.max));
-    input.setAttribute('step', def.kind === 'int' ? '1' : 'any');
   }
+  if (def.kind === 'number') input.setAttribute('inputmode', 'decimal');
   const r = row(def.name, help, input, problems);
   const error = el('div', 'field-error');
   r.appendChild(error);

@@ -1,0 +1,96 @@
+// The webview steps of the e2e run (called from run.mjs with its page and helpers), in a real VS Code:
+//  1. open examples/mnist-cnn.stitch.json in the visual editor; read the node count and shapes from the graph;
+//  2. add a layer from the palette → the text document changes; Ctrl+Z → it is gone again;
+//  3. edit the text (find/replace) → the graph shows the new shape;
+//  4. train the tiny XOR schema from the editor's Train button → the metrics panel's charts receive points;
+//  5. reload the window → the visual editor and the panel come back with their content;
+//  6. screenshots in Light, Dark and High Contrast (test-artifacts/webview-*.png).
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** The inner webview frame (…/pre/fake.html, or index.html's child) that contains `selector`. */
+async function webviewFrame(page, selector, waitFor, what, ms = 30000) {
+  return waitFor(async () => {
+    for (const frame of page.frames()) {
+      if (!frame.url().includes('/webview/')) continue;
+      if (await frame.locator(selector).count().catch(() => 0)) return frame;
+    }
+    return undefined;
+  }, what, ms);
+}
+
+export async function webviewSmoke({ page, pick, log, check, sleep, waitFor, artifacts, workspace, root, settingsFile }) {
+  const started = Date.now();
+  fs.copyFileSync(path.join(root, 'examples/mnist-cnn.stitch.json'), path.join(workspace, 'mnist-cnn.stitch.json'));
+  await pick('Control+P', 'mnist-cnn.stitch.json', 'mnist-cnn.stitch.json');
+  await page.locator('.tabs-container .tab', { hasText: 'mnist-cnn.stitch.json' }).first().waitFor({ timeout: 20000 });
+  await pick('F1', '>Stitch: Open Visual Editor', 'Stitch: Open Visual Editor');
+  let editor = await webviewFrame(page, 'svg.graph g.node.layer', waitFor, 'the visual editor graph');
+  const nodes = editor.locator('g.node.layer');
+  const count = await nodes.count();
+  const shapes = await editor.locator('g.node.layer text.shape').allTextContents();
+  check(count === 7, `visual editor shows ${count} layer nodes (mnist-cnn has 7)`);
+  check(shapes[0] === '→ [26, 26, 32]' && shapes.at(-1) === '→ [10]', `shapes from the schema core: ${shapes.join(' ')}`);
+  check(await editor.locator('g.node.output').count() === 1 && await editor.locator('g.node.input').count() === 1, 'model input and output marked');
+
+  // 2. palette → document → undo
+  const textLines = page.locator('.editor-group-container .monaco-editor .view-lines').first();
+  await editor.locator('.palette-item[data-type="dropout"]').click();
+  await waitFor(async () => (await nodes.count()) === 8, 'a node for the added dropout layer');
+  await waitFor(async () => /dropout1/.test(await textLines.innerText()), 'the text document to show "dropout1"', 10000);
+  check(true, 'palette click added layer "dropout1" to the text document');
+  await editor.locator('svg.graph').focus();
+  await page.keyboard.press('Control+Z');
+  await waitFor(async () => (await nodes.count()) === 7, 'Ctrl+Z to remove the added node', 10000);
+  check(!/dropout1/.test(await textLines.innerText()), 'Ctrl+Z in the visual editor undid the edit in the document');
+
+  // 3. text → graph: replace `"filters": 64` with 48 in the text editor
+  await textLines.click();
+  await page.keyboard.press('Control+H');
+  const find = page.locator('.find-widget textarea').first();
+  await find.waitFor({ timeout: 5000 });
+  await find.fill('"filters": 64');
+  const replace = page.locator('.find-widget .replace-input textarea').first();
+  await replace.fill('"filters": 48');
+  await page.keyboard.press('Control+Alt+Enter');
+  await page.keyboard.press('Escape');
+  await waitFor(async () => (await editor.locator('g.node.layer text.shape').allTextContents()).includes('→ [11, 11, 48]'),
+    'the graph to show conv2 with 48 filters', 10000);
+  check(true, 'text edit shown in the graph at once (conv2 → [11, 11, 48])');
+  await page.screenshot({ path: path.join(artifacts, 'webview-editor.png') });
+
+  // 4. train the tiny XOR schema from its visual editor; the metrics panel receives points
+  await pick('Control+P', 'xor.stitch.json', 'xor.stitch.json');
+  await pick('F1', '>Stitch: Open Visual Editor', 'Stitch: Open Visual Editor');
+  const xor = await webviewFrame(page, 'body[data-version] .toolbar .title:text("xor-tiny")', waitFor, 'the XOR visual editor');
+  await xor.locator('#train').click();
+  log('clicked Train in the visual editor');
+  await sleep(300);
+  await pick('F1', '>Stitch: Show Training Metrics', 'Stitch: Show Training Metrics');
+  const metrics = await webviewFrame(page, '.metrics', waitFor, 'the metrics panel', 60000);
+  await waitFor(async () => Number(await metrics.locator('.metrics').getAttribute('data-points')) > 0, 'chart points', 60000);
+  await waitFor(async () => /succeeded/.test(await metrics.locator('.run-state').first().innerText()), 'the run to succeed', 90000);
+  const points = Number(await metrics.locator('.metrics').getAttribute('data-points'));
+  check(points > 0, `metrics charts received ${points} points; run succeeded`);
+  await page.screenshot({ path: path.join(artifacts, 'webview-metrics.png') });
+
+  // 5. reload: the editors and the panel come back
+  await page.reload();
+  await page.waitForSelector('.monaco-workbench .part.statusbar', { timeout: 60000 });
+  editor = await webviewFrame(page, 'svg.graph g.node.layer', waitFor, 'the visual editor after a reload', 60000);
+  check(await editor.locator('g.node.layer').count() > 0, 'visual editor restored after reloading the window');
+  const restored = await webviewFrame(page, '.metrics[data-points]', waitFor, 'the metrics panel after a reload', 60000);
+  await waitFor(async () => Number(await restored.locator('.metrics').getAttribute('data-points')) > 0, 'restored chart points', 30000);
+  check(true, 'metrics panel restored after reloading the window, with its history');
+
+  // 6. themes
+  for (const [theme, file] of [['Default Light Modern', 'light'], ['Default Dark Modern', 'dark'], ['Default High Contrast', 'hc']]) {
+    const settings = JSON.parse(fs.readFileSync(settingsFile, 'utf8'));
+    settings['workbench.colorTheme'] = theme;
+    fs.writeFileSync(settingsFile, JSON.stringify(settings, null, 2));
+    await sleep(1500);
+    await page.screenshot({ path: path.join(artifacts, `webview-${file}.png`) });
+  }
+  check(true, 'screenshots in Light, Dark and High Contrast saved (test-artifacts/webview-{light,dark,hc}.png)');
+  log(`webview steps took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}

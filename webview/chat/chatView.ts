@@ -1,0 +1,191 @@
+/**
+ * The chat tab: the conversation about the bound schema document, rendered as Markdown (marked, then
+ * DOMPurify: the model's text is never trusted as HTML), a stop button while a reply streams, errors with
+ * the action that fixes them (no key → "Set OpenAI API Key"), and for a proposed schema, what it adds,
+ * removes and changes, with Apply (the extension's diff review, one undoable edit) and Dismiss.
+ */
+import DOMPurify from 'dompurify';
+import { marked } from 'marked';
+import type { ChatViewEvent, PanelCommand } from '../../src/shared/webviewProtocol';
+import { applyChatEvent, emptyChat, startRequest, stopRequest, type ChatMessage, type ChatState } from './chatStore';
+
+export interface ChatCallbacks {
+  send(requestId: number, text: string): void;
+  stop(requestId: number): void;
+  apply(requestId: number, schema: unknown): void;
+  clear(): void;
+  command(command: PanelCommand): void;
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls = '', text = ''): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text) e.textContent = text;
+  return e;
+}
+
+function vsButton(label: string, icon: string, onClick: () => void, secondary = true): HTMLElement {
+  const b = document.createElement('vscode-button');
+  if (secondary) b.setAttribute('secondary', '');
+  if (icon) b.setAttribute('icon', icon);
+  b.textContent = label;
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+export class ChatView {
+  readonly element: HTMLElement;
+  private state: ChatState = emptyChat();
+  private schema: unknown;
+  private readonly context = el('div', 'chat-context');
+  private readonly log = el('div', 'chat-log');
+  private readonly input: HTMLElement & { value: string };
+  private readonly sendButton: HTMLElement;
+  private readonly stopButton: HTMLElement;
+  private frame = 0;
+
+  constructor(parent: HTMLElement, private readonly callbacks: ChatCallbacks) {
+    this.element = el('div', 'chat');
+    this.log.setAttribute('role', 'log');
+    this.log.setAttribute('aria-live', 'polite');
+    const form = el('div', 'chat-input');
+    this.input = document.createElement('vscode-textarea') as HTMLElement & { value: string };
+    this.input.setAttribute('placeholder', 'Ask about this architecture, e.g. "add a dropout layer before the output" (Enter to send, Shift+Enter for a new line)');
+    this.input.setAttribute('rows', '3');
+    this.input.setAttribute('aria-label', 'Message');
+    this.input.addEventListener('keydown', (e: KeyboardEvent) => {
+      if (e.key === 'Enter' && !e.shiftKey) {
+        e.preventDefault();
+        this.send();
+      }
+    });
+    this.sendButton = vsButton('Send', 'send', () => this.send(), false);
+    this.stopButton = vsButton('Stop', 'debug-stop', () => this.stop());
+    this.stopButton.hidden = true;
+    const clear = vsButton('Clear', 'clear-all', () => {
+      this.state = emptyChat();
+      callbacks.clear();
+      this.render();
+    });
+    const buttons = el('div', 'chat-buttons');
+    buttons.append(this.sendButton, this.stopButton, clear);
+    form.append(this.input, buttons);
+    this.element.append(this.context, this.log, form);
+    parent.appendChild(this.element);
+    this.render();
+  }
+
+  setContext(fileName: string | null, schema: unknown): void {
+    this.schema = schema;
+    this.context.textContent = fileName ? `About ${fileName}` : 'Open a *.stitch.json file: the chat works on the schema you are editing.';
+  }
+
+  onEvent(requestId: number, event: ChatViewEvent): void {
+    applyChatEvent(this.state, requestId, event, this.schema);
+    this.scheduleRender();
+  }
+
+  onApplied(requestId: number, outcome: 'applied' | 'rejected' | 'failed', message?: string): void {
+    const m = this.state.messages.find((x) => x.role === 'assistant' && x.requestId === requestId);
+    if (m?.proposal) {
+      m.proposal.status = outcome;
+      if (message) m.error = { message };
+    }
+    this.render();
+  }
+
+  private send(): void {
+    const text = this.input.value.trim();
+    if (!text || this.state.active !== null) return;
+    const requestId = startRequest(this.state, text);
+    this.input.value = '';
+    this.callbacks.send(requestId, text);
+    this.render();
+  }
+
+  private stop(): void {
+    if (this.state.active === null) return;
+    const id = this.state.active;
+    this.callbacks.stop(id);
+    stopRequest(this.state, id);
+    this.render();
+  }
+
+  /** Tokens can come hundreds a second: render once per frame. */
+  private scheduleRender(): void {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.render();
+    });
+  }
+
+  private render(): void {
+    const streaming = this.state.active !== null;
+    this.stopButton.hidden = !streaming;
+    this.sendButton.toggleAttribute('disabled', streaming);
+    const atBottom = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 40;
+    this.log.replaceChildren();
+    if (this.state.messages.length === 0) this.log.appendChild(el('p', 'hint', 'Ask the assistant to explain or change this architecture. A proposed change is shown as a preview first; nothing changes until you apply it.'));
+    for (const m of this.state.messages) this.log.appendChild(this.renderMessage(m));
+    if (atBottom) this.log.scrollTop = this.log.scrollHeight;
+  }
+
+  private renderMessage(m: ChatMessage): HTMLElement {
+    const box = el('div', `chat-message ${m.role}`);
+    box.appendChild(el('div', 'chat-role', m.role === 'user' ? 'You' : 'Stitch'));
+    const body = el('div', 'chat-body');
+    if (m.role === 'assistant') {
+      body.innerHTML = DOMPurify.sanitize(marked.parse(m.text || (m.streaming ? '…' : ''), { async: false, gfm: true }));
+    } else {
+      body.textContent = m.text;
+    }
+    box.appendChild(body);
+    if (m.proposal) box.appendChild(this.renderProposal(m));
+    if (m.error) {
+      const error = el('div', 'chat-error');
+      error.setAttribute('role', 'alert');
+      error.append(el('span', 'codicon codicon-error'), document.createTextNode(` ${m.error.message}`));
+      if (m.error.code === 'no-key' || m.error.code === 'auth') {
+        error.appendChild(vsButton('Set OpenAI API Key', 'key', () => this.callbacks.command('setApiKey'), false));
+      }
+      box.appendChild(error);
+    }
+    return box;
+  }
+
+  private renderProposal(m: ChatMessage): HTMLElement {
+    const p = m.proposal!;
+    const card = el('div', `proposal ${p.valid ? '' : 'invalid'}`);
+    card.appendChild(el('h3', '', p.valid ? 'Proposed architecture' : 'Proposed architecture (has problems)'));
+    const list = el('ul', 'proposal-diff');
+    const item = (cls: string, icon: string, text: string) => {
+      const li = el('li', cls);
+      li.append(el('span', `codicon codicon-${icon}`), document.createTextNode(` ${text}`));
+      list.appendChild(li);
+    };
+    for (const id of p.diff.added) item('added', 'diff-added', `add ${id}`);
+    for (const id of p.diff.removed) item('removed', 'diff-removed', `remove ${id}`);
+    for (const c of p.diff.changed) item('changed', 'diff-modified', `${c.id}: ${c.what}`);
+    for (const s of p.diff.sections) item('changed', 'diff-modified', `${s} changed`);
+    if (!list.children.length) item('', 'info', 'no changes to the layers');
+    card.appendChild(list);
+    for (const e of p.errors) card.appendChild(el('div', 'chat-error', `${e.path}: ${e.message}`));
+    const actions = el('div', 'actions');
+    if (p.status === 'pending') {
+      actions.append(vsButton('Apply…', 'check', () => {
+        p.status = 'applying';
+        this.callbacks.apply(m.requestId, p.schema);
+        this.render();
+      }, false), vsButton('Dismiss', 'close', () => {
+        p.status = 'dismissed';
+        this.render();
+      }));
+    } else {
+      actions.appendChild(el('span', 'hint', { applying: 'Review the diff in the editor…', applied: 'Applied (undo with Ctrl+Z in the schema).',
+        rejected: 'Not applied.', dismissed: 'Dismissed.', failed: 'Could not apply.', pending: '' }[p.status]));
+    }
+    card.appendChild(actions);
+    return card;
+  }
+}
