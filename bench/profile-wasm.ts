@@ -1,0 +1,97 @@
+/**
+ * Where a training step spends its time on the wasm backend: every wasm kernel is wrapped with a timer
+ * (the backend is synchronous, so wall time per call is the kernel's time), then an example model trains
+ * on random batches. Not part of `npm test` or `npm run bench`.
+ *
+ *   node --import tsx bench/profile-wasm.ts [mnist-cnn|mnist-mlp|…] [--batches=30] [--batch=64] [--shapes]
+ *
+ * `--shapes` lists each kernel once per input shapes; times are self times (nested kernel calls excluded).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { StitchSchema } from '../src/shared/schema/types';
+import { selectBackend } from '../src/server/training/backend';
+import { buildModel } from '../src/server/training/model';
+import { createRandom } from '../src/server/training/random';
+
+const args = process.argv.slice(2);
+const name = args.find((a) => !a.startsWith('--')) ?? 'mnist-cnn';
+const option = (key: string, fallback: number) => Number(args.find((a) => a.startsWith(`--${key}=`))?.split('=')[1] ?? fallback);
+const batches = option('batches', 30);
+const batchSize = option('batch', 64);
+const byShape = args.includes('--shapes');
+
+function shapesOf(args: { inputs: Record<string, tf.TensorInfo> }): string {
+  return Object.values(args.inputs).filter(Boolean).map((t) => t.shape.join('×')).join(' ');
+}
+
+const totals = new Map<string, { ms: number; calls: number }>();
+let recording = false;
+/** Time spent in kernels called from inside the running kernel (subtracted so that totals are self time). */
+const nested: number[] = [];
+
+/** Re-registers every wasm kernel behind a timer that adds to `totals` while `recording`. */
+function instrumentKernels(): void {
+  for (const config of tf.getKernelsForBackend('wasm')) {
+    const original = config.kernelFunc;
+    tf.unregisterKernel(config.kernelName, 'wasm');
+    const kernelFunc = ((args: never) => {
+      if (!recording) return original(args);
+      const start = performance.now();
+      nested.push(0);
+      const out = original(args);
+      const elapsed = performance.now() - start;
+      const inner = nested.pop()!;
+      if (nested.length > 0) nested[nested.length - 1] += elapsed;
+      const key = byShape ? `${config.kernelName} ${shapesOf(args)}` : config.kernelName;
+      const entry = totals.get(key) ?? { ms: 0, calls: 0 };
+      entry.ms += elapsed - inner;
+      entry.calls += 1;
+      totals.set(key, entry);
+      return out;
+    }) as tf.KernelFunc;
+    tf.registerKernel({ ...config, kernelFunc });
+  }
+}
+
+async function main(): Promise<void> {
+  await selectBackend('wasm');
+  instrumentKernels();
+  const schema = JSON.parse(readFileSync(join(__dirname, '..', 'examples', `${name}.stitch.json`), 'utf8')) as StitchSchema;
+  const model = buildModel(schema);
+  model.compile({ optimizer: tf.train.adam(0.001), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  const inputShape = schema.input.shape;
+  const rand = createRandom(1);
+  const x = tf.tensor(Float32Array.from({ length: batchSize * inputShape.reduce((a, b) => a * b, 1) }, () => rand()), [batchSize, ...inputShape]);
+  const y = tf.oneHot(tf.tensor1d(Array.from({ length: batchSize }, (_, i) => i % 10), 'int32'), 10).toFloat();
+  for (let i = 0; i < 5; i++) await model.trainOnBatch(x, y);
+  recording = true;
+  const times: number[] = [];
+  // CPU time is steadier than wall time when other jobs share the machine.
+  const cpuStart = process.cpuUsage();
+  for (let i = 0; i < batches; i++) {
+    const start = performance.now();
+    await model.trainOnBatch(x, y);
+    times.push(performance.now() - start);
+  }
+  recording = false;
+  const cpu = process.cpuUsage(cpuStart);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  times.sort((a, b) => a - b);
+  const total = times.reduce((a, b) => a + b, 0);
+  console.log(`${name} on wasm, batch ${batchSize}: median ${times[times.length >> 1].toFixed(1)} ms/batch, ` +
+    `${((batchSize * batches * 1000) / total).toFixed(0)} samples/s; CPU ${(cpuMs / batches).toFixed(1)} ms/batch, ` +
+    `${((batchSize * batches * 1000) / cpuMs).toFixed(0)} samples/s of CPU time`);
+  const rows = [...totals].sort((a, b) => b[1].ms - a[1].ms);
+  const kernelMs = rows.reduce((sum, [, e]) => sum + e.ms, 0);
+  for (const [kernel, e] of rows.slice(0, 25)) {
+    console.log(`  ${kernel.padEnd(byShape ? 60 : 28)} ${(e.ms / batches).toFixed(2).padStart(8)} ms/batch  ${(e.calls / batches).toFixed(0).padStart(4)} calls`);
+  }
+  console.log(`  ${'(all kernels)'.padEnd(byShape ? 60 : 28)} ${(kernelMs / batches).toFixed(2).padStart(8)} ms/batch; outside kernels ${((total - kernelMs) / batches).toFixed(2)} ms`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
