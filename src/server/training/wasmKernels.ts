@@ -5,8 +5,9 @@
  * replaced (wasmPoolKernels.ts). Every other kernel our layer types need for training (Conv2DBackpropInput,
  * the element-wise and reduction gradients) ships with the backend and is correct.
  *
- * - Conv2DBackpropFilter is as expensive as the forward convolution, so it is computed *as* a forward
- *   convolution by the backend's own XNNPACK kernel, over transposed tensors (see `conv2DBackpropFilter`).
+ * - Conv2DBackpropFilter is as expensive as the forward convolution, so it runs on the backend's own XNNPACK
+ *   kernels: a matrix product over im2col columns, or a forward convolution over transposed tensors,
+ *   whichever suits the shape (wasmConvFilter.ts).
  * - Transposed matrix products are slow in the backend, so they get explicit transposes (wasmMatMul.ts);
  *   sums over leading axes (bias gradients) are summed in place (wasmReduce.ts).
  * - The depthwise backprops cost C times less than a full convolution (one filter per channel), so plain
@@ -14,6 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { conv2DBackpropFilter } from './wasmConvFilter';
 import { withExplicitTranspose } from './wasmMatMul';
 import { avgPoolGrad, maxPoolGrad } from './wasmPoolKernels';
 import { withLeadingAxesSum } from './wasmReduce';
@@ -32,58 +34,6 @@ function run(name: string, backend: Backend, inputs: Record<string, Info>, attrs
 
 function release(backend: Backend, ...infos: Info[]): void {
   for (const info of infos) backend.disposeData(info.dataId);
-}
-
-/**
- * dW[kh, kw, ci, co] = Σ_{b, oh, ow} x[b, oh·s + kh − padTop, ow·s + kw − padLeft, ci] · dy[b, oh, ow, co].
- *
- * Read with ci as the batch, b as the channels and dy as the filter, that sum is a forward convolution:
- * input xᵀ = [Ci, H, W, B], filter dyᵀ = [OH, OW, B, Co] dilated by the stride s, stride 1, output
- * [Ci, KH, KW, Co]. Padding is explicit so that the output is exactly KH × KW; where the forward pass
- * ignored trailing rows or columns (`valid` with a stride), x is sliced to the part that was used.
- */
-function conv2DBackpropFilter(args: { inputs: { x: Info; dy: Info }; backend: Backend; attrs: Attrs }): Info {
-  const { inputs, backend, attrs } = args;
-  const { x, dy } = inputs;
-  const dataFormat = tf.backend_util.convertConv2DDataFormat((attrs.dataFormat as 'NHWC' | 'NCHW') ?? 'NHWC');
-  if (dataFormat !== 'channelsLast') throw new Error('wasm Conv2DBackpropFilter supports only dataFormat NHWC (channelsLast)');
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    attrs.filterShape as [number, number, number, number],
-    attrs.strides as [number, number] | number,
-    1,
-    attrs.pad as ConvPad,
-    attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
-  );
-  const { batchSize, inChannels, filterHeight, filterWidth, outHeight, outWidth, strideHeight, strideWidth } = info;
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
-  // Rows (columns) of the padded input the forward pass read: KH + (OH − 1)·s, of which `top` are padding.
-  const usedHeight = filterHeight + (outHeight - 1) * strideHeight - top;
-  const usedWidth = filterWidth + (outWidth - 1) * strideWidth - left;
-  const height = Math.min(info.inHeight, usedHeight);
-  const width = Math.min(info.inWidth, usedWidth);
-
-  const temporaries: Info[] = [];
-  let input = x;
-  if (height < info.inHeight || width < info.inWidth) {
-    input = run('Slice', backend, { x }, { begin: [0, 0, 0, 0], size: [batchSize, height, width, inChannels] });
-    temporaries.push(input);
-  }
-  const xT = run('Transpose', backend, { x: input }, { perm: [3, 1, 2, 0] });
-  const dyT = run('Transpose', backend, { x: dy }, { perm: [1, 2, 0, 3] });
-  temporaries.push(xT, dyT);
-  const pad: ConvPad = [
-    [0, 0],
-    [top, usedHeight - height],
-    [left, usedWidth - width],
-    [0, 0],
-  ];
-  const grad = run('Conv2D', backend, { x: xT, filter: dyT }, { strides: [1, 1], pad, dilations: [strideHeight, strideWidth], dataFormat: 'NHWC' });
-  temporaries.push(grad);
-  const result = run('Transpose', backend, { x: grad }, { perm: [1, 2, 0, 3] });
-  release(backend, ...temporaries);
-  return result;
 }
 
 /**

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../../src/server/training/backend';
 import { createRandom } from '../../../src/server/training/random';
+import { im2colLimits } from '../../../src/server/training/wasmConvFilter';
 
 type Pad = 'same' | 'valid';
 type Shape4 = [number, number, number, number];
@@ -67,12 +68,32 @@ describe('Conv2DBackpropFilter on wasm', () => {
     { x: [2, 9, 7, 2], w: [5, 3, 2, 2], strides: [3, 2], pad: 'same' },
     { x: [1, 5, 5, 2], w: [2, 2, 2, 3], strides: 1, pad: 1 },
     { x: [4, 28, 28, 1], w: [3, 3, 1, 8], strides: 1, pad: 'valid' },
+    // KH·KW·Ci ≤ Co: the im2col path (the others take the transposed convolution).
+    { x: [4, 28, 28, 1], w: [3, 3, 1, 16], strides: 1, pad: 'valid' },
+    { x: [2, 7, 6, 1], w: [3, 3, 1, 9], strides: 1, pad: 'same' },
+    { x: [3, 8, 8, 2], w: [2, 2, 2, 8], strides: 2, pad: 'same' },
+    { x: [2, 6, 6, 1], w: [3, 3, 1, 10], strides: 2, pad: 'valid' }, // the last row and column are unused
+    { x: [2, 9, 7, 1], w: [5, 3, 1, 16], strides: [3, 2], pad: 'same' },
+    { x: [1, 5, 6, 1], w: [3, 3, 1, 9], strides: 1, pad: 1 }, // square: tfjs sizes numeric padding by the filter height
+    { x: [2, 5, 5, 2], w: [1, 1, 2, 3], strides: 1, pad: 'valid' },
   ];
   for (const c of cases) {
     test(`x ${c.x.join('×')}, filter ${c.w.join('×')}, strides ${c.strides}, pad ${c.pad}`, async () => {
       await compareGrads('conv2d', c.x, c.w, (x, w) => tf.conv2d(x, w, c.strides, c.pad));
     });
   }
+
+  test('im2col in chunks of samples (a batch larger than the column limit)', async () => {
+    const saved = im2colLimits.chunkFloats;
+    // 9 values per pixel, 36 pixels per sample: 2 samples per chunk, so 5 samples take 3 chunks.
+    im2colLimits.chunkFloats = 9 * 36 * 2 + 5;
+    try {
+      await compareGrads('conv2d', [5, 8, 8, 1], [3, 3, 1, 12], (x, w) => tf.conv2d(x, w, 1, 'valid'));
+      await compareGrads('conv2d', [3, 7, 7, 1], [3, 3, 1, 12], (x, w) => tf.conv2d(x, w, 2, 'same'));
+    } finally {
+      im2colLimits.chunkFloats = saved;
+    }
+  });
 });
 
 describe('depthwise backprops on wasm', () => {

@@ -1,0 +1,178 @@
+/**
+ * Conv2DBackpropFilter for the wasm backend (tfjs-backend-wasm 4.22 has none):
+ *
+ *   dW[kh, kw, ci, co] = Σ_{b, oh, ow} x[b, oh·s + kh − padTop, ow·s + kw − padLeft, ci] · dy[b, oh, ow, co]
+ *
+ * Two ways, both on the backend's XNNPACK kernels, chosen by shape:
+ *
+ * - im2col: dW = colsᵀ × dy, where cols[(b, oh, ow), (kh, kw, ci)] holds the input values each output
+ *   pixel's taps meet: one BatchMatMul (computed as (dyᵀ × cols)ᵀ, see byIm2col), columns copied over the
+ *   heap. It wins when KH·KW·Ci is small next to Co, e.g. a first layer on 1-channel images (Keras MNIST
+ *   convnet, 3×3×1 → 32: about half the CPU time per batch of 64), where XNNPACK's convolution with one
+ *   input channel is slow.
+ * - transposed convolution: read with ci as the batch, b as the channels and dy as the filter, the sum is a
+ *   forward convolution of xᵀ [Ci, H, W, B] by dyᵀ [OH, OW, B, Co] dilated by the stride. For wide inputs
+ *   (3×3×32 → 64) it costs what im2col's matrix product alone costs, without building and transposing the
+ *   columns (which, at KH·KW·Ci = 288 values per output pixel, take as long as the product).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+
+type Info = tf.TensorInfo;
+type Attrs = Record<string, unknown>;
+type ConvPad = 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]];
+type Conv2DInfo = tf.backend_util.Conv2DInfo;
+
+/**
+ * At most `chunkFloats` floats (16 MiB) of im2col columns at once; larger batches are done in chunks of
+ * samples. Mutable so that tests can exercise chunking on small tensors.
+ */
+export const im2colLimits = { chunkFloats: 1 << 22 };
+
+function run(name: string, backend: BackendWasm, inputs: Record<string, Info>, attrs: Attrs): Info {
+  const kernel = tf.getKernel(name, 'wasm');
+  if (!kernel) throw new Error(`the wasm backend has no ${name} kernel`);
+  return kernel.kernelFunc({ inputs, backend, attrs } as never) as Info;
+}
+
+function release(backend: BackendWasm, ...infos: Info[]): void {
+  for (const info of infos) backend.disposeData(info.dataId);
+}
+
+export function conv2DBackpropFilter(args: { inputs: { x: Info; dy: Info }; backend: BackendWasm; attrs: Attrs }): Info {
+  const { inputs, backend, attrs } = args;
+  const dataFormat = tf.backend_util.convertConv2DDataFormat((attrs.dataFormat as 'NHWC' | 'NCHW') ?? 'NHWC');
+  if (dataFormat !== 'channelsLast') throw new Error('wasm Conv2DBackpropFilter supports only dataFormat NHWC (channelsLast)');
+  const filterShape = attrs.filterShape as [number, number, number, number];
+  const info = tf.backend_util.computeConv2DInfo(
+    inputs.x.shape as [number, number, number, number],
+    filterShape,
+    attrs.strides as [number, number] | number,
+    1,
+    attrs.pad as ConvPad,
+    attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
+  );
+  if (info.batchSize === 0 || info.outHeight * info.outWidth === 0) {
+    const zeros = backend.makeOutput([...filterShape], 'float32');
+    (backend.typedArrayFromHeap(zeros) as Float32Array).fill(0);
+    return zeros;
+  }
+  const K = info.filterHeight * info.filterWidth * info.inChannels;
+  const out = K <= info.outChannels ? byIm2col(backend, inputs.x, inputs.dy, info) : byTransposedConv(backend, inputs.x, inputs.dy, info);
+  return { ...out, shape: [...filterShape] };
+}
+
+/**
+ * Writes the im2col matrix for samples [first, first + count) into `cols`: one row of KH·KW·Ci values per
+ * output pixel, the input values its filter taps meet (0 in the padding). For one tap row kh, the taps kw
+ * meet adjacent input pixels, so each row is KH runs of up to KW·Ci contiguous values.
+ */
+function fillColumns(cols: Float32Array, x: Float32Array, info: Conv2DInfo, first: number, count: number): void {
+  const { inHeight: H, inWidth: W, inChannels: Ci, outHeight: OH, outWidth: OW, filterHeight: KH, filterWidth: KW } = info;
+  const { strideHeight: sh, strideWidth: sw } = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  const run = KW * Ci;
+  cols.fill(0);
+  let r = 0;
+  for (let b = first; b < first + count; b++) {
+    for (let oh = 0; oh < OH; oh++) {
+      for (let ow = 0; ow < OW; ow++) {
+        const iw0 = ow * sw - left;
+        // Taps kw whose input column iw0 + kw lies inside the image.
+        const kwStart = Math.max(0, -iw0);
+        const kwEnd = Math.min(KW, W - iw0);
+        const length = (kwEnd - kwStart) * Ci;
+        for (let kh = 0; kh < KH; kh++, r += run) {
+          const ih = oh * sh + kh - top;
+          if (ih < 0 || ih >= H || length <= 0) continue;
+          const from = ((b * H + ih) * W + iw0 + kwStart) * Ci;
+          const to = r + kwStart * Ci;
+          // A typed-array copy has a fixed cost that only pays off for longer runs.
+          if (length >= 32) cols.set(x.subarray(from, from + length), to);
+          else for (let i = 0; i < length; i++) cols[to + i] = x[from + i];
+        }
+      }
+    }
+  }
+}
+
+/** dW as [K, Co] = (dyᵀ × cols)ᵀ, over chunks of samples whose columns fit in `im2colLimits.chunkFloats`. */
+function byIm2col(backend: BackendWasm, x: Info, dy: Info, info: Conv2DInfo): Info {
+  const { batchSize, outChannels: Co } = info;
+  const K = info.filterHeight * info.filterWidth * info.inChannels;
+  const pixels = info.outHeight * info.outWidth;
+  const perChunk = Math.max(1, Math.min(batchSize, Math.floor(im2colLimits.chunkFloats / (K * pixels))));
+  let total: Info | null = null;
+  for (let first = 0; first < batchSize; first += perChunk) {
+    const count = Math.min(perChunk, batchSize - first);
+    const rows = count * pixels;
+    const whole = count === batchSize;
+    // Allocate before taking views: growing the wasm memory detaches earlier typed arrays.
+    const cols = backend.makeOutput([rows, K], 'float32');
+    const dyPart: Info = whole ? dy : backend.makeOutput([rows, Co], 'float32');
+    fillColumns(backend.typedArrayFromHeap(cols) as Float32Array, backend.typedArrayFromHeap(x) as Float32Array, info, first, count);
+    if (!whole) {
+      const from = first * pixels * Co;
+      (backend.typedArrayFromHeap(dyPart) as Float32Array).set((backend.typedArrayFromHeap(dy) as Float32Array).subarray(from, from + rows * Co));
+    }
+    // dWᵀ = dyᵀ × cols, then transposed back (K × Co values, little). The backend's BatchMatMul packs its
+    // right operand on every call (slower than transposing), so the smaller matrix, cols, goes there, and
+    // dy is transposed explicitly (the kernel is fast only without transpose flags).
+    const dyT = run('Transpose', backend, { x: { ...dyPart, shape: [rows, Co] } }, { perm: [1, 0] });
+    const productT = run('BatchMatMul', backend, { a: { ...dyT, shape: [1, Co, rows] }, b: { ...cols, shape: [1, rows, K] } }, {
+      transposeA: false,
+      transposeB: false,
+    });
+    const product = run('Transpose', backend, { x: { ...productT, shape: [Co, K] } }, { perm: [1, 0] });
+    release(backend, cols, dyT, productT);
+    if (!whole) release(backend, dyPart);
+    if (total === null) {
+      total = product;
+    } else {
+      const sum = backend.typedArrayFromHeap(total) as Float32Array;
+      const part = backend.typedArrayFromHeap(product) as Float32Array;
+      for (let i = 0; i < sum.length; i++) sum[i] += part[i];
+      release(backend, product);
+    }
+  }
+  return total!;
+}
+
+/**
+ * dW as [KH, KW, Ci, Co] by a forward Conv2D of xᵀ [Ci, H, W, B] with the filter dyᵀ [OH, OW, B, Co], dilated
+ * by the stride, stride 1, output [Ci, KH, KW, Co] transposed back. Padding is explicit so that the output is
+ * exactly KH × KW; where the forward pass ignored trailing rows or columns (`valid` with a stride), x is sliced
+ * to the part that was used.
+ */
+function byTransposedConv(backend: BackendWasm, x: Info, dy: Info, info: Conv2DInfo): Info {
+  const { batchSize, inChannels, filterHeight, filterWidth, outHeight, outWidth, strideHeight, strideWidth } = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  // Rows (columns) of the padded input the forward pass read: KH + (OH − 1)·s, of which `top` are padding.
+  const usedHeight = filterHeight + (outHeight - 1) * strideHeight - top;
+  const usedWidth = filterWidth + (outWidth - 1) * strideWidth - left;
+  const height = Math.min(info.inHeight, usedHeight);
+  const width = Math.min(info.inWidth, usedWidth);
+
+  const temporaries: Info[] = [];
+  let input = x;
+  if (height < info.inHeight || width < info.inWidth) {
+    input = run('Slice', backend, { x }, { begin: [0, 0, 0, 0], size: [batchSize, height, width, inChannels] });
+    temporaries.push(input);
+  }
+  const xT = run('Transpose', backend, { x: input }, { perm: [3, 1, 2, 0] });
+  const dyT = run('Transpose', backend, { x: dy }, { perm: [1, 2, 0, 3] });
+  temporaries.push(xT, dyT);
+  const pad: ConvPad = [
+    [0, 0],
+    [top, usedHeight - height],
+    [left, usedWidth - width],
+    [0, 0],
+  ];
+  const grad = run('Conv2D', backend, { x: xT, filter: dyT }, { strides: [1, 1], pad, dilations: [strideHeight, strideWidth], dataFormat: 'NHWC' });
+  temporaries.push(grad);
+  const result = run('Transpose', backend, { x: grad }, { perm: [1, 2, 0, 3] });
+  release(backend, ...temporaries);
+  return result;
+}
