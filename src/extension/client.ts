@@ -12,8 +12,7 @@ import type {
   TrainResponse,
   TrainingEvent,
 } from '../shared/protocol';
-import { decodeSse } from '../shared/sse/decoder';
-import { toTrainingEvent } from '../shared/sse/training';
+import { followRunEvents, type RunStreamSource } from '../shared/sse/follow';
 
 export class StitchHttpError extends Error {
   constructor(readonly status: number, message: string) {
@@ -65,30 +64,28 @@ export class StitchClient {
 
   /**
    * The run's training events, replayed from the start (or after `lastEventId`) and then live, until the
-   * server closes the stream (a finished run) or `signal` aborts. Breaking out of the loop aborts too.
+   * run's final state or until `signal` aborts. A dropped connection (network, proxy, sleep) is reconnected
+   * with `Last-Event-ID`, so no event is lost or repeated. Breaking out of the loop aborts too.
    */
   async *events(runId: string, signal: AbortSignal, lastEventId?: number): AsyncGenerator<TrainingEvent> {
-    const headers: Record<string, string> = { Accept: 'text/event-stream' };
-    if (lastEventId !== undefined) headers['Last-Event-ID'] = String(lastEventId);
-    const controller = new AbortController();
-    const onAbort = () => controller.abort();
-    signal.addEventListener('abort', onAbort);
+    const path = `/api/runs/${encodeURIComponent(runId)}/events`;
+    const source: RunStreamSource = {
+      open: async (after) => {
+        const headers: Record<string, string> = { Accept: 'text/event-stream' };
+        if (after > 0) headers['Last-Event-ID'] = String(after);
+        const response = await this.fetch('GET', path, undefined, headers, signal);
+        if (response.status === 204) return null; // a finished run with nothing after `after`
+        if (!response.ok || !response.body) throw await this.error(response, 'follow the run');
+        return response.body.pipeThrough(new TextDecoderStream()) as unknown as AsyncIterable<string>;
+      },
+      isFatal: (err) => signal.aborted || (err instanceof StitchHttpError && err.status >= 400 && err.status < 500),
+      wait: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    };
     try {
-      const response = await this.fetch('GET', `/api/runs/${encodeURIComponent(runId)}/events`, undefined, headers,
-        controller.signal);
-      if (response.status === 204) return; // a finished run with nothing after lastEventId
-      if (!response.ok || !response.body) throw await this.error(response, 'follow the run');
-      const text = response.body.pipeThrough(new TextDecoderStream());
-      for await (const message of decodeSse(text as unknown as AsyncIterable<string>)) {
-        const event = toTrainingEvent(message);
-        if (event) yield event;
-      }
+      yield* followRunEvents(source, { lastEventId });
     } catch (err) {
       if (signal.aborted) return;
       throw err;
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-      controller.abort();
     }
   }
 

@@ -4,9 +4,7 @@
  * when the connection drops so no event is lost or seen twice.
  */
 import type { ErrorBody, TrainingEvent } from '../../shared/protocol';
-import { isTerminal } from '../../shared/protocol';
-import { decodeSse } from '../../shared/sse/decoder';
-import { toTrainingEvent } from '../../shared/sse/training';
+import { followRunEvents, type RunStreamSource } from '../../shared/sse/follow';
 
 export class ApiError extends Error {
   constructor(readonly status: number, message: string, readonly body: unknown) {
@@ -43,47 +41,29 @@ export class StitchClient {
   }
 
   /**
-   * Yields the run's events until its final state. Breaking out of the loop aborts the request.
-   * `retries` bounds consecutive failed reconnects (a server that went away for good).
+   * Yields the run's events until its final state, reconnecting with `Last-Event-ID` when the connection
+   * drops. Breaking out of the loop aborts the request. `retries` bounds consecutive failed reconnects (a
+   * server that went away for good).
    */
   async *events(runId: string, options: { signal?: AbortSignal; retries?: number } = {}): AsyncGenerator<TrainingEvent> {
-    let lastId = 0;
-    let failures = 0;
-    for (;;) {
-      const controller = new AbortController();
-      const onAbort = (): void => controller.abort();
-      options.signal?.addEventListener('abort', onAbort);
-      try {
-        const response = await fetch(`${this.baseUrl}/api/runs/${encodeURIComponent(runId)}/events`, {
-          headers: { ...this.auth(), Accept: 'text/event-stream', ...(lastId ? { 'Last-Event-ID': String(lastId) } : {}) },
-          signal: controller.signal,
+    const url = `${this.baseUrl}/api/runs/${encodeURIComponent(runId)}/events`;
+    const source: RunStreamSource = {
+      open: async (after) => {
+        const response = await fetch(url, {
+          headers: { ...this.auth(), Accept: 'text/event-stream', ...(after ? { 'Last-Event-ID': String(after) } : {}) },
+          signal: options.signal,
         });
-        if (response.status === 204) return; // the run ended and we have seen every event
+        if (response.status === 204) return null; // the run ended and we have seen every event
         if (!response.ok || !response.body) {
           const body = (await response.json().catch(() => ({}))) as Partial<ErrorBody>;
           throw new ApiError(response.status, body.error ?? `the event stream answered ${response.status}`, body);
         }
-        const text = response.body.pipeThrough(new TextDecoderStream());
-        for await (const message of decodeSse(text as unknown as AsyncIterable<string>)) {
-          const event = toTrainingEvent(message);
-          if (!event || event.id <= lastId) continue;
-          lastId = event.id;
-          failures = 0;
-          yield event;
-          if (event.event === 'state' && isTerminal(event.data.state)) return;
-        }
-      } catch (err) {
-        if (err instanceof ApiError || options.signal?.aborted) throw err;
-        if (++failures > (options.retries ?? 10)) {
-          throw new Error(`lost the event stream of run ${runId}: ${(err as Error).message}`);
-        }
-      } finally {
-        options.signal?.removeEventListener('abort', onAbort);
-        controller.abort();
-      }
-      // The stream ended without a final state (a proxy or the network cut it): reconnect after a pause.
-      await new Promise((resolve) => setTimeout(resolve, Math.min(200 * 2 ** failures, 3000)));
-    }
+        return response.body.pipeThrough(new TextDecoderStream()) as unknown as AsyncIterable<string>;
+      },
+      isFatal: (err) => err instanceof ApiError || options.signal?.aborted === true,
+      wait: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    };
+    yield* followRunEvents(source, { retries: options.retries });
   }
 
   private auth(): Record<string, string> {
