@@ -55,7 +55,7 @@ export function metricsUri(runId: string): vscode.Uri {
 }
 
 function metricsMarkdown(run: RunDetail): string {
-  const fmt = (v: number | null) => (v === null ? '–' : v.toFixed(4));
+  const fmt = (v: number | null) => (v === null || !Number.isFinite(v) ? '–' : v.toFixed(4));
   const acc = (v: number | null) => (v === null ? '–' : percent(v));
   const lines = [
     `# ${run.name} (run ${run.run_id})`,
@@ -65,7 +65,7 @@ function metricsMarkdown(run: RunDetail): string {
   ];
   if (run.error) lines.push('', `Error: ${run.error}`);
   if (run.test) {
-    lines.push('', `Test: loss ${run.test.loss.toFixed(4)}` +
+    lines.push('', `Test: loss ${fmt(run.test.loss)}` +
       (run.test.accuracy !== null ? `, accuracy ${percent(run.test.accuracy)}` : '') + ` on ${run.test.samples} samples.`);
   }
   lines.push('', '| epoch | train loss | val loss | train acc | val acc | learning rate | time | samples/s |',

@@ -64,8 +64,10 @@ export class StatusBar implements vscode.Disposable {
   private renderRun(run: ActiveRun): void {
     const epochs = run.epochs ? ` epoch ${run.epoch}/${run.epochs}` : '';
     this.item.text = `$(sync~spin) Stitch: ${run.name}${epochs} ${Math.round(run.progress * 100)}%`;
-    this.item.tooltip = `Training ${run.name} (run ${run.runId}): ${run.state}. Click to cancel.`;
-    this.item.command = { command: 'stitch.cancelRun', title: 'Cancel Run', arguments: [run.runId] };
+    // A click shows the run; cancelling stays behind the notification's Cancel or "Stitch: Cancel Run", since
+    // people click a status item to look, and a long run should not end by accident.
+    this.item.tooltip = `Training ${run.name} (run ${run.runId}): ${run.state}. Click to show its metrics.`;
+    this.item.command = { command: 'stitch.showMetrics', title: 'Show Training Metrics', arguments: [run.runId] };
   }
 
   dispose(): void {

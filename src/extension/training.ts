@@ -136,7 +136,7 @@ export class RunTracker implements vscode.Disposable {
       case 'succeeded': {
         const accuracy = final.test?.accuracy;
         const result = accuracy !== undefined && accuracy !== null ? `test accuracy ${percent(accuracy)}`
-          : final.test ? `test loss ${final.test.loss.toFixed(4)}` : 'done';
+          : final.test && Number.isFinite(final.test.loss) ? `test loss ${final.test.loss.toFixed(4)}` : 'done';
         void vscode.window.showInformationMessage(`Stitch: ${name} trained: ${result}.`, 'Show Metrics')
           .then((c) => c && vscode.commands.executeCommand('stitch.showMetrics', final.run_id));
         break;
