@@ -32,6 +32,8 @@ export class ServerController implements vscode.Disposable {
   private client: StitchClient | undefined;
   private child: ChildProcess | undefined;
   private starting: Promise<StitchClient> | undefined;
+  /** Bumped by stop(): a start that began before it is abandoned (its process killed) when it finishes. */
+  private generation = 0;
   private quickDeaths = 0;
   private restartTimer: NodeJS.Timeout | undefined;
   private readonly changed = new vscode.EventEmitter<ServerState>();
@@ -72,8 +74,9 @@ export class ServerController implements vscode.Disposable {
     return this.ensureStarted();
   }
 
-  /** Stops the local process (remote: just forgets the connection). */
+  /** Stops the local process (remote: just forgets the connection); a start under way is abandoned. */
   async stop(): Promise<void> {
+    this.generation++;
     clearTimeout(this.restartTimer);
     const child = this.child;
     this.child = undefined;
@@ -95,11 +98,13 @@ export class ServerController implements vscode.Disposable {
 
   private async start(): Promise<StitchClient> {
     const remoteUrl = vscode.workspace.getConfiguration('stitch').get<string>('server.url', '').trim();
+    const generation = this.generation;
     this.setState({ kind: 'starting', remote: !!remoteUrl });
     try {
-      return remoteUrl ? await this.connectRemote(remoteUrl) : await this.spawnLocal();
+      return remoteUrl ? await this.connectRemote(remoteUrl) : await this.spawnLocal(generation);
     } catch (err) {
       const message = (err as Error).message;
+      if (generation !== this.generation) throw err; // stopped meanwhile: stop() has set the state
       this.log.error(message);
       this.setState({ kind: 'crashed', message });
       throw err;
@@ -116,7 +121,7 @@ export class ServerController implements vscode.Disposable {
     return client;
   }
 
-  private async spawnLocal(): Promise<StitchClient> {
+  private async spawnLocal(generation: number): Promise<StitchClient> {
     const config = vscode.workspace.getConfiguration('stitch');
     const storage = this.context.globalStorageUri.fsPath;
     const runsDir = path.join(storage, 'runs');
@@ -138,10 +143,26 @@ export class ServerController implements vscode.Disposable {
       readyTimeoutMs: config.get<number>('server.startTimeout', 30) * 1000,
       log: this.log,
     });
+    if (generation !== this.generation) {
+      // stop(), restart() or deactivation came while it started: this process must not outlive them.
+      child.kill();
+      throw new Error('The Stitch server was stopped while it was starting.');
+    }
+    const client = new StitchClient(url, token);
+    let health: Awaited<ReturnType<StitchClient['health']>>;
+    try {
+      health = await client.health();
+    } catch (err) {
+      // It printed its ready line but cannot serve (e.g. a backend that does not load): do not leave it running.
+      child.kill();
+      throw err;
+    }
+    if (generation !== this.generation) {
+      child.kill();
+      throw new Error('The Stitch server was stopped while it was starting.');
+    }
     this.child = child;
     child.once('exit', (code, signal) => this.onExit(child, started, code, signal));
-    const client = new StitchClient(url, token);
-    const health = await client.health();
     this.client = client;
     this.log.info(`server ready at ${url} (pid ${child.pid}, backend ${health.backend}) in ${Date.now() - started} ms`);
     this.setState({ kind: 'ready', url, remote: false, pid: child.pid, backend: health.backend });
