@@ -5,8 +5,10 @@
  * IDX header with its dimensions (gunzipping just the first block of a `.gz`). Paths follow the trainer's
  * rule: relative to the schema's folder (`schemaPath`), else the workspace root, and never outside it.
  *
- * A file that is missing, unreadable or malformed is simply not described (`undefined`): the core then skips
- * the check, and the run reports the precise problem when it loads the data.
+ * A file that is missing or outside the workspace, and a CSV without the label column, are problems the user
+ * fixes in the schema: they are reported at their path. A file that is unreadable or malformed is simply not
+ * described (`undefined`): the core then skips the check, and the run reports the precise problem when it
+ * loads the data.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { constants, gunzipSync } from 'node:zlib';
@@ -35,7 +37,9 @@ function csvInfo(path: string, label: string): DatasetInfo | undefined {
   const headerLine = text.split(/\r?\n/).find((l) => l.trim() !== '');
   if (headerLine === undefined) return undefined;
   const header = splitCsvLine(headerLine);
-  if (!header.includes(label)) return undefined; // the trainer names the missing column with the full list
+  if (!header.includes(label)) {
+    return { problems: [{ segments: ['label'], code: 'invalid-value', message: `"${label}" is not a column of ${path}; its columns are ${header.join(', ')}` }] };
+  }
   return { inputShape: [header.length - 1] };
 }
 
@@ -59,16 +63,31 @@ function idxInfo(path: string): DatasetInfo | undefined {
  */
 export function workspaceDatasetInfo(baseDir: string, workspaceRoot: string): DatasetInfoProvider {
   return (spec: DatasetSpec) => {
+    if (typeof spec !== 'object' || spec === null) return undefined;
+    const files: { segments: string[]; file: string }[] = [];
+    if ('csv' in spec && typeof spec.csv === 'string') files.push({ segments: ['csv'], file: spec.csv });
+    if ('idx' in spec && spec.idx) {
+      for (const key of ['images', 'labels', 'testImages', 'testLabels'] as const) {
+        const file = spec.idx[key];
+        if (typeof file === 'string') files.push({ segments: ['idx', key], file });
+      }
+    }
+    const problems: NonNullable<DatasetInfo['problems']> = [];
+    const resolved = files.map(({ segments, file }) => {
+      try {
+        return resolveWorkspaceFile(file, baseDir, workspaceRoot, `training.dataset.${segments.join('.')}`);
+      } catch (err) {
+        // The message starts with the path, which the problem carries on its own.
+        problems.push({ segments, code: 'invalid-path', message: (err as Error).message.replace(/^[\w.]+: /, '') });
+        return undefined;
+      }
+    });
+    if (problems.length > 0) return { problems };
     try {
-      if (typeof spec !== 'object' || spec === null) return undefined;
-      if ('csv' in spec && typeof spec.csv === 'string' && typeof spec.label === 'string') {
-        return csvInfo(resolveWorkspaceFile(spec.csv, baseDir, workspaceRoot, 'training.dataset.csv'), spec.label);
-      }
-      if ('idx' in spec && spec.idx && typeof spec.idx.images === 'string') {
-        return idxInfo(resolveWorkspaceFile(spec.idx.images, baseDir, workspaceRoot, 'training.dataset.idx.images'));
-      }
+      if ('csv' in spec && resolved[0] && typeof spec.label === 'string') return csvInfo(resolved[0], spec.label);
+      if ('idx' in spec && resolved[0]) return idxInfo(resolved[0]);
     } catch {
-      return undefined;
+      // Unreadable or malformed: the run reports it precisely when it loads the data.
     }
     return undefined;
   };

@@ -221,6 +221,7 @@ export function checkTraining(value: unknown, ctx: TrainingContext, out: Problem
   if (!checkDataset(value.dataset, out)) return;
   const spec = value.dataset as DatasetSpec;
   const info = describeDataset(spec, ctx.datasetInfo);
+  for (const problem of info?.problems ?? []) out.report([...at, 'dataset', ...problem.segments], problem.code, problem.message);
   const name = builtinDatasetOf(spec)?.name ?? 'the dataset';
   if (info?.inputShape && ctx.inputShape && !datasetAcceptsShape(info.inputShape, ctx.inputShape)) {
     const flat = info.inputShape.length > 1 ? ` (or the flat [${info.inputShape.reduce((a, b) => a * b, 1)}])` : '';

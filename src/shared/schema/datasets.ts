@@ -59,6 +59,11 @@ export function isBuiltinDataset(name: unknown): name is BuiltinDatasetName {
 export interface DatasetInfo {
   inputShape?: number[];
   classes?: number;
+  /**
+   * What is wrong with the dataset's files (missing, outside the workspace, no such label column), each at
+   * its path below `training.dataset` (e.g. `['csv']`, `['idx', 'images']`, `['label']`).
+   */
+  problems?: { segments: (string | number)[]; code: 'invalid-path' | 'invalid-value'; message: string }[];
 }
 
 /** Lets the server describe a CSV/IDX dataset it has read; `undefined` when it does not know. */

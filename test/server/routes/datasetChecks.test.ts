@@ -66,14 +66,31 @@ describe('CSV and IDX datasets are checked at validate and train time', () => {
   });
 
   test('dataset paths follow schemaPath: without it they resolve against the workspace root', async () => {
-    // From the root, "data/iris.csv" does not exist: the header cannot be read, so the shape is not judged
-    // here (the run would report the missing file); with schemaPath the same schema is found wrong.
+    // From the root, "data/iris.csv" does not exist, which is the problem reported; with schemaPath the file
+    // is found and the shape is judged.
     const wrong = withShape(iris, [5]);
-    assert.equal((await validate(wrong)).valid, true);
-    assert.equal((await validate(wrong, schemaPath)).valid, false);
+    const fromRoot = await validate(wrong);
+    assert.deepEqual(fromRoot.errors.map((e) => e.path), ['training.dataset.csv']);
+    assert.match(fromRoot.errors[0].message, /"data\/iris\.csv" does not exist/);
+    assert.deepEqual((await validate(wrong, schemaPath)).errors.map((e) => e.path), ['input.shape']);
     const outside = await server.api('/api/validate', { method: 'POST', json: { schema: wrong, schemaPath: '/etc/iris.stitch.json' } });
     assert.equal(outside.status, 400);
     assert.match(((await outside.json()) as { error: string }).error, /outside the workspace/);
+  });
+
+  test('a dataset file outside the workspace, or a label that is not a column, is a problem at its path', async () => {
+    const training = iris.training as Record<string, unknown>;
+    const escape = { ...iris, training: { ...training, dataset: { csv: '../../../../etc/passwd', label: 'species' } } };
+    const outside = await validate(escape, schemaPath);
+    assert.deepEqual(outside.errors.map((e) => e.path), ['training.dataset.csv']);
+    assert.match(outside.errors[0].message, /outside the workspace/);
+    const train = await server.api('/api/train', { method: 'POST', json: { schema: escape, schemaPath } });
+    assert.equal(train.status, 422);
+
+    const noLabel = { ...iris, training: { ...training, dataset: { csv: 'data/iris.csv', label: 'kind' } } };
+    const labelled = await validate(noLabel, schemaPath);
+    assert.deepEqual(labelled.errors.map((e) => e.path), ['training.dataset.label']);
+    assert.match(labelled.errors[0].message, /"kind" is not a column .* sepal_length, sepal_width, petal_length, petal_width, species/);
   });
 
   test('an IDX dataset (gzipped) is checked against its image dimensions', async () => {
