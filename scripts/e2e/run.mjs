@@ -2,13 +2,20 @@
 // Chromium driven by playwright-core. Build first (`node esbuild.mjs && node scripts/e2e/build-tests.mjs`)
 // and install code-server (`bash scripts/e2e/install-code-server.sh`); `npm run test:e2e` does all three.
 //
-//   node scripts/e2e/run.mjs [--no-tests] [--no-ui] [--keep]
+//   node scripts/e2e/run.mjs [--no-tests] [--no-ui] [--keep] [--vsix] [--bench=FILE]
 //
 // Phase 1: the in-host mocha suite (out/test/extension/suite/index.js) runs in the extension host of a
 //          window that loads the extension from this repository (extensionDevelopmentPath + extensionTestsPath
 //          in the URL payload: the @vscode/test-electron model, done by hand as code-server has no such flags).
 // Phase 2: a UI smoke test: open a tiny XOR schema, run "Stitch: Train Current Schema" from the palette,
-//          see the progress notification and the result; screenshots go to test-artifacts/.
+//          see the progress notification and the result; screenshots go to test-artifacts/. Then train a
+//          long schema and press Cancel on its notification. (After phase 1, the crash notification that
+//          the suite's last test provokes is checked with its "Show Log" button.)
+// --vsix:  `npm run package`, install the .vsix into the throw-away extensions dir, and run phase 2 with the
+//          installed extension (no development path): what a user gets. About 45 s more, so not by default
+//          (`npm run test:e2e -- --vsix`).
+// --bench=FILE: phase 1 with only the bench test (0-bench.test.ts), which writes the extension's activation
+//          time and time to first diagnostics on a 200-layer schema to FILE as JSON (bench/run.ts uses it).
 // Env: CODE_SERVER_DIR (~/.cache/code-server-e2e), CHROMIUM (/usr/bin/chromium), STITCH_E2E_GREP (mocha grep).
 // Exit code 0 when everything passed. On failure the temp dir (logs, profiles) is kept and printed.
 import { spawn } from 'node:child_process';
@@ -19,9 +26,12 @@ import path from 'node:path';
 import util from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { cancelFromNotification, crashedNotification, packageAndInstallVsix } from './lifecycleChecks.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const args = new Set(process.argv.slice(2));
+const VSIX = args.has('--vsix');
+const BENCH_OUT = [...args].find((a) => a.startsWith('--bench='))?.slice('--bench='.length);
 const CS_DIR = process.env.CODE_SERVER_DIR || path.join(os.homedir(), '.cache/code-server-e2e');
 const CS_BIN = path.join(CS_DIR, 'node_modules/.bin/code-server');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -70,6 +80,7 @@ fs.writeFileSync(path.join(D.ud, 'User/settings.json'), JSON.stringify({
 fs.writeFileSync(path.join(TMP, 'config.yaml'), 'auth: none\n');
 fs.cpSync(FIXTURES, D['ws-tests'], { recursive: true });
 fs.copyFileSync(path.join(FIXTURES, 'xor.stitch.json'), path.join(D['ws-ui'], 'xor.stitch.json'));
+fs.copyFileSync(path.join(FIXTURES, 'long.stitch.json'), path.join(D['ws-ui'], 'long.stitch.json'));
 const XDG = { XDG_CONFIG_HOME: path.join(D.xdg, 'config'), XDG_DATA_HOME: path.join(D.xdg, 'data'), XDG_CACHE_HOME: path.join(D.xdg, 'cache') };
 const RESULT = path.join(TMP, 'mocha-result.txt');
 
@@ -109,12 +120,14 @@ function captureConsole(page, file) {
 }
 
 try {
+  if (VSIX) packageAndInstallVsix({ root: ROOT, csBin: CS_BIN, extDir: D.ext, userDataDir: D.ud, env: { ...process.env, ...XDG }, log, check });
   const port = await freePort();
   const authority = `127.0.0.1:${port}`;
   server = spawn(CS_BIN, ['--config', path.join(TMP, 'config.yaml'), '--bind-addr', authority, '--auth', 'none',
     '--user-data-dir', D.ud, '--extensions-dir', D.ext, '--disable-telemetry', '--disable-update-check',
     '--disable-workspace-trust', '--disable-getting-started-override', '--ignore-last-opened', '--log', 'info'], {
-    detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...XDG, STITCH_E2E_RESULT: RESULT },
+    detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...XDG, STITCH_E2E_RESULT: RESULT,
+      ...(BENCH_OUT ? { STITCH_BENCH_OUT: path.resolve(BENCH_OUT), STITCH_E2E_GREP: 'bench \\(extension\\)' } : {}) },
   });
   const serverLog = fs.createWriteStream(path.join(TMP, 'code-server.log'));
   server.stdout.pipe(serverLog);
@@ -134,7 +147,7 @@ try {
     `http://${authority}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
 
   // ---- phase 1: the mocha suite inside the extension host ----------------------------------------------
-  if (!args.has('--no-tests')) {
+  if (!args.has('--no-tests') && !VSIX) {
     const page = context.pages()[0] || await context.newPage();
     const lines = captureConsole(page, path.join(TMP, 'tests-console.log'));
     let exitCode;
@@ -154,14 +167,16 @@ try {
     const summary = fs.existsSync(RESULT) ? fs.readFileSync(RESULT, 'utf8').trim() : '(no summary file)';
     await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-tests-window.png') }).catch(() => {});
     check(exitCode === 0, `in-host tests exited with ${exitCode}: ${summary}`);
+    // The suite's last test (z-lifecycle) leaves the server crashed: its notification must be there.
+    if (!BENCH_OUT && /^$|lifecycle/.test(process.env.STITCH_E2E_GREP ?? '')) await crashedNotification({ page, check });
     await page.close();
   }
 
   // ---- phase 2: train from the command palette ---------------------------------------------------------
-  if (!args.has('--no-ui')) {
+  if (!args.has('--no-ui') && !BENCH_OUT) {
     const page = await context.newPage();
     captureConsole(page, path.join(TMP, 'ui-console.log'));
-    await page.goto(windowUrl(D['ws-ui'], [['extensionDevelopmentPath', devPath]]));
+    await page.goto(windowUrl(D['ws-ui'], VSIX ? [] : [['extensionDevelopmentPath', devPath]]));
     await page.waitForSelector('.monaco-workbench .part.statusbar', { timeout: 60000 });
     log('workbench loaded');
     const quickInput = page.locator('.quick-input-widget input');
@@ -198,6 +213,7 @@ try {
     await sleep(500);
     await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-trained.png') });
     log(`screenshots in ${ARTIFACTS}`);
+    await cancelFromNotification({ page, pick, check, log });
   }
 } catch (err) {
   failed = true;

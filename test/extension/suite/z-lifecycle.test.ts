@@ -1,0 +1,130 @@
+/**
+ * Run and server lifecycle in a real VS Code: cancelling a run that trains, remote mode against a
+ * `stitch serve` this test starts (token from "Set Remote Server Token"), and the `crashed` state after
+ * repeated deaths. Named to sort last (index.ts runs files in name order): its final test leaves the server
+ * crashed, and the harness then checks the "stopped 3 times" notification and its "Show Log" button.
+ */
+import * as assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { TrainOutcome } from '../../../src/extension/training';
+import type { ServerState } from '../../../src/extension/serverController';
+import { stitch, waitFor, workspaceFile } from './helpers';
+
+/** Waits until the controller settles in a state that `wanted` accepts (a settings change restarts it). */
+function settled(read: () => ServerState, wanted: (s: ServerState) => boolean, what: string): Promise<ServerState> {
+  return waitFor(() => (wanted(read()) ? read() : undefined), what, 30_000);
+}
+
+/** A ready local server, whatever the tests before left (restarting it when needed). */
+async function localReady(read: () => ServerState): Promise<void> {
+  const state = read();
+  if (state.kind === 'ready' && !state.remote) return;
+  if (state.kind !== 'starting') await vscode.commands.executeCommand('stitch.restartServer');
+  await settled(read, (s) => s.kind === 'ready' && !s.remote, 'a ready local server');
+}
+
+/** `node dist/cli.js serve` with a token, as a person would run it on a bigger machine. */
+async function startRemote(cliPath: string, token: string, runsDir: string, workspace: string): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [cliPath, 'serve', '--port', '0', '--token', token, '--runs-dir', runsDir,
+    '--workspace', workspace, '--backend', 'cpu'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', STITCH_TOKEN: '' } });
+  let stdout = '';
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`stitch serve exited ${code}: ${stderr}`)));
+    child.stdout!.setEncoding('utf8').on('data', (t: string) => {
+      stdout += t;
+      const line = /^Stitch server listening on (http:\/\/\S+)\n/.exec(stdout);
+      if (line) resolve(line[1]);
+    });
+  });
+  return { url, child };
+}
+
+describe('run and server lifecycle', function () {
+  this.timeout(180_000);
+
+  it('Cancel Run while a longer run trains ends it cancelled, and the runs view shows it', async () => {
+    const api = await stitch();
+    const training = vscode.commands.executeCommand<TrainOutcome | undefined>('stitch.train', workspaceFile('long.stitch.json'));
+    const active = await waitFor(() => [...api.services.tracker.active.values()].find((r) => r.state === 'running' && r.progress > 0),
+      'the long run to train its first batches', 60_000);
+    assert.equal(active.name, 'spiral-long');
+    const cancelled = await vscode.commands.executeCommand<string>('stitch.cancelRun');
+    assert.equal(cancelled, active.runId);
+    const outcome = await training;
+    assert.ok(outcome, 'the train command returned nothing');
+    assert.equal(outcome.state, 'cancelled');
+    assert.equal(api.services.tracker.lastOutcome?.state, 'cancelled');
+    assert.ok(active.progress < 0.5, `cancelled early, at ${active.progress}`);
+    assert.equal(api.services.tracker.active.size, 0);
+    const item = (await api.services.runsView.getChildren()).find((i) => i.run.run_id === active.runId);
+    assert.ok(item, 'the cancelled run is listed');
+    assert.equal(item.run.state, 'cancelled');
+    assert.match(String(item.contextValue), /^run\.cancelled/);
+  });
+
+  it('remote mode: stitch.server.url and the stored token connect to a stitch serve; no local process', async () => {
+    const api = await stitch();
+    const server = api.services.server;
+    const read = () => server.state;
+    await localReady(read);
+    const token = `remote-${Date.now()}`;
+    const runsDir = mkdtempSync(path.join(os.tmpdir(), 'stitch-remote-runs-'));
+    const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    const remote = await startRemote(api.services.context.asAbsolutePath(path.join('dist', 'cli.js')), token, runsDir, folder);
+    const config = vscode.workspace.getConfiguration('stitch');
+    try {
+      assert.equal(await vscode.commands.executeCommand('stitch.setRemoteServerToken', token), true);
+      // Changing the setting while connected reconnects by itself, to the remote server.
+      await config.update('server.url', remote.url, vscode.ConfigurationTarget.Global);
+      const connected = await settled(read, (s) => s.kind === 'ready' && s.remote, 'the connection to the remote server');
+      assert.equal(connected.kind === 'ready' && connected.url, remote.url);
+      assert.equal(server.pid, undefined, 'remote mode spawns no server');
+
+      const outcome = await vscode.commands.executeCommand<TrainOutcome>('stitch.train', workspaceFile('xor.stitch.json'));
+      assert.equal(outcome?.state, 'succeeded', outcome?.error);
+      // The run lives in the remote server's store, reached with the token.
+      const response = await fetch(`${remote.url}/api/runs/${outcome.runId}`, { headers: { Authorization: `Bearer ${token}` } });
+      assert.equal(response.status, 200);
+      assert.equal(((await response.json()) as { state: string }).state, 'succeeded');
+      const items = await api.services.runsView.getChildren();
+      assert.ok(items.some((i) => i.run.run_id === outcome.runId), 'the runs view lists the remote run');
+
+      // A new token reconnects at once; a wrong one is refused with a message that says what to do.
+      await vscode.commands.executeCommand('stitch.setRemoteServerToken', 'not-the-token');
+      const refused = await settled(read, (s) => s.kind === 'crashed', 'the wrong token to be refused');
+      assert.match(refused.kind === 'crashed' ? refused.message : '', /token is wrong.*Set Remote Server Token/);
+    } finally {
+      await config.update('server.url', undefined, vscode.ConfigurationTarget.Global);
+      await api.services.secrets.delete('remoteToken');
+      remote.child.kill();
+      rmSync(runsDir, { recursive: true, force: true });
+    }
+    await localReady(read);
+  });
+
+  it('a server that keeps dying ends crashed (no endless restarts), with its reason', async () => {
+    const api = await stitch();
+    const server = api.services.server;
+    await vscode.commands.executeCommand('stitch.restartServer'); // a fresh count of deaths
+    await localReady(() => server.state);
+    for (let death = 1; death <= 3; death++) {
+      const pid = server.pid;
+      assert.ok(pid && server.state.kind === 'ready', `death ${death}: the server is up`);
+      process.kill(pid, 'SIGKILL');
+      await waitFor(() => (server.state.kind === 'crashed' || (server.state.kind === 'ready' && server.pid !== pid) ? true : undefined),
+        `the server to come back or give up after death ${death}`, 30_000);
+      assert.equal(server.state.kind, death < 3 ? 'ready' : 'crashed', `after death ${death}`);
+    }
+    assert.match(server.state.kind === 'crashed' ? server.state.message : '', /stopped 3 times in a row \(last: signal SIGKILL\)/);
+    assert.equal(server.pid, undefined);
+    // Nothing restarts it behind our back.
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.equal(server.state.kind, 'crashed');
+  });
+});
