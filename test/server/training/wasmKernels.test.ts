@@ -152,6 +152,23 @@ describe('other training gradients on wasm', () => {
     [[2, 7, 7, 3], 3, 1, 'same'],
     [[2, 6, 5, 2], 2, 1, 'valid'],
   ];
+  // Ties (the first maximum in row-major order takes the gradient), NaN and −Infinity (never a maximum).
+  for (const [poolSize, strides, pad] of [[2, 2, 'valid'], [3, 2, 'same'], [2, 1, 'valid']] as const) {
+    test(`maxPool ${poolSize}×${poolSize}, strides ${strides}, pad ${pad} with ties, NaN and -Infinity`, async () => {
+      const shape: Shape4 = [2, 6, 7, 3];
+      const rand = createRandom(21);
+      const x = Float32Array.from({ length: size(shape) }, () => {
+        const r = rand();
+        return r < 0.05 ? NaN : r < 0.1 ? -Infinity : Math.floor(r * 3);
+      });
+      const outShape = tf.tidy(() => tf.maxPool(tf.zeros(shape) as tf.Tensor4D, poolSize, strides, pad).shape);
+      const up = randomValues(size(outShape), 22);
+      const f = (xt: tf.Tensor, upt: tf.Tensor) => [tf.grad((a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, poolSize, strides, pad).mul(upt).sum())(xt)];
+      const [cpu] = await onBackend('cpu', [[x, shape], [up, outShape]], f);
+      const [wasm] = await onBackend('wasm', [[x, shape], [up, outShape]], f);
+      assertClose(wasm, cpu, 'maxPool input gradient');
+    });
+  }
   for (const [shape, poolSize, strides, pad] of pools) {
     test(`maxPool ${poolSize}×${poolSize}, strides ${strides}, pad ${pad} on ${shape.join('×')}`, async () => {
       await compareGrads('maxPool', shape, [1, 1, shape[3], shape[3]], (x, w) => tf.maxPool(tf.conv2d(x, w, 1, 'valid'), poolSize, strides, pad));
@@ -191,6 +208,10 @@ describe('sums over leading axes on wasm (bias gradients)', () => {
     { shape: [7, 3], axis: [0], keepDims: false },
     { shape: [2, 3, 4], axis: [-3, -2], keepDims: false },
     { shape: [2, 3, 4], axis: [1, 2], keepDims: false }, // trailing axes: the backend's own kernel
+    // ≥ 65,536 values: summed as a matrix product.
+    { shape: [16, 26, 26, 8], axis: [0, 1, 2], keepDims: false },
+    { shape: [40, 30, 60], axis: [0, 1], keepDims: true },
+    { shape: [3, 30000], axis: [0], keepDims: false },
   ];
   for (const c of cases) {
     test(`sum of ${c.shape.join('×')} over [${c.axis}]${c.keepDims ? ', keepDims' : ''}`, async () => {
