@@ -9,13 +9,15 @@
  *   kernels: a matrix product over im2col columns, or a forward convolution over transposed tensors,
  *   whichever suits the shape (wasmConvFilter.ts).
  * - Transposed matrix products are slow in the backend, so they get explicit transposes (wasmMatMul.ts);
- *   sums over leading axes (bias gradients) are summed in place (wasmReduce.ts).
+ *   sums over leading axes (bias gradients) get a faster path (wasmReduce.ts); Identity and same-dtype Cast
+ *   share memory instead of copying it (wasmIdentity.ts).
  * - The depthwise backprops cost C times less than a full convolution (one filter per channel), so plain
  *   loops over the backend's heap memory are fast enough and avoid extra copies.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { conv2DBackpropFilter } from './wasmConvFilter';
+import { sharingCast, sharingIdentity } from './wasmIdentity';
 import { withExplicitTranspose } from './wasmMatMul';
 import { avgPoolGrad, maxPoolGrad } from './wasmPoolKernels';
 import { withLeadingAxesSum } from './wasmReduce';
@@ -231,10 +233,16 @@ export function registerWasmTrainingKernels(): void {
     tf.unregisterKernel(kernelName, 'wasm');
     tf.registerKernel({ ...original, kernelFunc: withExplicitTranspose(original.kernelFunc) });
   }
-  const sum = tf.getKernel('Sum', 'wasm');
-  if (sum) {
-    tf.unregisterKernel('Sum', 'wasm');
-    tf.registerKernel({ ...sum, kernelFunc: withLeadingAxesSum(sum.kernelFunc) });
+  const wrappers: Array<[string, (original: tf.KernelFunc) => tf.KernelFunc]> = [
+    ['Sum', withLeadingAxesSum],
+    ['Identity', sharingIdentity],
+    ['Cast', sharingCast],
+  ];
+  for (const [kernelName, wrap] of wrappers) {
+    const original = tf.getKernel(kernelName, 'wasm');
+    if (!original) continue;
+    tf.unregisterKernel(kernelName, 'wasm');
+    tf.registerKernel({ ...original, kernelFunc: wrap(original.kernelFunc) });
   }
 }
 

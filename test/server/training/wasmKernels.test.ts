@@ -228,3 +228,37 @@ describe('sums over leading axes on wasm (bias gradients)', () => {
     });
   }
 });
+
+describe('Identity and Cast on wasm share memory', () => {
+  test('a clone or same-dtype cast keeps its values after the original is disposed; real casts convert', async () => {
+    await tf.setBackend('wasm');
+    const buffers = () => tf.backend().numDataIds();
+    const before = buffers();
+    const x = tf.tensor([1.5, -2.25, 3], [3]);
+    const clone = x.clone();
+    const same = tf.cast(x, 'float32');
+    const asInt = tf.cast(x, 'int32');
+    // Two buffers on the heap: x's, shared by clone and same, and asInt's.
+    assert.equal(buffers() - before, 2);
+    x.dispose();
+    assert.deepEqual(Array.from(clone.dataSync()), [1.5, -2.25, 3]);
+    assert.deepEqual(Array.from(same.dataSync()), [1.5, -2.25, 3]);
+    assert.deepEqual(Array.from(asInt.dataSync()), [1, -2, 3]);
+    assert.equal(asInt.dtype, 'int32');
+    clone.dispose();
+    assert.deepEqual(Array.from(same.dataSync()), [1.5, -2.25, 3]);
+    same.dispose();
+    asInt.dispose();
+    assert.equal(buffers(), before);
+  });
+
+  test('a variable assigned a clone keeps its value when the source is disposed', async () => {
+    await tf.setBackend('wasm');
+    const v = tf.variable(tf.zeros([2]));
+    const source = tf.tensor([4, 5]);
+    v.assign(source.clone());
+    source.dispose();
+    assert.deepEqual(Array.from(v.dataSync()), [4, 5]);
+    v.dispose();
+  });
+});
