@@ -19,6 +19,13 @@ export class SchemaDiagnostics implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('stitch');
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly subscriptions: vscode.Disposable[] = [];
+  private readonly setEmitter = new vscode.EventEmitter<vscode.Uri>();
+  /**
+   * Fires right after a document's diagnostics were set (even to none). VS Code's own
+   * `languages.onDidChangeDiagnostics` is batched and also fires for other extensions' problems; the bench
+   * times "open → diagnostics" with this one.
+   */
+  readonly onDidSet = this.setEmitter.event;
 
   static register(): SchemaDiagnostics {
     return new SchemaDiagnostics();
@@ -49,6 +56,7 @@ export class SchemaDiagnostics implements vscode.Disposable {
       return diagnostic;
     });
     this.collection.set(document.uri, diagnostics);
+    this.setEmitter.fire(document.uri);
   }
 
   private schedule(document: vscode.TextDocument): void {
@@ -65,5 +73,6 @@ export class SchemaDiagnostics implements vscode.Disposable {
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.subscriptions.forEach((s) => s.dispose());
     this.collection.dispose();
+    this.setEmitter.dispose();
   }
 }
