@@ -76,6 +76,8 @@ describe('Conv2DBackpropFilter on wasm', () => {
     { x: [2, 9, 7, 1], w: [5, 3, 1, 16], strides: [3, 2], pad: 'same' },
     { x: [1, 5, 6, 1], w: [3, 3, 1, 9], strides: 1, pad: 1 }, // square: tfjs sizes numeric padding by the filter height
     { x: [2, 5, 5, 2], w: [1, 1, 2, 3], strides: 1, pad: 'valid' },
+    // Padding beyond KH − 1: the input gradient's col2im path (as for every stride > 1).
+    { x: [2, 5, 5, 2], w: [3, 3, 2, 3], strides: 1, pad: 3 },
   ];
   for (const c of cases) {
     test(`x ${c.x.join('×')}, filter ${c.w.join('×')}, strides ${c.strides}, pad ${c.pad}`, async () => {

@@ -1,0 +1,80 @@
+/**
+ * Conv2DBackpropInput on wasm as one matrix product and col2im:
+ *
+ *   dcols[(b, oh, ow), (kh, kw, ci)] = Σ_co dy[b, oh, ow, co] · w[kh, kw, ci, co]      (dy × wᵀ, XNNPACK)
+ *   dx[b, oh·s + kh − padTop, ow·s + kw − padLeft, ci] += dcols[(b, oh, ow), (kh, kw, ci)]   (JS, over the heap)
+ *
+ * The product's right operand is the small wᵀ, which BatchMatMul packs cheaply, and it computes exactly the
+ * needed multiply-adds; the forward convolution over dy padded by KH − 1 (wasmKernels.ts) also multiplies the
+ * zeros of the padding. The scatter adds runs of KW·Ci contiguous values (taps kw meet adjacent pixels).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { im2colLimits } from './wasmConvFilter';
+
+type Info = tf.TensorInfo;
+type Conv2DInfo = tf.backend_util.Conv2DInfo;
+
+function run(name: string, backend: BackendWasm, inputs: Record<string, Info>, attrs: Record<string, unknown>): Info {
+  const kernel = tf.getKernel(name, 'wasm');
+  if (!kernel) throw new Error(`the wasm backend has no ${name} kernel`);
+  return kernel.kernelFunc({ inputs, backend, attrs } as never) as Info;
+}
+
+/** Adds the columns of samples [first, first + count) into dx (which holds all samples). */
+function addColumns(dx: Float32Array, cols: Float32Array, info: Conv2DInfo, first: number, count: number): void {
+  const { inHeight: H, inWidth: W, inChannels: Ci, outHeight: OH, outWidth: OW, filterHeight: KH, filterWidth: KW } = info;
+  const { strideHeight: sh, strideWidth: sw } = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  const run = KW * Ci;
+  let r = 0;
+  for (let b = first; b < first + count; b++) {
+    for (let oh = 0; oh < OH; oh++) {
+      for (let ow = 0; ow < OW; ow++) {
+        const iw0 = ow * sw - left;
+        const kwStart = Math.max(0, -iw0);
+        const kwEnd = Math.min(KW, W - iw0);
+        const length = (kwEnd - kwStart) * Ci;
+        for (let kh = 0; kh < KH; kh++, r += run) {
+          const ih = oh * sh + kh - top;
+          if (ih < 0 || ih >= H || length <= 0) continue;
+          const to = ((b * H + ih) * W + iw0 + kwStart) * Ci;
+          const from = r + kwStart * Ci;
+          for (let i = 0; i < length; i++) dx[to + i] += cols[from + i];
+        }
+      }
+    }
+  }
+}
+
+/** dx `[B, H, W, Ci]` for NHWC dy and filter; the chunks of samples follow `im2colLimits`. */
+export function conv2DBackpropInputByCol2im(backend: BackendWasm, dy: Info, filter: Info, info: Conv2DInfo): Info {
+  const { batchSize, outChannels: Co } = info;
+  const K = info.filterHeight * info.filterWidth * info.inChannels;
+  const pixels = info.outHeight * info.outWidth;
+  const out = backend.makeOutput([batchSize, info.inHeight, info.inWidth, info.inChannels], 'float32');
+  (backend.typedArrayFromHeap(out) as Float32Array).fill(0);
+  if (batchSize === 0 || pixels === 0) return out;
+  const wT = run('Transpose', backend, { x: { ...filter, shape: [K, Co] } }, { perm: [1, 0] });
+  const perChunk = Math.max(1, Math.min(batchSize, Math.floor(im2colLimits.chunkFloats / (K * pixels))));
+  for (let first = 0; first < batchSize; first += perChunk) {
+    const count = Math.min(perChunk, batchSize - first);
+    const rows = count * pixels;
+    let part = dy;
+    if (count < batchSize) {
+      part = backend.makeOutput([rows, Co], 'float32');
+      const from = first * pixels * Co;
+      (backend.typedArrayFromHeap(part) as Float32Array).set((backend.typedArrayFromHeap(dy) as Float32Array).subarray(from, from + rows * Co));
+    }
+    const cols = run('BatchMatMul', backend, { a: { ...part, shape: [1, rows, Co] }, b: { ...wT, shape: [1, Co, K] } }, {
+      transposeA: false,
+      transposeB: false,
+    });
+    addColumns(backend.typedArrayFromHeap(out) as Float32Array, backend.typedArrayFromHeap(cols) as Float32Array, info, first, count);
+    backend.disposeData(cols.dataId);
+    if (part !== dy) backend.disposeData(part.dataId);
+  }
+  backend.disposeData(wT.dataId);
+  return out;
+}
