@@ -1,13 +1,15 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { stitch, waitFor } from './helpers';
+import { stitch, stitchPanelTab, waitFor } from './helpers';
 
 /** Commands that need nothing from the server, and what they answer. */
 describe('commands without the server', () => {
   before(() => stitch());
 
-  it('Open Chat says it is coming soon', async () => {
-    assert.equal(await vscode.commands.executeCommand('stitch.openChat'), 'coming-soon');
+  it('Open Chat opens the Stitch panel', async () => {
+    assert.equal(await vscode.commands.executeCommand('stitch.openChat'), 'panel');
+    const tab = await waitFor(() => stitchPanelTab(), 'the Stitch panel tab');
+    await vscode.window.tabGroups.close(tab);
   });
 
   it('Set / Clear OpenAI API Key keep the key in secret storage only', async () => {

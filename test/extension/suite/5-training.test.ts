@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { stitch, waitFor, workspaceFile } from './helpers';
+import { stitch, stitchPanelTab, waitFor, workspaceFile } from './helpers';
 
 interface Outcome { runId: string; state: string; error?: string; testAccuracy?: number | null }
 
@@ -37,7 +37,10 @@ describe('training through the spawned server', function () {
   it('shows the metrics and the schema as trained', async () => {
     const shown = await vscode.commands.executeCommand<string>('stitch.showMetrics', runId);
     assert.equal(shown, runId);
-    const metrics = vscode.window.activeTextEditor?.document.getText() ?? '';
+    await vscode.window.tabGroups.close(await waitFor(() => stitchPanelTab(), 'the Stitch panel with the metrics'));
+    // The run's metrics as a document (stitch-run:/<id>/metrics.md): one table row per epoch.
+    const metricsUri = vscode.Uri.from({ scheme: 'stitch-run', path: `/${runId}/metrics.md` });
+    const metrics = (await vscode.workspace.openTextDocument(metricsUri)).getText();
     assert.match(metrics, /\| 1 \| [\d.]+ \|/, 'one table row per epoch');
     assert.match(metrics, /\| 2 \| [\d.]+ \|/);
     const uri = await vscode.commands.executeCommand<vscode.Uri>('stitch.openTrainedSchema', runId);

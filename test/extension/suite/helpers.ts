@@ -37,3 +37,9 @@ export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefi
 export function stitchDiagnostics(uri: vscode.Uri): vscode.Diagnostic[] {
   return vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'stitch');
 }
+
+/** The tab of the Stitch panel (metrics and chat), if open. The tab's viewType may carry a prefix. */
+export function stitchPanelTab(): vscode.Tab | undefined {
+  return vscode.window.tabGroups.all.flatMap((g) => g.tabs)
+    .find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('stitch.panel'));
+}
