@@ -201,6 +201,14 @@ export function startEditor(app: HTMLElement): void {
         ignoreUnknown(message, 'message from the extension');
     }
   });
-  new ResizeObserver(() => minimap?.draw()).observe(stage);
+  // Until the user pans or zooms, keep the whole graph in view as the editor is resized (its first
+  // layout may happen while the tab is still hidden, at size 0).
+  let userView = !!saved.view;
+  stage.addEventListener('wheel', () => (userView = true), { passive: true });
+  stage.addEventListener('pointerdown', () => (userView = true));
+  new ResizeObserver(() => {
+    if (!userView && stage.clientWidth > 0 && model) canvas.fit();
+    minimap?.draw();
+  }).observe(stage);
   host.post({ type: 'ready' });
 }

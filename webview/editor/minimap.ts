@@ -1,7 +1,7 @@
 /**
  * The minimap: every node as a small rectangle on a <canvas> (cheap for hundreds of nodes), the visible
- * area as a frame; click or drag in it to move the view there. Shown only for graphs taller or wider than
- * the canvas.
+ * area as a frame; click or drag in it to move the view there. Shown only for graphs of more than a few
+ * nodes that do not fit the canvas.
  */
 import { NODE_HEIGHT, NODE_WIDTH, graphBounds, type GraphModel } from './graphModel';
 import type { GraphCanvas } from './canvas';
@@ -57,7 +57,7 @@ export class Minimap {
     const { s, ox, oy, b } = this.scale();
     const view = this.canvas.view;
     const visible = { x: -view.x / view.k, y: -view.y / view.k, w: rect.width / view.k, h: rect.height / view.k };
-    const needed = model !== undefined && model.nodes.length > 1 &&
+    const needed = model !== undefined && model.nodes.length > 8 &&
       (b.width > visible.w || b.height > visible.h || b.x < visible.x || b.y < visible.y ||
         b.x + b.width > visible.x + visible.w || b.y + b.height > visible.y + visible.h);
     this.element.hidden = !needed;

@@ -4,7 +4,7 @@
  * applied in turn; `minimalEdit` then reduces before/after to the one span that changed, which the host
  * applies as a single WorkspaceEdit (one undo step, a small git diff, comments and formatting elsewhere kept).
  */
-import { applyEdits, findNodeAtLocation, getNodeValue, modify, parseTree, type JSONPath, type Node } from 'jsonc-parser';
+import { applyEdits, createScanner, findNodeAtLocation, getNodeValue, modify, parseTree, type JSONPath, type Node } from 'jsonc-parser';
 import { LAYERS, isLayerType } from '../../shared/schema';
 import { MODEL_INPUT_ID } from '../../shared/schema/types';
 import type { EditIntent } from '../../shared/webviewProtocol';
@@ -180,23 +180,81 @@ export function freshId(type: string, taken: readonly string[]): string {
   for (let n = 1; ; n++) if (!taken.includes(`${base}${n}`)) return `${base}${n}`;
 }
 
-/** Applies `modify` edits one after another on a working copy of the text. */
+/**
+ * Applies `modify` edits one after another on a working copy of the text, keeping the file's own layout:
+ * jsonc-parser's formatter would re-indent neighbouring values (a one-line layer next to the change
+ * becomes five lines), so it is used only to add a key to a multi-line object; one-line objects stay on
+ * one line, removals just cut, and layers are inserted as one line at the indentation of their neighbours.
+ */
 class Doc {
   constructor(private text: string) {}
 
   set(path: JSONPath, value: unknown): this {
-    this.text = applyEdits(this.text, modify(this.text, path, value, FORMAT));
+    const container = findNodeAtLocation(parseTree(this.text)!, path.slice(0, -1));
+    const oneLine = container ? !this.text.slice(container.offset, container.offset + container.length).includes('\n') : false;
+    if (value === undefined || oneLine) {
+      const edits = modify(this.text, path, value, {}).map((e) => ({ ...e, content: spaceOut(e.content) }));
+      this.text = applyEdits(this.text, edits);
+    } else {
+      this.text = applyEdits(this.text, modify(this.text, path, value, FORMAT));
+    }
     return this;
   }
 
+  /** Inserts `value` into the array at `path` (last segment = index) as one line. */
   insert(path: JSONPath, value: unknown): this {
-    this.text = applyEdits(this.text, modify(this.text, path, value, { ...FORMAT, isArrayInsertion: true }));
+    const index = path[path.length - 1] as number;
+    const array = findNodeAtLocation(parseTree(this.text)!, path.slice(0, -1));
+    const items = array?.children ?? [];
+    const line = spaceOut(JSON.stringify(value));
+    if (!array || array.type !== 'array') return this.set(path.slice(0, -1), [value]);
+    if (items.length === 0) {
+      const indent = indentOf(this.text, array.offset);
+      this.text = this.text.slice(0, array.offset) + `[\n${indent}  ${line}\n${indent}]` + this.text.slice(array.offset + array.length);
+    } else if (index > 0) {
+      const before = items[Math.min(index, items.length) - 1];
+      const at = before.offset + before.length;
+      this.text = this.text.slice(0, at) + `,\n${indentOf(this.text, before.offset)}${line}` + this.text.slice(at);
+    } else {
+      const first = items[0];
+      this.text = this.text.slice(0, first.offset) + `${line},\n${indentOf(this.text, first.offset)}` + this.text.slice(first.offset);
+    }
     return this;
   }
 
   done(): EditResult {
     return { ok: true, text: this.text };
   }
+}
+
+/** The whitespace that starts the line holding `offset`. */
+function indentOf(text: string, offset: number): string {
+  const start = text.lastIndexOf('\n', offset - 1) + 1;
+  return /^[ \t]*/.exec(text.slice(start))![0];
+}
+
+/** jsonc-parser's SyntaxKind values (a const enum, which isolatedModules cannot read from a .d.ts). */
+const SyntaxKind = { OpenBraceToken: 1, CloseBraceToken: 2, CommaToken: 5, ColonToken: 6, StringLiteral: 10,
+  LineBreakTrivia: 14, Trivia: 15, EOF: 17 } as const;
+
+/** Compact JSON as the examples write it on one line: `{ "id": "d1", "units": 64 }`, `[3, 3]`. */
+function spaceOut(json: string): string {
+  const scanner = createScanner(json, false);
+  let out = '';
+  for (let kind: number = scanner.scan(); kind !== SyntaxKind.EOF; kind = scanner.scan()) {
+    const token = scanner.getTokenValue();
+    switch (kind) {
+      case SyntaxKind.OpenBraceToken: out += '{ '; break;
+      case SyntaxKind.CloseBraceToken: out = `${out.replace(/ $/, '')} }`; break;
+      case SyntaxKind.CommaToken: out += ', '; break;
+      case SyntaxKind.ColonToken: out += ': '; break;
+      case SyntaxKind.Trivia:
+      case SyntaxKind.LineBreakTrivia: break;
+      case SyntaxKind.StringLiteral: out += JSON.stringify(token); break;
+      default: out += json.slice(scanner.getTokenOffset(), scanner.getTokenOffset() + scanner.getTokenLength());
+    }
+  }
+  return out.replace(/\{ \}/g, '{}');
 }
 
 function fail(error: string): EditResult {

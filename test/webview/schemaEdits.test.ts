@@ -1,0 +1,114 @@
+// The visual editor's intents → text edits (src/extension/panels/schemaEdits.ts), checked by parsing the
+// result and running the schema core over it, the way the editor would see it.
+import { test, describe } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { applyIntentToText, minimalEdit, starterText } from '../../src/extension/panels/schemaEdits';
+import { analyzeSchemaText } from '../../src/shared/schema';
+import type { EditIntent } from '../../src/shared/webviewProtocol';
+
+const mnist = readFileSync(new URL('../../examples/mnist-cnn.stitch.json', import.meta.url), 'utf8');
+const residual = readFileSync(new URL('../../examples/residual-cnn.stitch.json', import.meta.url), 'utf8');
+
+function apply(text: string, intent: EditIntent): string {
+  const result = applyIntentToText(text, intent);
+  assert.ok(result.ok, result.ok ? '' : result.error);
+  return result.text;
+}
+const layers = (text: string) => (JSON.parse(text) as { layers: { id: string; type: string; inputs?: string[] }[] }).layers;
+
+describe('intents as edits', () => {
+  test('layer/add appends the registry example with a fresh id; the edit is one small span', () => {
+    const after = apply(mnist, { type: 'layer/add', layerType: 'dense' });
+    const added = layers(after).at(-1)!;
+    assert.deepEqual(added, { id: 'dense1', type: 'dense', units: 64, activation: 'relu' });
+    const edit = minimalEdit(mnist, after)!;
+    assert.equal(edit.length, 0, 'pure insertion');
+    assert.ok(edit.content.includes('"dense1"') && !edit.content.includes('"training"'), edit.content);
+    // The description, formatting and other layers are untouched.
+    assert.equal(mnist.slice(0, edit.offset) + mnist.slice(edit.offset), mnist);
+  });
+
+  test('layer/add after a selected layer inserts into the chain, with a saved position', () => {
+    const after = apply(mnist, { type: 'layer/add', layerType: 'batchNormalization', afterId: 'conv1', position: { x: 10.4, y: 20.6 } });
+    assert.deepEqual(layers(after).map((l) => l.id).slice(0, 3), ['conv1', 'batchNormalization1', 'pool1']);
+    assert.deepEqual(JSON.parse(after).layout, { batchNormalization1: { x: 10, y: 21 } });
+    assert.equal(analyzeSchemaText(after).valid, true);
+  });
+
+  test('a merge layer is added with two sources', () => {
+    const after = apply(mnist, { type: 'layer/add', layerType: 'add', afterId: 'pool1' });
+    assert.deepEqual(layers(after)[2].inputs, ['conv1', 'pool1']);
+  });
+
+  test('layer/update sets and removes a parameter; the core then sees the new shape', () => {
+    const after = apply(mnist, { type: 'layer/update', id: 'conv1', key: 'filters', value: 16 });
+    assert.deepEqual(analyzeSchemaText(after).shapes.conv1.outputShape, [26, 26, 16]);
+    const removed = apply(after, { type: 'layer/update', id: 'conv1', key: 'activation', value: undefined });
+    assert.equal((layers(removed)[0] as Record<string, unknown>).activation, undefined);
+    assert.equal(applyIntentToText(mnist, { type: 'layer/update', id: 'nope', key: 'units', value: 1 }).ok, false);
+    assert.equal(applyIntentToText(mnist, { type: 'layer/update', id: 'conv1', key: 'id', value: 'x' }).ok, false);
+  });
+
+  test('layer/rename renames references in inputs and layout', () => {
+    const withLayout = apply(residual, { type: 'layout/set', positions: { stem: { x: 1, y: 2 } } });
+    const after = apply(withLayout, { type: 'layer/rename', id: 'stem', newId: 'entry' });
+    const parsed = JSON.parse(after) as { layers: { id: string; inputs?: string[] }[]; layout: Record<string, unknown> };
+    assert.ok(parsed.layers.some((l) => l.id === 'entry'));
+    assert.ok(!after.includes('"stem"'), 'no reference to the old id is left');
+    assert.deepEqual(parsed.layout, { entry: { x: 1, y: 2 } });
+    assert.equal(analyzeSchemaText(after).valid, true);
+    assert.equal(applyIntentToText(residual, { type: 'layer/rename', id: 'stem', newId: 'input' }).ok, false);
+  });
+
+  test('layer/delete reconnects consumers to the deleted layer\'s sources', () => {
+    const ids = layers(residual).map((l) => l.id);
+    const merge = layers(residual).find((l) => l.type === 'add')!;
+    const victim = merge.inputs![0];
+    const after = apply(residual, { type: 'layer/delete', ids: [victim] });
+    assert.ok(!layers(after).some((l) => l.id === victim));
+    assert.equal(layers(after).length, ids.length - 1);
+    const newMerge = layers(after).find((l) => l.type === 'add')!;
+    assert.ok(!newMerge.inputs!.includes(victim), `inputs ${String(newMerge.inputs)}`);
+    assert.ok(newMerge.inputs!.length >= 1);
+  });
+
+  test('layer/duplicate inserts copies right after the originals', () => {
+    const after = apply(mnist, { type: 'layer/duplicate', ids: ['conv1', 'drop'] });
+    const list = layers(after).map((l) => l.id);
+    assert.deepEqual(list.slice(0, 2), ['conv1', 'conv2d1']);
+    assert.equal(list[list.indexOf('drop') + 1], 'dropout1');
+  });
+
+  test('edge/connect and edge/disconnect write inputs', () => {
+    const connected = apply(mnist, { type: 'edge/connect', from: 'conv1', to: 'conv2' });
+    assert.deepEqual(layers(connected)[2].inputs, ['conv1']);
+    const problems = analyzeSchemaText(connected).problems.map((p) => p.code);
+    assert.ok(problems.includes('unreachable'), `pool1 now feeds nothing: ${problems.join(', ')}`);
+    const merged = apply(residual, { type: 'edge/connect', from: 'input', to: layers(residual).find((l) => l.type === 'add')!.id });
+    assert.equal(layers(merged).find((l) => l.type === 'add')!.inputs!.at(-1), 'input');
+    const cut = apply(mnist, { type: 'edge/disconnect', from: 'pool1', to: 'conv2' });
+    assert.deepEqual(layers(cut)[2].inputs, []);
+    assert.ok(analyzeSchemaText(cut).problems.some((p) => p.path.startsWith('layers[2]')), 'the cut edge is flagged on conv2');
+  });
+
+  test('layout/set and training/update', () => {
+    const laid = apply(mnist, { type: 'layout/set', positions: { conv1: { x: 0, y: 0 }, pool1: { x: 0, y: 100 } } });
+    assert.deepEqual(Object.keys(JSON.parse(laid).layout), ['conv1', 'pool1']);
+    const moved = apply(laid, { type: 'layout/set', positions: { pool1: { x: 5, y: 105 } } });
+    assert.deepEqual(JSON.parse(moved).layout.pool1, { x: 5, y: 105 });
+    const trained = apply(mnist, { type: 'training/update', path: ['epochs'], value: 7 });
+    assert.equal(JSON.parse(trained).training.epochs, 7);
+    assert.equal(minimalEdit(mnist, trained)!.content, '7');
+  });
+
+  test('an empty file starts from a trainable skeleton on the first palette click', () => {
+    const after = apply('', { type: 'layer/add', layerType: 'flatten' });
+    const next = apply(apply(after, { type: 'layer/add', layerType: 'dense' }), { type: 'layer/update', id: 'dense1', key: 'units', value: 10 });
+    const softmax = apply(next, { type: 'layer/update', id: 'dense1', key: 'activation', value: 'softmax' });
+    const analysis = analyzeSchemaText(softmax);
+    assert.equal(analysis.valid, true, JSON.stringify(analysis.problems));
+    assert.ok(starterText('x').includes('"mnist"'));
+    assert.equal(applyIntentToText('[1]', { type: 'layer/add', layerType: 'dense' }).ok, false);
+  });
+});
