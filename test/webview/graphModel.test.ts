@@ -2,13 +2,14 @@
 import { test, describe } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { buildSnapshot } from '../../src/extension/panels/editorSnapshot';
 import { analyzeSchemaText, makeLargeSchemaText } from '../../src/shared/schema';
 import { INPUT_NODE_ID, NODE_HEIGHT, buildGraphModel, keyParams, layerPositions } from '../../webview/editor/graphModel';
 import { parseParamInput } from '../../webview/editor/paramValues';
 
 const snap = (text: string) => buildSnapshot(text, analyzeSchemaText(text), 1, 'x.stitch.json');
-const example = (name: string) => readFileSync(new URL(`../../examples/${name}.stitch.json`, import.meta.url), 'utf8');
+const example = (name: string) => readFileSync(join(__dirname, `../../examples/${name}.stitch.json`), 'utf8');
 
 describe('graph model', () => {
   test('one node per layer plus the input, edges for the chain, output marked, dagre top-to-bottom', () => {

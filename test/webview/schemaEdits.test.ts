@@ -3,12 +3,13 @@
 import { test, describe } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { applyIntentToText, minimalEdit, starterText } from '../../src/extension/panels/schemaEdits';
 import { analyzeSchemaText } from '../../src/shared/schema';
 import type { EditIntent } from '../../src/shared/webviewProtocol';
 
-const mnist = readFileSync(new URL('../../examples/mnist-cnn.stitch.json', import.meta.url), 'utf8');
-const residual = readFileSync(new URL('../../examples/residual-cnn.stitch.json', import.meta.url), 'utf8');
+const mnist = readFileSync(join(__dirname, '../../examples/mnist-cnn.stitch.json'), 'utf8');
+const residual = readFileSync(join(__dirname, '../../examples/residual-cnn.stitch.json'), 'utf8');
 
 function apply(text: string, intent: EditIntent): string {
   const result = applyIntentToText(text, intent);

@@ -4,6 +4,9 @@
  * document's `layout` or, where it has none, from dagre's layered layout. Pure (no DOM), so it is tested
  * in Node and runs in well under a frame for 200 layers.
  */
+// dagre ships ESM types only; the root tsconfig (CommonJS, for the Node tests that import this file) flags that,
+// while the bundle and tsx load its CommonJS build. The types still apply.
+// @ts-ignore TS1479
 import dagre from '@dagrejs/dagre';
 import type { DocumentSnapshot, LayerView, ProblemView } from '../../src/shared/webviewProtocol';
 
