@@ -128,7 +128,7 @@ export class ServerController implements vscode.Disposable {
     const dataDir = path.join(storage, 'data');
     mkdirSync(runsDir, { recursive: true });
     mkdirSync(dataDir, { recursive: true });
-    const workspace = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? storage;
+    const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
     const token = randomBytes(32).toString('hex');
     const openaiKey = await this.secrets.get('openaiApiKey');
     const started = Date.now();
@@ -136,7 +136,7 @@ export class ServerController implements vscode.Disposable {
       cliPath: this.context.asAbsolutePath(path.join('dist', 'cli.js')),
       runsDir,
       dataDir,
-      workspace,
+      workspaces: folders.length > 0 ? folders : [storage],
       backend: config.get<string>('server.backend') || undefined,
       token,
       env: openaiKey ? { OPENAI_API_KEY: openaiKey } : {},

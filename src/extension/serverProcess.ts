@@ -16,7 +16,8 @@ export interface ServerLaunch {
   cliPath: string;
   runsDir: string;
   dataDir: string;
-  workspace: string;
+  /** The workspace folders: schema and dataset files may be read from these. */
+  workspaces: string[];
   /** `--backend`; undefined lets the server pick. */
   backend?: string;
   token: string;
@@ -34,7 +35,7 @@ export interface SpawnedServer {
 /** Starts the server and resolves once it printed its ready line; rejects with an actionable message. */
 export function spawnServer(launch: ServerLaunch): Promise<SpawnedServer> {
   const args = [launch.cliPath, 'serve', '--port', '0', '--host', '127.0.0.1', '--runs-dir', launch.runsDir,
-    '--data-dir', launch.dataDir, '--workspace', launch.workspace, '--exit-with-stdin'];
+    '--data-dir', launch.dataDir, ...launch.workspaces.flatMap((folder) => ['--workspace', folder]), '--exit-with-stdin'];
   if (launch.backend) args.push('--backend', launch.backend);
   launch.log.info(`starting the server: ${process.execPath} ${args.join(' ')}`);
   const child = spawn(process.execPath, args, {

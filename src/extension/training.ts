@@ -154,12 +154,12 @@ export class RunTracker implements vscode.Disposable {
 
 /**
  * The file path the server resolves relative dataset paths against. The server only accepts paths inside
- * its workspace (the first workspace folder), so other documents go without one.
+ * its workspace (every workspace folder), so other documents go without one.
  */
 function schemaPathFor(document: vscode.TextDocument): string | undefined {
-  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-  if (document.uri.scheme !== 'file' || !folder) return undefined;
-  return isInside(folder.fsPath, document.uri.fsPath) ? document.uri.fsPath : undefined;
+  if (document.uri.scheme !== 'file') return undefined;
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  return folders.some((f) => isInside(f.uri.fsPath, document.uri.fsPath)) ? document.uri.fsPath : undefined;
 }
 
 export function percent(value: number): string {

@@ -2,7 +2,7 @@
  * The `stitch` command (bundled to dist/cli.js): `serve`, `train`, `validate`. See `stitch --help` and
  * docs/server.md.
  */
-import { backendFlag, HELP, intFlag, numberFlag, parseCommandLine, stringFlag } from './cli/args';
+import { backendFlag, HELP, intFlag, listFlag, numberFlag, parseCommandLine, stringFlag } from './cli/args';
 import { serveCommand, UsageError } from './cli/serve';
 import { trainCommand } from './cli/train';
 import { validateFile } from './cli/validate';
@@ -30,7 +30,7 @@ async function main(argv: string[]): Promise<number> {
         token,
         runsDir: stringFlag(values, 'runs-dir'),
         dataDir: stringFlag(values, 'data-dir'),
-        workspace: stringFlag(values, 'workspace'),
+        workspace: listFlag(values, 'workspace'),
         concurrency: intFlag(values, 'concurrency', 1, 64),
         backend: backendFlag(values),
         allowRemote: values['allow-remote'] === true,
@@ -74,7 +74,7 @@ async function main(argv: string[]): Promise<number> {
         backend: backendFlag(values),
         runsDir: stringFlag(values, 'runs-dir'),
         dataDir: stringFlag(values, 'data-dir'),
-        workspace: stringFlag(values, 'workspace'),
+        workspace: listFlag(values, 'workspace')?.at(-1),
         verbose: values.verbose === true,
         out: { write: (text) => void process.stdout.write(text), isTTY: process.stdout.isTTY === true, columns: process.stdout.columns },
         err,

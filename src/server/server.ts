@@ -13,6 +13,7 @@ import { RunManager } from './runs/manager';
 import { ModelService } from './runs/models';
 import { RunStore } from './runs/store';
 import { defaultTrainerLaunch, type TrainerLaunch } from './runs/trainerProcess';
+import { Workspace } from './workspace';
 
 export interface ServerOptions {
   /** Default 0: a free port chosen by the system. */
@@ -25,8 +26,8 @@ export interface ServerOptions {
   runsDir?: string;
   /** Default ~/.stitch/data. */
   dataCacheDir?: string;
-  /** Default the current directory. */
-  workspaceRoot?: string;
+  /** The folder(s) schema and dataset files may be read from. Default the current directory. */
+  workspaceRoot?: string | readonly string[];
   /** Default false; see AppDeps.allowRemote. */
   allowRemote?: boolean;
   /** Runs trained at once. Default 1. */
@@ -68,13 +69,14 @@ export function stitchHome(): string {
 
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const log = options.log ?? ((line: string) => process.stderr.write(`[stitch] ${line}\n`));
-  const workspaceRoot = resolve(options.workspaceRoot ?? process.cwd());
+  const roots = options.workspaceRoot ?? process.cwd();
+  const workspace = new Workspace(typeof roots === 'string' ? [roots] : roots);
   const store = new RunStore(resolve(options.runsDir ?? join(stitchHome(), 'runs')));
   const runs = new RunManager({
     store,
     trainer: options.trainer ?? defaultTrainerLaunch(),
     concurrency: options.concurrency,
-    workspaceRoot,
+    workspace,
     dataCacheDir: resolve(options.dataCacheDir ?? join(stitchHome(), 'data')),
     datasetBaseUrl: options.datasetBaseUrl ?? null,
     backend: options.backend ?? null,
@@ -85,7 +87,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const backend = backendProbe(options.backend ?? null, log);
   const models = new ModelService({ runs, ensureBackend: backend });
   const app = createApp({
-    runs, models, backend, workspaceRoot, log,
+    runs, models, backend, workspace, log,
     token: options.token || undefined,
     allowRemote: options.allowRemote,
     bodyLimit: options.bodyLimit,

@@ -12,7 +12,8 @@ Usage:
       --token T                 require "Authorization: Bearer T" (default: env STITCH_TOKEN)
       --runs-dir DIR            where runs and trained models are stored (default ~/.stitch/runs)
       --data-dir DIR            cache of downloaded datasets (default ~/.stitch/data)
-      --workspace DIR           dataset files must be inside this folder (default: current folder)
+      --workspace DIR           dataset files must be inside this folder (default: current folder);
+                                repeat it for several folders (a multi-root workspace)
       --concurrency N           runs trained at once, others wait in a queue (default 1)
       --backend B               tensorflow, wasm or cpu (default: the fastest that works)
       --allow-remote            answer requests for any host name (requires a token)
@@ -36,7 +37,7 @@ const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
 export interface ParsedArgs {
   command: 'serve' | 'train' | 'validate' | 'help';
   file?: string;
-  values: Record<string, string | boolean | undefined>;
+  values: Record<string, string | string[] | boolean | undefined>;
 }
 
 export function parseCommandLine(argv: string[]): ParsedArgs {
@@ -47,7 +48,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
   }
   const options = {
     port: { type: 'string' }, host: { type: 'string' }, token: { type: 'string' }, 'runs-dir': { type: 'string' },
-    'data-dir': { type: 'string' }, workspace: { type: 'string' }, concurrency: { type: 'string' }, backend: { type: 'string' },
+    'data-dir': { type: 'string' }, workspace: { type: 'string', multiple: true }, concurrency: { type: 'string' }, backend: { type: 'string' },
     'allow-remote': { type: 'boolean' }, 'exit-with-stdin': { type: 'boolean' }, server: { type: 'string' }, epochs: { type: 'string' }, 'max-samples': { type: 'string' },
     'min-accuracy': { type: 'string' }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
   } as const;
@@ -81,6 +82,13 @@ export function numberFlag(values: ParsedArgs['values'], name: string): number |
   const value = Number(raw);
   if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(value)) throw new UsageError(`--${name}: expected a number, got "${String(raw)}"`);
   return value;
+}
+
+/** Every value of a flag that may be repeated (`--workspace a --workspace b`). */
+export function listFlag(values: ParsedArgs['values'], name: string): string[] | undefined {
+  const raw = values[name];
+  const list = (Array.isArray(raw) ? raw : [raw]).filter((v): v is string => typeof v === 'string' && v !== '');
+  return list.length > 0 ? list : undefined;
 }
 
 export function stringFlag(values: ParsedArgs['values'], name: string): string | undefined {

@@ -13,7 +13,8 @@ export interface ServeCommandOptions {
   token?: string;
   runsDir?: string;
   dataDir?: string;
-  workspace?: string;
+  /** One folder per `--workspace` (a multi-root VS Code workspace passes each). */
+  workspace?: string[];
   concurrency?: number;
   backend?: BackendName;
   allowRemote: boolean;

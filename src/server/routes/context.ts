@@ -9,14 +9,15 @@ import { httpError } from '../httpError';
 import type { RunManager } from '../runs/manager';
 import type { ModelService } from '../runs/models';
 import { RunStore } from '../runs/store';
+import type { Workspace } from '../workspace';
 
 export interface RouteDeps {
   runs: RunManager;
   models: ModelService;
   /** The TensorFlow.js backend this server trains with (determined once, cached). */
   backend: () => Promise<BackendName>;
-  /** Dataset files and schema paths must stay inside this folder. */
-  workspaceRoot: string;
+  /** Dataset files and schema paths must stay inside these folders. */
+  workspace: Workspace;
   /** Interval of `: keep-alive` comments on SSE streams, in ms. */
   keepAliveMs?: number;
   log: (line: string) => void;

@@ -8,7 +8,7 @@ import type { SchemaError } from '../../shared/protocol';
 import { analyzeSchema, analyzeSchemaText, type Analysis, type AnalyzeOptions } from '../../shared/schema';
 import type { StitchSchema } from '../../shared/schema/types';
 import { workspaceDatasetInfo } from '../data/datasetInfo';
-import { isInside } from '../data/paths';
+import type { Workspace } from '../workspace';
 import { httpError } from '../httpError';
 
 /**
@@ -23,8 +23,9 @@ export function analyzeBodySchema(body: Record<string, unknown>, options: Analyz
  * Analysis options that let the core check CSV/IDX datasets too: their sample shape is read from the file's
  * header, relative to the schema's folder (`schemaPath`, already checked) or else the workspace root.
  */
-export function workspaceAnalyzeOptions(schemaPath: string | null, workspaceRoot: string): AnalyzeOptions {
-  return { datasetInfo: workspaceDatasetInfo(schemaPath ? dirname(schemaPath) : workspaceRoot, workspaceRoot) };
+export function workspaceAnalyzeOptions(schemaPath: string | null, workspace: Workspace): AnalyzeOptions {
+  const root = workspace.rootFor(schemaPath);
+  return { datasetInfo: workspaceDatasetInfo(schemaPath ? dirname(schemaPath) : root, root) };
 }
 
 /** Throws 422 listing every error; `prefix` tells where the paths point (our schema, or a converted body). */
@@ -56,14 +57,14 @@ export function checkedSchema(body: Record<string, unknown>, options: AnalyzeOpt
 }
 
 /** `schemaPath`: absolute and inside the workspace (relative dataset paths resolve against its folder). */
-export function checkedSchemaPath(raw: unknown, workspaceRoot: string): string | null {
+export function checkedSchemaPath(raw: unknown, workspace: Workspace): string | null {
   if (raw === undefined || raw === null || raw === '') return null;
   if (typeof raw !== 'string' || !isAbsolute(raw)) {
     throw httpError(400, 'schemaPath: expected the absolute path of the schema file, or leave it out');
   }
   const path = resolve(raw);
-  if (!isInside(resolve(workspaceRoot), path)) {
-    throw httpError(400, `schemaPath: ${path} is outside the workspace ${workspaceRoot}; open the schema from inside the workspace, or start the server with --workspace`);
+  if (!workspace.rootOf(path)) {
+    throw httpError(400, `schemaPath: ${path} is outside the workspace (${workspace.describe()}); open the schema from inside the workspace, or start the server with --workspace`);
   }
   return path;
 }

@@ -11,8 +11,8 @@ import { checkedSchema, checkedSchemaPath, workspaceAnalyzeOptions } from './sch
 export function trainRoutes(router: ApiRouter, deps: RouteDeps): void {
   router.post('/api/train', (ctx) => {
     const body = objectBody(ctx, '{ "schema": { … }, "schemaPath": "/abs/path/model.stitch.json" }');
-    const schemaPath = checkedSchemaPath(body.schemaPath, deps.workspaceRoot);
-    const schema = checkedSchema(body, workspaceAnalyzeOptions(schemaPath, deps.workspaceRoot));
+    const schemaPath = checkedSchemaPath(body.schemaPath, deps.workspace);
+    const schema = checkedSchema(body, workspaceAnalyzeOptions(schemaPath, deps.workspace));
     const record = deps.runs.submit(schema, schemaPath);
     const response: TrainResponse = { run_id: record.run_id, events_url: `/api/runs/${record.run_id}/events` };
     ctx.status = 202;

@@ -12,7 +12,7 @@ export function validateRoutes(router: ApiRouter, deps: RouteDeps): void {
   router.post('/api/validate', (ctx) => {
     const body = objectBody(ctx, '{ "schema": { "version": 1, "input": { "shape": [2] }, "layers": [...] } }');
     if (body.schema === undefined) throw httpError(400, 'schema: missing; send { "schema": { … } }');
-    const schemaPath = checkedSchemaPath(body.schemaPath, deps.workspaceRoot);
-    ctx.body = toValidateResponse(analyzeBodySchema(body, workspaceAnalyzeOptions(schemaPath, deps.workspaceRoot)));
+    const schemaPath = checkedSchemaPath(body.schemaPath, deps.workspace);
+    ctx.body = toValidateResponse(analyzeBodySchema(body, workspaceAnalyzeOptions(schemaPath, deps.workspace)));
   });
 }

@@ -15,6 +15,7 @@ import { TRAINING_DEFAULTS } from '../../shared/schema/types';
 import { SseChannel } from '../sse/channel';
 import type { SseSession } from '../sse/session';
 import type { TrainerToParent } from '../training/ipc';
+import type { Workspace } from '../workspace';
 import type { RunRecord, RunStore } from './store';
 import { TrainerProcess, type TrainerLaunch, type TrainerOutcome } from './trainerProcess';
 
@@ -23,7 +24,7 @@ export interface RunManagerOptions {
   trainer: TrainerLaunch;
   /** Runs trained at the same time. Default 1. */
   concurrency?: number;
-  workspaceRoot: string;
+  workspace: Workspace;
   dataCacheDir: string;
   datasetBaseUrl?: string | null;
   /** Forced backend for every run, or null to let the trainer choose. */
@@ -216,7 +217,7 @@ export class RunManager {
 
   private start(entry: RunEntry): void {
     const { record } = entry;
-    const { store, workspaceRoot, dataCacheDir } = this.options;
+    const { store, workspace, dataCacheDir } = this.options;
     record.state = 'running';
     record.started_at = new Date().toISOString();
     store.writeRecord(record);
@@ -228,7 +229,7 @@ export class RunManager {
         runId: record.run_id,
         schema: store.readSchema(record.run_id),
         schemaDir: record.schema_path ? dirname(record.schema_path) : null,
-        workspaceRoot,
+        workspaceRoot: workspace.rootFor(record.schema_path),
         modelDir: store.modelDir(record.run_id),
         dataCacheDir,
         datasetBaseUrl: this.options.datasetBaseUrl ?? null,
