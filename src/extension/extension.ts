@@ -57,17 +57,30 @@ export function activate(context: vscode.ExtensionContext): StitchApi {
     VisualEditorProvider.register(context, tracker),
     StitchPanel.register(services),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      // A new server address or backend applies by reconnecting, but only if we were connected.
-      if (e.affectsConfiguration('stitch.server') && server && server.state.kind !== 'stopped') {
-        log.info('stitch.server settings changed: restarting the connection');
-        void server.restart().catch(() => undefined);
-      }
+      // A new server address or backend applies by reconnecting, but only if we were connected; the start
+      // timeout needs no restart at all.
+      const applies = e.affectsConfiguration('stitch.server.url') || e.affectsConfiguration('stitch.server.backend');
+      if (applies && server && server.state.kind !== 'stopped') void applyServerSettings(server, tracker, log);
     }),
   );
 
   const activationMs = performance.now() - loadStarted;
   log.info(`Stitch ${context.extension.packageJSON.version as string} activated in ${activationMs.toFixed(1)} ms`);
   return { activationMs, services, diagnostics, statusBar, visualEditor: { applyIntent, snapshot }, panel: StitchPanel };
+}
+
+/** Restarts the connection for new server settings, asking first when that would stop a run in progress. */
+async function applyServerSettings(controller: ServerController, runs: RunTracker, log: vscode.LogOutputChannel): Promise<void> {
+  if (runs.active.size > 0) {
+    const choice = await vscode.window.showWarningMessage(
+      'Stitch: the server settings changed. Restarting the server now stops the run in progress.', 'Restart Now', 'Later');
+    if (choice !== 'Restart Now') {
+      log.info('stitch.server settings changed: they apply at the next "Stitch: Restart Server"');
+      return;
+    }
+  }
+  log.info('stitch.server settings changed: restarting the connection');
+  await controller.restart().catch(() => undefined);
 }
 
 /** Stops the local server; VS Code waits for the returned promise (briefly). */
