@@ -29,3 +29,11 @@ export function hostChannel<In, Out, State>(): HostChannel<In, Out, State> {
     setState: (state) => vscode.setState(state),
   };
 }
+
+/**
+ * The compile-time exhaustiveness check of `assertNever` for a receiver that must survive a newer sender
+ * (a page left open while the extension updated): at run time an unknown message is only reported.
+ */
+export function ignoreUnknown(value: never, what: string): void {
+  console.warn(`Stitch: ignoring an unknown ${what}: ${JSON.stringify(value).slice(0, 200)}`);
+}

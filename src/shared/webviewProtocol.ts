@@ -142,12 +142,4 @@ export function assertNever(value: never, what: string): never {
   throw new Error(`unexpected ${what}: ${JSON.stringify(value)}`);
 }
 
-/**
- * The same compile-time check for a receiver that must survive a newer sender (a webview after an update
- * of the extension): at run time the unknown message is only reported.
- */
-export function ignoreUnknown(value: never, what: string): void {
-  console.warn(`Stitch: ignoring an unknown ${what}: ${JSON.stringify(value).slice(0, 200)}`);
-}
-
 export const PANEL_COMMANDS: readonly PanelCommand[] = ['train', 'cancel', 'showMetrics', 'openChat', 'setApiKey', 'showText'];

@@ -6,8 +6,7 @@
 import type {
   DocumentSnapshot, EditIntent, EditorHostMessage, EditorWebviewMessage, PanelCommand, PresetInfo, RunBadge,
 } from '../../src/shared/webviewProtocol';
-import { ignoreUnknown } from '../../src/shared/webviewProtocol';
-import { hostChannel } from '../vscodeApi';
+import { hostChannel, ignoreUnknown } from '../vscodeApi';
 import { GraphCanvas, type View } from './canvas';
 import { INPUT_NODE_ID, autoLayout, buildGraphModel, formatCount, type GraphModel } from './graphModel';
 import { Inspector, button } from './inspector';

@@ -4,8 +4,7 @@
  * charts come back complete without storing 100,000 points in the state.
  */
 import type { PanelHostMessage, PanelWebviewMessage } from '../../src/shared/webviewProtocol';
-import { ignoreUnknown } from '../../src/shared/webviewProtocol';
-import { hostChannel } from '../vscodeApi';
+import { hostChannel, ignoreUnknown } from '../vscodeApi';
 import { ChatView } from '../chat/chatView';
 import { MetricsView } from '../metrics/metricsView';
 
