@@ -6,6 +6,7 @@
  * AbortSignal, a NaN check that names the batch, and batch data built lazily from JS arrays.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { BatchEvent, MetricEvent, StateEvent } from '../../shared/protocol';
 import { TRAINING_DEFAULTS, type EarlyStoppingSpec, type LossName, type OptimizerSpec, type OptimizerType } from '../../shared/schema/types';
 import type { LabeledSamples } from '../data/types';
 import { accuracyMetric, labelEncodingFor, makeBatch, type LabelEncoding } from './batches';
@@ -22,36 +23,14 @@ export interface TrainData {
   numClasses: number;
 }
 
-export interface BatchProgress {
-  epoch: number;
-  batch: number;
-  batches: number;
-  loss: number;
-  accuracy: number | null;
-  progress: number;
-  samples_per_sec: number;
-  eta_seconds: number;
-}
+/** Progress inside an epoch: exactly the `batch` event of the protocol (SPEC §3). */
+export type BatchProgress = BatchEvent;
 
-export interface EpochResult {
-  epoch: number;
-  epochs: number;
-  train_loss: number;
-  val_loss: number | null;
-  train_accuracy: number | null;
-  val_accuracy: number | null;
-  learning_rate: number;
-  epoch_time: number;
-  samples_per_sec: number;
-  progress: number;
-  eta_seconds: number;
-}
+/** One finished epoch: exactly the `metric` event of the protocol (SPEC §3). */
+export type EpochResult = MetricEvent;
 
-export interface TestResult {
-  loss: number;
-  accuracy: number | null;
-  samples: number;
-}
+/** The held-out test evaluation, as the final `state` event carries it. */
+export type TestResult = NonNullable<StateEvent['test']>;
 
 export interface TrainOptions {
   /** Default 5. */
