@@ -8,7 +8,8 @@
  * - Conv2DBackpropFilter is as expensive as the forward convolution, so it runs on the backend's own XNNPACK
  *   kernels: a matrix product over im2col columns, or a forward convolution over transposed tensors,
  *   whichever suits the shape (wasmConvFilter.ts).
- * - Transposed matrix products are slow in the backend, so they get explicit transposes (wasmMatMul.ts);
+ * - Transposed matrix products are slow in the backend, so they get explicit transposes, and products with
+ *   a large right operand swap their operands (wasmMatMul.ts);
  *   sums over leading axes (bias gradients) get a faster path (wasmReduce.ts); Identity and same-dtype Cast
  *   share memory instead of copying it (wasmIdentity.ts).
  * - The depthwise backprops cost C times less than a full convolution (one filter per channel), so plain
@@ -213,11 +214,12 @@ export function registerWasmTrainingKernels(): void {
     tf.registerKernel({ ...backpropInput, kernelFunc: conv2DBackpropInput(backpropInput.kernelFunc) as unknown as tf.KernelFunc });
   }
   // Matrix products keep the backend's kernel (and its setup, which binds the wasm function) behind a wrapper.
+  // _FusedMatMul adds a bias along the output's columns, so only BatchMatMul may swap its operands.
   for (const kernelName of ['BatchMatMul', '_FusedMatMul']) {
     const original = tf.getKernel(kernelName, 'wasm');
     if (!original) continue;
     tf.unregisterKernel(kernelName, 'wasm');
-    tf.registerKernel({ ...original, kernelFunc: withExplicitTranspose(original.kernelFunc) });
+    tf.registerKernel({ ...original, kernelFunc: withExplicitTranspose(original.kernelFunc, { swap: kernelName === 'BatchMatMul' }) });
   }
   const wrappers: Array<[string, (original: tf.KernelFunc) => tf.KernelFunc]> = [
     ['Sum', withLeadingAxesSum],

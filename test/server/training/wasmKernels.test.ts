@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../../src/server/training/backend';
 import { createRandom } from '../../../src/server/training/random';
 import { im2colLimits } from '../../../src/server/training/wasmConvFilter';
+import { planMatMul } from '../../../src/server/training/wasmMatMul';
 
 type Pad = 'same' | 'valid';
 type Shape4 = [number, number, number, number];
@@ -263,4 +264,40 @@ describe('Identity and Cast on wasm share memory', () => {
     assert.deepEqual(Array.from(v.dataSync()), [4, 5]);
     v.dispose();
   });
+});
+
+describe('matrix products on wasm', () => {
+  test('planMatMul packs the smaller operand: a dense forward swaps, its weight gradient does not', () => {
+    assert.equal(planMatMul(64, 784, 256, false, false), 'swapped'); // x × W
+    assert.equal(planMatMul(784, 64, 256, true, false), 'direct'); // xᵀ × dy
+    assert.equal(planMatMul(64, 256, 784, false, true), 'swapped'); // dy × Wᵀ
+    assert.equal(planMatMul(43264, 32, 9, false, false), 'direct');
+  });
+
+  // [a shape, b shape, transposeA, transposeB]: both plans, every transpose flag, ranks 2 and 3, batch 2.
+  const cases: Array<[number[], number[], boolean, boolean]> = [
+    [[8, 50], [50, 40], false, false],
+    [[50, 8], [50, 40], true, false],
+    [[8, 50], [40, 50], false, true],
+    [[50, 8], [40, 50], true, true],
+    [[40, 50], [50, 8], false, false],
+    [[1, 8, 50], [1, 50, 40], false, false],
+    [[8, 50], [1, 50, 40], false, false],
+    [[2, 8, 50], [2, 50, 40], false, false],
+    [[2, 50, 8], [2, 40, 50], true, true],
+  ];
+  for (const [aShape, bShape, transposeA, transposeB] of cases) {
+    test(`${aShape.join('×')}${transposeA ? 'ᵀ' : ''} by ${bShape.join('×')}${transposeB ? 'ᵀ' : ''}`, async () => {
+      const a = randomValues(size(aShape), 31);
+      const b = randomValues(size(bShape), 32);
+      const f = (at: tf.Tensor, bt: tf.Tensor) => [tf.matMul(at, bt, transposeA, transposeB)];
+      const [cpu] = await onBackend('cpu', [[a, aShape], [b, bShape]], f);
+      const [wasm] = await onBackend('wasm', [[a, aShape], [b, bShape]], f);
+      assertClose(wasm, cpu, 'matMul');
+      await tf.setBackend('wasm');
+      const shape = tf.tidy(() => tf.matMul(tf.zeros(aShape), tf.zeros(bShape), transposeA, transposeB).shape);
+      await tf.setBackend('cpu');
+      assert.deepEqual(shape, tf.tidy(() => tf.matMul(tf.zeros(aShape), tf.zeros(bShape), transposeA, transposeB).shape));
+    });
+  }
 });
