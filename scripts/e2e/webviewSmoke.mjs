@@ -44,15 +44,20 @@ export async function webviewSmoke({ page, pick, log, check, sleep, waitFor, art
   await waitFor(async () => (await nodes.count()) === 7, 'Ctrl+Z to remove the added node', 10000);
   check(!/dropout1/.test(await textLines.innerText()), 'Ctrl+Z in the visual editor undid the edit in the document');
 
-  // 3. text → graph: in the text editor, find the first "64" (conv2's filters) and type 48 over it
+  // 3. text → graph: in the text editor, go to conv2's `64` (Go to Line/Column), select it and type 48
+  const source = fs.readFileSync(path.join(workspace, 'mnist-cnn.stitch.json'), 'utf8').split('\n');
+  const line = source.findIndex((l) => l.includes('"id": "conv2"'));
+  const column = source[line].indexOf('"filters": 64') + '"filters": '.length + 1;
   await page.locator('.tabs-container .tab', { hasText: 'mnist-cnn.stitch.json' }).first().click();
-  await page.keyboard.press('Control+Home');
-  await page.keyboard.press('Control+F');
-  const find = page.locator('.find-widget textarea, .find-widget input').first();
-  await find.waitFor({ timeout: 5000 });
-  await find.fill('64');
-  await sleep(300);
-  await page.keyboard.press('Escape');
+  await page.keyboard.press('Control+G');
+  const goTo = page.locator('.quick-input-widget input');
+  await goTo.waitFor({ state: 'visible', timeout: 5000 });
+  await goTo.fill(`:${line + 1}:${column}`);
+  await sleep(200);
+  await page.keyboard.press('Enter');
+  await goTo.waitFor({ state: 'hidden', timeout: 5000 });
+  await page.keyboard.press('Shift+ArrowRight');
+  await page.keyboard.press('Shift+ArrowRight');
   await page.keyboard.type('48');
   await waitFor(async () => (await editor.locator('g.node.layer text.shape').allTextContents()).includes('→ [11, 11, 48]'),
     'the graph to show conv2 with 48 filters', 10000);
@@ -93,7 +98,7 @@ export async function webviewSmoke({ page, pick, log, check, sleep, waitFor, art
   };
   editor = await restoredFrame('svg.graph g.node.layer', 'the visual editor after a reload', 'xor.stitch.json');
   check(await editor.locator('g.node.layer').count() === 2, 'visual editor restored after reloading the window');
-  let restored = await webviewFrame(page, '.metrics[data-points]', waitFor, 'the metrics panel after a reload', 25000).catch(() => undefined);
+  let restored = await webviewFrame(page, '.metrics[data-points]', waitFor, 'the metrics panel after a reload', 15000).catch(() => undefined);
   if (restored) check(true, 'metrics panel restored by its serializer after reloading the window');
   else {
     // Two webviews restoring at once: code-server sometimes leaves one blank (see above). Close the panel and
