@@ -26,8 +26,8 @@ import path from 'node:path';
 import util from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { webviewSmoke } from './webviewSmoke.mjs';
 import { cancelFromNotification, crashedNotification, packageAndInstallVsix } from './lifecycleChecks.mjs';
+import { webviewSmoke } from './webviewSmoke.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const args = new Set(process.argv.slice(2));
@@ -214,8 +214,8 @@ try {
     await sleep(500);
     await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-trained.png') });
     log(`screenshots in ${ARTIFACTS}`);
-    await webviewSmoke({ page, pick, log, check, sleep, waitFor, artifacts: ARTIFACTS, workspace: D['ws-ui'], root: ROOT });
     await cancelFromNotification({ page, pick, check, log });
+    await webviewSmoke({ page, pick, log, check, sleep, waitFor, artifacts: ARTIFACTS, workspace: D['ws-ui'], root: ROOT });
   }
 } catch (err) {
   failed = true;
