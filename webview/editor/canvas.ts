@@ -22,7 +22,8 @@ export interface View {
 export interface CanvasEvents {
   intent(intent: EditIntent): void;
   selectionChanged(ids: string[]): void;
-  viewChanged(view: View): void;
+  /** `byUser`: a pan or zoom by the user, as opposed to fitting the graph to the canvas. */
+  viewChanged(view: View, byUser: boolean): void;
 }
 
 function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number> = {}, parent?: Element): SVGElementTagNameMap[K] {
@@ -31,6 +32,9 @@ function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string,
   parent?.appendChild(el);
   return el;
 }
+
+/** The smallest zoom at which node labels stay readable; fit() goes below it only for a wide graph. */
+const READABLE_ZOOM = 0.75;
 
 export class GraphCanvas {
   readonly root: SVGSVGElement;
@@ -82,9 +86,9 @@ export class GraphCanvas {
 
   // ---- view -------------------------------------------------------------------------------------------
 
-  setView(view: View): void {
+  setView(view: View, byUser = true): void {
     this.view = { x: view.x, y: view.y, k: Math.min(2.5, Math.max(0.1, view.k)) };
-    this.applyView();
+    this.applyView(true, byUser);
   }
 
   zoomBy(factor: number, at?: Point): void {
@@ -95,13 +99,21 @@ export class GraphCanvas {
     this.setView({ k, x: cx - gx * k, y: cy - gy * k });
   }
 
+  /**
+   * Shows the graph centred, as large as fits but never so small that node text is unreadable: a graph
+   * taller than the canvas at that size starts at the top, and the rest is a pan or the minimap away.
+   */
   fit(): void {
     if (!this.model) return;
     const b = graphBounds(this.model.nodes);
     const rect = this.root.getBoundingClientRect();
     const pad = 24;
-    const k = Math.min(1.2, Math.max(0.1, Math.min((rect.width - 2 * pad) / b.width, (rect.height - 2 * pad) / b.height)));
-    this.setView({ k, x: (rect.width - b.width * k) / 2 - b.x * k, y: pad - b.y * k });
+    const byWidth = (rect.width - 2 * pad) / b.width;
+    const byHeight = (rect.height - 2 * pad) / b.height;
+    const readable = Math.min(READABLE_ZOOM, byWidth);
+    const k = Math.min(1.2, Math.max(0.1, readable, Math.min(byWidth, byHeight)));
+    const y = b.height * k <= rect.height - 2 * pad ? (rect.height - b.height * k) / 2 - b.y * k : pad - b.y * k;
+    this.setView({ k, x: (rect.width - b.width * k) / 2 - b.x * k, y }, false);
   }
 
   /** Graph coordinates of a client (mouse) position. */
@@ -110,9 +122,9 @@ export class GraphCanvas {
     return { x: (clientX - rect.left - this.view.x) / this.view.k, y: (clientY - rect.top - this.view.y) / this.view.k };
   }
 
-  private applyView(notify = true): void {
+  private applyView(notify = true, byUser = false): void {
     this.viewport.setAttribute('transform', `translate(${this.view.x},${this.view.y}) scale(${this.view.k})`);
-    if (notify) this.events.viewChanged(this.view);
+    if (notify) this.events.viewChanged(this.view, byUser);
   }
 
   // ---- drawing ----------------------------------------------------------------------------------------

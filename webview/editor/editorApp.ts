@@ -15,6 +15,8 @@ import { LAYER_DRAG_TYPE, renderPalette } from './palette';
 
 interface EditorState {
   view?: View;
+  /** True once the user panned or zoomed: their view is kept instead of refitting the graph. */
+  userView?: boolean;
   selection?: string[];
 }
 
@@ -41,7 +43,7 @@ export function startEditor(app: HTMLElement): void {
   let snapshot: DocumentSnapshot | undefined;
   let model: GraphModel | undefined;
   let presets: PresetInfo[] = [];
-  let firstDraw = !saved.view;
+  let firstDraw = !saved.userView;
 
   app.className = 'editor';
   const toolbar = el('header', 'toolbar');
@@ -89,18 +91,21 @@ export function startEditor(app: HTMLElement): void {
       saveState();
       if (snapshot) inspector.render(snapshot, ids);
     },
-    viewChanged: () => {
+    viewChanged: (_view, byUser) => {
+      // Until the user pans or zooms, the graph is refitted as the editor is resized.
+      if (byUser) userView = true;
       minimap?.draw();
       saveState();
     },
   });
   minimap = new Minimap(stage, canvas);
   stage.append(banner, emptyState);
-  if (saved.view) canvas.setView(saved.view);
+  let userView = !!saved.userView;
+  if (saved.view) canvas.setView(saved.view, userView);
   if (saved.selection) canvas.selection = new Set(saved.selection);
 
   function saveState(): void {
-    host.setState({ view: canvas.view, selection: [...canvas.selection] });
+    host.setState({ view: canvas.view, userView, selection: [...canvas.selection] });
   }
 
   const addLayer = (layerType: string, position?: { x: number; y: number }) => {
@@ -202,9 +207,6 @@ export function startEditor(app: HTMLElement): void {
   });
   // Until the user pans or zooms, keep the whole graph in view as the editor is resized (its first
   // layout may happen while the tab is still hidden, at size 0).
-  let userView = !!saved.view;
-  stage.addEventListener('wheel', () => (userView = true), { passive: true });
-  stage.addEventListener('pointerdown', () => (userView = true));
   new ResizeObserver(() => {
     if (!userView && stage.clientWidth > 0 && model) canvas.fit();
     minimap?.draw();

@@ -10,7 +10,7 @@
 import dagre from '@dagrejs/dagre';
 import type { DocumentSnapshot, LayerView, ProblemView } from '../../src/shared/webviewProtocol';
 
-export const NODE_WIDTH = 188;
+export const NODE_WIDTH = 212;
 export const NODE_HEIGHT = 64;
 export const INPUT_NODE_ID = 'input';
 const RANK_GAP = 36;
