@@ -148,9 +148,13 @@ async function trainThroughServer(schema: StitchSchema, probeHealth: boolean): P
     const latencies: number[] = [];
     const metrics: MetricEvent[] = [];
     let final: StateEvent | null = null;
+    let connectedAt: number | undefined;
     for await (const event of client.events(run_id)) {
+      const now = performance.now();
+      connectedAt ??= now;
+      // Events published before the stream connected arrive as a replay: their wait is not delivery latency.
       const sentAt = published.get(event.id);
-      if (sentAt !== undefined) latencies.push(performance.now() - sentAt);
+      if (sentAt !== undefined && sentAt >= connectedAt) latencies.push(now - sentAt);
       if (event.event === 'state') {
         running = event.data.state === 'running';
         final = event.data;
