@@ -6,6 +6,9 @@
  * proposal that does not mention it, minus the positions of layers the proposal removed.
  */
 import { applyEdits, findNodeAtLocation, modify, parse, parseTree, type FormattingOptions, type Node, type ParseError } from 'jsonc-parser';
+import { detectFormatting, minimalEdit, setJsonValue } from '../../shared/jsonText';
+
+export { detectFormatting };
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -24,9 +27,9 @@ export function proposalText(text: string, proposed: unknown): string {
 
   const target = withKeptKeys(current, proposed);
   let out = text;
+  // The visual editor's rule too: a one-line layer stays on one line, elsewhere the file's formatting.
   const set = (path: (string | number)[], value: unknown): void => {
-    // A removal needs no formatting; formatting it would reflow the whole line (e.g. a one-line layout).
-    out = applyEdits(out, modify(out, path, value, { formattingOptions: value === undefined ? undefined : formatting }));
+    out = setJsonValue(out, path, value, formatting);
   };
   // Recurse into objects and equal-length arrays so that only the values that differ are rewritten: a
   // changed `units` replaces one number, and a one-line layer stays on one line.
@@ -107,14 +110,6 @@ function withKeptKeys(current: Json, proposed: Json): Json {
   return target;
 }
 
-/** Indentation and line ends as the document already uses them. */
-export function detectFormatting(text: string): FormattingOptions {
-  const eol = text.includes('\r\n') ? '\r\n' : '\n';
-  const indented = /\n([ \t]+)\S/.exec(text);
-  if (indented?.[1].startsWith('\t')) return { insertSpaces: false, tabSize: 4, eol };
-  return { insertSpaces: true, tabSize: indented ? Math.min(indented[1].length, 8) : 2, eol };
-}
-
 function format(value: unknown, formatting: FormattingOptions): string {
   const indent = formatting.insertSpaces ? formatting.tabSize ?? 2 : '\t';
   return JSON.stringify(value, null, indent).replace(/\n/g, formatting.eol ?? '\n') + (formatting.eol ?? '\n');
@@ -131,14 +126,10 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 }
 
 /**
- * The one replacement that turns `before` into `after`: the span between their common prefix and suffix.
- * Unchanged text outside it is not touched, so markers, folding and the undo step stay small.
+ * The one replacement that turns `before` into `after` (`minimalEdit` as a start/end range). Unchanged
+ * text outside it is not touched, so markers, folding and the undo step stay small.
  */
 export function minimalReplacement(before: string, after: string): { start: number; end: number; text: string } {
-  let start = 0;
-  const max = Math.min(before.length, after.length);
-  while (start < max && before.charCodeAt(start) === after.charCodeAt(start)) start++;
-  let tail = 0;
-  while (tail < max - start && before.charCodeAt(before.length - 1 - tail) === after.charCodeAt(after.length - 1 - tail)) tail++;
-  return { start, end: before.length - tail, text: after.slice(start, after.length - tail) };
+  const edit = minimalEdit(before, after) ?? { offset: 0, length: 0, content: '' };
+  return { start: edit.offset, end: edit.offset + edit.length, text: edit.content };
 }

@@ -4,20 +4,15 @@
  * applied in turn; `minimalEdit` then reduces before/after to the one span that changed, which the host
  * applies as a single WorkspaceEdit (one undo step, a small git diff, comments and formatting elsewhere kept).
  */
-import { applyEdits, createScanner, findNodeAtLocation, getNodeValue, modify, parseTree, type JSONPath, type Node } from 'jsonc-parser';
+import { findNodeAtLocation, getNodeValue, parseTree, type FormattingOptions, type JSONPath, type Node } from 'jsonc-parser';
+import { detectFormatting, indentOf, setJsonValue, spaceOut } from '../../shared/jsonText';
 import { LAYERS, isLayerType } from '../../shared/schema';
 import { MODEL_INPUT_ID } from '../../shared/schema/types';
 import type { EditIntent } from '../../shared/webviewProtocol';
 
-export interface TextEdit {
-  offset: number;
-  length: number;
-  content: string;
-}
+export { minimalEdit, type TextEdit } from '../../shared/jsonText';
 
 export type EditResult = { ok: true; text: string } | { ok: false; error: string };
-
-const FORMAT = { formattingOptions: { insertSpaces: true, tabSize: 2, eol: '\n' } };
 
 type RawLayer = Record<string, unknown>;
 
@@ -59,7 +54,7 @@ export function applyIntentToText(original: string, intent: EditIntent, name = '
       // A merge layer needs two sources: the layer it follows and the one before that (when there is one).
       if (def.merge && after >= 1) layer.inputs = [ids[after - 1], ids[after]];
       if (!layersNode) doc.set(['layers'], [layer]);
-      else doc.insert(['layers', after + 1], layer);
+      else insertAfter(doc, after, layer);
       if (intent.position) doc.set(['layout', id], round(intent.position));
       return doc.done();
     }
@@ -117,9 +112,15 @@ export function applyIntentToText(original: string, intent: EditIntent, name = '
       const taken = [...ids];
       const layout = layoutOf(root);
       for (const i of picked) {
-        const copy: RawLayer = { ...layers[i], id: freshId(String(layers[i].type ?? 'layer'), taken) };
+        // The copy goes between the layer and its consumers (so the original keeps feeding something): a
+        // single-input copy consumes the original implicitly; a merge copy takes the original and the
+        // original's last source, which have compatible shapes.
+        const { inputs, ...rest } = layers[i];
+        const copy: RawLayer = { ...rest, id: freshId(String(layers[i].type ?? 'layer'), taken) };
+        const merge = isLayerType(String(layers[i].type)) && LAYERS[layers[i].type as keyof typeof LAYERS].merge;
+        if (merge && Array.isArray(inputs)) copy.inputs = [ids[i], ...sourcesOf(layers, i).slice(-1)];
         taken.push(copy.id as string);
-        doc.insert(['layers', i + 1], copy);
+        insertAfter(doc, doc.layers().findIndex((l) => l.id === ids[i]), copy);
         const at = layout?.[ids[i]];
         if (at) doc.set(['layout', copy.id as string], { x: at.x + 40, y: at.y + 40 });
       }
@@ -149,6 +150,15 @@ export function applyIntentToText(original: string, intent: EditIntent, name = '
       return doc.done();
     case 'training/update':
       return doc.set(['training', ...intent.path], intent.value).done();
+    case 'batch': {
+      let current = original;
+      for (const part of intent.intents) {
+        const result = applyIntentToText(current, part, name);
+        if (!result.ok) return result;
+        current = result.text;
+      }
+      return { ok: true, text: current };
+    }
     default: {
       const unknown: never = intent;
       return fail(`unknown intent ${JSON.stringify(unknown)}`);
@@ -156,15 +166,21 @@ export function applyIntentToText(original: string, intent: EditIntent, name = '
   }
 }
 
-/** The single replacement that turns `before` into `after` (common prefix and suffix left alone). */
-export function minimalEdit(before: string, after: string): TextEdit | null {
-  if (before === after) return null;
-  let start = 0;
-  const max = Math.min(before.length, after.length);
-  while (start < max && before.charCodeAt(start) === after.charCodeAt(start)) start++;
-  let end = 0;
-  while (end < max - start && before.charCodeAt(before.length - 1 - end) === after.charCodeAt(after.length - 1 - end)) end++;
-  return { offset: start, length: before.length - start - end, content: after.slice(start, after.length - end) };
+/**
+ * Inserts `layer` right after the layer at `index` (X) and puts it between X and X's consumers: the next
+ * layer, if it has no `inputs`, now consumes it implicitly, and layers that name X in `inputs` name the new
+ * layer instead. Without that, a graph with explicit `inputs` (a skip connection) would leave the new layer
+ * unconsumed. The new layer's own `inputs` (a merge) are left as given.
+ */
+function insertAfter(doc: Doc, index: number, layer: RawLayer): void {
+  doc.insert(['layers', index + 1], layer);
+  if (index < 0) return;
+  const layers = doc.layers();
+  const x = String(layers[index].id ?? '');
+  layers.forEach((l, k) => {
+    if (k === index + 1 || !Array.isArray(l.inputs) || !l.inputs.includes(x)) return;
+    doc.set(['layers', k, 'inputs'], unique(l.inputs.map((s) => (s === x ? layer.id : s)) as string[]));
+  });
 }
 
 /** A layer's sources as ids: `inputs` when written, else the previous layer (or the model input). */
@@ -181,24 +197,26 @@ export function freshId(type: string, taken: readonly string[]): string {
 }
 
 /**
- * Applies `modify` edits one after another on a working copy of the text, keeping the file's own layout:
- * jsonc-parser's formatter would re-indent neighbouring values (a one-line layer next to the change
- * becomes five lines), so it is used only to add a key to a multi-line object; one-line objects stay on
- * one line, removals just cut, and layers are inserted as one line at the indentation of their neighbours.
+ * Applies edits one after another on a working copy of the text, keeping the file's own layout
+ * (`setJsonValue`: one-line objects stay on one line, elsewhere the file's indentation); layers are
+ * inserted as one line at the indentation of their neighbours.
  */
 class Doc {
-  constructor(private text: string) {}
+  private readonly formatting: FormattingOptions;
+
+  constructor(private text: string) {
+    this.formatting = detectFormatting(text);
+  }
 
   set(path: JSONPath, value: unknown): this {
-    const container = findNodeAtLocation(parseTree(this.text)!, path.slice(0, -1));
-    const oneLine = container ? !this.text.slice(container.offset, container.offset + container.length).includes('\n') : false;
-    if (value === undefined || oneLine) {
-      const edits = modify(this.text, path, value, {}).map((e) => ({ ...e, content: spaceOut(e.content) }));
-      this.text = applyEdits(this.text, edits);
-    } else {
-      this.text = applyEdits(this.text, modify(this.text, path, value, FORMAT));
-    }
+    this.text = setJsonValue(this.text, path, value, this.formatting);
     return this;
+  }
+
+  /** The layers as the working copy has them now (after earlier edits of this intent). */
+  layers(): RawLayer[] {
+    const node = findNodeAtLocation(parseTree(this.text)!, ['layers']);
+    return node?.type === 'array' ? (getNodeValue(node) as unknown[]).map(asObject) : [];
   }
 
   /** Inserts `value` into the array at `path` (last segment = index) as one line. */
@@ -208,16 +226,18 @@ class Doc {
     const items = array?.children ?? [];
     const line = spaceOut(JSON.stringify(value));
     if (!array || array.type !== 'array') return this.set(path.slice(0, -1), [value]);
+    const eol = this.formatting.eol ?? '\n';
     if (items.length === 0) {
       const indent = indentOf(this.text, array.offset);
-      this.text = this.text.slice(0, array.offset) + `[\n${indent}  ${line}\n${indent}]` + this.text.slice(array.offset + array.length);
+      const unit = this.formatting.insertSpaces ? ' '.repeat(this.formatting.tabSize ?? 2) : '\t';
+      this.text = this.text.slice(0, array.offset) + `[${eol}${indent}${unit}${line}${eol}${indent}]` + this.text.slice(array.offset + array.length);
     } else if (index > 0) {
       const before = items[Math.min(index, items.length) - 1];
       const at = before.offset + before.length;
-      this.text = this.text.slice(0, at) + `,\n${indentOf(this.text, before.offset)}${line}` + this.text.slice(at);
+      this.text = this.text.slice(0, at) + `,${eol}${indentOf(this.text, before.offset)}${line}` + this.text.slice(at);
     } else {
       const first = items[0];
-      this.text = this.text.slice(0, first.offset) + `${line},\n${indentOf(this.text, first.offset)}` + this.text.slice(first.offset);
+      this.text = this.text.slice(0, first.offset) + `${line},${eol}${indentOf(this.text, first.offset)}` + this.text.slice(first.offset);
     }
     return this;
   }
@@ -225,36 +245,6 @@ class Doc {
   done(): EditResult {
     return { ok: true, text: this.text };
   }
-}
-
-/** The whitespace that starts the line holding `offset`. */
-function indentOf(text: string, offset: number): string {
-  const start = text.lastIndexOf('\n', offset - 1) + 1;
-  return /^[ \t]*/.exec(text.slice(start))![0];
-}
-
-/** jsonc-parser's SyntaxKind values (a const enum, which isolatedModules cannot read from a .d.ts). */
-const SyntaxKind = { OpenBraceToken: 1, CloseBraceToken: 2, CommaToken: 5, ColonToken: 6, StringLiteral: 10,
-  LineBreakTrivia: 14, Trivia: 15, EOF: 17 } as const;
-
-/** Compact JSON as the examples write it on one line: `{ "id": "d1", "units": 64 }`, `[3, 3]`. */
-function spaceOut(json: string): string {
-  const scanner = createScanner(json, false);
-  let out = '';
-  for (let kind: number = scanner.scan(); kind !== SyntaxKind.EOF; kind = scanner.scan()) {
-    const token = scanner.getTokenValue();
-    switch (kind) {
-      case SyntaxKind.OpenBraceToken: out += '{ '; break;
-      case SyntaxKind.CloseBraceToken: out = `${out.replace(/ $/, '')} }`; break;
-      case SyntaxKind.CommaToken: out += ', '; break;
-      case SyntaxKind.ColonToken: out += ': '; break;
-      case SyntaxKind.Trivia:
-      case SyntaxKind.LineBreakTrivia: break;
-      case SyntaxKind.StringLiteral: out += JSON.stringify(token); break;
-      default: out += json.slice(scanner.getTokenOffset(), scanner.getTokenOffset() + scanner.getTokenLength());
-    }
-  }
-  return out.replace(/\{ \}/g, '{}');
 }
 
 function fail(error: string): EditResult {

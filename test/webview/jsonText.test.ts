@@ -1,0 +1,64 @@
+// The shared formatting-preserving JSON edits (src/shared/jsonText.ts), as both the visual editor
+// (schemaEdits) and the chat's proposals (proposalText) write them.
+import { test, describe } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { detectFormatting, minimalEdit, setJsonValue } from '../../src/shared/jsonText';
+import { minimalReplacement, proposalText } from '../../src/extension/chat/proposalText';
+import { applyIntentToText } from '../../src/extension/panels/schemaEdits';
+
+const mnist = readFileSync(join(__dirname, '../../examples/mnist-cnn.stitch.json'), 'utf8');
+const conv1Line = '    { "id": "conv1", "type": "conv2d", "filters": 32, "kernelSize": 3, "activation": "relu" },';
+
+describe('jsonText', () => {
+  test('detectFormatting reads the indent unit and line end from the document', () => {
+    assert.deepEqual(detectFormatting(mnist), { insertSpaces: true, tabSize: 2, eol: '\n' });
+    assert.deepEqual(detectFormatting('{\r\n    "a": 1\r\n}\r\n'), { insertSpaces: true, tabSize: 4, eol: '\r\n' });
+    assert.deepEqual(detectFormatting('{\n\t"a": {\n\t\t"b": 1\n\t}\n}'), { insertSpaces: false, tabSize: 4, eol: '\n' });
+    assert.deepEqual(detectFormatting('{ "a": 1 }'), { insertSpaces: true, tabSize: 2, eol: '\n' });
+  });
+
+  test('a key added to a one-line object stays on its line, spaced like the file', () => {
+    const after = setJsonValue(mnist, ['layers', 0, 'padding'], 'same');
+    assert.ok(after.includes('    { "id": "conv1", "type": "conv2d", "filters": 32, "kernelSize": 3, "activation": "relu", "padding": "same" },'), after);
+    assert.equal(after.split('\n').length, mnist.split('\n').length);
+  });
+
+  test('a key added to a multi-line object uses the file\'s indentation and line ends', () => {
+    const text = '{\r\n    "name": "x",\r\n    "training": {\r\n        "epochs": 1\r\n    }\r\n}\r\n';
+    const after = setJsonValue(text, ['training', 'seed'], 7);
+    assert.equal(after, '{\r\n    "name": "x",\r\n    "training": {\r\n        "epochs": 1,\r\n        "seed": 7\r\n    }\r\n}\r\n');
+  });
+
+  test('removing the first entry of a one-line object keeps the space after the brace', () => {
+    const text = '{\n  "layout": { "a": { "x": 1, "y": 2 }, "b": { "x": 3, "y": 4 } }\n}\n';
+    assert.equal(setJsonValue(text, ['layout', 'a'], undefined), '{\n  "layout": { "b": { "x": 3, "y": 4 } }\n}\n');
+    assert.equal(setJsonValue(text, ['layout', 'b'], undefined), '{\n  "layout": { "a": { "x": 1, "y": 2 } }\n}\n');
+  });
+
+  test('minimalEdit is the one span that changed; proposalText\'s minimalReplacement is the same span', () => {
+    assert.equal(minimalEdit('abc', 'abc'), null);
+    assert.deepEqual(minimalEdit('{"a": 1, "b": 2}', '{"a": 1, "b": 3}'), { offset: 14, length: 1, content: '3' });
+    assert.deepEqual(minimalReplacement('{"a": 1, "b": 2}', '{"a": 1, "b": 3}'), { start: 14, end: 15, text: '3' });
+  });
+
+  test('a chat proposal and the visual editor write the same one-line layer', () => {
+    const proposed = JSON.parse(mnist) as { layers: Record<string, unknown>[] };
+    proposed.layers[0].padding = 'same';
+    const fromChat = proposalText(mnist, proposed);
+    const fromEditor = applyIntentToText(mnist, { type: 'layer/update', id: 'conv1', key: 'padding', value: 'same' });
+    assert.ok(fromEditor.ok);
+    assert.equal(fromChat, fromEditor.text);
+    assert.ok(!fromChat.includes(conv1Line), 'conv1 changed');
+    assert.equal(fromChat.split('\n').length, mnist.split('\n').length, 'still one line per layer');
+  });
+
+  test('a chat proposal that drops a layer removes its layout entry without losing spaces', () => {
+    const text = mnist.replace('\n  "training"', '\n  "layout": { "conv1": { "x": 0, "y": 0 }, "pool1": { "x": 0, "y": 80 } },\n  "training"');
+    const proposed = JSON.parse(mnist) as { layers: { id: string }[] };
+    proposed.layers = proposed.layers.filter((l) => l.id !== 'conv1');
+    const after = proposalText(text, proposed);
+    assert.ok(after.includes('"layout": { "pool1": { "x": 0, "y": 80 } },'), after);
+  });
+});
