@@ -9,9 +9,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { type EditIntent, type EditorHostMessage, type EditorWebviewMessage, type PanelCommand, type PresetInfo, type DocumentSnapshot } from '../shared/webviewProtocol';
+import { assertNever, type EditIntent, type EditorHostMessage, type EditorWebviewMessage, type PanelCommand, type PresetInfo, type DocumentSnapshot } from '../shared/webviewProtocol';
 import { buildSnapshot } from './panels/editorSnapshot';
 import { applyIntentToText, minimalEdit } from './panels/schemaEdits';
+import { SerialQueues } from './panels/serialQueue';
 import { webviewHtml, webviewOptions } from './panels/webviewHtml';
 import { analyzeDocument } from './schemaDocuments';
 import type { RunTracker } from './training';
@@ -53,11 +54,15 @@ export class VisualEditorProvider implements vscode.CustomTextEditorProvider {
         pending = setTimeout(postDocument, 16);
       }),
       this.tracker.onDidChange(postRun),
-      webview.onDidReceiveMessage((message: EditorWebviewMessage) => void this.onMessage(document, message, () => {
-        post({ type: 'presets', presets: presets(this.context) });
-        postDocument();
-        postRun();
-      })),
+      webview.onDidReceiveMessage((message: EditorWebviewMessage) => {
+        this.onMessage(document, message, () => {
+          post({ type: 'presets', presets: presets(this.context) });
+          postDocument();
+          postRun();
+        }).catch((err: unknown) => {
+          void vscode.window.showErrorMessage(`Stitch: the visual editor failed on "${message.type}": ${(err as Error).message}`);
+        });
+      }),
     ];
     panel.onDidDispose(() => {
       clearTimeout(pending);
@@ -81,14 +86,27 @@ export class VisualEditorProvider implements vscode.CustomTextEditorProvider {
         return;
       }
       case 'preset/apply':
-        return applyPreset(this.context, document, message.name);
-      default: {
-        const ok = await applyIntent(document, message);
-        if (!ok) {
-          void vscode.window.showWarningMessage(`Stitch: could not apply "${message.type}" to ${path.basename(document.fileName)}: ` +
-            `${lastError ?? 'the JSON has syntax errors or the layer no longer exists; fix the text first.'}`);
+        return edits.run(document.uri.toString(), () => applyPreset(this.context, document, message.name));
+      case 'schema/rename':
+      case 'schema/inputShape':
+      case 'layer/add':
+      case 'layer/update':
+      case 'layer/rename':
+      case 'layer/delete':
+      case 'layer/duplicate':
+      case 'edge/connect':
+      case 'edge/disconnect':
+      case 'layout/set':
+      case 'training/update':
+      case 'batch': {
+        const result = await applyIntent(document, message);
+        if (!result.ok) {
+          void vscode.window.showWarningMessage(`Stitch: could not apply "${message.type}" to ${path.basename(document.fileName)}: ${result.error}`);
         }
+        return;
       }
+      default:
+        return assertNever(message, 'message from the visual editor');
     }
   }
 
@@ -106,24 +124,29 @@ export function snapshot(document: vscode.TextDocument): DocumentSnapshot {
   return buildSnapshot(document.getText(), analyzeDocument(document), document.version, path.basename(document.uri.path));
 }
 
-let lastError: string | undefined;
+/** Edits of one document, one at a time: each intent is computed from the text the previous one left. */
+const edits = new SerialQueues();
 
-/** Applies one webview intent to the document as one WorkspaceEdit; false (and `lastError`) when it does not apply. */
-export async function applyIntent(document: vscode.TextDocument, intent: EditIntent | { type: 'ready' }): Promise<boolean> {
-  if (intent.type === 'ready') return true;
-  const before = document.getText();
-  const name = path.basename(document.uri.path).replace(/\.stitch\.json$/, '');
-  const result = applyIntentToText(before, intent, name);
-  if (!result.ok) {
-    lastError = result.error;
-    return false;
-  }
-  const edit = minimalEdit(before, result.text);
-  if (!edit) return true; // already so
-  const workspaceEdit = new vscode.WorkspaceEdit();
-  workspaceEdit.replace(document.uri, new vscode.Range(document.positionAt(edit.offset), document.positionAt(edit.offset + edit.length)),
-    edit.content);
-  return vscode.workspace.applyEdit(workspaceEdit);
+export type ApplyResult = { ok: true } | { ok: false; error: string };
+
+/**
+ * Applies one webview intent to the document as one WorkspaceEdit, after any edit of the same document
+ * still in flight (from any editor of it); `error` says why it did not apply.
+ */
+export function applyIntent(document: vscode.TextDocument, intent: EditIntent): Promise<ApplyResult> {
+  return edits.run(document.uri.toString(), async (): Promise<ApplyResult> => {
+    const before = document.getText();
+    const name = path.basename(document.uri.path).replace(/\.stitch\.json$/, '');
+    const result = applyIntentToText(before, intent, name);
+    if (!result.ok) return result;
+    const edit = minimalEdit(before, result.text);
+    if (!edit) return { ok: true }; // already so
+    const workspaceEdit = new vscode.WorkspaceEdit();
+    workspaceEdit.replace(document.uri, new vscode.Range(document.positionAt(edit.offset), document.positionAt(edit.offset + edit.length)),
+      edit.content);
+    if (await vscode.workspace.applyEdit(workspaceEdit)) return { ok: true };
+    return { ok: false, error: 'VS Code refused the edit (the document changed at the same moment); try the action again.' };
+  });
 }
 
 /** The bundled examples, offered as one-click starting points. */

@@ -90,7 +90,12 @@ export type EditIntent =
   | { type: 'edge/connect'; from: string; to: string }
   | { type: 'edge/disconnect'; from: string; to: string }
   | { type: 'layout/set'; positions: Record<string, { x: number; y: number }> }
-  | { type: 'training/update'; path: (string | number)[]; value: unknown };
+  | { type: 'training/update'; path: (string | number)[]; value: unknown }
+  /**
+   * Several intents applied in order to the text and written as ONE edit (one undo step), e.g. moving an
+   * edge = disconnect + connect. Sent as one message so the host cannot interleave or lose half of it.
+   */
+  | { type: 'batch'; intents: EditIntent[] };
 
 export type EditIntentType = EditIntent['type'];
 

@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { applyIntentToText, minimalEdit, starterText } from '../../src/extension/panels/schemaEdits';
-import { analyzeSchemaText } from '../../src/shared/schema';
+import { analyzeSchema, analyzeSchemaText } from '../../src/shared/schema';
 import type { EditIntent } from '../../src/shared/webviewProtocol';
 
 const mnist = readFileSync(join(__dirname, '../../examples/mnist-cnn.stitch.json'), 'utf8');
@@ -79,6 +79,43 @@ describe('intents as edits', () => {
     const list = layers(after).map((l) => l.id);
     assert.deepEqual(list.slice(0, 2), ['conv1', 'conv2d1']);
     assert.equal(list[list.indexOf('drop') + 1], 'dropout1');
+  });
+
+  // residual-cnn names conv_b explicitly (skip = add(stem, conv_b)): a layer inserted after conv_b must take
+  // its place for skip, and a copy of skip must not leave skip unconsumed.
+  const noProblems = (text: string) => {
+    const problems = analyzeSchema(JSON.parse(text)).problems;
+    assert.deepEqual(problems.map((p) => `${p.path}: ${p.message}`), []);
+  };
+  test('inserting after a layer with explicit consumers rewires them (residual-cnn stays valid)', () => {
+    noProblems(residual);
+    const dense = apply(residual, { type: 'layer/add', layerType: 'batchNormalization', afterId: 'conv_b' });
+    assert.deepEqual(layers(dense).find((l) => l.id === 'skip')!.inputs, ['stem', 'batchNormalization1']);
+    noProblems(dense);
+    const dupConv = apply(residual, { type: 'layer/duplicate', ids: ['conv_b'] });
+    assert.deepEqual(layers(dupConv).map((l) => l.id).slice(2, 5), ['conv_b', 'conv2d1', 'skip']);
+    assert.deepEqual(layers(dupConv).find((l) => l.id === 'skip')!.inputs, ['stem', 'conv2d1']);
+    noProblems(dupConv);
+    const dupSkip = apply(residual, { type: 'layer/duplicate', ids: ['skip'] });
+    assert.deepEqual(layers(dupSkip).find((l) => l.id === 'add1')!.inputs, ['skip', 'conv_b']);
+    noProblems(dupSkip);
+    noProblems(apply(residual, { type: 'layer/duplicate', ids: ['conv_a', 'conv_b', 'skip', 'relu'] }));
+    noProblems(apply(residual, { type: 'layer/add', layerType: 'add', afterId: 'conv_b' }));
+  });
+
+  test('a batch (an edge moved) is applied as one edit', () => {
+    // Drag the edge pool1 → conv2 onto flat: conv2 loses its source, flat gains pool1.
+    const moved = apply(mnist, { type: 'batch', intents: [
+      { type: 'edge/disconnect', from: 'pool1', to: 'conv2' }, { type: 'edge/connect', from: 'pool1', to: 'flat' },
+    ] });
+    assert.deepEqual(layers(moved)[2].inputs, []);
+    assert.deepEqual(layers(moved)[4].inputs, ['pool1']);
+    const edit = minimalEdit(mnist, moved)!;
+    assert.equal(mnist.slice(0, edit.offset) + edit.content + mnist.slice(edit.offset + edit.length), moved);
+    const failed = applyIntentToText(mnist, { type: 'batch', intents: [
+      { type: 'edge/disconnect', from: 'pool1', to: 'conv2' }, { type: 'edge/connect', from: 'pool1', to: 'nope' },
+    ] });
+    assert.deepEqual(failed, { ok: false, error: 'there is no layer "nope"' });
   });
 
   test('edge/connect and edge/disconnect write inputs', () => {

@@ -301,8 +301,12 @@ export class GraphCanvas {
       const over = document.elementFromPoint(ev.clientX, ev.clientY)?.closest('g.node') as SVGGElement | null;
       const target = over?.dataset.id;
       if (picked && target === picked.to) return;
-      if (picked) this.events.intent({ type: 'edge/disconnect', from: picked.from, to: picked.to });
-      if (target && target !== fromId && target !== INPUT_NODE_ID) this.events.intent({ type: 'edge/connect', from: fromId, to: target });
+      const connect: EditIntent | undefined = target && target !== fromId && target !== INPUT_NODE_ID ? { type: 'edge/connect', from: fromId, to: target } : undefined;
+      const disconnect: EditIntent | undefined = picked ? { type: 'edge/disconnect', from: picked.from, to: picked.to } : undefined;
+      // Moving an edge is one intent (one edit, one undo step), never two racing messages.
+      if (connect && disconnect) this.events.intent({ type: 'batch', intents: [disconnect, connect] });
+      else if (connect) this.events.intent(connect);
+      else if (disconnect) this.events.intent(disconnect);
     });
   }
 

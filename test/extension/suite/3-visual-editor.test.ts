@@ -20,14 +20,20 @@ describe('visual editor', () => {
     const before = api.visualEditor.snapshot(document);
     assert.deepEqual(before.layers.map((l) => l.id), ['conv1', 'pool1', 'flat', 'out']);
     assert.deepEqual(before.layers[1].outputShape, [13, 13, 32]);
-    assert.ok(await api.visualEditor.applyIntent(document, { type: 'schema/rename', name: 'renamed-cnn' }));
-    assert.ok(await api.visualEditor.applyIntent(document, { type: 'layer/update', id: 'conv1', key: 'filters', value: 16 }));
+    // Sent at once, as a held key or an edge drag does: each is applied on the text the previous one left.
+    const results = await Promise.all([
+      api.visualEditor.applyIntent(document, { type: 'schema/rename', name: 'renamed-cnn' }),
+      api.visualEditor.applyIntent(document, { type: 'layer/update', id: 'conv1', key: 'filters', value: 16 }),
+    ]);
+    assert.deepEqual(results, [{ ok: true }, { ok: true }]);
     assert.match(document.getText(), /"name": "renamed-cnn"/);
     assert.match(document.getText(), /"filters": 16/);
     assert.ok(document.isDirty);
     const after = api.visualEditor.snapshot(document);
     assert.deepEqual(after.layers[0].outputShape, [26, 26, 16]);
-    assert.equal(await api.visualEditor.applyIntent(document, { type: 'layer/update', id: 'nope', key: 'units', value: 1 }), false);
+    const missing = await api.visualEditor.applyIntent(document, { type: 'layer/update', id: 'nope', key: 'units', value: 1 });
+    assert.equal(missing.ok, false);
+    assert.match(missing.ok ? '' : missing.error, /no layer "nope"/);
     await vscode.commands.executeCommand('workbench.action.files.revert');
     assert.doesNotMatch(document.getText(), /renamed-cnn/);
   });
