@@ -83,7 +83,9 @@ export type ChatErrorCode = 'no-key' | 'auth' | 'rate-limit' | 'model-not-found'
 
 export interface ChatEventMap {
   token: { content: string };
-  schema: { proposedSchema: unknown; valid: boolean; errors: SchemaError[] };
+  /** `proposedSchema` is the proposed schema object, or null when the model's block is not valid JSON even
+   *  after the repair round (`valid` is then false and `errors` says why; there is nothing to apply). */
+  schema: { proposedSchema: Record<string, unknown> | null; valid: boolean; errors: SchemaError[] };
   done: Record<string, never>;
   /** `code` is an addition to the original's `{ error }`; older clients ignore it. */
   error: { error: string; code?: ChatErrorCode };

@@ -6,7 +6,10 @@
 import type { ChatViewEvent } from '../../src/shared/webviewProtocol';
 
 export interface Proposal {
+  /** The proposed schema; `null` when the model's block was not valid JSON even after the repair round. */
   schema: unknown;
+  /** Only an object can be reviewed and applied; anything else shows its errors and no Apply. */
+  applicable: boolean;
   valid: boolean;
   errors: { path: string; message: string }[];
   diff: LayerDiff;
@@ -24,18 +27,25 @@ export interface ChatMessage {
 
 export interface ChatState {
   messages: ChatMessage[];
-  nextRequestId: number;
   /** The request being streamed, if any (the stop button shows). */
   active: number | null;
+  /** The file's schema as last seen: what a proposal is compared with. */
+  schema?: unknown;
 }
 
+/**
+ * Request ids are unique for the page's lifetime, across conversations and clears: a reply cut off by
+ * Clear can still send late tokens, and they must never land in a newer answer that reused its id.
+ */
+let lastRequestId = 0;
+
 export function emptyChat(): ChatState {
-  return { messages: [], nextRequestId: 1, active: null };
+  return { messages: [], active: null };
 }
 
 /** Adds the user's message and an empty assistant message; returns the request id to send with. */
 export function startRequest(state: ChatState, text: string): number {
-  const requestId = state.nextRequestId++;
+  const requestId = ++lastRequestId;
   state.messages.push({ role: 'user', text, requestId, streaming: false });
   state.messages.push({ role: 'assistant', text: '', requestId, streaming: true });
   state.active = requestId;
@@ -46,17 +56,27 @@ function assistant(state: ChatState, requestId: number): ChatMessage | undefined
   return state.messages.find((m) => m.role === 'assistant' && m.requestId === requestId);
 }
 
-/** Folds one stream event into the conversation. `current` is the schema the proposal is compared with. */
-export function applyChatEvent(state: ChatState, requestId: number, event: ChatViewEvent, current: unknown): void {
+/** What an event changed, so the view redraws no more than that: the text of one message, or the whole message. */
+export type ChatChange = { message: ChatMessage; what: 'text' | 'message' } | null;
+
+/**
+ * Folds one stream event into the conversation. `current` is the schema the proposal is compared with.
+ * Events for a message that is no longer streaming (stopped, cleared, or from another conversation) are
+ * dropped: tokens already in flight when Stop was pressed must not appear after "*(stopped)*".
+ */
+export function applyChatEvent(state: ChatState, requestId: number, event: ChatViewEvent, current: unknown): ChatChange {
   const message = assistant(state, requestId);
-  if (!message) return;
+  if (!message?.streaming) return null;
   switch (event.type) {
     case 'token':
       message.text += event.content;
+      return { message, what: 'text' };
+    case 'schema': {
+      const applicable = isObject(event.proposedSchema);
+      message.proposal = { schema: event.proposedSchema, applicable, valid: event.valid && applicable, errors: event.errors,
+        diff: applicable ? diffLayers(current, event.proposedSchema) : { added: [], removed: [], changed: [], sections: [] }, status: 'pending' };
       break;
-    case 'schema':
-      message.proposal = { schema: event.proposedSchema, valid: event.valid, errors: event.errors, diff: diffLayers(current, event.proposedSchema), status: 'pending' };
-      break;
+    }
     case 'done':
       message.streaming = false;
       if (state.active === requestId) state.active = null;
@@ -71,6 +91,7 @@ export function applyChatEvent(state: ChatState, requestId: number, event: ChatV
       void unknown;
     }
   }
+  return { message, what: 'message' };
 }
 
 /** The user pressed stop: the message keeps what arrived and says it was stopped. */
@@ -83,6 +104,39 @@ export function stopRequest(state: ChatState, requestId: number): void {
   if (state.active === requestId) state.active = null;
 }
 
+/**
+ * Clear: empties the conversation and returns the request that was streaming (the caller stops it first),
+ * so that its late tokens, its proposal and its history entry cannot come back.
+ */
+export function clearChat(state: ChatState): number | null {
+  const active = state.active;
+  if (active !== null) stopRequest(state, active);
+  state.messages = [];
+  state.active = null;
+  return active;
+}
+
+/**
+ * One conversation per schema file (keyed by the file the chat is about): switching files shows that
+ * file's conversation, so a proposal card is only ever shown, and applied, next to the file it was written for.
+ */
+export class ChatConversations {
+  private readonly byFile = new Map<string, ChatState>();
+  key = '';
+
+  /** The conversation shown now. */
+  get current(): ChatState {
+    let state = this.byFile.get(this.key);
+    if (!state) this.byFile.set(this.key, (state = emptyChat()));
+    return state;
+  }
+
+  /** The conversation holding a request, whichever file is shown. */
+  ofRequest(requestId: number): ChatState | undefined {
+    return [...this.byFile.values()].find((s) => s.messages.some((m) => m.requestId === requestId));
+  }
+}
+
 export interface LayerDiff {
   added: string[];
   removed: string[];
@@ -93,7 +147,8 @@ export interface LayerDiff {
 }
 
 type Raw = Record<string, unknown>;
-const obj = (v: unknown): Raw => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Raw) : {});
+const isObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
+const obj = (v: unknown): Raw => (isObject(v) ? v : {});
 const layersOf = (v: unknown): Raw[] => (Array.isArray(obj(v).layers) ? (obj(v).layers as unknown[]).map(obj) : []);
 
 /** What a proposed schema changes compared with the current one, by layer id. */

@@ -7,7 +7,7 @@
 import DOMPurify from 'dompurify';
 import { marked } from 'marked';
 import type { ChatViewEvent, PanelCommand } from '../../src/shared/webviewProtocol';
-import { applyChatEvent, emptyChat, startRequest, stopRequest, type ChatMessage, type ChatState } from './chatStore';
+import { applyChatEvent, ChatConversations, clearChat, startRequest, stopRequest, type ChatMessage } from './chatStore';
 
 export interface ChatCallbacks {
   send(requestId: number, text: string): void;
@@ -35,13 +35,15 @@ function vsButton(label: string, icon: string, onClick: () => void, secondary = 
 
 export class ChatView {
   readonly element: HTMLElement;
-  private state: ChatState = emptyChat();
-  private schema: unknown;
+  private readonly chats = new ChatConversations();
   private readonly context = el('div', 'chat-context');
   private readonly log = el('div', 'chat-log');
   private readonly input: HTMLElement & { value: string };
   private readonly sendButton: HTMLElement;
   private readonly stopButton: HTMLElement;
+  /** Each shown message's element and body, so a token redraws one body, not the conversation. */
+  private readonly shown = new Map<ChatMessage, { box: HTMLElement; body: HTMLElement }>();
+  private readonly textChanged = new Set<ChatMessage>();
   private frame = 0;
 
   constructor(parent: HTMLElement, private readonly callbacks: ChatCallbacks) {
@@ -63,7 +65,9 @@ export class ChatView {
     this.stopButton = vsButton('Stop', 'debug-stop', () => this.stop());
     this.stopButton.hidden = true;
     const clear = vsButton('Clear', 'clear-all', () => {
-      this.state = emptyChat();
+      // Stop the reply first: otherwise its late tokens and its history entry would outlive the clear.
+      const active = clearChat(this.chats.current);
+      if (active !== null) callbacks.stop(active);
       callbacks.clear();
       this.render();
     });
@@ -75,72 +79,123 @@ export class ChatView {
     this.render();
   }
 
+  /** The file the chat is about; switching files shows that file's conversation. */
   setContext(fileName: string | null, schema: unknown): void {
-    this.schema = schema;
+    const key = fileName ?? '';
+    const switched = key !== this.chats.key;
+    this.chats.key = key;
+    this.chats.current.schema = schema;
     this.context.textContent = fileName ? `About ${fileName}` : 'Open a *.stitch.json file: the chat works on the schema you are editing.';
+    if (switched) this.render();
   }
 
   onEvent(requestId: number, event: ChatViewEvent): void {
-    applyChatEvent(this.state, requestId, event, this.schema);
-    this.scheduleRender();
+    const state = this.chats.ofRequest(requestId);
+    if (!state) return;
+    const change = applyChatEvent(state, requestId, event, state.schema);
+    if (!change || state !== this.chats.current) return;
+    if (change.what === 'text') {
+      this.textChanged.add(change.message);
+      this.scheduleFrame();
+    } else {
+      this.textChanged.delete(change.message);
+      this.redraw(change.message);
+      this.updateControls();
+    }
   }
 
   onApplied(requestId: number, outcome: 'applied' | 'rejected' | 'failed', message?: string): void {
-    const m = this.state.messages.find((x) => x.role === 'assistant' && x.requestId === requestId);
-    if (m?.proposal) {
-      m.proposal.status = outcome;
-      if (message) m.error = { message };
-    }
-    this.render();
+    const m = this.chats.ofRequest(requestId)?.messages.find((x) => x.role === 'assistant' && x.requestId === requestId);
+    if (!m?.proposal) return;
+    m.proposal.status = outcome;
+    if (message) m.error = { message };
+    this.redraw(m);
   }
 
   private send(): void {
     const text = this.input.value.trim();
-    if (!text || this.state.active !== null) return;
-    const requestId = startRequest(this.state, text);
+    const state = this.chats.current;
+    if (!text || state.active !== null) return;
+    const requestId = startRequest(state, text);
     this.input.value = '';
     this.callbacks.send(requestId, text);
     this.render();
   }
 
   private stop(): void {
-    if (this.state.active === null) return;
-    const id = this.state.active;
+    const state = this.chats.current;
+    if (state.active === null) return;
+    const id = state.active;
     this.callbacks.stop(id);
-    stopRequest(this.state, id);
-    this.render();
+    stopRequest(state, id);
+    const m = state.messages.find((x) => x.role === 'assistant' && x.requestId === id);
+    if (m) this.redraw(m);
+    this.updateControls();
   }
 
-  /** Tokens can come hundreds a second: render once per frame. */
-  private scheduleRender(): void {
+  /** Tokens can come hundreds a second: redraw the growing message's body once per frame, nothing else. */
+  private scheduleFrame(): void {
     if (this.frame) return;
     this.frame = requestAnimationFrame(() => {
       this.frame = 0;
-      this.render();
+      const atBottom = this.isAtBottom();
+      for (const m of this.textChanged) {
+        const shown = this.shown.get(m);
+        if (shown) this.fillBody(shown.body, m);
+      }
+      this.textChanged.clear();
+      if (atBottom) this.log.scrollTop = this.log.scrollHeight;
     });
   }
 
-  private render(): void {
-    const streaming = this.state.active !== null;
+  private isAtBottom(): boolean {
+    return this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 40;
+  }
+
+  private updateControls(): void {
+    const streaming = this.chats.current.active !== null;
     this.stopButton.hidden = !streaming;
     this.sendButton.toggleAttribute('disabled', streaming);
-    const atBottom = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 40;
-    this.log.replaceChildren();
-    if (this.state.messages.length === 0) this.log.appendChild(el('p', 'hint', 'Ask the assistant to explain or change this architecture. A proposed change is shown as a preview first; nothing changes until you apply it.'));
-    for (const m of this.state.messages) this.log.appendChild(this.renderMessage(m));
+  }
+
+  /** Replaces one message's element (its proposal card or error changed); the others stay as they are. */
+  private redraw(m: ChatMessage): void {
+    const old = this.shown.get(m);
+    if (!old) return;
+    const atBottom = this.isAtBottom();
+    const box = this.renderMessage(m);
+    old.box.replaceWith(box);
     if (atBottom) this.log.scrollTop = this.log.scrollHeight;
+  }
+
+  /** The whole conversation: on a file switch, a new message, a clear. */
+  private render(): void {
+    this.updateControls();
+    const atBottom = this.isAtBottom();
+    this.log.replaceChildren();
+    this.shown.clear();
+    this.textChanged.clear();
+    const messages = this.chats.current.messages;
+    if (messages.length === 0) this.log.appendChild(el('p', 'hint', 'Ask the assistant to explain or change this architecture. A proposed change is shown as a preview first; nothing changes until you apply it.'));
+    for (const m of messages) this.log.appendChild(this.renderMessage(m));
+    if (atBottom) this.log.scrollTop = this.log.scrollHeight;
+  }
+
+  private fillBody(body: HTMLElement, m: ChatMessage): void {
+    if (m.role === 'assistant') {
+      body.innerHTML = DOMPurify.sanitize(marked.parse(m.text || (m.streaming ? '…' : ''), { async: false, gfm: true }));
+    } else {
+      body.textContent = m.text;
+    }
   }
 
   private renderMessage(m: ChatMessage): HTMLElement {
     const box = el('div', `chat-message ${m.role}`);
     box.appendChild(el('div', 'chat-role', m.role === 'user' ? 'You' : 'Stitch'));
     const body = el('div', 'chat-body');
-    if (m.role === 'assistant') {
-      body.innerHTML = DOMPurify.sanitize(marked.parse(m.text || (m.streaming ? '…' : ''), { async: false, gfm: true }));
-    } else {
-      body.textContent = m.text;
-    }
+    this.fillBody(body, m);
     box.appendChild(body);
+    this.shown.set(m, { box, body });
     if (m.proposal) box.appendChild(this.renderProposal(m));
     if (m.error) {
       const error = el('div', 'chat-error');
@@ -157,6 +212,13 @@ export class ChatView {
   private renderProposal(m: ChatMessage): HTMLElement {
     const p = m.proposal!;
     const card = el('div', `proposal ${p.valid ? '' : 'invalid'}`);
+    if (!p.applicable) {
+      // Nothing to compare or apply (the model's block was not valid JSON, even after the repair round).
+      card.appendChild(el('h3', '', 'The proposal could not be read'));
+      for (const e of p.errors) card.appendChild(el('div', 'chat-error', e.path ? `${e.path}: ${e.message}` : e.message));
+      card.appendChild(el('span', 'hint', 'Ask again, e.g. "give the complete schema as JSON".'));
+      return card;
+    }
     card.appendChild(el('h3', '', p.valid ? 'Proposed architecture' : 'Proposed architecture (has problems)'));
     const list = el('ul', 'proposal-diff');
     const item = (cls: string, icon: string, text: string) => {
@@ -176,10 +238,10 @@ export class ChatView {
       actions.append(vsButton('Apply…', 'check', () => {
         p.status = 'applying';
         this.callbacks.apply(m.requestId, p.schema);
-        this.render();
+        this.redraw(m);
       }, false), vsButton('Dismiss', 'close', () => {
         p.status = 'dismissed';
-        this.render();
+        this.redraw(m);
       }));
     } else {
       actions.appendChild(el('span', 'hint', { applying: 'Review the diff in the editor…', applied: 'Applied (undo with Ctrl+Z in the schema).',

@@ -12,18 +12,16 @@ import type { StitchClient } from '../client';
 import type { Secrets } from '../secrets';
 import type { ServerController } from '../serverController';
 
+import { answerForHistory, ChatHistories, MAX_HISTORY_MESSAGES } from './chatHistory';
 import { reviewProposal, type ReviewOptions } from './review';
 
-export { reviewProposal };
+export { reviewProposal, MAX_HISTORY_MESSAGES };
 
 export type ChatStreamEvent =
   | { type: 'token'; content: string }
   | { type: 'schema'; proposedSchema: unknown; valid: boolean; errors: { path: string; message: string }[] }
   | { type: 'done' }
   | { type: 'error'; error: string; code?: ChatErrorCode };
-
-/** Messages kept per schema file (user and assistant together); the server bounds again what it forwards. */
-export const MAX_HISTORY_MESSAGES = 20;
 
 /** The header that carries the OpenAI API key to the server for one request. */
 export const API_KEY_HEADER = 'X-OpenAI-Key';
@@ -42,17 +40,18 @@ export function chatSettings(scope?: vscode.Uri): { baseUrl?: string; model?: st
 }
 
 export class ChatService implements vscode.Disposable {
-  private readonly histories = new Map<string, ChatHistoryMessage[]>();
+  private readonly histories = new ChatHistories();
 
   constructor(private readonly server: ServerController, private readonly secrets: Secrets) {}
 
   /** The conversation kept for a schema file (oldest first), e.g. to restore a chat view. */
   history(uri: vscode.Uri): readonly ChatHistoryMessage[] {
-    return this.histories.get(uri.toString()) ?? [];
+    return this.histories.get(uri.toString());
   }
 
+  /** Forgets the file's conversation; a turn still running for it will not add its answer afterwards. */
   clearHistory(uri: vscode.Uri): void {
-    this.histories.delete(uri.toString());
+    this.histories.clear(uri.toString());
   }
 
   /** `reviewProposal`, reachable through the extension's API (tests run in VS Code use it this way). */
@@ -67,11 +66,13 @@ export class ChatService implements vscode.Disposable {
    */
   async *send(document: vscode.TextDocument, message: string, signal?: AbortSignal): AsyncGenerator<ChatStreamEvent> {
     const key = document.uri.toString();
-    const history = this.histories.get(key) ?? [];
+    const history = [...this.histories.get(key)];
+    const generation = this.histories.begin(key);
     const controller = new AbortController();
     const onAbort = (): void => controller.abort();
     signal?.addEventListener('abort', onAbort);
     let answer = '';
+    let proposal: unknown;
     let finished = false;
     try {
       let client: StitchClient;
@@ -98,6 +99,7 @@ export class ChatService implements vscode.Disposable {
         const event = toChatEvent(sse.event, sse.data);
         if (!event) continue;
         if (event.type === 'token') answer += event.content;
+        if (event.type === 'schema') proposal = event.proposedSchema;
         if (event.type === 'done') finished = true;
         yield event;
         if (event.type === 'done' || event.type === 'error') return;
@@ -111,19 +113,14 @@ export class ChatService implements vscode.Disposable {
     } finally {
       signal?.removeEventListener('abort', onAbort);
       controller.abort();
-      // Only a complete answer becomes history: a half answer would mislead the next turn.
-      if (finished) this.remember(key, message, answer);
+      // Only a complete answer becomes history: a half answer would mislead the next turn. After a repair
+      // round it holds the repaired schema, not the first invalid one.
+      if (finished) this.histories.remember(key, generation, message, answerForHistory(answer, proposal));
     }
   }
 
   dispose(): void {
-    this.histories.clear();
-  }
-
-  private remember(key: string, message: string, answer: string): void {
-    const history = [...(this.histories.get(key) ?? []), { role: 'user' as const, content: message },
-      { role: 'assistant' as const, content: answer }];
-    this.histories.set(key, history.slice(-MAX_HISTORY_MESSAGES));
+    this.histories.clearAll();
   }
 
   private async post(client: StitchClient, body: ChatRequest, signal: AbortSignal): Promise<Response> {

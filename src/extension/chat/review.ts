@@ -52,7 +52,7 @@ export async function reviewProposal(document: vscode.TextDocument, proposedSche
   contents.set(uri.toString(), proposed);
   try {
     await vscode.commands.executeCommand('vscode.diff', document.uri, uri, `${name} ↔ proposed by Stitch chat`,
-      { preview: true, viewColumn: vscode.ViewColumn.Active });
+      { preview: true, viewColumn: diffColumn(document) });
     const accept = await (options.confirm ?? askUser)(document);
     if (!accept) return 'rejected';
     // The user may have typed while the diff was open: patch the text as it is now.
@@ -70,6 +70,19 @@ export async function reviewProposal(document: vscode.TextDocument, proposedSche
     await closeDiff(uri);
     contents.delete(uri.toString());
   }
+}
+
+/**
+ * The column of the schema's own editor (text or visual), so the diff replaces what the user was editing
+ * instead of covering the Stitch panel where Apply was clicked; beside the active one if the file is not shown.
+ */
+export function diffColumn(document: vscode.TextDocument): vscode.ViewColumn {
+  const uri = document.uri.toString();
+  const shows = (tab: vscode.Tab): boolean => (tab.input instanceof vscode.TabInputText || tab.input instanceof vscode.TabInputCustom)
+    && tab.input.uri.toString() === uri;
+  const groups = vscode.window.tabGroups.all;
+  const group = groups.find((g) => g.activeTab && shows(g.activeTab)) ?? groups.find((g) => g.tabs.some(shows));
+  return group?.viewColumn ?? vscode.ViewColumn.Beside;
 }
 
 async function askUser(document: vscode.TextDocument): Promise<boolean> {

@@ -13,6 +13,7 @@ import { getNodeValue, parseTree } from 'jsonc-parser';
 import type { PanelCommand, PanelHostMessage, PanelWebviewMessage } from '../../shared/webviewProtocol';
 import { assertNever } from '../../shared/webviewProtocol';
 import { reviewProposal } from '../chat/chatService';
+import { ChatRequests } from '../chat/chatRequests';
 import type { StitchServices } from '../commands';
 import { activeSchemaDocument, isSchemaDocument } from '../schemaDocuments';
 import { RunFeed } from './runFeed';
@@ -26,7 +27,7 @@ export class StitchPanel implements vscode.Disposable {
   private static services: StitchServices | undefined;
 
   private readonly feeds = new Map<string, RunFeed>();
-  private readonly chats = new Map<number, AbortController>();
+  private readonly chats = new ChatRequests();
   private readonly subscriptions: vscode.Disposable[] = [];
   private chatDocument: vscode.TextDocument | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
@@ -84,7 +85,7 @@ export class StitchPanel implements vscode.Disposable {
   dispose(): void {
     clearTimeout(this.refreshTimer);
     for (const feed of this.feeds.values()) feed.dispose();
-    for (const c of this.chats.values()) c.abort();
+    this.chats.stopAll();
     this.subscriptions.forEach((s) => s.dispose());
     if (StitchPanel.current === this) StitchPanel.current = undefined;
   }
@@ -134,21 +135,15 @@ export class StitchPanel implements vscode.Disposable {
       case 'chat/send':
         return this.sendChat(message.requestId, message.text);
       case 'chat/stop':
-        this.chats.get(message.requestId)?.abort();
+        this.chats.stop(message.requestId);
         return;
-      case 'chat/apply': {
-        const document = this.chatDocument;
-        if (!document) return this.post({ type: 'chat/applied', requestId: message.requestId, outcome: 'failed', message: 'The schema file is no longer open.' });
-        try {
-          const outcome = await reviewProposal(document, message.proposedSchema);
-          this.post({ type: 'chat/applied', requestId: message.requestId, outcome });
-        } catch (err) {
-          this.post({ type: 'chat/applied', requestId: message.requestId, outcome: 'failed', message: (err as Error).message });
-        }
-        return;
-      }
+      case 'chat/apply':
+        return this.applyProposal(message.requestId, message.proposedSchema);
       case 'chat/clear':
-        if (this.chatDocument) this.services.chat.clearHistory(this.chatDocument.uri);
+        if (this.chatDocument) {
+          this.chats.stopDocument(this.chatDocument.uri.toString());
+          this.services.chat.clearHistory(this.chatDocument.uri);
+        }
         return;
       case 'command':
         return this.runCommand(message.command, message.runId);
@@ -184,14 +179,30 @@ export class StitchPanel implements vscode.Disposable {
     if (!document) {
       return this.post({ type: 'chat/event', requestId, event: { type: 'error', error: 'Open a *.stitch.json file first: the chat works on that schema.' } });
     }
-    const abort = new AbortController();
-    this.chats.set(requestId, abort);
+    const abort = this.chats.start(requestId, document.uri.toString());
     try {
       for await (const event of this.services.chat.send(document, text, abort.signal)) {
         this.post({ type: 'chat/event', requestId, event });
       }
     } finally {
-      this.chats.delete(requestId);
+      this.chats.finish(requestId, abort);
+    }
+  }
+
+  /** Applies a proposal to the file its request was about, not to whichever schema is active now. */
+  private async applyProposal(requestId: number, proposedSchema: unknown): Promise<void> {
+    const failed = (message: string): void => this.post({ type: 'chat/applied', requestId, outcome: 'failed', message });
+    const uri = this.chats.documentOf(requestId);
+    if (!uri) return failed('This proposal is from an earlier session of the panel; ask again to get one for the current file.');
+    if (typeof proposedSchema !== 'object' || proposedSchema === null || Array.isArray(proposedSchema)) {
+      return failed('The proposal is not a schema (the model\'s JSON could not be read); ask again.');
+    }
+    try {
+      const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(uri));
+      const outcome = await reviewProposal(document, proposedSchema);
+      this.post({ type: 'chat/applied', requestId, outcome });
+    } catch (err) {
+      failed((err as Error).message);
     }
   }
 

@@ -14,6 +14,11 @@ import { boundHistory } from './history';
 import { systemPrompt, PROPOSAL_FENCE, type RunHistorySource } from './prompt';
 import { createClient, needsKey, type ProviderConfig } from './provider';
 
+/** The note streamed while the repair round runs; clients drop it from the answer they keep as history. */
+export function repairNote(problems: number): string {
+  return `\n\n_The proposal has ${problems} problem${problems === 1 ? '' : 's'}; asking the model to fix ${problems === 1 ? 'it' : 'them'}…_\n`;
+}
+
 export type ChatEmit = <K extends keyof ChatEventMap>(event: K, data: ChatEventMap[K]) => void;
 
 export interface ChatTurn {
@@ -60,7 +65,7 @@ export async function runChatTurn(turn: ChatTurn, deps: ChatTurnDeps): Promise<v
   }
 
   // One bounded repair round: the model sees the validator's errors and answers with a corrected schema.
-  emit('token', { content: `\n\n_The proposal has ${checked.errors.length} problem${checked.errors.length === 1 ? '' : 's'}; asking the model to fix ${checked.errors.length === 1 ? 'it' : 'them'}…_\n` });
+  emit('token', { content: repairNote(checked.errors.length) });
   let repaired = checked;
   try {
     const repairAnswer = await streamAnswer(client, config, [
@@ -78,10 +83,14 @@ export async function runChatTurn(turn: ChatTurn, deps: ChatTurnDeps): Promise<v
   emit('done', {});
 }
 
-/** The validator's verdict on an extracted proposal (errors only; warnings do not block applying it). */
+/**
+ * The validator's verdict on an extracted proposal (errors only; warnings do not block applying it).
+ * `proposedSchema` is null when the block is not valid JSON.
+ */
 function check(extraction: Exclude<Extraction, { kind: 'none' }>): ChatEventMap['schema'] {
   if (extraction.kind === 'unparsable') {
-    return { proposedSchema: extraction.text, valid: false, errors: [{ path: '', message: `the proposal is not valid JSON: ${extraction.error}` }] };
+    // No schema to show or apply: a client would read a string as "every layer removed".
+    return { proposedSchema: null, valid: false, errors: [{ path: '', message: `the proposal is not valid JSON: ${extraction.error}` }] };
   }
   const analysis = analyzeSchema(extraction.value);
   const errors: SchemaError[] = analysis.problems.filter((p) => p.severity === 'error').map((p) => ({ path: p.path, message: p.message }));

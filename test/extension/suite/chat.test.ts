@@ -162,4 +162,45 @@ describe('AI chat', function () {
     await vscode.commands.executeCommand('undo');
     assert.equal(document.getText(), ORIGINAL);
   });
+  it('a turn that ends after Clear does not bring the cleared history back', async () => {
+    const api = await stitch();
+    api.services.chat.clearHistory(uri);
+    fake.script({ kind: 'stream', chunks: ['one ', 'two ', 'three'], delayMs: 150 });
+    const stream = api.services.chat.send(document, 'Count slowly');
+    const first = await stream.next();
+    assert.equal(first.value?.type, 'token');
+    api.services.chat.clearHistory(uri);
+    await collect(stream);
+    assert.equal(api.services.chat.history(uri).length, 0, 'the late answer was dropped');
+  });
+
+  it('after a repair round, history holds the repaired schema, not the first invalid one', async () => {
+    const api = await stitch();
+    api.services.chat.clearHistory(uri);
+    const broken = { ...PROPOSED, layers: [{ id: 'hidden', type: 'dense', activation: 'relu' }, PROPOSED.layers[1]] };
+    fake.script({ kind: 'stream', chunks: [proposalAnswer(broken, 'Try this.')] }, { kind: 'stream', chunks: [proposalAnswer(PROPOSED, 'Fixed.')] });
+    const events = await collect(api.services.chat.send(document, 'Make the hidden layer wider'));
+    assert.deepEqual(events.find((e) => e.type === 'schema'), { type: 'schema', proposedSchema: PROPOSED, valid: true, errors: [] });
+    const answer = api.services.chat.history(uri)[1].content;
+    assert.match(answer, /Try this\./);
+    assert.ok(answer.includes(JSON.stringify(PROPOSED, null, 2)), answer);
+    assert.doesNotMatch(answer, /asking the model to fix/);
+    api.services.chat.clearHistory(uri);
+  });
+
+  it('the diff opens in the schema editor\'s column, not over the active one (the Stitch panel)', async () => {
+    await vscode.window.showTextDocument(document, vscode.ViewColumn.One);
+    const other = await vscode.workspace.openTextDocument({ content: 'another editor', language: 'plaintext' });
+    await vscode.window.showTextDocument(other, vscode.ViewColumn.Two);
+    assert.equal(vscode.window.tabGroups.activeTabGroup.viewColumn, vscode.ViewColumn.Two);
+    let column: vscode.ViewColumn | undefined;
+    await reviewProposal(document, PROPOSED, { confirm: async () => {
+      column = vscode.window.tabGroups.all.find((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputTextDiff
+        && t.input.modified.scheme === PROPOSAL_SCHEME))?.viewColumn;
+      return false;
+    } });
+    await vscode.window.showTextDocument(other, vscode.ViewColumn.Two);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    assert.equal(column, vscode.ViewColumn.One);
+  });
 });

@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { answerForHistory } from '../../../src/extension/chat/chatHistory';
+import { extractProposal } from '../../../src/server/chat/extract';
 import { schemaReferenceText } from '../../../src/shared/schema';
 import { proposalAnswer, tokens } from '../../support/fakeOpenAI';
 import { waitForState } from '../serverHarness';
@@ -82,6 +84,21 @@ describe('POST /api/chat', () => {
     assert.match(repair.at(-1)!.content, /layers\[1\]\.units/);
   });
 
+  test('the answer kept as history after a repair holds the repaired schema and no repair note', async () => {
+    rig.fake.script(
+      { kind: 'stream', chunks: tokens(proposalAnswer(BROKEN, 'Try a convolution.'), 25) },
+      { kind: 'stream', chunks: tokens(proposalAnswer(WIDER, 'Fixed.'), 25) },
+    );
+    const events = await chat(rig.server, chatBody(rig, { message: 'Change it to a convnet' }));
+    const schema = events.find((e) => e.event === 'schema')!;
+    const kept = answerForHistory(textOf(events), schema.event === 'schema' ? schema.data.proposedSchema : undefined);
+    assert.match(kept, /Try a convolution\./);
+    assert.ok(kept.includes(JSON.stringify(WIDER, null, 2)), kept);
+    assert.ok(!kept.includes('"conv2d"'), 'the first, invalid schema is gone');
+    assert.doesNotMatch(kept, /asking the model to fix/);
+    assert.deepEqual(extractProposal(kept), { kind: 'proposal', value: WIDER }, 'the next turn reads the repaired schema');
+  });
+
   test('a proposal still invalid after the repair round is sent as invalid, with its errors (no third request)', async () => {
     const before = rig.fake.requests.length;
     rig.fake.script(
@@ -93,6 +110,7 @@ describe('POST /api/chat', () => {
     const schema = events.find((e) => e.event === 'schema')!;
     assert.equal(schema.event === 'schema' && schema.data.valid, false);
     assert.ok(schema.event === 'schema' && schema.data.errors.some((e) => /not valid JSON/.test(e.message)), JSON.stringify(schema.data));
+    assert.equal(schema.event === 'schema' && schema.data.proposedSchema, null, 'no schema to show or apply, not the broken text');
     assert.equal(rig.fake.requests.length, before + 2);
   });
 
