@@ -66,8 +66,10 @@ export class StitchClient {
    * The run's training events, replayed from the start (or after `lastEventId`) and then live, until the
    * run's final state or until `signal` aborts. A dropped connection (network, proxy, sleep) is reconnected
    * with `Last-Event-ID`, so no event is lost or repeated. Breaking out of the loop aborts too.
+   * `retries: 0` throws at the first break instead, for a caller that reconnects itself (perhaps to a
+   * restarted server on another port: RunFeed).
    */
-  async *events(runId: string, signal: AbortSignal, lastEventId?: number): AsyncGenerator<TrainingEvent> {
+  async *events(runId: string, signal: AbortSignal, lastEventId?: number, options: { retries?: number } = {}): AsyncGenerator<TrainingEvent> {
     const path = `/api/runs/${encodeURIComponent(runId)}/events`;
     const source: RunStreamSource = {
       open: async (after) => {
@@ -82,7 +84,7 @@ export class StitchClient {
       wait: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     };
     try {
-      yield* followRunEvents(source, { lastEventId });
+      yield* followRunEvents(source, { lastEventId, retries: options.retries });
     } catch (err) {
       if (signal.aborted) return;
       throw err;

@@ -52,20 +52,27 @@ export class RunFeed {
     this.flush();
   }
 
+  /** Status changes, except from a disposed feed (a replaced feed must not report over its successor). */
+  private status(status: StreamStatus, message?: string): void {
+    if (!this.abort.signal.aborted) this.options.onStatus?.(status, message);
+  }
+
   private async loop(): Promise<void> {
     const { retryMs = 500, maxRetryMs = 5000 } = this.options;
     let delay = retryMs;
     let ended = false;
-    this.options.onStatus?.('connecting');
+    this.status('connecting');
     while (!this.abort.signal.aborted && !ended) {
       try {
         const client = await this.options.client();
         let live = false;
-        for await (const event of client.events(this.runId, this.abort.signal, this.lastId || undefined)) {
+        // retries: 0 — this loop owns reconnecting, and asks `client()` again each time: after a server
+        // restart the old client's port and token are gone.
+        for await (const event of client.events(this.runId, this.abort.signal, this.lastId || undefined, { retries: 0 })) {
           if (!live) {
             live = true;
             delay = retryMs;
-            this.options.onStatus?.('live');
+            this.status('live');
           }
           if (event.id <= this.lastId) continue; // a replay overlapping what we have
           this.lastId = event.id;
@@ -75,16 +82,16 @@ export class RunFeed {
         // A finished run's stream replays and closes (or answers 204 when nothing is left).
         if (!ended && !this.abort.signal.aborted) ended = await this.finished(client);
         if (ended || this.abort.signal.aborted) break;
-        this.options.onStatus?.('reconnecting', 'the stream closed before the run ended');
+        this.status('reconnecting', 'the stream closed before the run ended');
       } catch (err) {
         if (this.abort.signal.aborted) break;
-        this.options.onStatus?.('reconnecting', (err as Error).message);
+        this.status('reconnecting', (err as Error).message);
       }
       await sleep(delay, this.abort.signal);
       delay = Math.min(maxRetryMs, delay * 2);
     }
     this.flush();
-    this.options.onStatus?.('ended');
+    this.status('ended');
   }
 
   /** Whether the run is over (its stream closing then means there is nothing more to come). */
@@ -111,12 +118,15 @@ export class RunFeed {
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/** Resolves after `ms` or when `signal` aborts, whichever is first; leaves no listener on `signal` behind. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
+    const done = () => {
       clearTimeout(timer);
+      signal.removeEventListener('abort', done);
       resolve();
-    }, { once: true });
+    };
+    const timer = setTimeout(done, signal.aborted ? 0 : ms);
+    signal.addEventListener('abort', done, { once: true });
   });
 }

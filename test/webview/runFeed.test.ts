@@ -1,0 +1,56 @@
+// RunFeed (src/extension/panels/runFeed.ts) while the server is unreachable: it owns reconnecting (asking
+// for a client again each time, as a restarted server has a new port and token), leaves no abort listeners
+// behind, and a disposed feed reports nothing more.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
+import { createServer } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
+import { StitchClient } from '../../src/extension/client';
+import { RunFeed, sleep } from '../../src/extension/panels/runFeed';
+
+/** A port nothing listens on (bound, then closed): connecting is refused at once. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+test('sleep removes its abort listener when the timer fires', async () => {
+  const abort = new AbortController();
+  for (let i = 0; i < 12; i++) await sleep(1, abort.signal);
+  assert.equal(getEventListeners(abort.signal, 'abort').length, 0);
+  const started = Date.now();
+  abort.abort();
+  await sleep(10_000, abort.signal);
+  assert.ok(Date.now() - started < 1000, 'an aborted signal ends the pause at once');
+});
+
+test('during an outage the feed reconnects itself with a fresh client; once disposed it is silent', async () => {
+  const port = await closedPort();
+  let clients = 0;
+  const statuses: string[] = [];
+  const feed = new RunFeed('run-1', {
+    client: async () => {
+      clients++;
+      return new StitchClient(`http://127.0.0.1:${port}`, 'token');
+    },
+    onEvents: () => assert.fail('no events from a server that is down'),
+    onStatus: (status) => statuses.push(status),
+    retryMs: 5,
+    maxRetryMs: 10,
+  });
+  await delay(400);
+  // The client's own 10-retry loop (0.4 s, 0.8 s, …) would still hold the first client here.
+  if (clients < 3) feed.dispose(); // so that a failure does not leave the feed running
+  assert.ok(clients >= 3, `asked for a client ${clients} times`);
+  assert.ok(!statuses.includes('live'), statuses.join(', '));
+  assert.equal(statuses[0], 'connecting');
+  assert.ok(statuses.includes('reconnecting'));
+  const reported = statuses.length;
+  feed.dispose();
+  await feed.done;
+  assert.equal(statuses.length, reported, `after dispose: ${statuses.slice(reported).join(', ')}`);
+});
