@@ -20,6 +20,9 @@ import { RunFeed } from './runFeed';
 import { webviewHtml, webviewOptions } from './webviewHtml';
 
 export const PANEL_VIEW_TYPE = 'stitch.panel';
+/** How long a page may take to say `ready` before it is loaded again, and how many times (see `load`). */
+const LOAD_TIMEOUT_MS = 5000;
+const LOAD_ATTEMPTS = 3;
 
 export class StitchPanel implements vscode.Disposable {
   /** The open panel, if any (tests and commands use it). */
@@ -31,6 +34,8 @@ export class StitchPanel implements vscode.Disposable {
   private readonly subscriptions: vscode.Disposable[] = [];
   private chatDocument: vscode.TextDocument | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
+  private loadWatchdog: NodeJS.Timeout | undefined;
+  private pendingFocus: Extract<PanelHostMessage, { type: 'focus' }> | undefined;
   /** Messages posted, for the in-host tests (`run/events` only counted). */
   eventsRelayed = 0;
   ready = false;
@@ -54,21 +59,26 @@ export class StitchPanel implements vscode.Disposable {
     if (!services) throw new Error('the Stitch panel is not registered (the extension did not activate)');
     const document = activeSchemaDocument();
     if (!StitchPanel.current) {
-      const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'Stitch', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
-        { ...webviewOptions(services.context.extensionUri), retainContextWhenHidden: true });
-      StitchPanel.current = new StitchPanel(panel, services);
+      StitchPanel.current = StitchPanel.create(services, vscode.ViewColumn.Beside, false);
     } else {
       StitchPanel.current.panel.reveal(undefined, false);
     }
     const current = StitchPanel.current;
     if (document) current.bindChat(document);
-    current.post({ type: 'focus', tab, runId });
+    current.focus({ type: 'focus', tab, runId });
     return current;
   }
 
-  private constructor(readonly panel: vscode.WebviewPanel, private readonly services: StitchServices) {
+  private static create(services: StitchServices, viewColumn: vscode.ViewColumn, preserveFocus: boolean, replacement = false): StitchPanel {
+    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'Stitch', { viewColumn, preserveFocus },
+      { ...webviewOptions(services.context.extensionUri), retainContextWhenHidden: true });
+    return new StitchPanel(panel, services, replacement);
+  }
+
+  /** `replacement`: this panel replaced one whose page never loaded (it is not replaced in turn). */
+  private constructor(readonly panel: vscode.WebviewPanel, private readonly services: StitchServices, private readonly replacement = false) {
     panel.webview.options = webviewOptions(services.context.extensionUri);
-    panel.webview.html = webviewHtml(panel.webview, services.context.extensionUri, 'panel', 'Stitch');
+    this.load(0);
     panel.iconPath = vscode.Uri.joinPath(services.context.extensionUri, 'src/extension/icons/stitch.svg');
     this.chatDocument = activeSchemaDocument();
     this.subscriptions.push(
@@ -82,8 +92,49 @@ export class StitchPanel implements vscode.Disposable {
     panel.onDidDispose(() => this.dispose());
   }
 
+  /**
+   * Sets the page, and sets it again while it does not say `ready`. In code-server every webview shares one
+   * service-worker scope and each one registers the worker under its own URL, so when two webviews start at
+   * once (a window reload restores the visual editor and this panel together) the worker is replaced while
+   * the first page's script request is in flight: that request is held by the replaced worker and never
+   * answered, and the page stays blank. New HTML makes VS Code load the page in a fresh frame, whose requests
+   * go to the worker now in charge. Sometimes the outer frame itself never gets its worker and ignores new
+   * HTML: the last attempt replaces the panel (same column), which gives it a new frame. A page that loads
+   * normally says `ready` within a second.
+   */
+  private load(attempt: number): void {
+    this.panel.webview.html = webviewHtml(this.panel.webview, this.services.context.extensionUri, 'panel', 'Stitch');
+    this.watchLoad(attempt);
+  }
+
+  private watchLoad(attempt: number): void {
+    this.loadWatchdog = setTimeout(() => {
+      if (this.ready) return;
+      // A hidden panel's page may wait for its tab to be shown: keep waiting without counting it.
+      if (!this.panel.visible) return this.watchLoad(attempt);
+      const log = this.services.server.log;
+      if (attempt + 1 < LOAD_ATTEMPTS) {
+        log.warn(`panel: the page did not load within ${LOAD_TIMEOUT_MS / 1000} s; loading it again (${attempt + 1}/${LOAD_ATTEMPTS})`);
+        return this.load(attempt + 1);
+      }
+      if (StitchPanel.current !== this) return;
+      if (this.replacement) {
+        log.error('panel: the page did not load in a new panel either; close the Stitch tab and run "Stitch: Show Training Metrics"');
+        return;
+      }
+      log.warn(`panel: the page did not load within ${LOAD_TIMEOUT_MS / 1000} s; replacing the panel (${attempt + 1}/${LOAD_ATTEMPTS})`);
+      const column = this.panel.viewColumn ?? vscode.ViewColumn.Beside;
+      const focus = this.pendingFocus;
+      this.panel.dispose();
+      const next = StitchPanel.create(this.services, column, true, true);
+      StitchPanel.current = next;
+      if (focus) next.focus(focus);
+    }, LOAD_TIMEOUT_MS);
+  }
+
   dispose(): void {
     clearTimeout(this.refreshTimer);
+    clearTimeout(this.loadWatchdog);
     for (const feed of this.feeds.values()) feed.dispose();
     this.chats.stopAll();
     this.subscriptions.forEach((s) => s.dispose());
@@ -93,6 +144,12 @@ export class StitchPanel implements vscode.Disposable {
   post(message: PanelHostMessage): void {
     if (message.type === 'run/events') this.eventsRelayed += message.events.length;
     void this.panel.webview.postMessage(message);
+  }
+
+  /** A page that is still loading would drop the message: it is kept and sent when the page says `ready`. */
+  private focus(message: Extract<PanelHostMessage, { type: 'focus' }>): void {
+    if (this.ready) this.post(message);
+    else this.pendingFocus = message;
   }
 
   /** The chat talks about this document from now on. */
@@ -126,6 +183,9 @@ export class StitchPanel implements vscode.Disposable {
     switch (message.type) {
       case 'ready':
         this.ready = true;
+        clearTimeout(this.loadWatchdog);
+        if (this.pendingFocus) this.post(this.pendingFocus);
+        this.pendingFocus = undefined;
         this.postChatContext();
         return this.refreshRuns(true);
       case 'runs/refresh':
