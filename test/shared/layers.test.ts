@@ -151,6 +151,17 @@ describe('rules that need shapes', () => {
     assert.match(problem.message, /set one of them to 1/);
   });
 
+  test('a dilated convolution is flagged as untrainable (a warning: its shapes still show)', () => {
+    const src = withLayers([{ id: 'c', type: 'conv2d', filters: 2, kernelSize: 3, dilationRate: [1, 2] }]);
+    const { covered, problem } = findProblem(src, 'untrainable', 'layers[0].dilationRate');
+    assert.deepEqual(JSON.parse(covered), [1, 2]);
+    assert.equal(problem.severity, 'warning');
+    assert.match(problem.message, /use dilationRate 1/);
+    assert.equal(analyzeSchemaText(src).valid, true);
+    const plain = analyzeSchemaText(withLayers([{ id: 'c', type: 'conv2d', filters: 2, kernelSize: 3, dilationRate: 1 }]));
+    assert.ok(!plain.problems.some((p) => p.code === 'untrainable'));
+  });
+
   test('conv on a flat input suggests the reshape', () => {
     const src = withLayers([{ id: 'c', type: 'conv2d', filters: 2, kernelSize: 3 }], [784]);
     const { problem, covered } = findProblem(src, 'wrong-rank', 'layers[0].type');

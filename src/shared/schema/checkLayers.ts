@@ -168,10 +168,23 @@ export function checkLayers(value: unknown, out: ProblemCollector): CheckedLayer
     const type = checkType(raw, index, out);
     const inputs = checkInputsForm(raw, index, out);
     const config = type === undefined ? undefined : checkParams(raw, index, type, out);
+    if (config !== undefined) warnUntrainableDilation(raw, index, out);
     return { index, id, type, inputs, config };
   });
   checkInputRefs(layers, value as unknown[], seen, out);
   return layers;
+}
+
+/**
+ * TensorFlow.js computes no gradient for a dilated convolution on any backend, so such a model builds and
+ * shows its shapes but fails as soon as it trains: say so where the user sets it.
+ */
+function warnUntrainableDilation(raw: Raw, index: number, out: ProblemCollector): void {
+  const rate = raw.dilationRate;
+  const dilated = (Array.isArray(rate) ? rate : [rate]).some((r) => typeof r === 'number' && r > 1);
+  if (!dilated) return;
+  out.warn(['layers', index, 'dilationRate'], 'untrainable',
+    'TensorFlow.js cannot compute the gradients of a dilated convolution, so training this model fails; use dilationRate 1 (a larger kernelSize, or strides, widens the view instead)');
 }
 
 /** Every id in `inputs` must exist; merge layers need two or more inputs, other layers exactly one. */

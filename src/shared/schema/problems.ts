@@ -50,6 +50,7 @@ export type ProblemCode =
   | 'kernel-too-large'
   | 'reshape-size'
   | 'strides-and-dilation'
+  | 'untrainable'
   | 'output-rank'
   | 'output-activation'
   | 'loss-mismatch'
