@@ -63,17 +63,23 @@ export function conv2DBackpropFilter(args: { inputs: { x: Info; dy: Info }; back
 }
 
 /**
- * Writes the im2col matrix for samples [first, first + count) into `cols`: one row of KH·KW·Ci values per
- * output pixel, the input values its filter taps meet (0 in the padding). For one tap row kh, the taps kw
- * meet adjacent input pixels, so each row is KH runs of up to KW·Ci contiguous values.
+ * Walks the im2col layout of samples [first, first + count): one row of KH·KW·Ci values per output pixel,
+ * the input values its filter taps meet. For one tap row kh, the taps kw meet adjacent input pixels, so a
+ * row is KH runs of up to KW·Ci contiguous values; `visit` gets each run that lies inside the image (the
+ * padding's runs are skipped) as offsets into the NHWC image and into the column matrix, and its length.
+ * im2col (here) copies the runs out of the image; col2im (wasmConvInput.ts) adds them back.
  */
-function fillColumns(cols: Float32Array, x: Float32Array, info: Conv2DInfo, first: number, count: number): void {
+export function forEachColumnRun(
+  info: Conv2DInfo,
+  first: number,
+  count: number,
+  visit: (imageOffset: number, columnOffset: number, length: number) => void,
+): void {
   const { inHeight: H, inWidth: W, inChannels: Ci, outHeight: OH, outWidth: OW, filterHeight: KH, filterWidth: KW } = info;
   const { strideHeight: sh, strideWidth: sw } = info;
   const top = info.padInfo.top;
   const left = info.padInfo.left;
   const run = KW * Ci;
-  cols.fill(0);
   let r = 0;
   for (let b = first; b < first + count; b++) {
     for (let oh = 0; oh < OH; oh++) {
@@ -86,15 +92,21 @@ function fillColumns(cols: Float32Array, x: Float32Array, info: Conv2DInfo, firs
         for (let kh = 0; kh < KH; kh++, r += run) {
           const ih = oh * sh + kh - top;
           if (ih < 0 || ih >= H || length <= 0) continue;
-          const from = ((b * H + ih) * W + iw0 + kwStart) * Ci;
-          const to = r + kwStart * Ci;
-          // A typed-array copy has a fixed cost that only pays off for longer runs.
-          if (length >= 32) cols.set(x.subarray(from, from + length), to);
-          else for (let i = 0; i < length; i++) cols[to + i] = x[from + i];
+          visit(((b * H + ih) * W + iw0 + kwStart) * Ci, r + kwStart * Ci, length);
         }
       }
     }
   }
+}
+
+/** Writes the im2col matrix of samples [first, first + count) into `cols` (0 in the padding). */
+function fillColumns(cols: Float32Array, x: Float32Array, info: Conv2DInfo, first: number, count: number): void {
+  cols.fill(0);
+  forEachColumnRun(info, first, count, (from, to, length) => {
+    // A typed-array copy has a fixed cost that only pays off for longer runs.
+    if (length >= 32) cols.set(x.subarray(from, from + length), to);
+    else for (let i = 0; i < length; i++) cols[to + i] = x[from + i];
+  });
 }
 
 /** dW as [K, Co] = (dyᵀ × cols)ᵀ, over chunks of samples whose columns fit in `im2colLimits.chunkFloats`. */

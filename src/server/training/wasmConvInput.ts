@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { im2colLimits } from './wasmConvFilter';
+import { forEachColumnRun, im2colLimits } from './wasmConvFilter';
 
 type Info = tf.TensorInfo;
 type Conv2DInfo = tf.backend_util.Conv2DInfo;
@@ -21,31 +21,11 @@ function run(name: string, backend: BackendWasm, inputs: Record<string, Info>, a
   return kernel.kernelFunc({ inputs, backend, attrs } as never) as Info;
 }
 
-/** Adds the columns of samples [first, first + count) into dx (which holds all samples). */
+/** Adds the columns of samples [first, first + count) into dx (which holds all samples): col2im. */
 function addColumns(dx: Float32Array, cols: Float32Array, info: Conv2DInfo, first: number, count: number): void {
-  const { inHeight: H, inWidth: W, inChannels: Ci, outHeight: OH, outWidth: OW, filterHeight: KH, filterWidth: KW } = info;
-  const { strideHeight: sh, strideWidth: sw } = info;
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
-  const run = KW * Ci;
-  let r = 0;
-  for (let b = first; b < first + count; b++) {
-    for (let oh = 0; oh < OH; oh++) {
-      for (let ow = 0; ow < OW; ow++) {
-        const iw0 = ow * sw - left;
-        const kwStart = Math.max(0, -iw0);
-        const kwEnd = Math.min(KW, W - iw0);
-        const length = (kwEnd - kwStart) * Ci;
-        for (let kh = 0; kh < KH; kh++, r += run) {
-          const ih = oh * sh + kh - top;
-          if (ih < 0 || ih >= H || length <= 0) continue;
-          const to = ((b * H + ih) * W + iw0 + kwStart) * Ci;
-          const from = r + kwStart * Ci;
-          for (let i = 0; i < length; i++) dx[to + i] += cols[from + i];
-        }
-      }
-    }
-  }
+  forEachColumnRun(info, first, count, (to, from, length) => {
+    for (let i = 0; i < length; i++) dx[to + i] += cols[from + i];
+  });
 }
 
 /** dx `[B, H, W, Ci]` for NHWC dy and filter; the chunks of samples follow `im2colLimits`. */
