@@ -7,6 +7,7 @@
 import DOMPurify from 'dompurify';
 import { marked } from 'marked';
 import type { ChatViewEvent, PanelCommand } from '../../src/shared/webviewProtocol';
+import { button, el } from '../dom';
 import { applyChatEvent, ChatConversations, clearChat, startRequest, stopRequest, type ChatMessage } from './chatStore';
 
 export interface ChatCallbacks {
@@ -15,22 +16,6 @@ export interface ChatCallbacks {
   apply(requestId: number, schema: unknown): void;
   clear(): void;
   command(command: PanelCommand): void;
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls = '', text = ''): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text) e.textContent = text;
-  return e;
-}
-
-function vsButton(label: string, icon: string, onClick: () => void, secondary = true): HTMLElement {
-  const b = document.createElement('vscode-button');
-  if (secondary) b.setAttribute('secondary', '');
-  if (icon) b.setAttribute('icon', icon);
-  b.textContent = label;
-  b.addEventListener('click', onClick);
-  return b;
 }
 
 export class ChatView {
@@ -61,10 +46,10 @@ export class ChatView {
         this.send();
       }
     });
-    this.sendButton = vsButton('Send', 'send', () => this.send(), false);
-    this.stopButton = vsButton('Stop', 'debug-stop', () => this.stop());
+    this.sendButton = button('Send', 'send', () => this.send(), false);
+    this.stopButton = button('Stop', 'debug-stop', () => this.stop());
     this.stopButton.hidden = true;
-    const clear = vsButton('Clear', 'clear-all', () => {
+    const clear = button('Clear', 'clear-all', () => {
       // Stop the reply first: otherwise its late tokens and its history entry would outlive the clear.
       const active = clearChat(this.chats.current);
       if (active !== null) callbacks.stop(active);
@@ -202,7 +187,7 @@ export class ChatView {
       error.setAttribute('role', 'alert');
       error.append(el('span', 'codicon codicon-error'), document.createTextNode(` ${m.error.message}`));
       if (m.error.code === 'no-key' || m.error.code === 'auth') {
-        error.appendChild(vsButton('Set OpenAI API Key', 'key', () => this.callbacks.command('setApiKey'), false));
+        error.appendChild(button('Set OpenAI API Key', 'key', () => this.callbacks.command('setApiKey'), false));
       }
       box.appendChild(error);
     }
@@ -235,11 +220,11 @@ export class ChatView {
     for (const e of p.errors) card.appendChild(el('div', 'chat-error', `${e.path}: ${e.message}`));
     const actions = el('div', 'actions');
     if (p.status === 'pending') {
-      actions.append(vsButton('Apply…', 'check', () => {
+      actions.append(button('Apply…', 'check', () => {
         p.status = 'applying';
         this.callbacks.apply(m.requestId, p.schema);
         this.redraw(m);
-      }, false), vsButton('Dismiss', 'close', () => {
+      }, false), button('Dismiss', 'close', () => {
         p.status = 'dismissed';
         this.redraw(m);
       }));

@@ -7,9 +7,10 @@ import type {
   DocumentSnapshot, EditIntent, EditorHostMessage, EditorWebviewMessage, PanelCommand, PresetInfo, RunBadge,
 } from '../../src/shared/webviewProtocol';
 import { hostChannel, ignoreUnknown } from '../vscodeApi';
+import { button, el } from '../dom';
 import { GraphCanvas, type View } from './canvas';
 import { INPUT_NODE_ID, autoLayout, buildGraphModel, formatCount, type GraphModel } from './graphModel';
-import { Inspector, button } from './inspector';
+import { Inspector } from './inspector';
 import { Minimap } from './minimap';
 import { LAYER_DRAG_TYPE, renderPalette } from './palette';
 
@@ -18,13 +19,6 @@ interface EditorState {
   /** True once the user panned or zoomed: their view is kept instead of refitting the graph. */
   userView?: boolean;
   selection?: string[];
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls = '', text = ''): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text) e.textContent = text;
-  return e;
 }
 
 function toolButton(icon: string, label: string, onClick: () => void): HTMLElement {

@@ -9,17 +9,11 @@ import { DATASET_NAMES } from '../../src/shared/schema/datasets';
 import { LOSS_NAMES, OPTIMIZERS, OPTIMIZER_TYPES, TRAINING_PARAMS } from '../../src/shared/schema/training';
 import type { ParamDef } from '../../src/shared/schema/params';
 import type { DocumentSnapshot, EditIntent, LayerView, ProblemView } from '../../src/shared/webviewProtocol';
+import { button, el } from '../dom';
 import { formatCount, formatShape } from './graphModel';
 import { boundsHint, displayValue, parseParamInput } from './paramValues';
 
 type Emit = (intent: EditIntent) => void;
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls = '', text = ''): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text) e.textContent = text;
-  return e;
-}
 
 export class Inspector {
   constructor(private readonly host: HTMLElement, private readonly emit: Emit) {}
@@ -200,13 +194,4 @@ function problemsList(parent: HTMLElement, problems: ProblemView[]): void {
     ul.appendChild(li);
   }
   parent.appendChild(ul);
-}
-
-export function button(label: string, icon: string, onClick: () => void, secondary = true): HTMLElement {
-  const b = document.createElement('vscode-button');
-  if (secondary) b.setAttribute('secondary', '');
-  b.setAttribute('icon', icon);
-  b.textContent = label;
-  b.addEventListener('click', onClick);
-  return b;
 }

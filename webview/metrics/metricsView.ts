@@ -5,6 +5,7 @@
  */
 import type { RunSummary, TrainingEvent } from '../../src/shared/protocol';
 import type { StreamStatus } from '../../src/shared/webviewProtocol';
+import { el } from '../dom';
 import { Chart } from './chart';
 import { chartData, emptyRun, formatEta, ingest, pointCount, type ChartMode, type RunSeries } from './metricsStore';
 
@@ -13,13 +14,6 @@ export interface MetricsCallbacks {
   refresh(): void;
   selectionChanged(runIds: string[]): void;
   command(command: 'train' | 'cancel', runId?: string): void;
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls = '', text = ''): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text) e.textContent = text;
-  return e;
 }
 
 const percent = (v: number) => `${(v * 100).toFixed(v >= 0.995 || v === 0 ? 0 : 1)}%`;
