@@ -10,6 +10,7 @@
 import type { SchemaError } from './protocol';
 import type { LayerSpec, LayerType, StitchSchema, TrainingSpec } from './schema/types';
 import { MODEL_INPUT_ID, SCHEMA_VERSION } from './schema/types';
+import { isObject } from './isObject';
 
 export interface ConvertedBody {
   schema: StitchSchema;
@@ -41,7 +42,6 @@ const NODE_KEYS = new Set(['id', 'type', 'name', 'label', 'layerType', 'layer_ty
   'params', 'config', 'parameters', 'data', 'position', 'inputs', 'inbound', 'input_shape', 'inputShape', 'shape',
   'selected', 'dragging', 'width', 'height', 'positionAbsolute', 'sourcePosition', 'targetPosition']);
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** `kernel_size` → `kernelSize`. */
 export function camelCase(key: string): string {

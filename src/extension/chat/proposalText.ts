@@ -7,11 +7,11 @@
  */
 import { applyEdits, findNodeAtLocation, modify, parse, parseTree, type FormattingOptions, type Node, type ParseError } from 'jsonc-parser';
 import { detectFormatting, minimalEdit, setJsonValue } from '../../shared/jsonText';
+import { isObject } from '../../shared/isObject';
 
 export { detectFormatting };
 
 type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Keys a proposal usually leaves out but that the user still wants: kept when the proposal omits them. */
 const KEPT_WHEN_ABSENT = new Set(['$schema', 'layout']);

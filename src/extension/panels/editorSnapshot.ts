@@ -7,9 +7,9 @@ import { getNodeValue, parseTree } from 'jsonc-parser';
 import type { Analysis } from '../../shared/schema';
 import type { DocumentSnapshot, LayerView, ProblemView } from '../../shared/webviewProtocol';
 import { sourcesOf } from './schemaEdits';
+import { isObject } from '../../shared/isObject';
 
 type Raw = Record<string, unknown>;
-const isObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function buildSnapshot(text: string, analysis: Analysis, version: number, fileName: string): DocumentSnapshot {
   // The core's value when the text parsed; jsonc-parser's recovery otherwise, so the graph keeps what it can.

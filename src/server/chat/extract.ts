@@ -5,6 +5,7 @@
  * a schema wins (an answer that quotes the current schema first and then the new one proposes the latter).
  */
 import { parse, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { isObject } from '../../shared/isObject';
 
 export type Extraction =
   | { kind: 'none' }
@@ -47,4 +48,3 @@ function looksLikeSchema(value: Record<string, unknown>): boolean {
   return Array.isArray(value.layers) || (isObject(value.input) && 'training' in value);
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

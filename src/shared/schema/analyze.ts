@@ -15,6 +15,7 @@ import { checkParamValue, describeType, type ParamDef } from './params';
 import { ProblemCollector, noLocator, type Locator, type Problem } from './problems';
 import type { Shape } from './shapes';
 import { closestMatch, didYouMean } from './suggest';
+import { isObject } from '../isObject';
 
 export interface AnalyzeOptions {
   /** Describes a CSV/IDX dataset the server has read (input shape, classes); built-ins are known already. */
@@ -42,7 +43,6 @@ const TOP_LEVEL_KEYS = ['$schema', 'version', 'name', 'description', 'input', 'l
 const INPUT_SHAPE: ParamDef = { name: 'shape', kind: 'shape', required: true, description: 'Shape of one sample, without the batch dimension.' };
 
 type Raw = Record<string, unknown>;
-const isObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Builds the syntax tree only when a problem needs a range: most keystrokes leave a valid file. */
 function lazyTreeLocator(text: string): Locator {

@@ -7,6 +7,7 @@ import { LAYERS, LAYER_ALIASES, LAYER_KEYS, LAYER_TYPES, isLayerType } from './l
 import { checkParamValue, describeType } from './params';
 import type { ProblemCollector } from './problems';
 import { closestMatch, didYouMean } from './suggest';
+import { isObject } from '../isObject';
 
 export interface CheckedLayer {
   index: number;
@@ -22,7 +23,6 @@ export interface CheckedLayer {
 const ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 type Raw = Record<string, unknown>;
-const isObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Types whose parameters include `name`, for "units belongs to dense". */
 function ownersOf(param: string): LayerType[] {

@@ -9,9 +9,9 @@ import type { ProblemCollector, Segments } from './problems';
 import { formatShape } from './shapes';
 import { closestMatch, didYouMean } from './suggest';
 import { CSV_KEYS, EARLY_STOPPING_PARAMS, IDX_KEYS, LOSS_NAMES, OPTIMIZERS, OPTIMIZER_TYPES, TRAINING_PARAMS, TRAINING_SPECIAL_KEYS } from './training';
+import { isObject } from '../isObject';
 
 type Raw = Record<string, unknown>;
-const isObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** What the loss check needs to know about the model's output. */
 export interface OutputInfo {
