@@ -27,6 +27,14 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
+// The SSE tests use a real browser EventSource: make sure Debian's Chromium is there (a fresh machine lacks it).
+if (process.platform === 'linux') {
+  const ensure = spawnSync('bash', [join(root, 'scripts/ensure-chromium.sh')], { stdio: 'inherit' });
+  if (ensure.status !== 0) {
+    console.error('could not install Chromium (scripts/ensure-chromium.sh); the browser EventSource test needs /usr/bin/chromium');
+    process.exit(1);
+  }
+}
 const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
   cwd: root,
   stdio: 'inherit',
