@@ -13,6 +13,7 @@ import { hostCheck } from './middleware/hostCheck';
 import { jsonBody } from './middleware/jsonBody';
 import { requestLog } from './middleware/requestLog';
 import type { RouteDeps } from './routes/context';
+import { exportRoutes, type RunExporter } from './routes/export';
 import { healthRoutes } from './routes/health';
 import { modelRoutes } from './routes/models';
 import { runRoutes } from './routes/runs';
@@ -28,6 +29,8 @@ export interface AppDeps extends RouteDeps {
   bodyLimit?: number;
   /** The chat's provider defaults (environment, timeout); default: OPENAI_* from process.env, 60 s. */
   chat?: ChatOptions;
+  /** Builds a run's export files (`POST /api/runs/:run_id/export`); the route is absent without it. */
+  exporter?: RunExporter;
   /** Extra routes mounted after ours. */
   extraRoutes?: (router: Router) => void;
 }
@@ -44,6 +47,7 @@ export function createApp(deps: AppDeps): Koa {
   runRoutes(router, deps);
   modelRoutes(router, deps);
   chatRoutes(router, deps, deps.chat);
+  if (deps.exporter) exportRoutes(router, deps, deps.exporter);
   deps.extraRoutes?.(router);
 
   app.use(errorHandler({ log: deps.log }));

@@ -6,6 +6,7 @@ import { backendFlag, HELP, intFlag, listFlag, numberFlag, parseCommandLine, str
 import { serveCommand, UsageError } from './cli/serve';
 import { trainCommand } from './cli/train';
 import { validateFile } from './cli/validate';
+import { exportCommand } from './cli/export';
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
 const err = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -81,6 +82,17 @@ async function main(argv: string[]): Promise<number> {
         interrupt: interrupt.signal,
       });
     }
+    case 'export':
+      return exportCommand({
+        run: args.file!,
+        format: stringFlag(values, 'format'),
+        out: stringFlag(values, 'out'),
+        includeData: values['no-data'] !== true,
+        runsDir: stringFlag(values, 'runs-dir'),
+        dataDir: stringFlag(values, 'data-dir'),
+        workspace: listFlag(values, 'workspace')?.at(-1),
+        print: out,
+      });
     default: {
       const unknown: never = args.command;
       throw new UsageError(`unknown command ${String(unknown)}`);

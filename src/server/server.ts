@@ -5,6 +5,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { homedir } from 'node:os';
+import { exportRun } from './export/runExport';
+import type { RunExporter } from './routes/export';
 import { join, resolve } from 'node:path';
 import type { BackendName, TrainingEvent } from '../shared/protocol';
 import { createApp, type AppDeps } from './app';
@@ -86,6 +88,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   });
   const backend = backendProbe(options.backend ?? null, log);
   const models = new ModelService({ runs, ensureBackend: backend });
+  const dataCacheDir = resolve(options.dataCacheDir ?? join(stitchHome(), 'data'));
+  const exporter: RunExporter = (runId, format, includeData) =>
+    exportRun({ record: (id) => runs.get(id), schema: (id) => runs.schemaOf(id), modelDir: (id) => store.modelDir(id) }, runId, {
+      format, includeData, dataCacheDir, workspaceRoot: (schemaPath) => workspace.rootFor(schemaPath), log,
+    });
   const app = createApp({
     runs, models, backend, workspace, log,
     token: options.token || undefined,
@@ -94,6 +101,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     keepAliveMs: options.keepAliveMs,
     extraRoutes: options.extraRoutes,
     chat: options.chat,
+    exporter,
   });
 
   const server: Server = createServer(app.callback());

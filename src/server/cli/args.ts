@@ -28,6 +28,11 @@ Usage:
       --runs-dir, --data-dir, --workspace   as for serve
       --verbose                 print the server log
   stitch validate FILE          print every problem as file:line:col: message; exit 1 on errors
+  stitch export RUN [options]   write a trained run as files for another framework (docs/export.md)
+      --format F                tfjs, keras or pytorch (model.py, weights, train.py for torchrun)
+      --out DIR                 where to write (default ./<name>-<format>)
+      --no-data                 pytorch: leave out data/dataset.safetensors (the run's samples)
+      --runs-dir, --data-dir, --workspace   as for serve
   stitch --help                 this text
 
 Exit codes: 0 success, 1 failed run / invalid schema / accuracy below --min-accuracy, 2 usage error.`;
@@ -35,7 +40,7 @@ Exit codes: 0 success, 1 failed run / invalid schema / accuracy below --min-accu
 const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
 
 export interface ParsedArgs {
-  command: 'serve' | 'train' | 'validate' | 'help';
+  command: 'serve' | 'train' | 'validate' | 'export' | 'help';
   file?: string;
   values: Record<string, string | string[] | boolean | undefined>;
 }
@@ -43,14 +48,14 @@ export interface ParsedArgs {
 export function parseCommandLine(argv: string[]): ParsedArgs {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') return { command: 'help', values: {} };
-  if (command !== 'serve' && command !== 'train' && command !== 'validate') {
-    throw new UsageError(`unknown command "${command}"; use serve, train or validate (stitch --help)`);
+  if (command !== 'serve' && command !== 'train' && command !== 'validate' && command !== 'export') {
+    throw new UsageError(`unknown command "${command}"; use serve, train, validate or export (stitch --help)`);
   }
   const options = {
     port: { type: 'string' }, host: { type: 'string' }, token: { type: 'string' }, 'runs-dir': { type: 'string' },
     'data-dir': { type: 'string' }, workspace: { type: 'string', multiple: true }, concurrency: { type: 'string' }, backend: { type: 'string' },
     'allow-remote': { type: 'boolean' }, 'exit-with-stdin': { type: 'boolean' }, server: { type: 'string' }, epochs: { type: 'string' }, 'max-samples': { type: 'string' },
-    'min-accuracy': { type: 'string' }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    'min-accuracy': { type: 'string' }, verbose: { type: 'boolean' }, format: { type: 'string' }, out: { type: 'string' }, 'no-data': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
   } as const;
   let parsed: ReturnType<typeof parseArgs<{ options: typeof options; args: string[]; allowPositionals: true }>>;
   try {
@@ -61,6 +66,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
   if (parsed.values.help) return { command: 'help', values: {} };
   const positionals = parsed.positionals;
   if (command === 'serve' && positionals.length > 0) throw new UsageError(`stitch serve takes no file (got "${positionals[0]}")`);
+  if (command === 'export' && positionals.length !== 1) throw new UsageError('stitch export takes exactly one run id, e.g. stitch export 20261204-1530-ab12 --format pytorch');
   if (command !== 'serve' && positionals.length !== 1) throw new UsageError(`stitch ${command} takes exactly one schema file, e.g. stitch ${command} model.stitch.json`);
   return { command, file: positionals[0], values: parsed.values };
 }

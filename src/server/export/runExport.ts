@@ -1,0 +1,71 @@
+/**
+ * Exports a run on disk: reads its record, schema and trained model, reloads the samples it
+ * trained on (same dataset, `maxSamples`, `testSamples` and seed as the trainer), and returns the files of
+ * the chosen format. Used by `stitch export` and by `POST /api/runs/:run_id/export`.
+ */
+import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
+import { limitDataset, loadDataset, type Dataset } from '../data/index';
+import type { RunRecord } from '../runs/store';
+import type { StitchSchema } from '../../shared/schema/types';
+import { withSeededMathRandom } from '../training/random';
+import { TRAINING_DEFAULTS } from '../../shared/schema/types';
+import { buildExport, type ExportFile, type ExportFormat } from './exportModel';
+
+export class ExportError extends Error {
+  constructor(
+    readonly status: 400 | 404 | 409,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ExportError';
+  }
+}
+
+export interface RunExportOptions {
+  format: ExportFormat;
+  /** Include the run's samples (data/dataset.safetensors) for train.py; pytorch only. Default true. */
+  includeData?: boolean;
+  /** Folder of built-in dataset files (the server's data cache). */
+  dataCacheDir: string;
+  /** The workspace folder a schema's dataset files must stay inside. */
+  workspaceRoot: (schemaPath: string | null) => string;
+  log?: (message: string) => void;
+}
+
+/** Where a run's record, schema and model come from: the server's RunManager, or a runs folder read directly. */
+export interface RunSource {
+  record(runId: string): RunRecord | undefined;
+  schema(runId: string): StitchSchema;
+  modelDir(runId: string): string;
+}
+
+export async function exportRun(store: RunSource, runId: string, options: RunExportOptions): Promise<ExportFile[]> {
+  const record = store.record(runId);
+  if (!record) throw new ExportError(404, `there is no run ${runId}; list the runs with GET /api/runs (or the Stitch Runs view)`);
+  if (record.state !== 'succeeded') throw new ExportError(409, `run ${runId} is ${record.state}; only a succeeded run has a trained model to export`);
+  const modelDir = store.modelDir(runId);
+  if (!existsSync(modelDir)) throw new ExportError(409, `run ${runId} has no trained model files; train the schema again`);
+  const schema = store.schema(runId);
+  const withData = options.format === 'pytorch' && options.includeData !== false && schema.training !== undefined;
+  const dataset = withData ? await runDataset(record, schema, options) : null;
+  return buildExport({ schema, modelDir, format: options.format, dataset, runId });
+}
+
+async function runDataset(record: RunRecord, schema: StitchSchema, options: RunExportOptions): Promise<Dataset> {
+  const spec = schema.training;
+  if (!spec) throw new ExportError(409, `run ${record.run_id}'s schema has no training section`);
+  const seed = spec.seed ?? TRAINING_DEFAULTS.seed;
+  const workspaceRoot = options.workspaceRoot(record.schema_path);
+  return withSeededMathRandom(seed, async () => {
+    const loaded = await loadDataset(spec.dataset, {
+      baseDir: record.schema_path ? dirname(record.schema_path) : workspaceRoot,
+      workspaceRoot,
+      cacheDir: options.dataCacheDir,
+      baseUrl: process.env.STITCH_DATASET_URL ?? null,
+      seed,
+      log: options.log ?? (() => undefined),
+    });
+    return limitDataset(loaded, { maxSamples: spec.maxSamples, testSamples: spec.testSamples, seed });
+  });
+}

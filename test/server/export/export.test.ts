@@ -1,0 +1,188 @@
+/**
+ * Export to Python: a real server trains small models (a CNN on MNIST with TF-style "same" padding, strides,
+ * batch normalization and a depthwise convolution; a branching graph on spiral), `stitch export` writes them,
+ * and Debian's PyTorch (python3-torch, where installed) loads model.py + weights and predicts what we predict
+ * (argmax agreement ≥ 99.9 %, probabilities within 1e-4); train.py trains one epoch on a subset. The
+ * route returns the same files. Skipped with a message where python3 has no torch.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import type { StitchSchema } from '../../../src/shared/schema/types';
+import { exportCommand, folderRunSource } from '../../../src/server/cli/export';
+import { exportRun } from '../../../src/server/export/runExport';
+import { decodeSafetensors } from '../../../src/server/export/safetensors';
+import { loadModel } from '../../../src/server/training/modelIo';
+import { startTestServer, submit, waitForState, type TestServer } from '../serverHarness';
+
+const PYTHON = ['/usr/bin/python3', 'python3'].find((p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
+
+const cnn: StitchSchema = {
+  version: 1,
+  name: 'export-cnn',
+  input: { shape: [28, 28, 1] },
+  layers: [
+    { id: 'conv1', type: 'conv2d', filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' },
+    { id: 'bn', type: 'batchNormalization' },
+    { id: 'pool', type: 'maxPooling2d', poolSize: 3, strides: 2, padding: 'same' },
+    { id: 'dw', type: 'depthwiseConv2d', kernelSize: 2, depthMultiplier: 2, activation: 'tanh' },
+    { id: 'avg', type: 'averagePooling2d', poolSize: 2, padding: 'same' },
+    { id: 'flat', type: 'flatten' },
+    { id: 'drop', type: 'dropout', rate: 0.2 },
+    { id: 'out', type: 'dense', units: 10, activation: 'softmax' },
+  ],
+  training: { dataset: 'mnist', epochs: 1, batchSize: 32, maxSamples: 384, testSamples: 1000, seed: 3, optimizer: { type: 'adam', learningRate: 0.01 } },
+};
+
+const graph: StitchSchema = {
+  version: 1,
+  name: 'export-graph',
+  input: { shape: [2] },
+  layers: [
+    { id: 'a', type: 'dense', units: 8, activation: 'relu' },
+    { id: 'b', type: 'dense', units: 8, activation: 'selu', inputs: ['input'] },
+    { id: 'sum', type: 'add', inputs: ['a', 'b'] },
+    { id: 'both', type: 'concatenate', inputs: ['sum', 'a'] },
+    { id: 'hid', type: 'dense', units: 6, activation: 'hardSigmoid' },
+    { id: 'out', type: 'dense', units: 2, activation: 'softmax' },
+  ],
+  training: { dataset: { name: 'spiral', samples: 300 }, epochs: 2, batchSize: 16, seed: 5, optimizer: { type: 'sgd', learningRate: 0.05, momentum: 0.9 } },
+};
+
+let server: TestServer;
+const runIds: Record<string, string> = {};
+
+before(async () => {
+  server = await startTestServer({ backend: 'wasm' });
+  for (const schema of [cnn, graph]) {
+    const runId = await submit(server, schema);
+    assert.equal(await waitForState(server, runId, ['succeeded', 'failed'], 120_000), 'succeeded', server.logs.join('\n'));
+    runIds[schema.name ?? ''] = runId;
+  }
+});
+after(() => server.stop());
+
+/** Our predictions on the run's test images, in the order of data/dataset.safetensors. */
+async function ourPredictions(runId: string, x: Float32Array, inputShape: number[]): Promise<Float32Array> {
+  const model = await loadModel(join(server.dir, 'runs', runId, 'model'));
+  const count = x.length / inputShape.reduce((a, b) => a * b, 1);
+  const out = model.predict(tf.tensor(x, [count, ...inputShape])) as tf.Tensor;
+  const values = (await out.data()) as Float32Array;
+  out.dispose();
+  model.dispose();
+  return values;
+}
+
+async function exportTo(runId: string, format: string, out: string): Promise<string[]> {
+  const lines: string[] = [];
+  const code = await exportCommand({ run: runId, format, out, includeData: true, runsDir: join(server.dir, 'runs'), dataDir: join(server.dir, 'data'), workspace: server.dir, print: (l) => lines.push(l) });
+  assert.equal(code, 0);
+  return lines;
+}
+
+/** The test split in NHWC (as tfjs takes it) from the NCHW uint8/float file. */
+function testSplit(file: string, inputShape: number[]): { x: Float32Array; labels: Int32Array } {
+  const { tensors } = decodeSafetensors(readFileSync(file));
+  const xt = tensors.get('x_test');
+  const yt = tensors.get('y_test');
+  assert.ok(xt && yt);
+  const per = inputShape.reduce((a, b) => a * b, 1);
+  const count = xt.shape[0];
+  const x = new Float32Array(count * per);
+  const [h, w, c] = inputShape;
+  for (let n = 0; n < count; n++) {
+    for (let i = 0; i < per; i++) {
+      const j = inputShape.length === 3 ? (i % c) * h * w + Math.floor(i / c) : i;
+      const v = xt.data[n * per + j];
+      x[n * per + i] = xt.dtype === 'U8' ? v / 255 : v;
+    }
+  }
+  return { x, labels: tensors.get('y_test')?.data as Int32Array };
+}
+
+const COMPARE = `
+import json, sys, torch
+sys.path.insert(0, sys.argv[1])
+from model import load_model, _read_safetensors
+model = load_model(sys.argv[1])
+t = _read_safetensors(sys.argv[1] + "/data/dataset.safetensors")
+x = t["x_test"]
+x = x.float() / 255.0 if x.dtype == torch.uint8 else x.float()
+with torch.no_grad():
+    p = model(x)
+ours = torch.frombuffer(bytearray(open(sys.argv[2], "rb").read()), dtype=torch.float32).reshape(p.shape)
+agree = (p.argmax(1) == ours.argmax(1)).float().mean().item()
+acc = (p.argmax(1) == t["y_test"].long()).float().mean().item()
+print(json.dumps({"agree": agree, "max_diff": (p - ours).abs().max().item(), "accuracy": acc, "torch": torch.__version__}))
+`;
+
+describe('export to PyTorch', { skip: PYTHON ? false : 'no python3 with torch here (Debian: apt-get install python3-torch)' }, () => {
+  for (const schema of [cnn, graph]) {
+    test(`${schema.name}: PyTorch predicts what we predict, and train.py trains one epoch`, async () => {
+      const runId = runIds[schema.name ?? ''];
+      const out = join(server.dir, `export-${schema.name}`);
+      const lines = await exportTo(runId, 'pytorch', out);
+      assert.match(lines.join('\n'), /model\.py/);
+      for (const f of ['model.py', 'train.py', 'weights.safetensors', 'data/dataset.safetensors', 'README.md', 'schema.stitch.json']) assert.ok(existsSync(join(out, f)), f);
+
+      const { x, labels } = testSplit(join(out, 'data/dataset.safetensors'), schema.input.shape);
+      const ours = await ourPredictions(runId, x, schema.input.shape);
+      writeFileSync(join(out, 'ours.bin'), Buffer.from(ours.buffer));
+      const run = spawnSync(PYTHON ?? 'python3', ['-c', COMPARE, out, join(out, 'ours.bin')], { encoding: 'utf8' });
+      assert.equal(run.status, 0, run.stderr);
+      const result = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}') as { agree: number; max_diff: number; accuracy: number };
+      assert.ok(labels.length >= 50);
+      assert.ok(result.agree >= 0.999, `argmax agreement ${result.agree}`);
+      assert.ok(result.max_diff <= 1e-4, `largest probability difference ${result.max_diff}`);
+
+      const train = spawnSync(PYTHON ?? 'python3', ['train.py', '--epochs', '1', '--max-samples', '128'], { cwd: out, encoding: 'utf8' });
+      assert.equal(train.status, 0, train.stderr);
+      assert.match(train.stdout, /epoch 1\/1 +loss [0-9.]+ +accuracy/);
+      assert.match(train.stdout, /test accuracy [0-9.]+%/);
+      assert.ok(existsSync(join(out, 'trained.safetensors')));
+      const reload = spawnSync(PYTHON ?? 'python3', ['model.py'], { cwd: out, encoding: 'utf8' });
+      assert.equal(reload.status, 0, reload.stderr);
+    });
+  }
+});
+
+test('keras and tfjs exports: files, weights in Keras order, model.py compiles; tfjs reloads to the same predictions', async () => {
+  const runId = runIds['export-cnn'];
+  const source = folderRunSource(join(server.dir, 'runs'));
+  const options = { dataCacheDir: join(server.dir, 'data'), workspaceRoot: () => server.dir };
+  const keras = await exportRun(source, runId, { ...options, format: 'keras' });
+  assert.deepEqual(keras.map((f) => f.path).sort(), ['README.md', 'model.py', 'schema.stitch.json', 'weights.safetensors']);
+  const { tensors } = decodeSafetensors(keras.find((f) => f.path === 'weights.safetensors')?.data ?? Buffer.alloc(0));
+  assert.deepEqual(tensors.get('conv1/kernel')?.shape, [3, 3, 1, 4]);
+  assert.deepEqual([...tensors.keys()].slice(0, 2), ['conv1/kernel', 'conv1/bias']);
+  const modelPy = keras.find((f) => f.path === 'model.py')?.data.toString() ?? '';
+  assert.match(modelPy, /layers\.Conv2D\(filters=4, kernel_size=\(3, 3\), strides=\(2, 2\), padding="same"/);
+  if (PYTHON) {
+    const out = join(server.dir, 'keras-check.py');
+    writeFileSync(out, modelPy);
+    const compiled = spawnSync(PYTHON, ['-m', 'py_compile', out], { encoding: 'utf8' });
+    assert.equal(compiled.status, 0, compiled.stderr);
+  }
+  const tfjs = await exportRun(source, runId, { ...options, format: 'tfjs' });
+  assert.deepEqual(tfjs.map((f) => f.path).sort(), ['README.md', 'model.json', 'schema.stitch.json', 'weights.bin']);
+});
+
+test('POST /api/runs/:id/export returns the files; bad format 400, unknown run 404, cancelled run 409', async () => {
+  const res = await server.api(`/api/runs/${runIds['export-graph']}/export`, { method: 'POST', json: { format: 'pytorch', include_data: false } });
+  assert.equal(res.status, 200);
+  const body = (await res.json()) as { files: { path: string; base64: string; bytes: number }[] };
+  assert.deepEqual(body.files.map((f) => f.path).sort(), ['README.md', 'model.py', 'schema.stitch.json', 'train.py', 'weights.safetensors']);
+  const modelPy = Buffer.from(body.files.find((f) => f.path === 'model.py')?.base64 ?? '', 'base64').toString();
+  assert.match(modelPy, /self\.sum|sum = a \+ b/);
+  assert.equal((await server.api(`/api/runs/${runIds['export-graph']}/export`, { method: 'POST', json: { format: 'onnx' } })).status, 400);
+  assert.equal((await server.api('/api/runs/nope/export', { method: 'POST', json: { format: 'tfjs' } })).status, 404);
+  const bad = await submit(server, { ...graph, name: 'cancelled', training: { ...graph.training, epochs: 50 } });
+  assert.equal((await server.api(`/api/train/${bad}/cancel`, { method: 'POST' })).status, 202);
+  await waitForState(server, bad, ['cancelled'], 30_000);
+  const refused = await server.api(`/api/runs/${bad}/export`, { method: 'POST', json: { format: 'tfjs' } });
+  assert.equal(refused.status, 409);
+  assert.match(((await refused.json()) as { error: string }).error, /only a succeeded run/);
+});
