@@ -5,6 +5,8 @@
  */
 import type {
   ErrorBody,
+  ExportRequest,
+  ExportResponse,
   HealthResponse,
   RunDetail,
   RunSummary,
@@ -50,6 +52,11 @@ export class StitchClient {
   }
 
   /** The trained model's files of a run (`model.json`, weights), each with its download path. */
+  /** A trained run as files for another framework (docs/export.md). */
+  exportRun(runId: string, body: ExportRequest): Promise<ExportResponse> {
+    return this.json('POST', `/api/runs/${encodeURIComponent(runId)}/export`, body, `export run ${runId}`);
+  }
+
   modelFiles(runId: string): Promise<{ name: string; url: string }[]> {
     return this.json<{ files: { name: string; url: string }[] }>('GET', `/api/runs/${encodeURIComponent(runId)}/model`,
       undefined, 'list the trained model\'s files').then((body) => body.files);

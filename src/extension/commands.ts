@@ -114,10 +114,11 @@ export const COMMANDS: readonly CommandSpec[] = [
     s.server.log.show(true);
     return true;
   } },
-  { id: 'stitch.exportModel', title: 'Export Trained Model', run: async (s, arg, target) => {
+  { id: 'stitch.exportModel', title: 'Export Trained Model…', run: async (s, arg, target, format) => {
     const run = arg ? await runFrom(s, arg) : await pickRun(s, 'Export the model of which run?', (r) => !!r.model_id);
     if (!run) return undefined;
-    return exportModel(s.server, run, target instanceof vscode.Uri ? target : undefined);
+    const chosen = format === 'tfjs' || format === 'keras' || format === 'pytorch' ? format : undefined;
+    return exportModel(s.server, run, target instanceof vscode.Uri ? target : undefined, chosen);
   } },
   { id: 'stitch.refreshRuns', title: 'Refresh Runs', run: async (s) => {
     await s.server.ensureStarted().catch((err: Error) => vscode.window.showErrorMessage(`Stitch: ${err.message}`));

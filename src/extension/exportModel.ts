@@ -1,36 +1,51 @@
 /**
- * "Stitch: Export Trained Model": downloads a run's trained model (tfjs layers format: model.json and its
- * weight files) from the server (GET /api/runs/:id/model, then each file) into a folder the user picks,
- * from where `tf.loadLayersModel` can load it. Works the same for a local and a remote server.
+ * "Stitch: Export Trained Model…": writes a run's trained model as files for TensorFlow.js, Keras or PyTorch
+ * (POST /api/runs/:id/export; docs/export.md) into a folder the user picks. PyTorch gets model.py with
+ * load_model(), the weights, train.py (torchrun-ready) and the run's samples. Works the same for a local and
+ * a remote server.
  */
 import * as vscode from 'vscode';
-import type { RunSummary } from '../shared/protocol';
+import type { ExportFormat, RunSummary } from '../shared/protocol';
 import type { ServerController } from './serverController';
 
+const FORMATS: readonly (vscode.QuickPickItem & { format: ExportFormat })[] = [
+  { format: 'pytorch', label: 'PyTorch', description: 'model.py (nn.Module + load_model), weights, train.py for torchrun' },
+  { format: 'keras', label: 'Keras', description: 'model.py (keras.Model + load_model), weights' },
+  { format: 'tfjs', label: 'TensorFlow.js', description: 'model.json + weights.bin, as trained' },
+];
+
 /** Resolves to the folder the files were written to, or undefined when there was nothing to export. */
-export async function exportModel(server: ServerController, run: RunSummary, target?: vscode.Uri): Promise<vscode.Uri | undefined> {
+export async function exportModel(server: ServerController, run: RunSummary, target?: vscode.Uri, format?: ExportFormat): Promise<vscode.Uri | undefined> {
   if (!run.model_id) {
     void vscode.window.showInformationMessage(`Stitch: run "${run.name}" has no trained model (it ${run.state}). ` +
       'Only runs that finished training can be exported.');
     return undefined;
   }
-  const client = await server.ensureStarted();
-  const files = await client.modelFiles(run.run_id);
+  // A caller that names the folder but no format (the older command arguments) gets the tfjs files.
+  const chosen = format ?? (target ? 'tfjs' : (await vscode.window.showQuickPick(FORMATS, { title: `Export "${run.name}" as` }))?.format);
+  if (!chosen) return undefined;
   const folder = target ?? (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false,
     canSelectMany: false, openLabel: 'Export Here', title: `Export the model of "${run.name}"`,
     defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri }))?.[0];
   if (!folder) return undefined;
-  const destination = vscode.Uri.joinPath(folder, safeName(run.name || run.run_id));
-  await vscode.workspace.fs.createDirectory(destination);
-  await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Stitch: exporting ${run.name}` },
+  const client = await server.ensureStarted();
+  const destination = vscode.Uri.joinPath(folder, safeName(run.name || run.run_id) + (chosen === 'tfjs' ? '' : `-${chosen}`));
+  const written = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Stitch: exporting ${run.name}` },
     async (progress) => {
+      progress.report({ message: `building the ${chosen} files` });
+      const { files } = await client.exportRun(run.run_id, { format: chosen });
       for (const file of files) {
-        progress.report({ message: file.name, increment: 100 / files.length });
-        await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(destination, safeName(file.name)), await client.download(file.url));
+        progress.report({ message: file.path, increment: 100 / files.length });
+        const parts = file.path.split('/').map(safeName);
+        await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(destination, ...parts), Buffer.from(file.base64, 'base64'));
       }
+      return files.length;
     });
-  void vscode.window.showInformationMessage(`Stitch: exported ${files.length} file(s) of "${run.name}" to ${destination.fsPath}.`,
-    'Reveal').then((c) => c && vscode.commands.executeCommand('revealFileInOS', destination));
+  void vscode.window.showInformationMessage(`Stitch: exported ${written} file(s) of "${run.name}" to ${destination.fsPath}.`,
+    'Open README', 'Reveal').then((c) => {
+    if (c === 'Reveal') void vscode.commands.executeCommand('revealFileInOS', destination);
+    if (c === 'Open README') void vscode.window.showTextDocument(vscode.Uri.joinPath(destination, 'README.md'));
+  });
   return destination;
 }
 

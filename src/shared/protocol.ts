@@ -206,3 +206,21 @@ export interface ModelSummary {
 export interface ErrorBody {
   error: string;
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Export (`POST /api/runs/:run_id/export`; docs/export.md)
+
+export type ExportFormat = 'tfjs' | 'keras' | 'pytorch';
+
+export interface ExportRequest {
+  format: ExportFormat;
+  /** pytorch: include data/dataset.safetensors (the run's samples) for train.py. Default true. */
+  include_data?: boolean;
+}
+
+export interface ExportResponse {
+  run_id: string;
+  format: ExportFormat;
+  /** Relative '/'-separated paths with their bytes in base64. */
+  files: { path: string; bytes: number; base64: string }[];
+}

@@ -3,6 +3,7 @@
  * (base64), for clients that write them where the user chooses (the extension's "Export Trained Model…";
  * `stitch export` writes the same files itself). See docs/export.md.
  */
+import type { ExportResponse } from '../../shared/protocol';
 import { httpError } from '../httpError';
 import { EXPORT_FORMATS, isExportFormat, type ExportFile, type ExportFormat } from '../export/exportModel';
 import { ExportError } from '../export/runExport';
@@ -24,10 +25,11 @@ export function exportRoutes(router: ApiRouter, deps: RouteDeps, exporter: RunEx
       if (err instanceof ExportError) throw httpError(err.status, err.message);
       throw err;
     }
-    ctx.body = {
+    const response: ExportResponse = {
       run_id: runId,
       format: body.format,
       files: files.map((f) => ({ path: f.path, bytes: f.data.byteLength, base64: f.data.toString('base64') })),
     };
+    ctx.body = response;
   });
 }

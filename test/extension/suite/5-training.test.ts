@@ -58,6 +58,16 @@ describe('training through the spawned server', function () {
     assert.equal((JSON.parse(readFileSync(modelJson, 'utf8')) as { format: string }).format, 'layers-model');
   });
 
+  it('exports the trained model for PyTorch: model.py, weights, train.py, the run\'s samples', async () => {
+    const target = vscode.Uri.file(mkdtempSync(path.join(os.tmpdir(), 'stitch-export-')));
+    const folder = await vscode.commands.executeCommand<vscode.Uri>('stitch.exportModel', runId, target, 'pytorch');
+    assert.ok(folder, 'nothing exported');
+    for (const file of ['model.py', 'train.py', 'weights.safetensors', 'README.md', 'data/dataset.safetensors']) {
+      assert.ok(existsSync(path.join(folder.fsPath, file)), `${file} missing`);
+    }
+    assert.match(readFileSync(path.join(folder.fsPath, 'model.py'), 'utf8'), /class StitchModel\(nn\.Module\)/);
+  });
+
   it('restarts the server when its process is killed', async () => {
     const api = await stitch();
     const server = api.services.server;
