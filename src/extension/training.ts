@@ -97,6 +97,9 @@ export class RunTracker implements vscode.Disposable {
                 message = `epoch ${event.data.epoch}/${event.data.epochs} · loss ${event.data.train_loss.toFixed(4)}` +
                   (event.data.val_accuracy !== null ? ` · val acc ${percent(event.data.val_accuracy)}` : '');
                 break;
+              case 'evaluation':
+                message = `test accuracy ${percent(event.data.accuracy)}`;
+                break;
               default: {
                 const unknown: never = event;
                 void unknown;

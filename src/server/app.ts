@@ -13,6 +13,7 @@ import { hostCheck } from './middleware/hostCheck';
 import { jsonBody } from './middleware/jsonBody';
 import { requestLog } from './middleware/requestLog';
 import type { RouteDeps } from './routes/context';
+import { evaluationRoutes } from './routes/evaluation';
 import { exportRoutes, type RunExporter } from './routes/export';
 import { healthRoutes } from './routes/health';
 import { modelRoutes } from './routes/models';
@@ -47,6 +48,7 @@ export function createApp(deps: AppDeps): Koa {
   runRoutes(router, deps);
   modelRoutes(router, deps);
   chatRoutes(router, deps, deps.chat);
+  evaluationRoutes(router, deps);
   if (deps.exporter) exportRoutes(router, deps, deps.exporter);
   deps.extraRoutes?.(router);
 

@@ -2,6 +2,7 @@
  * The wire protocol between the server and its clients (CLI, extension, webview): HTTP bodies of SPEC §2
  * and the SSE events of SPEC §3, as one typed module that all three consumers import.
  */
+import type { Evaluation } from './evaluation';
 import type { StitchSchema } from './schema/types';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -62,10 +63,14 @@ export interface BatchEvent {
   eta_seconds: number;
 }
 
+/** After a successful run, before its final state: the model on the held-out test set (docs/server.md). */
+export type EvaluationEvent = { run_id: string } & Evaluation;
+
 export interface TrainingEventMap {
   state: StateEvent;
   metric: MetricEvent;
   batch: BatchEvent;
+  evaluation: EvaluationEvent;
 }
 
 export type TrainingEventName = keyof TrainingEventMap;
@@ -175,6 +180,8 @@ export interface RunSummary {
 export interface RunDetail extends RunSummary {
   schema: StitchSchema;
   metrics: MetricEvent[];
+  /** The test-set evaluation of a succeeded run; null otherwise. */
+  evaluation: Evaluation | null;
 }
 
 export interface InferRequest {

@@ -10,6 +10,7 @@ import { ModelRequestError } from '../runs/models';
 import { httpError } from '../httpError';
 import type { ApiRouter, RouteDeps } from './context';
 import { knownRunId } from './context';
+import { readEvaluation } from './evaluation';
 
 /** The public summary (run.json also holds catalog fields that belong to /api/models). */
 export function toSummary(record: RunRecord): RunSummary {
@@ -24,9 +25,10 @@ export function runRoutes(router: ApiRouter, deps: RouteDeps): void {
     ctx.body = { runs: runs.list().map(toSummary) };
   });
 
-  router.get('/api/runs/:run_id', (ctx) => {
+  router.get('/api/runs/:run_id', async (ctx) => {
     const runId = knownRunId(ctx, runs);
-    const detail: RunDetail = { ...toSummary(runs.get(runId)!), schema: runs.schemaOf(runId), metrics: runs.metrics(runId) };
+    const evaluation = await readEvaluation(deps, runId);
+    const detail: RunDetail = { ...toSummary(runs.get(runId)!), schema: runs.schemaOf(runId), metrics: runs.metrics(runId), evaluation };
     ctx.body = detail;
   });
 

@@ -276,6 +276,9 @@ export class RunManager {
         this.emit(entry, 'metric', metric);
         return;
       }
+      case 'evaluation':
+        this.emit(entry, 'evaluation', { run_id: record.run_id, ...message.evaluation });
+        return;
       case 'running':
         return;
       case 'log':

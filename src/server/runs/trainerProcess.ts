@@ -129,6 +129,7 @@ export class TrainerProcess {
       case 'log':
       case 'batch':
       case 'metric':
+      case 'evaluation':
         callbacks.onMessage(message);
         return;
       default: {

@@ -3,6 +3,7 @@
  * run (`child_process.fork` of the trainer entry) so that training never blocks the server's event loop
  * and a crashed trainer fails only its own run.
  */
+import type { Evaluation } from '../../shared/evaluation';
 import type { BackendName, BatchEvent, MetricEvent } from '../../shared/protocol';
 import type { StitchSchema } from '../../shared/schema/types';
 
@@ -42,5 +43,6 @@ export type TrainerToParent =
       params: number;
       inputShape: number[];
     }
+  | { type: 'evaluation'; evaluation: Evaluation }
   | { type: 'failed'; error: string }
   | { type: 'cancelled' };

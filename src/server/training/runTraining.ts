@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { analyzeSchema } from '../../shared/schema/index';
 import { TRAINING_DEFAULTS, type StitchSchema } from '../../shared/schema/types';
 import { limitDataset, loadDataset, type Dataset } from '../data/index';
+import { evaluateModel, writeEvaluation } from './evaluateModel';
 import { sampleSize } from '../data/types';
 import { chooseBackend } from './backend';
 import type { StartMessage, TrainerToParent } from './ipc';
@@ -93,6 +94,11 @@ export async function runTraining(
         );
         if (result.stoppedEarlyAt !== null) log(`early stopping after epoch ${result.stoppedEarlyAt}`);
         await saveModel(model, start.modelDir);
+        const evaluated = await evaluateModel(model, dataset, result.test?.loss ?? null);
+        if (evaluated) {
+          await writeEvaluation(start.modelDir, evaluated);
+          emit({ type: 'evaluation', evaluation: evaluated.evaluation });
+        }
         const metadata: ModelMetadata = {
           name: schema.name ?? 'model',
           dataset: dataset.name,

@@ -5,7 +5,7 @@
 import type { TrainingEvent, TrainingEventName } from '../protocol';
 import type { SseMessage } from './decoder';
 
-const TRAINING_EVENTS: readonly TrainingEventName[] = ['state', 'metric', 'batch'];
+const TRAINING_EVENTS: readonly TrainingEventName[] = ['state', 'metric', 'batch', 'evaluation'];
 
 /**
  * Returns the typed event, or undefined for messages that are not training events (a client should skip
