@@ -1,0 +1,65 @@
+/**
+ * What each named layer outputs for one input, for "see inside" in the panel's test view: feature maps of
+ * convolution and pooling layers, dense layers' units. Values are quantized per layer to bytes (0..255
+ * between the layer's min and max), which is what a heat map or an image grid shows anyway and keeps a
+ * response small. Bounded: at most MAX_ACTIVATION_LAYERS layers and MAX_ACTIVATION_VALUES values in all
+ * (docs/server.md, POST /api/infer).
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export const MAX_ACTIVATION_LAYERS = 16;
+/** 28×28×32 (a first MNIST convolution) is 25,088; this admits several such layers. */
+export const MAX_ACTIVATION_VALUES = 262_144;
+
+export interface LayerActivation {
+  id: string;
+  /** Output shape without the batch dimension, e.g. [26, 26, 32] (height, width, channels). */
+  shape: number[];
+  min: number;
+  max: number;
+  /** Row-major values quantized to 0..255 between min and max (all 0 when min = max). */
+  base64: string;
+}
+
+export class ActivationRequestError extends Error {}
+
+/** Checks the request against the model and the bounds before computing anything. */
+export function checkActivationRequest(model: tf.LayersModel, ids: readonly string[]): void {
+  if (ids.length === 0) return;
+  if (ids.length > MAX_ACTIVATION_LAYERS) throw new ActivationRequestError(`activations: at most ${MAX_ACTIVATION_LAYERS} layers at once (got ${ids.length})`);
+  let total = 0;
+  for (const id of ids) {
+    const layer = model.layers.find((l) => l.name === id && l.getClassName() !== 'InputLayer');
+    if (!layer) throw new ActivationRequestError(`activations: the model has no layer "${id}"; its layers are ${model.layers.filter((l) => l.getClassName() !== 'InputLayer').map((l) => l.name).join(', ')}`);
+    total += (layer.outputShape as number[]).slice(1).reduce((a, b) => a * (b ?? 1), 1);
+  }
+  if (total > MAX_ACTIVATION_VALUES) throw new ActivationRequestError(`activations: those layers output ${total.toLocaleString('en-US')} values, more than the ${MAX_ACTIVATION_VALUES.toLocaleString('en-US')} one request may return; ask for fewer layers`);
+}
+
+/** Runs `input` ([1, ...inputShape]) through the model and returns the named layers' outputs. */
+export function layerActivations(model: tf.LayersModel, input: tf.Tensor, ids: readonly string[]): LayerActivation[] {
+  checkActivationRequest(model, ids);
+  if (ids.length === 0) return [];
+  const unique = [...new Set(ids)];
+  const probe = tf.model({ inputs: model.inputs, outputs: unique.map((id) => model.getLayer(id).output as tf.SymbolicTensor) });
+  const result = probe.predict(input);
+  const tensors = Array.isArray(result) ? result : [result];
+  try {
+    const byId = new Map(tensors.map((t, i) => [unique[i], quantize(unique[i], t)]));
+    return ids.map((id) => byId.get(id) as LayerActivation);
+  } finally {
+    for (const t of tensors) t.dispose();
+  }
+}
+
+function quantize(id: string, t: tf.Tensor): LayerActivation {
+  const values = t.dataSync() as Float32Array;
+  let min = Infinity, max = -Infinity;
+  for (const v of values) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  const span = max - min;
+  const bytes = Buffer.from(Array.from(values, (v) => (span > 0 ? Math.round(((v - min) / span) * 255) : 0)));
+  return { id, shape: t.shape.slice(1), min, max, base64: bytes.toString('base64') };
+}
