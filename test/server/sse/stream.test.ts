@@ -25,7 +25,7 @@ function followWithEventSource(url: string): Promise<TrainingEvent[]> {
     const es = new EventSource(url, {
       fetch: (input, init) => fetch(input, { ...init, headers: { ...init?.headers, Authorization: `Bearer ${token}` } }),
     });
-    for (const name of ['state', 'metric', 'batch']) {
+    for (const name of ['state', 'metric', 'batch', 'evaluation']) {
       es.addEventListener(name, (e) => {
         const event = toTrainingEvent({ event: e.type, data: e.data, id: e.lastEventId })!;
         events.push(event);
@@ -68,7 +68,7 @@ describe('training event streams', () => {
       const browserEvents = tab.evaluate(`new Promise((resolve, reject) => {
         const events = [];
         const es = new EventSource(${JSON.stringify(`${url}?access_token=${token}`)});
-        for (const name of ['state', 'metric', 'batch']) {
+        for (const name of ['state', 'metric', 'batch', 'evaluation']) {
           es.addEventListener(name, (e) => {
             const data = JSON.parse(e.data);
             events.push({ id: Number(e.lastEventId), event: name, data });
