@@ -85,7 +85,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     onEvent: options.onEvent,
   });
   const backend = backendProbe(options.backend ?? null, log);
-  const models = new ModelService({ runs, ensureBackend: backend });
+  const models = new ModelService({ runs, ensureBackend: backend, catalogFile: join(store.runsDir, 'models.json'), log });
   const app = createApp({
     runs, models, backend, workspace, log,
     token: options.token || undefined,

@@ -3,7 +3,7 @@
  * run (`child_process.fork` of the trainer entry) so that training never blocks the server's event loop
  * and a crashed trainer fails only its own run.
  */
-import type { BackendName, BatchEvent, MetricEvent } from '../../shared/protocol';
+import type { BackendName, BatchEvent, MetricEvent, SamplePrediction } from '../../shared/protocol';
 import type { StitchSchema } from '../../shared/schema/types';
 
 export interface StartMessage {
@@ -41,6 +41,7 @@ export type TrainerToParent =
       test: { loss: number; accuracy: number | null; samples: number };
       params: number;
       inputShape: number[];
+      samples: SamplePrediction[];
     }
   | { type: 'failed'; error: string }
   | { type: 'cancelled' };
