@@ -11,7 +11,7 @@ import type { SchemaError } from './protocol';
 import type { LayerSpec, LayerType, LossName, StitchSchema, TrainingSpec } from './schema/types';
 import { MODEL_INPUT_ID, SCHEMA_VERSION } from './schema/types';
 import { isObject } from './isObject';
-import { convertTorchArchitecture, endWithSoftmax, isTorchArchitecture } from './originalTorch';
+import { convertTorchArchitecture, endWithSoftmax, torchArchitecture } from './originalTorch';
 
 export interface ConvertedBody {
   schema: StitchSchema;
@@ -225,11 +225,12 @@ function validationOf(trainSplit: number): number {
 /** Converts `{ architecture, hyperparams }` to our schema; see the module comment. */
 export function convertOriginalBody(architecture: unknown, hyperparams: unknown): ConvertedBody {
   const errors: SchemaError[] = [];
-  if (isTorchArchitecture(architecture)) {
+  const torch = torchArchitecture(architecture);
+  if (torch) {
     const training = convertTraining(hyperparams, errors, true);
-    const { inputShape, layers } = convertTorchArchitecture(architecture, errors);
+    const { inputShape, layers } = convertTorchArchitecture(torch, errors);
     if (training.loss === undefined || training.loss === 'categoricalCrossentropy') endWithSoftmax(layers);
-    const name = typeof architecture.name === 'string' && architecture.name.trim() !== '' ? architecture.name.trim() : 'original-stitch';
+    const name = typeof torch.name === 'string' && torch.name.trim() !== '' ? torch.name.trim() : 'original-stitch';
     return { schema: { version: SCHEMA_VERSION, name, input: { shape: inputShape }, layers, training }, errors };
   }
   const training = convertTraining(hyperparams, errors, false);

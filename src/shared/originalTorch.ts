@@ -30,16 +30,27 @@ export function torchType(layer: unknown): string {
   return typeof type === 'string' ? type.toLowerCase().replace(/[\s_-]+/g, '') : type === undefined ? 'linear' : '';
 }
 
+const isTorchType = (type: string): boolean => STRUCTURAL.has(type) || type in ACTIVATION_LAYERS || IDENTITY_LAYERS.has(type);
+/** Keys and types only the original's own format uses (a Keras-style list never has them). */
+const TORCH_KEYS = ['in', 'out', 'in_channels', 'out_channels', 'p', 'in_features', 'out_features'];
+const hasTorchMarker = (layer: unknown): boolean => {
+  const type = torchType(layer);
+  return (isObject(layer) && TORCH_KEYS.some((k) => k in layer)) || type in ACTIVATION_LAYERS || type === 'linear' || type === 'maxpool2d';
+};
+
 /**
- * True when `architecture` is the original's own format: `{ layers }` whose every type is one of its names.
- * (A bare list or a React Flow graph, with Keras names, goes to the Keras-style converter instead.)
+ * The original's own format as `{ layers, … }`, or undefined for anything else: `{ layers }` whose every type
+ * is one of its names, or a bare list of such layers that uses one of its own keys or names. (Keras-style
+ * lists and React Flow graphs go to the Keras-style converter instead.)
  */
-export function isTorchArchitecture(architecture: unknown): architecture is Record<string, unknown> & { layers: unknown[] } {
-  if (!isObject(architecture) || !Array.isArray(architecture.layers) || architecture.nodes !== undefined) return false;
-  return architecture.layers.every((layer) => {
-    const type = torchType(layer);
-    return STRUCTURAL.has(type) || type in ACTIVATION_LAYERS || IDENTITY_LAYERS.has(type);
-  });
+export function torchArchitecture(architecture: unknown): (Record<string, unknown> & { layers: unknown[] }) | undefined {
+  if (Array.isArray(architecture)) {
+    const all = architecture.every((layer) => isTorchType(torchType(layer)));
+    return all && architecture.length > 0 && architecture.some(hasTorchMarker) ? { layers: architecture } : undefined;
+  }
+  if (!isObject(architecture) || !Array.isArray(architecture.layers) || architecture.nodes !== undefined) return undefined;
+  const layers: unknown[] = architecture.layers;
+  return layers.every((layer) => isTorchType(torchType(layer))) ? { ...architecture, layers } : undefined;
 }
 
 type Shape = number[];
@@ -57,7 +68,7 @@ const num = (value: unknown): number | undefined => {
 const pair = (value: unknown): number | undefined => (Array.isArray(value) ? (value[0] === value[1] ? num(value[0]) : undefined) : num(value));
 
 /** `input_shape: [C, H, W]`, `input_channels`/`input_height`/`input_width`, or `input_size` (784). */
-function readInput(arch: Record<string, unknown>, errors: SchemaError[]): Shape {
+function readInput(arch: Record<string, unknown> & { layers: unknown[] }, errors: SchemaError[]): Shape {
   const given = arch.input_shape;
   if (Array.isArray(given) && given.length === 3 && given.every((d) => num(d) !== undefined && (num(d) ?? 0) > 0)) {
     const [c, h, w] = given.map((d) => num(d) ?? 0);
@@ -75,7 +86,10 @@ function readInput(arch: Record<string, unknown>, errors: SchemaError[]): Shape 
     }
     return [h ?? side, w ?? side, c ?? 1];
   }
-  const size = arch.input_size === undefined ? 784 : num(arch.input_size);
+  // Without input_size, the first linear layer's `in` says it (else the original's default, 784 = MNIST).
+  const first = arch.layers[0];
+  const firstIn = isObject(first) && torchType(first) === 'linear' ? num(first.in ?? first.input_dim ?? first.in_features) : undefined;
+  const size = arch.input_size === undefined ? (firstIn ?? 784) : num(arch.input_size);
   if (size === undefined || !Number.isInteger(size) || size < 1) {
     errors.push({ path: 'architecture.input_size', message: `expected a positive whole number of input values (784 for 28×28 MNIST), got ${JSON.stringify(arch.input_size)}` });
     return [1];
@@ -125,7 +139,8 @@ export function convertTorchArchitecture(arch: Record<string, unknown> & { layer
         if (out === undefined || !Number.isInteger(out) || out < 1) return problem('out', `expected the number of output features, a positive whole number, e.g. "out": 10; got ${JSON.stringify(layer.out ?? layer.units)}`);
         const given = num(layer.in ?? layer.input_dim ?? layer.in_features);
         if (given !== undefined && given !== size(shape)) {
-          return problem('in', `is ${given} but the layer before gives ${size(shape)} values (shape [${shape.join(', ')}]); set "in": ${size(shape)}`);
+          // Reported, and the walk goes on with `out`, so that one mistake is not reported again downstream.
+          problem('in', `is ${given} but the layer before gives ${size(shape)} values (shape [${shape.join(', ')}]); set "in": ${size(shape)}`);
         }
         if (shape.length > 1) add('flatten', { type: 'flatten' });
         add('linear', { type: 'dense', units: out });

@@ -62,7 +62,7 @@ export async function runTraining(
         log,
         signal,
       });
-      const dataset = limitDataset(loaded, { maxSamples: spec.maxSamples, testSamples: spec.testSamples, seed });
+      const dataset = limitDataset(loaded, { maxSamples: spec.maxSamples, testSamples: spec.testSamples, seed, shuffle: spec.shuffle });
       checkInputShape(schema.input.shape, dataset);
       log(`dataset ${dataset.name}: ${dataset.train.count} training and ${dataset.test.count} test samples, ${dataset.numClasses} classes`);
       if (signal.aborted) throw new TrainingCancelled();
