@@ -7,40 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { convertOriginalBody } from '../../src/shared/original';
 import { analyzeSchema } from '../../src/shared/schema';
-
-/** The body of the original's API documentation. */
-export const DOCUMENTED_BODY = {
-  architecture: {
-    input_size: 784,
-    layers: [
-      { type: 'linear', in: 784, out: 128 },
-      { type: 'relu' },
-      { type: 'linear', in: 128, out: 10 },
-    ],
-  },
-  hyperparams: {
-    epochs: 5, batch_size: 64, optimizer: { type: 'sgd', lr: 0.1, momentum: 0.0 }, loss: 'cross_entropy',
-    seed: null, train_split: 0.9, shuffle: true, max_samples: 4096,
-  },
-};
-
-/** What the original's frontend builds for a small CNN: conv + activations + pool + flatten + linear + dropout. */
-export const FRONTEND_CNN = {
-  input_channels: 1, input_height: 28, input_width: 28,
-  layers: [
-    { type: 'conv2d', in_channels: 1, out_channels: 8, kernel_size: 3, stride: 1, padding: 1 },
-    { type: 'relu' },
-    { type: 'maxpool2d', kernel_size: 2, stride: 2, padding: 0 },
-    { type: 'conv2d', in_channels: 8, out_channels: 8, kernel_size: 3, stride: 1, padding: 'same' },
-    { type: 'gelu' },
-    { type: 'maxpool2d', kernel_size: 2, stride: 2, padding: 0 },
-    { type: 'flatten' },
-    { type: 'linear', in: 392, out: 32 },
-    { type: 'tanh' },
-    { type: 'dropout', p: 0.25 },
-    { type: 'linear', in: 32, out: 10 },
-  ],
-};
+import { DOCUMENTED_BODY, FRONTEND_CNN } from './originalBodies';
 
 function valid(architecture: unknown, hyperparams: unknown = {}) {
   const converted = convertOriginalBody(architecture, hyperparams);

@@ -5,7 +5,6 @@
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
 import { convertOriginalBody } from '../../../src/shared/original';
 import type { StitchSchema } from '../../../src/shared/schema/types';
 import { limitDataset, loadDataset } from '../../../src/server/data/index';
@@ -38,7 +37,8 @@ test('sgd with lr and momentum builds tf.train.momentum with both; momentum 0 is
   const plain = createOptimizer(converted({ optimizer: { type: 'sgd', lr: 0.1, momentum: 0.0 } }).training?.optimizer);
   assert.equal(plain.getClassName(), 'SGD');
   assert.deepEqual(plain.getConfig(), { learningRate: 0.1 });
-  tf.dispose([withMomentum, plain]);
+  withMomentum.dispose();
+  plain.dispose();
 });
 
 test('train_split 0.9 keeps 90% for training and the last 10% for validation', () => {
