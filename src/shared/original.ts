@@ -170,6 +170,7 @@ function convertOptimizer(h: Record<string, unknown>): Record<string, unknown> |
   const o: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(given)) o[camelCase(key)] = coerce(value);
   const learningRate = o.learningRate ?? o.lr ?? h.learningRate ?? h.lr;
+  o.epsilon ??= o.eps;
   if (o.type === undefined && learningRate === undefined && o.momentum === undefined) return undefined;
   const optimizer: Record<string, unknown> = { type: typeof o.type === 'string' ? o.type.toLowerCase() : (o.type ?? 'adam') };
   if (learningRate !== undefined) optimizer.learningRate = learningRate;
