@@ -87,7 +87,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     onEvent: options.onEvent,
   });
   const backend = backendProbe(options.backend ?? null, log);
-  const models = new ModelService({ runs, ensureBackend: backend });
+  const models = new ModelService({ runs, ensureBackend: backend, catalogFile: join(store.runsDir, 'models.json'), log });
   const dataCacheDir = resolve(options.dataCacheDir ?? join(stitchHome(), 'data'));
   const exporter: RunExporter = (runId, format, includeData) =>
     exportRun({ record: (id) => runs.get(id), schema: (id) => runs.schemaOf(id), modelDir: (id) => store.modelDir(id) }, runId, {

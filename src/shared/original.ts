@@ -8,9 +8,10 @@
  * result is then validated like any other schema.
  */
 import type { SchemaError } from './protocol';
-import type { LayerSpec, LayerType, StitchSchema, TrainingSpec } from './schema/types';
+import type { LayerSpec, LayerType, LossName, StitchSchema, TrainingSpec } from './schema/types';
 import { MODEL_INPUT_ID, SCHEMA_VERSION } from './schema/types';
 import { isObject } from './isObject';
+import { convertTorchArchitecture, endWithSoftmax, torchArchitecture } from './originalTorch';
 
 export interface ConvertedBody {
   schema: StitchSchema;
@@ -151,29 +152,89 @@ function orderNodes(nodes: Node[], sources: Map<string, string[]>, errors: Schem
   return ordered;
 }
 
-function convertTraining(hyperparams: unknown, errors: SchemaError[]): TrainingSpec {
-  if (hyperparams !== undefined && !isObject(hyperparams)) {
-    errors.push({ path: 'hyperparams', message: 'expected an object like { "epochs": 5, "batch_size": 32, "learning_rate": 0.001 }' });
+/** The original's loss names → ours. */
+const LOSSES: Record<string, LossName> = {
+  crossentropy: 'categoricalCrossentropy', categoricalcrossentropy: 'categoricalCrossentropy', ce: 'categoricalCrossentropy',
+  nll: 'categoricalCrossentropy', nllloss: 'categoricalCrossentropy', crossentropyloss: 'categoricalCrossentropy',
+  sparsecategoricalcrossentropy: 'sparseCategoricalCrossentropy', binarycrossentropy: 'binaryCrossentropy', bce: 'binaryCrossentropy',
+  mse: 'meanSquaredError', meansquarederror: 'meanSquaredError', mseloss: 'meanSquaredError',
+  mae: 'meanAbsoluteError', l1: 'meanAbsoluteError', meanabsoluteerror: 'meanAbsoluteError',
+};
+
+/** The original's hyperparameter defaults (its API documentation), for its own architecture format. */
+export const ORIGINAL_DEFAULTS = { epochs: 5, batchSize: 64, trainSplit: 0.9, shuffle: true, maxSamples: 4096 } as const;
+
+/** `optimizer`: a name, or `{ type, lr, momentum, … }`; `learning_rate`/`lr` may also sit beside it. */
+function convertOptimizer(h: Record<string, unknown>): Record<string, unknown> | undefined {
+  const given = isObject(h.optimizer) ? h.optimizer : { type: h.optimizer };
+  const o: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(given)) o[camelCase(key)] = coerce(value);
+  const learningRate = o.learningRate ?? o.lr ?? h.learningRate ?? h.lr;
+  o.epsilon ??= o.eps;
+  if (o.type === undefined && learningRate === undefined && o.momentum === undefined) return undefined;
+  const optimizer: Record<string, unknown> = { type: typeof o.type === 'string' ? o.type.toLowerCase() : (o.type ?? 'adam') };
+  if (learningRate !== undefined) optimizer.learningRate = learningRate;
+  for (const key of ['momentum', 'beta1', 'beta2', 'epsilon', 'rho', 'decay', 'centered']) {
+    // momentum 0 is plain SGD, the same as leaving it out (and adam has none).
+    if (o[key] !== undefined && !(key === 'momentum' && o[key] === 0)) optimizer[key] = o[key];
+  }
+  if (isObject(h.optimizer) && Array.isArray(o.betas)) [optimizer.beta1, optimizer.beta2] = o.betas as unknown[];
+  return optimizer;
+}
+
+function convertTraining(hyperparams: unknown, errors: SchemaError[], originalFormat: boolean): TrainingSpec {
+  if (hyperparams !== undefined && hyperparams !== null && !isObject(hyperparams)) {
+    errors.push({ path: 'hyperparams', message: 'expected an object like { "epochs": 5, "batch_size": 64, "optimizer": { "type": "sgd", "lr": 0.1 } }' });
   }
   const h: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(isObject(hyperparams) ? hyperparams : {})) h[camelCase(key)] = coerce(value);
+  for (const [key, value] of Object.entries(isObject(hyperparams) ? hyperparams : {})) {
+    if (value !== null) h[camelCase(key)] = isObject(value) ? value : coerce(value);
+  }
   const training: Record<string, unknown> = { dataset: datasetName(h.dataset ?? 'mnist') };
-  for (const key of ['epochs', 'batchSize', 'validationSplit', 'maxSamples', 'testSamples', 'seed']) {
+  if (originalFormat) {
+    training.epochs = ORIGINAL_DEFAULTS.epochs;
+    training.batchSize = ORIGINAL_DEFAULTS.batchSize;
+    training.maxSamples = ORIGINAL_DEFAULTS.maxSamples;
+    training.validationSplit = validationOf(ORIGINAL_DEFAULTS.trainSplit);
+    training.shuffle = ORIGINAL_DEFAULTS.shuffle;
+  }
+  for (const key of ['epochs', 'batchSize', 'validationSplit', 'maxSamples', 'testSamples', 'seed', 'shuffle']) {
     if (h[key] !== undefined) training[key] = h[key];
   }
-  if (h.loss !== undefined) training.loss = typeof h.loss === 'string' ? camelCase(h.loss.toLowerCase()) : h.loss;
-  const learningRate = h.learningRate ?? h.lr;
-  if (h.optimizer !== undefined || learningRate !== undefined) {
-    const type = typeof h.optimizer === 'string' ? h.optimizer.toLowerCase() : 'adam';
-    training.optimizer = learningRate === undefined ? { type } : { type, learningRate };
+  if (h.trainSplit !== undefined) {
+    const split = h.trainSplit;
+    if (typeof split !== 'number' || !(split > 0) || split > 1) {
+      errors.push({ path: 'hyperparams.train_split', message: `expected the fraction of samples to train on, in (0, 1], e.g. 0.9 (10% validation); got ${JSON.stringify(split)}` });
+    } else training.validationSplit = validationOf(split);
   }
+  if (h.loss !== undefined) {
+    const key = typeof h.loss === 'string' ? h.loss.toLowerCase().replace(/[\s_-]+/g, '') : '';
+    const loss = LOSSES[key];
+    if (loss) training.loss = loss;
+    else errors.push({ path: 'hyperparams.loss', message: `unknown loss ${JSON.stringify(h.loss)}; use "cross_entropy" (or mse, mae, binary_cross_entropy)` });
+  }
+  const optimizer = convertOptimizer(h);
+  if (optimizer) training.optimizer = optimizer;
   return training as unknown as TrainingSpec;
+}
+
+/** `train_split` 0.9 → `validationSplit` 0.1, without float noise (1 - 0.9 is 0.09999999999999998). */
+function validationOf(trainSplit: number): number {
+  return Math.round((1 - trainSplit) * 1e9) / 1e9;
 }
 
 /** Converts `{ architecture, hyperparams }` to our schema; see the module comment. */
 export function convertOriginalBody(architecture: unknown, hyperparams: unknown): ConvertedBody {
   const errors: SchemaError[] = [];
-  const training = convertTraining(hyperparams, errors);
+  const torch = torchArchitecture(architecture);
+  if (torch) {
+    const training = convertTraining(hyperparams, errors, true);
+    const { inputShape, layers } = convertTorchArchitecture(torch, errors);
+    if (training.loss === undefined || training.loss === 'categoricalCrossentropy') endWithSoftmax(layers);
+    const name = typeof torch.name === 'string' && torch.name.trim() !== '' ? torch.name.trim() : 'original-stitch';
+    return { schema: { version: SCHEMA_VERSION, name, input: { shape: inputShape }, layers, training }, errors };
+  }
+  const training = convertTraining(hyperparams, errors, false);
   const { nodes, sources } = readArchitecture(architecture, errors);
   const ids = new Map<string, string>();
   let inputShape: unknown;

@@ -33,9 +33,25 @@ export interface StateEvent {
   backend?: BackendName;
   /** Present when `state` is `succeeded`: the held-out test evaluation. */
   test?: { loss: number; accuracy: number | null; samples: number };
+  /** Present when `state` is `succeeded` (the original Stitch's field): `test.accuracy`. */
+  test_accuracy?: number | null;
+  /** Present when `state` is `succeeded` and the input is an image: a few validation samples and the answers. */
+  sample_predictions?: SamplePrediction[];
+}
+
+/** One validation sample with the trained model's answer (the original Stitch's test page draws them). */
+export interface SamplePrediction {
+  /** The input image as rows of 0–255 values (28×28 for MNIST). */
+  grid: number[][];
+  label: number;
+  prediction: number;
+  /** The predicted class's probability, 0..1. */
+  confidence: number;
 }
 
 export interface MetricEvent {
+  /** The run the metric belongs to (the original Stitch's clients read it). */
+  run_id?: string;
   epoch: number;
   epochs: number;
   train_loss: number;
@@ -154,9 +170,26 @@ export interface TrainRequest {
   hyperparams?: unknown;
 }
 
+/** `POST /api/train` → 202. The original Stitch's fields, plus `events_url` and our `model_id`. */
 export interface TrainResponse {
   run_id: string;
+  /** The state the run was created in; the events stream follows it from there. */
+  status: 'queued';
+  created_at: string;
+  epochs_total: number;
+  metrics: MetricEvent[];
+  test_accuracy: null;
   events_url: string;
+  /** The catalog model the run belongs to (a train body's `model_id`), or null. */
+  model_id: string | null;
+}
+
+/** `POST /api/train/:run_id/cancel` → 202. */
+export interface CancelResponse {
+  run_id: string;
+  status: 'cancelling';
+  /** The run's state right after the request (`cancelled` at once for a queued run). */
+  state: RunState;
 }
 
 export interface RunSummary {
@@ -194,20 +227,43 @@ export interface InferRequest {
 }
 
 export interface InferResponse {
+  run_id: string;
   label: number;
   probabilities: number[];
 }
 
+/**
+ * One model of the catalog (`GET /api/models`), in the original Stitch's shape plus our fields. A trained run
+ * that is not in the catalog is served in the same shape under its run id (`GET /api/models/:run_id`).
+ */
 export interface ModelSummary {
   model_id: string;
-  run_id: string;
   name: string;
+  description: string;
+  /** The definition as it was given (the original's `{ input_size, layers }`, or our schema). */
+  architecture: unknown;
+  hyperparams: unknown;
   created_at: string;
-  saved: boolean;
+  /** True when the model has weights (a promoted run that succeeded). */
+  trained: boolean;
+  /** The folder of the weights on the server machine, or null while untrained. */
+  saved_model_path: string | null;
+  saved_model_exists: boolean;
+  last_trained_at: string | null;
+  runs_total: number;
+  highest_accuracy: number | null;
+  /** Ours: the run whose weights are the model's (`/api/infer` accepts it), or null. */
+  run_id: string | null;
   test_accuracy: number | null;
   params: number;
   input_shape: number[];
-  path: string;
+  /** Same as `saved_model_path` (older clients read `path`). */
+  path: string | null;
+}
+
+/** `GET /api/models/:model_id`: the summary and its runs, each with its metrics. */
+export interface ModelDetail extends ModelSummary {
+  runs: (RunSummary & { metrics: MetricEvent[] })[];
 }
 
 export interface ErrorBody {

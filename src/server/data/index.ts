@@ -31,11 +31,12 @@ export async function loadDataset(spec: DatasetSpec, context: DatasetContext): P
 
 /**
  * Applies `maxSamples` (a seeded random subset of the training samples, in shuffled order) and `testSamples`
- * (a seeded random subset of the test split). Training samples are always returned shuffled, so that a
- * validation split taken from their end is a random sample too.
+ * (a seeded random subset of the test split). Training samples are returned shuffled, so that a validation
+ * split taken from their end is a random sample too, unless `shuffle` is false: then they keep their order.
  */
-export function limitDataset(dataset: Dataset, limits: { maxSamples?: number; testSamples?: number; seed: number }): Dataset {
-  const trainOrder = shuffledIndices(dataset.train.count, limits.seed);
+export function limitDataset(dataset: Dataset, limits: { maxSamples?: number; testSamples?: number; seed: number; shuffle?: boolean }): Dataset {
+  // shuffle: false (the original Stitch's `shuffle`) keeps the dataset's order: the first maxSamples samples.
+  const trainOrder = limits.shuffle === false ? Int32Array.from({ length: dataset.train.count }, (_, i) => i) : shuffledIndices(dataset.train.count, limits.seed);
   const trainTake = limits.maxSamples ? Math.min(limits.maxSamples, dataset.train.count) : dataset.train.count;
   const train = selectSamples(dataset.train, trainOrder.subarray(0, trainTake));
   let test = dataset.test;

@@ -17,6 +17,12 @@ export function jsonBody(options: JsonBodyOptions = {}): Middleware {
   const limit = options.limit ?? DEFAULT_BODY_LIMIT;
   return async function readJsonBody(ctx, next) {
     if (ctx.method === 'GET' || ctx.method === 'HEAD' || ctx.method === 'OPTIONS') return next();
+    // A declared type that is not JSON (a form, a file upload) is refused as the original Stitch did; text/plain
+    // is what a browser's fetch sends for a string body, so it is read as JSON too.
+    const type = ctx.get('Content-Type');
+    if (type && !ctx.is('application/json', '+json', 'text/plain') && ctx.request.length !== 0) {
+      throw httpError(415, `the request body is ${type.split(';')[0]}; send JSON with Content-Type: application/json`);
+    }
     const declared = Number(ctx.get('Content-Length') || 0);
     if (declared > limit) throw tooLarge(limit);
     const text = await readLimited(ctx.req, limit);

@@ -1,19 +1,39 @@
 /**
- * The model catalog and inference: `GET /api/models`, `GET /api/models/:model_id`,
- * `POST /api/models/:model_id/save` and `POST /api/infer`.
+ * The model catalog and inference, with the original Stitch's shapes: `GET /api/models` (a bare array),
+ * `GET /api/models/:model_id` (with its runs), `POST /api/models` (create 201 / update 200),
+ * `POST /api/models/:model_id/save` (store a definition, or promote a run), `POST /api/models/save`
+ * (a new model from a run, 201) and `POST /api/infer`.
  */
+import type { Context } from 'koa';
 import { httpError } from '../httpError';
+import { ModelRequestError, type ModelChange } from '../runs/models';
 import type { ApiRouter, RouteDeps } from './context';
 import { objectBody } from './context';
 import { modelCall } from './runs';
-import { ModelRequestError } from '../runs/models';
+import { checkedSchema } from './schemaInput';
 
 export function modelRoutes(router: ApiRouter, deps: RouteDeps): void {
   const { models } = deps;
 
   router.get('/api/models', (ctx) => {
-    const all = models.list();
-    ctx.body = { models: ctx.query.saved === 'true' ? all.filter((m) => m.saved) : all };
+    ctx.body = models.list(ctx.query.saved === 'true' || ctx.query.trained === 'true');
+  });
+
+  // Registered before `/api/models/:model_id/save`, which would otherwise take "save" for a model id.
+  router.post('/api/models/save', (ctx) => {
+    const body = objectBody(ctx, '{ "run_id": "…", "name": "my model" }');
+    const runId = idField(body.run_id, 'run_id', true);
+    if (body.name === undefined) throw httpError(400, 'name: missing; send { "run_id": "…", "name": "my model" }');
+    ctx.status = 201;
+    ctx.body = modelCall(() => models.saveRun(runId ?? '', modelChange(body, false)));
+  });
+
+  router.post('/api/models', (ctx) => {
+    const body = objectBody(ctx, '{ "name": "my model", "architecture": { "layers": [...] }, "hyperparams": { … } }');
+    const modelId = idField(body.model_id, 'model_id', false);
+    const { created, model } = modelCall(() => models.upsert(modelId, modelChange(body, true)));
+    ctx.status = created ? 201 : 200;
+    ctx.body = model;
   });
 
   router.get('/api/models/:model_id', (ctx) => {
@@ -21,12 +41,9 @@ export function modelRoutes(router: ApiRouter, deps: RouteDeps): void {
   });
 
   router.post('/api/models/:model_id/save', (ctx) => {
-    const body: unknown = ctx.state.body ?? {};
-    const name = typeof body === 'object' && body !== null ? (body as { name?: unknown }).name : undefined;
-    if (name !== undefined && (typeof name !== 'string' || name.trim() === '' || name.length > 200)) {
-      throw httpError(400, 'name: expected a non-empty string of at most 200 characters, or leave it out');
-    }
-    ctx.body = modelCall(() => models.save(String(ctx.params.model_id), name?.trim()));
+    const body = bodyOrEmpty(ctx);
+    const runId = idField(body.run_id, 'run_id', false);
+    ctx.body = modelCall(() => models.save(String(ctx.params.model_id), modelChange(body, true), runId));
   });
 
   router.post('/api/infer', async (ctx) => {
@@ -35,7 +52,7 @@ export function modelRoutes(router: ApiRouter, deps: RouteDeps): void {
     if (typeof id !== 'string' || id === '') throw httpError(400, 'run_id: missing; send { "run_id": "…", "pixels": [...] } or { "model_id": "…", "inputs": [...] }');
     const source = body.pixels !== undefined ? 'pixels' : body.inputs !== undefined ? 'inputs' : undefined;
     if (!source) throw httpError(400, 'send the sample as "pixels" (784 numbers for MNIST) or "inputs" (numbers shaped like the model input)');
-    const values = flattenNumbers(body[source]);
+    const values = source === 'pixels' ? flattenNumbers(body[source], 0, 255) : flattenNumbers(body[source], -FLOAT32_MAX, FLOAT32_MAX);
     if (typeof values === 'string') throw httpError(400, `${source}: ${values}`);
     try {
       ctx.body = await models.infer(id, values, source);
@@ -46,8 +63,47 @@ export function modelRoutes(router: ApiRouter, deps: RouteDeps): void {
   });
 }
 
-/** Nested arrays of finite numbers → one flat list; or a message saying what is wrong. */
-function flattenNumbers(value: unknown): number[] | string {
+/** The largest float32: a value above it becomes Infinity in the tensor (1e308 answered label -1 before). */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** `save` may be called with no body at all. */
+function bodyOrEmpty(ctx: Context): Record<string, unknown> {
+  return ctx.state.body === undefined ? {} : objectBody(ctx, '{ "run_id": "…" } or { "architecture": { … }, "hyperparams": { … } }');
+}
+
+function idField(value: unknown, field: string, required: boolean): string | undefined {
+  if (value === undefined || value === null) {
+    if (required) throw httpError(400, `${field}: missing; send the id as a string`);
+    return undefined;
+  }
+  if (typeof value !== 'string' || !/^[A-Za-z0-9_-]{1,100}$/.test(value)) {
+    throw httpError(400, `${field}: expected an id (letters, digits, "_" and "-"), got ${JSON.stringify(value)?.slice(0, 60)}`);
+  }
+  return value;
+}
+
+/** name/description checked; architecture/hyperparams must convert to a valid schema (else 422, as training would). */
+function modelChange(body: Record<string, unknown>, withDefinition: boolean): ModelChange {
+  const change: ModelChange = {};
+  for (const [key, limit] of [['name', 200], ['description', 5000]] as const) {
+    const value = body[key];
+    if (value === undefined) continue;
+    if (typeof value !== 'string' || (key === 'name' && value.trim() === '') || value.length > limit) {
+      throw httpError(400, `${key}: expected ${key === 'name' ? 'a non-empty' : 'a'} string of at most ${limit} characters, or leave it out`);
+    }
+    change[key] = value.trim();
+  }
+  if (withDefinition && (body.architecture !== undefined || body.hyperparams !== undefined)) {
+    if (body.architecture === undefined) throw httpError(400, 'architecture: missing; hyperparams are stored with an architecture');
+    checkedSchema({ architecture: body.architecture, hyperparams: body.hyperparams });
+    change.architecture = body.architecture;
+    change.hyperparams = body.hyperparams ?? null;
+  }
+  return change;
+}
+
+/** Nested arrays of numbers within [min, max] → one flat list; or a message saying what is wrong. */
+function flattenNumbers(value: unknown, min: number, max: number): number[] | string {
   const out: number[] = [];
   const visit = (v: unknown, depth: number): string | undefined => {
     if (depth > 8) return 'nested too deeply';
@@ -58,7 +114,8 @@ function flattenNumbers(value: unknown): number[] | string {
       }
       return undefined;
     }
-    if (typeof v !== 'number' || !Number.isFinite(v)) return `expected numbers, found ${JSON.stringify(v)?.slice(0, 40)}`;
+    if (typeof v !== 'number' || !Number.isFinite(v)) return `expected finite numbers, found ${JSON.stringify(v)?.slice(0, 40)}`;
+    if (v < min || v > max) return `${v} is out of range; send values ${max === 255 ? 'from 0 to 255 (or 0 to 1)' : `within ±${max.toExponential(2)} (float32)`}`;
     out.push(v);
     return undefined;
   };

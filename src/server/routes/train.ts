@@ -1,7 +1,9 @@
 /**
- * `POST /api/train` (queue a run) and `POST /api/train/:run_id/cancel`, the original Stitch's routes.
+ * `POST /api/train` (queue a run) and `POST /api/train/:run_id/cancel`, the original Stitch's routes, with
+ * its response shapes. A body may name a catalog `model_id`: the run then belongs to that model, and when the
+ * body has no architecture of its own, the model's stored definition is trained.
  */
-import type { TrainResponse } from '../../shared/protocol';
+import type { CancelResponse, TrainResponse } from '../../shared/protocol';
 import { isTerminal } from '../../shared/protocol';
 import { httpError } from '../httpError';
 import type { ApiRouter, RouteDeps } from './context';
@@ -11,10 +13,30 @@ import { checkedSchema, checkedSchemaPath, workspaceAnalyzeOptions } from './sch
 export function trainRoutes(router: ApiRouter, deps: RouteDeps): void {
   router.post('/api/train', (ctx) => {
     const body = objectBody(ctx, '{ "schema": { … }, "schemaPath": "/abs/path/model.stitch.json" }');
+    const modelId = catalogModelId(body.model_id, deps);
+    if (modelId !== null && body.schema === undefined && body.architecture === undefined) {
+      const definition = deps.models.definition(modelId);
+      if (!definition || definition.architecture === null || definition.architecture === undefined) {
+        throw httpError(400, `model ${modelId} has no architecture yet; send one with the body, or store it with POST /api/models`);
+      }
+      body.architecture = definition.architecture;
+      body.hyperparams = body.hyperparams ?? definition.hyperparams;
+    }
     const schemaPath = checkedSchemaPath(body.schemaPath, deps.workspace);
     const schema = checkedSchema(body, workspaceAnalyzeOptions(schemaPath, deps.workspace));
     const record = deps.runs.submit(schema, schemaPath);
-    const response: TrainResponse = { run_id: record.run_id, events_url: `/api/runs/${record.run_id}/events` };
+    const original = body.schema === undefined ? { architecture: body.architecture, hyperparams: body.hyperparams ?? null } : null;
+    deps.models.recordSubmission(record.run_id, modelId, original);
+    const response: TrainResponse = {
+      run_id: record.run_id,
+      status: 'queued',
+      created_at: record.created_at,
+      epochs_total: record.epochs,
+      metrics: [],
+      test_accuracy: null,
+      events_url: `/api/runs/${record.run_id}/events`,
+      model_id: modelId,
+    };
     ctx.status = 202;
     ctx.set('Location', `/api/runs/${record.run_id}`);
     ctx.body = response;
@@ -26,7 +48,17 @@ export function trainRoutes(router: ApiRouter, deps: RouteDeps): void {
     if (isTerminal(record.state) || !deps.runs.cancel(runId)) {
       throw httpError(409, `run ${runId} has already ${record.state === 'succeeded' ? 'succeeded' : `ended (${record.state})`}; there is nothing to cancel`);
     }
+    const response: CancelResponse = { run_id: runId, status: 'cancelling', state: deps.runs.get(runId)!.state };
     ctx.status = 202;
-    ctx.body = { run_id: runId, state: deps.runs.get(runId)!.state };
+    ctx.body = response;
   });
+}
+
+/** A train body's `model_id`: absent, or a model of the catalog (404 otherwise). */
+function catalogModelId(value: unknown, deps: RouteDeps): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string' || !deps.models.has(value)) {
+    throw httpError(404, `there is no model ${JSON.stringify(value)?.slice(0, 60)}; GET /api/models lists them, POST /api/models creates one`);
+  }
+  return value;
 }

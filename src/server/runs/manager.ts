@@ -273,7 +273,7 @@ export class RunManager {
           record.best_val_accuracy = metric.val_accuracy;
         }
         this.options.store.writeRecord(record);
-        this.emit(entry, 'metric', metric);
+        this.emit(entry, 'metric', { run_id: record.run_id, ...metric });
         return;
       }
       case 'evaluation':
@@ -305,7 +305,12 @@ export class RunManager {
     this.options.store.writeRecord(record);
     const state: TrainingEventMap['state'] = { run_id: record.run_id, state: outcome.state };
     if (outcome.state === 'failed') state.error = outcome.error;
-    if (outcome.state === 'succeeded') state.test = outcome.test;
+    if (outcome.state === 'succeeded') {
+      state.test = outcome.test;
+      // The original Stitch's fields: its frontend shows the accuracy and draws the samples.
+      state.test_accuracy = outcome.test.accuracy;
+      state.sample_predictions = outcome.samples;
+    }
     if (record.backend) state.backend = record.backend;
     this.emit(entry, 'state', state);
     entry.channel?.end();

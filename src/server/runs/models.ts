@@ -1,15 +1,18 @@
 /**
- * Trained models: the catalog (`/api/models`) and inference (`/api/infer`). A run that succeeded has a
- * model whose id is the run id; "saving" it marks it in the catalog (and gives it a name) so that the
- * extension can tell the models a user wants to keep from every experiment's by-product.
+ * Models: the catalog (`/api/models`, kept by ModelCatalog) and inference (`/api/infer`). A run that succeeded
+ * has a trained model under its run id; a catalog model (`m_<hex>`) is a named definition whose weights are
+ * those of the run promoted into it (the original Stitch's "Save model"). Both ids work wherever a model is
+ * named, so our clients (which use run ids) and the original's (which use model ids) see the same models.
  *
  * TensorFlow.js is loaded into the server process only when the first inference needs it, and loaded
  * models are kept in a small cache (they are small; loading one reads and parses its weights).
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LayersModel } from '@tensorflow/tfjs';
-import type { BackendName, InferResponse, ModelSummary } from '../../shared/protocol';
+import type { BackendName, InferResponse, ModelDetail, ModelSummary } from '../../shared/protocol';
+import { isObject } from '../../shared/isObject';
+import { ModelCatalog, type CatalogModel } from './catalog';
 import type { RunManager } from './manager';
 import type { RunRecord } from './store';
 
@@ -24,30 +27,104 @@ export interface ModelServiceOptions {
   runs: RunManager;
   /** Activates the server process's TensorFlow.js backend (shared with /api/health); called before loading. */
   ensureBackend: () => Promise<BackendName>;
+  /** The catalog file; default `<runsDir>/models.json` is chosen by the server. */
+  catalogFile: string;
+  log: (line: string) => void;
   /** Models kept loaded. Default 4. */
   cacheSize?: number;
 }
+
+/** What a request may change on a catalog model (`POST /api/models`, `POST /api/models/:id/save`). */
+export interface ModelChange {
+  name?: string;
+  description?: string;
+  architecture?: unknown;
+  hyperparams?: unknown;
+}
+
+/** Written next to a run that was submitted in the original's format, so its model shows that definition. */
+const ORIGINAL_BODY_FILE = 'original.json';
 
 /** Files of the model folder that may be downloaded (model.json, weights.bin, stitch-meta.json, …). */
 const MODEL_FILE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 export class ModelService {
   private readonly cache = new Map<string, Promise<LayersModel>>();
+  private readonly catalog: ModelCatalog;
 
-  constructor(private readonly options: ModelServiceOptions) {}
-
-  list(): ModelSummary[] {
-    return this.options.runs.list().filter((r) => r.model_id !== null).map((r) => this.summary(r));
+  constructor(private readonly options: ModelServiceOptions) {
+    this.catalog = new ModelCatalog(options.catalogFile, options.log);
   }
 
-  get(modelId: string): ModelSummary {
-    return this.summary(this.recordOf(modelId));
+  /** The catalog; `trainedOnly` leaves out models that are only a definition. */
+  list(trainedOnly = false): ModelSummary[] {
+    return this.catalog.list().map((m) => this.catalogSummary(m)).filter((m) => !trainedOnly || m.trained);
   }
 
-  save(modelId: string, name: string | undefined): ModelSummary {
+  /** A catalog model, or a trained run's model, with its runs. */
+  get(modelId: string): ModelDetail {
+    const model = this.catalog.get(modelId);
+    if (model) return { ...this.catalogSummary(model), runs: this.runsOf(model.run_ids) };
     const record = this.recordOf(modelId);
-    const updated = this.options.runs.update(record.run_id, { saved: true, model_name: name ?? record.model_name ?? record.name });
-    return this.summary(updated ?? record);
+    return { ...this.runSummary(record), runs: this.runsOf([record.run_id]) };
+  }
+
+  /** Whether a catalog model exists (a train body's `model_id` must name one). */
+  has(modelId: string): boolean {
+    return this.catalog.get(modelId) !== undefined;
+  }
+
+  /** `POST /api/models`: updates the named model (false) or creates one (true; a new `m_<hex>` when unnamed). */
+  upsert(modelId: string | undefined, change: ModelChange): { created: boolean; model: ModelSummary } {
+    const existing = modelId === undefined ? undefined : this.catalog.get(modelId);
+    if (existing) return { created: false, model: this.catalogSummary(this.change(existing, change)) };
+    if (modelId !== undefined && this.options.runs.get(modelId)) {
+      throw new ModelRequestError(409, `"${modelId}" is a run id; leave model_id out to create a new model, or POST /api/models/save { run_id } to keep that run's model`);
+    }
+    const now = new Date().toISOString();
+    const model: CatalogModel = {
+      model_id: modelId ?? this.catalog.newId(), name: change.name ?? 'untitled model', description: change.description ?? '',
+      architecture: change.architecture ?? null, hyperparams: change.hyperparams ?? null, created_at: now, updated_at: now, run_id: null, run_ids: [],
+    };
+    return { created: true, model: this.catalogSummary(this.catalog.put(model)) };
+  }
+
+  /**
+   * `POST /api/models/:id/save`. With `runId`: promote that run (it must have succeeded and have weights).
+   * Without: store the definition (a new architecture leaves the model untrained). A run id as `:id` keeps
+   * that run's model in the catalog (our clients' "save"), reusing the model it was saved as before.
+   */
+  save(modelId: string, change: ModelChange, runId?: string): ModelSummary {
+    let model = this.catalog.get(modelId);
+    if (!model && this.options.runs.get(modelId)) {
+      return this.promote(this.catalog.byRun(modelId)?.model_id ?? this.upsert(undefined, {}).model.model_id, modelId, change);
+    }
+    if (!model) throw new ModelRequestError(404, `there is no model "${modelId}"; GET /api/models lists them, POST /api/models creates one`);
+    if (runId !== undefined) return this.promote(model.model_id, runId, change);
+    if (change.architecture !== undefined && JSON.stringify(change.architecture) !== JSON.stringify(model.architecture)) {
+      // New weights are needed for a new architecture: the model goes back to being a definition.
+      model = { ...model, run_id: null };
+    }
+    return this.catalogSummary(this.change(model, change));
+  }
+
+  /** `POST /api/models/save { run_id, name }`: a new catalog model holding that run's weights. */
+  saveRun(runId: string, change: ModelChange): ModelSummary {
+    this.trainedRun(runId);
+    return this.promote(this.upsert(undefined, {}).model.model_id, runId, change);
+  }
+
+  /** Remembers that a run was submitted for a catalog model and/or in the original's format. */
+  recordSubmission(runId: string, modelId: string | null, original: { architecture: unknown; hyperparams: unknown } | null): void {
+    if (original) writeFileSync(join(this.options.runs.runDir(runId), ORIGINAL_BODY_FILE), JSON.stringify(original));
+    const model = modelId === null ? undefined : this.catalog.get(modelId);
+    if (model) this.change(model, {}, [...model.run_ids, runId]);
+  }
+
+  /** A catalog model's definition, for a train body that names only its `model_id`. */
+  definition(modelId: string): { architecture: unknown; hyperparams: unknown } | undefined {
+    const model = this.catalog.get(modelId);
+    return model ? { architecture: model.architecture, hyperparams: model.hyperparams } : undefined;
   }
 
   /** The model folder's downloadable files. */
@@ -72,7 +149,7 @@ export class ModelService {
   }
 
   async infer(modelId: string, values: number[], source: 'pixels' | 'inputs'): Promise<InferResponse & { class_name?: string }> {
-    const record = this.recordOf(modelId);
+    const record = this.recordOf(this.runIdOf(modelId));
     const size = record.input_shape.reduce((a, b) => a * b, 1);
     const sample = values.length === size ? values : undefined;
     if (!sample) {
@@ -89,11 +166,15 @@ export class ModelService {
       const tensor = Array.isArray(prediction) ? prediction[0] : prediction;
       return tensor.reshape([-1]).arraySync() as number[];
     });
+    if (!output.every(Number.isFinite)) {
+      throw new ModelRequestError(400, `${source}: the model's output is not finite for these values; send values of the size it was trained on (${source === 'pixels' ? '0..255 or 0..1' : 'like the dataset'})`);
+    }
     // A single sigmoid unit is a binary classifier: report both classes.
     const probabilities = output.length === 1 ? [1 - output[0], output[0]] : output;
     const label = probabilities.indexOf(Math.max(...probabilities));
     const className = this.classNames(record)?.[label];
-    return className === undefined ? { label, probabilities } : { label, probabilities, class_name: className };
+    const answer: InferResponse = { run_id: record.run_id, label, probabilities };
+    return className === undefined ? answer : { ...answer, class_name: className };
   }
 
   private load(record: RunRecord): Promise<LayersModel> {
@@ -130,6 +211,14 @@ export class ModelService {
     }
   }
 
+  /** The run behind a model id: a catalog model's promoted run, or the id itself (a run id). */
+  private runIdOf(modelId: string): string {
+    const model = this.catalog.get(modelId);
+    if (!model) return modelId;
+    if (model.run_id === null) throw new ModelRequestError(409, `model ${modelId} is not trained yet; train it (POST /api/train { model_id }) and save a run into it`);
+    return model.run_id;
+  }
+
   private recordOf(modelId: string): RunRecord {
     const record = this.options.runs.get(modelId);
     if (!record) throw new ModelRequestError(404, `there is no model or run "${modelId}"; GET /api/models lists the trained models`);
@@ -146,17 +235,94 @@ export class ModelService {
     return join(this.options.runs.runDir(record.run_id), 'model');
   }
 
-  private summary(record: RunRecord): ModelSummary {
+  /** A trained run's own model, in the catalog's shape. */
+  private runSummary(record: RunRecord): ModelSummary {
+    const original = this.originalBody(record.run_id);
+    const path = this.dirOf(record);
+    const accuracy = record.test?.accuracy ?? record.best_val_accuracy;
     return {
-      model_id: record.run_id,
-      run_id: record.run_id,
-      name: record.model_name ?? record.name,
-      created_at: record.finished_at ?? record.created_at,
-      saved: record.saved,
-      test_accuracy: record.test?.accuracy ?? null,
-      params: record.params,
-      input_shape: record.input_shape,
-      path: this.dirOf(record),
+      model_id: record.run_id, name: record.model_name ?? record.name, description: '',
+      architecture: original?.architecture ?? this.schemaOf(record.run_id), hyperparams: original?.hyperparams ?? this.schemaOf(record.run_id)?.training ?? null,
+      created_at: record.finished_at ?? record.created_at, trained: true, saved_model_path: path, saved_model_exists: existsSync(join(path, 'model.json')),
+      last_trained_at: record.finished_at, runs_total: 1, highest_accuracy: accuracy,
+      run_id: record.run_id, test_accuracy: record.test?.accuracy ?? null, params: record.params, input_shape: record.input_shape, path,
     };
   }
+
+  private catalogSummary(model: CatalogModel): ModelSummary {
+    const runs = model.run_ids.map((id) => this.options.runs.get(id)).filter((r): r is RunRecord => r !== undefined);
+    const promoted = model.run_id === null ? undefined : this.options.runs.get(model.run_id);
+    const path = promoted ? this.dirOf(promoted) : null;
+    const accuracies = runs.map((r) => r.test?.accuracy ?? r.best_val_accuracy).filter((a): a is number => typeof a === 'number');
+    const finished = runs.filter((r) => r.state === 'succeeded' && r.finished_at !== null).map((r) => r.finished_at ?? '').sort();
+    const exists = path !== null && existsSync(join(path, 'model.json'));
+    return {
+      model_id: model.model_id, name: model.name, description: model.description, architecture: model.architecture, hyperparams: model.hyperparams,
+      created_at: model.created_at, trained: exists, saved_model_path: path, saved_model_exists: exists,
+      last_trained_at: finished.at(-1) ?? null, runs_total: runs.length, highest_accuracy: accuracies.length > 0 ? Math.max(...accuracies) : null,
+      run_id: promoted?.run_id ?? null, test_accuracy: promoted?.test?.accuracy ?? null, params: promoted?.params ?? 0, input_shape: promoted?.input_shape ?? [], path,
+    };
+  }
+
+  /** Makes `runId`'s weights the model's; the definition follows the run's unless the request gives one. */
+  private promote(modelId: string, runId: string, change: ModelChange): ModelSummary {
+    const record = this.trainedRun(runId);
+    const model = this.catalog.get(modelId);
+    if (!model) throw new ModelRequestError(404, `there is no model "${modelId}"`);
+    const source = this.originalBody(runId);
+    const fromRun: ModelChange = {
+      name: model.name === 'untitled model' ? (record.model_name ?? record.name) : model.name,
+      architecture: source?.architecture ?? this.schemaOf(runId),
+      hyperparams: source?.hyperparams ?? this.schemaOf(runId)?.training ?? null,
+    };
+    const runIds = model.run_ids.includes(runId) ? model.run_ids : [...model.run_ids, runId];
+    return this.catalogSummary(this.change({ ...model, run_id: runId }, { ...fromRun, ...definedOnly(change) }, runIds));
+  }
+
+  private change(model: CatalogModel, change: ModelChange, runIds = model.run_ids): CatalogModel {
+    return this.catalog.put({ ...model, ...definedOnly(change), run_ids: runIds, updated_at: new Date().toISOString() });
+  }
+
+  /** A run that exists, succeeded and has its weights; else 404/409 saying which. */
+  private trainedRun(runId: string): RunRecord {
+    const record = this.options.runs.get(runId);
+    if (!record) throw new ModelRequestError(404, `there is no run "${runId}"; GET /api/runs lists the runs`);
+    if (record.state !== 'succeeded' || record.model_id === null) {
+      throw new ModelRequestError(409, `run ${runId} is ${record.state}; only a run that succeeded has weights to save`);
+    }
+    if (!existsSync(join(this.dirOf(record), 'model.json'))) {
+      throw new ModelRequestError(409, `the weights of run ${runId} are missing from the runs folder; train it again`);
+    }
+    return record;
+  }
+
+  private runsOf(runIds: string[]): ModelDetail['runs'] {
+    return runIds.flatMap((id) => {
+      const record = this.options.runs.get(id);
+      if (!record) return [];
+      const { saved: _saved, model_name: _name, params: _params, input_shape: _shape, ...summary } = record;
+      return [{ ...summary, metrics: this.options.runs.metrics(id) }];
+    });
+  }
+
+  private originalBody(runId: string): { architecture: unknown; hyperparams: unknown } | null {
+    try {
+      const stored: unknown = JSON.parse(readFileSync(join(this.options.runs.runDir(runId), ORIGINAL_BODY_FILE), 'utf8'));
+      return isObject(stored) ? { architecture: stored.architecture, hyperparams: stored.hyperparams } : null;
+    } catch {
+      return null; // a run submitted as our schema has no original body
+    }
+  }
+
+  private schemaOf(runId: string): ReturnType<RunManager['schemaOf']> | null {
+    try {
+      return this.options.runs.schemaOf(runId);
+    } catch {
+      return null; // a damaged run folder: the model is still listed, without its definition
+    }
+  }
+}
+
+function definedOnly(change: ModelChange): ModelChange {
+  return Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)) as ModelChange;
 }

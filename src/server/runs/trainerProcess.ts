@@ -7,6 +7,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { SamplePrediction } from '../../shared/protocol';
 import type { StartMessage, TrainerToParent } from '../training/ipc';
 
 /** How to start the trainer: the bundle's `dist/trainer.js`, or the TypeScript source through tsx in tests. */
@@ -29,7 +30,7 @@ export function defaultTrainerLaunch(): TrainerLaunch {
 }
 
 export type TrainerOutcome =
-  | { state: 'succeeded'; test: { loss: number; accuracy: number | null; samples: number }; params: number; inputShape: number[] }
+  | { state: 'succeeded'; test: { loss: number; accuracy: number | null; samples: number }; params: number; inputShape: number[]; samples: SamplePrediction[] }
   | { state: 'failed'; error: string }
   | { state: 'cancelled' };
 
@@ -113,7 +114,7 @@ export class TrainerProcess {
   private message(message: TrainerToParent, callbacks: TrainerCallbacks): void {
     switch (message.type) {
       case 'succeeded':
-        this.terminal = { state: 'succeeded', test: message.test, params: message.params, inputShape: message.inputShape };
+        this.terminal = { state: 'succeeded', test: message.test, params: message.params, inputShape: message.inputShape, samples: message.samples };
         this.killAfter(this.options.exitGraceMs ?? 5000);
         return;
       case 'failed':

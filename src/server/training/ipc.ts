@@ -4,7 +4,7 @@
  * and a crashed trainer fails only its own run.
  */
 import type { Evaluation } from '../../shared/evaluation';
-import type { BackendName, BatchEvent, MetricEvent } from '../../shared/protocol';
+import type { BackendName, BatchEvent, MetricEvent, SamplePrediction } from '../../shared/protocol';
 import type { StitchSchema } from '../../shared/schema/types';
 
 export interface StartMessage {
@@ -42,6 +42,7 @@ export type TrainerToParent =
       test: { loss: number; accuracy: number | null; samples: number };
       params: number;
       inputShape: number[];
+      samples: SamplePrediction[];
     }
   | { type: 'evaluation'; evaluation: Evaluation }
   | { type: 'failed'; error: string }

@@ -14,6 +14,8 @@ import { chooseBackend } from './backend';
 import type { StartMessage, TrainerToParent } from './ipc';
 import { buildModel } from './model';
 import { saveModel } from './modelIo';
+import { samplePredictions } from './samples';
+import type { SamplePrediction } from '../../shared/protocol';
 import { withSeededMathRandom } from './random';
 import { train, TrainingCancelled, type TrainResult } from './train';
 
@@ -21,7 +23,7 @@ import { train, TrainingCancelled, type TrainResult } from './train';
 const BATCH_INTERVAL_MS = 100;
 
 export type RunOutcome =
-  | { state: 'succeeded'; result: TrainResult; params: number }
+  | { state: 'succeeded'; result: TrainResult; params: number; samples: SamplePrediction[] }
   | { state: 'failed'; error: string }
   | { state: 'cancelled' };
 
@@ -61,7 +63,7 @@ export async function runTraining(
         log,
         signal,
       });
-      const dataset = limitDataset(loaded, { maxSamples: spec.maxSamples, testSamples: spec.testSamples, seed });
+      const dataset = limitDataset(loaded, { maxSamples: spec.maxSamples, testSamples: spec.testSamples, seed, shuffle: spec.shuffle });
       checkInputShape(schema.input.shape, dataset);
       log(`dataset ${dataset.name}: ${dataset.train.count} training and ${dataset.test.count} test samples, ${dataset.numClasses} classes`);
       if (signal.aborted) throw new TrainingCancelled();
@@ -78,6 +80,7 @@ export async function runTraining(
             batchSize: spec.batchSize,
             validationSplit: spec.validationSplit ?? TRAINING_DEFAULTS.validationSplit,
             seed,
+            shuffle: spec.shuffle,
             optimizer: spec.optimizer,
             loss: spec.loss,
             earlyStopping: spec.earlyStopping,
@@ -93,6 +96,7 @@ export async function runTraining(
           },
         );
         if (result.stoppedEarlyAt !== null) log(`early stopping after epoch ${result.stoppedEarlyAt}`);
+        const samples = samplePredictions(model, result.validation ?? dataset.test, schema.input.shape);
         await saveModel(model, start.modelDir);
         const evaluated = await evaluateModel(model, dataset, result.test?.loss ?? null);
         if (evaluated) {
@@ -108,7 +112,7 @@ export async function runTraining(
           test: result.test,
         };
         await writeFile(join(start.modelDir, 'stitch-meta.json'), JSON.stringify(metadata, null, 2));
-        return { state: 'succeeded' as const, result, params: model.countParams() };
+        return { state: 'succeeded' as const, result, params: model.countParams(), samples };
       } finally {
         // The model does not own an optimizer it was compiled with as an object; its slots are freed here.
         model.optimizer?.dispose();
@@ -116,7 +120,7 @@ export async function runTraining(
       }
     });
     const test = outcome.result.test ?? { loss: NaN, accuracy: null, samples: 0 };
-    emit({ type: 'succeeded', test, params: outcome.params, inputShape: schema.input.shape });
+    emit({ type: 'succeeded', test, params: outcome.params, inputShape: schema.input.shape, samples: outcome.samples });
     return outcome;
   } catch (err) {
     if (err instanceof TrainingCancelled || signal.aborted) {

@@ -41,6 +41,8 @@ export interface TrainOptions {
   validationSplit?: number;
   /** Seeds the per-epoch shuffle; default 42. */
   seed?: number;
+  /** Shuffle the training samples before each epoch; default true. False feeds them in the dataset's order. */
+  shuffle?: boolean;
   /** Default adam 0.001. */
   optimizer?: OptimizerSpec | OptimizerType;
   /** Default categoricalCrossentropy. */
@@ -59,6 +61,8 @@ export interface TrainResult {
   stoppedEarlyAt: number | null;
   test: TestResult | null;
   encoding: LabelEncoding;
+  /** The validation samples (split off or given), for sample predictions; null when there are none. */
+  validation: LabeledSamples | null;
 }
 
 export class TrainingCancelled extends Error {
@@ -95,7 +99,7 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
 
   for (let epoch = 1; epoch <= epochs; epoch++) {
     const epochStart = Date.now();
-    const order = shuffledIndices(trainSet.count, seed * 7919 + epoch);
+    const order = epochOrder(trainSet.count, seed, epoch, options.shuffle ?? true);
     let lossSum = 0;
     let accSum = 0;
     let seen = 0;
@@ -165,10 +169,15 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
   }
 
   const test = data.test && data.test.count > 0 ? await evaluate(model, data.test, batchOf, options.signal) : null;
-  return { epochs: results, stoppedEarlyAt, test: test ? { ...test, samples: data.test!.count } : null, encoding };
+  return { epochs: results, stoppedEarlyAt, test: test ? { ...test, samples: data.test!.count } : null, encoding, validation };
 }
 
-function splitValidation(data: TrainData, validationSplit: number): { trainSet: LabeledSamples; validation: LabeledSamples | null } {
+/** The order of the training samples in an epoch: a seeded shuffle, or null (the dataset's order). */
+export function epochOrder(count: number, seed: number, epoch: number, shuffle: boolean): Int32Array | null {
+  return shuffle ? shuffledIndices(count, seed * 7919 + epoch) : null;
+}
+
+export function splitValidation(data: TrainData, validationSplit: number): { trainSet: LabeledSamples; validation: LabeledSamples | null } {
   if (data.validation) return { trainSet: data.train, validation: data.validation.count > 0 ? data.validation : null };
   if (!(validationSplit > 0)) return { trainSet: data.train, validation: null };
   if (validationSplit >= 1) throw new Error(`training.validationSplit: ${validationSplit} must be below 1, e.g. 0.1`);

@@ -78,6 +78,7 @@ export const TRAINING_PARAMS: readonly ParamDef[] = [
   { name: 'validationSplit', kind: 'number', default: TRAINING_DEFAULTS.validationSplit, min: 0, max: 1, exclusiveMax: true, description: 'Fraction of the training samples held out for validation, in [0, 1).' },
   { name: 'maxSamples', kind: 'int', min: 1, description: 'Train on at most this many samples (after shuffling with seed); all when absent.' },
   { name: 'testSamples', kind: 'int', min: 1, description: 'Evaluate on at most this many held-out test samples at the end; all when absent.' },
+  { name: 'shuffle', kind: 'bool', default: true, description: 'Shuffle the training samples before each epoch (with seed); false keeps their order.' },
   { name: 'seed', kind: 'int', default: TRAINING_DEFAULTS.seed, min: 0, description: 'Seed for shuffling and weight initialization, for repeatable runs.' },
 ];
 

@@ -91,6 +91,8 @@ export interface TrainingSpec {
   /** Evaluate on at most this many held-out test samples at the end. */
   testSamples?: number;
   seed?: number;
+  /** Shuffle the training samples before each epoch (default true); false keeps the dataset's order. */
+  shuffle?: boolean;
   earlyStopping?: EarlyStoppingSpec;
 }
 

@@ -55,6 +55,7 @@ test('a restarted server lists earlier runs with their metrics, replays events e
     const inferAfter = await second.api('/api/infer', { method: 'POST', json: { model_id: done, inputs: [[0.3, -0.2]] } });
     assert.equal(inferAfter.status, 200);
     assert.deepEqual(await inferAfter.json(), inferBefore);
+    assert.equal(inferBefore.run_id, done);
     const probabilities = inferBefore.probabilities;
     assert.equal(probabilities.length, 2);
     assert.ok(Math.abs(probabilities[0] + probabilities[1] - 1) < 1e-5);
@@ -66,8 +67,8 @@ test('a restarted server lists earlier runs with their metrics, replays events e
     const noModel = await second.api('/api/infer', { method: 'POST', json: { run_id: active, inputs: [1, 2] } });
     assert.equal(noModel.status, 409);
 
-    const models = ((await (await second.api('/api/models?saved=true')).json()) as { models: ModelSummary[] }).models;
-    assert.deepEqual(models.map((m) => [m.model_id, m.name, m.saved, m.params, m.input_shape]), [[done, 'my spiral', true, 2 * 12 + 12 + 12 * 2 + 2, [2]]]);
+    const models = (await (await second.api('/api/models?saved=true')).json()) as ModelSummary[];
+    assert.deepEqual(models.map((m) => [m.run_id, m.name, m.trained, m.params, m.input_shape]), [[done, 'my spiral', true, 2 * 12 + 12 + 12 * 2 + 2, [2]]]);
     const listing = (await (await second.api(`/api/runs/${done}/model`)).json()) as { files: { name: string; url: string }[] };
     assert.ok(listing.files.some((f) => f.name === 'model.json') && listing.files.some((f) => f.name === 'weights.bin'));
     const modelJson = await second.api(`/api/runs/${done}/model/model.json`);
