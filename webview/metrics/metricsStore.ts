@@ -5,7 +5,7 @@
  * point twice. `chartData` turns runs into uPlot's column format, overlaying several runs on one x axis.
  * Pure (no DOM): unit-tested in Node.
  */
-import type { BatchEvent, MetricEvent, RunState, StateEvent, TrainingEvent } from '../../src/shared/protocol';
+import type { BatchEvent, EvaluationEvent, MetricEvent, RunState, StateEvent, TrainingEvent } from '../../src/shared/protocol';
 
 export interface RunSeries {
   runId: string;
@@ -25,6 +25,8 @@ export interface RunSeries {
   learningRate: number | null;
   /** State changes with the event id they came in, for the timeline. */
   states: { id: number; state: RunState }[];
+  /** The test-set evaluation of a succeeded run (confusion matrix, per-class metrics, examples). */
+  evaluation?: EvaluationEvent;
 }
 
 export function emptyRun(runId: string): RunSeries {
@@ -52,6 +54,9 @@ export function ingest(run: RunSeries, events: readonly TrainingEvent[]): number
         break;
       case 'batch':
         onBatch(run, e.data);
+        break;
+      case 'evaluation':
+        run.evaluation = e.data;
         break;
       default: {
         const unknown: never = e;
