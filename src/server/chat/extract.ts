@@ -6,6 +6,7 @@
  */
 import { parse, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { isObject } from '../../shared/isObject';
+import { isOriginalGraph } from '../../shared/originalGraph';
 
 export type Extraction =
   | { kind: 'none' }
@@ -43,8 +44,11 @@ export function parseCandidate(text: string): Extraction {
   return looksLikeSchema(inner) ? { kind: 'proposal', value: inner } : { kind: 'none' };
 }
 
-/** A JSON object is a schema proposal when it has layers (an example `{"units": 10}` block is not). */
+/**
+ * A JSON object is a schema proposal when it has layers (an example `{"units": 10}` block is not): a list
+ * in our format, a map in the original canvas graph's (a model may answer in the format it was shown).
+ */
 function looksLikeSchema(value: Record<string, unknown>): boolean {
-  return Array.isArray(value.layers) || (isObject(value.input) && 'training' in value);
+  return Array.isArray(value.layers) || (isObject(value.input) && 'training' in value) || isOriginalGraph(value);
 }
 

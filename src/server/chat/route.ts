@@ -3,6 +3,9 @@
  * temperature? }` with the API key in the `X-OpenAI-Key` header → an SSE stream of `token`, `schema`, `done`
  * or `error`. Bad requests are answered as 400 before the stream starts; after that every failure travels in
  * the stream, and the stream always ends. A client that goes away aborts the upstream request.
+ *
+ * The original Stitch's frontend posts its canvas graph instead of a schema (`originalChat.ts`): it is
+ * recognised here, at the edge, and gets its proposals back as a graph; the turn itself does not know.
  */
 import type { ChatRequest } from '../../shared/protocol';
 import { httpError } from '../httpError';
@@ -11,6 +14,7 @@ import { objectBody } from '../routes/context';
 import { SseSession } from '../sse/session';
 import { scrub } from './errors';
 import { readHistory } from './history';
+import { isOriginalChatRequest, originalChat, type SendEvent } from './originalChat';
 import { resolveProvider, type ProviderDefaults } from './provider';
 import { runChatTurn } from './turn';
 
@@ -31,6 +35,10 @@ export function chatRoutes(router: ApiRouter, deps: Pick<RouteDeps, 'runs' | 'lo
     if (body.message.length > MAX_MESSAGE_CHARS) {
       throw httpError(413, `message: ${body.message.length} characters is too long; keep it under ${MAX_MESSAGE_CHARS}`);
     }
+    if (body.baseUrl !== undefined && body.baseUrl !== null && body.baseUrl !== '' && !isHttpUrl(body.baseUrl)) {
+      throw httpError(400, 'baseUrl: expected an http(s) URL of an OpenAI-compatible API, like "http://localhost:11434/v1"');
+    }
+    const original = isOriginalChatRequest(body as Record<string, unknown>) ? originalChat(body as Record<string, unknown>) : undefined;
     const header = ctx.get(API_KEY_HEADER);
     const config = resolveProvider({ apiKey: header, baseUrl: body.baseUrl, model: body.model, temperature: body.temperature }, options);
 
@@ -43,10 +51,11 @@ export function chatRoutes(router: ApiRouter, deps: Pick<RouteDeps, 'runs' | 'lo
     const upstream = new AbortController();
     session.onClose(() => upstream.abort());
     let id = 0;
+    const send: SendEvent = (event, data) => session.send({ event, id: ++id, data });
     try {
       await runChatTurn({
         message: body.message,
-        currentSchema: body.currentSchema,
+        currentSchema: original ? original.currentSchema : body.currentSchema,
         history: readHistory(body.history),
         schemaPath: typeof body.schemaPath === 'string' ? body.schemaPath : undefined,
       }, {
@@ -54,14 +63,25 @@ export function chatRoutes(router: ApiRouter, deps: Pick<RouteDeps, 'runs' | 'lo
         runs: deps.runs,
         signal: upstream.signal,
         log: deps.log,
-        emit: (event, data) => session.send({ event, id: ++id, data }),
+        emit: original ? original.emit(send) : send,
+        proposals: original?.proposals,
       });
     } catch (err) {
       // A bug, not an upstream failure: say so in the stream and keep the key out of the log.
       deps.log(`chat: unexpected error: ${scrub((err as Error).stack ?? String(err), config)}`);
-      session.send({ event: 'error', id: ++id, data: { error: 'The chat failed unexpectedly; see the server log ("Stitch: Show Server Log").', code: 'server' } });
+      send('error', { error: 'The chat failed unexpectedly; see the server log ("Stitch: Show Server Log").', code: 'server' });
     } finally {
       session.close();
     }
   });
+}
+
+function isHttpUrl(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  try {
+    const url = new URL(value.trim());
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
 }

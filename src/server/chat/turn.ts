@@ -8,7 +8,7 @@ import type OpenAI from 'openai';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import type { ChatEventMap, ChatHistoryMessage, SchemaError } from '../../shared/protocol';
 import { analyzeSchema } from '../../shared/schema';
-import { noKeyFailure, scrub, StreamStalledError, toChatFailure } from './errors';
+import { noKeyFailure, scrub, StreamStalledError, toChatFailure, upstreamDetail } from './errors';
 import { extractProposal, type Extraction } from './extract';
 import { boundHistory } from './history';
 import { systemPrompt, PROPOSAL_FENCE, type RunHistorySource } from './prompt';
@@ -35,14 +35,23 @@ export interface ChatTurnDeps {
   signal: AbortSignal;
   emit: ChatEmit;
   log: (line: string) => void;
+  /** A client that speaks another format (src/server/chat/originalChat.ts); default: our schema. */
+  proposals?: ProposalFormat;
+}
+
+/** How proposals are read for a client of another format: as our schema, plus the problems that format adds. */
+export interface ProposalFormat {
+  /** Appended to the system prompt: what the client can show, and the problems of its current schema. */
+  promptNote: string;
+  read(value: Record<string, unknown>): { schema: Record<string, unknown>; errors: SchemaError[] };
 }
 
 export async function runChatTurn(turn: ChatTurn, deps: ChatTurnDeps): Promise<void> {
   const { config, signal, emit } = deps;
-  if (needsKey(config)) return emit('error', noKeyFailure());
+  if (needsKey(config)) return emit('error', noKeyFailure(config));
   const client = createClient(config);
   const messages: ChatCompletionMessageParam[] = [
-    { role: 'system', content: systemPrompt({ currentSchema: turn.currentSchema, schemaPath: turn.schemaPath, runs: deps.runs }) },
+    { role: 'system', content: [systemPrompt({ currentSchema: turn.currentSchema, schemaPath: turn.schemaPath, runs: deps.runs }), deps.proposals?.promptNote].filter(Boolean).join('\n\n') },
     ...boundHistory(turn.history),
     { role: 'user', content: turn.message },
   ];
@@ -52,13 +61,13 @@ export async function runChatTurn(turn: ChatTurn, deps: ChatTurnDeps): Promise<v
   } catch (err) {
     if (signal.aborted) return;
     const failure = toChatFailure(err, config);
-    deps.log(`chat: ${failure.code}: ${failure.error}`);
+    deps.log(`chat: ${failure.code}: ${failure.error} (upstream: ${upstreamDetail(err, config)})`);
     return emit('error', failure);
   }
 
   const first = extractProposal(answer);
   if (first.kind === 'none') return emit('done', {});
-  const checked = check(first);
+  const checked = check(first, deps.proposals);
   if (checked.valid) {
     emit('schema', checked);
     return emit('done', {});
@@ -74,7 +83,7 @@ export async function runChatTurn(turn: ChatTurn, deps: ChatTurnDeps): Promise<v
       { role: 'user', content: repairRequest(checked.errors) },
     ], signal, () => undefined);
     const second = extractProposal(repairAnswer);
-    if (second.kind !== 'none') repaired = check(second);
+    if (second.kind !== 'none') repaired = check(second, deps.proposals);
   } catch (err) {
     if (signal.aborted) return;
     deps.log(`chat: the repair round failed: ${scrub((err as Error).message, config)}`);
@@ -87,14 +96,15 @@ export async function runChatTurn(turn: ChatTurn, deps: ChatTurnDeps): Promise<v
  * The validator's verdict on an extracted proposal (errors only; warnings do not block applying it).
  * `proposedSchema` is null when the block is not valid JSON.
  */
-function check(extraction: Exclude<Extraction, { kind: 'none' }>): ChatEventMap['schema'] {
+function check(extraction: Exclude<Extraction, { kind: 'none' }>, format?: ProposalFormat): ChatEventMap['schema'] {
   if (extraction.kind === 'unparsable') {
     // No schema to show or apply: a client would read a string as "every layer removed".
     return { proposedSchema: null, valid: false, errors: [{ path: '', message: `the proposal is not valid JSON: ${extraction.error}` }] };
   }
-  const analysis = analyzeSchema(extraction.value);
-  const errors: SchemaError[] = analysis.problems.filter((p) => p.severity === 'error').map((p) => ({ path: p.path, message: p.message }));
-  return { proposedSchema: extraction.value, valid: errors.length === 0, errors };
+  const { schema, errors: formatErrors } = format ? format.read(extraction.value) : { schema: extraction.value, errors: [] };
+  const analysis = analyzeSchema(schema);
+  const errors: SchemaError[] = [...formatErrors, ...analysis.problems.filter((p) => p.severity === 'error').map((p) => ({ path: p.path, message: p.message }))];
+  return { proposedSchema: schema, valid: errors.length === 0, errors };
 }
 
 function repairRequest(errors: SchemaError[]): string {
