@@ -8,6 +8,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BackendName, TrainingEvent } from '../shared/protocol';
 import { createApp, type AppDeps } from './app';
+import { ValidationPool } from './validation/pool';
 import { backendProbe } from './backendProbe';
 import { RunManager } from './runs/manager';
 import { ModelService } from './runs/models';
@@ -86,8 +87,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   });
   const backend = backendProbe(options.backend ?? null, log);
   const models = new ModelService({ runs, ensureBackend: backend });
+  // Schemas are checked in worker threads, so a large or hostile one never stalls the event loop.
+  const validation = new ValidationPool();
   const app = createApp({
-    runs, models, backend, workspace, log,
+    runs, models, backend, workspace, log, validation,
     token: options.token || undefined,
     allowRemote: options.allowRemote,
     bodyLimit: options.bodyLimit,
@@ -124,6 +127,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       closing ??= (async () => {
         const stopped = new Promise<void>((done) => server.close(() => done()));
         await runs.close(); // ends every run's stream, so their connections can close
+        await validation.close();
         server.closeAllConnections();
         await stopped;
       })();

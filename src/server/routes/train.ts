@@ -6,13 +6,13 @@ import { isTerminal } from '../../shared/protocol';
 import { httpError } from '../httpError';
 import type { ApiRouter, RouteDeps } from './context';
 import { knownRunId, objectBody } from './context';
-import { checkedSchema, checkedSchemaPath, workspaceAnalyzeOptions } from './schemaInput';
+import { checkedSchema, checkedSchemaPath } from './schemaInput';
 
 export function trainRoutes(router: ApiRouter, deps: RouteDeps): void {
-  router.post('/api/train', (ctx) => {
+  router.post('/api/train', async (ctx) => {
     const body = objectBody(ctx, '{ "schema": { … }, "schemaPath": "/abs/path/model.stitch.json" }');
     const schemaPath = checkedSchemaPath(body.schemaPath, deps.workspace);
-    const schema = checkedSchema(body, workspaceAnalyzeOptions(schemaPath, deps.workspace));
+    const schema = await checkedSchema(body, schemaPath, deps);
     const record = deps.runs.submit(schema, schemaPath);
     const response: TrainResponse = { run_id: record.run_id, events_url: `/api/runs/${record.run_id}/events` };
     ctx.status = 202;
