@@ -143,9 +143,14 @@ describe('every analysis is linear (time at n and at 10·n)', () => {
       assertWellFormed(analyzeSchema(large));
       assertWellFormed(analyzeSchemaText(largeText), largeText);
       for (const [form, small1, large1] of [['value', () => analyzeSchema(small), () => analyzeSchema(large)], ['text', () => analyzeSchemaText(smallText), () => analyzeSchemaText(largeText)]] as const) {
-        // Ten calls per sample at n, so that the timer's resolution does not decide the ratio.
-        const t1 = fastest(() => { for (let k = 0; k < 10; k++) small1(); }, 5) / 10;
-        const t10 = fastest(large1, 5);
+        // Ten calls per sample at n, so that the timer's resolution does not decide the ratio. Other work on a
+        // busy machine can slow one sample down: up to three tries, as a quadratic check fails them all.
+        let t1 = 0;
+        let t10 = Infinity;
+        for (let attempt = 0; attempt < 3 && !(t10 / t1 < RATIO); attempt++) {
+          t1 = fastest(() => { for (let k = 0; k < 10; k++) small1(); }, 3) / 10;
+          t10 = fastest(large1, 3);
+        }
         console.log(`# ${name} (${form}): ${t1.toFixed(2)} ms at n = ${n}, ${t10.toFixed(2)} ms at 10·n, ratio ${(t10 / t1).toFixed(1)}`);
         assert.ok(t10 / t1 < RATIO, `${name} (${form}): ${t1.toFixed(1)} ms at n = ${n}, ${t10.toFixed(1)} ms at 10·n (ratio ${(t10 / t1).toFixed(1)}; linear is about 10)`);
         assert.ok(t10 < 1000, `${name} (${form}): ${t10.toFixed(0)} ms at ${10 * n} layers`);

@@ -85,7 +85,8 @@ export function analyzeSchemaText(text: string, options: AnalyzeOptions = {}): A
     const recovered = root ? analyzeValue(value, noLocator, options) : undefined;
     const problems: Problem[] = errors.map((e) => ({
       path: '', segments: [], message: syntaxMessage(e), severity: 'error', code: 'json-syntax',
-      range: { offset: e.offset, length: e.length },
+      // jsonc-parser can give an unclosed comment at the end a length past the text: keep ranges inside it.
+      range: { offset: Math.min(e.offset, text.length), length: Math.max(0, Math.min(e.length, text.length - e.offset)) },
     }));
     if (problems.length === 0) {
       problems.push({ path: '', segments: [], message: 'the file is empty; write a schema object { "version": 1, … }', severity: 'error', code: 'json-syntax', range: { offset: 0, length: text.length } });
