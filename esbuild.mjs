@@ -1,6 +1,7 @@
 // One build, three bundles (plus the trainer child process and the CLI):
 //   dist/cli.js        the `stitch` command: standalone server, train, validate (Node)
 //   dist/trainer.js    the trainer child process the server forks per run (Node, TensorFlow.js)
+//   dist/validationWorker.js  the worker threads that check schemas off the server's event loop
 //   dist/extension.js  the VS Code extension host bundle (Node, `vscode` external, no tfjs/Koa)
 //   dist/webview/      the webviews' UI (browser): webview.js + CSS, codicons and uPlot's CSS
 // plus dist/stitch.schema.json (the JSON Schema, generated from the layer definitions).
@@ -43,6 +44,8 @@ const nodeCommon = {
 const builds = [
   { entryPoints: ['src/server/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, ...nodeCommon },
   { entryPoints: ['src/server/training/trainerMain.ts'], outfile: 'dist/trainer.js', ...nodeCommon },
+  // The schema-checking worker threads of the server (src/server/validation/pool.ts).
+  { entryPoints: ['src/server/validation/worker.ts'], outfile: 'dist/validationWorker.js', ...nodeCommon },
   { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', ...nodeCommon },
   {
     // Everything a webview may load lives in dist/webview/ (its localResourceRoots).

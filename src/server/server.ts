@@ -10,6 +10,7 @@ import type { RunExporter } from './routes/export';
 import { join, resolve } from 'node:path';
 import type { BackendName, TrainingEvent } from '../shared/protocol';
 import { createApp, type AppDeps } from './app';
+import { ValidationPool } from './validation/pool';
 import { backendProbe } from './backendProbe';
 import { RunManager } from './runs/manager';
 import { ModelService } from './runs/models';
@@ -93,8 +94,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     exportRun({ record: (id) => runs.get(id), schema: (id) => runs.schemaOf(id), modelDir: (id) => store.modelDir(id) }, runId, {
       format, includeData, dataCacheDir, workspaceRoot: (schemaPath) => workspace.rootFor(schemaPath), log,
     });
+  // Schemas are checked in worker threads, so a large or hostile one never stalls the event loop.
+  const validation = new ValidationPool();
   const app = createApp({
-    runs, models, backend, workspace, log,
+    runs, models, backend, workspace, log, validation,
     token: options.token || undefined,
     allowRemote: options.allowRemote,
     bodyLimit: options.bodyLimit,
@@ -132,6 +135,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       closing ??= (async () => {
         const stopped = new Promise<void>((done) => server.close(() => done()));
         await runs.close(); // ends every run's stream, so their connections can close
+        await validation.close();
         server.closeAllConnections();
         await stopped;
       })();

@@ -140,7 +140,7 @@ describe('rules that need shapes', () => {
 
   test('padding "same" lets a kernel exceed its input', () => {
     const analysis = analyzeSchemaText(withLayers([{ id: 'c', type: 'conv2d', filters: 2, kernelSize: 7, padding: 'same' }], [4, 4, 1]));
-    assert.equal(analysis.valid, true);
+    assert.deepEqual(analysis.problems.filter((p) => p.code !== 'output-rank'), []);
     assert.deepEqual(analysis.shapes.c.outputShape, [4, 4, 2]);
   });
 
@@ -151,13 +151,15 @@ describe('rules that need shapes', () => {
     assert.match(problem.message, /set one of them to 1/);
   });
 
-  test('a dilated convolution is flagged as untrainable (a warning: its shapes still show)', () => {
+  test('a dilated convolution is an error, since tfjs cannot train it (its shapes still show)', () => {
     const src = withLayers([{ id: 'c', type: 'conv2d', filters: 2, kernelSize: 3, dilationRate: [1, 2] }]);
     const { covered, problem } = findProblem(src, 'untrainable', 'layers[0].dilationRate');
     assert.deepEqual(JSON.parse(covered), [1, 2]);
-    assert.equal(problem.severity, 'warning');
+    assert.equal(problem.severity, 'error');
     assert.match(problem.message, /use dilationRate 1/);
-    assert.equal(analyzeSchemaText(src).valid, true);
+    const analysis = analyzeSchemaText(src);
+    assert.equal(analysis.valid, false);
+    assert.deepEqual(analysis.shapes.c.outputShape, [26, 24, 2]);
     const plain = analyzeSchemaText(withLayers([{ id: 'c', type: 'conv2d', filters: 2, kernelSize: 3, dilationRate: 1 }]));
     assert.ok(!plain.problems.some((p) => p.code === 'untrainable'));
   });
@@ -189,12 +191,12 @@ describe('rules that need shapes', () => {
     assert.match(problem.message, /use -1/);
   });
 
-  test('dense on an image input is allowed (last axis), but a non-vector output is a warning', () => {
+  test('dense on an image input infers (last axis), but a non-vector output is an error: it cannot train', () => {
     const analysis = analyzeSchemaText(withLayers([{ id: 'd', type: 'dense', units: 10, activation: 'softmax' }]));
-    assert.equal(analysis.valid, true);
+    assert.equal(analysis.valid, false);
     assert.deepEqual(analysis.shapes.d.outputShape, [28, 28, 10]);
     const { problem } = findProblem(withLayers([{ id: 'd', type: 'dense', units: 10 }]), 'output-rank', 'layers[0].type');
-    assert.equal(problem.severity, 'warning');
+    assert.equal(problem.severity, 'error');
     assert.match(problem.message, /add a flatten or globalAveragePooling2d layer/);
   });
 

@@ -12,7 +12,8 @@ type Layer = { type: LayerType; id?: string; inputs?: string[]; [param: string]:
 function infer(inputShape: number[], ...layers: Layer[]) {
   const schema = { version: 1, input: { shape: inputShape }, layers: layers.map((l, i) => ({ id: `l${i}`, ...l })) };
   const analysis = analyzeSchema(schema);
-  const errors = analysis.problems.filter((p) => p.severity === 'error');
+  // A model that ends in an image, or a dilated convolution, cannot train (an error), but its shapes are inferred.
+  const errors = analysis.problems.filter((p) => p.severity === 'error' && p.code !== 'output-rank' && p.code !== 'untrainable');
   assert.deepEqual(errors, [], 'the schema is valid');
   return analysis.shapes[`l${layers.length - 1}`];
 }

@@ -9,6 +9,7 @@ import { httpError } from '../httpError';
 import type { RunManager } from '../runs/manager';
 import type { ModelService } from '../runs/models';
 import { RunStore } from '../runs/store';
+import type { ValidationPool } from '../validation/pool';
 import type { Workspace } from '../workspace';
 
 export interface RouteDeps {
@@ -21,6 +22,8 @@ export interface RouteDeps {
   /** Interval of `: keep-alive` comments on SSE streams, in ms. */
   keepAliveMs?: number;
   log: (line: string) => void;
+  /** Worker threads that check schemas off the event loop; without it, checks run inline. */
+  validation?: ValidationPool;
 }
 
 export type ApiRouter = Router;

@@ -20,18 +20,20 @@ export function modelRoutes(router: ApiRouter, deps: RouteDeps): void {
   });
 
   // Registered before `/api/models/:model_id/save`, which would otherwise take "save" for a model id.
-  router.post('/api/models/save', (ctx) => {
+  router.post('/api/models/save', async (ctx) => {
     const body = objectBody(ctx, '{ "run_id": "…", "name": "my model" }');
     const runId = idField(body.run_id, 'run_id', true);
     if (body.name === undefined) throw httpError(400, 'name: missing; send { "run_id": "…", "name": "my model" }');
     ctx.status = 201;
-    ctx.body = modelCall(() => models.saveRun(runId ?? '', modelChange(body, false)));
+    const change = await modelChange(body, false, deps);
+    ctx.body = modelCall(() => models.saveRun(runId ?? '', change));
   });
 
-  router.post('/api/models', (ctx) => {
+  router.post('/api/models', async (ctx) => {
     const body = objectBody(ctx, '{ "name": "my model", "architecture": { "layers": [...] }, "hyperparams": { … } }');
     const modelId = idField(body.model_id, 'model_id', false);
-    const { created, model } = modelCall(() => models.upsert(modelId, modelChange(body, true)));
+    const change = await modelChange(body, true, deps);
+    const { created, model } = modelCall(() => models.upsert(modelId, change));
     ctx.status = created ? 201 : 200;
     ctx.body = model;
   });
@@ -40,10 +42,11 @@ export function modelRoutes(router: ApiRouter, deps: RouteDeps): void {
     ctx.body = modelCall(() => models.get(String(ctx.params.model_id)));
   });
 
-  router.post('/api/models/:model_id/save', (ctx) => {
+  router.post('/api/models/:model_id/save', async (ctx) => {
     const body = bodyOrEmpty(ctx);
     const runId = idField(body.run_id, 'run_id', false);
-    ctx.body = modelCall(() => models.save(String(ctx.params.model_id), modelChange(body, true), runId));
+    const change = await modelChange(body, true, deps);
+    ctx.body = modelCall(() => models.save(String(ctx.params.model_id), change, runId));
   });
 
   router.post('/api/infer', async (ctx) => {
@@ -83,7 +86,7 @@ function idField(value: unknown, field: string, required: boolean): string | und
 }
 
 /** name/description checked; architecture/hyperparams must convert to a valid schema (else 422, as training would). */
-function modelChange(body: Record<string, unknown>, withDefinition: boolean): ModelChange {
+async function modelChange(body: Record<string, unknown>, withDefinition: boolean, deps: Pick<RouteDeps, 'workspace' | 'validation'>): Promise<ModelChange> {
   const change: ModelChange = {};
   for (const [key, limit] of [['name', 200], ['description', 5000]] as const) {
     const value = body[key];
@@ -95,7 +98,7 @@ function modelChange(body: Record<string, unknown>, withDefinition: boolean): Mo
   }
   if (withDefinition && (body.architecture !== undefined || body.hyperparams !== undefined)) {
     if (body.architecture === undefined) throw httpError(400, 'architecture: missing; hyperparams are stored with an architecture');
-    checkedSchema({ architecture: body.architecture, hyperparams: body.hyperparams });
+    await checkedSchema({ architecture: body.architecture, hyperparams: body.hyperparams }, null, deps);
     change.architecture = body.architecture;
     change.hyperparams = body.hyperparams ?? null;
   }

@@ -3,13 +3,14 @@
  * `{ architecture, hyperparams }`) into a checked `StitchSchema`, or throws 400/422 with every problem.
  */
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { convertOriginalBody } from '../../shared/original';
 import type { SchemaError } from '../../shared/protocol';
 import { analyzeSchema, analyzeSchemaText, type Analysis, type AnalyzeOptions } from '../../shared/schema';
 import type { StitchSchema } from '../../shared/schema/types';
 import { workspaceDatasetInfo } from '../data/datasetInfo';
 import type { Workspace } from '../workspace';
 import { httpError } from '../httpError';
+import { checkSchemaBody } from '../validation/check';
+import type { RouteDeps } from './context';
 
 /**
  * Analyzes `{ schema }`: an object, or the file's text as an editor holds it (comments allowed; syntax
@@ -35,25 +36,23 @@ function invalid(errors: SchemaError[], prefix = ''): Error {
   return httpError(422, `${prefix}the schema has ${count}: ${list}`, { errors });
 }
 
-/** A valid schema from `{ schema }` or `{ architecture, hyperparams }`, or a 400/422 error. */
-export function checkedSchema(body: Record<string, unknown>, options: AnalyzeOptions = {}): StitchSchema {
-  let analysis: Analysis;
-  let prefix = '';
-  if (body.schema !== undefined) {
-    analysis = analyzeBodySchema(body, options);
-  } else if (body.architecture !== undefined) {
-    const converted = convertOriginalBody(body.architecture, body.hyperparams);
-    if (converted.errors.length > 0) throw invalid(converted.errors, 'could not convert { architecture, hyperparams }: ');
-    analysis = analyzeSchema(converted.schema, options);
-    prefix = 'after converting { architecture, hyperparams }, ';
-  } else {
+/**
+ * A valid schema from `{ schema }` or `{ architecture, hyperparams }`, or a 400/413/422 error. The check
+ * runs in the validation worker pool (src/server/validation/) when the app has one.
+ */
+export async function checkedSchema(body: Record<string, unknown>, schemaPath: string | null, deps: Pick<RouteDeps, 'workspace' | 'validation'>): Promise<StitchSchema> {
+  const job = { body: { schema: body.schema, architecture: body.architecture, hyperparams: body.hyperparams }, schemaPath, workspaceRoot: deps.workspace.rootFor(schemaPath) };
+  if (body.schema === undefined && body.architecture === undefined) {
     throw httpError(400, 'send { "schema": { … } } (a Stitch schema) or { "architecture": [...], "hyperparams": {...} } (the original Stitch body)');
   }
-  const errors = analysis.problems.filter((p) => p.severity === 'error').map((p) => ({ path: p.path, message: p.message }));
-  if (errors.length > 0 || !analysis.schema) {
-    throw invalid(errors.length > 0 ? errors : [{ path: '', message: 'the schema is not valid' }], prefix);
+  const result = await checkSchemaBody(job, deps.validation);
+  if (result.kind === 'unconvertible') throw invalid(result.errors, 'could not convert { architecture, hyperparams }: ');
+  if (result.kind !== 'analysed') throw httpError(400, 'send { "schema": { … } } (a Stitch schema) or { "architecture": [...], "hyperparams": {...} } (the original Stitch body)');
+  const { errors } = result.response;
+  if (errors.length > 0 || !result.schema) {
+    throw invalid(errors.length > 0 ? errors : [{ path: '', message: 'the schema is not valid' }], result.converted ? 'after converting { architecture, hyperparams }, ' : '');
   }
-  return analysis.schema;
+  return result.schema;
 }
 
 /** `schemaPath`: absolute and inside the workspace (relative dataset paths resolve against its folder). */

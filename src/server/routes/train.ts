@@ -8,10 +8,10 @@ import { isTerminal } from '../../shared/protocol';
 import { httpError } from '../httpError';
 import type { ApiRouter, RouteDeps } from './context';
 import { knownRunId, objectBody } from './context';
-import { checkedSchema, checkedSchemaPath, workspaceAnalyzeOptions } from './schemaInput';
+import { checkedSchema, checkedSchemaPath } from './schemaInput';
 
 export function trainRoutes(router: ApiRouter, deps: RouteDeps): void {
-  router.post('/api/train', (ctx) => {
+  router.post('/api/train', async (ctx) => {
     const body = objectBody(ctx, '{ "schema": { … }, "schemaPath": "/abs/path/model.stitch.json" }');
     const modelId = catalogModelId(body.model_id, deps);
     if (modelId !== null && body.schema === undefined && body.architecture === undefined) {
@@ -23,7 +23,7 @@ export function trainRoutes(router: ApiRouter, deps: RouteDeps): void {
       body.hyperparams = body.hyperparams ?? definition.hyperparams;
     }
     const schemaPath = checkedSchemaPath(body.schemaPath, deps.workspace);
-    const schema = checkedSchema(body, workspaceAnalyzeOptions(schemaPath, deps.workspace));
+    const schema = await checkedSchema(body, schemaPath, deps);
     const record = deps.runs.submit(schema, schemaPath);
     const original = body.schema === undefined ? { architecture: body.architecture, hyperparams: body.hyperparams ?? null } : null;
     deps.models.recordSubmission(record.run_id, modelId, original);

@@ -4,15 +4,18 @@
  */
 import { getNodeValue, parseTree, type ParseError } from 'jsonc-parser';
 import type { LayerShapeInfo, ValidateResponse } from '../protocol';
-import { SCHEMA_VERSION, type StitchSchema } from './types';
+import { SCHEMA_VERSION, TRAINING_DEFAULTS, type StitchSchema } from './types';
 import { checkLayers, type CheckedLayer } from './checkLayers';
 import { checkTraining, type OutputInfo } from './checkTraining';
 import type { DatasetInfoProvider } from './datasets';
-import { buildGraph, INPUT_INDEX, type Graph } from './graph';
+import { checkBudget, type ModelCost } from './budget';
+import { buildGraph, INPUT_INDEX, MAX_CYCLES, type Graph } from './graph';
+import { MAX_CHAIN_DEPTH } from './limits';
+import { measureText, measureValue, type Oversize } from './measure';
 import { LAYERS } from './layers';
 import { syntaxMessage, treeLocator } from './locate';
 import { checkParamValue, describeType, type ParamDef } from './params';
-import { ProblemCollector, noLocator, type Locator, type Problem } from './problems';
+import { LIMIT_CODES, ProblemCollector, noLocator, type Locator, type Problem } from './problems';
 import type { Shape } from './shapes';
 import { closestMatch, didYouMean } from './suggest';
 import { isObject } from '../isObject';
@@ -36,6 +39,10 @@ export interface Analysis {
   params: number;
   /** The model's output shape, when inferred. */
   outputShape: number[] | null;
+  /** Weights and activation memory of the layers that could be inferred (undefined when none could). */
+  cost?: ModelCost;
+  /** Problems counted but not listed (the last problem says how many); 0 when all are listed. */
+  omitted: number;
 }
 
 const TOP_LEVEL_KEYS = ['$schema', 'version', 'name', 'description', 'input', 'layers', 'training', 'layout'];
@@ -59,6 +66,8 @@ function lazyTreeLocator(text: string): Locator {
  * syntax errors goes through jsonc-parser.
  */
 export function analyzeSchemaText(text: string, options: AnalyzeOptions = {}): Analysis {
+  const oversize = measureText(text);
+  if (oversize) return refused(undefined, oversize);
   let parsed: { value: unknown } | undefined;
   try {
     parsed = { value: JSON.parse(text) };
@@ -76,19 +85,39 @@ export function analyzeSchemaText(text: string, options: AnalyzeOptions = {}): A
     const recovered = root ? analyzeValue(value, noLocator, options) : undefined;
     const problems: Problem[] = errors.map((e) => ({
       path: '', segments: [], message: syntaxMessage(e), severity: 'error', code: 'json-syntax',
-      range: { offset: e.offset, length: e.length },
+      // jsonc-parser can give an unclosed comment at the end a length past the text: keep ranges inside it.
+      range: { offset: Math.min(e.offset, text.length), length: Math.max(0, Math.min(e.length, text.length - e.offset)) },
     }));
     if (problems.length === 0) {
       problems.push({ path: '', segments: [], message: 'the file is empty; write a schema object { "version": 1, … }', severity: 'error', code: 'json-syntax', range: { offset: 0, length: text.length } });
     }
-    return { schema: null, value, valid: false, problems, shapes: recovered?.shapes ?? {}, params: 0, outputShape: null };
+    return { schema: null, value, valid: false, problems: problems.slice(0, MAX_SYNTAX_ERRORS), shapes: recovered?.shapes ?? nullRecord(), params: 0, outputShape: null, omitted: Math.max(0, problems.length - MAX_SYNTAX_ERRORS) };
   }
   return analyzeValue(value, locate, options);
 }
 
 /** Analyzes an already-parsed schema value; problem ranges are null. */
 export function analyzeSchema(value: unknown, options: AnalyzeOptions = {}): Analysis {
+  const oversize = measureValue(value);
+  if (oversize) return refused(value, oversize);
   return analyzeValue(value, noLocator, options);
+}
+
+/** Syntax errors listed; jsonc-parser reports one per bad token, so a damaged big file can have thousands. */
+const MAX_SYNTAX_ERRORS = 20;
+
+/** Shapes by layer id without a prototype, so that no id can collide with an inherited member. */
+function nullRecord<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
+/** A schema too large or too deep to read: one problem, nothing else is analysed. */
+function refused(value: unknown, oversize: Oversize): Analysis {
+  const problem: Problem = {
+    path: '', segments: [], message: oversize.message, severity: 'error', code: oversize.code,
+    range: oversize.offset === undefined ? null : { offset: oversize.offset, length: 1 },
+  };
+  return { schema: null, value, valid: false, problems: [problem], shapes: nullRecord(), params: 0, outputShape: null, omitted: 0 };
 }
 
 function checkTopLevel(root: Raw, out: ProblemCollector): number[] | undefined {
@@ -139,16 +168,38 @@ function checkGraph(layers: CheckedLayer[], graph: Graph, out: ProblemCollector)
     const node = cycle[at];
     const next = cycle[(at + 1) % cycle.length];
     const entry = layers[node].inputs?.indexOf(layers[next].id ?? '') ?? -1;
-    const chain = [...cycle.slice(at), ...cycle.slice(0, at), node].map(name).join(' ← ');
+    const chain = describeCycle([...cycle.slice(at), ...cycle.slice(0, at), node].map(name));
     out.report(entry >= 0 ? ['layers', node, 'inputs', entry] : ['layers', node, 'inputs'], 'cycle',
       `the layers form a cycle, ${chain} (← means "takes its input from"); a layer cannot depend on its own output, so remove ${name(next)} from these inputs`);
   }
   const inCycle = new Set(graph.cycles.flat());
+  // When some cycles went unreported, a layer that no order could place may sit on one of them.
+  const placed = new Set(graph.cycles.length >= MAX_CYCLES ? graph.order : []);
   const last = layers.length - 1;
   for (const layer of layers) {
     if (graph.feedsOutput[layer.index] || inCycle.has(layer.index)) continue;
+    if (graph.cycles.length >= MAX_CYCLES && !placed.has(layer.index)) continue;
     out.report(['layers', layer.index, 'id'], 'unreachable',
       `${name(layer.index)} does not feed the output layer ${name(last)} (the last layer); use it in a later layer's "inputs" or remove it`);
+  }
+}
+
+/** `"a" ← "b" ← "a"`; a long cycle shows its first and last few layers and how many lie between. */
+function describeCycle(names: string[]): string {
+  if (names.length <= 9) return names.join(' ← ');
+  return [...names.slice(0, 4), `… (${names.length - 8} more) …`, ...names.slice(-4)].join(' ← ');
+}
+
+/**
+ * The trainer's stack holds one frame set per layer on the longest path (tfjs builds and differentiates
+ * the graph recursively): report the first layer deeper than MAX_CHAIN_DEPTH.
+ */
+function checkChainDepth(layers: CheckedLayer[], graph: Graph, out: ProblemCollector): void {
+  for (const i of graph.order) {
+    if (graph.depth[i] <= MAX_CHAIN_DEPTH) continue;
+    out.report(['layers', i], 'chain-too-deep',
+      `${layers[i].id === undefined ? 'this layer' : `"${layers[i].id}"`} sits ${graph.depth[i]} layers deep, more than the ${MAX_CHAIN_DEPTH} TensorFlow.js can train without overflowing its stack; make the model shallower`);
+    return;
   }
 }
 
@@ -199,26 +250,30 @@ function outputInfo(layers: CheckedLayer[], graph: Graph, inferred: Inferred): O
 
 function analyzeValue(value: unknown, locate: Locator, options: AnalyzeOptions): Analysis {
   const out = new ProblemCollector(locate);
-  const empty = (): Analysis => ({ schema: null, value, valid: false, problems: out.problems, shapes: {}, params: 0, outputShape: null });
+  const empty = (): Analysis => ({ schema: null, value, valid: false, problems: out.problems, shapes: nullRecord(), params: 0, outputShape: null, omitted: 0 });
   if (!isObject(value)) {
     out.report([], 'not-an-object', `a schema is an object like { "version": 1, "input": { "shape": [2] }, "layers": [...] }, got ${describeType(value)}`);
     return empty();
   }
   const inputShape = checkTopLevel(value, out);
   const layers = checkLayers(value.layers, out);
+  if (out.problems.some((p) => LIMIT_CODES.has(p.code))) return empty();
   const graph = buildGraph(layers.map((l) => ({ id: l.id, inputs: l.inputs })));
   checkGraph(layers, graph, out);
+  checkChainDepth(layers, graph, out);
   const inferred = inferShapes(layers, graph, inputShape, out);
+  const cost = checkBudget(layers, graph, inferred, { shape: inputShape, batchSize: batchSizeOf(value.training) }, out);
 
   const last = layers.length - 1;
   const output = layers.length > 0 ? outputInfo(layers, graph, inferred) : undefined;
   if (output && output.shape.length !== 1) {
-    out.warn(['layers', last, 'type'], 'output-rank',
-      `the model outputs shape [${output.shape.join(', ')}] per sample, but classification needs a vector; add a flatten or globalAveragePooling2d layer before the output layer`);
+    out.report(['layers', last, 'type'], 'output-rank',
+      `the model outputs shape [${output.shape.join(', ')}] per sample, but training needs one vector per sample (the class scores); add a flatten or globalAveragePooling2d layer before the output layer`);
   }
   checkTraining(value.training, { inputShape, output, datasetInfo: options.datasetInfo }, out);
+  out.finish();
 
-  const shapes: Record<string, LayerShapeInfo> = {};
+  const shapes = nullRecord<LayerShapeInfo>();
   let total = 0;
   let complete = layers.length > 0;
   for (const layer of layers) {
@@ -240,7 +295,15 @@ function analyzeValue(value: unknown, locate: Locator, options: AnalyzeOptions):
     shapes,
     params: complete ? total : 0,
     outputShape: layers.length > 0 ? inferred.shapes[last] ?? null : null,
+    ...(cost === undefined ? {} : { cost }),
+    omitted: out.omitted,
   };
+}
+
+/** The batch size training will use (a wrong value is reported by checkTraining; the default stands in). */
+function batchSizeOf(training: unknown): number {
+  const size = isObject(training) ? training.batchSize : undefined;
+  return typeof size === 'number' && Number.isInteger(size) && size >= 1 ? size : TRAINING_DEFAULTS.batchSize;
 }
 
 /** The body of `POST /api/validate` (errors only; warnings are for the editor). */
@@ -248,7 +311,8 @@ export function toValidateResponse(analysis: Analysis): ValidateResponse {
   return {
     valid: analysis.valid,
     errors: analysis.problems.filter((p) => p.severity === 'error').map((p) => ({ path: p.path, message: p.message })),
-    shapes: analysis.shapes,
+    // A plain object for the wire (CreateDataProperty keeps every id an own key).
+    shapes: Object.fromEntries(Object.entries(analysis.shapes)),
     params: analysis.params,
   };
 }

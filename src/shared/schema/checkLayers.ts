@@ -6,7 +6,11 @@ import { MODEL_INPUT_ID, type LayerType } from './types';
 import { LAYERS, LAYER_ALIASES, LAYER_KEYS, LAYER_TYPES, isLayerType } from './layers';
 import { checkParamValue, describeType } from './params';
 import type { ProblemCollector } from './problems';
+import { MAX_INPUTS_PER_LAYER, MAX_LAYERS } from './limits';
 import { closestMatch, didYouMean } from './suggest';
+
+/** Unknown `inputs` names that get a "did you mean" search against every id. */
+const MAX_SUGGESTION_SEARCHES = 20;
 import { isObject } from '../isObject';
 
 export interface CheckedLayer {
@@ -20,7 +24,14 @@ export interface CheckedLayer {
   config: Record<string, unknown> | undefined;
 }
 
-const ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+/** tfjs accepts layer names that start with a letter or digit; ours start with a letter (ids are not numbers). */
+const ID_PATTERN = /^[A-Za-z][A-Za-z0-9_.-]*$/;
+
+/**
+ * Names of Object.prototype: tfjs keeps layers in plain objects keyed by name, where `constructor` or
+ * `toString` collide with inherited members (`__proto__` and the other `__` names already fail ID_PATTERN).
+ */
+const PROTOTYPE_NAMES: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
 
 type Raw = Record<string, unknown>;
 
@@ -32,7 +43,7 @@ function ownersOf(param: string): LayerType[] {
 function checkId(raw: Raw, index: number, seen: Map<string, number>, out: ProblemCollector): string | undefined {
   const at = ['layers', index, 'id'];
   const id = raw.id;
-  if (typeof id === 'string' && ID_PATTERN.test(id) && id !== MODEL_INPUT_ID && !seen.has(id)) {
+  if (typeof id === 'string' && ID_PATTERN.test(id) && id !== MODEL_INPUT_ID && !PROTOTYPE_NAMES.has(id) && !seen.has(id)) {
     seen.set(id, index);
     return id; // the common case, kept cheap for big schemas
   }
@@ -50,14 +61,21 @@ function checkId(raw: Raw, index: number, seen: Map<string, number>, out: Proble
     return undefined;
   }
   if (!ID_PATTERN.test(id)) {
-    const fixed = id.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^([^A-Za-z_])/, '_$1');
-    out.report(at, 'invalid-id', `ids may use letters, digits, "_", "." and "-" and must start with a letter or "_"; use ${JSON.stringify(fixed)}`, { suggestion: fixed });
+    // TensorFlow.js refuses layer names that start with "_" (and so with "__proto__"), ".", or "-".
+    const fixed = id.slice(0, 64).replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^[^A-Za-z]+/, '') || proposal;
+    out.report(at, 'invalid-id', `ids may use letters, digits, "_", "." and "-" and must start with a letter (TensorFlow.js refuses other layer names); use ${JSON.stringify(fixed)}`, { suggestion: fixed });
+    return undefined;
+  }
+  if (PROTOTYPE_NAMES.has(id)) {
+    out.report(at, 'reserved-id', `"${id}" is the name of a built-in JavaScript property, which TensorFlow.js cannot use as a layer name; use e.g. "${id}_1"`, { suggestion: `${id}_1` });
     return undefined;
   }
   const first = seen.get(id);
   if (first !== undefined) {
+    // Look for a free name only while the problem is kept: with thousands of copies of one id, the search
+    // for each would make the check quadratic.
     let n = 2;
-    while (seen.has(`${id}_${n}`)) n++;
+    while (!out.full && n < 100 && seen.has(`${id}_${n}`)) n++;
     out.report(at, 'duplicate-id', `"${id}" is already the id of layers[${first}]; ids must be unique, e.g. "${id}_${n}"`, { suggestion: `${id}_${n}` });
     return undefined;
   }
@@ -97,7 +115,7 @@ function checkParams(raw: Raw, index: number, type: LayerType, out: ProblemColle
     const at = ['layers', index, key];
     if (param === undefined) {
       ok = false;
-      const suggestion = closestMatch(key, [...names, ...LAYER_KEYS]);
+      const suggestion = out.full ? undefined : closestMatch(key, [...names, ...LAYER_KEYS]);
       if (suggestion !== undefined) {
         suggested.add(suggestion);
         out.report(at, 'unknown-parameter', `unknown parameter "${key}"${didYouMean(suggestion)} (${accepted()})`, { target: 'key', suggestion });
@@ -141,6 +159,10 @@ function checkInputsForm(raw: Raw, index: number, out: ProblemCollector): string
     out.report(at, 'wrong-type', `must be a list of layer ids (or "${MODEL_INPUT_ID}" for the model input), e.g. ["conv1", "conv2"]; got ${describeType(inputs)}`);
     return undefined;
   }
+  if (inputs.length > MAX_INPUTS_PER_LAYER) {
+    out.report(at, 'too-many-inputs', `names ${inputs.length} inputs, more than the ${MAX_INPUTS_PER_LAYER} a layer may take; combine them in stages (several add or concatenate layers)`);
+    return undefined;
+  }
   return inputs as string[];
 }
 
@@ -158,6 +180,10 @@ export function checkLayers(value: unknown, out: ProblemCollector): CheckedLayer
     out.report(['layers'], 'missing-layers', `add at least one layer, e.g. { "id": "out", "type": "dense", "units": 10, "activation": "softmax" }`);
     return [];
   }
+  if (value.length > MAX_LAYERS) {
+    out.report(['layers'], 'too-many-layers', `has ${value.length.toLocaleString('en-US')} layers, more than the ${MAX_LAYERS.toLocaleString('en-US')} a schema may hold; TensorFlow.js cannot train so deep a model in the browser or the trainer`);
+    return [];
+  }
   const seen = new Map<string, number>();
   const layers: CheckedLayer[] = value.map((raw, index) => {
     if (!isObject(raw)) {
@@ -168,7 +194,7 @@ export function checkLayers(value: unknown, out: ProblemCollector): CheckedLayer
     const type = checkType(raw, index, out);
     const inputs = checkInputsForm(raw, index, out);
     const config = type === undefined ? undefined : checkParams(raw, index, type, out);
-    if (config !== undefined) warnUntrainableDilation(raw, index, out);
+    if (config !== undefined) checkDilation(raw, index, out);
     return { index, id, type, inputs, config };
   });
   checkInputRefs(layers, value as unknown[], seen, out);
@@ -176,26 +202,29 @@ export function checkLayers(value: unknown, out: ProblemCollector): CheckedLayer
 }
 
 /**
- * TensorFlow.js computes no gradient for a dilated convolution on any backend, so such a model builds and
- * shows its shapes but fails as soon as it trains: say so where the user sets it.
+ * TensorFlow.js computes no gradient for a dilated convolution on any backend, so such a model builds but
+ * fails as soon as it trains: an error where the user sets it (its shapes are still inferred and shown).
  */
-function warnUntrainableDilation(raw: Raw, index: number, out: ProblemCollector): void {
+function checkDilation(raw: Raw, index: number, out: ProblemCollector): void {
   const rate = raw.dilationRate;
   const dilated = (Array.isArray(rate) ? rate : [rate]).some((r) => typeof r === 'number' && r > 1);
   if (!dilated) return;
-  out.warn(['layers', index, 'dilationRate'], 'untrainable',
+  out.report(['layers', index, 'dilationRate'], 'untrainable',
     'TensorFlow.js cannot compute the gradients of a dilated convolution, so training this model fails; use dilationRate 1 (a larger kernelSize, or strides, widens the view instead)');
 }
 
 /** Every id in `inputs` must exist; merge layers need two or more inputs, other layers exactly one. */
 function checkInputRefs(layers: CheckedLayer[], raws: unknown[], ids: Map<string, number>, out: ProblemCollector): void {
   const candidates = [MODEL_INPUT_ID, ...ids.keys()];
+  // "Did you mean" compares a name with every id: do it for the first few unknown names only, so that
+  // thousands of them stay linear in the number of layers.
+  let searches = 0;
   for (const layer of layers) {
     const raw = raws[layer.index] as Raw;
     if (layer.inputs !== undefined) {
       layer.inputs.forEach((name, k) => {
         if (name === MODEL_INPUT_ID || ids.has(name)) return;
-        const suggestion = closestMatch(name, candidates);
+        const suggestion = out.full || searches++ >= MAX_SUGGESTION_SEARCHES ? undefined : closestMatch(name, candidates);
         const hint = suggestion === undefined ? `; use the id of a layer or "${MODEL_INPUT_ID}"` : didYouMean(suggestion);
         out.report(['layers', layer.index, 'inputs', k], 'unknown-input', `no layer has the id "${name}"${hint}`, suggestion === undefined ? {} : { suggestion });
       });

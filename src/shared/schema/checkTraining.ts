@@ -228,5 +228,40 @@ export function checkTraining(value: unknown, ctx: TrainingContext, out: Problem
     out.report(['input', 'shape'], 'dataset-shape', `${name} gives samples of shape ${formatShape(info.inputShape)}; set input.shape to ${formatShape(info.inputShape)}${flat}`);
   }
   if (loss !== undefined && ctx.output) checkLoss(loss, ctx.output, info?.classes, name, out);
+  checkTrainingSamples(value, spec, out);
+}
+
+/** The share of a synthetic dataset's points held out as its test set (src/server/data/synthetic.ts). */
+const SYNTHETIC_TEST_FRACTION = 0.2;
+
+/** Training samples before the validation split: the dataset's, capped by maxSamples; undefined if unknown. */
+function trainingSampleCount(training: Raw, spec: DatasetSpec): number | undefined {
+  const builtin = builtinDatasetOf(spec);
+  let count: number | undefined;
+  if (builtin?.trainSamples !== undefined) count = builtin.trainSamples;
+  else if (builtin) {
+    const samples = typeof spec === 'object' && 'samples' in spec && typeof spec.samples === 'number' ? spec.samples : 500;
+    count = samples - Math.max(1, Math.round(samples * SYNTHETIC_TEST_FRACTION));
+  }
+  const max = training.maxSamples;
+  if (typeof max === 'number' && Number.isInteger(max) && max >= 1) count = count === undefined ? max : Math.min(count, max);
+  return count;
+}
+
+/**
+ * The trainer holds out max(1, round(n × validationSplit)) of the n training samples (src/server/training/
+ * train.ts); when that leaves none, training cannot start. With a file dataset only maxSamples is known here,
+ * and fewer samples leave fewer still, so the check holds for any file.
+ */
+function checkTrainingSamples(training: Raw, spec: DatasetSpec, out: ProblemCollector): void {
+  const split = training.validationSplit;
+  if (typeof split !== 'number' || !(split > 0 && split < 1)) return;
+  const n = trainingSampleCount(training, spec);
+  if (n === undefined) return;
+  const held = Math.max(1, Math.round(n * split));
+  if (n - held >= 1) return;
+  const where = typeof training.maxSamples === 'number' && training.maxSamples === n ? 'maxSamples' : 'the dataset';
+  out.report(['training', 'validationSplit'], 'no-training-samples',
+    `holds out ${held} of the ${n} training samples (${where} gives ${n}), which leaves none to train on; ${n >= 2 ? 'lower validationSplit (e.g. 0.1)' : 'set validationSplit to 0'} or raise maxSamples`);
 }
 

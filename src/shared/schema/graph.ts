@@ -1,7 +1,7 @@
 /**
  * The layer graph: which layers feed which (a layer without `inputs` consumes the previous layer, the
  * first one the model input), a topological order, the cycles, and which layers feed the output (the last
- * layer). Everything is linear in layers + edges, so 1,000-layer schemas stay fast.
+ * layer), and each layer's depth. Everything is linear in layers + edges, so 1,000-layer schemas stay fast.
  */
 import { MODEL_INPUT_ID, type StitchSchema } from './types';
 
@@ -25,6 +25,8 @@ export interface Graph {
   feedsOutput: boolean[];
   /** Layer index by id (the first layer with that id). */
   indexById: Map<string, number>;
+  /** Per layer, the layers on the longest path from the input to it, itself included (0 if not placed). */
+  depth: number[];
 }
 
 export function buildGraph(layers: readonly GraphLayer[]): Graph {
@@ -61,6 +63,13 @@ export function buildGraph(layers: readonly GraphLayer[]): Graph {
 
   const cycles = order.length < n ? findCycles(sources, pending) : [];
 
+  const depth = new Array<number>(n).fill(0);
+  for (const i of order) {
+    let d = 0;
+    for (const s of sources[i]) if (s !== INPUT_INDEX && depth[s] > d) d = depth[s];
+    depth[i] = d + 1;
+  }
+
   const feedsOutput = new Array<boolean>(n).fill(false);
   if (n > 0) {
     const stack = [n - 1];
@@ -74,35 +83,47 @@ export function buildGraph(layers: readonly GraphLayer[]): Graph {
       }
     }
   }
-  return { sources, order, cycles, feedsOutput, indexById };
+  return { sources, order, cycles, feedsOutput, indexById, depth };
 }
 
-/** Cycles among the layers Kahn's algorithm could not place (`pending > 0`), by depth-first search. */
+/** Cycles reported in full; more are not looked for (each costs its length to copy and to describe). */
+export const MAX_CYCLES = 20;
+
+/**
+ * Cycles among the layers Kahn's algorithm could not place (`pending > 0`), by depth-first search: one per
+ * back edge, at most MAX_CYCLES (each layer is visited once, so the search stays linear).
+ */
 function findCycles(sources: readonly number[][], pending: readonly number[]): number[][] {
   const WHITE = 0, GREY = 1, BLACK = 2;
   const color = new Array<number>(sources.length).fill(WHITE);
   const cycles: number[][] = [];
-  for (let start = 0; start < sources.length; start++) {
+  // Where each grey layer sits on `path`, so a cycle is cut out without searching the path.
+  const position = new Array<number>(sources.length).fill(-1);
+  for (let start = 0; start < sources.length && cycles.length < MAX_CYCLES; start++) {
     if (pending[start] === 0 || color[start] !== WHITE) continue;
     // Explicit stack of [node, next source position] so deep graphs cannot overflow the call stack.
     const path: number[] = [start];
     const next: number[] = [0];
     color[start] = GREY;
+    position[start] = 0;
     while (path.length > 0) {
       const node = path[path.length - 1];
       const srcs = sources[node];
       const k = next[next.length - 1]++;
       if (k >= srcs.length) {
         color[node] = BLACK;
+        position[node] = -1;
         path.pop();
         next.pop();
         continue;
       }
       const s = srcs[k];
       if (s === INPUT_INDEX || pending[s] === 0) continue;
-      if (color[s] === GREY) cycles.push(path.slice(path.indexOf(s)));
-      else if (color[s] === WHITE) {
+      if (color[s] === GREY) {
+        if (cycles.length < MAX_CYCLES) cycles.push(path.slice(position[s]));
+      } else if (color[s] === WHITE) {
         color[s] = GREY;
+        position[s] = path.length;
         path.push(s);
         next.push(0);
       }

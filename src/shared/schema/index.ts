@@ -4,7 +4,7 @@
  */
 export * from './types';
 export { analyzeSchema, analyzeSchemaText, toValidateResponse, type Analysis, type AnalyzeOptions } from './analyze';
-export { formatPath, formatProblem, type Problem, type ProblemCode, type Severity, type TextRange, type Segments } from './problems';
+export { LIMIT_CODES, formatPath, formatProblem, type Problem, type ProblemCode, type Severity, type TextRange, type Segments } from './problems';
 export { LAYERS, LAYER_TYPES, LAYER_KEYS, ACTIVATIONS, INITIALIZERS, PADDINGS, isLayerType, findParam, layerConfig, type LayerDef, type LayerCategory } from './layers';
 export { checkParamValue, toPair, type ParamDef, type ParamKind } from './params';
 export { INFERERS, formatShape, resolveAxis, type Shape, type InferResult } from './shapes';
@@ -16,5 +16,8 @@ export { OPTIMIZERS, OPTIMIZER_TYPES, LOSSES, LOSS_NAMES, TRAINING_PARAMS, EARLY
 export { buildGraph, schemaGraph, INPUT_INDEX, type Graph } from './graph';
 export { closestMatch, editDistance } from './suggest';
 export { buildJsonSchema } from './jsonSchema';
+export * from './limits';
+export { measureText, measureValue, type Oversize } from './measure';
+export type { ModelCost } from './budget';
 export { makeLargeSchema, makeLargeSchemaText } from './large';
 export { schemaReferenceMarkdown, schemaReferenceText } from './reference';

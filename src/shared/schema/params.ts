@@ -2,6 +2,7 @@
  * Parameter definitions: the one description of a parameter (its kind, default, bounds, enum values and
  * meaning) from which validation, the JSON Schema, the chat prompt and the webview inspector all derive.
  */
+import { MAX_SHAPE_RANK } from './limits';
 import { closestMatch, didYouMean } from './suggest';
 
 /**
@@ -102,6 +103,9 @@ function checkShape(def: ParamDef, value: unknown): ValueIssue | null {
   const what = `an array of positive integers${hint}, e.g. [28, 28, 1]`;
   if (!Array.isArray(value) || value.length === 0) {
     return { code: 'wrong-type', message: `must be ${what}, got ${describeType(value)}` };
+  }
+  if (value.length > MAX_SHAPE_RANK) {
+    return { code: 'out-of-range', message: `has ${value.length} dimensions; TensorFlow.js layers take at most ${MAX_SHAPE_RANK} besides the batch` };
   }
   let inferred = 0;
   for (const n of value) {

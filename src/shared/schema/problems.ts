@@ -6,6 +6,8 @@
  * Messages never repeat the path; they say what is wrong and what to change.
  */
 
+import { MAX_PROBLEMS } from './limits';
+
 export type Severity = 'error' | 'warning';
 
 /** A JSON path as data: object keys and array indices. */
@@ -59,7 +61,21 @@ export type ProblemCode =
   | 'invalid-path'
   | 'unknown-optimizer'
   | 'unknown-loss'
-  | 'early-stopping';
+  | 'early-stopping'
+  | 'schema-too-large'
+  | 'too-deep'
+  | 'too-many-layers'
+  | 'too-many-inputs'
+  | 'chain-too-deep'
+  | 'over-budget'
+  | 'no-training-samples'
+  | 'too-many-problems';
+
+/**
+ * Problems that refuse the schema as a whole before it is analysed in full: the routes answer them with
+ * 413 (size) or 422 (the rest) whatever the route, and the editor shows them like any other problem.
+ */
+export const LIMIT_CODES: ReadonlySet<string> = new Set(['schema-too-large', 'too-deep', 'too-many-layers', 'too-many-inputs']);
 
 export interface Problem {
   /** The JSON path as text: `layers[3].kernelSize`, `training.optimizer.learningRate`, `` for the root. */
@@ -110,17 +126,41 @@ export interface ReportOptions {
   suggestion?: string;
 }
 
-/** Collects problems; ranges are looked up only for problems actually reported (keeps big files fast). */
+/**
+ * Collects problems; ranges are looked up only for problems actually reported (keeps big files fast). After
+ * `max` problems the rest are only counted, so a schema with 100,000 mistakes answers as fast and as small
+ * as one with 100; `finish()` then adds one last problem that says how many were left out.
+ */
 export class ProblemCollector {
   readonly problems: Problem[] = [];
-  constructor(private readonly locate: Locator) {}
+  private errors = 0;
+  private omittedErrors = 0;
+  private omittedWarnings = 0;
+  constructor(private readonly locate: Locator, private readonly max = MAX_PROBLEMS) {}
+
+  /** True once further problems are only counted: callers skip costly "did you mean" searches then. */
+  get full(): boolean {
+    return this.problems.length >= this.max;
+  }
+
+  /** Problems counted but not kept. */
+  get omitted(): number {
+    return this.omittedErrors + this.omittedWarnings;
+  }
 
   report(segments: Segments, code: ProblemCode, message: string, options: ReportOptions = {}): void {
+    const severity = options.severity ?? 'error';
+    if (severity === 'error') this.errors++;
+    if (this.full) {
+      if (severity === 'error') this.omittedErrors++;
+      else this.omittedWarnings++;
+      return;
+    }
     const problem: Problem = {
       path: formatPath(segments),
       segments: [...segments],
       message,
-      severity: options.severity ?? 'error',
+      severity,
       range: this.locate(segments, options.target ?? 'value'),
       code,
     };
@@ -133,8 +173,18 @@ export class ProblemCollector {
   }
 
   get errorCount(): number {
-    let n = 0;
-    for (const p of this.problems) if (p.severity === 'error') n++;
-    return n;
+    return this.errors;
+  }
+
+  /** Adds the count of what was left out, as one problem at the root (an error if any left out was one). */
+  finish(): void {
+    if (this.omitted === 0) return;
+    const what = this.omittedErrors > 0 && this.omittedWarnings > 0
+      ? `${this.omittedErrors.toLocaleString('en-US')} errors and ${this.omittedWarnings.toLocaleString('en-US')} warnings`
+      : this.omittedErrors > 0 ? `${this.omittedErrors.toLocaleString('en-US')} errors` : `${this.omittedWarnings.toLocaleString('en-US')} warnings`;
+    this.problems.push({
+      path: '', segments: [], severity: this.omittedErrors > 0 ? 'error' : 'warning', range: this.locate([], 'value') === null ? null : { offset: 0, length: 1 }, code: 'too-many-problems',
+      message: `${what} more are not listed (the first ${this.max} are); fix these and check again`,
+    });
   }
 }

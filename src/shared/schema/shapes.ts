@@ -148,7 +148,11 @@ const dense: Inferer = ([input], p) => {
   return { outputShape: [...input.slice(0, -1), units], params: last * units + (p.useBias ? units : 0) };
 };
 
-const flatten: Inferer = ([input]) => ({ outputShape: [size(input)], params: 0 });
+/** tf.layers.flatten needs at least two dimensions besides the batch: it refuses a vector. */
+const flatten: Inferer = ([input]) =>
+  input.length < 2
+    ? fail('wrong-rank', `flatten needs an input of 2 or more dimensions, but ${formatShape(input)} is already a vector; remove this layer`, 'type')
+    : { outputShape: [size(input)], params: 0 };
 
 const passThrough: Inferer = ([input]) => ({ outputShape: [...input], params: 0 });
 

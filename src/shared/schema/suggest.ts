@@ -29,6 +29,9 @@ export function editDistance(a: string, b: string): number {
   return prev[b.length];
 }
 
+/** Longest word (and candidate) compared: edit distance costs the product of the two lengths. */
+const MAX_WORD_LENGTH = 64;
+
 /**
  * The candidate closest to `word`, or `undefined` when none is close enough to be a plausible typo.
  * `aliases` maps other common names (normalized) to a candidate, e.g. `maxpool2d` → `maxPooling2d`.
@@ -38,6 +41,8 @@ export function closestMatch(
   candidates: Iterable<string>,
   aliases: Readonly<Record<string, string>> = {},
 ): string | undefined {
+  // Names are short; a long word is no typo, and comparing it would cost its length squared per candidate.
+  if (word.length > MAX_WORD_LENGTH) return undefined;
   const w = normalize(word);
   if (w === '') return undefined;
   if (Object.prototype.hasOwnProperty.call(aliases, w)) return aliases[w];
@@ -45,6 +50,7 @@ export function closestMatch(
   let best: string | undefined;
   let bestDistance = limit + 1;
   for (const candidate of candidates) {
+    if (candidate.length > MAX_WORD_LENGTH) continue;
     const c = normalize(candidate);
     if (c === w) return candidate;
     // A clear abbreviation ("batchnorm" for "batchNormalization") counts as close.

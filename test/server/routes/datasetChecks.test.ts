@@ -101,7 +101,8 @@ describe('CSV and IDX datasets are checked at validate and train time', () => {
       training: { dataset: { idx: { images: 'data/imgs.gz', labels: 'data/lbls' } }, epochs: 1, batchSize: 16 },
     };
     assert.equal((await validate(schema, schemaPath)).valid, true, 'the flat [784] fits [28, 28, 1]');
-    assert.equal((await validate(withShape(schema, [28, 28, 1]), schemaPath)).valid, true);
+    const image = { ...withShape(schema, [28, 28, 1]), layers: [{ id: 'flat', type: 'flatten' }, ...schema.layers] };
+    assert.equal((await validate(image, schemaPath)).valid, true);
     const wrong = await validate(withShape(schema, [100]), schemaPath);
     assert.equal(wrong.valid, false);
     assert.match(wrong.errors.find((e) => e.path === 'input.shape')?.message ?? '', /\[28, 28, 1\]/);

@@ -1,0 +1,129 @@
+/**
+ * A small pool of worker threads that check schemas (job.ts), so that a large or hostile body never holds
+ * the event loop: health, event streams and other requests are answered while it is checked. Workers start
+ * on first use and stay; a job that runs past its time is cut by ending its worker (a fresh one replaces
+ * it), and a full queue is refused rather than grown without bound.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { httpError } from '../httpError';
+import type { ValidationJob, ValidationResult } from './job';
+
+export interface ValidationPoolOptions {
+  /** Worker threads. Default 2: one check can wait on a slow file while another runs. */
+  size?: number;
+  /** Longest a check may take before its worker is ended and the request answered 503. Default 10 s. */
+  timeoutMs?: number;
+  /** Checks waiting for a worker before new ones are refused with 503. Default 64. */
+  maxQueue?: number;
+}
+
+interface Pending {
+  id: number;
+  job: ValidationJob;
+  resolve: (result: ValidationResult) => void;
+  reject: (err: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  busy: (Pending & { timer: NodeJS.Timeout }) | undefined;
+}
+
+/** `dist/validationWorker.js` next to the bundle; from source, the TypeScript entry loaded through tsx. */
+function startWorker(): Worker {
+  const bundled = join(__dirname, 'validationWorker.js');
+  if (existsSync(bundled)) return new Worker(bundled);
+  const source = join(__dirname, 'worker.ts');
+  const boot = `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(source)});`;
+  return new Worker(boot, { eval: true });
+}
+
+export class ValidationPool {
+  private readonly size: number;
+  private readonly timeoutMs: number;
+  private readonly maxQueue: number;
+  private readonly slots: Slot[] = [];
+  private readonly queue: Pending[] = [];
+  private nextId = 1;
+  private closed = false;
+
+  constructor(options: ValidationPoolOptions = {}) {
+    this.size = Math.max(1, options.size ?? 2);
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.maxQueue = options.maxQueue ?? 64;
+  }
+
+  /** Checks a schema in a worker; rejects with 503 when busy or too slow, 500 when the worker fails. */
+  run(job: ValidationJob): Promise<ValidationResult> {
+    if (this.closed) return Promise.reject(httpError(503, 'the server is shutting down; send the schema again once it is back'));
+    if (this.queue.length >= this.maxQueue) {
+      return Promise.reject(httpError(503, `the server is busy checking ${this.queue.length} other schemas; retry in a moment`, { headers: { 'Retry-After': '1' } }));
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, job, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  /** Ends every worker; checks still waiting are refused. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const p of this.queue.splice(0)) p.reject(httpError(503, 'the server is shutting down'));
+    await Promise.all(this.slots.splice(0).map((slot) => this.retire(slot, httpError(503, 'the server is shutting down'))));
+  }
+
+  private dispatch(): void {
+    while (this.queue.length > 0) {
+      let slot = this.slots.find((s) => s.busy === undefined);
+      if (!slot && this.slots.length < this.size) slot = this.spawn();
+      if (!slot) return;
+      const next = this.queue.shift();
+      if (!next) return;
+      const timer = setTimeout(() => this.timeOut(slot), this.timeoutMs);
+      timer.unref();
+      slot.busy = { ...next, timer };
+      slot.worker.postMessage({ id: next.id, job: next.job });
+    }
+  }
+
+  private spawn(): Slot {
+    const slot: Slot = { worker: startWorker(), busy: undefined };
+    // An idle pool must not keep the process alive; open requests and the server do that.
+    slot.worker.unref();
+    slot.worker.on('message', (reply: { id: number; result?: ValidationResult; error?: string }) => {
+      const done = slot.busy;
+      if (!done || done.id !== reply.id) return;
+      clearTimeout(done.timer);
+      slot.busy = undefined;
+      if (reply.result) done.resolve(reply.result);
+      else done.reject(new Error(`the schema check failed: ${reply.error ?? 'no result'}`));
+      this.dispatch();
+    });
+    slot.worker.on('error', (err) => void this.retire(slot, err));
+    slot.worker.on('exit', () => void this.retire(slot, new Error('the validation worker exited')));
+    this.slots.push(slot);
+    return slot;
+  }
+
+  private timeOut(slot: Slot): void {
+    const seconds = Math.round(this.timeoutMs / 100) / 10;
+    void this.retire(slot, httpError(503, `checking the schema took longer than ${seconds} s and was stopped; check that its dataset files are regular files, then retry`));
+  }
+
+  /** Removes a worker (ended, failed or too slow), fails its job, and lets a fresh one take the queue. */
+  private async retire(slot: Slot, reason: Error): Promise<void> {
+    const index = this.slots.indexOf(slot);
+    if (index >= 0) this.slots.splice(index, 1);
+    const busy = slot.busy;
+    slot.busy = undefined;
+    if (busy) {
+      clearTimeout(busy.timer);
+      busy.reject(reason);
+    }
+    slot.worker.removeAllListeners('exit');
+    await slot.worker.terminate();
+    if (!this.closed) this.dispatch();
+  }
+}
