@@ -18,6 +18,10 @@ export interface ServeCommandOptions {
   concurrency?: number;
   backend?: BackendName;
   allowRemote: boolean;
+  /** See ServerOptions (docs/reliability.md). */
+  trainerMemoryMb?: number;
+  maxConnections?: number;
+  bodyTimeoutMs?: number;
   out: (line: string) => void;
   err: (line: string) => void;
 }
@@ -38,6 +42,9 @@ export async function serveCommand(options: ServeCommandOptions): Promise<() => 
     concurrency: options.concurrency,
     backend: options.backend ?? null,
     allowRemote: remote,
+    trainerMemoryMb: options.trainerMemoryMb,
+    maxConnections: options.maxConnections,
+    bodyTimeoutMs: options.bodyTimeoutMs,
     log: (line) => options.err(`[stitch] ${line}`),
   });
   options.out(`Stitch server listening on ${server.url}`);

@@ -59,6 +59,8 @@ export async function runTraining(
         seed,
         log,
         signal,
+        maxSamples: spec.maxSamples,
+        testSamples: spec.testSamples,
       });
       const dataset = limitDataset(loaded, { maxSamples: spec.maxSamples, testSamples: spec.testSamples, seed });
       checkInputShape(schema.input.shape, dataset);
