@@ -49,6 +49,8 @@ interface RunEntry {
   lastBatchAt: number;
   /** The stored event log of a finished run was checked (and repaired) since this server started. */
   eventsChecked?: boolean;
+  /** The rebuilt final state of a finished run, when it could not be appended to its event log. */
+  unsavedFinal?: TrainingEvent;
   /** A write to the runs folder failed during this run (logged once; the run goes on in memory). */
   storeFailed?: boolean;
 }
@@ -132,7 +134,7 @@ export class RunManager {
     const { store, log } = this.options;
     const runId = entry.record.run_id;
     const stored = store.readEventLog(runId);
-    if (entry.eventsChecked) return stored.events;
+    if (entry.eventsChecked) return entry.unsavedFinal ? [...stored.events, entry.unsavedFinal] : stored.events;
     entry.eventsChecked = true;
     if (stored.skipped > 0) log(`run ${runId}: skipped ${stored.skipped} damaged line(s) of events.jsonl`);
     const last = stored.events.at(-1);
@@ -141,10 +143,12 @@ export class RunManager {
     entry.nextId = (last?.id ?? 0) + 1;
     const frame = { id: entry.nextId++, event: 'state', data: this.finalState(entry.record) } as TrainingEvent;
     try {
+      if (!store.eventLogWritable(runId)) throw new Error('events.jsonl is not a regular file');
       if (stored.torn) store.repairEvents(runId);
       store.appendEvent(runId, frame);
     } catch (err) {
       log(`run ${runId}: could not repair events.jsonl (${(err as Error).message}); serving the repair from memory`);
+      entry.unsavedFinal = frame;
     }
     log(`run ${runId}: events.jsonl ${stored.torn ? 'ended in a torn line' : 'lacked the final state'}; appended the final state (${entry.record.state}) from run.json`);
     return [...stored.events, frame];

@@ -93,6 +93,16 @@ export class RunStore {
     renameSync(`${file}.tmp`, file);
   }
 
+  /** The event log can be appended to without blocking: it is a regular file (or not there yet). */
+  eventLogWritable(runId: string): boolean {
+    const file = join(this.runDir(runId), 'events.jsonl');
+    try {
+      return statSync(file).isFile();
+    } catch {
+      return true;
+    }
+  }
+
   appendEvent(runId: string, event: TrainingEvent): void {
     appendFileSync(join(this.runDir(runId), 'events.jsonl'), JSON.stringify(event) + '\n');
   }
