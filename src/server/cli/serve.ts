@@ -5,6 +5,7 @@
  */
 import type { BackendName } from '../../shared/protocol';
 import { isLoopbackHost } from '../middleware/hostCheck';
+import { RunsDirError } from '../runs/store';
 import { startServer } from '../server';
 
 export interface ServeCommandOptions {
@@ -46,6 +47,8 @@ export async function serveCommand(options: ServeCommandOptions): Promise<() => 
     maxConnections: options.maxConnections,
     bodyTimeoutMs: options.bodyTimeoutMs,
     log: (line) => options.err(`[stitch] ${line}`),
+  }).catch((err: unknown) => {
+    throw err instanceof RunsDirError ? new UsageError(err.message) : err;
   });
   options.out(`Stitch server listening on ${server.url}`);
   return () => server.close();

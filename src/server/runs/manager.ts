@@ -49,6 +49,8 @@ interface RunEntry {
   lastBatchAt: number;
   /** The stored event log of a finished run was checked (and repaired) since this server started. */
   eventsChecked?: boolean;
+  /** Every event of a run whose event log could not be written, kept so its replay still loses nothing. */
+  memoryEvents?: TrainingEvent[];
   /** The rebuilt final state of a finished run, when it could not be appended to its event log. */
   unsavedFinal?: TrainingEvent;
   /** A write to the runs folder failed during this run (logged once; the run goes on in memory). */
@@ -122,7 +124,8 @@ export class RunManager {
   events(runId: string): TrainingEvent[] {
     const entry = this.entries.get(runId);
     if (!entry) return [];
-    return entry.channel ? entry.channel.eventsAfter(0) : this.storedEvents(entry);
+    if (entry.channel) return entry.channel.eventsAfter(0);
+    return entry.memoryEvents ?? this.storedEvents(entry);
   }
 
   /**
@@ -248,7 +251,7 @@ export class RunManager {
   subscribe(runId: string, session: SseSession, afterId: number): void {
     const entry = this.entries.get(runId);
     if (!entry) return session.close();
-    const channel = entry.channel ?? new SseChannel<TrainingEvent>(this.storedEvents(entry), true);
+    const channel = entry.channel ?? new SseChannel<TrainingEvent>(entry.memoryEvents ?? this.storedEvents(entry), true);
     channel.subscribe(session, afterId);
   }
 
@@ -373,6 +376,8 @@ export class RunManager {
     }
     this.persist(entry);
     this.emit(entry, 'state', this.finalState(record));
+    // What could not be stored stays in memory until the server stops (only a restart can lose it).
+    if (entry.storeFailed && entry.channel) entry.memoryEvents = entry.channel.eventsAfter(0);
     entry.channel?.end();
     entry.channel = undefined;
     entry.trainer = undefined;

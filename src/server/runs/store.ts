@@ -54,14 +54,17 @@ export interface StoredEvents {
   skipped: number;
 }
 
+/** The runs folder cannot be used at all (startup): the CLI prints the message alone, without a stack. */
+export class RunsDirError extends Error {}
+
 export class RunStore {
   constructor(readonly runsDir: string) {
     try {
       mkdirSync(runsDir, { recursive: true });
     } catch (err) {
-      throw new Error(`the runs folder ${runsDir} cannot be created (${(err as Error).message}); pass a writable folder with --runs-dir`);
+      throw new RunsDirError(`the runs folder ${runsDir} cannot be created (${(err as Error).message}); pass a writable folder with --runs-dir`);
     }
-    if (!statSync(runsDir).isDirectory()) throw new Error(`the runs folder ${runsDir} is not a folder; pass a folder with --runs-dir`);
+    if (!statSync(runsDir).isDirectory()) throw new RunsDirError(`the runs folder ${runsDir} is not a folder; pass a folder with --runs-dir`);
   }
 
   /** Run ids come from URLs: only plain names may become paths. */
