@@ -1,6 +1,6 @@
 /**
  * `createApp(deps)`: the Koa app without listening (tests mount it on an ephemeral port, `startServer`
- * on the configured one). Middleware order matters: errors first (so everything below is answered as
+ * on the configured one). Middleware order matters: the request log, errors (so everything below is answered as
  * `{ error }`), then the host/origin guard, CORS (preflights carry no token), the token, the body, routes.
  */
 import Router from '@koa/router';
@@ -28,6 +28,8 @@ export interface AppDeps extends RouteDeps {
   allowRemote?: boolean;
   /** Largest JSON body in bytes. Default 10 MB. */
   bodyLimit?: number;
+  /** A request body must arrive within this many ms, else 408. Default 30000. */
+  bodyTimeoutMs?: number;
   /** The chat's provider defaults (environment, timeout); default: OPENAI_* from process.env, 60 s. */
   chat?: ChatOptions;
   /** Builds a run's export files (`POST /api/runs/:run_id/export`); the route is absent without it. */
@@ -52,12 +54,13 @@ export function createApp(deps: AppDeps): Koa {
   if (deps.exporter) exportRoutes(router, deps, deps.exporter);
   deps.extraRoutes?.(router);
 
-  app.use(errorHandler({ log: deps.log }));
+  // The log is outside the error handler, so it records the status the client really got (401, 403, 400…).
   app.use(requestLog(deps.log));
+  app.use(errorHandler({ log: deps.log }));
   app.use(hostCheck({ allowRemote: deps.allowRemote }));
   app.use(cors());
   app.use(bearerAuth({ token: deps.token }));
-  app.use(jsonBody({ limit: deps.bodyLimit }));
+  app.use(jsonBody({ limit: deps.bodyLimit, timeoutMs: deps.bodyTimeoutMs }));
   app.use(router.routes());
   // Without throw the router leaves 405/501 with an `Allow` header; errorHandler words them.
   app.use(router.allowedMethods());

@@ -35,6 +35,9 @@ async function main(argv: string[]): Promise<number> {
         concurrency: intFlag(values, 'concurrency', 1, 64),
         backend: backendFlag(values),
         allowRemote: values['allow-remote'] === true,
+        trainerMemoryMb: intFlag(values, 'trainer-memory-mb', 128, 1024 * 1024),
+        maxConnections: intFlag(values, 'max-connections', 1, 1_000_000),
+        bodyTimeoutMs: (intFlag(values, 'body-timeout', 1, 3600) ?? 30) * 1000,
         out,
         err,
       });

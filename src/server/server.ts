@@ -47,6 +47,14 @@ export interface ServerOptions {
   trainer?: TrainerLaunch;
   /** After a cancel, ms before the trainer is killed. Default 400. */
   cancelGraceMs?: number;
+  /** Memory budget of each trainer process in MB (heap cap and resident-size limit). Default: half the RAM, at most 4096. */
+  trainerMemoryMb?: number;
+  /** Open connections at most (SSE streams included); further ones are refused. Default 512. */
+  maxConnections?: number;
+  /** A request body must arrive within this many ms (else 408). Default 30000. */
+  bodyTimeoutMs?: number;
+  /** The request headers must arrive within this many ms of connecting (else 408 and closed). Default 10000. */
+  headersTimeoutMs?: number;
   /** Default: stderr. */
   log?: (line: string) => void;
   /** Determine the backend right after listening (default true); tests that never need it can skip it. */
@@ -57,6 +65,9 @@ export interface ServerOptions {
   /** Called with every training event as it is published (e.g. the bench measures stream latency). */
   onEvent?: (event: TrainingEvent, runId: string) => void;
 }
+
+/** The server's caps and timeouts; each is a ServerOptions field (docs/reliability.md lists them). */
+export const DEFAULT_LIMITS = { maxConnections: 512, bodyTimeoutMs: 30_000, headersTimeoutMs: 10_000 } as const;
 
 export interface RunningServer {
   url: string;
@@ -84,6 +95,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     datasetBaseUrl: options.datasetBaseUrl ?? null,
     backend: options.backend ?? null,
     cancelGraceMs: options.cancelGraceMs,
+    trainerMemoryMb: options.trainerMemoryMb,
     log,
     onEvent: options.onEvent,
   });
@@ -101,17 +113,28 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     token: options.token || undefined,
     allowRemote: options.allowRemote,
     bodyLimit: options.bodyLimit,
+    bodyTimeoutMs: options.bodyTimeoutMs,
     keepAliveMs: options.keepAliveMs,
     extraRoutes: options.extraRoutes,
     chat: options.chat,
     exporter,
   });
 
-  const server: Server = createServer(app.callback());
-  // SSE streams are long-lived; Node's default request timeouts would cut them.
-  server.requestTimeout = 0;
-  server.headersTimeout = 60_000;
-  server.keepAliveTimeout = 5_000;
+  const headersTimeout = options.headersTimeoutMs ?? DEFAULT_LIMITS.headersTimeoutMs;
+  const server: Server = createServer(
+    {
+      // Slow or stalled clients must not hold connections (docs/reliability.md). Node's timeouts only count
+      // until a request has been received, so they never cut a long SSE response. The body has its own,
+      // shorter timeout in jsonBody (a JSON 408); this one is the backstop for requests that skip it.
+      headersTimeout,
+      requestTimeout: Math.max(headersTimeout + 1, (options.bodyTimeoutMs ?? DEFAULT_LIMITS.bodyTimeoutMs) * 2),
+      connectionsCheckingInterval: Math.min(1_000, headersTimeout),
+      keepAliveTimeout: 5_000,
+    },
+    app.callback(),
+  );
+  // Beyond this, new sockets are closed at once: the server keeps answering the clients it has.
+  server.maxConnections = options.maxConnections ?? DEFAULT_LIMITS.maxConnections;
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {

@@ -17,6 +17,9 @@ Usage:
       --concurrency N           runs trained at once, others wait in a queue (default 1)
       --backend B               tensorflow, wasm or cpu (default: the fastest that works)
       --allow-remote            answer requests for any host name (requires a token)
+      --trainer-memory-mb N     memory of each trainer process (default: half the RAM, at most 4096)
+      --max-connections N       open connections at most, streams included (default 512)
+      --body-timeout S          seconds a request body may take to arrive (default 30)
       --exit-with-stdin         stop when standard input closes (a parent process that spawned it died)
   stitch train FILE [options]   train a schema and print progress and test metrics
       --server URL              use a running server (default: start one in this process)
@@ -55,7 +58,8 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     port: { type: 'string' }, host: { type: 'string' }, token: { type: 'string' }, 'runs-dir': { type: 'string' },
     'data-dir': { type: 'string' }, workspace: { type: 'string', multiple: true }, concurrency: { type: 'string' }, backend: { type: 'string' },
     'allow-remote': { type: 'boolean' }, 'exit-with-stdin': { type: 'boolean' }, server: { type: 'string' }, epochs: { type: 'string' }, 'max-samples': { type: 'string' },
-    'min-accuracy': { type: 'string' }, verbose: { type: 'boolean' }, format: { type: 'string' }, out: { type: 'string' }, 'no-data': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    'min-accuracy': { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, 'no-data': { type: 'boolean' },
+    'trainer-memory-mb': { type: 'string' }, 'max-connections': { type: 'string' }, 'body-timeout': { type: 'string' }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
   } as const;
   let parsed: ReturnType<typeof parseArgs<{ options: typeof options; args: string[]; allowPositionals: true }>>;
   try {

@@ -5,6 +5,7 @@
  */
 import type { BackendName } from '../../shared/protocol';
 import { isLoopbackHost } from '../middleware/hostCheck';
+import { RunsDirError } from '../runs/store';
 import { startServer } from '../server';
 
 export interface ServeCommandOptions {
@@ -18,6 +19,10 @@ export interface ServeCommandOptions {
   concurrency?: number;
   backend?: BackendName;
   allowRemote: boolean;
+  /** See ServerOptions (docs/reliability.md). */
+  trainerMemoryMb?: number;
+  maxConnections?: number;
+  bodyTimeoutMs?: number;
   out: (line: string) => void;
   err: (line: string) => void;
 }
@@ -38,7 +43,12 @@ export async function serveCommand(options: ServeCommandOptions): Promise<() => 
     concurrency: options.concurrency,
     backend: options.backend ?? null,
     allowRemote: remote,
+    trainerMemoryMb: options.trainerMemoryMb,
+    maxConnections: options.maxConnections,
+    bodyTimeoutMs: options.bodyTimeoutMs,
     log: (line) => options.err(`[stitch] ${line}`),
+  }).catch((err: unknown) => {
+    throw err instanceof RunsDirError ? new UsageError(err.message) : err;
   });
   options.out(`Stitch server listening on ${server.url}`);
   return () => server.close();

@@ -1,10 +1,11 @@
 /**
  * CSV datasets from the workspace: `{ "csv": "data/iris.csv", "label": "species" }`. The first row names the
  * columns; every column but the label is a numeric feature; labels (strings or numbers) become class
- * indices in sorted order. A bad row is reported with its line number so it can be fixed.
+ * indices in sorted order. A bad row is reported with its line number so it can be fixed. The file is
+ * streamed line by line, within the caps of boundedRead.ts.
  */
-import { readFile } from 'node:fs/promises';
 import { shuffledIndices } from '../training/random';
+import { textLines } from './boundedRead';
 import { resolveWorkspaceFile } from './paths';
 import { holdOut, type Dataset, type DatasetContext } from './types';
 
@@ -41,24 +42,31 @@ function classNamesOf(labels: string[]): string[] {
   return numeric ? distinct.sort((a, b) => Number(a) - Number(b)) : distinct.sort();
 }
 
-export function parseCsvDataset(text: string, label: string, name: string, seed: number): Dataset {
-  const lines = text.split(/\r?\n/);
-  const headerIndex = lines.findIndex((l) => l.trim() !== '');
-  if (headerIndex < 0) throw new Error(`${name} is empty; it needs a header row and at least one data row`);
-  const header = splitCsvLine(lines[headerIndex]);
-  const labelColumn = header.indexOf(label);
-  if (labelColumn < 0) {
-    throw new Error(`${name} has no column "${label}" in its header (columns: ${header.join(', ')}); set training.dataset.label to one of them`);
-  }
-  const featureColumns = header.map((_, i) => i).filter((i) => i !== labelColumn);
-  if (featureColumns.length === 0) throw new Error(`${name} has only the label column; add numeric feature columns`);
-
+/**
+ * A dataset from CSV lines (the first non-empty one is the header). Lines come one at a time, so a file is
+ * never held whole: see `textLines` for the caps on its size.
+ */
+export async function parseCsvLines(lines: Iterable<string> | AsyncIterable<string>, label: string, name: string, seed: number): Promise<Dataset> {
+  let header: string[] | undefined;
+  let labelColumn = -1;
+  let featureColumns: number[] = [];
   const features: number[] = [];
   const rawLabels: string[] = [];
-  for (let i = headerIndex + 1; i < lines.length; i++) {
-    if (lines[i].trim() === '') continue;
-    const lineNo = i + 1;
-    const fields = splitCsvLine(lines[i]);
+  let lineNo = 0;
+  for await (const line of lines) {
+    lineNo++;
+    if (line.trim() === '') continue;
+    if (!header) {
+      header = splitCsvLine(line);
+      labelColumn = header.indexOf(label);
+      if (labelColumn < 0) {
+        throw new Error(`${name} has no column "${label}" in its header (columns: ${header.join(', ')}); set training.dataset.label to one of them`);
+      }
+      featureColumns = header.map((_, i) => i).filter((i) => i !== labelColumn);
+      if (featureColumns.length === 0) throw new Error(`${name} has only the label column; add numeric feature columns`);
+      continue;
+    }
+    const fields = splitCsvLine(line);
     if (fields.length !== header.length) {
       throw new Error(`${name} line ${lineNo}: ${fields.length} values but the header has ${header.length} columns; fix or remove the row`);
     }
@@ -72,11 +80,12 @@ export function parseCsvDataset(text: string, label: string, name: string, seed:
     if (fields[labelColumn] === '') throw new Error(`${name} line ${lineNo}: the label column "${label}" is empty; fix or remove the row`);
     rawLabels.push(fields[labelColumn]);
   }
+  if (!header) throw new Error(`${name} is empty; it needs a header row and at least one data row`);
   const count = rawLabels.length;
   if (count < 2) throw new Error(`${name} has ${count} data rows; it needs at least 2 (one for training, one for testing)`);
   const classNames = classNamesOf(rawLabels);
   const index = new Map(classNames.map((n, i) => [n, i]));
-  const all = { x: Float32Array.from(features), labels: Int32Array.from(rawLabels, (l) => index.get(l)!), count };
+  const all = { x: Float32Array.from(features), labels: Int32Array.from(rawLabels, (l) => index.get(l) ?? 0), count };
   const { train, test } = holdOut(all, TEST_FRACTION, shuffledIndices(count, seed + 1));
   return { name, inputShape: [featureColumns.length], numClasses: classNames.length, classNames, train, test };
 }
@@ -86,5 +95,5 @@ export async function loadCsvDataset(spec: { csv: string; label: string }, conte
   if (typeof spec.label !== 'string' || spec.label === '') {
     throw new Error('training.dataset.label: name the CSV column that holds the class, e.g. "label": "species"');
   }
-  return parseCsvDataset(await readFile(path, 'utf8'), spec.label, spec.csv, context.seed);
+  return parseCsvLines(textLines(path, spec.csv), spec.label, spec.csv, context.seed);
 }

@@ -10,7 +10,7 @@
  * described (`undefined`): the core then skips the check, and the run reports the precise problem when it
  * loads the data.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants as fsConstants, openSync, readSync, statSync } from 'node:fs';
 import { constants, gunzipSync } from 'node:zlib';
 import type { DatasetInfo, DatasetInfoProvider } from '../../shared/schema';
 import type { DatasetSpec } from '../../shared/schema/types';
@@ -19,9 +19,12 @@ import { resolveWorkspaceFile } from './paths';
 
 /** Enough for any sensible CSV header and for an IDX header even inside a gzip stream. */
 const HEAD_BYTES = 64 * 1024;
+/** Compressed bytes inflated to find an IDX header inside a `.gz`. */
+const GZ_PREFIX_BYTES = 4096;
 
 function readHead(path: string): Buffer {
-  const fd = openSync(path, 'r');
+  // Non-blocking as well as checked to be a regular file first (fileProblem): a FIFO must never block.
+  const fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
   try {
     const buffer = Buffer.alloc(HEAD_BYTES);
     const read = readSync(fd, buffer, 0, HEAD_BYTES, 0);
@@ -48,13 +51,30 @@ function idxInfo(path: string): DatasetInfo | undefined {
   let head = readHead(path);
   if (head[0] === 0x1f && head[1] === 0x8b) {
     // A prefix of a gzip stream: Z_SYNC_FLUSH returns what decompresses so far instead of throwing.
-    head = gunzipSync(head, { finishFlush: constants.Z_SYNC_FLUSH });
+    // Only a few KB of it, with a cap on the output: the header is in the first bytes, and a highly
+    // compressed file must not make a request inflate megabytes.
+    head = gunzipSync(head.subarray(0, GZ_PREFIX_BYTES), { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: 4 * 1024 * 1024 });
   }
   if (head.length < 4 || head[0] !== 0 || head[1] !== 0) return undefined;
   const rank = head[3];
   if ((rank !== 3 && rank !== 4) || head.length < 4 + 4 * rank) return undefined;
   const dims = Array.from({ length: rank }, (_, i) => head.readUInt32BE(4 + 4 * i));
   return { inputShape: [dims[1], dims[2], dims[3] ?? 1] };
+}
+
+/**
+ * Why `path` cannot be a dataset file (a folder, a FIFO, a device), or undefined for a regular file. `stat`
+ * never opens the path, so it cannot block on a FIFO; the request's thread only waits for the file system.
+ */
+function fileProblem(path: string, file: string): string | undefined {
+  try {
+    const info = statSync(path);
+    if (info.isFile()) return undefined;
+    const kind = info.isDirectory() ? 'a folder' : info.isFIFO() ? 'a named pipe (FIFO)' : 'a device or special file';
+    return `"${file}" is ${kind}, not a file; name the data file itself`;
+  } catch (err) {
+    return `"${file}" cannot be read (${(err as Error).message})`;
+  }
 }
 
 /**
@@ -81,6 +101,10 @@ export function workspaceDatasetInfo(baseDir: string, workspaceRoot: string): Da
         problems.push({ segments, code: 'invalid-path', message: (err as Error).message.replace(/^[\w.]+: /, '') });
         return undefined;
       }
+    });
+    resolved.forEach((path, i) => {
+      const problem = path === undefined ? undefined : fileProblem(path, files[i].file);
+      if (problem) problems.push({ segments: files[i].segments, code: 'invalid-path', message: problem });
     });
     if (problems.length > 0) return { problems };
     try {

@@ -3,7 +3,7 @@
  * one uint32 per dimension, then the values), optionally gzip-compressed.
  */
 import { gunzipSync } from 'node:zlib';
-import { readFile } from 'node:fs/promises';
+import { readIdxPrefix } from './boundedRead';
 import type { LabeledSamples } from './types';
 
 const UBYTE = 0x08;
@@ -53,8 +53,17 @@ export function idxToSamples(images: IdxArray, labels: IdxArray, names: { images
   return { samples: { x, labels: Int32Array.from(labels.data), count }, inputShape };
 }
 
-export async function readIdxFile(path: string): Promise<IdxArray> {
-  return parseIdx(await readFile(path), path);
+/**
+ * The first `maxItems` samples of an IDX file (gzipped or not), streamed: the file is never inflated or
+ * read further than that (see boundedRead.ts). `name` is how the schema names the file. `claimed` is the
+ * sample count the header states; `dims[0]` is the number read.
+ */
+export async function readIdxFile(path: string, name: string, maxItems = Infinity): Promise<IdxArray & { claimed: number }> {
+  const head = await readIdxPrefix(path, name, maxItems);
+  if (head.type !== UBYTE) {
+    throw new Error(`${name}: IDX data type 0x${head.type.toString(16)} is not supported; only unsigned bytes (0x08) are`);
+  }
+  return { dims: [head.count, ...head.dims.slice(1)], data: head.data, claimed: head.dims[0] };
 }
 
 /** Number of classes: one more than the largest label (MNIST's labels are 0..9). */

@@ -38,6 +38,12 @@ export interface DatasetContext {
   seed: number;
   log: (message: string) => void;
   signal?: AbortSignal;
+  /**
+   * `training.maxSamples` / `testSamples`, so that loaders of workspace files read no more than they can use
+   * (limitDataset still picks the samples). Unset: up to the caps of boundedRead.ts.
+   */
+  maxSamples?: number;
+  testSamples?: number;
 }
 
 export function sampleSize(inputShape: number[]): number {

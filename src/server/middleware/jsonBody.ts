@@ -1,6 +1,9 @@
 /**
- * Reads a JSON request body with a size limit. The limit is enforced on the raw stream as well as on
- * `Content-Length`, so a client that lies about (or omits) the length cannot make the server buffer more.
+ * Reads a JSON request body with a size limit and a time limit. The size limit is enforced on the raw
+ * stream as well as on `Content-Length`, so a client that lies about (or omits) the length cannot make the
+ * server buffer more; a body that has not fully arrived within the time limit is answered 408 and its
+ * connection closed, so slow uploads cannot hold the server's connections. A client that goes away
+ * mid-upload is a 400 the request log shows, not an internal error.
  * The parsed body is in `ctx.state.body` (undefined when the request has none).
  */
 import type { Middleware } from 'koa';
@@ -9,12 +12,16 @@ import { httpError } from '../httpError';
 export interface JsonBodyOptions {
   /** Largest accepted body in bytes. Default 10 MB. */
   limit?: number;
+  /** Time for the whole body to arrive, in ms. Default 30000. */
+  timeoutMs?: number;
 }
 
 export const DEFAULT_BODY_LIMIT = 10 * 1024 * 1024;
+export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
 
 export function jsonBody(options: JsonBodyOptions = {}): Middleware {
   const limit = options.limit ?? DEFAULT_BODY_LIMIT;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
   return async function readJsonBody(ctx, next) {
     if (ctx.method === 'GET' || ctx.method === 'HEAD' || ctx.method === 'OPTIONS') return next();
     // A declared type that is not JSON (a form, a file upload) is refused as the original Stitch did; text/plain
@@ -25,8 +32,14 @@ export function jsonBody(options: JsonBodyOptions = {}): Middleware {
     }
     const declared = Number(ctx.get('Content-Length') || 0);
     if (declared > limit) throw tooLarge(limit);
-    const text = await readLimited(ctx.req, limit);
-    if (text === undefined) throw tooLarge(limit);
+    const text = await readLimited(ctx.req, limit, timeoutMs);
+    if (text === TOO_LARGE) throw tooLarge(limit);
+    if (text === TIMED_OUT) {
+      throw httpError(408, `the request body did not arrive within ${timeoutMs / 1000} s; send it faster or in a smaller request`, {
+        headers: { Connection: 'close' },
+      });
+    }
+    if (text === ABORTED) throw httpError(400, 'the client closed the connection before the request body was complete');
     if (text.trim() !== '') {
       try {
         ctx.state.body = JSON.parse(text);
@@ -42,29 +55,38 @@ function tooLarge(limit: number): Error {
   return httpError(413, `the request body is larger than the limit of ${formatBytes(limit)}; send a smaller body or start the server with a larger body limit`);
 }
 
-/** The body as text, or undefined once it passes `limit` (the rest is drained, not buffered). */
-function readLimited(stream: NodeJS.ReadableStream, limit: number): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
+const TOO_LARGE = Symbol('too large');
+const TIMED_OUT = Symbol('timed out');
+const ABORTED = Symbol('aborted');
+type BodyText = string | typeof TOO_LARGE | typeof TIMED_OUT | typeof ABORTED;
+
+/** The body as text, or why there is none (past `limit` the rest is drained, not buffered). */
+function readLimited(stream: NodeJS.ReadableStream, limit: number, timeoutMs: number): Promise<BodyText> {
+  return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    let over = false;
+    let settled = false;
+    const settle = (result: BodyText) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      chunks.length = 0;
+      resolve(result);
+    };
+    const timer = setTimeout(() => settle(TIMED_OUT), timeoutMs);
     stream.on('data', (chunk: Buffer) => {
-      if (over) return;
+      if (settled) return;
       size += chunk.length;
-      if (size > limit) {
-        over = true;
-        chunks.length = 0;
-        // Keep reading and discarding: answering 413 while the client is still uploading must not reset
-        // the connection, or the client sees a network error instead of the status.
-        resolve(undefined);
-        return;
-      }
+      // Keep reading and discarding past the limit: answering 413 while the client is still uploading must
+      // not reset the connection, or the client sees a network error instead of the status.
+      if (size > limit) return settle(TOO_LARGE);
       chunks.push(chunk);
     });
-    stream.on('end', () => {
-      if (!over) resolve(Buffer.concat(chunks).toString('utf8'));
-    });
-    stream.on('error', reject);
+    stream.on('end', () => settle(Buffer.concat(chunks).toString('utf8')));
+    // 'error' here is the client resetting or abandoning the upload ("aborted", ECONNRESET): its doing,
+    // not the server's, so it is answered (if anyone still listens) as a 400 and not logged as a bug.
+    stream.on('error', () => settle(ABORTED));
+    stream.on('close', () => settle(ABORTED));
   });
 }
 

@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { basename, dirname } from 'node:path';
-import type { BackendName, MetricEvent, RunState, TrainingEvent, TrainingEventMap, TrainingEventName } from '../../shared/protocol';
+import type { BackendName, MetricEvent, RunState, SamplePrediction, TrainingEvent, TrainingEventMap, TrainingEventName } from '../../shared/protocol';
 import { isTerminal } from '../../shared/protocol';
 import type { StitchSchema } from '../../shared/schema/types';
 import { TRAINING_DEFAULTS } from '../../shared/schema/types';
@@ -31,6 +31,8 @@ export interface RunManagerOptions {
   backend?: BackendName | null;
   /** See TrainerProcessOptions. */
   cancelGraceMs?: number;
+  /** The trainer's memory budget in MB; see TrainerProcessOptions.memoryMb. */
+  trainerMemoryMb?: number;
   /** Smallest interval between two stored `batch` events, in ms. Default 80 (SPEC: at most ~10 a second). */
   batchIntervalMs?: number;
   log: (line: string) => void;
@@ -45,6 +47,20 @@ interface RunEntry {
   nextId: number;
   trainer?: TrainerProcess;
   lastBatchAt: number;
+  /** The stored event log of a finished run was checked (and repaired) since this server started. */
+  eventsChecked?: boolean;
+  /** Every event of a run whose event log could not be written, kept so its replay still loses nothing. */
+  memoryEvents?: TrainingEvent[];
+  /** The rebuilt final state of a finished run, when it could not be appended to its event log. */
+  unsavedFinal?: TrainingEvent;
+  /** A write to the runs folder failed during this run (logged once; the run goes on in memory). */
+  storeFailed?: boolean;
+}
+
+/** The runs folder cannot be written: answered 503 (the server cannot take runs now; nothing was queued). */
+export class RunsFolderError extends Error {
+  readonly status = 503;
+  readonly expose = true;
 }
 
 export const SERVER_STOPPED = 'the server stopped while this run was active; train the schema again';
@@ -75,9 +91,10 @@ export class RunManager {
       if (!isTerminal(record.state)) {
         store.repairEvents(record.run_id);
         entry.nextId = (store.readEvents(record.run_id).at(-1)?.id ?? 0) + 1;
-        // Without a channel, emit only stores the event: nobody can be listening yet.
+        // Without a channel, emit only stores the event: nobody can be listening yet. The state is logged
+        // before finish() overwrites it.
+        log(`run ${record.run_id} was ${record.state}; marked failed: the server stopped`);
         this.finish(entry, { state: 'failed', error: SERVER_STOPPED });
-        log(`run ${record.run_id} was ${record.state} when the server stopped; marked failed`);
       }
     }
   }
@@ -107,7 +124,37 @@ export class RunManager {
   events(runId: string): TrainingEvent[] {
     const entry = this.entries.get(runId);
     if (!entry) return [];
-    return entry.channel ? entry.channel.eventsAfter(0) : this.options.store.readEvents(runId);
+    if (entry.channel) return entry.channel.eventsAfter(0);
+    return entry.memoryEvents ?? this.storedEvents(entry);
+  }
+
+  /**
+   * A finished run's stored events. Its replay must end with its final `state` (clients wait for it): when
+   * the log lost it (a torn last line, a damaged file), the final state is rebuilt from run.json and
+   * appended once, with a log line.
+   */
+  private storedEvents(entry: RunEntry): TrainingEvent[] {
+    const { store, log } = this.options;
+    const runId = entry.record.run_id;
+    const stored = store.readEventLog(runId);
+    if (entry.eventsChecked) return entry.unsavedFinal ? [...stored.events, entry.unsavedFinal] : stored.events;
+    entry.eventsChecked = true;
+    if (stored.skipped > 0) log(`run ${runId}: skipped ${stored.skipped} damaged line(s) of events.jsonl`);
+    const last = stored.events.at(-1);
+    const ended = last?.event === 'state' && last.data.state === entry.record.state;
+    if (ended || !isTerminal(entry.record.state)) return stored.events;
+    entry.nextId = (last?.id ?? 0) + 1;
+    const frame = { id: entry.nextId++, event: 'state', data: this.finalState(entry.record) } as TrainingEvent;
+    try {
+      if (!store.eventLogWritable(runId)) throw new Error('events.jsonl is not a regular file');
+      if (stored.torn) store.repairEvents(runId);
+      store.appendEvent(runId, frame);
+    } catch (err) {
+      log(`run ${runId}: could not repair events.jsonl (${(err as Error).message}); serving the repair from memory`);
+      entry.unsavedFinal = frame;
+    }
+    log(`run ${runId}: events.jsonl ${stored.torn ? 'ended in a torn line' : 'lacked the final state'}; appended the final state (${entry.record.state}) from run.json`);
+    return [...stored.events, frame];
   }
 
   metrics(runId: string): MetricEvent[] {
@@ -138,7 +185,13 @@ export class RunManager {
       params: 0,
       input_shape: schema.input?.shape ?? [],
     };
-    this.options.store.create(record, schema);
+    try {
+      this.options.store.create(record, schema);
+    } catch (err) {
+      throw new RunsFolderError(
+        `the runs folder ${this.options.store.runsDir} cannot be written (${(err as Error).message}); free disk space or fix its permissions, then train again`,
+      );
+    }
     const entry: RunEntry = { record, channel: new SseChannel<TrainingEvent>(), nextId: 1, lastBatchAt: 0 };
     this.entries.set(runId, entry);
     this.emit(entry, 'state', { run_id: runId, state: 'queued' });
@@ -156,8 +209,13 @@ export class RunManager {
     if (queued !== -1) {
       this.queue.splice(queued, 1);
       this.finish(entry, { state: 'cancelled' });
+    } else if (entry.trainer) {
+      entry.trainer.cancel();
     } else {
-      entry.trainer?.cancel();
+      // Running without a trainer cannot last (a failed start ends the run), but cancel must never be a no-op.
+      this.running.delete(entry);
+      this.finish(entry, { state: 'cancelled' });
+      this.pump();
     }
     this.options.log(`run ${runId} cancel requested`);
     return true;
@@ -193,7 +251,7 @@ export class RunManager {
   subscribe(runId: string, session: SseSession, afterId: number): void {
     const entry = this.entries.get(runId);
     if (!entry) return session.close();
-    const channel = entry.channel ?? new SseChannel<TrainingEvent>(this.options.store.readEvents(runId), true);
+    const channel = entry.channel ?? new SseChannel<TrainingEvent>(entry.memoryEvents ?? this.storedEvents(entry), true);
     channel.subscribe(session, afterId);
   }
 
@@ -215,19 +273,36 @@ export class RunManager {
     }
   }
 
+  /**
+   * Starts a queued run. Whatever goes wrong here (its folder was damaged or removed, the disk is full)
+   * fails this run with the reason and lets the queue move on; it never throws into the request that
+   * happened to trigger the start.
+   */
   private start(entry: RunEntry): void {
+    try {
+      this.startTrainer(entry);
+    } catch (err) {
+      this.running.delete(entry);
+      entry.trainer = undefined;
+      // finish() cannot throw: a runs folder that cannot be written is logged and the run ends in memory.
+      this.finish(entry, { state: 'failed', error: `the run could not be started (${err instanceof Error ? err.message : String(err)}); check the runs folder, then train again` });
+    }
+  }
+
+  private startTrainer(entry: RunEntry): void {
     const { record } = entry;
     const { store, workspace, dataCacheDir } = this.options;
+    const schema = store.readSchema(record.run_id);
     record.state = 'running';
     record.started_at = new Date().toISOString();
-    store.writeRecord(record);
     this.running.add(entry);
+    store.writeRecord(record);
     this.emit(entry, 'state', { run_id: record.run_id, state: 'running' });
     entry.trainer = new TrainerProcess(
       {
         type: 'start',
         runId: record.run_id,
-        schema: store.readSchema(record.run_id),
+        schema,
         schemaDir: record.schema_path ? dirname(record.schema_path) : null,
         workspaceRoot: workspace.rootFor(record.schema_path),
         modelDir: store.modelDir(record.run_id),
@@ -235,7 +310,7 @@ export class RunManager {
         datasetBaseUrl: this.options.datasetBaseUrl ?? null,
         backend: this.options.backend ?? null,
       },
-      { launch: this.options.trainer, cancelGraceMs: this.options.cancelGraceMs, log: this.options.log },
+      { launch: this.options.trainer, cancelGraceMs: this.options.cancelGraceMs, memoryMb: this.options.trainerMemoryMb, log: this.options.log },
       {
         onMessage: (message) => this.trainerMessage(entry, message),
         onExit: (outcome) => {
@@ -254,7 +329,7 @@ export class RunManager {
     switch (message.type) {
       case 'backend':
         record.backend = message.backend;
-        this.options.store.writeRecord(record);
+        this.persist(entry);
         return;
       case 'batch': {
         const { type: _type, ...batch } = message;
@@ -272,7 +347,7 @@ export class RunManager {
         if (metric.val_accuracy !== null && (record.best_val_accuracy === null || metric.val_accuracy > record.best_val_accuracy)) {
           record.best_val_accuracy = metric.val_accuracy;
         }
-        this.options.store.writeRecord(record);
+        this.persist(entry);
         this.emit(entry, 'metric', { run_id: record.run_id, ...metric });
         return;
       }
@@ -302,26 +377,50 @@ export class RunManager {
       record.params = outcome.params;
       record.input_shape = outcome.inputShape;
     }
-    this.options.store.writeRecord(record);
-    const state: TrainingEventMap['state'] = { run_id: record.run_id, state: outcome.state };
-    if (outcome.state === 'failed') state.error = outcome.error;
-    if (outcome.state === 'succeeded') {
-      state.test = outcome.test;
-      // The original Stitch's fields: its frontend shows the accuracy and draws the samples.
-      state.test_accuracy = outcome.test.accuracy;
-      state.sample_predictions = outcome.samples;
-    }
-    if (record.backend) state.backend = record.backend;
-    this.emit(entry, 'state', state);
+    this.persist(entry);
+    this.emit(entry, 'state', this.finalState(record, outcome.state === 'succeeded' ? outcome.samples : undefined));
+    // What could not be stored stays in memory until the server stops (only a restart can lose it).
+    if (entry.storeFailed && entry.channel) entry.memoryEvents = entry.channel.eventsAfter(0);
     entry.channel?.end();
     entry.channel = undefined;
     entry.trainer = undefined;
     this.options.log(`run ${record.run_id} ${describeEnd(outcome.state, record.error)}`);
   }
 
+  /** The `state` event that ends a run, from its record. */
+  private finalState(record: RunRecord, samples?: SamplePrediction[]): TrainingEventMap['state'] {
+    const state: TrainingEventMap['state'] = { run_id: record.run_id, state: record.state };
+    if (record.state === 'failed') state.error = record.error ?? 'the run failed';
+    if (record.state === 'succeeded' && record.test) {
+      state.test = record.test;
+      // The original Stitch's fields: its frontend shows the accuracy and draws the samples.
+      state.test_accuracy = record.test.accuracy;
+      if (samples) state.sample_predictions = samples;
+    }
+    if (record.backend) state.backend = record.backend;
+    return state;
+  }
+
+  /** Writes run.json; a failure (disk full, folder removed) is logged, and the run goes on in memory. */
+  private persist(entry: RunEntry): void {
+    this.stored(entry, () => this.options.store.writeRecord(entry.record));
+  }
+
+  private stored(entry: RunEntry, write: () => void): void {
+    try {
+      write();
+    } catch (err) {
+      // Live clients still get every event; only a later replay (or a restart) can miss what was not stored.
+      if (!entry.storeFailed) {
+        this.options.log(`run ${entry.record.run_id}: the runs folder cannot be written (${(err as Error).message}); events are kept in memory only`);
+      }
+      entry.storeFailed = true;
+    }
+  }
+
   private emit<K extends TrainingEventName>(entry: RunEntry, event: K, data: TrainingEventMap[K]): void {
     const frame = { id: entry.nextId++, event, data } as TrainingEvent;
-    this.options.store.appendEvent(entry.record.run_id, frame);
+    this.stored(entry, () => this.options.store.appendEvent(entry.record.run_id, frame));
     entry.channel?.publish(frame);
     this.options.onEvent?.(frame, entry.record.run_id);
   }

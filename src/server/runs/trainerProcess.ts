@@ -1,10 +1,18 @@
 /**
  * One trainer child process per run (`child_process.fork` of the trainer entry), supervised: its messages
  * are forwarded, its stderr is kept for error reports, and however it ends — a terminal message, a cancel,
- * a crash or `kill -9` from outside — `onExit` is called exactly once with what the run's outcome is.
+ * a crash, `kill -9` from outside, or a start that never happened (fork threw, or the process could not be
+ * spawned: too many open files, a missing executable) — `onExit` is called exactly once, asynchronously,
+ * with what the run's outcome is.
+ *
+ * The trainer's memory is capped twice (docs/reliability.md): V8's heap with `--max-old-space-size`, and
+ * the whole process (tensors and datasets live outside the V8 heap) by a watchdog that reads its resident
+ * size and kills it past the same budget. Either way the run fails with a message that names the cap.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { SamplePrediction } from '../../shared/protocol';
@@ -14,6 +22,13 @@ import type { StartMessage, TrainerToParent } from '../training/ipc';
 export interface TrainerLaunch {
   path: string;
   execArgv?: string[];
+  /** The Node executable that runs the trainer. Default: the server's own (`process.execPath`). */
+  execPath?: string;
+}
+
+/** Half the machine's memory, at most 4 GB: enough for MNIST-sized work, and the machine stays usable. */
+export function defaultTrainerMemoryMb(): number {
+  return Math.max(256, Math.min(4096, Math.floor(totalmem() / 1024 / 1024 / 2)));
 }
 
 const TSX = 'tsx';
@@ -47,71 +62,132 @@ export interface TrainerProcessOptions {
   cancelGraceMs?: number;
   /** After a terminal message, how long the trainer may take to exit before it is killed, in ms. Default 5000. */
   exitGraceMs?: number;
+  /** Memory budget of the trainer in MB (its V8 heap and its resident size). Default `defaultTrainerMemoryMb()`. */
+  memoryMb?: number;
   log: (line: string) => void;
 }
 
 const STDERR_TAIL_LINES = 12;
+/** How often the watchdog reads the trainer's resident size. */
+const MEMORY_CHECK_MS = 250;
+const PAGE_BYTES = 4096;
+/** What V8 prints when the heap cap is reached (`FATAL ERROR: … JavaScript heap out of memory`). */
+const HEAP_OOM = /heap out of memory|Allocation failed/i;
 
 export class TrainerProcess {
-  private readonly child: ChildProcess;
+  private readonly child: ChildProcess | undefined;
   private terminal: TrainerOutcome | undefined;
   private cancelRequested = false;
   private killTimer: NodeJS.Timeout | undefined;
+  private memoryTimer: NodeJS.Timeout | undefined;
+  private overMemoryMb: number | undefined;
   private stderrTail: string[] = [];
+  private ended = false;
   private readonly exited: Promise<void>;
+  private markExited: () => void = () => undefined;
+  private readonly memoryMb: number;
+  private readonly tag: string;
 
-  constructor(start: StartMessage, private readonly options: TrainerProcessOptions, callbacks: TrainerCallbacks) {
-    const tag = `[run ${start.runId}]`;
-    this.child = fork(options.launch.path, [], {
-      execArgv: options.launch.execArgv ?? [],
-      // stdout is piped too: the CLI's first stdout line is the "listening" line the extension waits for.
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      env: process.env,
-      // Its own process group: Ctrl+C in a terminal running `stitch train` must reach the CLI (which
-      // cancels the run properly), not kill the trainer mid-epoch. It still stops when we disconnect.
-      detached: process.platform !== 'win32',
-    });
-    this.child.stdout?.setEncoding('utf8').on('data', (text: string) => logLines(text, (l) => options.log(`${tag} ${l}`)));
-    this.child.stderr?.setEncoding('utf8').on('data', (text: string) =>
+  constructor(start: StartMessage, private readonly options: TrainerProcessOptions, private readonly callbacks: TrainerCallbacks) {
+    this.tag = `[run ${start.runId}]`;
+    this.memoryMb = options.memoryMb ?? defaultTrainerMemoryMb();
+    this.exited = new Promise((resolve) => (this.markExited = resolve));
+    let child: ChildProcess;
+    try {
+      child = fork(options.launch.path, [], {
+        execArgv: [...(options.launch.execArgv ?? []), `--max-old-space-size=${this.memoryMb}`],
+        execPath: options.launch.execPath,
+        // stdout is piped too: the CLI's first stdout line is the "listening" line the extension waits for.
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+        env: process.env,
+        // Its own process group: Ctrl+C in a terminal running `stitch train` must reach the CLI (which
+        // cancels the run properly), not kill the trainer mid-epoch. It still stops when we disconnect.
+        detached: process.platform !== 'win32',
+      });
+    } catch (err) {
+      // fork throws for some failures (e.g. no pipe can be created when file descriptors run out). The run
+      // fails; onExit is deferred so the caller has finished setting up before it hears of the end.
+      this.child = undefined;
+      setImmediate(() => this.end(startFailed(err)));
+      return;
+    }
+    this.child = child;
+    child.stdout?.setEncoding('utf8').on('data', (text: string) => logLines(text, (l) => options.log(`${this.tag} ${l}`)));
+    child.stderr?.setEncoding('utf8').on('data', (text: string) =>
       logLines(text, (line) => {
-        options.log(`${tag} ${line}`);
+        options.log(`${this.tag} ${line}`);
         this.stderrTail.push(line);
         if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift();
       }),
     );
-    this.child.on('message', (raw) => this.message(raw as TrainerToParent, callbacks));
-    this.exited = new Promise((resolve) => {
-      this.child.on('exit', (code, signal) => {
-        clearTimeout(this.killTimer);
-        callbacks.onExit(this.outcome(code, signal));
-        resolve();
-      });
+    child.on('message', (raw) => this.message(raw as TrainerToParent));
+    child.on('exit', (code, signal) => this.end(this.outcome(code, signal)));
+    child.on('error', (err) => {
+      // A process that never started (spawn ENOENT, EMFILE, EAGAIN) emits 'error' and never 'exit'.
+      if (child.pid === undefined) this.end(startFailed(err));
+      else options.log(`${this.tag} trainer process error: ${err.message}`);
     });
-    this.child.on('error', (err) => options.log(`${tag} trainer process error: ${err.message}`));
-    this.child.send(start, (err) => {
-      if (err) options.log(`${tag} could not send the start message: ${err.message}`);
+    if (child.pid !== undefined) this.watchMemory(child.pid);
+    child.send(start, (err) => {
+      if (err) options.log(`${this.tag} could not send the start message: ${err.message}`);
     });
   }
 
   get pid(): number | undefined {
-    return this.child.pid;
+    return this.child?.pid;
   }
 
   /** Asks the trainer to stop, and kills it if it has not exited after the grace period. */
   cancel(): void {
     if (this.cancelRequested) return;
     this.cancelRequested = true;
-    if (this.child.connected) this.child.send({ type: 'cancel' }, () => undefined);
+    // The callback swallows a send error on purpose: the trainer is going away anyway, and the kill below
+    // ends it if the message never arrives.
+    if (this.child?.connected) this.child.send({ type: 'cancel' }, () => undefined);
     this.killAfter(this.options.cancelGraceMs ?? 400);
   }
 
   /** Kills the trainer at once (server shutdown) and resolves when it has exited. */
   kill(): Promise<void> {
-    this.child.kill('SIGKILL');
+    this.child?.kill('SIGKILL');
     return this.exited;
   }
 
-  private message(message: TrainerToParent, callbacks: TrainerCallbacks): void {
+  /** Calls onExit once, whichever of 'exit', 'error' or a failed fork comes first. */
+  private end(outcome: TrainerOutcome): void {
+    if (this.ended) return;
+    this.ended = true;
+    clearTimeout(this.killTimer);
+    clearTimeout(this.memoryTimer);
+    this.callbacks.onExit(outcome);
+    this.markExited();
+  }
+
+  /**
+   * Kills the trainer when its resident size passes the budget (Linux: /proc; elsewhere only the heap cap
+   * applies). Reads are asynchronous and a few a second, so the watchdog costs the server nothing.
+   */
+  private watchMemory(pid: number): void {
+    if (process.platform !== 'linux') return;
+    const check = async () => {
+      try {
+        const statm = await readFile(`/proc/${pid}/statm`, 'utf8');
+        const rssMb = (Number(statm.split(' ')[1]) * PAGE_BYTES) / 1024 / 1024;
+        if (rssMb > this.memoryMb && !this.ended) {
+          this.overMemoryMb = Math.round(rssMb);
+          this.child?.kill('SIGKILL');
+          return;
+        }
+      } catch {
+        return; // the process is gone; 'exit' reports how
+      }
+      if (!this.ended) this.memoryTimer = setTimeout(() => void check(), MEMORY_CHECK_MS).unref();
+    };
+    this.memoryTimer = setTimeout(() => void check(), MEMORY_CHECK_MS).unref();
+  }
+
+  private message(message: TrainerToParent): void {
+    const callbacks = this.callbacks;
     switch (message.type) {
       case 'succeeded':
         this.terminal = { state: 'succeeded', test: message.test, params: message.params, inputShape: message.inputShape, samples: message.samples };
@@ -142,7 +218,7 @@ export class TrainerProcess {
 
   private killAfter(ms: number): void {
     if (this.killTimer) return;
-    this.killTimer = setTimeout(() => this.child.kill('SIGKILL'), ms);
+    this.killTimer = setTimeout(() => this.child?.kill('SIGKILL'), ms);
     this.killTimer.unref();
   }
 
@@ -152,6 +228,15 @@ export class TrainerProcess {
     if (this.cancelRequested) return { state: 'cancelled' };
     const tail = this.stderrTail.join('\n').trim();
     const detail = tail ? `; its last output was:\n${tail}` : '';
+    if (this.overMemoryMb !== undefined || HEAP_OOM.test(tail)) {
+      const used = this.overMemoryMb !== undefined ? ` (it used ${this.overMemoryMb} MB)` : '';
+      return {
+        state: 'failed',
+        error:
+          `the trainer ran out of memory: it may use ${this.memoryMb} MB${used}; lower batchSize or maxSamples, ` +
+          `use a smaller model, or start the server with a larger --trainer-memory-mb`,
+      };
+    }
     if (signal) {
       return {
         state: 'failed',
@@ -169,4 +254,16 @@ export class TrainerProcess {
 
 function logLines(text: string, log: (line: string) => void): void {
   for (const line of text.split(/\r?\n/)) if (line.trim()) log(line);
+}
+
+function startFailed(err: unknown): TrainerOutcome {
+  const message = err instanceof Error ? err.message : String(err);
+  const code = (err as { code?: unknown }).code;
+  const hint =
+    code === 'EMFILE' || code === 'ENFILE'
+      ? 'the server has run out of file descriptors; close other runs or raise the open-file limit (ulimit -n), then train again'
+      : code === 'EAGAIN'
+        ? 'the system cannot start more processes right now; train again in a moment'
+        : 'check that Node.js and the trainer (dist/trainer.js) are installed, then train again';
+  return { state: 'failed', error: `the trainer process could not be started (${message}); ${hint}` };
 }

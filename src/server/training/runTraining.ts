@@ -62,6 +62,8 @@ export async function runTraining(
         seed,
         log,
         signal,
+        maxSamples: spec.maxSamples,
+        testSamples: spec.testSamples,
       });
       const dataset = limitDataset(loaded, { maxSamples: spec.maxSamples, testSamples: spec.testSamples, seed, shuffle: spec.shuffle });
       checkInputShape(schema.input.shape, dataset);

@@ -1,0 +1,52 @@
+/** `stitch serve` as its own process (the TypeScript entry through tsx), for tests that kill it. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const CLI = join(__dirname, '../../../src/server/cli.ts');
+const TSX = pathToFileURL(require.resolve('tsx')).href;
+
+export interface ServeProcess {
+  url: string;
+  child: ChildProcess;
+  stderr: () => string;
+  /** Resolves when the process has exited. */
+  exited: Promise<number | null>;
+}
+
+/** Starts `stitch serve --port 0 ARGS`; resolves on its listening line, rejects if it exits first. */
+export function serveProcess(args: string[], cwd: string): Promise<ServeProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', TSX, CLI, 'serve', '--port', '0', ...args], { cwd, env: { ...process.env, STITCH_TOKEN: '' } });
+    let stdout = '';
+    let stderr = '';
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+    void exited.then((code) => reject(new Error(`stitch serve exited ${code}: ${stderr}`)));
+    child.stdout.setEncoding('utf8').on('data', (t: string) => {
+      stdout += t;
+      const line = /^Stitch server listening on (http:\/\/127\.0\.0\.1:\d+)\n/.exec(stdout);
+      if (line) resolve({ url: line[1], child, stderr: () => stderr, exited });
+    });
+  });
+}
+
+/** Runs `stitch ARGS` to its end. */
+export function runCli(args: string[], cwd: string): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], { cwd, env: { ...process.env, STITCH_TOKEN: '' } });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+    child.on('exit', (code) => resolve({ code, stderr }));
+  });
+}
+
+/** True while a process with this pid exists. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
