@@ -38,6 +38,7 @@ interface WasmPackage {
 interface EmscriptenModule {
   cwrap(name: string, returnType: string | null, argTypes: string[]): (...args: number[]) => number;
   tfjs?: Record<string, unknown>;
+  PThread?: { runningWorkers: { unref(): void }[] };
 }
 
 type Factory = (config: { locateFile(path: string): string; mainScriptUrlOrBlob: string }) => Promise<EmscriptenModule>;
@@ -122,6 +123,9 @@ export async function startThreadedWasm(threads: number): Promise<number> {
     useSingleThreadedWasm();
     throw new Error('the threaded wasm backend failed to initialize');
   }
+  // Emscripten refs a worker while it runs a pthread, and XNNPACK's pool threads run (waiting for work) for
+  // the life of the process: unref them, or a process that has finished would never exit on its own.
+  for (const worker of module.PThread?.runningWorkers ?? []) worker.unref();
   return wasmPackage.getThreadsCount();
 }
 

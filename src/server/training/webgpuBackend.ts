@@ -8,6 +8,7 @@
  * and bundles that carry the addon beside them (`STITCH_DAWN_NODE`, see bench/gpu-bundle.mjs) load it the
  * same way.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 
@@ -37,6 +38,21 @@ function dawnAddonPath(): string {
   return join(packageDir, 'dist', `${process.platform}-${arch}`, 'dawn.node');
 }
 
+/**
+ * On Linux Dawn needs the Vulkan loader; without it, loading Dawn prints a warning and finds nothing. Checking
+ * the linker's cache (and LD_LIBRARY_PATH) first keeps CI's logs clean and skips loading a 20 MB addon.
+ */
+function hasVulkanLoader(): boolean {
+  if (process.platform !== 'linux') return true;
+  const dirs = (process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean);
+  if (dirs.some((dir) => existsSync(join(dir, 'libvulkan.so.1')))) return true;
+  try {
+    return readFileSync('/etc/ld.so.cache').includes('libvulkan.so.1');
+  } catch {
+    return true; // no cache to read: let Dawn look for itself
+  }
+}
+
 /** What to show for an adapter: its description, else vendor and architecture. */
 export function adapterName(adapter: GpuAdapter): string {
   const info = adapter.info ?? {};
@@ -52,10 +68,12 @@ let adapterLabel: string | null = null;
  */
 export async function loadWebgpu(): Promise<string> {
   if (adapterLabel !== null && tf.findBackend('webgpu')) return adapterLabel;
+  const addon = dawnAddonPath();
+  if (!hasVulkanLoader()) throw new Error('no Vulkan loader (libvulkan.so.1), so no GPU for Dawn');
   let dawn: DawnAddon;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    dawn = require(dawnAddonPath()) as DawnAddon;
+    dawn = require(addon) as DawnAddon;
   } catch (err) {
     const message = (err as Error).message.split('\n')[0];
     throw new Error(message.includes('not installed') ? message : `Dawn (webgpu) failed to load: ${message}`);
