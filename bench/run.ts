@@ -2,8 +2,10 @@
  * `npm run bench`: Stitch's speed, each figure beside a reference measured in the same run.
  *
  *   schema      analyzing a 1,000-layer schema vs JSON.parse of the same text
- *   training    samples/s of the MLP and CNN examples, engine called directly, vs PyTorch (same
- *               architecture, batch size, optimizer and MNIST samples), or "skipped" where torch is absent
+ *   training    samples/s of the MLP and CNN examples, engine called directly, on the automatic backend (all
+ *               cores) and on wasm with 1 thread, vs PyTorch at its default thread count, at 1 thread and on
+ *               CUDA where it sees a GPU (same architecture, batch size, optimizer and MNIST samples), or
+ *               "skipped" where torch is absent
  *   server      the same training through the server (HTTP + trainer process + SSE) vs the engine directly
  *   streaming   SSE delivery latency p50/p99 while training, and /api/health p50/p99 over 200 requests while
  *               the CNN trains
@@ -12,26 +14,27 @@
  *               time from opening a 200-layer schema to its diagnostics, vs the same analysis in plain Node
  *
  * Options: --quick (fewer samples), --accuracy, --only=schema,training,server,streaming,extension
+ * Environment: STITCH_BACKEND / STITCH_THREADS force the automatic row's backend and threads;
+ * STITCH_BENCH_ROOT and STITCH_MNIST_DIR point a bundled copy (bench/gpu-bundle.mjs) at its examples and data.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, homedir, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyzeSchemaText, makeLargeSchemaText } from '../src/shared/schema';
 import type { StitchSchema } from '../src/shared/schema/types';
-import type { MetricEvent, StateEvent } from '../src/shared/protocol';
+import type { BackendName, MetricEvent, StateEvent } from '../src/shared/protocol';
 import { runTraining } from '../src/server/training/runTraining';
 import { startServer } from '../src/server/server';
 import { StitchClient } from '../src/server/cli/client';
-import { findTorchPython, medianMs, mnistAvailable, percentile, runTorch, throughputSchema } from './measure';
+import { findTorchPython, medianMs, mnistAvailable, percentile, runTorch, throughputSchema, type TorchResult } from './measure';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
 const wants = (section: string) => !only || only.includes(section);
-const root = join(__dirname, '..');
+const root = process.env.STITCH_BENCH_ROOT ?? join(__dirname, '..');
 const scratch = mkdtempSync(join(tmpdir(), 'stitch-bench-'));
 
 const fmt = (n: number, digits = 1) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -41,10 +44,19 @@ function example(name: string): StitchSchema {
   return JSON.parse(readFileSync(join(root, 'examples', `${name}.stitch.json`), 'utf8')) as StitchSchema;
 }
 
+interface DirectRun {
+  samplesPerSec: number;
+  accuracy: number | null;
+  backend: string;
+  /** The backend line: `wasm, 4 threads`, `webgpu, <adapter>`. */
+  detail: string;
+}
+
 /** Trains in this process (the engine called directly); returns the mean samples/s over the epochs. */
-async function trainDirect(schema: StitchSchema, backend: string | null): Promise<{ samplesPerSec: number; accuracy: number | null; backend: string }> {
+async function trainDirect(schema: StitchSchema, backend: string | null, threads: number | null = null): Promise<DirectRun> {
   const metrics: MetricEvent[] = [];
   let chosen = '?';
+  let detail = '?';
   let test: { accuracy: number | null } | null = null;
   let failure: string | null = null;
   await runTraining(
@@ -55,13 +67,17 @@ async function trainDirect(schema: StitchSchema, backend: string | null): Promis
       schemaDir: root,
       workspaceRoot: root,
       modelDir: join(scratch, `model-${Date.now()}`),
-      dataCacheDir: join(scratch, 'data'),
+      dataCacheDir: process.env.STITCH_BENCH_DATA ?? join(scratch, 'data'),
       datasetBaseUrl: null,
-      backend: (backend as 'wasm' | 'cpu' | 'tensorflow' | null) ?? null,
+      backend: (backend as BackendName | null) ?? null,
+      threads,
     },
     (msg) => {
       if (msg.type === 'metric') metrics.push(msg);
-      if (msg.type === 'backend') chosen = msg.backend;
+      if (msg.type === 'backend') {
+        chosen = msg.backend;
+        detail = msg.detail ?? msg.backend;
+      }
       if (msg.type === 'succeeded') test = msg.test;
       if (msg.type === 'failed') failure = msg.error;
     },
@@ -69,7 +85,7 @@ async function trainDirect(schema: StitchSchema, backend: string | null): Promis
   );
   if (failure) throw new Error(failure);
   const samplesPerSec = metrics.reduce((sum, m) => sum + m.samples_per_sec, 0) / metrics.length;
-  return { samplesPerSec, accuracy: (test as { accuracy: number | null } | null)?.accuracy ?? null, backend: chosen };
+  return { samplesPerSec, accuracy: (test as { accuracy: number | null } | null)?.accuracy ?? null, backend: chosen, detail };
 }
 
 async function benchSchema(): Promise<void> {
@@ -84,8 +100,24 @@ async function benchSchema(): Promise<void> {
   }
 }
 
+type TorchRun = ReturnType<typeof runTorch>;
+
+const torchLabel = (t: TorchResult) => `PyTorch ${t.torch} ${t.device === 'cuda' ? `CUDA (${t.gpu ?? 'GPU'})` : `CPU, ${t.threads} thread${t.threads === 1 ? '' : 's'}`}`;
+
+/** The PyTorch runs every Stitch figure is set beside: default threads, 1 thread, and CUDA where it works. */
+function torchRuns(python: string | null, schema: StitchSchema, samples: number): { cpu: TorchRun | null; one: TorchRun | null; cuda: TorchRun | null } {
+  if (!python) return { cpu: null, one: null, cuda: null };
+  const run = { samples, epochs: 1, test: 1000 };
+  return {
+    cpu: runTorch(python, schema, run),
+    one: runTorch(python, schema, { ...run, threads: 1 }),
+    cuda: runTorch(python, schema, { ...run, device: 'cuda' }),
+  };
+}
+
 async function benchTraining(): Promise<Map<string, number>> {
   console.log('\ntraining throughput (engine called directly, 1 epoch, no validation split)');
+  console.log(`  this machine: ${cpus().length} logical cores (${cpus()[0]?.model ?? 'unknown CPU'}), load ${loadavg().map((l) => fmt(l, 1)).join(' ')}`);
   const direct = new Map<string, number>();
   const python = findTorchPython();
   if (!python) line('PyTorch reference', 'skipped', 'no python3 with torch (Debian: apt-get install python3-torch)');
@@ -95,16 +127,26 @@ async function benchTraining(): Promise<Map<string, number>> {
   ];
   for (const c of cases) {
     const schema = throughputSchema(example(c.name), c.samples);
-    const ours = await trainDirect(schema, process.env.STITCH_BACKEND ?? null);
-    direct.set(c.name, ours.samplesPerSec);
-    let note = `batch ${schema.training!.batchSize}, ${c.samples} samples`;
-    if (python) {
-      const torch = runTorch(python, schema, { samples: c.samples, epochs: 1, test: 1000 });
-      note = torch.result
-        ? `${fmt(ours.samplesPerSec / torch.result.samples_per_sec, 2)}× PyTorch ${torch.result.torch} (${fmt(torch.result.samples_per_sec, 0)}/s, ${torch.result.threads} thread${torch.result.threads === 1 ? '' : 's'}); ${note}`
-        : `${torch.reason}; ${note}`;
+    console.log(`  ${c.name} (batch ${schema.training!.batchSize}, ${c.samples} samples)`);
+    const torch = torchRuns(python, schema, c.samples);
+    for (const t of [torch.cpu, torch.one, torch.cuda]) {
+      if (t?.result) line(`  ${torchLabel(t.result)}`, `${fmt(t.result.samples_per_sec, 0)} samples/s`, `test accuracy ${fmt(t.result.test_accuracy * 100, 1)} %`);
+      else if (t && t !== torch.cuda) line('  PyTorch', 'skipped', t.reason ?? '');
     }
-    line(`${c.name} on ${ours.backend}`, `${fmt(ours.samplesPerSec, 0)} samples/s`, note);
+    const reference = torch.cpu?.result ?? null;
+    const ours: DirectRun[] = [await trainDirect(schema, process.env.STITCH_BACKEND ?? null)];
+    direct.set(c.name, ours[0].samplesPerSec);
+    // One wasm thread (the figure before threads), and wasm on all cores where the automatic choice was a GPU.
+    if (ours[0].detail !== 'wasm, 1 thread') ours.push(await trainDirect(schema, 'wasm', 1));
+    if (ours[0].backend !== 'wasm') ours.push(await trainDirect(schema, 'wasm'));
+    for (const run of ours) {
+      const vs = [
+        reference ? `${fmt(run.samplesPerSec / reference.samples_per_sec, 2)}× ${torchLabel(reference)}` : '',
+        torch.one?.result ? `${fmt(run.samplesPerSec / torch.one.result.samples_per_sec, 2)}× at 1 thread` : '',
+        torch.cuda?.result && run.backend === 'webgpu' ? `${fmt(run.samplesPerSec / torch.cuda.result.samples_per_sec, 3)}× CUDA` : '',
+      ].filter(Boolean);
+      line(`  Stitch on ${run.detail}`, `${fmt(run.samplesPerSec, 0)} samples/s`, `${vs.join('; ')}; test accuracy ${fmt((run.accuracy ?? 0) * 100, 1)} %`);
+    }
   }
   return direct;
 }
@@ -188,13 +230,18 @@ async function benchServer(direct: Map<string, number>): Promise<void> {
 async function benchAccuracy(): Promise<void> {
   console.log('\naccuracy: mnist-mlp, 3 epochs on all 60,000 samples');
   const schema = example('mnist-mlp');
-  const ours = await trainDirect({ ...schema, training: { ...schema.training!, validationSplit: 0 } }, process.env.STITCH_BACKEND ?? null);
+  const full = { ...schema, training: { ...schema.training!, validationSplit: 0 } };
   const python = findTorchPython();
   const torch = python ? runTorch(python, schema, { samples: 60000, epochs: schema.training!.epochs ?? 3, test: 10000 }) : null;
-  const note = torch?.result
-    ? `PyTorch ${fmt(torch.result.test_accuracy * 100, 2)}% (difference ${fmt(((ours.accuracy ?? 0) - torch.result.test_accuracy) * 100, 2)} points)`
-    : torch?.reason ?? 'PyTorch reference skipped: no python3 with torch';
-  line(`test accuracy on ${ours.backend}`, `${fmt((ours.accuracy ?? 0) * 100, 2)} %`, note);
+  // Every thread count must learn the same: the automatic choice (all cores) and one wasm thread.
+  const runs = [await trainDirect(full, process.env.STITCH_BACKEND ?? null)];
+  if (runs[0].detail !== 'wasm, 1 thread') runs.push(await trainDirect(full, 'wasm', 1));
+  for (const ours of runs) {
+    const note = torch?.result
+      ? `PyTorch ${torch.result.torch} ${fmt(torch.result.test_accuracy * 100, 2)} % (difference ${fmt(((ours.accuracy ?? 0) - torch.result.test_accuracy) * 100, 2)} points)`
+      : torch?.reason ?? 'PyTorch reference skipped: no python3 with torch';
+    line(`test accuracy on ${ours.detail}`, `${fmt((ours.accuracy ?? 0) * 100, 2)} %`, note);
+  }
 }
 
 /** Figures written by test/extension/suite/0-bench.test.ts. */

@@ -4,9 +4,15 @@ data with the same batch size and optimizer, and prints one JSON line with its t
 Only the layer types the benchmarked examples use are translated (dense, conv2d, maxPooling2d,
 averagePooling2d, flatten, dropout, activation); anything else is reported as unsupported.
 
-Usage: python3 torch_reference.py SCHEMA MNIST_DIR --samples N --epochs E [--test N] [--threads T]
+Usage: python3 torch_reference.py SCHEMA MNIST_DIR --samples N --epochs E [--test N] [--threads T] [--device cuda]
+
+On CUDA the samples are moved to the GPU once, before timing, and the timing ends after a synchronize: the
+same conditions as Stitch's GPU path, which keeps the dataset on the device too. MNIST_DIR holds the four IDX
+files, raw or as .gz.
 """
 import argparse
+import gzip
+import os
 import json
 import struct
 import sys
@@ -18,7 +24,9 @@ from torch import nn
 
 
 def read_idx(path):
-    with open(path, 'rb') as f:
+    opener = open if os.path.exists(path) else gzip.open
+    path = path if os.path.exists(path) else path + '.gz'
+    with opener(path, 'rb') as f:
         magic = struct.unpack('>I', f.read(4))[0]
         dims = [struct.unpack('>I', f.read(4))[0] for _ in range(magic & 0xFF)]
         return np.frombuffer(f.read(), dtype=np.uint8).reshape(dims)
@@ -107,9 +115,15 @@ def main():
     ap.add_argument('--epochs', type=int, default=1)
     ap.add_argument('--test', type=int, default=10000)
     ap.add_argument('--threads', type=int, default=0)
+    ap.add_argument('--device', default='cpu', choices=['cpu', 'cuda'])
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
+    if args.device == 'cuda' and not torch.cuda.is_available():
+        print(json.dumps({'unsupported': 'PyTorch sees no CUDA GPU'}))
+        return
+    device = torch.device(args.device)
+    sync = torch.cuda.synchronize if args.device == 'cuda' else (lambda: None)
     schema = json.load(open(args.schema))
     training = schema.get('training', {})
     batch = training.get('batchSize', 32)
@@ -124,14 +138,16 @@ def main():
     tx = read_idx(f'{args.mnist_dir}/t10k-images-idx3-ubyte')[: args.test].astype(np.float32) / 255.0
     ty = read_idx(f'{args.mnist_dir}/t10k-labels-idx1-ubyte')[: args.test].astype(np.int64)
     shape = (-1, 1, 28, 28) if image else (-1, 784)
-    x, tx = torch.from_numpy(x).reshape(shape), torch.from_numpy(tx).reshape(shape)
-    y, ty = torch.from_numpy(y), torch.from_numpy(ty)
+    x, tx = torch.from_numpy(x).reshape(shape).to(device), torch.from_numpy(tx).reshape(shape).to(device)
+    y, ty = torch.from_numpy(y).to(device), torch.from_numpy(ty).to(device)
+    model = model.to(device)
     opt = optimizer(model.parameters(), training.get('optimizer'))
     loss_fn = nn.CrossEntropyLoss()
     epoch_times = []
     for _ in range(args.epochs):
         model.train()
-        perm = torch.randperm(len(x))
+        perm = torch.randperm(len(x), device=device)
+        sync()
         start = time.perf_counter()
         for i in range(0, len(x), batch):
             idx = perm[i:i + batch]
@@ -139,6 +155,7 @@ def main():
             loss = loss_fn(model(x[idx]), y[idx])
             loss.backward()
             opt.step()
+        sync()
         epoch_times.append(time.perf_counter() - start)
     model.eval()
     with torch.no_grad():
@@ -148,6 +165,8 @@ def main():
         'test_accuracy': accuracy,
         'threads': torch.get_num_threads(),
         'torch': torch.__version__,
+        'device': args.device,
+        'gpu': torch.cuda.get_device_name(0) if args.device == 'cuda' else None,
     }))
 
 

@@ -59,7 +59,7 @@ export function activate(context: vscode.ExtensionContext): StitchApi {
     vscode.workspace.onDidChangeConfiguration((e) => {
       // A new server address or backend applies by reconnecting, but only if we were connected; the start
       // timeout needs no restart at all.
-      const applies = e.affectsConfiguration('stitch.server.url') || e.affectsConfiguration('stitch.server.backend');
+      const applies = e.affectsConfiguration('stitch.server.url') || e.affectsConfiguration('stitch.server.backend') || e.affectsConfiguration('stitch.server.threads');
       if (applies && server && server.state.kind !== 'stopped') void applyServerSettings(server, tracker, log);
     }),
   );

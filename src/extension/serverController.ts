@@ -139,7 +139,11 @@ export class ServerController implements vscode.Disposable {
       workspaces: folders.length > 0 ? folders : [storage],
       backend: config.get<string>('server.backend') || undefined,
       token,
-      env: openaiKey ? { OPENAI_API_KEY: openaiKey } : {},
+      env: {
+        ...(openaiKey ? { OPENAI_API_KEY: openaiKey } : {}),
+        // stitch.server.threads (0: every core) becomes the server's STITCH_THREADS (docs/training.md).
+        ...(config.get<number>('server.threads', 0) > 0 ? { STITCH_THREADS: String(config.get<number>('server.threads')) } : {}),
+      },
       readyTimeoutMs: config.get<number>('server.startTimeout', 30) * 1000,
       log: this.log,
     });

@@ -12,11 +12,12 @@ export function backendProbe(forced: BackendName | null, log: (line: string) => 
     selected ??= Promise.resolve()
       // A require at call time (not an import at the top) keeps TensorFlow.js out of server startup.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      .then(() => (require('./training/backend') as typeof import('./training/backend')).selectBackend(forced))
+      .then(() => (require('./training/backend') as typeof import('./training/backend')).chooseBackend(forced))
       .then(
-        (backend) => {
-          log(`TensorFlow.js backend: ${backend}`);
-          return backend;
+        (choice) => {
+          for (const note of choice.notes) log(note);
+          log(`TensorFlow.js backend: ${choice.detail}`);
+          return choice.backend;
         },
         (err: unknown) => {
           selected = undefined; // let a later request try again (e.g. after the user fixed STITCH_BACKEND)

@@ -2,7 +2,7 @@
  * The `stitch` command (bundled to dist/cli.js): `serve`, `train`, `validate`. See `stitch --help` and
  * docs/server.md.
  */
-import { backendFlag, HELP, intFlag, listFlag, numberFlag, parseCommandLine, stringFlag } from './cli/args';
+import { applyThreadsFlag, backendFlag, HELP, intFlag, listFlag, numberFlag, parseCommandLine, stringFlag } from './cli/args';
 import { serveCommand, UsageError } from './cli/serve';
 import { trainCommand } from './cli/train';
 import { validateFile } from './cli/validate';
@@ -14,6 +14,7 @@ const err = (line: string): void => void process.stderr.write(`${line}\n`);
 async function main(argv: string[]): Promise<number> {
   const args = parseCommandLine(argv);
   const { values } = args;
+  applyThreadsFlag(values);
   const token = stringFlag(values, 'token') ?? (process.env.STITCH_TOKEN || undefined);
   switch (args.command) {
     case 'help':

@@ -5,7 +5,7 @@
 import type { Evaluation } from './evaluation';
 import type { StitchSchema } from './schema/types';
 
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 
 export type RunState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
@@ -143,6 +143,8 @@ export interface HealthResponse {
   ok: true;
   version: string;
   backend: BackendName;
+  /** The backend as one line for people, with what it runs on: `wasm, 4 threads`, `webgpu, NVIDIA H200`. */
+  backend_detail?: string;
   datasets: string[];
 }
 

@@ -15,7 +15,8 @@ Usage:
       --workspace DIR           dataset files must be inside this folder (default: current folder);
                                 repeat it for several folders (a multi-root workspace)
       --concurrency N           runs trained at once, others wait in a queue (default 1)
-      --backend B               tensorflow, wasm or cpu (default: the fastest that works)
+      --backend B               tensorflow, webgpu, wasm or cpu (default: the fastest that works)
+      --threads N               threads a run trains with on wasm (default: env STITCH_THREADS, else all cores)
       --allow-remote            answer requests for any host name (requires a token)
       --trainer-memory-mb N     memory of each trainer process (default: half the RAM, at most 4096)
       --max-connections N       open connections at most, streams included (default 512)
@@ -28,6 +29,7 @@ Usage:
       --max-samples N           override training.maxSamples
       --min-accuracy X          exit 1 when the test accuracy is below X (0..1)
       --backend B               backend of the in-process server
+      --threads N               threads of the in-process server's runs (wasm)
       --runs-dir, --data-dir, --workspace   as for serve
       --verbose                 print the server log
   stitch validate FILE          print every problem as file:line:col: message; exit 1 on errors
@@ -40,7 +42,7 @@ Usage:
 
 Exit codes: 0 success, 1 failed run / invalid schema / accuracy below --min-accuracy, 2 usage error.`;
 
-const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+const BACKENDS: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
 
 export interface ParsedArgs {
   command: 'serve' | 'train' | 'validate' | 'export' | 'help';
@@ -56,7 +58,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
   }
   const options = {
     port: { type: 'string' }, host: { type: 'string' }, token: { type: 'string' }, 'runs-dir': { type: 'string' },
-    'data-dir': { type: 'string' }, workspace: { type: 'string', multiple: true }, concurrency: { type: 'string' }, backend: { type: 'string' },
+    'data-dir': { type: 'string' }, workspace: { type: 'string', multiple: true }, concurrency: { type: 'string' }, backend: { type: 'string' }, threads: { type: 'string' },
     'allow-remote': { type: 'boolean' }, 'exit-with-stdin': { type: 'boolean' }, server: { type: 'string' }, epochs: { type: 'string' }, 'max-samples': { type: 'string' },
     'min-accuracy': { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, 'no-data': { type: 'boolean' },
     'trainer-memory-mb': { type: 'string' }, 'max-connections': { type: 'string' }, 'body-timeout': { type: 'string' }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
@@ -111,4 +113,13 @@ export function backendFlag(values: ParsedArgs['values']): BackendName | undefin
   if (raw === undefined) return undefined;
   if (!(BACKENDS as readonly string[]).includes(raw)) throw new UsageError(`--backend: "${raw}" is not a backend; use ${BACKENDS.join(', ')}`);
   return raw as BackendName;
+}
+
+/**
+ * `--threads N` becomes `STITCH_THREADS`, which this process's backend choice and the trainer processes it
+ * forks (they inherit the environment) read; see docs/training.md.
+ */
+export function applyThreadsFlag(values: ParsedArgs['values'], env: NodeJS.ProcessEnv = process.env): void {
+  const threads = intFlag(values, 'threads', 1, 1024);
+  if (threads !== undefined) env.STITCH_THREADS = String(threads);
 }

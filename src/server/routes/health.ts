@@ -1,6 +1,7 @@
 /** `GET /api/health`: what a client checks first (the extension polls it while the server starts). */
 import { DATASET_NAMES } from '../../shared/schema/datasets';
 import type { HealthResponse } from '../../shared/protocol';
+import { currentBackend } from '../training/backendInfo';
 import { httpError } from '../httpError';
 import { SERVER_VERSION } from '../version';
 import type { ApiRouter, RouteDeps } from './context';
@@ -16,7 +17,15 @@ export function healthRoutes(router: ApiRouter, deps: RouteDeps): void {
       unavailable.expose = true;
       throw unavailable;
     }
-    const body: HealthResponse = { ok: true, version: SERVER_VERSION, backend, datasets: [...DATASET_NAMES] };
+    const info = currentBackend();
+    const body: HealthResponse = {
+      ok: true,
+      version: SERVER_VERSION,
+      backend,
+      // e.g. "wasm, 4 threads" or "webgpu, NVIDIA H200" (the probe above activated it in this process)
+      backend_detail: info?.backend === backend ? info.detail : backend,
+      datasets: [...DATASET_NAMES],
+    };
     ctx.body = body;
   });
 }

@@ -1,25 +1,72 @@
 /**
  * Chooses the TensorFlow.js backend at run time: the native `tensorflow` backend (optional dependency
- * `@tensorflow/tfjs-node`) where it installs, else WebAssembly, else plain JavaScript (`cpu`).
+ * `@tensorflow/tfjs-node`) where it installs, else `webgpu` where Dawn finds a GPU adapter (optional
+ * dependencies `webgpu` and `@tensorflow/tfjs-backend-webgpu`), else WebAssembly on every core (threaded
+ * SIMD build, see wasmThreads.ts; one thread where threads cannot start), else plain JavaScript (`cpu`).
  *
  * tfjs-node is required lazily inside try/catch: it is an optional dependency that fails to install on
  * some machines, and when it loads it registers the `tensorflow` backend on the very same `@tensorflow/tfjs`
  * instance we import (both resolve from node_modules; esbuild keeps `@tensorflow/*` external for that).
  */
+import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName } from '../../shared/protocol';
+import { setCurrentBackend, type BackendInfo } from './backendInfo';
 import { registerWasmTrainingKernels } from './wasmKernels';
+import { MAX_WASM_THREADS, startThreadedWasm, useSingleThreadedWasm } from './wasmThreads';
+import { loadWebgpu } from './webgpuBackend';
 
-export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
 
 export function isBackendName(value: unknown): value is BackendName {
   return typeof value === 'string' && (BACKEND_ORDER as readonly string[]).includes(value);
 }
 
-export interface BackendChoice {
-  backend: BackendName;
+export interface BackendChoice extends BackendInfo {
   /** Why each backend tried before the chosen one was skipped, e.g. `tensorflow: @tensorflow/tfjs-node is not installed`. */
   skipped: string[];
+  /** Other things worth a log line, e.g. why wasm runs on one thread although more were asked for. */
+  notes: string[];
+}
+
+export interface BackendOptions {
+  /** Threads for wasm; default `STITCH_THREADS`, else every core (at most 8, the build's limit). */
+  threads?: number | null;
+}
+
+/** The thread count set by the environment (`STITCH_THREADS`), or null when unset; throws on a bad value. */
+export function threadsFromEnv(env: NodeJS.ProcessEnv = process.env): number | null {
+  const value = env.STITCH_THREADS?.trim();
+  if (!value) return null;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`STITCH_THREADS="${value}" is not a thread count; use a whole number ≥ 1 or unset it`);
+  return n;
+}
+
+/** Every core this process may use. */
+export function defaultThreads(): number {
+  return availableParallelism();
+}
+
+/**
+ * Starts wasm with `wanted` threads: the threaded build for 2 or more, the package's single-threaded build
+ * for 1 or where threads cannot start. Returns the threads XNNPACK uses, and notes for the log.
+ */
+async function loadWasm(wanted: number, notes: string[]): Promise<number> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('@tensorflow/tfjs-backend-wasm');
+  registerWasmTrainingKernels();
+  const threads = Math.min(wanted, MAX_WASM_THREADS);
+  if (wanted > threads) notes.push(`wasm: ${wanted} threads asked for, the wasm build runs at most ${MAX_WASM_THREADS}`);
+  if (threads > 1) {
+    try {
+      return await startThreadedWasm(threads);
+    } catch (err) {
+      notes.push(`wasm: threads could not start (${(err as Error).message.split('\n')[0]}); training on one thread`);
+    }
+  }
+  useSingleThreadedWasm();
+  return 1;
 }
 
 /** Loads the package that provides `name` and registers it with tfjs; throws a readable reason if it cannot. */
@@ -43,22 +90,27 @@ async function loadBackend(name: BackendName): Promise<void> {
     }
     return;
   }
-  if (name === 'wasm') {
-    // Importing the package registers the backend and its kernels; ours fill the gaps it has for training.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    require('@tensorflow/tfjs-backend-wasm');
-    registerWasmTrainingKernels();
-  }
 }
 
-async function activate(name: BackendName): Promise<void> {
+/** Activates `name`; returns what it runs on (threads, adapter) for the backend line. */
+async function activate(name: BackendName, options: BackendOptions, notes: string[]): Promise<BackendInfo> {
   // Production mode: skips tfjs's debug checks and its "install tfjs-node" banner on stdout; we already
   // report the backend and why faster ones were skipped.
   tf.env().set('PROD', true);
-  await loadBackend(name);
+  let threads = 1;
+  let detail: string = name;
+  if (name === 'webgpu') detail = `webgpu, ${await loadWebgpu()}`;
+  else if (name === 'wasm') {
+    // Importing the package registers the backend and its kernels; ours fill the gaps it has for training.
+    threads = await loadWasm(options.threads ?? threadsFromEnv() ?? defaultThreads(), notes);
+    detail = `wasm, ${threads} thread${threads === 1 ? '' : 's'}`;
+  } else await loadBackend(name);
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`tf.setBackend('${name}') failed to initialize`);
   await tf.ready();
+  const info = { backend: name, threads, detail };
+  setCurrentBackend(info);
+  return info;
 }
 
 /** The backend forced by the environment (`STITCH_BACKEND`), or null when unset; throws on an unknown name. */
@@ -76,24 +128,23 @@ export function backendFromEnv(env: NodeJS.ProcessEnv = process.env): BackendNam
  * `STITCH_BACKEND`, which wins over the automatic order. A forced backend that cannot start is an error
  * (the user asked for it), an automatic one falls through to the next.
  */
-export async function chooseBackend(preferred?: BackendName | null): Promise<BackendChoice> {
+export async function chooseBackend(preferred?: BackendName | null, options: BackendOptions = {}): Promise<BackendChoice> {
   const forced = preferred ?? backendFromEnv();
+  const notes: string[] = [];
   if (forced) {
     try {
-      await activate(forced);
+      return { ...(await activate(forced, options, notes)), skipped: [], notes };
     } catch (err) {
       throw new Error(
         `the ${forced} backend was requested but cannot start: ${(err as Error).message}; ` +
           `choose another backend (--backend, STITCH_BACKEND or the stitch.server.backend setting) or unset it to choose automatically`,
       );
     }
-    return { backend: forced, skipped: [] };
   }
   const skipped: string[] = [];
   for (const name of BACKEND_ORDER) {
     try {
-      await activate(name);
-      return { backend: name, skipped };
+      return { ...(await activate(name, options, notes)), skipped, notes };
     } catch (err) {
       skipped.push(`${name}: ${(err as Error).message}`);
     }
@@ -102,6 +153,6 @@ export async function chooseBackend(preferred?: BackendName | null): Promise<Bac
 }
 
 /** Activates and returns the backend name (see `chooseBackend` for the order and the reasons). */
-export async function selectBackend(preferred?: BackendName | null): Promise<BackendName> {
-  return (await chooseBackend(preferred)).backend;
+export async function selectBackend(preferred?: BackendName | null, options: BackendOptions = {}): Promise<BackendName> {
+  return (await chooseBackend(preferred, options)).backend;
 }

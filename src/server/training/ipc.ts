@@ -21,8 +21,10 @@ export interface StartMessage {
   dataCacheDir: string;
   /** Where built-in image datasets that are not cached nor shipped are downloaded from. */
   datasetBaseUrl: string | null;
-  /** A forced backend (setting, flag or `STITCH_BACKEND`), or null to choose tensorflow → wasm → cpu. */
+  /** A forced backend (setting, flag or `STITCH_BACKEND`), or null to choose tensorflow → webgpu → wasm → cpu. */
   backend: BackendName | null;
+  /** Threads for wasm; absent or null: `STITCH_THREADS`, else every core. */
+  threads?: number | null;
 }
 
 export interface CancelMessage {
@@ -32,7 +34,7 @@ export interface CancelMessage {
 export type ParentToTrainer = StartMessage | CancelMessage;
 
 export type TrainerToParent =
-  | { type: 'backend'; backend: BackendName }
+  | { type: 'backend'; backend: BackendName; threads?: number; detail?: string }
   | { type: 'running' }
   | { type: 'log'; message: string }
   | ({ type: 'batch' } & BatchEvent)

@@ -44,9 +44,11 @@ export async function runTraining(
 ): Promise<RunOutcome> {
   const log = (message: string) => emit({ type: 'log', message });
   try {
-    const choice = await chooseBackend(start.backend);
+    const choice = await chooseBackend(start.backend, { threads: start.threads });
     for (const reason of choice.skipped) log(`backend skipped: ${reason}`);
-    emit({ type: 'backend', backend: choice.backend });
+    for (const note of choice.notes) log(note);
+    log(`backend: ${choice.detail}`);
+    emit({ type: 'backend', backend: choice.backend, threads: choice.threads, detail: choice.detail });
 
     const schema = validated(start.schema);
     const spec = schema.training;

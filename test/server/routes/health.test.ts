@@ -24,6 +24,7 @@ test('health names the backend in use and the built-in datasets', async () => {
     const body = (await response.json()) as HealthResponse;
     assert.equal(body.ok, true);
     assert.equal(body.backend, 'cpu');
+    assert.equal(body.backend_detail, 'cpu');
     assert.ok(body.datasets.includes('mnist') && body.datasets.includes('spiral'));
     assert.match(body.version, /^\d+\.\d+\.\d+/);
   } finally {
