@@ -74,6 +74,8 @@ async function trainDirect(schema: StitchSchema, backend: string | null, threads
     },
     (msg) => {
       if (msg.type === 'metric') metrics.push(msg);
+      // Why the automatic choice skipped a GPU, or ran wasm on fewer threads than asked: worth seeing.
+      if (msg.type === 'log' && /^backend skipped: webgpu|^wasm: /.test(msg.message)) console.log(`    (${msg.message})`);
       if (msg.type === 'backend') {
         chosen = msg.backend;
         detail = msg.detail ?? msg.backend;
@@ -136,8 +138,11 @@ async function benchTraining(): Promise<Map<string, number>> {
     const reference = torch.cpu?.result ?? null;
     const ours: DirectRun[] = [await trainDirect(schema, process.env.STITCH_BACKEND ?? null)];
     direct.set(c.name, ours[0].samplesPerSec);
-    // One wasm thread (the figure before threads), and wasm on all cores where the automatic choice was a GPU.
-    if (ours[0].detail !== 'wasm, 1 thread') ours.push(await trainDirect(schema, 'wasm', 1));
+    // One wasm thread (the figure before threads) or the counts in STITCH_BENCH_THREADS (e.g. 1,2,4,8 for a
+    // scaling curve), and wasm on all cores where the automatic choice was a GPU.
+    for (const threads of (process.env.STITCH_BENCH_THREADS ?? '1').split(',').map(Number).filter((n) => n >= 1)) {
+      if (ours[0].detail !== `wasm, ${threads} thread${threads === 1 ? '' : 's'}`) ours.push(await trainDirect(schema, 'wasm', threads));
+    }
     if (ours[0].backend !== 'wasm') ours.push(await trainDirect(schema, 'wasm'));
     for (const run of ours) {
       const vs = [

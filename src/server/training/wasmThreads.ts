@@ -96,7 +96,10 @@ export async function startThreadedWasm(threads: number): Promise<number> {
   if (typeof SharedArrayBuffer === 'undefined') throw new Error('SharedArrayBuffer is not available');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const wasmPackage = require('@tensorflow/tfjs-backend-wasm') as WasmPackage;
-  const bundlePath = require.resolve('@tensorflow/tfjs-backend-wasm');
+  // STITCH_WASM_DIST: a bundle that inlines tfjs carries the package's dist folder (bench/gpu-bundle.mjs).
+  const bundlePath = process.env.STITCH_WASM_DIST
+    ? join(process.env.STITCH_WASM_DIST, 'tf-backend-wasm.node.js')
+    : require.resolve('@tensorflow/tfjs-backend-wasm');
   const { factoryFile, workerFile } = writeGlue(bundlePath, threads);
   const binary = join(dirname(bundlePath), 'tfjs-backend-wasm-threaded-simd.wasm');
   // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -53,11 +53,15 @@ function hasVulkanLoader(): boolean {
   }
 }
 
-/** What to show for an adapter: its description, else vendor and architecture. */
+/**
+ * What to show for an adapter: vendor, architecture and device, with the description after them (Dawn's
+ * description of an NVIDIA GPU on Vulkan is the driver, `NVIDIA: 580.159.04 …`, so it alone says little).
+ */
 export function adapterName(adapter: GpuAdapter): string {
   const info = adapter.info ?? {};
-  const name = info.description || [info.vendor, info.architecture, info.device].filter(Boolean).join(' ');
-  return name || 'unnamed adapter';
+  const parts = [info.vendor, info.architecture, info.device].filter(Boolean).join(' ');
+  if (parts && info.description) return `${parts} (${info.description})`;
+  return parts || info.description || 'unnamed adapter';
 }
 
 let adapterLabel: string | null = null;

@@ -104,8 +104,9 @@ describe('backend choice', () => {
     assert.equal(threadsFromEnv({}), null);
   });
 
-  test('a GPU adapter is named by its description, else vendor and architecture', () => {
-    assert.equal(adapterName({ info: { description: 'NVIDIA H200', vendor: 'nvidia' } }), 'NVIDIA H200');
+  test('a GPU adapter is named by vendor and architecture, with its description', () => {
+    assert.equal(adapterName({ info: { description: 'NVIDIA: 580.159.04', vendor: 'nvidia', architecture: 'hopper' } }), 'nvidia hopper (NVIDIA: 580.159.04)');
+    assert.equal(adapterName({ info: { description: 'NVIDIA H200' } }), 'NVIDIA H200');
     assert.equal(adapterName({ info: { vendor: 'nvidia', architecture: 'hopper' } }), 'nvidia hopper');
     assert.equal(adapterName({}), 'unnamed adapter');
   });

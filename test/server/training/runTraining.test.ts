@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { StitchSchema } from '../../../src/shared/schema/types';
@@ -39,7 +39,10 @@ describe('runTraining', () => {
     schema.training = { ...schema.training!, epochs: 3 };
     const { outcome, messages, modelDir } = await run(schema, 'wasm');
     assert.equal(outcome.state, 'succeeded', JSON.stringify(messages.filter((m) => m.type === 'failed')));
-    assert.deepEqual(messages[messages.findIndex((m) => m.type === 'backend')], { type: 'backend', backend: 'wasm' });
+    const backend = messages.find((m) => m.type === 'backend');
+    // wasm on every core by default (at most 8): the message says how many.
+    const threads = Math.min(8, availableParallelism());
+    assert.deepEqual(backend, { type: 'backend', backend: 'wasm', threads, detail: `wasm, ${threads} thread${threads === 1 ? '' : 's'}` });
     const metrics = messages.filter((m): m is Extract<TrainerToParent, { type: 'metric' }> => m.type === 'metric');
     assert.equal(metrics.length, 3);
     for (const m of metrics) {

@@ -53,7 +53,7 @@ test('the trainer child trains, reports every epoch and saves the model, then ex
     const { code, messages } = await runChild(spiralSchema(3, 200), dir);
     assert.equal(code, 0);
     const types = messages.map((m) => m.type);
-    assert.deepEqual(messages.find((m) => m.type === 'backend'), { type: 'backend', backend: 'cpu' });
+    assert.deepEqual(messages.find((m) => m.type === 'backend'), { type: 'backend', backend: 'cpu', threads: 1, detail: 'cpu' });
     assert.ok(types.indexOf('running') < types.indexOf('metric'));
     const metrics = messages.filter((m) => m.type === 'metric');
     assert.deepEqual(metrics.map((m) => m.epoch), [1, 2, 3]);
