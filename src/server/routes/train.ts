@@ -5,14 +5,13 @@ import type { TrainResponse } from '../../shared/protocol';
 import { isTerminal } from '../../shared/protocol';
 import { httpError } from '../httpError';
 import type { ApiRouter, RouteDeps } from './context';
-import { knownRunId, objectBody } from './context';
-import { checkedSchema, checkedSchemaPath } from './schemaInput';
+import { knownRunId } from './context';
+import { checkSchemaRequest } from '../validation/check';
 
 export function trainRoutes(router: ApiRouter, deps: RouteDeps): void {
   router.post('/api/train', async (ctx) => {
-    const body = objectBody(ctx, '{ "schema": { … }, "schemaPath": "/abs/path/model.stitch.json" }');
-    const schemaPath = checkedSchemaPath(body.schemaPath, deps.workspace);
-    const schema = await checkedSchema(body, schemaPath, deps);
+    // Parsed and checked in the validation worker pool (src/server/validation/): 400/413/422 with every error.
+    const { schema, schemaPath } = await checkSchemaRequest(ctx, deps, 'train');
     const record = deps.runs.submit(schema, schemaPath);
     const response: TrainResponse = { run_id: record.run_id, events_url: `/api/runs/${record.run_id}/events` };
     ctx.status = 202;
