@@ -44,12 +44,15 @@ function unavailable(message: string, headers?: Record<string, string>): Error {
   return err;
 }
 
+/** A variable, not a literal, so the bundler leaves it alone (only runs from source need tsx). */
+const TSX_CJS = 'tsx/cjs';
+
 /** `dist/validationWorker.js` next to the bundle; from source, the TypeScript entry loaded through tsx. */
 function startWorker(): Worker {
   const bundled = join(__dirname, 'validationWorker.js');
   if (existsSync(bundled)) return new Worker(bundled);
   const source = join(__dirname, 'worker.ts');
-  const boot = `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(source)});`;
+  const boot = `require(${JSON.stringify(require.resolve(TSX_CJS))}); require(${JSON.stringify(source)});`;
   // No inherited `--import tsx`: the require hook above is all the worker needs.
   return new Worker(boot, { eval: true, execArgv: [] });
 }
