@@ -127,6 +127,7 @@ export class ValidationPool {
       else done.reject(new Error(`the schema check failed: ${reply.error ?? 'no result'}`));
       this.dispatch();
     });
+    // retire() never rejects: it fails the worker's job and awaits only terminate().
     slot.worker.on('error', (err) => void this.retire(slot, err));
     slot.worker.on('exit', () => void this.retire(slot, new Error('the validation worker exited')));
     this.slots.push(slot);
@@ -135,6 +136,7 @@ export class ValidationPool {
 
   private timeOut(slot: Slot): void {
     const seconds = Math.round(this.timeoutMs / 100) / 10;
+    // retire() never rejects (see spawn).
     void this.retire(slot, unavailable(`checking the schema took longer than ${seconds} s and was stopped; check that its dataset files are regular files, then retry`));
   }
 
@@ -151,6 +153,10 @@ export class ValidationPool {
     slot.worker.removeAllListeners('exit');
     // Hand the queue to a fresh worker first: ending a thread stuck in a blocking call can take long.
     if (!this.closed) this.dispatch();
-    await slot.worker.terminate();
+    try {
+      await slot.worker.terminate();
+    } catch {
+      // Already ended: nothing left to stop.
+    }
   }
 }
