@@ -6,7 +6,8 @@
  * mid-upload is a 400 the request log shows, not an internal error.
  * The parsed body is in `ctx.state.body` (undefined when the request has none).
  */
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
+import { nestingOffset } from '../../shared/schema/measure';
 import { httpError } from '../httpError';
 
 export interface JsonBodyOptions {
@@ -14,10 +15,18 @@ export interface JsonBodyOptions {
   limit?: number;
   /** Time for the whole body to arrive, in ms. Default 30000. */
   timeoutMs?: number;
+  /**
+   * Requests whose body is left as text in `ctx.state.rawBody`, for a worker thread to parse (the schema
+   * routes: parsing a large body would hold the event loop). Default: none.
+   */
+  raw?: (ctx: Context) => boolean;
 }
 
 export const DEFAULT_BODY_LIMIT = 10 * 1024 * 1024;
 export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
+
+/** Deepest nesting of a JSON body (a schema needs a handful of levels; docs/schema.md caps it at 32). */
+export const MAX_BODY_DEPTH = 64;
 
 export function jsonBody(options: JsonBodyOptions = {}): Middleware {
   const limit = options.limit ?? DEFAULT_BODY_LIMIT;
@@ -40,7 +49,15 @@ export function jsonBody(options: JsonBodyOptions = {}): Middleware {
       });
     }
     if (text === ABORTED) throw httpError(400, 'the client closed the connection before the request body was complete');
+    if (options.raw?.(ctx)) {
+      ctx.state.rawBody = text;
+      return next();
+    }
     if (text.trim() !== '') {
+      // JSON.parse takes seconds on a body of a million "[" (and stalls every request meanwhile): refuse it first.
+      if (nestingOffset(text, MAX_BODY_DEPTH) !== undefined) {
+        throw httpError(400, `the request body nests objects and arrays more than ${MAX_BODY_DEPTH} deep; no Stitch request needs that`);
+      }
       try {
         ctx.state.body = JSON.parse(text);
       } catch (err) {

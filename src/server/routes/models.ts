@@ -10,7 +10,7 @@ import { ModelRequestError, type ModelChange } from '../runs/models';
 import type { ApiRouter, RouteDeps } from './context';
 import { objectBody } from './context';
 import { modelCall } from './runs';
-import { checkedSchema } from './schemaInput';
+import { checkSchemaBody } from '../validation/check';
 
 export function modelRoutes(router: ApiRouter, deps: RouteDeps): void {
   const { models } = deps;
@@ -98,7 +98,7 @@ async function modelChange(body: Record<string, unknown>, withDefinition: boolea
   }
   if (withDefinition && (body.architecture !== undefined || body.hyperparams !== undefined)) {
     if (body.architecture === undefined) throw httpError(400, 'architecture: missing; hyperparams are stored with an architecture');
-    await checkedSchema({ architecture: body.architecture, hyperparams: body.hyperparams }, null, deps);
+    await checkSchemaBody({ architecture: body.architecture, hyperparams: body.hyperparams }, deps);
     change.architecture = body.architecture;
     change.hyperparams = body.hyperparams ?? null;
   }

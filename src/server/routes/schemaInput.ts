@@ -1,59 +1,10 @@
 /**
- * Turns a request's schema (ours, as an object or as JSON text, or the original Stitch's
- * `{ architecture, hyperparams }`) into a checked `StitchSchema`, or throws 400/422 with every problem.
+ * The schema path of a request, checked against the workspace (src/server/validation/job.ts checks the rest
+ * of a schema request).
  */
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import type { SchemaError } from '../../shared/protocol';
-import { analyzeSchema, analyzeSchemaText, type Analysis, type AnalyzeOptions } from '../../shared/schema';
-import type { StitchSchema } from '../../shared/schema/types';
-import { workspaceDatasetInfo } from '../data/datasetInfo';
+import { isAbsolute, relative, resolve } from 'node:path';
 import type { Workspace } from '../workspace';
 import { httpError } from '../httpError';
-import { checkSchemaBody } from '../validation/check';
-import type { RouteDeps } from './context';
-
-/**
- * Analyzes `{ schema }`: an object, or the file's text as an editor holds it (comments allowed; syntax
- * errors become problems like any other).
- */
-export function analyzeBodySchema(body: Record<string, unknown>, options: AnalyzeOptions = {}): Analysis {
-  return typeof body.schema === 'string' ? analyzeSchemaText(body.schema, options) : analyzeSchema(body.schema, options);
-}
-
-/**
- * Analysis options that let the core check CSV/IDX datasets too: their sample shape is read from the file's
- * header, relative to the schema's folder (`schemaPath`, already checked) or else the workspace root.
- */
-export function workspaceAnalyzeOptions(schemaPath: string | null, workspace: Workspace): AnalyzeOptions {
-  const root = workspace.rootFor(schemaPath);
-  return { datasetInfo: workspaceDatasetInfo(schemaPath ? dirname(schemaPath) : root, root) };
-}
-
-/** Throws 422 listing every error; `prefix` tells where the paths point (our schema, or a converted body). */
-function invalid(errors: SchemaError[], prefix = ''): Error {
-  const list = errors.map((e) => `${e.path || '(root)'}: ${e.message}`).join('; ');
-  const count = errors.length === 1 ? '1 error' : `${errors.length} errors`;
-  return httpError(422, `${prefix}the schema has ${count}: ${list}`, { errors });
-}
-
-/**
- * A valid schema from `{ schema }` or `{ architecture, hyperparams }`, or a 400/413/422 error. The check
- * runs in the validation worker pool (src/server/validation/) when the app has one.
- */
-export async function checkedSchema(body: Record<string, unknown>, schemaPath: string | null, deps: Pick<RouteDeps, 'workspace' | 'validation'>): Promise<StitchSchema> {
-  const job = { body: { schema: body.schema, architecture: body.architecture, hyperparams: body.hyperparams }, schemaPath, workspaceRoot: deps.workspace.rootFor(schemaPath) };
-  if (body.schema === undefined && body.architecture === undefined) {
-    throw httpError(400, 'send { "schema": { … } } (a Stitch schema) or { "architecture": [...], "hyperparams": {...} } (the original Stitch body)');
-  }
-  const result = await checkSchemaBody(job, deps.validation);
-  if (result.kind === 'unconvertible') throw invalid(result.errors, 'could not convert { architecture, hyperparams }: ');
-  if (result.kind !== 'analysed') throw httpError(400, 'send { "schema": { … } } (a Stitch schema) or { "architecture": [...], "hyperparams": {...} } (the original Stitch body)');
-  const { errors } = result.response;
-  if (errors.length > 0 || !result.schema) {
-    throw invalid(errors.length > 0 ? errors : [{ path: '', message: 'the schema is not valid' }], result.converted ? 'after converting { architecture, hyperparams }, ' : '');
-  }
-  return result.schema;
-}
 
 /** `schemaPath`: absolute and inside the workspace (relative dataset paths resolve against its folder). */
 export function checkedSchemaPath(raw: unknown, workspace: Workspace): string | null {

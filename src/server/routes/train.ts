@@ -7,25 +7,27 @@ import type { CancelResponse, TrainResponse } from '../../shared/protocol';
 import { isTerminal } from '../../shared/protocol';
 import { httpError } from '../httpError';
 import type { ApiRouter, RouteDeps } from './context';
-import { knownRunId, objectBody } from './context';
-import { checkedSchema, checkedSchemaPath } from './schemaInput';
+import { knownRunId } from './context';
+import { checkSchemaRequest } from '../validation/check';
 
 export function trainRoutes(router: ApiRouter, deps: RouteDeps): void {
   router.post('/api/train', async (ctx) => {
-    const body = objectBody(ctx, '{ "schema": { … }, "schemaPath": "/abs/path/model.stitch.json" }');
-    const modelId = catalogModelId(body.model_id, deps);
-    if (modelId !== null && body.schema === undefined && body.architecture === undefined) {
+    // Parsed and checked in the validation worker pool (src/server/validation/): 400/413/422 with every error.
+    let checked = await checkSchemaRequest(ctx, deps, 'train');
+    if (checked.kind === 'definition') {
+      // A catalog model's stored definition, trained with the body's own hyperparams when it has them.
+      const modelId = catalogModelId(checked.modelId, deps) ?? '';
       const definition = deps.models.definition(modelId);
       if (!definition || definition.architecture === null || definition.architecture === undefined) {
         throw httpError(400, `model ${modelId} has no architecture yet; send one with the body, or store it with POST /api/models`);
       }
-      body.architecture = definition.architecture;
-      body.hyperparams = body.hyperparams ?? definition.hyperparams;
+      const body = { ...checked.body, architecture: definition.architecture, hyperparams: checked.body.hyperparams ?? definition.hyperparams };
+      checked = await checkSchemaRequest(ctx, deps, 'train', body);
+      if (checked.kind === 'definition') throw httpError(400, 'send { "schema": { … } } or { "architecture": [...], "hyperparams": {...} }');
     }
-    const schemaPath = checkedSchemaPath(body.schemaPath, deps.workspace);
-    const schema = await checkedSchema(body, schemaPath, deps);
+    const { schema, schemaPath, original } = checked;
+    const modelId = catalogModelId(checked.modelId, deps);
     const record = deps.runs.submit(schema, schemaPath);
-    const original = body.schema === undefined ? { architecture: body.architecture, hyperparams: body.hyperparams ?? null } : null;
     deps.models.recordSubmission(record.run_id, modelId, original);
     const response: TrainResponse = {
       run_id: record.run_id,

@@ -1,30 +1,41 @@
 /**
- * The routes' entry to schema checking: a cheap size and depth guard on the event loop (so nothing too large
- * or too deep is ever copied to a worker, converted or parsed further), then the check itself in the worker
- * pool, or inline when the app was created without one (tests of the bare app).
+ * The schema routes' entry to checking: hands the raw body (kept unparsed by the JSON body middleware for
+ * these routes) to the worker pool, or checks inline when the app was created without one (tests of the
+ * bare app), and turns a 4xx result back into a thrown error.
  */
-import { measureValue } from '../../shared/schema';
+import type { Context } from 'koa';
 import { httpError } from '../httpError';
-import { runValidationJob, type ValidationJob, type ValidationResult } from './job';
-import type { ValidationPool } from './pool';
+import type { RouteDeps } from '../routes/context';
+import { runValidationJob, type SchemaRoute, type ValidationJob, type ValidationResult } from './job';
 
-/**
- * Checks `{ schema }` or `{ architecture, hyperparams }`. Throws 413 (too large) or 422 (too deep, too many
- * layers or inputs) for a schema over a cap, 503 when the pool is busy or the check too slow.
- */
-export async function checkSchemaBody(job: ValidationJob, pool: ValidationPool | undefined): Promise<ValidationResult> {
-  const { schema, architecture, hyperparams } = job.body;
-  // A string is measured (length and nesting) by the core, in the worker; here only its length counts.
-  const oversize = schema !== undefined ? measureValue(schema) : measureValue({ architecture, hyperparams });
-  if (oversize) {
-    const where = schema !== undefined ? 'schema' : 'architecture';
-    throw httpError(oversize.code === 'schema-too-large' ? 413 : 422, `${where}: ${oversize.message}`, { errors: [{ path: '', message: oversize.message }] });
-  }
-  const body = schema !== undefined ? { schema } : { architecture, hyperparams };
-  const result = pool ? await pool.run({ ...job, body }) : runValidationJob({ ...job, body });
-  if (result.kind === 'refused') {
-    const list = result.errors.map((e) => `${e.path || '(root)'}: ${e.message}`).join('; ');
-    throw httpError(result.status, `the schema is over a limit: ${list}`, { errors: result.errors });
-  }
-  return result;
+type Answer<R extends SchemaRoute> = Extract<ValidationResult, { kind: R extends 'validate' ? 'response' : 'schema' | 'definition' }>;
+
+/** Throws the 400/413/422 of a bad body or schema, 503 when the pool is busy or the check too slow. */
+export async function checkSchemaRequest<R extends SchemaRoute>(
+  ctx: Context,
+  deps: Pick<RouteDeps, 'workspace' | 'validation'>,
+  route: R,
+  body?: Record<string, unknown>,
+): Promise<Answer<R>> {
+  const raw: unknown = ctx.state.rawBody;
+  const job: ValidationJob = body !== undefined
+    ? { route, body, roots: deps.workspace.roots }
+    : typeof raw === 'string'
+      ? { route, text: raw, roots: deps.workspace.roots }
+      : { route, body: ctx.state.body as unknown, roots: deps.workspace.roots };
+  const result = deps.validation ? await deps.validation.run(job) : runValidationJob(job);
+  if (result.kind === 'http') throw httpError(result.status, result.message, result.errors ? { errors: result.errors } : {});
+  return result as Answer<R>;
+}
+
+/** Checks an already-parsed `{ architecture, hyperparams }` or `{ schema }` as training would (catalog definitions). */
+export async function checkSchemaBody(body: Record<string, unknown>, deps: Pick<RouteDeps, 'workspace' | 'validation'>): Promise<void> {
+  const job: ValidationJob = { route: 'train', body, roots: deps.workspace.roots };
+  const result = deps.validation ? await deps.validation.run(job) : runValidationJob(job);
+  if (result.kind === 'http') throw httpError(result.status, result.message, result.errors ? { errors: result.errors } : {});
+}
+
+/** Requests whose body the JSON middleware leaves as text for the worker to parse. */
+export function isSchemaRequest(ctx: Pick<Context, 'method' | 'path'>): boolean {
+  return ctx.method === 'POST' && (ctx.path === '/api/validate' || ctx.path === '/api/train');
 }

@@ -1,59 +1,127 @@
 /**
- * One schema check, as the validate and train routes need it: `{ schema }` (an object or the file's text)
- * or the original Stitch's `{ architecture, hyperparams }`, analysed with the workspace's dataset files.
- * Plain data in and out, so it runs the same inline and in a worker thread (pool.ts).
+ * One schema request, checked from its raw body to its answer: `POST /api/validate`'s `{ schema, schemaPath? }`
+ * or `POST /api/train`'s `{ schema, schemaPath? }` / `{ architecture, hyperparams }`. The body is parsed here
+ * too, so that in a worker thread (pool.ts) not even JSON.parse of a large body runs on the event loop. Plain
+ * data in and out: it runs the same inline (an app without a pool) and in a worker.
  */
 import { dirname } from 'node:path';
+import { isObject } from '../../shared/isObject';
 import { convertOriginalBody } from '../../shared/original';
 import type { SchemaError, ValidateResponse } from '../../shared/protocol';
-import { LIMIT_CODES, analyzeSchema, analyzeSchemaText, toValidateResponse, type Analysis, type AnalyzeOptions } from '../../shared/schema';
+import { LIMIT_CODES, analyzeSchema, analyzeSchemaText, measureValue, nestingOffset, toValidateResponse, type Analysis, type AnalyzeOptions } from '../../shared/schema';
 import type { StitchSchema } from '../../shared/schema/types';
 import { workspaceDatasetInfo } from '../data/datasetInfo';
+import { httpError, type HttpError } from '../httpError';
+import { MAX_BODY_DEPTH } from '../middleware/jsonBody';
+import { checkedSchemaPath } from '../routes/schemaInput';
+import { Workspace } from '../workspace';
+
+export type SchemaRoute = 'validate' | 'train';
 
 export interface ValidationJob {
-  /** The request body's `schema`, `architecture` and `hyperparams` (nothing else is needed). */
-  body: { schema?: unknown; architecture?: unknown; hyperparams?: unknown };
-  /** The checked absolute schema path, or null: relative dataset paths resolve against its folder. */
-  schemaPath: string | null;
-  /** The workspace folder the schema's dataset files must stay in. */
-  workspaceRoot: string;
+  route: SchemaRoute;
+  /** The raw request body, parsed here; or `body`, already parsed. */
+  text?: string;
+  body?: unknown;
+  /** The workspace folders (schemaPath and dataset files must stay inside them). */
+  roots: readonly string[];
 }
 
 export type ValidationResult =
-  /** The schema was analysed: valid or not, `response` says so. `schema` is set when valid. */
-  | { kind: 'analysed'; response: ValidateResponse; schema: StitchSchema | null; converted: boolean }
-  /** The schema is over a cap (size, depth, layers, inputs): 413 for size, else 422, at any route. */
-  | { kind: 'refused'; status: 413 | 422; errors: SchemaError[] }
-  /** `{ architecture, hyperparams }` could not be converted. */
-  | { kind: 'unconvertible'; errors: SchemaError[] }
-  /** Neither `schema` nor `architecture`. */
-  | { kind: 'empty' };
+  | { kind: 'response'; response: ValidateResponse }
+  | {
+      kind: 'schema';
+      schema: StitchSchema;
+      schemaPath: string | null;
+      /** The body's catalog `model_id`, unchecked (the route knows the catalog). */
+      modelId: unknown;
+      /** The original's `{ architecture, hyperparams }` when the body used that format (kept with the run). */
+      original: { architecture: unknown; hyperparams: unknown } | null;
+    }
+  /** A train body that names a catalog model and no architecture: the route supplies the stored definition. */
+  | { kind: 'definition'; modelId: unknown; body: Record<string, unknown> }
+  /** A 4xx answer: bad body (400), schema over a cap (413/422), invalid schema at train (422). */
+  | { kind: 'http'; status: number; message: string; errors?: SchemaError[] };
 
-function options(job: ValidationJob): AnalyzeOptions {
-  return { datasetInfo: workspaceDatasetInfo(job.schemaPath ? dirname(job.schemaPath) : job.workspaceRoot, job.workspaceRoot) };
-}
 
-function analyse(job: ValidationJob): { analysis: Analysis; converted: boolean } | ValidationResult {
-  const { body } = job;
-  if (body.schema !== undefined) {
-    const analysis = typeof body.schema === 'string' ? analyzeSchemaText(body.schema, options(job)) : analyzeSchema(body.schema, options(job));
-    return { analysis, converted: false };
+const EXAMPLES: Record<SchemaRoute, string> = {
+  validate: '{ "schema": { "version": 1, "input": { "shape": [2] }, "layers": [...] } }',
+  train: '{ "schema": { … }, "schemaPath": "/abs/path/model.stitch.json" }',
+};
+
+function parseBody(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  if (nestingOffset(text, MAX_BODY_DEPTH) !== undefined) {
+    throw httpError(400, `the request body nests objects and arrays more than ${MAX_BODY_DEPTH} deep; no Stitch request needs that`);
   }
-  if (body.architecture === undefined) return { kind: 'empty' };
-  const converted = convertOriginalBody(body.architecture, body.hyperparams);
-  if (converted.errors.length > 0) return { kind: 'unconvertible', errors: converted.errors };
-  return { analysis: analyzeSchema(converted.schema, options(job)), converted: true };
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw httpError(400, `the request body is not valid JSON (${(err as Error).message}); send a JSON object with Content-Type: application/json`);
+  }
 }
 
-/** Runs one check. Never throws for any body: every outcome is a result the route turns into an answer. */
-export function runValidationJob(job: ValidationJob): ValidationResult {
-  const outcome = analyse(job);
-  if ('kind' in outcome) return outcome;
-  const { analysis, converted } = outcome;
+/** Lists errors in a 422's message; `prefix` tells where the paths point (our schema, or a converted body). */
+function invalid(errors: SchemaError[], prefix = ''): HttpError {
+  const list = errors.map((e) => `${e.path || '(root)'}: ${e.message}`).join('; ');
+  const count = errors.length === 1 ? '1 error' : `${errors.length} errors`;
+  return httpError(422, `${prefix}the schema has ${count}: ${list}`, { errors });
+}
+
+/** The analysis of `{ schema }` or `{ architecture, hyperparams }`, after a size and depth guard. */
+function analyse(body: Record<string, unknown>, options: AnalyzeOptions): { analysis: Analysis; converted: boolean } {
+  const { schema, architecture, hyperparams } = body;
+  // A string is measured by the core (length and nesting); the original's body before it is converted.
+  const oversize = schema !== undefined ? measureValue(schema) : measureValue({ architecture, hyperparams });
+  if (oversize) {
+    const message = `${schema !== undefined ? 'schema' : 'architecture'}: ${oversize.message}`;
+    throw httpError(oversize.code === 'schema-too-large' ? 413 : 422, message, { errors: [{ path: '', message: oversize.message }] });
+  }
+  if (schema !== undefined) {
+    return { analysis: typeof schema === 'string' ? analyzeSchemaText(schema, options) : analyzeSchema(schema, options), converted: false };
+  }
+  const converted = convertOriginalBody(architecture, hyperparams);
+  if (converted.errors.length > 0) throw invalid(converted.errors, 'could not convert { architecture, hyperparams }: ');
+  return { analysis: analyzeSchema(converted.schema, options), converted: true };
+}
+
+function check(job: ValidationJob): ValidationResult {
+  const body = job.text !== undefined ? parseBody(job.text) : job.body;
+  if (!isObject(body)) throw httpError(400, `send a JSON object in the request body, e.g. ${EXAMPLES[job.route]}`);
+  if (job.route === 'validate' && body.schema === undefined) throw httpError(400, 'schema: missing; send { "schema": { … } }');
+  const workspace = new Workspace(job.roots);
+  const schemaPath = checkedSchemaPath(body.schemaPath, workspace);
+  if (job.route === 'train' && body.schema === undefined && body.architecture === undefined && body.model_id !== undefined && body.model_id !== null) {
+    return { kind: 'definition', modelId: body.model_id, body };
+  }
+  if (body.schema === undefined && body.architecture === undefined) {
+    throw httpError(400, 'send { "schema": { … } } (a Stitch schema) or { "architecture": [...], "hyperparams": {...} } (the original Stitch body)');
+  }
+  const root = workspace.rootFor(schemaPath);
+  const { analysis, converted } = analyse(body, { datasetInfo: workspaceDatasetInfo(schemaPath ? dirname(schemaPath) : root, root) });
   const limits = analysis.problems.filter((p) => LIMIT_CODES.has(p.code));
   if (limits.length > 0) {
+    const errors = limits.map((p) => ({ path: p.path, message: p.message }));
     const status = limits.some((p) => p.code === 'schema-too-large') ? 413 : 422;
-    return { kind: 'refused', status, errors: limits.map((p) => ({ path: p.path, message: p.message })) };
+    throw httpError(status, `the schema is over a limit: ${errors.map((e) => `${e.path || '(root)'}: ${e.message}`).join('; ')}`, { errors });
   }
-  return { kind: 'analysed', response: toValidateResponse(analysis), schema: analysis.schema, converted };
+  const response = toValidateResponse(analysis);
+  if (job.route === 'validate') return { kind: 'response', response };
+  if (response.errors.length > 0 || !analysis.schema) {
+    throw invalid(response.errors.length > 0 ? response.errors : [{ path: '', message: 'the schema is not valid' }], converted ? 'after converting { architecture, hyperparams }, ' : '');
+  }
+  const original = body.schema === undefined ? { architecture: body.architecture, hyperparams: body.hyperparams ?? null } : null;
+  return { kind: 'schema', schema: analysis.schema, schemaPath, modelId: body.model_id, original };
+}
+
+/** Runs one check. A 4xx is a result, not a throw (it crosses the thread as data); a bug still throws. */
+export function runValidationJob(job: ValidationJob): ValidationResult {
+  try {
+    return check(job);
+  } catch (err) {
+    const status = (err as Partial<HttpError>).status;
+    if (typeof status !== 'number' || status >= 500) throw err;
+    const { errors } = err as HttpError;
+    return { kind: 'http', status, message: (err as Error).message, ...(Array.isArray(errors) ? { errors: errors as SchemaError[] } : {}) };
+  }
 }

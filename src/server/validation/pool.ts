@@ -5,13 +5,17 @@
  * it), and a full queue is refused rather than grown without bound.
  */
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { httpError } from '../httpError';
 import type { ValidationJob, ValidationResult } from './job';
 
 export interface ValidationPoolOptions {
-  /** Worker threads. Default 2: one check can wait on a slow file while another runs. */
+  /**
+   * Worker threads. Default 2 (one check can wait on a slow file while another runs), but never all the
+   * machine's cores: the event loop needs one to itself.
+   */
   size?: number;
   /** Longest a check may take before its worker is ended and the request answered 503. Default 10 s. */
   timeoutMs?: number;
@@ -28,16 +32,29 @@ interface Pending {
 
 interface Slot {
   worker: Worker;
-  busy: (Pending & { timer: NodeJS.Timeout }) | undefined;
+  /** Set once the worker has loaded its code; a job's time starts then (loading takes a second from source). */
+  ready: boolean;
+  busy: (Pending & { timer: NodeJS.Timeout | undefined }) | undefined;
 }
+
+/** A 503 whose message reaches the client (5xx errors are otherwise answered with a generic text). */
+function unavailable(message: string, headers?: Record<string, string>): Error {
+  const err = httpError(503, message, headers ? { headers } : {});
+  err.expose = true;
+  return err;
+}
+
+/** A variable, not a literal, so the bundler leaves it alone (only runs from source need tsx). */
+const TSX_CJS = 'tsx/cjs';
 
 /** `dist/validationWorker.js` next to the bundle; from source, the TypeScript entry loaded through tsx. */
 function startWorker(): Worker {
   const bundled = join(__dirname, 'validationWorker.js');
   if (existsSync(bundled)) return new Worker(bundled);
   const source = join(__dirname, 'worker.ts');
-  const boot = `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(source)});`;
-  return new Worker(boot, { eval: true });
+  const boot = `require(${JSON.stringify(require.resolve(TSX_CJS))}); require(${JSON.stringify(source)});`;
+  // No inherited `--import tsx`: the require hook above is all the worker needs.
+  return new Worker(boot, { eval: true, execArgv: [] });
 }
 
 export class ValidationPool {
@@ -50,16 +67,16 @@ export class ValidationPool {
   private closed = false;
 
   constructor(options: ValidationPoolOptions = {}) {
-    this.size = Math.max(1, options.size ?? 2);
+    this.size = Math.max(1, options.size ?? Math.min(2, availableParallelism() - 1));
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.maxQueue = options.maxQueue ?? 64;
   }
 
   /** Checks a schema in a worker; rejects with 503 when busy or too slow, 500 when the worker fails. */
   run(job: ValidationJob): Promise<ValidationResult> {
-    if (this.closed) return Promise.reject(httpError(503, 'the server is shutting down; send the schema again once it is back'));
+    if (this.closed) return Promise.reject(unavailable('the server is shutting down; send the schema again once it is back'));
     if (this.queue.length >= this.maxQueue) {
-      return Promise.reject(httpError(503, `the server is busy checking ${this.queue.length} other schemas; retry in a moment`, { headers: { 'Retry-After': '1' } }));
+      return Promise.reject(unavailable(`the server is busy checking ${this.queue.length} other schemas; retry in a moment`, { 'Retry-After': '1' }));
     }
     return new Promise((resolve, reject) => {
       this.queue.push({ id: this.nextId++, job, resolve, reject });
@@ -70,8 +87,8 @@ export class ValidationPool {
   /** Ends every worker; checks still waiting are refused. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const p of this.queue.splice(0)) p.reject(httpError(503, 'the server is shutting down'));
-    await Promise.all(this.slots.splice(0).map((slot) => this.retire(slot, httpError(503, 'the server is shutting down'))));
+    for (const p of this.queue.splice(0)) p.reject(unavailable('the server is shutting down'));
+    await Promise.all(this.slots.splice(0).map((slot) => this.retire(slot, unavailable('the server is shutting down'))));
   }
 
   private dispatch(): void {
@@ -81,18 +98,27 @@ export class ValidationPool {
       if (!slot) return;
       const next = this.queue.shift();
       if (!next) return;
-      const timer = setTimeout(() => this.timeOut(slot), this.timeoutMs);
-      timer.unref();
-      slot.busy = { ...next, timer };
+      slot.busy = { ...next, timer: slot.ready ? this.startTimer(slot) : undefined };
       slot.worker.postMessage({ id: next.id, job: next.job });
     }
   }
 
+  private startTimer(slot: Slot): NodeJS.Timeout {
+    const timer = setTimeout(() => this.timeOut(slot), this.timeoutMs);
+    timer.unref();
+    return timer;
+  }
+
   private spawn(): Slot {
-    const slot: Slot = { worker: startWorker(), busy: undefined };
+    const slot: Slot = { worker: startWorker(), ready: false, busy: undefined };
     // An idle pool must not keep the process alive; open requests and the server do that.
     slot.worker.unref();
-    slot.worker.on('message', (reply: { id: number; result?: ValidationResult; error?: string }) => {
+    slot.worker.on('message', (reply: { ready?: true; id: number; result?: ValidationResult; error?: string }) => {
+      if (reply.ready) {
+        slot.ready = true;
+        if (slot.busy && slot.busy.timer === undefined) slot.busy.timer = this.startTimer(slot);
+        return;
+      }
       const done = slot.busy;
       if (!done || done.id !== reply.id) return;
       clearTimeout(done.timer);
@@ -101,6 +127,7 @@ export class ValidationPool {
       else done.reject(new Error(`the schema check failed: ${reply.error ?? 'no result'}`));
       this.dispatch();
     });
+    // retire() never rejects: it fails the worker's job and awaits only terminate().
     slot.worker.on('error', (err) => void this.retire(slot, err));
     slot.worker.on('exit', () => void this.retire(slot, new Error('the validation worker exited')));
     this.slots.push(slot);
@@ -109,7 +136,8 @@ export class ValidationPool {
 
   private timeOut(slot: Slot): void {
     const seconds = Math.round(this.timeoutMs / 100) / 10;
-    void this.retire(slot, httpError(503, `checking the schema took longer than ${seconds} s and was stopped; check that its dataset files are regular files, then retry`));
+    // retire() never rejects (see spawn).
+    void this.retire(slot, unavailable(`checking the schema took longer than ${seconds} s and was stopped; check that its dataset files are regular files, then retry`));
   }
 
   /** Removes a worker (ended, failed or too slow), fails its job, and lets a fresh one take the queue. */
@@ -123,7 +151,12 @@ export class ValidationPool {
       busy.reject(reason);
     }
     slot.worker.removeAllListeners('exit');
-    await slot.worker.terminate();
+    // Hand the queue to a fresh worker first: ending a thread stuck in a blocking call can take long.
     if (!this.closed) this.dispatch();
+    try {
+      await slot.worker.terminate();
+    } catch {
+      // Already ended: nothing left to stop.
+    }
   }
 }

@@ -50,13 +50,13 @@ export function checkBudget(
   let largest = -1;
   let widest = -1;
   let widestBytes = 0;
-  let any = false;
+  let inferredAny = false;
   for (const layer of layers) {
     const i = layer.index;
     const p = inferred.params[i];
     const shape = inferred.shapes[i];
     if (p === undefined || shape === undefined || !graph.feedsOutput[i]) continue;
-    any = true;
+    inferredAny = true;
     params += p;
     if (largest < 0 || p > (inferred.params[largest] ?? 0)) largest = i;
     const bytes = size(shape) * BYTES_PER_VALUE;
@@ -70,7 +70,7 @@ export function checkBudget(
         `${layer.type ?? 'layer'} of ${formatCount(p)} parameters (${formatBytes(p * BYTES_PER_VALUE)} of weights) exceeds the ${formatCount(PARAM_BUDGET)} parameter budget; ${reduceHint(layer.type)}`);
     }
   }
-  if (!any) return undefined;
+  if (!inferredAny) return undefined;
   const biggestAlone = largest >= 0 && (inferred.params[largest] ?? 0) > PARAM_BUDGET;
   if (params > PARAM_BUDGET && !biggestAlone && largest >= 0) {
     const type = layers[largest].type;

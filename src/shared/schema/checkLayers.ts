@@ -181,7 +181,7 @@ export function checkLayers(value: unknown, out: ProblemCollector): CheckedLayer
     return [];
   }
   if (value.length > MAX_LAYERS) {
-    out.report(['layers'], 'too-many-layers', `has ${value.length.toLocaleString('en-US')} layers, more than the ${MAX_LAYERS.toLocaleString('en-US')} a schema may hold; TensorFlow.js cannot train so deep a model in the browser or the trainer`);
+    out.report(['layers'], 'too-many-layers', `has ${value.length.toLocaleString('en-US')} layers, more than the ${MAX_LAYERS.toLocaleString('en-US')} a schema may hold; make the model smaller`);
     return [];
   }
   const seen = new Map<string, number>();

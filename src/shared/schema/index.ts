@@ -17,7 +17,7 @@ export { buildGraph, schemaGraph, INPUT_INDEX, type Graph } from './graph';
 export { closestMatch, editDistance } from './suggest';
 export { buildJsonSchema } from './jsonSchema';
 export * from './limits';
-export { measureText, measureValue, type Oversize } from './measure';
+export { measureText, measureValue, nestingOffset, type Oversize } from './measure';
 export type { ModelCost } from './budget';
 export { makeLargeSchema, makeLargeSchemaText } from './large';
 export { schemaReferenceMarkdown, schemaReferenceText } from './reference';

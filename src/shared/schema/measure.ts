@@ -30,6 +30,16 @@ const tooDeep = (offset?: number): Oversize => ({
  */
 export function measureText(text: string): Oversize | undefined {
   if (text.length > MAX_SCHEMA_TEXT_LENGTH) return tooLarge(`${text.length.toLocaleString('en-US')} characters`);
+  const offset = nestingOffset(text, MAX_JSON_DEPTH);
+  return offset === undefined ? undefined : tooDeep(offset);
+}
+
+/**
+ * Where `{`/`[` nesting first passes `max` in JSON (or JSONC) text, or undefined; strings and comments are
+ * skipped. One pass, no recursion: also what the server checks a request body with before JSON.parse, which
+ * takes seconds on a body of a million `[`.
+ */
+export function nestingOffset(text: string, max: number): number | undefined {
   let depth = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -46,7 +56,7 @@ export function measureText(text: string): Oversize | undefined {
       const end = text.indexOf('*/', i + 2);
       i = end < 0 ? text.length : end + 1;
     } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
-      if (++depth > MAX_JSON_DEPTH) return tooDeep(i);
+      if (++depth > max) return i;
     } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
       depth = Math.max(0, depth - 1);
     }
