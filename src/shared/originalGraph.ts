@@ -275,7 +275,9 @@ export function schemaToGraph(schema: Record<string, unknown>, previous?: unknow
     }
   }
   nodes.forEach((node, i) => {
-    graph.layers[node.id] = { id: node.id, kind: node.kind, params: node.params, position: { x: LAYOUT.x0 + i * LAYOUT.dx, y: LAYOUT.y } };
+    const layer: GraphLayer = { id: node.id, kind: node.kind, params: node.params, position: { x: LAYOUT.x0 + i * LAYOUT.dx, y: LAYOUT.y } };
+    // Defined, not assigned: an id such as "__proto__" must stay a key of the map.
+    Object.defineProperty(graph.layers, node.id, { value: layer, enumerable: true, writable: true, configurable: true });
     if (i === 0) return;
     const source = nodes[i - 1].id;
     graph.edges.push({ id: edgeIds.get(`${source}\n${node.id}`) ?? `${source}->${node.id}`, source, target: node.id });
