@@ -128,15 +128,26 @@ export function convertTorchArchitecture(arch: Record<string, unknown> & { layer
     const at = `architecture.layers[${i}]`;
     const layer = isObject(raw) ? raw : {};
     const type = torchType(raw);
-    const problem = (key: string, message: string) => errors.push({ path: key ? `${at}.${key}` : at, message });
-    if (!isObject(raw)) return problem('', 'each layer must be an object like { "type": "linear", "in": 784, "out": 10 }');
-    if (type in ACTIVATION_LAYERS) return add('activation', { type: 'activation', activation: ACTIVATION_LAYERS[type] });
+    const problem = (key: string, message: string): void => {
+      errors.push({ path: key ? `${at}.${key}` : at, message });
+    };
+    if (!isObject(raw)) {
+      problem('', 'each layer must be an object like { "type": "linear", "in": 784, "out": 10 }');
+      return;
+    }
+    if (type in ACTIVATION_LAYERS) {
+      add('activation', { type: 'activation', activation: ACTIVATION_LAYERS[type] });
+      return;
+    }
     if (IDENTITY_LAYERS.has(type)) return;
     switch (type) {
       case 'linear':
       case 'dense': {
         const out = num(layer.out ?? layer.units ?? layer.out_features);
-        if (out === undefined || !Number.isInteger(out) || out < 1) return problem('out', `expected the number of output features, a positive whole number, e.g. "out": 10; got ${JSON.stringify(layer.out ?? layer.units)}`);
+        if (out === undefined || !Number.isInteger(out) || out < 1) {
+          problem('out', `expected the number of output features, a positive whole number, e.g. "out": 10; got ${JSON.stringify(layer.out ?? layer.units)}`);
+          return;
+        }
         const given = num(layer.in ?? layer.input_dim ?? layer.in_features);
         if (given !== undefined && given !== size(shape)) {
           // Reported, and the walk goes on with `out`, so that one mistake is not reported again downstream.
@@ -152,24 +163,43 @@ export function convertTorchArchitecture(arch: Record<string, unknown> & { layer
         const filters = num(layer.out_channels ?? layer.filters);
         const kernel = pair(layer.kernel_size ?? layer.kernel ?? 3);
         const stride = pair(layer.stride ?? 1);
-        if (filters === undefined || !Number.isInteger(filters) || filters < 1) return problem('out_channels', 'expected the number of filters, e.g. "out_channels": 32');
-        if (kernel === undefined || !Number.isInteger(kernel) || kernel < 1) return problem('kernel_size', 'expected a square kernel size, e.g. "kernel_size": 3');
-        if (stride === undefined || !Number.isInteger(stride) || stride < 1) return problem('stride', 'expected a positive whole number, e.g. "stride": 1');
+        if (filters === undefined || !Number.isInteger(filters) || filters < 1) {
+          problem('out_channels', 'expected the number of filters, e.g. "out_channels": 32');
+          return;
+        }
+        if (kernel === undefined || !Number.isInteger(kernel) || kernel < 1) {
+          problem('kernel_size', 'expected a square kernel size, e.g. "kernel_size": 3');
+          return;
+        }
+        if (stride === undefined || !Number.isInteger(stride) || stride < 1) {
+          problem('stride', 'expected a positive whole number, e.g. "stride": 1');
+          return;
+        }
         const padding = tfPadding(layer.padding, kernel);
-        if (!padding) return problem('padding', `${JSON.stringify(layer.padding)} has no TensorFlow.js equivalent for kernel_size ${kernel}; use 0, ${kernel % 2 === 1 ? `${(kernel - 1) / 2}, ` : ''}"valid" or "same"`);
+        if (!padding) {
+          problem('padding', `${JSON.stringify(layer.padding)} has no TensorFlow.js equivalent for kernel_size ${kernel}; use 0, ${kernel % 2 === 1 ? `${(kernel - 1) / 2}, ` : ''}"valid" or "same"`);
+          return;
+        }
         const inChannels = num(layer.in_channels);
         if (shape.length === 1) {
           // A vector before a convolution: the original reshaped it to a square image.
           const c = inChannels ?? 1;
           const side = Math.round(Math.sqrt(shape[0] / c));
-          if (side * side * c !== shape[0]) return problem('', `a conv2d after ${shape[0]} values needs a square image; give the architecture "input_shape": [C, H, W]`);
+          if (side * side * c !== shape[0]) {
+            problem('', `a conv2d after ${shape[0]} values needs a square image; give the architecture "input_shape": [C, H, W]`);
+            return;
+          }
           shape = [side, side, c];
           add('reshape', { type: 'reshape', targetShape: shape });
         } else if (inChannels !== undefined && inChannels !== shape[2]) {
-          return problem('in_channels', `is ${inChannels} but the layer before gives ${shape[2]} channels; set "in_channels": ${shape[2]}`);
+          problem('in_channels', `is ${inChannels} but the layer before gives ${shape[2]} channels; set "in_channels": ${shape[2]}`);
+          return;
         }
         const [h, w] = [outSize(shape[0], kernel, stride, padding), outSize(shape[1], kernel, stride, padding)];
-        if (h < 1 || w < 1) return problem('kernel_size', `${kernel} is larger than the ${shape[0]}×${shape[1]} image; use a smaller kernel or "padding": "same"`);
+        if (h < 1 || w < 1) {
+          problem('kernel_size', `${kernel} is larger than the ${shape[0]}×${shape[1]} image; use a smaller kernel or "padding": "same"`);
+          return;
+        }
         add('conv2d', { type: 'conv2d', filters, kernelSize: kernel, strides: stride, padding });
         shape = [h, w, filters];
         return;
@@ -180,13 +210,28 @@ export function convertTorchArchitecture(arch: Record<string, unknown> & { layer
       case 'avgpool': {
         const kernel = pair(layer.kernel_size ?? layer.kernel ?? layer.pool_size ?? 2);
         const stride = pair(layer.stride ?? layer.kernel_size ?? layer.kernel ?? layer.pool_size ?? 2);
-        if (kernel === undefined || !Number.isInteger(kernel) || kernel < 1) return problem('kernel_size', 'expected a square pool size, e.g. "kernel_size": 2');
-        if (stride === undefined || !Number.isInteger(stride) || stride < 1) return problem('stride', 'expected a positive whole number, e.g. "stride": 2');
+        if (kernel === undefined || !Number.isInteger(kernel) || kernel < 1) {
+          problem('kernel_size', 'expected a square pool size, e.g. "kernel_size": 2');
+          return;
+        }
+        if (stride === undefined || !Number.isInteger(stride) || stride < 1) {
+          problem('stride', 'expected a positive whole number, e.g. "stride": 2');
+          return;
+        }
         const padding = tfPadding(layer.padding, kernel);
-        if (!padding) return problem('padding', `${JSON.stringify(layer.padding)} has no TensorFlow.js equivalent for kernel_size ${kernel}; use 0 or "same"`);
-        if (shape.length !== 3) return problem('', 'pooling needs an image; put it after a conv2d, or give the architecture "input_shape": [C, H, W]');
+        if (!padding) {
+          problem('padding', `${JSON.stringify(layer.padding)} has no TensorFlow.js equivalent for kernel_size ${kernel}; use 0 or "same"`);
+          return;
+        }
+        if (shape.length !== 3) {
+          problem('', 'pooling needs an image; put it after a conv2d, or give the architecture "input_shape": [C, H, W]');
+          return;
+        }
         const [h, w] = [outSize(shape[0], kernel, stride, padding), outSize(shape[1], kernel, stride, padding)];
-        if (h < 1 || w < 1) return problem('kernel_size', `${kernel} is larger than the ${shape[0]}×${shape[1]} image`);
+        if (h < 1 || w < 1) {
+          problem('kernel_size', `${kernel} is larger than the ${shape[0]}×${shape[1]} image`);
+          return;
+        }
         const max = type.startsWith('max');
         add(max ? 'maxpool' : 'avgpool', { type: max ? 'maxPooling2d' : 'averagePooling2d', poolSize: kernel, strides: stride, padding });
         shape = [h, w, shape[2]];
@@ -199,12 +244,16 @@ export function convertTorchArchitecture(arch: Record<string, unknown> & { layer
         return;
       case 'dropout': {
         const p = num(layer.p ?? layer.rate ?? 0.5);
-        if (p === undefined || p < 0 || p >= 1) return problem('p', `expected a probability in [0, 1), e.g. "p": 0.5; got ${JSON.stringify(layer.p)}`);
+        if (p === undefined || p < 0 || p >= 1) {
+          problem('p', `expected a probability in [0, 1), e.g. "p": 0.5; got ${JSON.stringify(layer.p)}`);
+          return;
+        }
         add('dropout', { type: 'dropout', rate: p });
         return;
       }
       default:
-        return problem('type', `unknown layer type ${JSON.stringify(layer.type)}; use linear, conv2d, maxpool2d, avgpool2d, flatten, dropout or an activation (${Object.keys(ACTIVATION_LAYERS).join(', ')})`);
+        problem('type', `unknown layer type ${JSON.stringify(layer.type)}; use linear, conv2d, maxpool2d, avgpool2d, flatten, dropout or an activation (${Object.keys(ACTIVATION_LAYERS).join(', ')})`);
+        return;
     }
   });
   if (layers.length === 0 && errors.length === 0) errors.push({ path: 'architecture.layers', message: 'expected at least one layer, e.g. { "type": "linear", "in": 784, "out": 10 }' });
