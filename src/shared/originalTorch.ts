@@ -113,99 +113,165 @@ function tfPadding(padding: unknown, kernel: number): 'valid' | 'same' | undefin
 const outSize = (input: number, kernel: number, stride: number, padding: 'valid' | 'same'): number =>
   padding === 'same' ? Math.ceil(input / stride) : Math.floor((input - kernel) / stride) + 1;
 
+/** The walk over the layers: the current shape, the layers made so far, and where problems go. */
+interface Walk {
+  shape: Shape;
+  add(kind: string, spec: { type: LayerType; [param: string]: unknown }): void;
+  /** Reports a problem at `key` of the current layer ('' for the layer itself). */
+  problem(key: string, message: string): void;
+}
+
+const positiveInt = (n: number | undefined): n is number => n !== undefined && Number.isInteger(n) && n >= 1;
+
+function linear(layer: Record<string, unknown>, walk: Walk): void {
+  const out = num(layer.out ?? layer.units ?? layer.out_features);
+  if (!positiveInt(out)) {
+    walk.problem('out', `expected the number of output features, a positive whole number, e.g. "out": 10; got ${JSON.stringify(layer.out ?? layer.units)}`);
+    return;
+  }
+  const given = num(layer.in ?? layer.input_dim ?? layer.in_features);
+  const values = size(walk.shape);
+  if (given !== undefined && given !== values) {
+    // Reported, and the walk goes on with `out`, so that one mistake is not reported again downstream.
+    walk.problem('in', `is ${given} but the layer before gives ${values} values (shape [${walk.shape.join(', ')}]); set "in": ${values}`);
+  }
+  if (walk.shape.length > 1) walk.add('flatten', { type: 'flatten' });
+  walk.add('linear', { type: 'dense', units: out });
+  walk.shape = [out];
+}
+
+/** kernel_size, stride and padding of a conv or pool layer, checked; undefined after reporting a problem. */
+function window(layer: Record<string, unknown>, walk: Walk, defaultKernel: number, defaultStride: number | undefined): { kernel: number; stride: number; padding: 'valid' | 'same' } | undefined {
+  const kernel = pair(layer.kernel_size ?? layer.kernel ?? layer.pool_size ?? defaultKernel);
+  const stride = pair(layer.stride ?? defaultStride ?? kernel);
+  if (!positiveInt(kernel)) {
+    walk.problem('kernel_size', `expected a square window size, e.g. "kernel_size": ${defaultKernel}`);
+    return undefined;
+  }
+  if (!positiveInt(stride)) {
+    walk.problem('stride', 'expected a positive whole number, e.g. "stride": 1');
+    return undefined;
+  }
+  const padding = tfPadding(layer.padding, kernel);
+  if (!padding) {
+    const same = kernel % 2 === 1 ? `${(kernel - 1) / 2}, ` : '';
+    walk.problem('padding', `${JSON.stringify(layer.padding)} has no TensorFlow.js equivalent for kernel_size ${kernel}; use 0, ${same}"valid" or "same"`);
+    return undefined;
+  }
+  return { kernel, stride, padding };
+}
+
+/** The output height and width of a window over the current image; undefined after reporting a problem. */
+function windowOutput(walk: Walk, kernel: number, stride: number, padding: 'valid' | 'same'): [number, number] | undefined {
+  const [h, w] = [outSize(walk.shape[0], kernel, stride, padding), outSize(walk.shape[1], kernel, stride, padding)];
+  if (h >= 1 && w >= 1) return [h, w];
+  walk.problem('kernel_size', `${kernel} is larger than the ${walk.shape[0]}×${walk.shape[1]} image; use a smaller one or "padding": "same"`);
+  return undefined;
+}
+
+function conv2d(layer: Record<string, unknown>, walk: Walk): void {
+  const filters = num(layer.out_channels ?? layer.filters);
+  if (!positiveInt(filters)) {
+    walk.problem('out_channels', 'expected the number of filters, e.g. "out_channels": 32');
+    return;
+  }
+  const win = window(layer, walk, 3, 1);
+  if (!win) return;
+  const inChannels = num(layer.in_channels);
+  if (walk.shape.length === 1) {
+    // A vector before a convolution: the original reshaped it to a square image.
+    const c = inChannels ?? 1;
+    const side = Math.round(Math.sqrt(walk.shape[0] / c));
+    if (side * side * c !== walk.shape[0]) {
+      walk.problem('', `a conv2d after ${walk.shape[0]} values needs a square image; give the architecture "input_shape": [C, H, W]`);
+      return;
+    }
+    walk.shape = [side, side, c];
+    walk.add('reshape', { type: 'reshape', targetShape: walk.shape });
+  } else if (inChannels !== undefined && inChannels !== walk.shape[2]) {
+    walk.problem('in_channels', `is ${inChannels} but the layer before gives ${walk.shape[2]} channels; set "in_channels": ${walk.shape[2]}`);
+    return;
+  }
+  const out = windowOutput(walk, win.kernel, win.stride, win.padding);
+  if (!out) return;
+  walk.add('conv2d', { type: 'conv2d', filters, kernelSize: win.kernel, strides: win.stride, padding: win.padding });
+  walk.shape = [...out, filters];
+}
+
+function pool(layer: Record<string, unknown>, walk: Walk, max: boolean): void {
+  const win = window(layer, walk, 2, undefined);
+  if (!win) return;
+  if (walk.shape.length !== 3) {
+    walk.problem('', 'pooling needs an image; put it after a conv2d, or give the architecture "input_shape": [C, H, W]');
+    return;
+  }
+  const out = windowOutput(walk, win.kernel, win.stride, win.padding);
+  if (!out) return;
+  walk.add(max ? 'maxpool' : 'avgpool', { type: max ? 'maxPooling2d' : 'averagePooling2d', poolSize: win.kernel, strides: win.stride, padding: win.padding });
+  walk.shape = [...out, walk.shape[2]];
+}
+
+function convertLayer(raw: unknown, walk: Walk): void {
+  const type = torchType(raw);
+  if (!isObject(raw)) {
+    walk.problem('', 'each layer must be an object like { "type": "linear", "in": 784, "out": 10 }');
+    return;
+  }
+  if (type in ACTIVATION_LAYERS) {
+    walk.add('activation', { type: 'activation', activation: ACTIVATION_LAYERS[type] });
+    return;
+  }
+  if (IDENTITY_LAYERS.has(type)) return;
+  if (type === 'linear' || type === 'dense') {
+    linear(raw, walk);
+    return;
+  }
+  if (type === 'conv2d' || type === 'conv') {
+    conv2d(raw, walk);
+    return;
+  }
+  if (['maxpool2d', 'maxpool', 'avgpool2d', 'avgpool'].includes(type)) {
+    pool(raw, walk, type.startsWith('max'));
+    return;
+  }
+  if (type === 'flatten') {
+    // PyTorch's Flatten of a vector changes nothing; ours would be an error, so it is left out.
+    if (walk.shape.length > 1) walk.add('flatten', { type: 'flatten' });
+    walk.shape = [size(walk.shape)];
+    return;
+  }
+  if (type === 'dropout') {
+    const p = num(raw.p ?? raw.rate ?? 0.5);
+    if (p === undefined || p < 0 || p >= 1) {
+      walk.problem('p', `expected a probability in [0, 1), e.g. "p": 0.5; got ${JSON.stringify(raw.p)}`);
+      return;
+    }
+    walk.add('dropout', { type: 'dropout', rate: p });
+    return;
+  }
+  walk.problem('type', `unknown layer type ${JSON.stringify(raw.type)}; use linear, conv2d, maxpool2d, avgpool2d, flatten, dropout or an activation (${Object.keys(ACTIVATION_LAYERS).join(', ')})`);
+}
+
 /** Converts the layers; problems are reported at their path in the original body. */
 export function convertTorchArchitecture(arch: Record<string, unknown> & { layers: unknown[] }, errors: SchemaError[]): TorchConversion {
   const inputShape = readInput(arch, errors);
   const layers: LayerSpec[] = [];
-  let shape = inputShape;
   const counts = new Map<string, number>();
-  const add = (kind: string, spec: { type: LayerType; [param: string]: unknown }): void => {
-    const n = (counts.get(kind) ?? 0) + 1;
-    counts.set(kind, n);
-    layers.push({ id: `${kind}${n}`, ...spec });
+  let at = '';
+  const walk: Walk = {
+    shape: inputShape,
+    add(kind, spec) {
+      const n = (counts.get(kind) ?? 0) + 1;
+      counts.set(kind, n);
+      layers.push({ id: `${kind}${n}`, ...spec });
+    },
+    problem(key, message) {
+      errors.push({ path: key ? `${at}.${key}` : at, message });
+    },
   };
   arch.layers.forEach((raw, i) => {
-    const at = `architecture.layers[${i}]`;
-    const layer = isObject(raw) ? raw : {};
-    const type = torchType(raw);
-    const problem = (key: string, message: string) => errors.push({ path: key ? `${at}.${key}` : at, message });
-    if (!isObject(raw)) return problem('', 'each layer must be an object like { "type": "linear", "in": 784, "out": 10 }');
-    if (type in ACTIVATION_LAYERS) return add('activation', { type: 'activation', activation: ACTIVATION_LAYERS[type] });
-    if (IDENTITY_LAYERS.has(type)) return;
-    switch (type) {
-      case 'linear':
-      case 'dense': {
-        const out = num(layer.out ?? layer.units ?? layer.out_features);
-        if (out === undefined || !Number.isInteger(out) || out < 1) return problem('out', `expected the number of output features, a positive whole number, e.g. "out": 10; got ${JSON.stringify(layer.out ?? layer.units)}`);
-        const given = num(layer.in ?? layer.input_dim ?? layer.in_features);
-        if (given !== undefined && given !== size(shape)) {
-          // Reported, and the walk goes on with `out`, so that one mistake is not reported again downstream.
-          problem('in', `is ${given} but the layer before gives ${size(shape)} values (shape [${shape.join(', ')}]); set "in": ${size(shape)}`);
-        }
-        if (shape.length > 1) add('flatten', { type: 'flatten' });
-        add('linear', { type: 'dense', units: out });
-        shape = [out];
-        return;
-      }
-      case 'conv2d':
-      case 'conv': {
-        const filters = num(layer.out_channels ?? layer.filters);
-        const kernel = pair(layer.kernel_size ?? layer.kernel ?? 3);
-        const stride = pair(layer.stride ?? 1);
-        if (filters === undefined || !Number.isInteger(filters) || filters < 1) return problem('out_channels', 'expected the number of filters, e.g. "out_channels": 32');
-        if (kernel === undefined || !Number.isInteger(kernel) || kernel < 1) return problem('kernel_size', 'expected a square kernel size, e.g. "kernel_size": 3');
-        if (stride === undefined || !Number.isInteger(stride) || stride < 1) return problem('stride', 'expected a positive whole number, e.g. "stride": 1');
-        const padding = tfPadding(layer.padding, kernel);
-        if (!padding) return problem('padding', `${JSON.stringify(layer.padding)} has no TensorFlow.js equivalent for kernel_size ${kernel}; use 0, ${kernel % 2 === 1 ? `${(kernel - 1) / 2}, ` : ''}"valid" or "same"`);
-        const inChannels = num(layer.in_channels);
-        if (shape.length === 1) {
-          // A vector before a convolution: the original reshaped it to a square image.
-          const c = inChannels ?? 1;
-          const side = Math.round(Math.sqrt(shape[0] / c));
-          if (side * side * c !== shape[0]) return problem('', `a conv2d after ${shape[0]} values needs a square image; give the architecture "input_shape": [C, H, W]`);
-          shape = [side, side, c];
-          add('reshape', { type: 'reshape', targetShape: shape });
-        } else if (inChannels !== undefined && inChannels !== shape[2]) {
-          return problem('in_channels', `is ${inChannels} but the layer before gives ${shape[2]} channels; set "in_channels": ${shape[2]}`);
-        }
-        const [h, w] = [outSize(shape[0], kernel, stride, padding), outSize(shape[1], kernel, stride, padding)];
-        if (h < 1 || w < 1) return problem('kernel_size', `${kernel} is larger than the ${shape[0]}×${shape[1]} image; use a smaller kernel or "padding": "same"`);
-        add('conv2d', { type: 'conv2d', filters, kernelSize: kernel, strides: stride, padding });
-        shape = [h, w, filters];
-        return;
-      }
-      case 'maxpool2d':
-      case 'maxpool':
-      case 'avgpool2d':
-      case 'avgpool': {
-        const kernel = pair(layer.kernel_size ?? layer.kernel ?? layer.pool_size ?? 2);
-        const stride = pair(layer.stride ?? layer.kernel_size ?? layer.kernel ?? layer.pool_size ?? 2);
-        if (kernel === undefined || !Number.isInteger(kernel) || kernel < 1) return problem('kernel_size', 'expected a square pool size, e.g. "kernel_size": 2');
-        if (stride === undefined || !Number.isInteger(stride) || stride < 1) return problem('stride', 'expected a positive whole number, e.g. "stride": 2');
-        const padding = tfPadding(layer.padding, kernel);
-        if (!padding) return problem('padding', `${JSON.stringify(layer.padding)} has no TensorFlow.js equivalent for kernel_size ${kernel}; use 0 or "same"`);
-        if (shape.length !== 3) return problem('', 'pooling needs an image; put it after a conv2d, or give the architecture "input_shape": [C, H, W]');
-        const [h, w] = [outSize(shape[0], kernel, stride, padding), outSize(shape[1], kernel, stride, padding)];
-        if (h < 1 || w < 1) return problem('kernel_size', `${kernel} is larger than the ${shape[0]}×${shape[1]} image`);
-        const max = type.startsWith('max');
-        add(max ? 'maxpool' : 'avgpool', { type: max ? 'maxPooling2d' : 'averagePooling2d', poolSize: kernel, strides: stride, padding });
-        shape = [h, w, shape[2]];
-        return;
-      }
-      case 'flatten':
-        // PyTorch's Flatten of a vector changes nothing; ours would be an error, so it is left out.
-        if (shape.length > 1) add('flatten', { type: 'flatten' });
-        shape = [size(shape)];
-        return;
-      case 'dropout': {
-        const p = num(layer.p ?? layer.rate ?? 0.5);
-        if (p === undefined || p < 0 || p >= 1) return problem('p', `expected a probability in [0, 1), e.g. "p": 0.5; got ${JSON.stringify(layer.p)}`);
-        add('dropout', { type: 'dropout', rate: p });
-        return;
-      }
-      default:
-        return problem('type', `unknown layer type ${JSON.stringify(layer.type)}; use linear, conv2d, maxpool2d, avgpool2d, flatten, dropout or an activation (${Object.keys(ACTIVATION_LAYERS).join(', ')})`);
-    }
+    at = `architecture.layers[${i}]`;
+    convertLayer(raw, walk);
   });
   if (layers.length === 0 && errors.length === 0) errors.push({ path: 'architecture.layers', message: 'expected at least one layer, e.g. { "type": "linear", "in": 784, "out": 10 }' });
   return { inputShape, layers };

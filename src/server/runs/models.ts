@@ -97,6 +97,7 @@ export class ModelService {
   save(modelId: string, change: ModelChange, runId?: string): ModelSummary {
     let model = this.catalog.get(modelId);
     if (!model && this.options.runs.get(modelId)) {
+      this.trainedRun(modelId); // before a catalog entry is made for it
       return this.promote(this.catalog.byRun(modelId)?.model_id ?? this.upsert(undefined, {}).model.model_id, modelId, change);
     }
     if (!model) throw new ModelRequestError(404, `there is no model "${modelId}"; GET /api/models lists them, POST /api/models creates one`);
