@@ -50,3 +50,31 @@ export function alive(pid: number): boolean {
     return false;
   }
 }
+
+export interface LatencyStats {
+  count: number;
+  failures: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/** The server's health latencies, and those of a bare HTTP server measured at the same time. */
+export interface HealthStats extends LatencyStats {
+  control: LatencyStats;
+}
+
+/** Starts healthProbe.ts against `url`; `stop()` resolves with its latency statistics. */
+export function startHealthProbe(url: string, intervalMs = 10): { stop: () => Promise<HealthStats> } {
+  const child = spawn(process.execPath, ['--import', TSX, join(__dirname, 'healthProbe.ts'), url, String(intervalMs)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (t: string) => (out += t));
+  const exited = new Promise<void>((done) => child.on('exit', () => done()));
+  return {
+    async stop() {
+      child.stdin.end();
+      await exited;
+      return JSON.parse(out) as HealthStats;
+    },
+  };
+}
