@@ -75,7 +75,7 @@ export class RunTracker implements vscode.Disposable {
         });
         let final: StateEvent | undefined;
         try {
-          for await (const event of client.events(runId, abort.signal)) {
+          for await (const event of client.events(runId, { signal: abort.signal })) {
             let message: string | undefined;
             let nextProgress = run.progress;
             switch (event.event) {

@@ -4,7 +4,7 @@
  * or `error`. Bad requests are answered as 400 before the stream starts; after that every failure travels in
  * the stream, and the stream always ends. A client that goes away aborts the upstream request.
  */
-import type { ChatRequest } from '../../shared/protocol';
+import { API_KEY_HEADER, type ChatRequest } from '../../shared/protocol';
 import { httpError } from '../httpError';
 import type { ApiRouter, RouteDeps } from '../routes/context';
 import { objectBody } from '../routes/context';
@@ -13,9 +13,6 @@ import { scrub } from './errors';
 import { readHistory } from './history';
 import { resolveProvider, type ProviderDefaults } from './provider';
 import { runChatTurn } from './turn';
-
-/** The request header carrying the OpenAI API key (lower case, as Node reports headers). */
-export const API_KEY_HEADER = 'x-openai-key';
 
 /** Longest user message accepted, in characters. */
 const MAX_MESSAGE_CHARS = 20_000;
