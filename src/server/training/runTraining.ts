@@ -16,7 +16,10 @@ import { saveModel } from './modelIo';
 import { withSeededMathRandom } from './random';
 import { train, TrainingCancelled, type TrainResult } from './train';
 
-/** Batch messages are forwarded at most this often (SPEC: at most ~10 a second), plus each epoch's last. */
+/**
+ * Batch messages are forwarded at most this often (about 10 a second, docs/server.md), plus each epoch's
+ * last. The one throttle of batch events: the run manager stores and streams every message it gets.
+ */
 const BATCH_INTERVAL_MS = 100;
 
 export type RunOutcome =
