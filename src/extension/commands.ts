@@ -14,8 +14,8 @@ import { RunItem, type RunsView } from './runsView';
 import { activeSchemaDocument, isSchemaDocument } from './schemaDocuments';
 import type { Secrets } from './secrets';
 import type { ServerController } from './serverController';
-import type { RunTracker } from './training';
-import { VISUAL_EDITOR_VIEW_TYPE } from './visualEditor';
+import type { RunTracker } from './runTracker';
+import { VISUAL_EDITOR_VIEW_TYPE } from './visualEditor/visualEditorProvider';
 
 export interface StitchServices {
   context: vscode.ExtensionContext;

@@ -14,8 +14,8 @@ import { RunsView } from './runsView';
 import { Secrets } from './secrets';
 import { ServerController } from './serverController';
 import { StatusBar } from './statusBar';
-import { RunTracker } from './training';
-import { VisualEditorProvider, applyIntent, snapshot } from './visualEditor';
+import { RunTracker } from './runTracker';
+import { VisualEditorProvider, applyIntent, snapshot } from './visualEditor/visualEditorProvider';
 import { StitchPanel } from './panels/stitchPanel';
 
 /** When this module started to load: activation time includes loading the bundle. */

@@ -17,7 +17,7 @@ import { ChatRequests } from '../chat/chatRequests';
 import type { StitchServices } from '../commands';
 import { activeSchemaDocument, isSchemaDocument } from '../schemaDocuments';
 import { RunFeed } from './runFeed';
-import { webviewHtml, webviewOptions } from './webviewHtml';
+import { webviewHtml, webviewOptions } from '../webviewHtml';
 
 export const PANEL_VIEW_TYPE = 'stitch.panel';
 /** How long a page may take to say `ready` before it is loaded again, and how many times (see `load`). */

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { TrainOutcome } from '../../../src/extension/training';
+import type { TrainOutcome } from '../../../src/extension/runTracker';
 import type { ServerState } from '../../../src/extension/serverController';
 import { stitch, waitFor, workspaceFile } from './helpers';
 

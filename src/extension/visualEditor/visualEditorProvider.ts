@@ -9,13 +9,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { assertNever, type EditIntent, type EditorHostMessage, type EditorWebviewMessage, type PanelCommand, type PresetInfo, type DocumentSnapshot } from '../shared/webviewProtocol';
-import { buildSnapshot } from './panels/editorSnapshot';
-import { applyIntentToText, minimalEdit } from './panels/schemaEdits';
-import { SerialQueues } from './panels/serialQueue';
-import { webviewHtml, webviewOptions } from './panels/webviewHtml';
-import { analyzeDocument } from './schemaDocuments';
-import type { RunTracker } from './training';
+import { assertNever, type EditIntent, type EditorHostMessage, type EditorWebviewMessage, type PanelCommand, type PresetInfo, type DocumentSnapshot } from '../../shared/webviewProtocol';
+import { buildSnapshot } from './editorSnapshot';
+import { applyIntentToText, minimalEdit } from './schemaEdits';
+import { SerialQueues } from './serialQueue';
+import { webviewHtml, webviewOptions } from '../webviewHtml';
+import { analyzeDocument } from '../schemaDocuments';
+import type { RunTracker } from '../runTracker';
 
 export const VISUAL_EDITOR_VIEW_TYPE = 'stitch.visualEditor';
 

@@ -6,8 +6,8 @@ import * as assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { createServer } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
-import { StitchClient } from '../../src/shared/client';
-import { RunFeed, sleep } from '../../src/extension/panels/runFeed';
+import { StitchClient } from '../../../src/shared/client';
+import { RunFeed, sleep } from '../../../src/extension/panels/runFeed';
 
 /** A port nothing listens on (bound, then closed): connecting is refused at once. */
 async function closedPort(): Promise<number> {
