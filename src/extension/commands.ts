@@ -9,7 +9,7 @@ import type { ChatService } from './chat/chatService';
 import { exportModel } from './exportModel';
 import { newArchitecture } from './newArchitecture';
 import { schemaUri, type RunDocuments } from './runDocuments';
-import { StitchPanel } from './panels/stitchPanel';
+import type { StitchPanels } from './panels/stitchPanel';
 import { RunItem, type RunsView } from './runsView';
 import { activeSchemaDocument, isSchemaDocument } from './schemaDocuments';
 import type { Secrets } from './secrets';
@@ -26,6 +26,8 @@ export interface StitchServices {
   runDocuments: RunDocuments;
   /** The AI chat (send a turn, per-file history); proposals are applied with chat/review's reviewProposal. */
   chat: ChatService;
+  /** The metrics & chat panel. */
+  panels: StitchPanels;
 }
 
 interface CommandSpec {
@@ -67,11 +69,11 @@ export const COMMANDS: readonly CommandSpec[] = [
   { id: 'stitch.showMetrics', title: 'Show Training Metrics', run: (s, arg) => {
     // The panel lists every run; without an argument it shows the run training now, else the last one.
     const runId = runIdFrom(arg) ?? [...s.tracker.active.values()].at(-1)?.runId ?? s.tracker.lastOutcome?.runId;
-    StitchPanel.show('metrics', runId);
+    s.panels.show('metrics', runId);
     return runId ?? 'panel';
   } },
-  { id: 'stitch.openChat', title: 'Open Chat', run: () => {
-    StitchPanel.show('chat');
+  { id: 'stitch.openChat', title: 'Open Chat', run: (s) => {
+    s.panels.show('chat');
     return 'panel';
   } },
   { id: 'stitch.setApiKey', title: 'Set OpenAI API Key', run: async (s, value) => {

@@ -125,7 +125,7 @@ export type PanelHostMessage =
   | { type: 'chat/applied'; requestId: number; outcome: 'applied' | 'rejected' | 'failed'; message?: string };
 
 export type PanelWebviewMessage =
-  | { type: 'ready'; tab: 'metrics' | 'chat'; runIds: string[] }
+  | { type: 'ready' }
   /** Follow these runs; `after` is the last event id the webview holds per run (events after it are sent). */
   | { type: 'runs/follow'; runIds: string[]; after: Record<string, number> }
   | { type: 'runs/refresh' }
