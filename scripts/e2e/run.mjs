@@ -168,7 +168,7 @@ try {
     const summary = fs.existsSync(RESULT) ? fs.readFileSync(RESULT, 'utf8').trim() : '(no summary file)';
     await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-tests-window.png') }).catch(() => {});
     check(exitCode === 0, `in-host tests exited with ${exitCode}: ${summary}`);
-    // The suite's last test (z-lifecycle) leaves the server crashed: its notification must be there.
+    // The suite's crash test (lifecycle.test.ts) leaves its sticky notification: it must be there.
     if (!BENCH_OUT && /^$|lifecycle/.test(process.env.STITCH_E2E_GREP ?? '')) await crashedNotification({ page, check });
     await page.close();
   }

@@ -1,0 +1,60 @@
+/**
+ * WebviewHost (src/extension/webviewHost.ts) with the real pages in a real VS Code: both views say `ready`
+ * through it, and a page that never loads is loaded again and then reported as failed (the watchdog).
+ */
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { EditorHostMessage, EditorWebviewMessage, PanelHostMessage, PanelWebviewMessage } from '../../../src/shared/webviewProtocol';
+import { LOAD_ATTEMPTS, WebviewHost } from '../../../src/extension/webviewHost';
+import { stitch, waitFor } from './helpers';
+
+describe('webview host', () => {
+  const log = vscode.window.createOutputChannel('Stitch host test', { log: true });
+  const open: vscode.WebviewPanel[] = [];
+  const panel = (title: string): vscode.WebviewPanel => {
+    const created = vscode.window.createWebviewPanel('stitch.hostTest', title, vscode.ViewColumn.Active, {});
+    open.push(created);
+    return created;
+  };
+  afterEach(() => open.splice(0).forEach((p) => p.dispose()));
+  after(() => log.dispose());
+
+  it('loads the panel page and the editor page; each says ready once', async () => {
+    const { extensionUri } = (await stitch()).services.context;
+    const ready: string[] = [];
+    const panelHost = new WebviewHost<PanelWebviewMessage, PanelHostMessage>(panel('host: panel'), {
+      kind: 'panel', title: 'panel', extensionUri, log,
+      onReady: () => void ready.push('panel'),
+      onMessage: () => undefined,
+    });
+    // Posted before the page is ready: kept by the gate rather than lost.
+    panelHost.post({ type: 'focus', tab: 'chat' });
+    const editorHost = new WebviewHost<EditorWebviewMessage, EditorHostMessage>(panel('host: editor'), {
+      kind: 'editor', title: 'editor', extensionUri, log,
+      onReady: () => void ready.push('editor'),
+      onMessage: () => undefined,
+    });
+    await waitFor(() => panelHost.isReady && editorHost.isReady, 'both pages to say ready', 20_000);
+    assert.deepEqual([...ready].sort(), ['editor', 'panel']);
+    panelHost.dispose();
+    editorHost.dispose();
+  });
+
+  it('loads a page that never says ready again, then reports it as failed', async function () {
+    this.timeout(40_000);
+    // No bundle under this folder: the page's script never loads, so it never says ready.
+    const extensionUri = vscode.Uri.file('/nonexistent-stitch-extension');
+    let failed = 0;
+    const started = Date.now();
+    const host = new WebviewHost<PanelWebviewMessage, PanelHostMessage>(panel('host: broken'), {
+      kind: 'panel', title: 'broken', extensionUri, log,
+      onReady: () => assert.fail('a page without its script cannot say ready'),
+      onMessage: () => undefined,
+      onLoadFailed: () => void failed++,
+    });
+    await waitFor(() => failed > 0, 'the watchdog to give up', 35_000);
+    assert.equal(failed, 1);
+    assert.ok(Date.now() - started >= (LOAD_ATTEMPTS - 0.5) * 5000, 'after every load attempt');
+    host.dispose();
+  });
+});
