@@ -7,7 +7,6 @@ import * as vscode from 'vscode';
 import type { RunState, StateEvent } from '../shared/protocol';
 import { isTerminal } from '../shared/protocol';
 import * as path from 'node:path';
-import { isInside } from '../server/data/paths';
 import type { ServerController } from './serverController';
 import { analyzeDocument } from './schemaDocuments';
 
@@ -158,8 +157,7 @@ export class RunTracker implements vscode.Disposable {
  */
 function schemaPathFor(document: vscode.TextDocument): string | undefined {
   if (document.uri.scheme !== 'file') return undefined;
-  const folders = vscode.workspace.workspaceFolders ?? [];
-  return folders.some((f) => isInside(f.uri.fsPath, document.uri.fsPath)) ? document.uri.fsPath : undefined;
+  return vscode.workspace.getWorkspaceFolder(document.uri) ? document.uri.fsPath : undefined;
 }
 
 export function percent(value: number): string {

@@ -4,7 +4,7 @@
  * indices in sorted order. A bad row is reported with its line number so it can be fixed.
  */
 import { readFile } from 'node:fs/promises';
-import { shuffledIndices } from '../training/random';
+import { shuffledIndices } from '../random';
 import { resolveWorkspaceFile } from './paths';
 import { holdOut, type Dataset, type DatasetContext } from './types';
 

@@ -2,7 +2,7 @@
  * IDX datasets from the workspace: `{ "idx": { "images": …, "labels": …, "testImages"?: …, "testLabels"?: … } }`.
  * Without test files, a seeded 20 % of the samples is held out as the test split.
  */
-import { shuffledIndices } from '../training/random';
+import { shuffledIndices } from '../random';
 import { classCount, idxToSamples, readIdxFile } from './idx';
 import { resolveWorkspaceFile } from './paths';
 import { holdOut, type Dataset, type DatasetContext } from './types';

@@ -13,7 +13,7 @@ import { chooseBackend } from './backend';
 import type { StartMessage, TrainerToParent } from './ipc';
 import { buildModel } from './model';
 import { saveModel } from './modelIo';
-import { withSeededMathRandom } from './random';
+import { withSeededMathRandom } from '../random';
 import { train, TrainingCancelled, type TrainResult } from './train';
 
 /**

@@ -11,7 +11,7 @@ import { TRAINING_DEFAULTS, type EarlyStoppingSpec, type LossName, type Optimize
 import type { LabeledSamples } from '../data/types';
 import { accuracyMetric, labelEncodingFor, makeBatch, type LabelEncoding } from './batches';
 import { createOptimizer, normalizeOptimizer } from './optimizers';
-import { shuffledIndices } from './random';
+import { shuffledIndices } from '../random';
 
 export interface TrainData {
   train: LabeledSamples;
