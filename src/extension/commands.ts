@@ -14,6 +14,7 @@ import { RunItem, type RunsView } from './runsView';
 import { activeSchemaDocument, isSchemaDocument } from './schemaDocuments';
 import type { Secrets } from './secrets';
 import type { ServerController } from './serverController';
+import { showError } from './showError';
 import type { RunTracker } from './runTracker';
 import { VISUAL_EDITOR_VIEW_TYPE } from './visualEditor/visualEditorProvider';
 
@@ -98,6 +99,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     const url = vscode.workspace.getConfiguration('stitch').get<string>('server.url');
     void vscode.window.showInformationMessage(url ? `Stitch: token saved; reconnecting to ${url}.`
       : 'Stitch: token saved. Set stitch.server.url to the remote server\'s address to use it.');
+    // A failed reconnect is reported by the controller itself (its state and notification).
     if (url && s.server.state.kind !== 'stopped') await s.server.restart().catch(() => undefined);
     return true;
   } },
@@ -107,8 +109,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       void vscode.window.showInformationMessage(`Stitch: server ready at ${client.baseUrl}.`);
       return client.baseUrl;
     } catch (err) {
-      void vscode.window.showErrorMessage(`Stitch: ${(err as Error).message}`, 'Show Log')
-        .then((c) => c && s.server.log.show());
+      showError(s.server.log, `Stitch: ${(err as Error).message}`);
       return undefined;
     }
   } },
@@ -152,9 +153,7 @@ export function registerCommands(services: StitchServices): vscode.Disposable[] 
     try {
       return await spec.run(services, ...args);
     } catch (err) {
-      const message = (err as Error).message;
-      services.server.log.error(`${spec.id}: ${message}`);
-      void vscode.window.showErrorMessage(`Stitch: ${message}`, 'Show Log').then((c) => c && services.server.log.show());
+      showError(services.server.log, `Stitch: ${(err as Error).message}`);
       return undefined;
     }
   }));

@@ -82,6 +82,7 @@ async function applyServerSettings(controller: ServerController, runs: RunTracke
     }
   }
   log.info('stitch.server settings changed: restarting the connection');
+  // A failed restart is reported by the controller itself (its state and notification).
   await controller.restart().catch(() => undefined);
 }
 

@@ -9,6 +9,7 @@ import { isTerminal } from '../shared/protocol';
 import * as path from 'node:path';
 import type { ServerController } from './serverController';
 import { analyzeDocument } from './schemaDocuments';
+import { showError } from './showError';
 
 /** A run this window started and is following. */
 export interface ActiveRun {
@@ -121,8 +122,7 @@ export class RunTracker implements vscode.Disposable {
         return this.report(name, final);
       },
     ).then(undefined, (err: Error) => {
-      this.server.log.error(err.message);
-      void vscode.window.showErrorMessage(err.message, 'Show Log').then((c) => c && this.server.log.show());
+      showError(this.server.log, err.message);
       return undefined;
     });
   }
@@ -141,8 +141,7 @@ export class RunTracker implements vscode.Disposable {
         break;
       }
       case 'failed':
-        void vscode.window.showErrorMessage(`Stitch: training ${name} failed: ${final.error ?? 'no reason given'}`,
-          'Show Log').then((c) => c && this.server.log.show());
+        showError(this.server.log, `Stitch: training ${name} failed: ${final.error ?? 'no reason given'}`);
         break;
       default:
         void vscode.window.showInformationMessage(`Stitch: training ${name} was ${final.state}.`);

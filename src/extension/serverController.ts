@@ -188,6 +188,7 @@ export class ServerController implements vscode.Disposable {
       void vscode.window.showErrorMessage(`${message} Run "Stitch: Restart Server" after checking the log.`,
         'Show Log', 'Restart Server').then((choice) => {
         if (choice === 'Show Log') this.log.show();
+        // A restart that fails again shows in the state, the status bar and the log.
         if (choice === 'Restart Server') void this.restart().catch(() => undefined);
       });
       return;
@@ -195,6 +196,7 @@ export class ServerController implements vscode.Disposable {
     const delay = 500 * 2 ** (this.quickDeaths - 1);
     this.log.warn(`the Stitch server exited (${how}); restarting in ${delay} ms`);
     this.setState({ kind: 'starting', remote: false });
+    // A failed start sets the crashed state (status bar, log); nobody awaits this one.
     this.restartTimer = setTimeout(() => void this.ensureStarted().catch(() => undefined), delay);
   }
 

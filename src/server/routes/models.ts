@@ -5,8 +5,6 @@
 import { httpError } from '../httpError';
 import type { ApiRouter, RouteDeps } from './context';
 import { objectBody } from './context';
-import { modelCall } from './runs';
-import { ModelRequestError } from '../runs/models';
 
 export function modelRoutes(router: ApiRouter, deps: RouteDeps): void {
   const { models } = deps;
@@ -17,7 +15,7 @@ export function modelRoutes(router: ApiRouter, deps: RouteDeps): void {
   });
 
   router.get('/api/models/:model_id', (ctx) => {
-    ctx.body = modelCall(() => models.get(String(ctx.params.model_id)));
+    ctx.body = models.get(String(ctx.params.model_id));
   });
 
   router.post('/api/models/:model_id/save', (ctx) => {
@@ -26,7 +24,7 @@ export function modelRoutes(router: ApiRouter, deps: RouteDeps): void {
     if (name !== undefined && (typeof name !== 'string' || name.trim() === '' || name.length > 200)) {
       throw httpError(400, 'name: expected a non-empty string of at most 200 characters, or leave it out');
     }
-    ctx.body = modelCall(() => models.save(String(ctx.params.model_id), name?.trim()));
+    ctx.body = models.save(String(ctx.params.model_id), name?.trim());
   });
 
   router.post('/api/infer', async (ctx) => {
@@ -37,12 +35,7 @@ export function modelRoutes(router: ApiRouter, deps: RouteDeps): void {
     if (!source) throw httpError(400, 'send the sample as "pixels" (784 numbers for MNIST) or "inputs" (numbers shaped like the model input)');
     const values = flattenNumbers(body[source]);
     if (typeof values === 'string') throw httpError(400, `${source}: ${values}`);
-    try {
-      ctx.body = await models.infer(id, values, source);
-    } catch (err) {
-      if (err instanceof ModelRequestError) throw httpError(err.status, err.message);
-      throw err;
-    }
+    ctx.body = await models.infer(id, values, source);
   });
 }
 
