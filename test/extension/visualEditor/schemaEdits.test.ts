@@ -8,8 +8,8 @@ import { applyIntentToText, minimalEdit, starterText } from '../../../src/extens
 import { analyzeSchema, analyzeSchemaText } from '../../../src/shared/schema';
 import type { EditIntent } from '../../../src/shared/webviewProtocol';
 
-const mnist = readFileSync(join(__dirname, '../../examples/mnist-cnn.stitch.json'), 'utf8');
-const residual = readFileSync(join(__dirname, '../../examples/residual-cnn.stitch.json'), 'utf8');
+const mnist = readFileSync(join(__dirname, '../../../examples/mnist-cnn.stitch.json'), 'utf8');
+const residual = readFileSync(join(__dirname, '../../../examples/residual-cnn.stitch.json'), 'utf8');
 
 function apply(text: string, intent: EditIntent): string {
   const result = applyIntentToText(text, intent);
