@@ -45,6 +45,8 @@ export class WebviewHost<In extends { type: string }, Out extends { type: string
     super();
     panel.webview.options = webviewOptions(options.extensionUri);
     this.register(panel.webview.onDidReceiveMessage((message: In) => void this.receive(message)));
+    // A closed panel's webview throws on use: the watchdog and the gate end with it.
+    this.register(panel.onDidDispose(() => this.dispose()));
     this.load(0);
   }
 

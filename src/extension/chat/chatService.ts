@@ -74,19 +74,19 @@ export class ChatService implements vscode.Disposable {
     };
     const apiKey = await this.secrets.get('openaiApiKey');
     let streamed = '';
-    let finished = false;
+    let ended = false;
     try {
       for await (const event of client.chat(body, { apiKey, signal })) {
         if (event.type === 'token') streamed += event.content;
+        ended = event.type === 'done' || event.type === 'error';
         yield event;
         if (event.type === 'done') {
-          finished = true;
           // Only a complete answer becomes history: a half answer would mislead the next turn. The server's
           // `answer` holds the repaired proposal, not the first invalid one (an older server sends none).
           this.histories.remember(key, generation, message, event.answer ?? streamed);
         }
       }
-      if (!finished && !signal?.aborted) {
+      if (!ended && !signal?.aborted) {
         yield { type: 'error', code: 'server', error: 'The Stitch server ended the chat stream early; see "Stitch: Show Server Log".' };
       }
     } catch (err) {
