@@ -20,28 +20,37 @@ describe('webview host', function () {
   afterEach(() => open.splice(0).forEach((p) => p.dispose()));
   after(() => log.dispose());
 
-  it('loads the panel page and the editor page through the host; each says ready', async () => {
+  // One page at a time, each visible and alone: in code-server, webviews that start together can race for
+  // the shared service worker (docs/webview.md), which is what the watchdog is for, not what this tests.
+  it('loads the panel page through the host; a message posted before ready is kept for it', async () => {
     const { extensionUri } = (await stitch()).services.context;
-    // One after the other, each visible: a hidden page may wait for its tab (the host does not count that).
     let ready = 0;
-    const panelHost = new WebviewHost<PanelWebviewMessage, PanelHostMessage>(panel('host: panel'), {
+    const host = new WebviewHost<PanelWebviewMessage, PanelHostMessage>(panel('host: panel'), {
       kind: 'panel', title: 'panel', extensionUri, log,
       onReady: () => void ready++,
       onMessage: () => undefined,
     });
-    // Posted before the page is ready: kept by the gate rather than lost.
-    panelHost.post({ type: 'focus', tab: 'chat' });
-    await waitFor(() => panelHost.isReady, 'the panel page to say ready', 25_000);
-    const editorHost = new WebviewHost<EditorWebviewMessage, EditorHostMessage>(panel('host: editor'), {
+    host.post({ type: 'focus', tab: 'chat' });
+    await waitFor(() => host.isReady, 'the panel page to say ready', 25_000);
+    assert.equal(ready, 1);
+    // Closing the panel ends its host (no watchdog left to touch a disposed webview).
+    open.splice(0).forEach((p) => p.dispose());
+    host.post({ type: 'focus', tab: 'metrics' });
+  });
+
+  it('loads the visual editor page through the host', async function () {
+    this.retries(1);
+    const { extensionUri } = (await stitch()).services.context;
+    const host = new WebviewHost<EditorWebviewMessage, EditorHostMessage>(panel('host: editor'), {
       kind: 'editor', title: 'editor', extensionUri, log,
-      onReady: () => void ready++,
+      onReady: () => undefined,
       onMessage: () => undefined,
     });
-    await waitFor(() => editorHost.isReady, 'the editor page to say ready', 25_000);
-    assert.equal(ready, 2);
-    // Closing the panel ends its host (no watchdog left to touch a disposed webview).
-    open.forEach((p) => p.dispose());
-    panelHost.post({ type: 'focus', tab: 'metrics' });
+    try {
+      await waitFor(() => host.isReady, 'the editor page to say ready', 25_000);
+    } finally {
+      host.dispose();
+    }
   });
 
   it('loads a page that never says ready again, then reports it as failed', async () => {
