@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { StitchSchema } from '../src/shared/schema/types';
 import { selectBackend } from '../src/server/training/backend';
 import { buildModel } from '../src/server/training/model';
-import { createRandom } from '../src/server/training/random';
+import { createRandom } from '../src/server/random';
 
 const args = process.argv.slice(2);
 const name = args.find((a) => !a.startsWith('--')) ?? 'mnist-cnn';

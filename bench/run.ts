@@ -27,7 +27,7 @@ import type { StitchSchema } from '../src/shared/schema/types';
 import type { BackendName, MetricEvent, StateEvent } from '../src/shared/protocol';
 import { runTraining } from '../src/server/training/runTraining';
 import { startServer } from '../src/server/server';
-import { StitchClient } from '../src/server/cli/client';
+import { StitchClient } from '../src/shared/client';
 import { findTorchPython, medianMs, mnistAvailable, percentile, runTorch, throughputSchema, type TorchResult } from './measure';
 
 const args = process.argv.slice(2);
@@ -176,7 +176,7 @@ async function trainThroughServer(schema: StitchSchema, probeHealth: boolean): P
   });
   try {
     const client = new StitchClient(server.url, token);
-    const { run_id } = await client.request<{ run_id: string }>('POST', '/api/train', { schema });
+    const { run_id } = await client.train({ schema });
     const healthTimes: number[] = [];
     let running = false;
     let done = false;
@@ -187,7 +187,7 @@ async function trainThroughServer(schema: StitchSchema, probeHealth: boolean): P
           continue;
         }
         const start = performance.now();
-        await client.request('GET', '/api/health');
+        await client.health();
         healthTimes.push(performance.now() - start);
         await new Promise((r) => setTimeout(r, 10));
       }

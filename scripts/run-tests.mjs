@@ -1,4 +1,4 @@
-// Runs the unit and server tests (test/**/*.test.ts, except the in-VS-Code suites under test/extension
+// Runs the unit and server tests (test/**/*.test.ts, except the in-VS-Code suites under test/extension/suite
 // and test/e2e) with Node's test runner, TypeScript loaded by tsx.
 // Usage: node scripts/run-tests.mjs [path-filter ...]
 import { spawnSync } from 'node:child_process';
@@ -6,7 +6,8 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const skip = new Set(['test/extension', 'test/e2e']);
+// test/extension/suite holds the mocha suites that run inside VS Code (npm run test:e2e), not here.
+const skip = new Set(['test/extension/suite', 'test/e2e']);
 
 function collect(dir, out = []) {
   for (const name of readdirSync(dir)) {

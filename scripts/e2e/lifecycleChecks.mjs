@@ -2,7 +2,7 @@
 // them in the workbench, and the packaged-extension mode:
 //   cancelFromNotification  train a long schema from the palette, press Cancel on its progress notification,
 //                           see "was cancelled"
-//   crashedNotification     after the in-host suite left the server crashed (z-lifecycle.test.ts), the error
+//   crashedNotification     after the in-host suite crashed the server (lifecycle.test.ts), the error
 //                           notification is there with "Show Log" and "Restart Server"
 //   packageAndInstallVsix   `npm run package`, then `code-server --install-extension x.vsix` into the
 //                           throw-away extensions dir (the window then loads the extension as a user gets it)

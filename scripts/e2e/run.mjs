@@ -153,7 +153,9 @@ try {
     const lines = captureConsole(page, path.join(TMP, 'tests-console.log'));
     let exitCode;
     await page.exposeFunction('codeAutomationExit', (code) => { exitCode = code; });
-    await page.goto(windowUrl(D['ws-tests'], [['extensionDevelopmentPath', devPath], ['extensionTestsPath', `vscode-remote://${authority}${TESTS}`]]));
+    // A loaded machine can take well over Playwright's default 30 s to serve the workbench.
+    await page.goto(windowUrl(D['ws-tests'], [['extensionDevelopmentPath', devPath], ['extensionTestsPath', `vscode-remote://${authority}${TESTS}`]]),
+      { timeout: 120_000 });
     log('in-host tests started');
     let printed = 0;
     await waitFor(async () => {
@@ -168,7 +170,7 @@ try {
     const summary = fs.existsSync(RESULT) ? fs.readFileSync(RESULT, 'utf8').trim() : '(no summary file)';
     await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-tests-window.png') }).catch(() => {});
     check(exitCode === 0, `in-host tests exited with ${exitCode}: ${summary}`);
-    // The suite's last test (z-lifecycle) leaves the server crashed: its notification must be there.
+    // The suite's crash test (lifecycle.test.ts) leaves its sticky notification: it must be there.
     if (!BENCH_OUT && /^$|lifecycle/.test(process.env.STITCH_E2E_GREP ?? '')) await crashedNotification({ page, check });
     await page.close();
   }
@@ -177,7 +179,7 @@ try {
   if (!args.has('--no-ui') && !BENCH_OUT) {
     const page = await context.newPage();
     captureConsole(page, path.join(TMP, 'ui-console.log'));
-    await page.goto(windowUrl(D['ws-ui'], VSIX ? [] : [['extensionDevelopmentPath', devPath]]));
+    await page.goto(windowUrl(D['ws-ui'], VSIX ? [] : [['extensionDevelopmentPath', devPath]]), { timeout: 120_000 });
     await page.waitForSelector('.monaco-workbench .part.statusbar', { timeout: 60000 });
     log('workbench loaded');
     const quickInput = page.locator('.quick-input-widget input');

@@ -9,13 +9,14 @@ import type { ChatService } from './chat/chatService';
 import { exportModel } from './exportModel';
 import { newArchitecture } from './newArchitecture';
 import { schemaUri, type RunDocuments } from './runDocuments';
-import { StitchPanel } from './panels/stitchPanel';
+import type { StitchPanels } from './panels/stitchPanel';
 import { RunItem, type RunsView } from './runsView';
 import { activeSchemaDocument, isSchemaDocument } from './schemaDocuments';
 import type { Secrets } from './secrets';
 import type { ServerController } from './serverController';
-import type { RunTracker } from './training';
-import { VISUAL_EDITOR_VIEW_TYPE } from './visualEditor';
+import { showError } from './showError';
+import type { RunTracker } from './runTracker';
+import { VISUAL_EDITOR_VIEW_TYPE } from './visualEditor/visualEditorProvider';
 
 export interface StitchServices {
   context: vscode.ExtensionContext;
@@ -26,6 +27,8 @@ export interface StitchServices {
   runDocuments: RunDocuments;
   /** The AI chat (send a turn, per-file history); proposals are applied with chat/review's reviewProposal. */
   chat: ChatService;
+  /** The metrics & chat panel. */
+  panels: StitchPanels;
 }
 
 interface CommandSpec {
@@ -67,11 +70,11 @@ export const COMMANDS: readonly CommandSpec[] = [
   { id: 'stitch.showMetrics', title: 'Show Training Metrics', run: (s, arg) => {
     // The panel lists every run; without an argument it shows the run training now, else the last one.
     const runId = runIdFrom(arg) ?? [...s.tracker.active.values()].at(-1)?.runId ?? s.tracker.lastOutcome?.runId;
-    StitchPanel.show('metrics', runId);
+    s.panels.show('metrics', runId);
     return runId ?? 'panel';
   } },
-  { id: 'stitch.openChat', title: 'Open Chat', run: () => {
-    StitchPanel.show('chat');
+  { id: 'stitch.openChat', title: 'Open Chat', run: (s) => {
+    s.panels.show('chat');
     return 'panel';
   } },
   { id: 'stitch.setApiKey', title: 'Set OpenAI API Key', run: async (s, value) => {
@@ -96,6 +99,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     const url = vscode.workspace.getConfiguration('stitch').get<string>('server.url');
     void vscode.window.showInformationMessage(url ? `Stitch: token saved; reconnecting to ${url}.`
       : 'Stitch: token saved. Set stitch.server.url to the remote server\'s address to use it.');
+    // A failed reconnect is reported by the controller itself (its state and notification).
     if (url && s.server.state.kind !== 'stopped') await s.server.restart().catch(() => undefined);
     return true;
   } },
@@ -105,8 +109,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       void vscode.window.showInformationMessage(`Stitch: server ready at ${client.baseUrl}.`);
       return client.baseUrl;
     } catch (err) {
-      void vscode.window.showErrorMessage(`Stitch: ${(err as Error).message}`, 'Show Log')
-        .then((c) => c && s.server.log.show());
+      showError(s.server.log, `Stitch: ${(err as Error).message}`);
       return undefined;
     }
   } },
@@ -151,9 +154,7 @@ export function registerCommands(services: StitchServices): vscode.Disposable[] 
     try {
       return await spec.run(services, ...args);
     } catch (err) {
-      const message = (err as Error).message;
-      services.server.log.error(`${spec.id}: ${message}`);
-      void vscode.window.showErrorMessage(`Stitch: ${message}`, 'Show Log').then((c) => c && services.server.log.show());
+      showError(services.server.log, `Stitch: ${(err as Error).message}`);
       return undefined;
     }
   }));

@@ -14,9 +14,10 @@ import { RunsView } from './runsView';
 import { Secrets } from './secrets';
 import { ServerController } from './serverController';
 import { StatusBar } from './statusBar';
-import { RunTracker } from './training';
-import { VisualEditorProvider, applyIntent, snapshot } from './visualEditor';
-import { StitchPanel } from './panels/stitchPanel';
+import { RunTracker } from './runTracker';
+import { applyIntent, snapshot } from './visualEditor/documentEdits';
+import { VisualEditorProvider } from './visualEditor/visualEditorProvider';
+import { StitchPanels } from './panels/stitchPanel';
 
 /** When this module started to load: activation time includes loading the bundle. */
 const loadStarted = performance.now();
@@ -30,8 +31,8 @@ export interface StitchApi {
   statusBar: StatusBar;
   /** The visual editor's message handling, so tests can drive it without a webview. */
   visualEditor: { applyIntent: typeof applyIntent; snapshot: typeof snapshot };
-  /** The metrics & chat panel (`StitchPanel.current` is the open one). */
-  panel: typeof StitchPanel;
+  /** The metrics & chat panel. */
+  panels: StitchPanels;
 }
 
 let server: ServerController | undefined;
@@ -44,7 +45,8 @@ export function activate(context: vscode.ExtensionContext): StitchApi {
   const runsView = RunsView.register(server, tracker);
   const runDocuments = RunDocuments.register(server);
   const chat = new ChatService(server, secrets);
-  const services: StitchServices = { context, server, secrets, tracker, runsView, runDocuments, chat };
+  const panels = new StitchPanels({ context, server, tracker, chat });
+  const services: StitchServices = { context, server, secrets, tracker, runsView, runDocuments, chat, panels };
   const diagnostics = SchemaDiagnostics.register();
   const statusBar = StatusBar.register(server, tracker);
 
@@ -54,8 +56,8 @@ export function activate(context: vscode.ExtensionContext): StitchApi {
     SchemaQuickFixes.register(),
     SchemaCodeLenses.register(),
     LayerShapeHints.register(),
-    VisualEditorProvider.register(context, tracker),
-    StitchPanel.register(services),
+    VisualEditorProvider.register(context, tracker, log),
+    panels,
     vscode.workspace.onDidChangeConfiguration((e) => {
       // A new server address or backend applies by reconnecting, but only if we were connected; the start
       // timeout needs no restart at all.
@@ -66,7 +68,7 @@ export function activate(context: vscode.ExtensionContext): StitchApi {
 
   const activationMs = performance.now() - loadStarted;
   log.info(`Stitch ${context.extension.packageJSON.version as string} activated in ${activationMs.toFixed(1)} ms`);
-  return { activationMs, services, diagnostics, statusBar, visualEditor: { applyIntent, snapshot }, panel: StitchPanel };
+  return { activationMs, services, diagnostics, statusBar, visualEditor: { applyIntent, snapshot }, panels };
 }
 
 /** Restarts the connection for new server settings, asking first when that would stop a run in progress. */
@@ -80,6 +82,7 @@ async function applyServerSettings(controller: ServerController, runs: RunTracke
     }
   }
   log.info('stitch.server settings changed: restarting the connection');
+  // A failed restart is reported by the controller itself (its state and notification).
   await controller.restart().catch(() => undefined);
 }
 

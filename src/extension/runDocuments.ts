@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import type { RunDetail } from '../shared/protocol';
 import type { ServerController } from './serverController';
 import { formatDuration } from './runsView';
-import { percent } from './training';
+import { percent } from './runTracker';
 
 export const RUN_SCHEME = 'stitch-run';
 

@@ -6,8 +6,8 @@
 import * as vscode from 'vscode';
 import type { RunState, RunSummary } from '../shared/protocol';
 import type { ServerController } from './serverController';
-import type { RunTracker } from './training';
-import { percent } from './training';
+import type { RunTracker } from './runTracker';
+import { percent } from './runTracker';
 
 export const RUNS_VIEW_ID = 'stitch.runs';
 

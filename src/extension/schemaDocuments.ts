@@ -52,7 +52,4 @@ export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
 }
 
-/** `[13, 13, 32]` */
-export function formatShape(shape: readonly (number | null)[]): string {
-  return `[${shape.map((d) => (d === null ? '?' : String(d))).join(', ')}]`;
-}
+export { formatShape } from '../shared/schema/shapes';

@@ -13,7 +13,7 @@ import { mkdirSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { StitchClient } from './client';
+import { StitchClient, type ClientHints } from '../shared/client';
 import { Secrets } from './secrets';
 import { spawnServer } from './serverProcess';
 
@@ -26,6 +26,11 @@ export type ServerState =
 /** Deaths in a row (each within STABLE_MS of its start) before we stop restarting. */
 const MAX_QUICK_DEATHS = 3;
 const STABLE_MS = 60_000;
+/** What the extension's notifications add to an unreachable server or a refused token. */
+const CLIENT_HINTS: ClientHints = {
+  unreachable: 'Run "Stitch: Restart Server", or check the setting stitch.server.url.',
+  unauthorized: 'the server rejected the token: run "Stitch: Set Remote Server Token" for a remote server',
+};
 
 export class ServerController implements vscode.Disposable {
   private current: ServerState = { kind: 'stopped' };
@@ -113,7 +118,7 @@ export class ServerController implements vscode.Disposable {
 
   private async connectRemote(url: string): Promise<StitchClient> {
     const token = await this.secrets.get('remoteToken');
-    const client = new StitchClient(url, token);
+    const client = new StitchClient(url, token, CLIENT_HINTS);
     const health = await client.health();
     this.log.info(`connected to the remote Stitch server ${url} (${health.backend}, version ${health.version})`);
     this.client = client;
@@ -152,7 +157,7 @@ export class ServerController implements vscode.Disposable {
       child.kill();
       throw new Error('The Stitch server was stopped while it was starting.');
     }
-    const client = new StitchClient(url, token);
+    const client = new StitchClient(url, token, CLIENT_HINTS);
     let health: Awaited<ReturnType<StitchClient['health']>>;
     try {
       health = await client.health();
@@ -187,6 +192,7 @@ export class ServerController implements vscode.Disposable {
       void vscode.window.showErrorMessage(`${message} Run "Stitch: Restart Server" after checking the log.`,
         'Show Log', 'Restart Server').then((choice) => {
         if (choice === 'Show Log') this.log.show();
+        // A restart that fails again shows in the state, the status bar and the log.
         if (choice === 'Restart Server') void this.restart().catch(() => undefined);
       });
       return;
@@ -194,6 +200,7 @@ export class ServerController implements vscode.Disposable {
     const delay = 500 * 2 ** (this.quickDeaths - 1);
     this.log.warn(`the Stitch server exited (${how}); restarting in ${delay} ms`);
     this.setState({ kind: 'starting', remote: false });
+    // A failed start sets the crashed state (status bar, log); nobody awaits this one.
     this.restartTimer = setTimeout(() => void this.ensureStarted().catch(() => undefined), delay);
   }
 

@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { ServerController, ServerState } from './serverController';
-import type { ActiveRun, RunTracker } from './training';
+import type { ActiveRun, RunTracker } from './runTracker';
 
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('stitch.status', vscode.StatusBarAlignment.Left, 10);

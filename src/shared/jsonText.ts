@@ -1,6 +1,6 @@
 /**
  * Editing JSON text the way a person would: one value changed, the file's own layout kept. Shared by the
- * visual editor's intents (src/extension/panels/schemaEdits.ts) and the chat's proposals
+ * visual editor's intents (src/extension/visualEditor/schemaEdits.ts) and the chat's proposals
  * (src/extension/chat/proposalText.ts), so both write the same text for the same change.
  *
  * jsonc-parser's `modify` with formatting options re-indents what it writes, which turns a one-line layer

@@ -102,17 +102,45 @@ export type TrainingEvent = {
 /** What kind of failure a chat `error` event reports, so a client can offer the fix (e.g. set a key). */
 export type ChatErrorCode = 'no-key' | 'auth' | 'rate-limit' | 'model-not-found' | 'network' | 'timeout' | 'upstream' | 'server';
 
+/** A proposed schema with the validator's verdict (the `schema` event, and the proposal in `done`). */
+export interface ChatProposal {
+  /** The proposed schema object, or null when the model's block is not valid JSON even after the repair
+   *  round (`valid` is then false and `errors` says why; there is nothing to apply). */
+  proposedSchema: Record<string, unknown> | null;
+  valid: boolean;
+  errors: SchemaError[];
+}
+
+/**
+ * The end of a turn. Both fields are additions to the original's empty `done` (which the original's graph
+ * format still gets): a client that finds them absent keeps the streamed text as the answer.
+ */
+export interface ChatDone {
+  /** The answer as the conversation should remember it: the model's text without the repair note, its
+   *  proposal block replaced by the final (repaired) proposal. */
+  answer?: string;
+  /** The final proposal (the last `schema` event's), or null when the answer proposed nothing. */
+  proposal?: ChatProposal | null;
+}
+
 export interface ChatEventMap {
   token: { content: string };
-  /** `proposedSchema` is the proposed schema object, or null when the model's block is not valid JSON even
-   *  after the repair round (`valid` is then false and `errors` says why; there is nothing to apply). */
-  schema: { proposedSchema: Record<string, unknown> | null; valid: boolean; errors: SchemaError[] };
-  done: Record<string, never>;
+  schema: ChatProposal;
+  done: ChatDone;
   /** `code` is an addition to the original's `{ error }`; older clients ignore it. */
   error: { error: string; code?: ChatErrorCode };
 }
 
 export type ChatEventName = keyof ChatEventMap;
+
+/** One chat event as clients handle it: the SSE event name as `type`, beside its data. */
+export type ChatStreamEvent = { [K in ChatEventName]: { type: K } & ChatEventMap[K] }[ChatEventName];
+
+/** The request header that carries the OpenAI API key for one request (never stored or logged). */
+export const API_KEY_HEADER = 'X-OpenAI-Key';
+
+/** Most history messages a client keeps and the server forwards (user and assistant together). */
+export const MAX_HISTORY_MESSAGES = 20;
 
 /** One earlier message of the conversation about a schema file. */
 export interface ChatHistoryMessage {

@@ -5,7 +5,7 @@
  *
  * Pure types (plus two tiny helpers): no `vscode`, no DOM, no Node.
  */
-import type { RunState, RunSummary, TrainingEvent } from './protocol';
+import type { ChatStreamEvent, RunState, RunSummary, TrainingEvent } from './protocol';
 import type { Severity } from './schema/problems';
 
 // ---------------------------------------------------------------------------------------------------
@@ -111,13 +111,6 @@ export type EditorWebviewMessage =
 // ---------------------------------------------------------------------------------------------------
 // The Stitch panel (metrics + chat)
 
-/** The chat's stream events (the chat service's ChatStreamEvent, restated here so the webview needs no vscode). */
-export type ChatViewEvent =
-  | { type: 'token'; content: string }
-  | { type: 'schema'; proposedSchema: unknown; valid: boolean; errors: { path: string; message: string }[] }
-  | { type: 'done' }
-  | { type: 'error'; error: string; code?: string };
-
 /** How the host's relay of a run's SSE stream is doing. */
 export type StreamStatus = 'connecting' | 'live' | 'reconnecting' | 'ended';
 
@@ -128,11 +121,11 @@ export type PanelHostMessage =
   | { type: 'focus'; tab: 'metrics' | 'chat'; runId?: string }
   /** The schema document the chat is about (the proposal preview diffs against `schema`). */
   | { type: 'chat/context'; fileName: string | null; schema: unknown }
-  | { type: 'chat/event'; requestId: number; event: ChatViewEvent }
+  | { type: 'chat/event'; requestId: number; event: ChatStreamEvent }
   | { type: 'chat/applied'; requestId: number; outcome: 'applied' | 'rejected' | 'failed'; message?: string };
 
 export type PanelWebviewMessage =
-  | { type: 'ready'; tab: 'metrics' | 'chat'; runIds: string[] }
+  | { type: 'ready' }
   /** Follow these runs; `after` is the last event id the webview holds per run (events after it are sent). */
   | { type: 'runs/follow'; runIds: string[]; after: Record<string, number> }
   | { type: 'runs/refresh' }
@@ -146,5 +139,3 @@ export type PanelWebviewMessage =
 export function assertNever(value: never, what: string): never {
   throw new Error(`unexpected ${what}: ${JSON.stringify(value)}`);
 }
-
-export const PANEL_COMMANDS: readonly PanelCommand[] = ['train', 'cancel', 'showMetrics', 'openChat', 'setApiKey', 'showText'];

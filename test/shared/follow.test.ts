@@ -64,3 +64,24 @@ test('a server gone for good gives up after the retry budget, saying why', async
   await assert.rejects(collect(followRunEvents(source, { retries: 3 })), /lost the event stream after 3 reconnects: connection refused/);
   assert.equal(source.opened.length, 4);
 });
+
+test('the back-off doubles from retryMs up to maxRetryMs, and every opened connection is reported', async () => {
+  const waits: number[] = [];
+  let connects = 0;
+  const source = scripted([() => chunks(frame(1, 'running')), () => chunks(frame(2, 'succeeded'))]);
+  source.wait = async (ms) => {
+    waits.push(ms);
+  };
+  const failing: RunStreamSource = {
+    open: async (after) => {
+      if (waits.length < 4) throw new Error('down');
+      return source.open(after);
+    },
+    isFatal: () => false,
+    wait: source.wait,
+  };
+  const ids = await collect(followRunEvents(failing, { retries: Infinity, retryMs: 100, maxRetryMs: 500, onConnect: () => connects++ }));
+  assert.deepEqual(ids, [1, 2]);
+  assert.deepEqual(waits, [100, 200, 400, 500, 100], 'a successful event resets the back-off');
+  assert.equal(connects, 2);
+});

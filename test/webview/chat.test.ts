@@ -4,6 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { ChatStreamEvent } from '../../src/shared/protocol';
+import { toChatEvent } from '../../src/shared/sse/chat';
 import { applyChatEvent, ChatConversations, clearChat, emptyChat, startRequest, stopRequest } from '../../webview/chat/chatStore';
 
 const current = { version: 1, input: { shape: [2] }, layers: [{ id: 'h', type: 'dense', units: 4 }, { id: 'out', type: 'dense', units: 2 }] };
@@ -61,8 +63,12 @@ describe('chat state', () => {
     const state = emptyChat();
     const id = startRequest(state, 'make it a convnet');
     const errors = [{ path: '', message: 'the proposal is not valid JSON: CloseBraceExpected at line 3' }];
-    for (const proposedSchema of [null, '{ "layers": [ {"id": "x"']) {
-      applyChatEvent(state, id, { type: 'schema', proposedSchema, valid: false, errors }, current);
+    // An older server sent the unreadable block's text; the shared decoder turns that into null too.
+    const fromText = toChatEvent({ event: 'schema', id: '', data: JSON.stringify({ proposedSchema: '{ "layers": [ {"id": "x"', valid: false, errors }) });
+    const events: (ChatStreamEvent | undefined)[] = [{ type: 'schema', proposedSchema: null, valid: false, errors }, fromText];
+    for (const event of events) {
+      assert.ok(event);
+      applyChatEvent(state, id, event, current);
       const proposal = state.messages[1].proposal!;
       assert.equal(proposal.applicable, false);
       assert.deepEqual(proposal.diff.removed, []);

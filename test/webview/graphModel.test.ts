@@ -3,7 +3,7 @@ import { test, describe } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildSnapshot } from '../../src/extension/panels/editorSnapshot';
+import { buildSnapshot } from '../../src/extension/visualEditor/editorSnapshot';
 import { analyzeSchemaText, makeLargeSchemaText } from '../../src/shared/schema';
 import { INPUT_NODE_ID, NODE_HEIGHT, buildGraphModel, keyParams, layerPositions } from '../../webview/editor/graphModel';
 import { parseParamInput } from '../../webview/editor/paramValues';

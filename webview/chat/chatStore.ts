@@ -3,7 +3,7 @@
  * growing token by token), the request in flight, errors with what to do about them, and for a proposed
  * schema, what it changes in the current one (layers added, removed, changed). Unit-tested in Node.
  */
-import type { ChatViewEvent } from '../../src/shared/webviewProtocol';
+import type { ChatStreamEvent } from '../../src/shared/protocol';
 
 export interface Proposal {
   /** The proposed schema; `null` when the model's block was not valid JSON even after the repair round. */
@@ -64,7 +64,7 @@ export type ChatChange = { message: ChatMessage; what: 'text' | 'message' } | nu
  * Events for a message that is no longer streaming (stopped, cleared, or from another conversation) are
  * dropped: tokens already in flight when Stop was pressed must not appear after "*(stopped)*".
  */
-export function applyChatEvent(state: ChatState, requestId: number, event: ChatViewEvent, current: unknown): ChatChange {
+export function applyChatEvent(state: ChatState, requestId: number, event: ChatStreamEvent, current: unknown): ChatChange {
   const message = assistant(state, requestId);
   if (!message?.streaming) return null;
   switch (event.type) {

@@ -6,7 +6,8 @@
  */
 import DOMPurify from 'dompurify';
 import { marked } from 'marked';
-import type { ChatViewEvent, PanelCommand } from '../../src/shared/webviewProtocol';
+import type { ChatStreamEvent } from '../../src/shared/protocol';
+import type { PanelCommand } from '../../src/shared/webviewProtocol';
 import { button, el } from '../dom';
 import { applyChatEvent, ChatConversations, clearChat, startRequest, stopRequest, type ChatMessage } from './chatStore';
 
@@ -74,7 +75,7 @@ export class ChatView {
     if (switched) this.render();
   }
 
-  onEvent(requestId: number, event: ChatViewEvent): void {
+  onEvent(requestId: number, event: ChatStreamEvent): void {
     const state = this.chats.ofRequest(requestId);
     if (!state) return;
     const change = applyChatEvent(state, requestId, event, state.schema);

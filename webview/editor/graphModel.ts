@@ -170,10 +170,7 @@ export function edgePath(from: Point, to: Point): string {
   return `M${x1},${y1} C${x1},${y1 + bend} ${x2},${y2 - bend} ${x2},${y2}`;
 }
 
-/** `[13, 13, 32]`; `?` when the shape could not be inferred. */
-export function formatShape(shape: readonly number[] | null): string {
-  return shape ? `[${shape.join(', ')}]` : '?';
-}
+export { formatShape } from '../../src/shared/schema/shapes';
 
 /** `1,199,882`; `1.2M` above a million when `short`. */
 export function formatCount(n: number, short = false): string {

@@ -91,6 +91,6 @@ export function startPanel(app: HTMLElement): void {
     }
   });
   select(state.tab);
-  host.post({ type: 'ready', tab: state.tab, runIds: state.runIds });
+  host.post({ type: 'ready' });
   if (state.runIds.length) metrics.followSelected();
 }

@@ -1,9 +1,10 @@
 /**
- * The host's relay of one run's SSE stream (SPEC §3) to the metrics webview. It follows
- * `/api/runs/:id/events` with StitchClient, remembers the last event id, and when the stream breaks before
- * the run ended (the server restarted, the network dropped) reconnects with `Last-Event-ID`, so the webview
- * gets every event exactly once. Events are batched (at most every `flushMs`) so a fast run does not flood
- * postMessage.
+ * The host's relay of one run's SSE stream (docs/webview.md) to the metrics webview. The shared follower
+ * (`followRunEvents`) does the following: it remembers the last event id and, when the stream breaks before
+ * the run ended (the server restarted, the network dropped), reconnects with `Last-Event-ID`, so the webview
+ * gets every event exactly once. This class only opens each connection with the client of the moment (a
+ * restarted server has a new port and token), never gives up while the panel shows the run, and batches
+ * what the follower gives it (at most every `flushMs`) so a fast run does not flood postMessage.
  *
  * Why the host relays instead of the webview connecting itself: in code-server, Codespaces and Remote-SSH
  * the webview runs in the user's browser while the server listens on the remote machine's 127.0.0.1, which
@@ -11,9 +12,11 @@
  *
  * No `vscode` import: unit-tested against a real server in Node.
  */
-import { isTerminal, type TrainingEvent } from '../../shared/protocol';
+import type { StitchClient } from '../../shared/client';
+import { causeOf } from '../../shared/client';
+import type { TrainingEvent } from '../../shared/protocol';
+import { followRunEvents } from '../../shared/sse/follow';
 import type { StreamStatus } from '../../shared/webviewProtocol';
-import type { StitchClient } from '../client';
 
 export interface RunFeedOptions {
   /** A client for the server now (it may be a new one after a restart). */
@@ -40,7 +43,7 @@ export class RunFeed {
 
   constructor(readonly runId: string, private readonly options: RunFeedOptions) {
     this.lastId = options.after ?? 0;
-    this.done = this.loop();
+    this.done = this.follow();
   }
 
   get lastEventId(): number {
@@ -57,50 +60,34 @@ export class RunFeed {
     if (!this.abort.signal.aborted) this.options.onStatus?.(status, message);
   }
 
-  private async loop(): Promise<void> {
-    const { retryMs = 500, maxRetryMs = 5000 } = this.options;
-    let delay = retryMs;
-    let ended = false;
+  private async follow(): Promise<void> {
+    const { signal } = this.abort;
     this.status('connecting');
-    while (!this.abort.signal.aborted && !ended) {
-      try {
-        const client = await this.options.client();
-        let live = false;
-        // retries: 0 — this loop owns reconnecting, and asks `client()` again each time: after a server
-        // restart the old client's port and token are gone.
-        for await (const event of client.events(this.runId, this.abort.signal, this.lastId || undefined, { retries: 0 })) {
-          if (!live) {
-            live = true;
-            delay = retryMs;
-            this.status('live');
-          }
-          if (event.id <= this.lastId) continue; // a replay overlapping what we have
-          this.lastId = event.id;
-          this.push(event);
-          if (event.event === 'state' && isTerminal(event.data.state)) ended = true;
-        }
-        // A finished run's stream replays and closes (or answers 204 when nothing is left).
-        if (!ended && !this.abort.signal.aborted) ended = await this.finished(client);
-        if (ended || this.abort.signal.aborted) break;
-        this.status('reconnecting', 'the stream closed before the run ended');
-      } catch (err) {
-        if (this.abort.signal.aborted) break;
-        this.status('reconnecting', (err as Error).message);
+    const events = followRunEvents({
+      open: async (after) => (await this.options.client()).openEvents(this.runId, after, signal),
+      // Every failure may heal (a restarted server, a new token): only disposing the feed ends it.
+      isFatal: () => signal.aborted,
+      wait: (ms) => sleep(ms, signal),
+    }, {
+      lastEventId: this.lastId,
+      retries: Infinity,
+      retryMs: this.options.retryMs ?? 500,
+      maxRetryMs: this.options.maxRetryMs ?? 5000,
+      onConnect: () => this.status('live'),
+      onReconnect: (_attempt, error) => this.status('reconnecting', causeOf(error)),
+    });
+    try {
+      for await (const event of events) {
+        if (signal.aborted) break;
+        this.lastId = event.id;
+        this.push(event);
       }
-      await sleep(delay, this.abort.signal);
-      delay = Math.min(maxRetryMs, delay * 2);
+    } catch (err) {
+      // Only an aborted (disposed) feed gets here: there is no one left to tell.
+      if (!signal.aborted) this.status('reconnecting', causeOf(err));
     }
     this.flush();
     this.status('ended');
-  }
-
-  /** Whether the run is over (its stream closing then means there is nothing more to come). */
-  private async finished(client: StitchClient): Promise<boolean> {
-    try {
-      return isTerminal((await client.run(this.runId)).state);
-    } catch {
-      return false;
-    }
   }
 
   private push(event: TrainingEvent): void {
@@ -121,7 +108,7 @@ export class RunFeed {
 /** Resolves after `ms` or when `signal` aborts, whichever is first; leaves no listener on `signal` behind. */
 export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const done = () => {
+    const done = (): void => {
       clearTimeout(timer);
       signal.removeEventListener('abort', done);
       resolve();

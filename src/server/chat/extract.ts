@@ -14,7 +14,8 @@ export type Extraction =
   /** A schema-like block that is not valid JSON: reported to the repair round as a syntax error. */
   | { kind: 'unparsable'; text: string; error: string };
 
-const FENCE = /```[ \t]*([A-Za-z]*)[^\n]*\n([\s\S]*?)(?:\n[ \t]*```|$(?![\s\S]))/g;
+/** A fenced block: its language, its text, and its closing fence (or the end of an answer cut short). */
+export const FENCE = /```[ \t]*([A-Za-z]*)[^\n]*\n([\s\S]*?)(?:\n[ \t]*```|$(?![\s\S]))/g;
 
 export function extractProposal(answer: string): Extraction {
   let best: Extraction = { kind: 'none' };

@@ -4,10 +4,8 @@
  * within a size budget (a long history costs tokens and pushes the schema out of a small model's context).
  */
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
-import type { ChatHistoryMessage } from '../../shared/protocol';
+import { MAX_HISTORY_MESSAGES, type ChatHistoryMessage } from '../../shared/protocol';
 
-/** Most messages forwarded (user and assistant together). */
-export const MAX_HISTORY_MESSAGES = 20;
 /** Most characters forwarded over all history messages; one message longer than this is cut. */
 export const MAX_HISTORY_CHARS = 40_000;
 

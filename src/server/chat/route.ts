@@ -7,7 +7,7 @@
  * The original Stitch's frontend posts its canvas graph instead of a schema (`originalChat.ts`): it is
  * recognised here, at the edge, and gets its proposals back as a graph; the turn itself does not know.
  */
-import type { ChatRequest } from '../../shared/protocol';
+import { API_KEY_HEADER, type ChatRequest } from '../../shared/protocol';
 import { httpError } from '../httpError';
 import type { ApiRouter, RouteDeps } from '../routes/context';
 import { objectBody } from '../routes/context';
@@ -17,9 +17,6 @@ import { readHistory } from './history';
 import { isOriginalChatRequest, originalChat, type SendEvent } from './originalChat';
 import { resolveProvider, type ProviderDefaults } from './provider';
 import { runChatTurn } from './turn';
-
-/** The request header carrying the OpenAI API key (lower case, as Node reports headers). */
-export const API_KEY_HEADER = 'x-openai-key';
 
 /** Longest user message accepted, in characters. */
 const MAX_MESSAGE_CHARS = 20_000;

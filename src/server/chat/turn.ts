@@ -6,11 +6,12 @@
  */
 import type OpenAI from 'openai';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
-import type { ChatEventMap, ChatHistoryMessage, SchemaError } from '../../shared/protocol';
+import type { ChatEventMap, ChatHistoryMessage, ChatProposal, SchemaError } from '../../shared/protocol';
 import { analyzeSchema } from '../../shared/schema';
 import { noKeyFailure, scrub, StreamStalledError, toChatFailure, upstreamDetail } from './errors';
 import { extractProposal, type Extraction } from './extract';
 import { boundHistory } from './history';
+import { answerForHistory } from './historyAnswer';
 import { systemPrompt, PROPOSAL_FENCE, type RunHistorySource } from './prompt';
 import { createClient, needsKey, type ProviderConfig } from './provider';
 
@@ -65,13 +66,15 @@ export async function runChatTurn(turn: ChatTurn, deps: ChatTurnDeps): Promise<v
     return emit('error', failure);
   }
 
+  // `done` carries the answer to keep as history and the final proposal, so clients need not parse either.
+  const finish = (proposal: ChatProposal | null): void => {
+    if (proposal) emit('schema', proposal);
+    emit('done', { answer: answerForHistory(answer, proposal?.proposedSchema), proposal });
+  };
   const first = extractProposal(answer);
-  if (first.kind === 'none') return emit('done', {});
+  if (first.kind === 'none') return finish(null);
   const checked = check(first, deps.proposals);
-  if (checked.valid) {
-    emit('schema', checked);
-    return emit('done', {});
-  }
+  if (checked.valid) return finish(checked);
 
   // One bounded repair round: the model sees the validator's errors and answers with a corrected schema.
   emit('token', { content: repairNote(checked.errors.length) });
@@ -88,8 +91,7 @@ export async function runChatTurn(turn: ChatTurn, deps: ChatTurnDeps): Promise<v
     if (signal.aborted) return;
     deps.log(`chat: the repair round failed: ${scrub((err as Error).message, config)}`);
   }
-  emit('schema', repaired);
-  emit('done', {});
+  finish(repaired);
 }
 
 /**

@@ -6,11 +6,11 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isInside } from '../data/paths';
-import type { BackendName, ModelSummary, StateEvent, TrainResponse } from '../../shared/protocol';
+import type { BackendName, StateEvent, TrainResponse } from '../../shared/protocol';
 import { analyzeSchemaText } from '../../shared/schema';
 import type { StitchSchema } from '../../shared/schema/types';
 import { startServer, type RunningServer } from '../server';
-import { ApiError, StitchClient } from './client';
+import { StitchClient, StitchHttpError } from '../../shared/client';
 import { ProgressReporter, type ProgressOutput } from './progress';
 import { formatAnalysis } from './validate';
 
@@ -82,7 +82,8 @@ export async function trainCommand(options: TrainCommandOptions): Promise<number
     } else if (options.backend) {
       options.err('note: --backend applies to the in-process server only; the remote server uses its own setting');
     }
-    const client = new StitchClient(server?.url ?? options.server!.replace(/\/+$/, ''), options.token);
+    const client = new StitchClient(server?.url ?? options.server!.replace(/\/+$/, ''), options.token,
+      { unreachable: 'Is it running?' });
     return await follow(client, schema, server ? file : undefined, options);
   } catch (err) {
     options.err(`error: ${(err as Error).message}`);
@@ -97,10 +98,10 @@ async function follow(client: StitchClient, schema: StitchSchema, schemaPath: st
   reporter.expectEpochs(schema.training?.epochs ?? 0);
   let started: TrainResponse;
   try {
-    started = await client.request<TrainResponse>('POST', '/api/train', { schema, schemaPath });
+    started = await client.train({ schema, schemaPath });
   } catch (err) {
-    if (err instanceof ApiError && err.status === 422) {
-      const errors = ((err.body as { errors?: { path: string; message: string }[] }).errors ?? []);
+    if (err instanceof StitchHttpError && err.status === 422) {
+      const errors = (err.body as { errors?: { path: string; message: string }[] } | undefined)?.errors ?? [];
       for (const e of errors) options.err(`${options.file}: ${e.path ? `${e.path}: ` : ''}${e.message}`);
       return 1;
     }
@@ -112,7 +113,7 @@ async function follow(client: StitchClient, schema: StitchSchema, schemaPath: st
     if (cancelling) return;
     cancelling = true;
     reporter.line('cancelling the run (press Ctrl+C again to quit at once)…');
-    client.request('POST', `/api/train/${runId}/cancel`).catch((e: Error) => options.err(`could not cancel: ${e.message}`));
+    client.cancel(runId).catch((e: Error) => options.err(`could not cancel: ${e.message}`));
   };
   options.interrupt?.addEventListener('abort', onInterrupt);
   let final: StateEvent | undefined;
@@ -149,7 +150,8 @@ async function report(client: StitchClient, runId: string, final: StateEvent | u
   } else {
     reporter.line('test accuracy: n/a (the dataset has no test samples)');
   }
-  const model = await client.request<ModelSummary>('GET', `/api/models/${runId}`).catch(() => undefined);
+  // A run without a saved model (or a server that cannot say) just prints no model line.
+  const model = await client.model(runId).catch(() => undefined);
   if (model) reporter.line(`model: ${model.path}`);
   if (options.minAccuracy !== undefined && (accuracy === null || accuracy < options.minAccuracy)) {
     reporter.line(`test accuracy ${accuracy === null ? 'n/a' : accuracy.toFixed(4)} is below --min-accuracy ${options.minAccuracy}`);

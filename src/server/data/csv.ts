@@ -4,7 +4,7 @@
  * indices in sorted order. A bad row is reported with its line number so it can be fixed. The file is
  * streamed line by line, within the caps of boundedRead.ts.
  */
-import { shuffledIndices } from '../training/random';
+import { shuffledIndices } from '../random';
 import { textLines } from './boundedRead';
 import { resolveWorkspaceFile } from './paths';
 import { holdOut, type Dataset, type DatasetContext } from './types';

@@ -4,7 +4,7 @@
  * read only as far as `maxSamples` / `testSamples` can use (see boundedRead.ts for the caps); with those set,
  * the first samples of the file are the ones read, so a file sorted by class should be shuffled first.
  */
-import { shuffledIndices } from '../training/random';
+import { shuffledIndices } from '../random';
 import { classCount, idxToSamples, readIdxFile } from './idx';
 import { resolveWorkspaceFile } from './paths';
 import { holdOut, type Dataset, type DatasetContext } from './types';

@@ -2,8 +2,9 @@
  * `loadDataset(spec, context)`: any dataset a schema can name, as a `Dataset`; and `limitDataset` for the
  * `maxSamples` / `testSamples` options.
  */
+import { DATASET_NAMES } from '../../shared/schema/datasets';
 import type { DatasetSpec } from '../../shared/schema/types';
-import { shuffledIndices } from '../training/random';
+import { shuffledIndices } from '../random';
 import { loadCsvDataset } from './csv';
 import { IMAGE_DATASETS, loadImageDataset } from './imageDatasets';
 import { loadIdxDataset } from './idxFiles';
@@ -11,8 +12,6 @@ import { generateSynthetic, isSyntheticDataset } from './synthetic';
 import { selectSamples, type Dataset, type DatasetContext } from './types';
 
 export type { Dataset, DatasetContext, LabeledSamples } from './types';
-
-export const BUILTIN_DATASETS = ['mnist', 'fashion-mnist', 'spiral', 'xor', 'circle', 'gaussian'] as const;
 
 export async function loadDataset(spec: DatasetSpec, context: DatasetContext): Promise<Dataset> {
   if (typeof spec === 'string' || 'name' in spec) {
@@ -22,7 +21,7 @@ export async function loadDataset(spec: DatasetSpec, context: DatasetContext): P
     if (isSyntheticDataset(name)) {
       return generateSynthetic(name, { samples: options.samples, noise: options.noise, seed: context.seed });
     }
-    throw new Error(`training.dataset: unknown dataset "${name}"; use one of ${BUILTIN_DATASETS.join(', ')}, { "csv": … } or { "idx": … }`);
+    throw new Error(`training.dataset: unknown dataset "${name}"; use one of ${DATASET_NAMES.join(', ')}, { "csv": … } or { "idx": … }`);
   }
   if ('csv' in spec) return loadCsvDataset(spec, context);
   if ('idx' in spec) return loadIdxDataset(spec.idx, context);

@@ -3,7 +3,7 @@
  * Gaussian noise scaled by `noise` (0..1, like the Playground's 0..50 % slider). Seeded, so the same
  * seed gives the same points.
  */
-import { createNormal, createRandom, shuffledIndices } from '../training/random';
+import { createNormal, createRandom, shuffledIndices } from '../random';
 import type { SyntheticDataset } from '../../shared/schema/types';
 import { holdOut, type Dataset, type LabeledSamples } from './types';
 

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { limitDataset, loadDataset, type Dataset } from '../data/index';
 import type { RunRecord } from '../runs/store';
 import type { StitchSchema } from '../../shared/schema/types';
-import { withSeededMathRandom } from '../training/random';
+import { withSeededMathRandom } from '../random';
 import { TRAINING_DEFAULTS } from '../../shared/schema/types';
 import { buildExport, type ExportFile, type ExportFormat } from './exportModel';
 

@@ -71,13 +71,11 @@ export function errorHandler(options: ErrorHandlerOptions): Middleware {
 /** 405/501 as the router leaves them (status and `Allow`, no body), turned into `{ error }` saying what to use. */
 function methodError(status: 405 | 501, method: string, path: string, allow: string): Error {
   const use = allow ? `use ${allow.split(/,\s*/).join(' or ')}` : 'see docs/server.md for the routes and their methods';
-  const err =
-    status === 405
-      ? httpError(405, `${method} is not allowed on ${path}; ${use}`, { headers: { Allow: allow } })
-      : httpError(501, `this server does not support the ${method} method; the API uses GET, POST and DELETE (see docs/server.md)`);
-  // httpError marks 5xx as not exposed; a 501 here is an answer about the request, not a hidden bug.
-  (err as { expose: boolean }).expose = true;
-  return err;
+  return status === 405
+    ? httpError(405, `${method} is not allowed on ${path}; ${use}`, { headers: { Allow: allow } })
+    // httpError marks 5xx as not exposed by default; a 501 here is an answer about the request, not a hidden bug.
+    : httpError(501, `this server does not support the ${method} method; the API uses GET, POST and DELETE (see docs/server.md)`,
+      { expose: true });
 }
 
 function describe(thrown: unknown): string {

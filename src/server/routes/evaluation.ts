@@ -9,13 +9,12 @@ import { httpError } from '../httpError';
 import { EVALUATION_FILE, EVALUATION_SAMPLES_FILE } from '../training/evaluateModel';
 import type { ApiRouter, RouteDeps } from './context';
 import { knownRunId } from './context';
-import { modelCall } from './runs';
 
 /** The stored evaluation of a run, or null (not succeeded, or trained before evaluations existed). */
 export async function readEvaluation(deps: RouteDeps, runId: string): Promise<Evaluation | null> {
   if (!deps.runs.get(runId)?.model_id) return null;
   try {
-    const path = modelCall(() => deps.models.filePath(runId, EVALUATION_FILE));
+    const path = deps.models.filePath(runId, EVALUATION_FILE);
     return JSON.parse(await readFile(path, 'utf8')) as Evaluation;
   } catch {
     // No file (an older run, or one still training): the run simply has no evaluation to show.
@@ -41,7 +40,7 @@ export function evaluationRoutes(router: ApiRouter, deps: RouteDeps): void {
     const [label, prediction] = cell.split(',').map(Number);
     let inputs: Record<string, Pick<EvaluationSample, 'image' | 'features'>> = {};
     if (indices.length > 0) {
-      const path = modelCall(() => deps.models.filePath(runId, EVALUATION_SAMPLES_FILE));
+      const path = deps.models.filePath(runId, EVALUATION_SAMPLES_FILE);
       inputs = JSON.parse(await readFile(path, 'utf8')) as typeof inputs;
     }
     ctx.body = { run_id: runId, cell, label, prediction, samples: indices.map((index) => ({ index, label, prediction, ...inputs[index] })) };

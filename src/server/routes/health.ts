@@ -13,9 +13,7 @@ export function healthRoutes(router: ApiRouter, deps: RouteDeps): void {
       backend = await deps.backend();
     } catch (err) {
       // The server is up but cannot train (e.g. a forced backend that does not load): say why, as a 503.
-      const unavailable = httpError(503, `the server cannot train: ${(err as Error).message}`);
-      unavailable.expose = true;
-      throw unavailable;
+      throw httpError(503, `the server cannot train: ${(err as Error).message}`, { expose: true });
     }
     const info = currentBackend();
     const body: HealthResponse = {

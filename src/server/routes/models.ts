@@ -9,7 +9,6 @@ import { httpError } from '../httpError';
 import { ModelRequestError, type ModelChange } from '../runs/models';
 import type { ApiRouter, RouteDeps } from './context';
 import { objectBody } from './context';
-import { modelCall } from './runs';
 import { checkSchemaBody } from '../validation/check';
 
 export function modelRoutes(router: ApiRouter, deps: RouteDeps): void {
@@ -26,27 +25,27 @@ export function modelRoutes(router: ApiRouter, deps: RouteDeps): void {
     if (body.name === undefined) throw httpError(400, 'name: missing; send { "run_id": "…", "name": "my model" }');
     ctx.status = 201;
     const change = await modelChange(body, false, deps);
-    ctx.body = modelCall(() => models.saveRun(runId ?? '', change));
+    ctx.body = models.saveRun(runId ?? '', change);
   });
 
   router.post('/api/models', async (ctx) => {
     const body = objectBody(ctx, '{ "name": "my model", "architecture": { "layers": [...] }, "hyperparams": { … } }');
     const modelId = idField(body.model_id, 'model_id', false);
     const change = await modelChange(body, true, deps);
-    const { created, model } = modelCall(() => models.upsert(modelId, change));
+    const { created, model } = models.upsert(modelId, change);
     ctx.status = created ? 201 : 200;
     ctx.body = model;
   });
 
   router.get('/api/models/:model_id', (ctx) => {
-    ctx.body = modelCall(() => models.get(String(ctx.params.model_id)));
+    ctx.body = models.get(String(ctx.params.model_id));
   });
 
   router.post('/api/models/:model_id/save', async (ctx) => {
     const body = bodyOrEmpty(ctx);
     const runId = idField(body.run_id, 'run_id', false);
     const change = await modelChange(body, true, deps);
-    ctx.body = modelCall(() => models.save(String(ctx.params.model_id), change, runId));
+    ctx.body = models.save(String(ctx.params.model_id), change, runId);
   });
 
   router.post('/api/infer', async (ctx) => {
@@ -57,12 +56,7 @@ export function modelRoutes(router: ApiRouter, deps: RouteDeps): void {
     if (!source) throw httpError(400, 'send the sample as "pixels" (784 numbers for MNIST) or "inputs" (numbers shaped like the model input)');
     const values = source === 'pixels' ? flattenNumbers(body[source], 0, 255) : flattenNumbers(body[source], -FLOAT32_MAX, FLOAT32_MAX);
     if (typeof values === 'string') throw httpError(400, `${source}: ${values}`);
-    try {
-      ctx.body = await models.infer(id, values, source);
-    } catch (err) {
-      if (err instanceof ModelRequestError) throw httpError(err.status, err.message);
-      throw err;
-    }
+    ctx.body = await models.infer(id, values, source);
   });
 }
 

@@ -6,7 +6,6 @@ import type { RunDetail, RunSummary } from '../../shared/protocol';
 import { isTerminal } from '../../shared/protocol';
 import { lastEventIdOf, SseSession } from '../sse/session';
 import type { RunRecord } from '../runs/store';
-import { ModelRequestError } from '../runs/models';
 import { httpError } from '../httpError';
 import type { ApiRouter, RouteDeps } from './context';
 import { knownRunId } from './context';
@@ -62,26 +61,16 @@ export function runRoutes(router: ApiRouter, deps: RouteDeps): void {
   // The trained model's files, for "Export Trained Model": GET …/model lists them, GET …/model/<file> downloads.
   router.get('/api/runs/:run_id/model', (ctx) => {
     const runId = knownRunId(ctx, runs);
-    const files = modelCall(() => deps.models.files(runId));
+    const files = deps.models.files(runId);
     ctx.body = { run_id: runId, model_id: runId, files: files.map((name) => ({ name, url: `/api/runs/${runId}/model/${name}` })) };
   });
 
   router.get('/api/runs/:run_id/model/:file', (ctx) => {
     const runId = knownRunId(ctx, runs);
     const file = String(ctx.params.file);
-    const path = modelCall(() => deps.models.filePath(runId, file));
+    const path = deps.models.filePath(runId, file);
     ctx.type = file.endsWith('.json') ? 'application/json' : 'application/octet-stream';
     ctx.attachment(file);
     ctx.body = createReadStream(path);
   });
-}
-
-/** Maps a ModelRequestError to its status (400/404/409); anything else stays an internal error. */
-export function modelCall<T>(call: () => T): T {
-  try {
-    return call();
-  } catch (err) {
-    if (err instanceof ModelRequestError) throw httpError(err.status, err.message);
-    throw err;
-  }
 }

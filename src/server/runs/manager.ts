@@ -33,8 +33,6 @@ export interface RunManagerOptions {
   cancelGraceMs?: number;
   /** The trainer's memory budget in MB; see TrainerProcessOptions.memoryMb. */
   trainerMemoryMb?: number;
-  /** Smallest interval between two stored `batch` events, in ms. Default 80 (SPEC: at most ~10 a second). */
-  batchIntervalMs?: number;
   log: (line: string) => void;
   /** Called with every event as it is published (measurements, embedding). */
   onEvent?: (event: TrainingEvent, runId: string) => void;
@@ -46,7 +44,6 @@ interface RunEntry {
   channel?: SseChannel<TrainingEvent>;
   nextId: number;
   trainer?: TrainerProcess;
-  lastBatchAt: number;
   /** The stored event log of a finished run was checked (and repaired) since this server started. */
   eventsChecked?: boolean;
   /** Every event of a run whose event log could not be written, kept so its replay still loses nothing. */
@@ -86,7 +83,7 @@ export class RunManager {
     for (const record of store.loadAll(log)) {
       // A finished run gets no more events, so its event log is only read when a client asks for it: a
       // long run stores tens of thousands of batch events, and start-up should not wait for them all.
-      const entry: RunEntry = { record, nextId: 0, lastBatchAt: 0 };
+      const entry: RunEntry = { record, nextId: 0 };
       this.entries.set(record.run_id, entry);
       if (!isTerminal(record.state)) {
         store.repairEvents(record.run_id);
@@ -192,7 +189,7 @@ export class RunManager {
         `the runs folder ${this.options.store.runsDir} cannot be written (${(err as Error).message}); free disk space or fix its permissions, then train again`,
       );
     }
-    const entry: RunEntry = { record, channel: new SseChannel<TrainingEvent>(), nextId: 1, lastBatchAt: 0 };
+    const entry: RunEntry = { record, channel: new SseChannel<TrainingEvent>(), nextId: 1 };
     this.entries.set(runId, entry);
     this.emit(entry, 'state', { run_id: runId, state: 'queued' });
     this.queue.push(entry);
@@ -332,11 +329,8 @@ export class RunManager {
         this.persist(entry);
         return;
       case 'batch': {
+        // The trainer already sends at most one batch per 100 ms, plus each epoch's last (runTraining.ts).
         const { type: _type, ...batch } = message;
-        const now = Date.now();
-        const lastOfEpoch = batch.batch >= batch.batches;
-        if (!lastOfEpoch && now - entry.lastBatchAt < (this.options.batchIntervalMs ?? 80)) return;
-        entry.lastBatchAt = now;
         this.emit(entry, 'batch', batch);
         return;
       }

@@ -12,12 +12,17 @@ import { join } from 'node:path';
 import type { LayersModel } from '@tensorflow/tfjs';
 import type { BackendName, InferResponse, ModelDetail, ModelSummary } from '../../shared/protocol';
 import { isObject } from '../../shared/isObject';
+import type { HttpError } from '../httpError';
 import { ModelCatalog, type CatalogModel } from './catalog';
 import type { RunManager } from './manager';
 import type { RunRecord } from './store';
 
-/** Thrown for requests that name a model or give inputs that cannot work; the route maps it to a status. */
-export class ModelRequestError extends Error {
+/**
+ * Thrown for requests that name a model or give inputs that cannot work: an HttpError (httpError.ts) whose
+ * message is for the client, so the error middleware answers it with its status and no route maps it.
+ */
+export class ModelRequestError extends Error implements HttpError {
+  readonly expose = true;
   constructor(readonly status: 400 | 404 | 409, message: string) {
     super(message);
   }

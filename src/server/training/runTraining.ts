@@ -16,10 +16,13 @@ import { buildModel } from './model';
 import { saveModel } from './modelIo';
 import { samplePredictions } from './samples';
 import type { SamplePrediction } from '../../shared/protocol';
-import { withSeededMathRandom } from './random';
-import { train, TrainingCancelled, type TrainResult } from './train';
+import { withSeededMathRandom } from '../random';
+import { train, TrainingCancelled, type BatchProgress, type TrainResult } from './train';
 
-/** Batch messages are forwarded at most this often (SPEC: at most ~10 a second), plus each epoch's last. */
+/**
+ * Batch messages are forwarded at most this often (about 10 a second, docs/server.md), plus each epoch's
+ * last. The one throttle of batch events: the run manager stores and streams every message it gets.
+ */
 const BATCH_INTERVAL_MS = 100;
 
 export type RunOutcome =
@@ -42,7 +45,7 @@ export async function runTraining(
   emit: (msg: TrainerToParent) => void,
   signal: AbortSignal,
 ): Promise<RunOutcome> {
-  const log = (message: string) => emit({ type: 'log', message });
+  const log = (message: string): void => emit({ type: 'log', message });
   try {
     const choice = await chooseBackend(start.backend, { threads: start.threads });
     for (const reason of choice.skipped) log(`backend skipped: ${reason}`);
@@ -51,77 +54,12 @@ export async function runTraining(
     emit({ type: 'backend', backend: choice.backend, threads: choice.threads, detail: choice.detail });
 
     const schema = validated(start.schema);
-    const spec = schema.training;
-    if (!spec) throw new Error('training: the schema has no "training" section; add one with at least a dataset, e.g. "training": { "dataset": "mnist" }');
-    const seed = spec.seed ?? TRAINING_DEFAULTS.seed;
+    const seed = schema.training.seed ?? TRAINING_DEFAULTS.seed;
 
     const outcome = await withSeededMathRandom(seed, async () => {
-      const loaded = await loadDataset(spec.dataset, {
-        baseDir: start.schemaDir ?? start.workspaceRoot,
-        workspaceRoot: start.workspaceRoot,
-        cacheDir: start.dataCacheDir,
-        baseUrl: start.datasetBaseUrl ?? process.env.STITCH_DATASET_URL ?? null,
-        seed,
-        log,
-        signal,
-        maxSamples: spec.maxSamples,
-        testSamples: spec.testSamples,
-      });
-      const dataset = limitDataset(loaded, { maxSamples: spec.maxSamples, testSamples: spec.testSamples, seed, shuffle: spec.shuffle });
-      checkInputShape(schema.input.shape, dataset);
-      log(`dataset ${dataset.name}: ${dataset.train.count} training and ${dataset.test.count} test samples, ${dataset.numClasses} classes`);
+      const dataset = await prepareDataset(schema, start, seed, log, signal);
       if (signal.aborted) throw new TrainingCancelled();
-
-      const model = buildModel(schema);
-      try {
-        emit({ type: 'running' });
-        let lastBatchSent = 0;
-        const result = await train(
-          model,
-          { train: dataset.train, test: dataset.test, inputShape: schema.input.shape, numClasses: dataset.numClasses },
-          {
-            epochs: spec.epochs,
-            batchSize: spec.batchSize,
-            validationSplit: spec.validationSplit ?? TRAINING_DEFAULTS.validationSplit,
-            seed,
-            shuffle: spec.shuffle,
-            optimizer: spec.optimizer,
-            loss: spec.loss,
-            earlyStopping: spec.earlyStopping,
-            signal,
-            onBatch: (progress) => {
-              const now = Date.now();
-              if (progress.batch === progress.batches || now - lastBatchSent >= BATCH_INTERVAL_MS) {
-                lastBatchSent = now;
-                emit({ type: 'batch', ...progress });
-              }
-            },
-            onEpoch: (metric) => emit({ type: 'metric', ...metric }),
-          },
-        );
-        if (result.stoppedEarlyAt !== null) log(`early stopping after epoch ${result.stoppedEarlyAt}`);
-        const samples = samplePredictions(model, result.validation ?? dataset.test, schema.input.shape);
-        await saveModel(model, start.modelDir);
-        const evaluated = await evaluateModel(model, dataset, result.test?.loss ?? null);
-        if (evaluated) {
-          await writeEvaluation(start.modelDir, evaluated);
-          emit({ type: 'evaluation', evaluation: evaluated.evaluation });
-        }
-        const metadata: ModelMetadata = {
-          name: schema.name ?? 'model',
-          dataset: dataset.name,
-          inputShape: schema.input.shape,
-          numClasses: dataset.numClasses,
-          classNames: dataset.classNames,
-          test: result.test,
-        };
-        await writeFile(join(start.modelDir, 'stitch-meta.json'), JSON.stringify(metadata, null, 2));
-        return { state: 'succeeded' as const, result, params: model.countParams(), samples };
-      } finally {
-        // The model does not own an optimizer it was compiled with as an object; its slots are freed here.
-        model.optimizer?.dispose();
-        model.dispose();
-      }
+      return trainAndSave(schema, dataset, start.modelDir, seed, emit, signal);
     });
     const test = outcome.result.test ?? { loss: NaN, accuracy: null, samples: 0 };
     emit({ type: 'succeeded', test, params: outcome.params, inputShape: schema.input.shape, samples: outcome.samples });
@@ -137,17 +75,104 @@ export async function runTraining(
   }
 }
 
+type TrainingSchema = StitchSchema & { training: NonNullable<StitchSchema['training']> };
+
+/** The run's dataset, limited to `maxSamples`/`testSamples`, checked against the schema's input. */
+async function prepareDataset(schema: TrainingSchema, start: StartMessage, seed: number, log: (message: string) => void,
+  signal: AbortSignal): Promise<Dataset> {
+  const spec = schema.training;
+  const loaded = await loadDataset(spec.dataset, {
+    baseDir: start.schemaDir ?? start.workspaceRoot,
+    workspaceRoot: start.workspaceRoot,
+    cacheDir: start.dataCacheDir,
+    baseUrl: start.datasetBaseUrl ?? process.env.STITCH_DATASET_URL ?? null,
+    seed,
+    log,
+    signal,
+    maxSamples: spec.maxSamples,
+    testSamples: spec.testSamples,
+  });
+  const dataset = limitDataset(loaded, { maxSamples: spec.maxSamples, testSamples: spec.testSamples, seed, shuffle: spec.shuffle });
+  checkInputShape(schema.input.shape, dataset);
+  log(`dataset ${dataset.name}: ${dataset.train.count} training and ${dataset.test.count} test samples, ${dataset.numClasses} classes`);
+  return dataset;
+}
+
+/** Builds the model, trains it (reporting batches and epochs) and saves it with its metadata; frees it. */
+async function trainAndSave(schema: TrainingSchema, dataset: Dataset, modelDir: string, seed: number,
+  emit: (msg: TrainerToParent) => void, signal: AbortSignal): Promise<Extract<RunOutcome, { state: 'succeeded' }>> {
+  const spec = schema.training;
+  const model = buildModel(schema);
+  try {
+    emit({ type: 'running' });
+    const result = await train(
+      model,
+      { train: dataset.train, test: dataset.test, inputShape: schema.input.shape, numClasses: dataset.numClasses },
+      {
+        epochs: spec.epochs,
+        batchSize: spec.batchSize,
+        validationSplit: spec.validationSplit ?? TRAINING_DEFAULTS.validationSplit,
+        seed,
+        shuffle: spec.shuffle,
+        optimizer: spec.optimizer,
+        loss: spec.loss,
+        earlyStopping: spec.earlyStopping,
+        signal,
+        onBatch: throttledBatches(emit),
+        onEpoch: (metric) => emit({ type: 'metric', ...metric }),
+      },
+    );
+    if (result.stoppedEarlyAt !== null) emit({ type: 'log', message: `early stopping after epoch ${result.stoppedEarlyAt}` });
+    // The original Stitch's final state shows eight validation samples with their predictions.
+    const samples = samplePredictions(model, result.validation ?? dataset.test, schema.input.shape);
+    await saveModel(model, modelDir);
+    const evaluated = await evaluateModel(model, dataset, result.test?.loss ?? null);
+    if (evaluated) {
+      await writeEvaluation(modelDir, evaluated);
+      emit({ type: 'evaluation', evaluation: evaluated.evaluation });
+    }
+    const metadata: ModelMetadata = {
+      name: schema.name ?? 'model',
+      dataset: dataset.name,
+      inputShape: schema.input.shape,
+      numClasses: dataset.numClasses,
+      classNames: dataset.classNames,
+      test: result.test,
+    };
+    await writeFile(join(modelDir, 'stitch-meta.json'), JSON.stringify(metadata, null, 2));
+    return { state: 'succeeded', result, params: model.countParams(), samples };
+  } finally {
+    // The model does not own an optimizer it was compiled with as an object; its slots are freed here.
+    model.optimizer?.dispose();
+    model.dispose();
+  }
+}
+
+/** Forwards a batch at most every BATCH_INTERVAL_MS, and always each epoch's last. */
+function throttledBatches(emit: (msg: TrainerToParent) => void): (progress: BatchProgress) => void {
+  let lastBatchSent = 0;
+  return (progress) => {
+    const now = Date.now();
+    if (progress.batch === progress.batches || now - lastBatchSent >= BATCH_INTERVAL_MS) {
+      lastBatchSent = now;
+      emit({ type: 'batch', ...progress });
+    }
+  };
+}
+
 /**
- * The schema as the schema core accepts it, or an error listing every problem. The server validates before
- * it starts a run; this also guards in-process callers (the bench, scripts).
+ * The schema as the schema core accepts it, with its training section, or an error listing every problem.
+ * The server validates before it starts a run; this also guards in-process callers (the bench, scripts).
  */
-function validated(value: StitchSchema): StitchSchema {
+function validated(value: StitchSchema): TrainingSchema {
   const analysis = analyzeSchema(value);
   const errors = analysis.problems.filter((p) => p.severity === 'error');
   if (errors.length > 0 || !analysis.schema) {
     throw new Error(`the schema has ${errors.length} problem${errors.length === 1 ? '' : 's'}: ${errors.map((p) => `${p.path || '(root)'}: ${p.message}`).join('; ')}`);
   }
-  return analysis.schema;
+  const { schema } = analysis;
+  if (!schema.training) throw new Error('training: the schema has no "training" section; add one with at least a dataset, e.g. "training": { "dataset": "mnist" }');
+  return { ...schema, training: schema.training };
 }
 
 /** The schema's input must hold one dataset sample: the same shape, or the same number of values. */

@@ -11,7 +11,7 @@ import { TRAINING_DEFAULTS, type EarlyStoppingSpec, type LossName, type Optimize
 import type { LabeledSamples } from '../data/types';
 import { accuracyMetric, labelEncodingFor, makeBatch, type LabelEncoding } from './batches';
 import { createOptimizer, normalizeOptimizer } from './optimizers';
-import { shuffledIndices } from './random';
+import { shuffledIndices } from '../random';
 
 export interface TrainData {
   train: LabeledSamples;
@@ -77,89 +77,12 @@ const YIELD_EVERY_MS = 40;
 const EVAL_BATCH_SIZE = 512;
 
 export async function train(model: tf.LayersModel, data: TrainData, options: TrainOptions = {}): Promise<TrainResult> {
-  const epochs = options.epochs ?? TRAINING_DEFAULTS.epochs;
-  const batchSize = options.batchSize ?? TRAINING_DEFAULTS.batchSize;
-  const seed = options.seed ?? TRAINING_DEFAULTS.seed;
-  const loss = options.loss ?? TRAINING_DEFAULTS.loss;
-  const optimizerSpec = normalizeOptimizer(options.optimizer);
-  const encoding = labelEncodingFor(loss, model.outputs[0].shape, data.numClasses);
-  model.compile({ optimizer: createOptimizer(optimizerSpec), loss, metrics: [accuracyMetric(encoding)] });
-
-  const { trainSet, validation } = splitValidation(data, options.validationSplit ?? 0);
-  if (trainSet.count === 0) throw new Error('there are no training samples left; lower validationSplit or raise maxSamples');
-  const batches = Math.ceil(trainSet.count / batchSize);
-  const batchOf = (set: LabeledSamples, order: Int32Array | null, start: number, end: number) =>
-    makeBatch(set, order, start, end, data.inputShape, data.numClasses, encoding);
-
-  const stopper = createEarlyStopper(options.earlyStopping ?? null, validation !== null);
+  const run = prepare(model, data, options);
+  const stopper = createEarlyStopper(options.earlyStopping ?? null, run.validation !== null);
   const results: EpochResult[] = [];
-  const startedAt = Date.now();
-  let lastYield = Date.now();
   let stoppedEarlyAt: number | null = null;
-
-  for (let epoch = 1; epoch <= epochs; epoch++) {
-    const epochStart = Date.now();
-    const order = epochOrder(trainSet.count, seed, epoch, options.shuffle ?? true);
-    let lossSum = 0;
-    let accSum = 0;
-    let seen = 0;
-    for (let b = 0; b < batches; b++) {
-      if (options.signal?.aborted) throw new TrainingCancelled();
-      const start = b * batchSize;
-      const end = Math.min(trainSet.count, start + batchSize);
-      const { xs, ys } = batchOf(trainSet, order, start, end);
-      let values: number[];
-      try {
-        const out = await model.trainOnBatch(xs, ys);
-        values = Array.isArray(out) ? out : [out];
-      } finally {
-        xs.dispose();
-        ys.dispose();
-      }
-      const [batchLoss, batchAcc] = values;
-      if (!Number.isFinite(batchLoss)) {
-        throw new Error(
-          `loss became ${Number.isNaN(batchLoss) ? 'NaN' : 'Infinity'} in epoch ${epoch}, batch ${b + 1}; ` +
-            `lower the learning rate (now ${optimizerSpec.learningRate}) or normalize the inputs`,
-        );
-      }
-      const n = end - start;
-      lossSum += batchLoss * n;
-      accSum += (batchAcc ?? 0) * n;
-      seen += n;
-      const elapsed = (Date.now() - startedAt) / 1000;
-      const progress = (epoch - 1 + (b + 1) / batches) / epochs;
-      options.onBatch?.({
-        epoch,
-        batch: b + 1,
-        batches,
-        loss: batchLoss,
-        accuracy: batchAcc ?? null,
-        progress,
-        samples_per_sec: seen / Math.max(1e-3, (Date.now() - epochStart) / 1000),
-        eta_seconds: progress > 0 ? (elapsed / progress) * (1 - progress) : 0,
-      });
-      if (Date.now() - lastYield > YIELD_EVERY_MS) {
-        await new Promise((resolve) => setImmediate(resolve));
-        lastYield = Date.now();
-      }
-    }
-    const val = validation ? await evaluate(model, validation, batchOf, options.signal) : null;
-    const epochTime = (Date.now() - epochStart) / 1000;
-    const elapsed = (Date.now() - startedAt) / 1000;
-    const result: EpochResult = {
-      epoch,
-      epochs,
-      train_loss: lossSum / seen,
-      val_loss: val ? val.loss : null,
-      train_accuracy: accSum / seen,
-      val_accuracy: val ? val.accuracy : null,
-      learning_rate: optimizerSpec.learningRate,
-      epoch_time: epochTime,
-      samples_per_sec: seen / Math.max(1e-3, epochTime),
-      progress: epoch / epochs,
-      eta_seconds: (elapsed / epoch) * (epochs - epoch),
-    };
+  for (let epoch = 1; epoch <= run.epochs; epoch++) {
+    const result = await trainEpoch(model, run, epoch, options);
     results.push(result);
     options.onEpoch?.(result);
     if (stopper?.shouldStop(result)) {
@@ -167,9 +90,120 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
       break;
     }
   }
+  const test = data.test && data.test.count > 0 ? await evaluate(model, data.test, run.batchOf, options.signal) : null;
+  return {
+    epochs: results,
+    stoppedEarlyAt,
+    test: test && data.test ? { ...test, samples: data.test.count } : null,
+    encoding: run.encoding,
+    validation: run.validation,
+  };
+}
 
-  const test = data.test && data.test.count > 0 ? await evaluate(model, data.test, batchOf, options.signal) : null;
-  return { epochs: results, stoppedEarlyAt, test: test ? { ...test, samples: data.test!.count } : null, encoding, validation };
+/** What every epoch of one run shares: the compiled model's settings, the split data, how to build a batch. */
+interface PreparedRun {
+  epochs: number;
+  batchSize: number;
+  batches: number;
+  seed: number;
+  learningRate: number;
+  encoding: LabelEncoding;
+  trainSet: LabeledSamples;
+  validation: LabeledSamples | null;
+  batchOf: BatchMaker;
+  startedAt: number;
+}
+
+/** Compiles the model with the options' optimizer and loss, and splits off the validation samples. */
+function prepare(model: tf.LayersModel, data: TrainData, options: TrainOptions): PreparedRun {
+  const batchSize = options.batchSize ?? TRAINING_DEFAULTS.batchSize;
+  const loss = options.loss ?? TRAINING_DEFAULTS.loss;
+  const optimizerSpec = normalizeOptimizer(options.optimizer);
+  const encoding = labelEncodingFor(loss, model.outputs[0].shape, data.numClasses);
+  model.compile({ optimizer: createOptimizer(optimizerSpec), loss, metrics: [accuracyMetric(encoding)] });
+  const { trainSet, validation } = splitValidation(data, options.validationSplit ?? 0);
+  if (trainSet.count === 0) throw new Error('there are no training samples left; lower validationSplit or raise maxSamples');
+  return {
+    epochs: options.epochs ?? TRAINING_DEFAULTS.epochs,
+    batchSize,
+    batches: Math.ceil(trainSet.count / batchSize),
+    seed: options.seed ?? TRAINING_DEFAULTS.seed,
+    learningRate: optimizerSpec.learningRate,
+    encoding,
+    trainSet,
+    validation,
+    batchOf: (set, order, start, end) => makeBatch(set, order, start, end, data.inputShape, data.numClasses, encoding),
+    startedAt: Date.now(),
+  };
+}
+
+/** One epoch: every batch of a fresh seeded shuffle, then the validation; returns the epoch's metrics. */
+async function trainEpoch(model: tf.LayersModel, run: PreparedRun, epoch: number, options: TrainOptions): Promise<EpochResult> {
+  const epochStart = Date.now();
+  const order = epochOrder(run.trainSet.count, run.seed, epoch, options.shuffle ?? true);
+  let lossSum = 0;
+  let accSum = 0;
+  let seen = 0;
+  let lastYield = Date.now();
+  for (let b = 0; b < run.batches; b++) {
+    if (options.signal?.aborted) throw new TrainingCancelled();
+    const start = b * run.batchSize;
+    const end = Math.min(run.trainSet.count, start + run.batchSize);
+    const [batchLoss, batchAcc] = await trainBatch(model, run.batchOf(run.trainSet, order, start, end));
+    if (!Number.isFinite(batchLoss)) {
+      throw new Error(
+        `loss became ${Number.isNaN(batchLoss) ? 'NaN' : 'Infinity'} in epoch ${epoch}, batch ${b + 1}; ` +
+          `lower the learning rate (now ${run.learningRate}) or normalize the inputs`,
+      );
+    }
+    const n = end - start;
+    lossSum += batchLoss * n;
+    accSum += (batchAcc ?? 0) * n;
+    seen += n;
+    const elapsed = (Date.now() - run.startedAt) / 1000;
+    const progress = (epoch - 1 + (b + 1) / run.batches) / run.epochs;
+    options.onBatch?.({
+      epoch,
+      batch: b + 1,
+      batches: run.batches,
+      loss: batchLoss,
+      accuracy: batchAcc ?? null,
+      progress,
+      samples_per_sec: seen / Math.max(1e-3, (Date.now() - epochStart) / 1000),
+      eta_seconds: progress > 0 ? (elapsed / progress) * (1 - progress) : 0,
+    });
+    if (Date.now() - lastYield > YIELD_EVERY_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      lastYield = Date.now();
+    }
+  }
+  const val = run.validation ? await evaluate(model, run.validation, run.batchOf, options.signal) : null;
+  const epochTime = (Date.now() - epochStart) / 1000;
+  const elapsed = (Date.now() - run.startedAt) / 1000;
+  return {
+    epoch,
+    epochs: run.epochs,
+    train_loss: lossSum / seen,
+    val_loss: val ? val.loss : null,
+    train_accuracy: accSum / seen,
+    val_accuracy: val ? val.accuracy : null,
+    learning_rate: run.learningRate,
+    epoch_time: epochTime,
+    samples_per_sec: seen / Math.max(1e-3, epochTime),
+    progress: epoch / run.epochs,
+    eta_seconds: (elapsed / epoch) * (run.epochs - epoch),
+  };
+}
+
+/** One optimizer step on one batch, whose tensors it frees; returns [loss, accuracy?]. */
+async function trainBatch(model: tf.LayersModel, batch: { xs: tf.Tensor; ys: tf.Tensor }): Promise<number[]> {
+  try {
+    const out = await model.trainOnBatch(batch.xs, batch.ys);
+    return Array.isArray(out) ? out : [out];
+  } finally {
+    batch.xs.dispose();
+    batch.ys.dispose();
+  }
 }
 
 /** The order of the training samples in an epoch: a seeded shuffle, or null (the dataset's order). */

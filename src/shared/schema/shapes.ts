@@ -24,7 +24,10 @@ export type Params = Readonly<Record<string, unknown>>;
 
 export type Inferer = (inputs: readonly Shape[], p: Params, sources: readonly string[]) => InferResult;
 
-export const formatShape = (s: Shape): string => `[${s.join(', ')}]`;
+/** `[13, 13, 32]`; an unknown size shows as `?`, and a shape that could not be inferred as `?` alone. */
+export function formatShape(shape: readonly (number | null)[] | null): string {
+  return shape ? `[${shape.map((d) => (d === null ? '?' : String(d))).join(', ')}]` : '?';
+}
 
 const size = (s: Shape): number => s.reduce((a, b) => a * b, 1);
 

@@ -1,8 +1,9 @@
 /**
- * Following a run's event stream (SPEC §3) the way every client should: from the start (or after a known
- * id) until the run's final state, reconnecting with `Last-Event-ID` when the connection drops, so that
- * no event is lost or seen twice. The CLI and the extension both use it; each supplies how to open the
- * stream (their HTTP clients differ in headers and errors).
+ * Following a run's event stream (docs/server.md) the way every client should: from the start (or after a
+ * known id) until the run's final state, reconnecting with `Last-Event-ID` when the connection drops, so
+ * that no event is lost or seen twice. The one place that reconnects: StitchClient.events (CLI, tests,
+ * notifications) and the panel's RunFeed (which opens each connection with the client of the moment, as a
+ * restarted server has a new port and token) both follow through it.
  */
 import type { TrainingEvent } from '../protocol';
 import { isTerminal } from '../protocol';
@@ -25,8 +26,14 @@ export interface RunStreamSource {
 export interface FollowOptions {
   /** Start after this event id (events up to it were already seen). Default 0. */
   lastEventId?: number;
-  /** Consecutive failed reconnects before giving up (a server gone for good). Default 10. */
+  /** Consecutive failed reconnects before giving up (a server gone for good). Default 10; Infinity never gives up. */
   retries?: number;
+  /** The pause before the first reconnect, doubled at each consecutive failure up to `maxRetryMs`. Default 400 ms. */
+  retryMs?: number;
+  /** The longest pause between reconnects. Default 3000 ms. */
+  maxRetryMs?: number;
+  /** Called when a connection opened (the stream is live). */
+  onConnect?: () => void;
   /** Called before each reconnect, e.g. to log it. */
   onReconnect?: (attempt: number, error: unknown) => void;
 }
@@ -40,6 +47,7 @@ export async function* followRunEvents(source: RunStreamSource, options: FollowO
     try {
       const chunks = await source.open(lastId);
       if (chunks === null) return;
+      options.onConnect?.();
       for await (const message of decodeSse(chunks)) {
         const event = toTrainingEvent(message);
         if (!event || event.id <= lastId) continue;
@@ -58,6 +66,6 @@ export async function* followRunEvents(source: RunStreamSource, options: FollowO
       throw new Error(`lost the event stream after ${failures - 1} reconnects: ${reason}`);
     }
     options.onReconnect?.(failures, lastError);
-    await source.wait(Math.min(200 * 2 ** failures, 3000));
+    await source.wait(Math.min((options.retryMs ?? 400) * 2 ** (failures - 1), options.maxRetryMs ?? 3000));
   }
 }

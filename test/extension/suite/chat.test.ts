@@ -6,7 +6,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { ChatStreamEvent } from '../../../src/extension/chat/chatService';
+import type { ChatStreamEvent } from '../../../src/shared/protocol';
 import { FakeOpenAI, proposalAnswer, tokens } from '../../support/fakeOpenAI';
 import type { StitchApi } from '../../../src/extension/extension';
 import { stitch, workspaceFile } from './helpers';

@@ -5,7 +5,6 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { answerForHistory } from '../../../src/extension/chat/chatHistory';
 import { extractProposal } from '../../../src/server/chat/extract';
 import { schemaReferenceText } from '../../../src/shared/schema';
 import { proposalAnswer, tokens } from '../../support/fakeOpenAI';
@@ -90,8 +89,10 @@ describe('POST /api/chat', () => {
       { kind: 'stream', chunks: tokens(proposalAnswer(WIDER, 'Fixed.'), 25) },
     );
     const events = await chat(rig.server, chatBody(rig, { message: 'Change it to a convnet' }));
-    const schema = events.find((e) => e.event === 'schema')!;
-    const kept = answerForHistory(textOf(events), schema.event === 'schema' ? schema.data.proposedSchema : undefined);
+    const done = events.find((e) => e.event === 'done')!;
+    assert.ok(done.event === 'done' && done.data.answer !== undefined, 'done carries the answer to keep');
+    const kept = done.data.answer;
+    assert.deepEqual(done.data.proposal, { proposedSchema: WIDER, valid: true, errors: [] }, 'and the final proposal');
     assert.match(kept, /Try a convolution\./);
     assert.ok(kept.includes(JSON.stringify(WIDER, null, 2)), kept);
     assert.ok(!kept.includes('"conv2d"'), 'the first, invalid schema is gone');

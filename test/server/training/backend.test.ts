@@ -12,7 +12,7 @@ import type { LabeledSamples } from '../../../src/server/data/types';
 import { chooseBackend, threadsFromEnv } from '../../../src/server/training/backend';
 import { currentBackend } from '../../../src/server/training/backendInfo';
 import { buildModel } from '../../../src/server/training/model';
-import { createRandom, withSeededMathRandom } from '../../../src/server/training/random';
+import { createRandom, withSeededMathRandom } from '../../../src/server/random';
 import { train } from '../../../src/server/training/train';
 import { adapterName } from '../../../src/server/training/webgpuBackend';
 import type { StitchSchema } from '../../../src/shared/schema/types';

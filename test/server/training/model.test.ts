@@ -12,7 +12,7 @@ import { analyzeSchema } from '../../../src/shared/schema/index';
 import type { LayerSpec, StitchSchema } from '../../../src/shared/schema/types';
 import { selectBackend } from '../../../src/server/training/backend';
 import { buildModel, isChain, layerOutputShapes } from '../../../src/server/training/model';
-import { createRandom } from '../../../src/server/training/random';
+import { createRandom } from '../../../src/server/random';
 
 const examplesDir = join(__dirname, '../../../examples');
 

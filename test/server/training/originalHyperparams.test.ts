@@ -12,7 +12,7 @@ import type { Dataset, LabeledSamples } from '../../../src/server/data/types';
 import { selectBackend } from '../../../src/server/training/backend';
 import { buildModel } from '../../../src/server/training/model';
 import { createOptimizer } from '../../../src/server/training/optimizers';
-import { withSeededMathRandom } from '../../../src/server/training/random';
+import { withSeededMathRandom } from '../../../src/server/random';
 import { samplePredictions } from '../../../src/server/training/samples';
 import { epochOrder, splitValidation, train } from '../../../src/server/training/train';
 

@@ -10,7 +10,7 @@ import type { LayerSpec, OptimizerSpec, StitchSchema } from '../../../src/shared
 import { selectBackend } from '../../../src/server/training/backend';
 import { buildModel } from '../../../src/server/training/model';
 import { loadModel, saveModel } from '../../../src/server/training/modelIo';
-import { withSeededMathRandom } from '../../../src/server/training/random';
+import { withSeededMathRandom } from '../../../src/server/random';
 import { train, TrainingCancelled, type TrainOptions } from '../../../src/server/training/train';
 
 let circle: Dataset;

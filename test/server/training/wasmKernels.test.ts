@@ -6,7 +6,7 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../../src/server/training/backend';
-import { createRandom } from '../../../src/server/training/random';
+import { createRandom } from '../../../src/server/random';
 import { im2colLimits } from '../../../src/server/training/wasmConvFilter';
 import { planMatMul } from '../../../src/server/training/wasmMatMul';
 

@@ -1,9 +1,9 @@
-// SerialQueues (src/extension/panels/serialQueue.ts): the visual editor's edits of one document run one at
+// SerialQueues (src/extension/visualEditor/serialQueue.ts): the visual editor's edits of one document run one at
 // a time, each reading the text the previous one wrote, as VS Code's versioned WorkspaceEdits require.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
-import { SerialQueues } from '../../src/extension/panels/serialQueue';
+import { SerialQueues } from '../../../src/extension/visualEditor/serialQueue';
 
 /** A document like VS Code's: an edit computed from an older version is refused. */
 class VersionedDoc {

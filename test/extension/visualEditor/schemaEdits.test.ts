@@ -1,15 +1,15 @@
-// The visual editor's intents → text edits (src/extension/panels/schemaEdits.ts), checked by parsing the
+// The visual editor's intents → text edits (src/extension/visualEditor/schemaEdits.ts), checked by parsing the
 // result and running the schema core over it, the way the editor would see it.
 import { test, describe } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { applyIntentToText, minimalEdit, starterText } from '../../src/extension/panels/schemaEdits';
-import { analyzeSchema, analyzeSchemaText } from '../../src/shared/schema';
-import type { EditIntent } from '../../src/shared/webviewProtocol';
+import { applyIntentToText, minimalEdit, starterText } from '../../../src/extension/visualEditor/schemaEdits';
+import { analyzeSchema, analyzeSchemaText } from '../../../src/shared/schema';
+import type { EditIntent } from '../../../src/shared/webviewProtocol';
 
-const mnist = readFileSync(join(__dirname, '../../examples/mnist-cnn.stitch.json'), 'utf8');
-const residual = readFileSync(join(__dirname, '../../examples/residual-cnn.stitch.json'), 'utf8');
+const mnist = readFileSync(join(__dirname, '../../../examples/mnist-cnn.stitch.json'), 'utf8');
+const residual = readFileSync(join(__dirname, '../../../examples/residual-cnn.stitch.json'), 'utf8');
 
 function apply(text: string, intent: EditIntent): string {
   const result = applyIntentToText(text, intent);

@@ -1,12 +1,13 @@
 /**
  * The extension's chat bookkeeping without VS Code: histories that a clear really clears (a turn still
- * running cannot write its answer back), the answer kept after a repair, and the panel's requests (which
- * controller Stop aborts, which file a proposal belongs to).
+ * running cannot write its answer back), and the panel's requests (which controller Stop aborts, which file
+ * a proposal belongs to). The answer kept after a repair comes from the server (test/server/chat).
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { answerForHistory, ChatHistories, MAX_HISTORY_MESSAGES } from '../../../src/extension/chat/chatHistory';
+import { ChatHistories } from '../../../src/extension/chat/chatHistory';
 import { ChatRequests } from '../../../src/extension/chat/chatRequests';
+import { MAX_HISTORY_MESSAGES } from '../../../src/shared/protocol';
 
 const A = 'file:///w/a.stitch.json';
 const B = 'file:///w/b.stitch.json';
@@ -31,16 +32,6 @@ describe('chat histories', () => {
     assert.equal(histories.remember(B, running, 'q', 'a'), true);
     assert.equal(histories.get(B).length, MAX_HISTORY_MESSAGES);
     assert.equal(histories.get(B).at(-1)!.content, 'a');
-  });
-
-  test('answerForHistory replaces the last schema block and keeps an answer without a proposal as it was', () => {
-    const repaired = { version: 1, layers: [{ id: 'h', type: 'dense', units: 4 }] };
-    const answer = 'Example:\n```json\n{ "units": 3 }\n```\nThe schema:\n```jsonc\n{ "layers": [ { "id": "h" } ] } // bad\n```\nDone.';
-    const kept = answerForHistory(answer, repaired);
-    assert.equal(kept, `Example:\n\`\`\`json\n{ "units": 3 }\n\`\`\`\nThe schema:\n\`\`\`json\n${JSON.stringify(repaired, null, 2)}\n\`\`\`\nDone.`);
-    assert.equal(answerForHistory('Plain answer.', undefined), 'Plain answer.');
-    assert.equal(answerForHistory(answer, null), answer, 'an unreadable proposal leaves the text');
-    assert.match(answerForHistory('Via a tool call.', repaired), /Via a tool call\.\n\n```json\n\{\n {2}"version": 1/);
   });
 });
 

@@ -1,13 +1,14 @@
 // RunFeed (src/extension/panels/runFeed.ts) while the server is unreachable: it owns reconnecting (asking
 // for a client again each time, as a restarted server has a new port and token), leaves no abort listeners
-// behind, and a disposed feed reports nothing more.
+// behind, and a disposed feed reports nothing more; against a real run it relays every event once.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { createServer } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
-import { StitchClient } from '../../src/extension/client';
-import { RunFeed, sleep } from '../../src/extension/panels/runFeed';
+import { StitchClient } from '../../../src/shared/client';
+import { RunFeed, sleep } from '../../../src/extension/panels/runFeed';
+import { spiralSchema, startTestServer } from '../../server/serverHarness';
 
 /** A port nothing listens on (bound, then closed): connecting is refused at once. */
 async function closedPort(): Promise<number> {
@@ -53,4 +54,29 @@ test('during an outage the feed reconnects itself with a fresh client; once disp
   feed.dispose();
   await feed.done;
   assert.equal(statuses.length, reported, `after dispose: ${statuses.slice(reported).join(', ')}`);
+});
+
+test('against a real run the feed relays every event once, in batches, then ends', async () => {
+  const server = await startTestServer({ token: 'feed-token' });
+  try {
+    const client = new StitchClient(server.url, 'feed-token');
+    const { run_id: runId } = await client.train({ schema: spiralSchema({ epochs: 1, samples: 64, name: 'feed-run' }) });
+    const batches: number[][] = [];
+    const statuses: string[] = [];
+    const feed = new RunFeed(runId, {
+      client: async () => client,
+      onEvents: (events) => batches.push(events.map((e) => e.id)),
+      onStatus: (status) => statuses.push(status),
+      flushMs: 50,
+    });
+    await feed.done;
+    const ids = batches.flat();
+    assert.deepEqual(ids, [...new Set(ids)].sort((a, b) => a - b), 'each event once, in order');
+    assert.equal(feed.lastEventId, ids.at(-1));
+    assert.equal((await client.run(runId)).state, 'succeeded');
+    assert.deepEqual([statuses[0], statuses.at(-1)], ['connecting', 'ended']);
+    assert.ok(statuses.includes('live'));
+  } finally {
+    await server.stop();
+  }
 });

@@ -7,17 +7,27 @@ import { stitch, stitchPanelTab, waitFor, workspaceFile } from './helpers';
 
 interface Outcome { runId: string; state: string; error?: string; testAccuracy?: number | null }
 
+/** Trains the tiny XOR fixture through the command, as a person would; asserts it succeeded. */
+async function trainXor(): Promise<Outcome> {
+  const outcome = await vscode.commands.executeCommand<Outcome>('stitch.train', workspaceFile('xor.stitch.json'));
+  assert.ok(outcome, 'the train command returned nothing (see the Stitch log)');
+  assert.equal(outcome.state, 'succeeded', outcome.error);
+  return outcome;
+}
+
 describe('training through the spawned server', function () {
   this.timeout(180_000);
+  /** The suite's own run, trained once before its tests; no test changes or deletes it. */
+  let trained: Outcome;
   let runId = '';
+  before(async () => {
+    trained = await trainXor();
+    runId = trained.runId;
+  });
 
   it('trains a tiny XOR schema end to end and reports the test accuracy', async () => {
     const api = await stitch();
-    const outcome = await vscode.commands.executeCommand<Outcome>('stitch.train', workspaceFile('xor.stitch.json'));
-    assert.ok(outcome, 'the train command returned nothing (see the Stitch log)');
-    assert.equal(outcome.state, 'succeeded', outcome.error);
-    assert.equal(typeof outcome.testAccuracy, 'number');
-    runId = outcome.runId;
+    assert.equal(typeof trained.testAccuracy, 'number');
     const state = api.services.server.state;
     assert.equal(state.kind, 'ready');
     assert.ok(state.kind === 'ready' && state.url.startsWith('http://127.0.0.1:'));
@@ -81,11 +91,13 @@ describe('training through the spawned server', function () {
     assert.ok(items.some((i) => i.run.run_id === runId), 'the restarted server still knows the run');
   });
 
-  it('deletes the run', async () => {
+  it('deletes a run', async () => {
     const api = await stitch();
-    assert.equal(await vscode.commands.executeCommand('stitch.deleteRun', runId), true);
+    const { runId: doomed } = await trainXor(); // its own run: the suite's run stays for the other tests
+    assert.equal(await vscode.commands.executeCommand('stitch.deleteRun', doomed), true);
     const items = await api.services.runsView.getChildren();
-    assert.ok(!items.some((i) => i.run.run_id === runId));
+    assert.ok(!items.some((i) => i.run.run_id === doomed));
+    assert.ok(items.some((i) => i.run.run_id === runId), 'only that run is gone');
   });
 
   it('Restart Server answers with the new address', async () => {

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { detectFormatting, minimalEdit, setJsonValue } from '../../src/shared/jsonText';
 import { minimalReplacement, proposalText } from '../../src/extension/chat/proposalText';
-import { applyIntentToText } from '../../src/extension/panels/schemaEdits';
+import { applyIntentToText } from '../../src/extension/visualEditor/schemaEdits';
 
 const mnist = readFileSync(join(__dirname, '../../examples/mnist-cnn.stitch.json'), 'utf8');
 const conv1Line = '    { "id": "conv1", "type": "conv2d", "filters": 32, "kernelSize": 3, "activation": "relu" },';
