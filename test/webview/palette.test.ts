@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { LAYERS } from '../../src/shared/schema/layers';
 import type { LayerType } from '../../src/shared/schema/types';
-import { matchesSearch, summaryLine } from '../../webview/editor/palette';
+import { PALETTE_GROUPS, matchesSearch, summaryLine } from '../../webview/editor/paletteItems';
 
 test('every layer has a one-line description without markdown', () => {
   for (const def of Object.values(LAYERS)) {
@@ -21,4 +21,11 @@ test('search matches names, groups and descriptions; every word must match', () 
   assert.deepEqual(hits('max pool'), ['maxPooling2d']);
   assert.equal(hits('').length, Object.keys(LAYERS).length);
   assert.deepEqual(hits('nothing-like-this'), []);
+});
+
+test('the groups cover every layer category once, in the order of the issue', () => {
+  const categories = PALETTE_GROUPS.flatMap((g) => g.categories);
+  assert.equal(new Set(categories).size, categories.length);
+  for (const def of Object.values(LAYERS)) assert.ok(categories.includes(def.category), def.category);
+  assert.deepEqual(PALETTE_GROUPS.map((g) => g.title), ['Core', 'Convolution', 'Pooling', 'Merge', 'Normalisation', 'Regularisation']);
 });

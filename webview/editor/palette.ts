@@ -5,35 +5,12 @@
  * node, or before the output layer; dragging one onto an edge inserts it into that edge, onto the canvas
  * adds it there. Nothing is hard-coded per type: a new registry entry shows up by itself.
  */
-import { LAYERS, type LayerCategory } from '../../src/shared/schema/layers';
+import { LAYERS } from '../../src/shared/schema/layers';
 import type { LayerType } from '../../src/shared/schema/types';
 import { el } from '../dom';
+import { PALETTE_GROUPS, matchesSearch, summaryLine } from './paletteItems';
 
 export const LAYER_DRAG_TYPE = 'application/x-stitch-layer';
-
-/** The palette's groups in the order a model is usually built; reshape layers are listed with core. */
-const GROUPS: { title: string; categories: LayerCategory[]; icon: string }[] = [
-  { title: 'Core', categories: ['core', 'reshape'], icon: 'circuit-board' },
-  { title: 'Convolution', categories: ['convolution'], icon: 'symbol-array' },
-  { title: 'Pooling', categories: ['pooling'], icon: 'fold-down' },
-  { title: 'Merge', categories: ['merge'], icon: 'git-merge' },
-  { title: 'Normalisation', categories: ['normalization'], icon: 'symbol-ruler' },
-  { title: 'Regularisation', categories: ['regularization'], icon: 'filter' },
-];
-
-/** The first sentence of a description, for the one line under the name. */
-export function summaryLine(description: string): string {
-  const end = description.search(/[.:;](\s|$)/);
-  return (end > 0 ? description.slice(0, end) : description).replace(/`/g, '');
-}
-
-/** Whether a layer type matches the search text (name, group or description; all words must match). */
-export function matchesSearch(type: LayerType, query: string): boolean {
-  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
-  const def = LAYERS[type];
-  const haystack = `${type} ${def.category} ${def.description}`.toLowerCase();
-  return words.every((w) => haystack.includes(w));
-}
 
 export function renderPalette(host: HTMLElement, add: (type: LayerType) => void): void {
   host.replaceChildren();
@@ -44,7 +21,7 @@ export function renderPalette(host: HTMLElement, add: (type: LayerType) => void)
   const list = el('div', 'palette-list');
   host.append(search, list);
   const items: { type: LayerType; item: HTMLElement; group: HTMLElement }[] = [];
-  for (const g of GROUPS) {
+  for (const g of PALETTE_GROUPS) {
     const types = Object.values(LAYERS).filter((d) => g.categories.includes(d.category)).map((d) => d.type);
     if (types.length === 0) continue;
     const group = el('div', 'palette-group');
