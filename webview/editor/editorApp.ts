@@ -190,7 +190,12 @@ export function startEditor(app: HTMLElement): void {
     title.textContent = next.name || next.fileName;
     const errors = next.problems.filter((p) => p.severity === 'error').length;
     summary.replaceChildren();
-    summary.append(el('span', 'count', `${next.layers.length} layers`), el('span', 'count', `${formatCount(next.params)} params`));
+    // With a problem the core's total is 0: count the layers whose shapes it could still infer.
+    const partial = next.params === 0 && next.layers.some((l) => l.params === null);
+    const params = partial ? next.layers.reduce((n, l) => n + (l.params ?? 0), 0) : next.params;
+    const count = el('span', 'count', `${formatCount(params)} params${partial ? ' (valid part)' : ''}`);
+    if (partial) count.title = 'The layers whose output shape could be inferred; fix the problems for the total.';
+    summary.append(el('span', 'count', `${next.layers.length} layers`), count);
     if (errors) {
       const problems = el('span', 'problem-count', `${errors} problem${errors === 1 ? '' : 's'}`);
       problems.title = next.problems.slice(0, 10).map((p) => `${p.path}: ${p.message}`).join('\n');
