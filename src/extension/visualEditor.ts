@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { assertNever, type EditIntent, type EditorHostMessage, type EditorWebviewMessage, type PanelCommand, type PresetInfo, type DocumentSnapshot } from '../shared/webviewProtocol';
 import { buildSnapshot } from './panels/editorSnapshot';
+import { revealLayer } from './panels/revealLayer';
 import { applyIntentToText, minimalEdit } from './panels/schemaEdits';
 import { SerialQueues } from './panels/serialQueue';
 import { webviewHtml, webviewOptions } from './panels/webviewHtml';
@@ -87,6 +88,8 @@ export class VisualEditorProvider implements vscode.CustomTextEditorProvider {
       }
       case 'preset/apply':
         return edits.run(document.uri.toString(), () => applyPreset(this.context, document, message.name));
+      case 'layer/reveal':
+        return revealLayer(document, message.id);
       case 'schema/rename':
       case 'schema/inputShape':
       case 'layer/add':

@@ -110,6 +110,8 @@ export type EditorWebviewMessage =
   | { type: 'ready' }
   | EditIntent
   | { type: 'preset/apply'; name: string }
+  /** One node was selected: show its layer in the text editors of the document that are open beside. */
+  | { type: 'layer/reveal'; id: string }
   | { type: 'command'; command: PanelCommand };
 
 // ---------------------------------------------------------------------------------------------------

@@ -100,6 +100,7 @@ export function startEditor(app: HTMLElement): void {
     selectionChanged: (ids) => {
       saveState();
       if (snapshot) inspector.render(snapshot, ids);
+      if (ids.length === 1 && ids[0] !== INPUT_NODE_ID) host.post({ type: 'layer/reveal', id: ids[0] });
     },
     viewChanged: (_view, byUser) => {
       // Until the user pans or zooms, the graph is refitted as the editor is resized.
