@@ -15,7 +15,7 @@ import { activeSchemaDocument, isSchemaDocument } from './schemaDocuments';
 import type { Secrets } from './secrets';
 import type { ServerController } from './serverController';
 import type { RunTracker } from './training';
-import { VISUAL_EDITOR_VIEW_TYPE } from './visualEditor';
+import { VISUAL_EDITOR_VIEW_TYPE, VisualEditorProvider } from './visualEditor';
 
 export interface StitchServices {
   context: vscode.ExtensionContext;
@@ -42,7 +42,10 @@ export const COMMANDS: readonly CommandSpec[] = [
   { id: 'stitch.openVisualEditor', title: 'Open Visual Editor', run: async (_s, uri) => {
     const document = await schemaFrom(uri);
     if (!document) return void vscode.window.showInformationMessage(`Stitch: ${NO_SCHEMA}`);
-    await vscode.commands.executeCommand('vscode.openWith', document.uri, VISUAL_EDITOR_VIEW_TYPE, vscode.ViewColumn.Beside);
+    // Already open (e.g. the command ran from the visual editor itself): focus it instead of a duplicate.
+    const open = VisualEditorProvider.panels.get(document.uri.toString());
+    if (open) open.reveal(open.viewColumn);
+    else await vscode.commands.executeCommand('vscode.openWith', document.uri, VISUAL_EDITOR_VIEW_TYPE, vscode.ViewColumn.Beside);
     return document.uri;
   } },
   { id: 'stitch.train', title: 'Train Current Schema', run: async (s, uri) => {

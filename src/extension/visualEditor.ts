@@ -40,6 +40,9 @@ export class VisualEditorProvider implements vscode.CustomTextEditorProvider {
   resolveCustomTextEditor(document: vscode.TextDocument, panel: vscode.WebviewPanel): void {
     const key = document.uri.toString();
     VisualEditorProvider.panels.set(key, panel);
+    // Tells the graph's tab from the text's where VS Code lets a custom editor set them (newer versions).
+    panel.title = `${path.basename(document.uri.path)} (graph)`;
+    panel.iconPath = vscode.Uri.joinPath(this.context.extensionUri, 'src/extension/icons/stitch.svg');
     const webview = panel.webview;
     webview.options = webviewOptions(this.context.extensionUri);
     webview.html = webviewHtml(webview, this.context.extensionUri, 'editor', `Stitch: ${path.basename(document.uri.path)}`);
