@@ -65,7 +65,7 @@ export class LayerShapeHints implements vscode.InlayHintsProvider {
       const position = document.positionAt(layer.offset + layer.length);
       if (!range.contains(position)) continue;
       // On a long line (a one-line layer with many parameters) the hint stays short; the tooltip has it all.
-      const long = document.lineAt(position.line).text.length > 80;
+      const long = document.lineAt(position.line).text.length > 100;
       const hint = new vscode.InlayHint(position, `→ ${long ? compactShape(info.outputShape) : formatShape(info.outputShape)}`, vscode.InlayHintKind.Type);
       hint.paddingLeft = true;
       hint.tooltip = `${id}: output ${formatShape(info.outputShape)}, ${formatCount(info.params)} params`;
