@@ -58,6 +58,11 @@ export async function webviewSmoke({ page, pick, log, check, sleep, waitFor, art
   fs.copyFileSync(path.join(root, 'examples/mnist-cnn.stitch.json'), path.join(workspace, 'mnist-cnn.stitch.json'));
   await pick('Control+P', 'mnist-cnn.stitch.json', 'mnist-cnn.stitch.json');
   await page.locator('.tabs-container .tab', { hasText: 'mnist-cnn.stitch.json' }).first().waitFor({ timeout: 20000 });
+  // The 1400×900 window of the issue, without the bottom panel (Ctrl+J toggles it).
+  if (await page.locator('.part.panel').isVisible().catch(() => false)) {
+    await page.keyboard.press('Control+J');
+    log('closed the bottom panel (Ctrl+J)');
+  }
   await pick('F1', '>Stitch: Open Visual Editor', 'Stitch: Open Visual Editor');
   let editor = await webviewFrame(page, 'svg.graph g.node.layer', waitFor, 'the visual editor graph');
   const nodes = editor.locator('g.node.layer');
@@ -69,11 +74,16 @@ export async function webviewSmoke({ page, pick, log, check, sleep, waitFor, art
   await page.screenshot({ path: path.join(artifacts, 'webview-editor-open.png') });
 
   // 1b. the graph takes the editor's area; all 8 nodes (7 layers + input) visible with text >= 11 px
-  const opened = await waitFor(async () => { const l = await graphLayout(editor); return l.visible === 8 ? l : undefined; },
-    'all 8 nodes visible after opening', 10000);
-  check(opened.width >= 0.95 * opened.pageWidth && opened.height >= 0.85 * opened.pageHeight,
+  // All nodes show unless the editor is too short for them at readable text (then the zoom is at that floor).
+  const READABLE_ZOOM = 11 / 13;
+  const opened = await waitFor(async () => {
+    const l = await graphLayout(editor);
+    return l.zoom > 0 && (l.visible === 8 || Math.abs(l.zoom - READABLE_ZOOM) < 0.01) ? l : undefined;
+  }, 'the graph fitted after opening', 10000);
+  check(opened.width >= 0.95 * opened.pageWidth && opened.height >= 0.8 * opened.pageHeight,
     `the graph fills the visual editor: ${Math.round(opened.width)}×${Math.round(opened.height)} of ${opened.pageWidth}×${opened.pageHeight}`);
-  check(opened.minText >= 11, `after opening: zoom ${opened.zoom}, ${opened.visible}/${opened.nodes} nodes visible, smallest node text ${opened.minText.toFixed(1)} px`);
+  check(opened.minText >= 11 && opened.visible === 8,
+    `after opening: zoom ${opened.zoom}, ${opened.visible}/${opened.nodes} nodes visible, smallest node text ${opened.minText.toFixed(1)} px`);
   const tool = (label) => editor.locator(`vscode-toolbar-button[label="${label}"]`);
   for (let i = 0; i < 3; i++) await tool('Zoom in').click();
   await waitFor(async () => (await graphLayout(editor)).visible < 8, 'zooming in to hide some nodes', 5000);
@@ -105,7 +115,13 @@ export async function webviewSmoke({ page, pick, log, check, sleep, waitFor, art
   await waitFor(async () => (await editor.locator('g.node.selected[data-id="dropout1"]').count()) === 1, 'the added layer to be selected', 5000);
   check(await edge('dropout1', 'out').count() === 1 && await edge('drop', 'dropout1').count() === 1,
     'without a selection the palette inserts before the output layer: drop → dropout1 → out');
-  check((await graphLayout(editor)).visible >= 8, 'the inserted layer is selected and in view');
+  const inView = await editor.evaluate(() => {
+    const svg = document.querySelector('svg.graph').getBoundingClientRect();
+    const palette = document.querySelector('.side-panel.palette:not([hidden])')?.getBoundingClientRect();
+    const n = document.querySelector('g.node[data-id="dropout1"] rect.body').getBoundingClientRect();
+    return n.top >= svg.top && n.bottom <= svg.bottom && n.right <= svg.right && n.left >= (palette ? palette.right : svg.left);
+  });
+  check(inView, 'the inserted layer is selected and in view (not under the palette)');
   await undo('the added node');
   check(!/dropout1/.test(await textLines.innerText()), 'Ctrl+Z in the visual editor undid the edit in the document');
   // After a selected node.
@@ -188,7 +204,8 @@ export async function webviewSmoke({ page, pick, log, check, sleep, waitFor, art
   await card.waitFor({ timeout: 30000 });
   const summary = await card.locator('.proposal-diff').innerText();
   check(/dropout1 \(dropout\) between hidden and out/.test(summary), `the proposal is a change summary: ${summary.trim()}`);
-  check(/params \(\+|params \(−/.test(await card.locator('.proposal-params').innerText()), 'the proposal shows the parameter delta');
+  const delta = await card.locator('.proposal-params').innerText();
+  check(/^[\d,]+ → [\d,]+ params \([+−±][\d,]+\)$/.test(delta.trim()), `the proposal shows the parameter delta: ${delta.trim()}`);
   check(await card.locator('vscode-button', { hasText: 'Apply' }).isVisible(), 'Apply is visible');
   check(!(await chat.locator('.chat-body').last().innerText()).includes('"layers"'), 'the proposal\'s JSON is not printed in the message');
   await page.screenshot({ path: path.join(artifacts, 'webview-chat.png') });

@@ -137,7 +137,7 @@ export function startEditor(app: HTMLElement): void {
       bottom: 0,
     };
     if (!userView && model) canvas.fit(true);
-    minimap?.draw();
+    minimap?.dock(palettePanel.open ? palettePanel.element : inspectorPanel.open ? inspectorPanel.element : undefined);
   }
 
   // A layer added from the palette is selected and scrolled to once the document shows it.

@@ -1,8 +1,9 @@
 /**
  * The minimap: every node as a small rectangle on a <canvas> (cheap for hundreds of nodes), the visible
  * area as a frame; click or drag in it to move the view there. Shown only for graphs of more than a few
- * nodes that do not fit the canvas, and never when the user hid it (`enabled`). It sits in whichever
- * corner of the uncovered canvas has the fewest nodes under it, so it does not hide the graph.
+ * nodes that do not fit the canvas, and never when the user hid it (`enabled`). So that it does not hide
+ * the graph, it docks at the foot of an open side panel (`dock`); with both panels closed it floats in
+ * whichever corner of the canvas has the fewest nodes under it.
  */
 import { NODE_HEIGHT, NODE_WIDTH, graphBounds, type GraphModel } from './graphModel';
 import type { GraphCanvas } from './canvas';
@@ -17,13 +18,21 @@ export class Minimap {
   /** False when the user hid the minimap (toolbar button; kept in the webview state). */
   enabled = true;
 
-  constructor(host: HTMLElement, private readonly canvas: GraphCanvas) {
+  /** Moves the minimap into an open side panel (docked), or back over the canvas (`undefined`). */
+  dock(panel: HTMLElement | undefined): void {
+    const target = panel ?? this.stage;
+    if (this.element.parentElement !== target) target.appendChild(this.element);
+    this.element.classList.toggle('docked', !!panel);
+    this.draw();
+  }
+
+  constructor(private readonly stage: HTMLElement, private readonly canvas: GraphCanvas) {
     this.element = document.createElement('canvas');
     this.element.className = 'minimap';
     this.element.width = WIDTH * devicePixelRatio;
     this.element.height = HEIGHT * devicePixelRatio;
     this.element.setAttribute('aria-label', 'Minimap: click to move the view');
-    host.appendChild(this.element);
+    stage.appendChild(this.element);
     const jump = (e: PointerEvent) => this.centerAt(e);
     this.element.addEventListener('pointerdown', (e) => {
       this.element.setPointerCapture(e.pointerId);
@@ -65,7 +74,12 @@ export class Minimap {
         b.x + b.width > visible.x + visible.w || b.y + b.height > visible.y + visible.h);
     this.element.hidden = !needed;
     if (!needed || !model) return;
-    this.place(model);
+    if (this.element.classList.contains('docked')) {
+      this.element.style.left = '';
+      this.element.style.top = '';
+    } else {
+      this.place(model);
+    }
     const ctx = this.element.getContext('2d')!;
     const style = getComputedStyle(this.element);
     ctx.setTransform(devicePixelRatio, 0, 0, devicePixelRatio, 0, 0);
