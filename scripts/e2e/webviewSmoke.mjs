@@ -108,7 +108,17 @@ export async function webviewSmoke({ page, pick, log, check, sleep, waitFor, art
     await waitFor(async () => (await nodes.count()) === 7, `Ctrl+Z to remove ${what}`, 10000);
   };
   const edge = (from, to) => editor.locator(`path.edge-hit[data-from="${from}"][data-to="${to}"]`);
-  await editor.locator('.palette-item[data-type="dropout"]').click();
+  // The toasts of the runs above sit over the lower half of the editor (where the palette's last groups are):
+  // clear them, and find layers with the palette's search, which lists the match at the top.
+  const clearToasts = () => pick('F1', '>Notifications: Clear All Notifications', 'Notifications: Clear All Notifications');
+  await clearToasts();
+  const paletteItem = async (type) => {
+    await editor.locator('.palette-search').fill(type);
+    const item = editor.locator(`.palette-item[data-type="${type}"]`);
+    await item.waitFor({ state: 'visible', timeout: 5000 });
+    return item;
+  };
+  await (await paletteItem('dropout')).click();
   await waitFor(async () => (await nodes.count()) === 8, 'a node for the added dropout layer');
   await waitFor(async () => /dropout1/.test(await textLines.innerText()), 'the text document to show "dropout1"', 10000);
   check(true, 'palette click added layer "dropout1" to the text document');
@@ -126,7 +136,7 @@ export async function webviewSmoke({ page, pick, log, check, sleep, waitFor, art
   check(!/dropout1/.test(await textLines.innerText()), 'Ctrl+Z in the visual editor undid the edit in the document');
   // After a selected node.
   await editor.locator('g.node[data-id="conv1"] rect.body').click();
-  await editor.locator('.palette-item[data-type="batchNormalization"]').click();
+  await (await paletteItem('batchNormalization')).click();
   await waitFor(async () => (await edge('batchNormalization1', 'pool1').count()) === 1, 'batchNormalization1 after conv1', 10000);
   check(await edge('conv1', 'batchNormalization1').count() === 1 && await editor.locator('g.node.selected[data-id="batchNormalization1"]').count() === 1,
     'with conv1 selected the palette inserts after it: conv1 → batchNormalization1 → pool1, selected');
@@ -139,10 +149,12 @@ export async function webviewSmoke({ page, pick, log, check, sleep, waitFor, art
     const b = document.querySelector('g.node[data-id="flat"] rect.body').getBoundingClientRect();
     return { x: (a.left + a.right) / 2 - svg.left, y: (a.bottom + b.top) / 2 - svg.top };
   });
-  await editor.locator('.palette-item[data-type="dropout"]').dragTo(editor.locator('svg.graph'), { targetPosition: gap });
+  await (await paletteItem('dropout')).dragTo(editor.locator('svg.graph'), { targetPosition: gap });
   await waitFor(async () => (await edge('dropout1', 'flat').count()) === 1, 'dropout1 dropped into the edge pool2 → flat', 10000);
   check(await edge('pool2', 'dropout1').count() === 1, 'a palette item dropped onto an edge is inserted into it: pool2 → dropout1 → flat');
   await undo('the dropped layer');
+  await editor.locator('.palette-search').fill('');
+  check(await editor.locator('.palette-item:not([hidden])').count() >= 14, 'clearing the palette search lists every layer again');
 
   // 3. text → graph: in the text editor, go to conv2's `64` (Go to Line/Column), select it and type 48
   const source = fs.readFileSync(path.join(workspace, 'mnist-cnn.stitch.json'), 'utf8').split('\n');
@@ -194,6 +206,7 @@ export async function webviewSmoke({ page, pick, log, check, sleep, waitFor, art
   await metrics.locator('.run-item .run-name', { hasText: 'xor-tiny' }).first().click();
 
   // 5. the chat reaches the provider of the User setting stitch.chat.baseUrl (code-server is a remote window)
+  await clearToasts();
   await pick('F1', '>Stitch: Open Chat', 'Stitch: Open Chat');
   const chat = await webviewFrame(page, '.chat vscode-textarea', waitFor, 'the chat tab');
   await chat.locator('.chat vscode-textarea textarea').fill('add a dropout layer');
