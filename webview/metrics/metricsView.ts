@@ -226,6 +226,8 @@ export class MetricsView {
     this.renderDetails(runs[0]);
     const label = (id: string) => this.label(id);
     const xLabel = this.mode === 'epoch' ? 'epoch' : 'epoch (per batch)';
+    // Before its first epoch ends a run knows its planned epochs only from the runs list.
+    for (const r of runs) if (!r.epochs) r.epochs = this.summaries.find((s) => s.run_id === r.runId)?.epochs ?? 0;
     const frame = { xLabel, xRange: epochRange(runs), colorOf: (id: string) => this.colorOf(id) };
     const smoothed = (data: ChartData): ChartData =>
       this.smoothing > 0 ? { x: data.x, series: data.series.map((s) => ({ ...s, values: smooth(s.values, this.smoothing) })) } : data;
