@@ -28,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { cancelFromNotification, crashedNotification, packageAndInstallVsix } from './lifecycleChecks.mjs';
 import { webviewSmoke } from './webviewSmoke.mjs';
+import { startFakeProvider } from './fakeProvider.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const args = new Set(process.argv.slice(2));
@@ -73,11 +74,17 @@ const D = Object.fromEntries(['ud', 'ext', 'ws-tests', 'ws-ui', 'xdg', 'chrome']
 Object.values(D).forEach((d) => fs.mkdirSync(d, { recursive: true }));
 fs.mkdirSync(ARTIFACTS, { recursive: true });
 fs.mkdirSync(path.join(D.ud, 'User'));
-fs.writeFileSync(path.join(D.ud, 'User/settings.json'), JSON.stringify({
+// The chat's endpoint is a *User* setting, as a user trying Ollama would set it: it must reach the
+// extension host of this remote window (docs/extension.md, "Scopes"). Only for phase 2: the in-host chat
+// suite expects no endpoint (its no-key test) and sets, then removes, its own Global (= User) baseUrl.
+const provider = await startFakeProvider(ROOT);
+const writeUserSettings = (chat) => fs.writeFileSync(path.join(D.ud, 'User/settings.json'), JSON.stringify({
+  ...(chat ? { 'stitch.chat.baseUrl': provider.url, 'stitch.chat.model': 'e2e-fake' } : {}),
   'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'telemetry.telemetryLevel': 'off',
   'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false, 'update.mode': 'none',
   'workbench.welcomePage.walkthroughs.openOnInstall': false, 'editor.inlayHints.enabled': 'on',
 }, null, 2));
+writeUserSettings(false);
 fs.writeFileSync(path.join(TMP, 'config.yaml'), 'auth: none\n');
 fs.cpSync(FIXTURES, D['ws-tests'], { recursive: true });
 fs.copyFileSync(path.join(FIXTURES, 'xor.stitch.json'), path.join(D['ws-ui'], 'xor.stitch.json'));
@@ -177,6 +184,7 @@ try {
 
   // ---- phase 2: train from the command palette ---------------------------------------------------------
   if (!args.has('--no-ui') && !BENCH_OUT) {
+    writeUserSettings(true);
     const page = await context.newPage();
     captureConsole(page, path.join(TMP, 'ui-console.log'));
     await page.goto(windowUrl(D['ws-ui'], VSIX ? [] : [['extensionDevelopmentPath', devPath]]), { timeout: 120_000 });
@@ -217,7 +225,7 @@ try {
     await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-trained.png') });
     log(`screenshots in ${ARTIFACTS}`);
     await cancelFromNotification({ page, pick, check, log });
-    await webviewSmoke({ page, pick, log, check, sleep, waitFor, artifacts: ARTIFACTS, workspace: D['ws-ui'], root: ROOT });
+    await webviewSmoke({ page, pick, log, check, sleep, waitFor, artifacts: ARTIFACTS, workspace: D['ws-ui'], root: ROOT, provider });
   }
 } catch (err) {
   failed = true;
@@ -231,6 +239,7 @@ try {
   }
 } finally {
   await shutdown();
+  await provider.close();
   if (failed || args.has('--keep')) log(`${failed ? 'FAILED' : 'PASSED'}; logs kept in ${TMP}`);
   else { fs.rmSync(TMP, { recursive: true, force: true }); log('PASSED'); }
   process.exitCode = failed ? 1 : 0;

@@ -45,7 +45,11 @@ export const COMMANDS: readonly CommandSpec[] = [
   { id: 'stitch.openVisualEditor', title: 'Open Visual Editor', run: async (_s, uri) => {
     const document = await schemaFrom(uri);
     if (!document) return void vscode.window.showInformationMessage(`Stitch: ${NO_SCHEMA}`);
-    await vscode.commands.executeCommand('vscode.openWith', document.uri, VISUAL_EDITOR_VIEW_TYPE, vscode.ViewColumn.Beside);
+    // Already open (e.g. the command ran from the visual editor itself): focus it instead of a duplicate.
+    const key = document.uri.toString();
+    const open = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) =>
+      t.input instanceof vscode.TabInputCustom && t.input.viewType === VISUAL_EDITOR_VIEW_TYPE && t.input.uri.toString() === key);
+    await vscode.commands.executeCommand('vscode.openWith', document.uri, VISUAL_EDITOR_VIEW_TYPE, open ? open.group.viewColumn : vscode.ViewColumn.Beside);
     return document.uri;
   } },
   { id: 'stitch.train', title: 'Train Current Schema', run: async (s, uri) => {

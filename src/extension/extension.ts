@@ -8,6 +8,7 @@ import { registerProposalDocuments } from './chat/review';
 import { registerCommands, type StitchServices } from './commands';
 import { SchemaQuickFixes } from './codeActions';
 import { SchemaDiagnostics } from './diagnostics';
+import { LayerTypeHovers } from './hovers';
 import { LayerShapeHints, SchemaCodeLenses } from './lenses';
 import { RunDocuments } from './runDocuments';
 import { RunsView } from './runsView';
@@ -56,6 +57,7 @@ export function activate(context: vscode.ExtensionContext): StitchApi {
     SchemaQuickFixes.register(),
     SchemaCodeLenses.register(),
     LayerShapeHints.register(),
+    LayerTypeHovers.register(),
     VisualEditorProvider.register(context, tracker, log),
     panels,
     vscode.workspace.onDidChangeConfiguration((e) => {

@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { findNodeAtLocation, parseTree, type Node } from 'jsonc-parser';
-import { SCHEMA_SELECTOR, analyzeDocument, formatCount, formatShape } from './schemaDocuments';
+import { SCHEMA_SELECTOR, analyzeDocument, compactShape, formatCount, formatShape } from './schemaDocuments';
 
 /** The `"layers"` property node and its layer objects, or undefined when the text has none. */
 function layersOf(document: vscode.TextDocument): { property: Node; layers: Node[] } | undefined {
@@ -29,10 +29,13 @@ export class SchemaCodeLenses implements vscode.CodeLensProvider {
     if (!found) return [];
     const range = new vscode.Range(document.positionAt(found.property.offset), document.positionAt(found.property.offset));
     const analysis = analyzeDocument(document);
+    // Count what the Problems panel shows for the file (every diagnostic is one of these problems, warnings too).
+    const problems = analysis.problems.length;
     const errors = analysis.problems.filter((p) => p.severity === 'error').length;
+    const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
     const summary = errors > 0
-      ? `${errors} problem${errors === 1 ? '' : 's'}`
-      : `${formatCount(analysis.params)} params`;
+      ? plural(problems, 'problem')
+      : `${formatCount(analysis.params)} params${problems ? ` · ${plural(problems, 'warning')}` : ''}`;
     return [
       new vscode.CodeLens(range, { title: '▶ Train', command: 'stitch.train', arguments: [document.uri],
         tooltip: 'Train this schema on the Stitch server' }),
@@ -61,7 +64,9 @@ export class LayerShapeHints implements vscode.InlayHintsProvider {
       if (!info) continue;
       const position = document.positionAt(layer.offset + layer.length);
       if (!range.contains(position)) continue;
-      const hint = new vscode.InlayHint(position, `→ ${formatShape(info.outputShape)}`, vscode.InlayHintKind.Type);
+      // On a long line (a one-line layer with many parameters) the hint stays short; the tooltip has it all.
+      const long = document.lineAt(position.line).text.length > 100;
+      const hint = new vscode.InlayHint(position, `→ ${long ? compactShape(info.outputShape) : formatShape(info.outputShape)}`, vscode.InlayHintKind.Type);
       hint.paddingLeft = true;
       hint.tooltip = `${id}: output ${formatShape(info.outputShape)}, ${formatCount(info.params)} params`;
       hints.push(hint);

@@ -53,3 +53,9 @@ export function formatCount(n: number): string {
 }
 
 export { formatShape } from '../shared/schema/shapes';
+
+/** `[13,13,32]`; the last three dimensions of a longer shape (`[…,7,7,64]`), for hints on long lines. */
+export function compactShape(shape: readonly (number | null)[]): string {
+  const dims = shape.map((d) => (d === null ? '?' : String(d)));
+  return `[${dims.length > 3 ? ['…', ...dims.slice(-3)].join(',') : dims.join(',')}]`;
+}

@@ -82,7 +82,11 @@ export type EditorHostMessage = DocumentSnapshot | RunBadge | { type: 'presets';
 export type EditIntent =
   | { type: 'schema/rename'; name: string }
   | { type: 'schema/inputShape'; shape: number[] }
-  | { type: 'layer/add'; layerType: string; afterId?: string; position?: { x: number; y: number } }
+  /**
+   * Where the layer goes: into the edge `intoEdge` (a palette item dropped on an edge), else after `afterId`
+   * (the selection), else before the output layer (a model of one layer: after it).
+   */
+  | { type: 'layer/add'; layerType: string; afterId?: string; intoEdge?: { from: string; to: string }; position?: { x: number; y: number } }
   | { type: 'layer/update'; id: string; key: string; value: unknown }
   | { type: 'layer/rename'; id: string; newId: string }
   | { type: 'layer/delete'; ids: string[] }
@@ -106,6 +110,8 @@ export type EditorWebviewMessage =
   | { type: 'ready' }
   | EditIntent
   | { type: 'preset/apply'; name: string }
+  /** One node was selected: show its layer in the text editors of the document that are open beside. */
+  | { type: 'layer/reveal'; id: string }
   | { type: 'command'; command: PanelCommand };
 
 // ---------------------------------------------------------------------------------------------------

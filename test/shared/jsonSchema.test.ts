@@ -29,7 +29,8 @@ describe('JSON Schema', () => {
 
   test('has a branch for every layer type with exactly its parameters', () => {
     const layer = schema.definitions.layer as Node;
-    assert.deepEqual(layer.properties.type.enum, LAYER_TYPES);
+    assert.deepEqual(layer.properties.type.anyOf[0].enum, LAYER_TYPES);
+    assert.deepEqual(layer.properties.type.anyOf[1], { type: 'string' }, 'an unknown type is left to Stitch\'s own diagnostic');
     assert.equal(layer.allOf.length, LAYER_TYPES.length);
     for (const type of LAYER_TYPES) {
       const branch = layer.allOf.find((b: Node) => b.if.properties.type.const === type);

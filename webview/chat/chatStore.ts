@@ -4,6 +4,10 @@
  * schema, what it changes in the current one (layers added, removed, changed). Unit-tested in Node.
  */
 import type { ChatStreamEvent } from '../../src/shared/protocol';
+import { isObject } from '../../src/shared/isObject';
+import { diffLayers, summarizeProposal, type LayerDiff, type ProposalSummary } from './proposalSummary';
+
+export { diffLayers, type LayerDiff } from './proposalSummary';
 
 export interface Proposal {
   /** The proposed schema; `null` when the model's block was not valid JSON even after the repair round. */
@@ -13,6 +17,8 @@ export interface Proposal {
   valid: boolean;
   errors: { path: string; message: string }[];
   diff: LayerDiff;
+  /** Where each layer goes and the parameter delta, computed when the proposal arrived. */
+  summary: ProposalSummary;
   status: 'pending' | 'applying' | 'applied' | 'rejected' | 'dismissed' | 'failed';
 }
 
@@ -74,7 +80,9 @@ export function applyChatEvent(state: ChatState, requestId: number, event: ChatS
     case 'schema': {
       const applicable = isObject(event.proposedSchema);
       message.proposal = { schema: event.proposedSchema, applicable, valid: event.valid && applicable, errors: event.errors,
-        diff: applicable ? diffLayers(current, event.proposedSchema) : { added: [], removed: [], changed: [], sections: [] }, status: 'pending' };
+        diff: applicable ? diffLayers(current, event.proposedSchema) : { added: [], removed: [], changed: [], sections: [] },
+        summary: applicable ? summarizeProposal(current, event.proposedSchema) : { lines: [], params: { before: 0, after: 0 } },
+        status: 'pending' };
       break;
     }
     case 'done':
@@ -137,35 +145,32 @@ export class ChatConversations {
   }
 }
 
-export interface LayerDiff {
-  added: string[];
-  removed: string[];
-  /** Layers present in both whose type or parameters differ, with a short description. */
-  changed: { id: string; what: string }[];
-  /** Other top-level sections that differ (`input`, `training`, …). */
-  sections: string[];
+/**
+ * The document changed (an edit, an undo): a proposal marked applied whose schema the document no longer
+ * has is offered again (Ctrl+Z after Apply brings Apply back), and one the document now has is applied.
+ * Returns the messages whose card changed.
+ */
+export function syncApplied(state: ChatState, current: unknown): ChatMessage[] {
+  const now = canonical(current);
+  const changed: ChatMessage[] = [];
+  for (const m of state.messages) {
+    const p = m.proposal;
+    if (!p?.applicable) continue;
+    const same = canonical(p.schema) === now;
+    if (p.status === 'applied' && !same) p.status = 'pending';
+    else if (same && (p.status === 'pending' || p.status === 'rejected' || p.status === 'failed')) p.status = 'applied';
+    else continue;
+    changed.push(m);
+  }
+  return changed;
 }
 
-type Raw = Record<string, unknown>;
-const isObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
-const obj = (v: unknown): Raw => (isObject(v) ? v : {});
-const layersOf = (v: unknown): Raw[] => (Array.isArray(obj(v).layers) ? (obj(v).layers as unknown[]).map(obj) : []);
-
-/** What a proposed schema changes compared with the current one, by layer id. */
-export function diffLayers(current: unknown, proposed: unknown): LayerDiff {
-  const before = new Map(layersOf(current).map((l) => [String(l.id), l]));
-  const after = new Map(layersOf(proposed).map((l) => [String(l.id), l]));
-  const added = [...after.keys()].filter((id) => !before.has(id));
-  const removed = [...before.keys()].filter((id) => !after.has(id));
-  const changed: LayerDiff['changed'] = [];
-  for (const [id, next] of after) {
-    const prev = before.get(id);
-    if (!prev) continue;
-    const keys = [...new Set([...Object.keys(prev), ...Object.keys(next)])].filter((k) => k !== 'id');
-    const diffs = keys.filter((k) => JSON.stringify(prev[k]) !== JSON.stringify(next[k]))
-      .map((k) => (k === 'type' ? `${String(prev[k])} → ${String(next[k])}` : `${k}: ${JSON.stringify(prev[k]) ?? '–'} → ${JSON.stringify(next[k]) ?? '–'}`));
-    if (diffs.length) changed.push({ id, what: diffs.join(', ') });
-  }
-  const sections = ['input', 'training', 'name'].filter((k) => JSON.stringify(obj(current)[k]) !== JSON.stringify(obj(proposed)[k]));
-  return { added, removed, changed, sections };
+/** JSON with sorted keys and without `layout` (positions are not part of what a proposal changes). */
+function canonical(value: unknown): string {
+  const sort = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sort);
+    if (typeof v !== 'object' || v === null) return v;
+    return Object.fromEntries(Object.keys(v).filter((k) => k !== 'layout' && k !== '$schema').sort().map((k) => [k, sort((v as Record<string, unknown>)[k])]));
+  };
+  return JSON.stringify(sort(value));
 }

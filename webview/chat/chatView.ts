@@ -1,15 +1,18 @@
 /**
  * The chat tab: the conversation about the bound schema document, rendered as Markdown (marked, then
  * DOMPurify: the model's text is never trusted as HTML), a stop button while a reply streams, errors with
- * the action that fixes them (no key → "Set OpenAI API Key"), and for a proposed schema, what it adds,
- * removes and changes, with Apply (the extension's diff review, one undoable edit) and Dismiss.
+ * the action that fixes them (no key → "Set OpenAI API Key"), and for a proposed schema a compact card
+ * (where each layer goes, the parameter delta; the JSON itself stays out of the message) with Apply at its
+ * top (the extension's diff review, one undoable edit) and Dismiss. Undoing an applied proposal in the
+ * document brings its Apply back.
  */
 import DOMPurify from 'dompurify';
 import { marked } from 'marked';
 import type { ChatStreamEvent } from '../../src/shared/protocol';
 import type { PanelCommand } from '../../src/shared/webviewProtocol';
 import { button, el } from '../dom';
-import { applyChatEvent, ChatConversations, clearChat, startRequest, stopRequest, type ChatMessage } from './chatStore';
+import { applyChatEvent, ChatConversations, clearChat, startRequest, stopRequest, syncApplied, type ChatMessage } from './chatStore';
+import { hideSchemaBlocks, paramDelta } from './proposalSummary';
 
 export interface ChatCallbacks {
   send(requestId: number, text: string): void;
@@ -73,6 +76,7 @@ export class ChatView {
     this.chats.current.schema = schema;
     this.context.textContent = fileName ? `About ${fileName}` : 'Open a *.stitch.json file: the chat works on the schema you are editing.';
     if (switched) this.render();
+    else for (const m of syncApplied(this.chats.current, schema)) this.redraw(m);
   }
 
   onEvent(requestId: number, event: ChatStreamEvent): void {
@@ -169,7 +173,8 @@ export class ChatView {
 
   private fillBody(body: HTMLElement, m: ChatMessage): void {
     if (m.role === 'assistant') {
-      body.innerHTML = DOMPurify.sanitize(marked.parse(m.text || (m.streaming ? '…' : ''), { async: false, gfm: true }));
+      const text = hideSchemaBlocks(m.text);
+      body.innerHTML = DOMPurify.sanitize(marked.parse(text || (m.streaming ? '…' : ''), { async: false, gfm: true }));
     } else {
       body.textContent = m.text;
     }
@@ -205,23 +210,12 @@ export class ChatView {
       card.appendChild(el('span', 'hint', 'Ask again, e.g. "give the complete schema as JSON".'));
       return card;
     }
-    card.appendChild(el('h3', '', p.valid ? 'Proposed architecture' : 'Proposed architecture (has problems)'));
-    const list = el('ul', 'proposal-diff');
-    const item = (cls: string, icon: string, text: string) => {
-      const li = el('li', cls);
-      li.append(el('span', `codicon codicon-${icon}`), document.createTextNode(` ${text}`));
-      list.appendChild(li);
-    };
-    for (const id of p.diff.added) item('added', 'diff-added', `add ${id}`);
-    for (const id of p.diff.removed) item('removed', 'diff-removed', `remove ${id}`);
-    for (const c of p.diff.changed) item('changed', 'diff-modified', `${c.id}: ${c.what}`);
-    for (const s of p.diff.sections) item('changed', 'diff-modified', `${s} changed`);
-    if (!list.children.length) item('', 'info', 'no changes to the layers');
-    card.appendChild(list);
-    for (const e of p.errors) card.appendChild(el('div', 'chat-error', `${e.path}: ${e.message}`));
+    // The actions come first, so Apply is visible without scrolling past the summary.
+    const head = el('div', 'proposal-head');
+    head.appendChild(el('h3', '', p.valid ? 'Proposed change' : 'Proposed change (has problems)'));
     const actions = el('div', 'actions');
-    if (p.status === 'pending') {
-      actions.append(button('Apply…', 'check', () => {
+    if (p.status === 'pending' || p.status === 'rejected' || p.status === 'failed') {
+      actions.append(button(p.status === 'pending' ? 'Apply…' : 'Apply again…', 'check', () => {
         p.status = 'applying';
         this.callbacks.apply(m.requestId, p.schema);
         this.redraw(m);
@@ -229,11 +223,23 @@ export class ChatView {
         p.status = 'dismissed';
         this.redraw(m);
       }));
-    } else {
-      actions.appendChild(el('span', 'hint', { applying: 'Review the diff in the editor…', applied: 'Applied (undo with Ctrl+Z in the schema).',
-        rejected: 'Not applied.', dismissed: 'Dismissed.', failed: 'Could not apply.', pending: '' }[p.status]));
     }
-    card.appendChild(actions);
+    const status = { applying: 'Review the diff in the editor…', applied: 'Applied: Ctrl+Z in the schema undoes it (Apply then shows again).',
+      rejected: 'Not applied.', dismissed: 'Dismissed.', failed: 'Could not apply.', pending: '' }[p.status];
+    if (status) actions.appendChild(el('span', 'hint proposal-status', status));
+    head.appendChild(actions);
+    card.appendChild(head);
+    card.appendChild(el('div', 'proposal-params', paramDelta(p.summary.params)));
+    const list = el('ul', 'proposal-diff');
+    const icons = { added: 'diff-added', removed: 'diff-removed', changed: 'diff-modified' };
+    for (const line of p.summary.lines) {
+      const li = el('li', line.kind);
+      li.append(el('span', `codicon codicon-${icons[line.kind]}`), document.createTextNode(` ${line.text}`));
+      list.appendChild(li);
+    }
+    if (!list.children.length) list.appendChild(el('li', '', 'no changes to the layers'));
+    card.appendChild(list);
+    for (const e of p.errors) card.appendChild(el('div', 'chat-error', `${e.path}: ${e.message}`));
     return card;
   }
 }

@@ -33,8 +33,16 @@ function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string,
   return el;
 }
 
-/** The smallest zoom at which node labels stay readable; fit() goes below it only for a wide graph. */
-const READABLE_ZOOM = 0.75;
+/** The smallest node text (webview.css: 13 px) stays at least 11 px on screen at this zoom. */
+export const READABLE_ZOOM = 11 / 13;
+
+/** Screen space along the canvas's edges that floating panels cover (the palette, the inspector). */
+export interface Insets {
+  left: number;
+  right: number;
+  top: number;
+  bottom: number;
+}
 
 export class GraphCanvas {
   readonly root: SVGSVGElement;
@@ -48,6 +56,8 @@ export class GraphCanvas {
   selection = new Set<string>();
   private selectedEdge: { from: string; to: string } | undefined;
   view: View = { x: 40, y: 40, k: 1 };
+  /** Updated by the page as panels open and close; fit() and reveal() keep nodes out from under them. */
+  insets: Insets = { left: 0, right: 0, top: 0, bottom: 0 };
 
   constructor(host: HTMLElement, private readonly events: CanvasEvents) {
     this.root = svg('svg', { class: 'graph', tabindex: 0, role: 'group', 'aria-label': 'Architecture graph' });
@@ -99,21 +109,65 @@ export class GraphCanvas {
     this.setView({ k, x: cx - gx * k, y: cy - gy * k });
   }
 
+  /** The part of the canvas no panel covers, in canvas pixels. */
+  visibleRect(): { x: number; y: number; width: number; height: number } {
+    const rect = this.root.getBoundingClientRect();
+    const { left, right, top, bottom } = this.insets;
+    return { x: left, y: top, width: Math.max(1, rect.width - left - right), height: Math.max(1, rect.height - top - bottom) };
+  }
+
   /**
-   * Shows the graph centred, as large as fits but never so small that node text is unreadable: a graph
-   * taller than the canvas at that size starts at the top, and the rest is a pan or the minimap away.
+   * Shows the whole graph, centred in the part of the canvas no panel covers, as large as fits (at most
+   * 1.2). `readable` (the automatic fit on open and resize) never goes below the zoom at which node text
+   * is 11 px: a graph too tall for that starts at the top, and the rest is a pan or the minimap away. The
+   * Fit button fits whatever it takes.
    */
-  fit(): void {
+  fit(readable = false): void {
     if (!this.model) return;
     const b = graphBounds(this.model.nodes);
-    const rect = this.root.getBoundingClientRect();
+    const area = this.visibleRect();
     const pad = 24;
-    const byWidth = (rect.width - 2 * pad) / b.width;
-    const byHeight = (rect.height - 2 * pad) / b.height;
-    const readable = Math.min(READABLE_ZOOM, byWidth);
-    const k = Math.min(1.2, Math.max(0.1, readable, Math.min(byWidth, byHeight)));
-    const y = b.height * k <= rect.height - 2 * pad ? (rect.height - b.height * k) / 2 - b.y * k : pad - b.y * k;
-    this.setView({ k, x: (rect.width - b.width * k) / 2 - b.x * k, y }, false);
+    const byWidth = (area.width - 2 * pad) / b.width;
+    const byHeight = (area.height - 2 * pad) / b.height;
+    const fits = Math.min(1.2, byWidth, byHeight);
+    const k = Math.max(0.1, readable ? Math.max(fits, Math.min(READABLE_ZOOM, byWidth)) : fits);
+    const y = b.height * k <= area.height - 2 * pad ? area.y + (area.height - b.height * k) / 2 - b.y * k : area.y + pad - b.y * k;
+    this.setView({ k, x: area.x + (area.width - b.width * k) / 2 - b.x * k, y }, false);
+  }
+
+  /** Pans (keeping the zoom) so that node `id` is in the visible part of the canvas, if it is not already. */
+  reveal(id: string): void {
+    const n = this.model?.byId.get(id);
+    if (!n) return;
+    const area = this.visibleRect();
+    const { x, y, k } = this.view;
+    const left = n.x * k + x, top = n.y * k + y;
+    const inside = left >= area.x && top >= area.y && left + NODE_WIDTH * k <= area.x + area.width && top + NODE_HEIGHT * k <= area.y + area.height;
+    if (inside) return;
+    this.setView({ k, x: area.x + area.width / 2 - (n.x + NODE_WIDTH / 2) * k, y: area.y + area.height / 2 - (n.y + NODE_HEIGHT / 2) * k }, false);
+  }
+
+  /** How many nodes lie entirely in the visible part of the canvas (for the page's data attributes). */
+  visibleNodeCount(): number {
+    if (!this.model) return 0;
+    const area = this.visibleRect();
+    const { x, y, k } = this.view;
+    return this.model.nodes.filter((n) => {
+      const left = n.x * k + x, top = n.y * k + y;
+      return left >= area.x - 1 && top >= area.y - 1 && left + NODE_WIDTH * k <= area.x + area.width + 1 && top + NODE_HEIGHT * k <= area.y + area.height + 1;
+    }).length;
+  }
+
+  /** The edge under a client position (a palette item dragged over it), or undefined. */
+  edgeAt(clientX: number, clientY: number): { from: string; to: string } | undefined {
+    const hit = document.elementsFromPoint(clientX, clientY).find((e) => e.classList.contains('edge-hit')) as SVGElement | undefined;
+    const from = hit?.dataset.from, to = hit?.dataset.to;
+    return from && to ? { from, to } : undefined;
+  }
+
+  /** Marks the edge a palette item would be dropped into (undefined: none). */
+  markDropEdge(edge: { from: string; to: string } | undefined): void {
+    for (const e of this.edgeEls) e.el.classList.toggle('drop-target', !!edge && e.from === edge.from && e.to === edge.to);
   }
 
   /** Graph coordinates of a client (mouse) position. */
@@ -124,6 +178,9 @@ export class GraphCanvas {
 
   private applyView(notify = true, byUser = false): void {
     this.viewport.setAttribute('transform', `translate(${this.view.x},${this.view.y}) scale(${this.view.k})`);
+    // Read by the e2e smoke test (and handy when debugging): the zoom and how many nodes are fully visible.
+    this.root.dataset.zoom = this.view.k.toFixed(3);
+    this.root.dataset.visibleNodes = String(this.visibleNodeCount());
     if (notify) this.events.viewChanged(this.view, byUser);
   }
 
@@ -147,19 +204,19 @@ export class GraphCanvas {
     svg('title', {}, g).textContent = [label, ...n.problems.map((p) => `⚠ ${p.path}: ${p.message}`)].join('\n');
     svg('rect', { class: 'body', width: NODE_WIDTH, height: NODE_HEIGHT, rx: 4 }, g);
     svg('rect', { class: 'stripe', width: 4, height: NODE_HEIGHT, rx: 2 }, g);
-    svg('text', { class: 'type', x: 12, y: 18 }, g).textContent = title;
-    const id = svg('text', { class: 'id', x: NODE_WIDTH - 10, y: 18, 'text-anchor': 'end' }, g);
-    id.textContent = layer ? clip(layer.id, 14) : '';
-    svg('text', { class: 'params', x: 12, y: 36 }, g).textContent = layer ? clip(keyParams(layer), 26) : '';
+    svg('text', { class: 'type', x: 12, y: 19 }, g).textContent = title;
+    const id = svg('text', { class: 'id', x: NODE_WIDTH - 10, y: 19, 'text-anchor': 'end' }, g);
+    id.textContent = layer ? clip(layer.id, 12) : '';
+    svg('text', { class: 'params', x: 12, y: 38 }, g).textContent = layer ? clip(keyParams(layer), 22) : '';
     const shape = layer ? layer.outputShape : null;
-    const shapeText = svg('text', { class: 'shape', x: 12, y: 54 }, g);
+    const shapeText = svg('text', { class: 'shape', x: 12, y: 56 }, g);
     shapeText.textContent = n.kind === 'input' ? '' : `→ ${formatShape(shape)}`;
     if (n.kind === 'input') shapeText.textContent = '';
     if (layer && layer.params !== null) {
-      svg('text', { class: 'count', x: NODE_WIDTH - 10, y: 54, 'text-anchor': 'end' }, g).textContent = `${formatCount(layer.params, true)} params`;
+      svg('text', { class: 'count', x: NODE_WIDTH - 10, y: 56, 'text-anchor': 'end' }, g).textContent = `${formatCount(layer.params, true)} params`;
     }
-    if (n.isOutput) svg('text', { class: 'badge', x: NODE_WIDTH - 10, y: 36, 'text-anchor': 'end' }, g).textContent = 'OUTPUT';
-    if (errors.length) svg('text', { class: 'problem-mark', x: NODE_WIDTH - 10, y: 36, 'text-anchor': 'end' }, g).textContent = n.isOutput ? '⚠ OUTPUT' : `⚠ ${errors.length}`;
+    if (n.isOutput) svg('text', { class: 'badge', x: NODE_WIDTH - 10, y: 38, 'text-anchor': 'end' }, g).textContent = 'OUTPUT';
+    if (errors.length) svg('text', { class: 'problem-mark', x: NODE_WIDTH - 10, y: 38, 'text-anchor': 'end' }, g).textContent = n.isOutput ? '⚠ OUTPUT' : `⚠ ${errors.length}`;
     if (n.kind === 'layer') svg('circle', { class: 'port in', cx: NODE_WIDTH / 2, cy: 0, r: 5 }, g);
     svg('circle', { class: 'port out', cx: NODE_WIDTH / 2, cy: NODE_HEIGHT, r: 5 }, g);
     return g;

@@ -15,6 +15,8 @@ export interface RunSeries {
   error: string | null;
   test: StateEvent['test'] | null;
   epochs: number;
+  /** The epoch being trained (from the last batch or metric event); 0 before the first. */
+  currentEpoch: number;
   /** Per epoch (one entry per `metric` event). */
   epoch: { x: number[]; trainLoss: number[]; valLoss: (number | null)[]; trainAcc: (number | null)[]; valAcc: (number | null)[]; lr: number[]; samplesPerSec: number[] };
   /** Per batch; x is fractional epochs (epoch - 1 + batch / batches), so batch and epoch curves share an axis. */
@@ -31,7 +33,7 @@ export interface RunSeries {
 
 export function emptyRun(runId: string): RunSeries {
   return {
-    runId, lastId: 0, state: null, error: null, test: null, epochs: 0,
+    runId, lastId: 0, state: null, error: null, test: null, epochs: 0, currentEpoch: 0,
     epoch: { x: [], trainLoss: [], valLoss: [], trainAcc: [], valAcc: [], lr: [], samplesPerSec: [] },
     batch: { x: [], loss: [], acc: [] },
     progress: 0, etaSeconds: null, samplesPerSec: null, learningRate: null, states: [],
@@ -88,6 +90,7 @@ function onMetric(run: RunSeries, m: MetricEvent): void {
   s.lr.push(m.learning_rate);
   s.samplesPerSec.push(m.samples_per_sec);
   run.epochs = m.epochs;
+  run.currentEpoch = Math.max(run.currentEpoch, m.epoch);
   run.progress = m.progress;
   run.etaSeconds = m.eta_seconds;
   run.samplesPerSec = m.samples_per_sec;
@@ -96,6 +99,7 @@ function onMetric(run: RunSeries, m: MetricEvent): void {
 
 function onBatch(run: RunSeries, b: BatchEvent): void {
   run.batch.x.push(b.epoch - 1 + b.batch / Math.max(1, b.batches));
+  run.currentEpoch = Math.max(run.currentEpoch, b.epoch);
   run.batch.loss.push(b.loss);
   run.batch.acc.push(b.accuracy);
   run.progress = b.progress;
@@ -106,9 +110,25 @@ function onBatch(run: RunSeries, b: BatchEvent): void {
 export type ChartMetric = 'loss' | 'accuracy' | 'learningRate' | 'samplesPerSec';
 export type ChartMode = 'epoch' | 'batch';
 
+/** `live`: the batches of the epoch in progress, drawn in epoch mode until that epoch's point arrives. */
+export type Split = 'train' | 'val' | 'live';
+
 export interface ChartData {
   x: number[];
-  series: { label: string; runId: string; split: 'train' | 'val'; values: (number | null)[] }[];
+  series: { label: string; runId: string; split: Split; values: (number | null)[] }[];
+}
+
+/**
+ * The batch points after the last finished epoch (x in epoch units). Per epoch, a 2-epoch run would
+ * otherwise show nothing through epoch 1 and a single dot after it.
+ */
+export function liveTail(run: RunSeries, metric: 'loss' | 'accuracy'): { x: number[]; y: (number | null)[] } {
+  const done = run.epoch.x.at(-1) ?? 0;
+  const xs = run.batch.x;
+  let from = xs.length;
+  while (from > 0 && xs[from - 1] > done) from--;
+  const ys = metric === 'loss' ? run.batch.loss : run.batch.acc;
+  return { x: xs.slice(from), y: ys.slice(from) };
 }
 
 /**
@@ -117,7 +137,7 @@ export interface ChartData {
  * by index lookups, which keeps 100,000 batch points cheap.
  */
 export function chartData(runs: readonly RunSeries[], metric: ChartMetric, mode: ChartMode, label: (runId: string) => string): ChartData {
-  const columns: { runId: string; split: 'train' | 'val'; x: number[]; y: (number | null)[] }[] = [];
+  const columns: { runId: string; split: Split; x: number[]; y: (number | null)[] }[] = [];
   for (const run of runs) {
     if (mode === 'batch' && (metric === 'loss' || metric === 'accuracy')) {
       columns.push({ runId: run.runId, split: 'train', x: run.batch.x, y: metric === 'loss' ? run.batch.loss : run.batch.acc });
@@ -126,11 +146,15 @@ export function chartData(runs: readonly RunSeries[], metric: ChartMetric, mode:
     const e = run.epoch;
     if (metric === 'loss') columns.push({ runId: run.runId, split: 'train', x: e.x, y: e.trainLoss }, { runId: run.runId, split: 'val', x: e.x, y: e.valLoss });
     else if (metric === 'accuracy') columns.push({ runId: run.runId, split: 'train', x: e.x, y: e.trainAcc }, { runId: run.runId, split: 'val', x: e.x, y: e.valAcc });
+    if (metric === 'loss' || metric === 'accuracy') {
+      const tail = liveTail(run, metric);
+      if (tail.x.length) columns.push({ runId: run.runId, split: 'live', ...tail });
+    }
     else if (metric === 'learningRate') columns.push({ runId: run.runId, split: 'train', x: e.x, y: e.lr });
     else columns.push({ runId: run.runId, split: 'train', x: e.x, y: e.samplesPerSec });
   }
   const toSeries = (c: (typeof columns)[number], values: (number | null)[]) =>
-    ({ label: `${label(c.runId)}${metric === 'loss' || metric === 'accuracy' ? ` ${c.split}` : ''}`, runId: c.runId, split: c.split, values });
+    ({ label: `${label(c.runId)}${metric === 'loss' || metric === 'accuracy' ? ` ${c.split === 'live' ? 'train (batches)' : c.split}` : ''}`, runId: c.runId, split: c.split, values });
   if (columns.length === 0) return { x: [], series: [] };
   const first = columns[0].x;
   if (columns.every((c) => c.x === first)) return { x: first.slice(), series: columns.map((c) => toSeries(c, c.y.slice())) };

@@ -1,19 +1,32 @@
 /**
- * The metrics tab: the runs list (check several to overlay them), the selected run's state, progress, ETA,
+ * The metrics tab: the runs list (a click shows one run alone, its checkbox overlays it on the others; each
+ * run has a short number, a relative start time and one color), the selected run's state, progress, ETA,
  * samples/s, learning rate and failure message, and uPlot charts of loss and accuracy (per epoch or per
- * batch), learning rate and throughput. Charts redraw at most four times a second whatever the event rate.
+ * batch, x in epochs either way; per epoch, the batches of the epoch in progress show until its point
+ * arrives), learning rate and throughput, with optional smoothing and an overfitting hint. Charts redraw
+ * at most four times a second whatever the event rate.
  */
 import type { RunSummary, TrainingEvent } from '../../src/shared/protocol';
 import type { StreamStatus } from '../../src/shared/webviewProtocol';
 import { el } from '../dom';
 import { Chart } from './chart';
-import { chartData, emptyRun, formatEta, ingest, pointCount, type ChartMode, type RunSeries } from './metricsStore';
+import { chartData, emptyRun, formatEta, ingest, pointCount, type ChartData, type ChartMode, type RunSeries } from './metricsStore';
+import { localTime, relativeTime, resultLabel, runColorVar, runNumbers } from './runLabels';
+import { ACCURACY_RANGE, epochRange, overfitting, smooth } from './trends';
 
 export interface MetricsCallbacks {
   follow(runIds: string[], after: Record<string, number>): void;
   refresh(): void;
   selectionChanged(runIds: string[]): void;
+  viewChanged(view: ChartViewState): void;
   command(command: 'train' | 'cancel', runId?: string): void;
+}
+
+/** What the user chose for the charts (kept in the panel's webview state). */
+export interface ChartViewState {
+  mode: ChartMode;
+  /** 0 = raw, up to 0.99 (TensorBoard's smoothing weight). */
+  smoothing: number;
 }
 
 const percent = (v: number) => `${(v * 100).toFixed(v >= 0.995 || v === 0 ? 0 : 1)}%`;
@@ -24,15 +37,20 @@ export class MetricsView {
   private readonly runs = new Map<string, RunSeries>();
   private summaries: RunSummary[] = [];
   private selected: string[];
-  private mode: ChartMode = 'epoch';
+  private mode: ChartMode;
+  private smoothing: number;
+  private numbers = new Map<string, number>();
+  private readonly hint = el('div', 'overfit-hint');
   private readonly status = new Map<string, { status: StreamStatus; message?: string }>();
   private readonly list = el('div', 'run-list');
   private readonly details = el('div', 'run-details');
   private readonly charts: { loss: Chart; accuracy: Chart; lr: Chart; speed: Chart };
   private dirty = false;
 
-  constructor(parent: HTMLElement, initial: string[], private readonly callbacks: MetricsCallbacks) {
+  constructor(parent: HTMLElement, initial: string[], view: ChartViewState, private readonly callbacks: MetricsCallbacks) {
     this.selected = initial;
+    this.mode = view.mode;
+    this.smoothing = view.smoothing;
     this.element = el('div', 'metrics');
     this.element.dataset.points = '0';
     const side = el('div', 'runs-side');
@@ -52,20 +70,25 @@ export class MetricsView {
       const b = el('button', 'mode', m === 'epoch' ? 'Per epoch' : 'Per batch');
       b.setAttribute('role', 'radio');
       b.setAttribute('aria-checked', String(m === this.mode));
+      b.dataset.mode = m;
       b.addEventListener('click', () => {
         this.mode = m;
         modes.querySelectorAll('button').forEach((x) => x.setAttribute('aria-checked', String(x === b)));
-        this.scheduleDraw();
+        this.viewChanged();
       });
       modes.appendChild(b);
     }
+    const controls = el('div', 'chart-controls');
+    controls.append(modes, this.smoothingControl());
+    this.hint.hidden = true;
+    this.hint.setAttribute('role', 'status');
     const grid = el('div', 'charts');
-    main.append(this.details, modes, grid);
+    main.append(this.details, controls, this.hint, grid);
     this.charts = {
-      loss: new Chart(grid, 'Loss', short),
-      accuracy: new Chart(grid, 'Accuracy', percent),
-      lr: new Chart(grid, 'Learning rate', short),
-      speed: new Chart(grid, 'Samples / s', short),
+      loss: new Chart(grid, { title: 'Loss', yLabel: 'loss', format: short }),
+      accuracy: new Chart(grid, { title: 'Accuracy', yLabel: 'accuracy', format: percent, yRange: ACCURACY_RANGE }),
+      lr: new Chart(grid, { title: 'Learning rate', yLabel: 'learning rate', format: short }),
+      speed: new Chart(grid, { title: 'Samples / s', yLabel: 'samples / s', format: short }),
     };
     this.element.append(side, main);
     parent.appendChild(this.element);
@@ -74,6 +97,30 @@ export class MetricsView {
       Object.values(this.charts).forEach((c) => c.invalidate());
       this.scheduleDraw();
     }).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+  }
+
+  /** TensorBoard's smoothing slider (0 = raw). */
+  private smoothingControl(): HTMLElement {
+    const label = el('label', 'smoothing');
+    const slider = document.createElement('input');
+    slider.type = 'range';
+    slider.min = '0';
+    slider.max = '0.99';
+    slider.step = '0.01';
+    slider.value = String(this.smoothing);
+    const value = el('span', 'smoothing-value', this.smoothing.toFixed(2));
+    slider.addEventListener('input', () => {
+      this.smoothing = Number(slider.value);
+      value.textContent = this.smoothing.toFixed(2);
+      this.viewChanged();
+    });
+    label.append(el('span', '', 'Smoothing'), slider, value);
+    return label;
+  }
+
+  private viewChanged(): void {
+    this.callbacks.viewChanged({ mode: this.mode, smoothing: this.smoothing });
+    this.scheduleDraw();
   }
 
   get selection(): string[] {
@@ -89,6 +136,7 @@ export class MetricsView {
 
   setRuns(runs: RunSummary[]): void {
     this.summaries = [...runs].sort((a, b) => b.created_at.localeCompare(a.created_at));
+    this.numbers = runNumbers(runs);
     if (this.selected.length === 0 && this.summaries[0]) {
       this.selected = [this.summaries[0].run_id];
       this.followSelected();
@@ -97,10 +145,9 @@ export class MetricsView {
     this.renderList();
   }
 
-  /** Shows one run (and keeps the others checked for comparison). */
-  focusRun(runId: string): void {
-    if (!this.selected.includes(runId)) this.selected = [runId, ...this.selected];
-    else this.selected = [runId, ...this.selected.filter((id) => id !== runId)];
+  /** Shows one run alone; `overlay` keeps the runs already shown (the list's checkboxes do that). */
+  focusRun(runId: string, overlay = false): void {
+    this.selected = overlay ? [runId, ...this.selected.filter((id) => id !== runId)] : [runId];
     this.followSelected();
     this.callbacks.selectionChanged(this.selected);
     this.renderList();
@@ -128,29 +175,47 @@ export class MetricsView {
   }
 
   private label(runId: string): string {
-    return this.summaries.find((s) => s.run_id === runId)?.name ?? runId.slice(0, 8);
+    const name = this.summaries.find((s) => s.run_id === runId)?.name ?? runId.slice(0, 8);
+    const n = this.numbers.get(runId);
+    return n === undefined ? name : `#${n} ${name}`;
+  }
+
+  /** The run's color, the same in the list, the header and every chart. */
+  private colorOf(runId: string): string {
+    return getComputedStyle(document.body).getPropertyValue(runColorVar(runId, this.numbers)).trim() || '#3794ff';
   }
 
   private renderList(): void {
     this.list.replaceChildren();
     if (this.summaries.length === 0) this.list.appendChild(el('p', 'hint', 'No runs yet. Train a schema ("Train" in the visual editor).'));
     for (const s of this.summaries) {
-      const item = el('label', 'run-item');
+      const item = el('div', 'run-item');
+      item.dataset.runId = s.run_id;
+      item.classList.toggle('shown', this.selected.includes(s.run_id));
       const box = document.createElement('input');
       box.type = 'checkbox';
       box.checked = this.selected.includes(s.run_id);
-      box.setAttribute('aria-label', `Show ${s.name} (${s.state})`);
+      box.title = 'Overlay this run on the charts';
+      box.setAttribute('aria-label', `Overlay ${this.label(s.run_id)} (${s.state})`);
       box.addEventListener('change', () => {
         this.selected = box.checked ? [...this.selected, s.run_id] : this.selected.filter((id) => id !== s.run_id);
         this.followSelected();
         this.callbacks.selectionChanged(this.selected);
+        this.renderList();
         this.scheduleDraw();
       });
+      const swatch = el('span', 'run-swatch');
+      swatch.style.background = this.colorOf(s.run_id);
+      const name = el('button', 'run-name', this.label(s.run_id));
+      name.title = `Show ${s.name} alone (run ${s.run_id})`;
+      name.addEventListener('click', () => this.focusRun(s.run_id));
       const icon = el('span', `codicon ${stateIcon(s.state)} state-${s.state}`);
-      const text = el('span', 'run-name', s.name);
-      const meta = el('span', 'run-meta', `${s.state}${s.best_val_accuracy !== null ? ` · ${percent(s.best_val_accuracy)}` : ''}`);
-      item.title = `${s.run_id}\n${s.created_at}`;
-      item.append(box, icon, text, meta);
+      const when = el('span', 'run-when', relativeTime(s.created_at));
+      when.title = `started ${localTime(s.started_at ?? s.created_at)}`;
+      const result = resultLabel(s);
+      const meta = el('span', 'run-meta');
+      meta.append(icon, el('span', `state-${s.state}`, ` ${s.state}`), document.createTextNode(result ? ` · ${result} · ` : ' · '), when);
+      item.append(box, swatch, name, meta);
       this.list.appendChild(item);
     }
   }
@@ -161,10 +226,19 @@ export class MetricsView {
     this.renderDetails(runs[0]);
     const label = (id: string) => this.label(id);
     const xLabel = this.mode === 'epoch' ? 'epoch' : 'epoch (per batch)';
-    this.charts.loss.update(chartData(runs, 'loss', this.mode, label), xLabel);
-    this.charts.accuracy.update(chartData(runs, 'accuracy', this.mode, label), xLabel);
-    this.charts.lr.update(chartData(runs, 'learningRate', 'epoch', label), 'epoch');
-    this.charts.speed.update(chartData(runs, 'samplesPerSec', 'epoch', label), 'epoch');
+    // Before its first epoch ends a run knows its planned epochs only from the runs list.
+    for (const r of runs) if (!r.epochs) r.epochs = this.summaries.find((s) => s.run_id === r.runId)?.epochs ?? 0;
+    const frame = { xLabel, xRange: epochRange(runs), colorOf: (id: string) => this.colorOf(id) };
+    const smoothed = (data: ChartData): ChartData =>
+      this.smoothing > 0 ? { x: data.x, series: data.series.map((s) => ({ ...s, values: smooth(s.values, this.smoothing) })) } : data;
+    this.charts.loss.update(smoothed(chartData(runs, 'loss', this.mode, label)), frame);
+    this.charts.accuracy.update(smoothed(chartData(runs, 'accuracy', this.mode, label)), frame);
+    this.charts.lr.update(chartData(runs, 'learningRate', 'epoch', label), { ...frame, xLabel: 'epoch' });
+    this.charts.speed.update(chartData(runs, 'samplesPerSec', 'epoch', label), { ...frame, xLabel: 'epoch' });
+    const hint = runs[0] ? overfitting(runs[0]) : null;
+    this.hint.hidden = !hint;
+    this.hint.replaceChildren();
+    if (hint) this.hint.append(el('span', 'codicon codicon-warning'), document.createTextNode(` ${hint.message}`));
   }
 
   private renderDetails(run: RunSeries | undefined): void {
@@ -176,8 +250,15 @@ export class MetricsView {
     const summary = this.summaries.find((s) => s.run_id === run.runId);
     const state = run.state ?? summary?.state ?? 'queued';
     const head = el('div', 'run-head');
-    head.append(el('span', `codicon ${stateIcon(state)} state-${state}`), el('strong', '', this.label(run.runId)),
+    const swatch = el('span', 'run-swatch');
+    swatch.style.background = this.colorOf(run.runId);
+    head.append(swatch, el('span', `codicon ${stateIcon(state)} state-${state}`), el('strong', '', this.label(run.runId)),
       el('span', `run-state state-${state}`, state));
+    if (summary) {
+      const when = el('span', 'run-when', relativeTime(summary.created_at));
+      when.title = `started ${localTime(summary.started_at ?? summary.created_at)}`;
+      head.appendChild(when);
+    }
     const stream = this.status.get(run.runId);
     if (stream && stream.status !== 'live' && stream.status !== 'ended') head.appendChild(el('span', 'stream-status', `${stream.status}${stream.message ? `: ${stream.message}` : ''}`));
     if (state === 'running' || state === 'queued') {
@@ -197,13 +278,19 @@ export class MetricsView {
       f.append(el('span', 'fact-name', name), el('span', 'fact-value', value));
       facts.appendChild(f);
     };
-    fact('progress', `${Math.round(run.progress * 100)}%${epoch !== undefined ? ` · epoch ${epoch}/${run.epochs}` : ''}`);
+    // The epoch being trained, as the status bar counts it (the last finished one would lag by one).
+    const epochs = run.epochs || summary?.epochs || 0;
+    const current = run.currentEpoch || epoch;
+    fact('progress', `${Math.round(run.progress * 100)}%${current ? ` · epoch ${current}/${epochs || '?'}` : ''}`);
     fact('ETA', state === 'running' ? formatEta(run.etaSeconds) : '–');
     fact('samples/s', run.samplesPerSec !== null ? Math.round(run.samplesPerSec).toLocaleString('en-US') : '–');
     fact('learning rate', run.learningRate !== null ? String(run.learningRate) : '–');
     const lastVal = run.epoch.valAcc.at(-1);
-    fact('val accuracy', lastVal !== undefined && lastVal !== null ? percent(lastVal) : '–');
-    if (run.test) fact('test', `${run.test.accuracy !== null ? percent(run.test.accuracy) : `loss ${short(run.test.loss)}`} (${run.test.samples} samples)`);
+    const lastTrain = run.epoch.trainAcc.at(-1);
+    fact('train accuracy (last epoch)', lastTrain !== undefined && lastTrain !== null ? percent(lastTrain) : '–');
+    fact('val accuracy (last epoch)', lastVal !== undefined && lastVal !== null ? percent(lastVal) : '–');
+    const test = run.test ?? summary?.test ?? null;
+    if (test) fact('test accuracy', `${test.accuracy !== null ? percent(test.accuracy) : `loss ${short(test.loss)}`} (${test.samples} samples)`);
     this.details.append(head, bar, facts);
     if (run.error) {
       const error = el('div', 'run-error');

@@ -6,13 +6,15 @@
 import type { PanelHostMessage, PanelWebviewMessage } from '../../src/shared/webviewProtocol';
 import { hostChannel, ignoreUnknown } from '../vscodeApi';
 import { ChatView } from '../chat/chatView';
-import { MetricsView } from '../metrics/metricsView';
+import { MetricsView, type ChartViewState } from '../metrics/metricsView';
 
 type Tab = 'metrics' | 'chat';
 
 interface PanelState {
   tab: Tab;
   runIds: string[];
+  /** The charts' mode and smoothing (absent in states saved by older versions). */
+  charts?: ChartViewState;
 }
 
 export function startPanel(app: HTMLElement): void {
@@ -45,11 +47,15 @@ export function startPanel(app: HTMLElement): void {
     save();
   });
 
-  const metrics = new MetricsView(metricsPanel, state.runIds, {
+  const metrics = new MetricsView(metricsPanel, state.runIds, state.charts ?? { mode: 'epoch', smoothing: 0 }, {
     follow: (runIds, after) => host.post({ type: 'runs/follow', runIds, after }),
     refresh: () => host.post({ type: 'runs/refresh' }),
     selectionChanged: (runIds) => {
       state.runIds = runIds;
+      save();
+    },
+    viewChanged: (charts) => {
+      state.charts = charts;
       save();
     },
     command: (command, runId) => host.post({ type: 'command', command, runId }),

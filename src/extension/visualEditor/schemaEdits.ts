@@ -100,6 +100,16 @@ function addLayer(intent: Extract<EditIntent, { type: 'layer/add' }>, { doc, has
   if (!isLayerType(intent.layerType)) return fail(`"${intent.layerType}" is not a layer type`);
   const def = LAYERS[intent.layerType];
   const id = freshId(intent.layerType, ids);
+  // Without a selection the layer goes before the output layer (appending after it would leave a model
+  // whose output is the new layer: two errors and no Train), i.e. into the output's last incoming edge.
+  const output = layers.length >= 2 && intent.afterId === undefined ? layers.length - 1 : -1;
+  const edge = intent.intoEdge ?? (output >= 0 ? { from: sourcesOf(layers, output).at(-1) ?? '', to: ids[output] } : undefined);
+  if (edge && intent.afterId === undefined) {
+    const result = insertIntoEdge(doc, layers, ids, edge, { id, type: intent.layerType, ...def.example }, def.merge);
+    if (!result.ok) return result;
+    if (intent.position) doc.set(['layout', id], round(intent.position));
+    return doc.done();
+  }
   const after = intent.afterId === undefined ? layers.length - 1 : indexOf(intent.afterId);
   if (intent.afterId !== undefined && after < 0) return fail(`there is no layer "${intent.afterId}"`);
   const layer: RawLayer = { id, type: intent.layerType, ...def.example };
@@ -207,6 +217,29 @@ function insertAfter(doc: Doc, index: number, layer: RawLayer): void {
     if (k === index + 1 || !Array.isArray(l.inputs) || !l.inputs.includes(x)) return;
     doc.set(['layers', k, 'inputs'], unique(l.inputs.map((s) => (s === x ? layer.id : s)) as string[]));
   });
+}
+
+/**
+ * Inserts `layer` into the edge from → to: it goes right before `to` in the list, consumes `from` (implicitly
+ * when `from` is the layer just before, else through `inputs`), and `to` consumes it instead of `from`.
+ * A merge layer takes `from` and the source before it (when there is one), as when added after a layer.
+ */
+function insertIntoEdge(doc: Doc, layers: readonly RawLayer[], ids: readonly string[], edge: { from: string; to: string },
+  layer: RawLayer, merge: boolean): EditResult {
+  const to = ids.indexOf(edge.to);
+  if (to < 0) return fail(`there is no layer "${edge.to}"`);
+  const toSources = sourcesOf(layers, to);
+  if (!toSources.includes(edge.from)) return fail(`"${edge.to}" does not take its input from "${edge.from}"`);
+  const from = ids.indexOf(edge.from);
+  const previous = to === 0 ? MODEL_INPUT_ID : ids[to - 1];
+  if (merge) layer.inputs = from >= 1 ? [sourcesOf(layers, from).at(-1) ?? ids[from - 1], edge.from] : [edge.from];
+  else if (edge.from !== previous) layer.inputs = [edge.from];
+  doc.insert(['layers', to], layer);
+  // `to` now sits one further down; its implicit source is already the new layer.
+  if (Array.isArray(layers[to].inputs)) {
+    doc.set(['layers', to + 1, 'inputs'], unique(toSources.map((s) => (s === edge.from ? String(layer.id) : s))));
+  }
+  return { ok: true, text: '' };
 }
 
 /** A layer's sources as ids: `inputs` when written, else the previous layer (or the model input). */

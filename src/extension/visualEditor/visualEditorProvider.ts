@@ -7,6 +7,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { revealLayer } from './revealLayer';
 import { assertNever, type EditorHostMessage, type EditorWebviewMessage } from '../../shared/webviewProtocol';
 import { Disposable } from '../disposable';
 import type { RunTracker } from '../runTracker';
@@ -43,6 +44,9 @@ class VisualEditorView extends Disposable {
   constructor(private readonly document: vscode.TextDocument, panel: vscode.WebviewPanel,
     private readonly context: vscode.ExtensionContext, private readonly tracker: RunTracker, log: vscode.LogOutputChannel) {
     super();
+    // Tells the graph's tab from the text's where VS Code lets a custom editor set them (newer versions).
+    panel.title = `${path.basename(document.uri.path)} (graph)`;
+    panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'src/extension/icons/stitch.svg');
     this.host = this.register(new WebviewHost<EditorWebviewMessage, EditorHostMessage>(panel, {
       kind: 'editor',
       title: `Stitch: ${path.basename(document.uri.path)}`,
@@ -75,6 +79,8 @@ class VisualEditorView extends Disposable {
         return runWebviewCommand(message.command, { document: this.document });
       case 'preset/apply':
         return applyPreset(this.context, this.document, message.name);
+      case 'layer/reveal':
+        return revealLayer(this.document, message.id);
       case 'schema/rename':
       case 'schema/inputShape':
       case 'layer/add':

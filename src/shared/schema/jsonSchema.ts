@@ -66,9 +66,11 @@ const required = (defs: readonly ParamDef[]): string[] => defs.filter((d) => d.r
 function layerSchema(): JsonSchema {
   const common = {
     id: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_.-]*$', not: { const: 'input' }, description: 'Unique id of the layer; other layers name it in "inputs".' },
+    // The known types are offered for completion (the enum branch), but any string validates: an unknown type
+    // gets one diagnostic, Stitch's own (with its "did you mean" quick fix), not also the JSON enum warning.
     type: {
-      type: 'string', enum: LAYER_TYPES, description: 'The tf.layers layer type.',
-      enumDescriptions: LAYER_TYPES.map((t) => LAYERS[t].description),
+      type: 'string', description: 'The tf.layers layer type.',
+      anyOf: [{ enum: LAYER_TYPES, enumDescriptions: LAYER_TYPES.map((t) => LAYERS[t].description) }, { type: 'string' }],
     },
     inputs: {
       type: 'array', items: { type: 'string' }, minItems: 1,

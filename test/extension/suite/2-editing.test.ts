@@ -82,4 +82,14 @@ describe('editing a schema', () => {
     assert.match(document.lineAt(pool.position.line).text, /"id": "pool1"/);
     assert.equal(document.lineAt(pool.position.line).text.slice(0, pool.position.character).trimEnd().endsWith('}'), true);
   });
+
+  it('hovers a layer type with its parameters and output shape', async () => {
+    const { document } = await openFixture('cnn.stitch.json');
+    const line = [...Array(document.lineCount).keys()].find((i) => document.lineAt(i).text.includes('"conv2d"'))!;
+    const position = new vscode.Position(line, document.lineAt(line).text.indexOf('"conv2d"') + 3);
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, position);
+    const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+    assert.match(text, /Output `\[26, 26, 32\]` · 320 params/);
+    assert.match(text, /`filters` \(required\)/);
+  });
 });

@@ -16,16 +16,21 @@ function apply(text: string, intent: EditIntent): string {
   assert.ok(result.ok, result.ok ? '' : result.error);
   return result.text;
 }
+function noProblemsIn(text: string): void {
+  assert.deepEqual(analyzeSchema(JSON.parse(text)).problems.map((p) => `${p.path}: ${p.message}`), []);
+}
 const layers = (text: string) => (JSON.parse(text) as { layers: { id: string; type: string; inputs?: string[] }[] }).layers;
 
 describe('intents as edits', () => {
-  test('layer/add appends the registry example with a fresh id; the edit is one small span', () => {
+  test('layer/add without a selection goes before the output layer, wired in; the edit is one small span', () => {
     const after = apply(mnist, { type: 'layer/add', layerType: 'dense' });
-    const added = layers(after).at(-1)!;
+    const added = layers(after).at(-2)!;
     assert.deepEqual(added, { id: 'dense1', type: 'dense', units: 64, activation: 'relu' });
+    assert.equal(layers(after).at(-1)!.id, layers(mnist).at(-1)!.id, 'the output layer stays last');
+    assert.equal(analyzeSchemaText(after).valid, true, 'no new problem: Train stays enabled');
     const edit = minimalEdit(mnist, after)!;
     assert.equal(edit.length, 0, 'pure insertion');
-    assert.ok(edit.content.includes('"dense1"') && !edit.content.includes('"training"'), edit.content);
+    assert.ok(edit.content.includes('dense1"') && !edit.content.includes('"training"'), edit.content);
     // The description, formatting and other layers are untouched.
     assert.equal(mnist.slice(0, edit.offset) + mnist.slice(edit.offset), mnist);
   });
@@ -35,6 +40,28 @@ describe('intents as edits', () => {
     assert.deepEqual(layers(after).map((l) => l.id).slice(0, 3), ['conv1', 'batchNormalization1', 'pool1']);
     assert.deepEqual(JSON.parse(after).layout, { batchNormalization1: { x: 10, y: 21 } });
     assert.equal(analyzeSchemaText(after).valid, true);
+  });
+
+  test('layer/add into an edge: implicit and explicit consumers (residual-cnn stays valid)', () => {
+    // conv1 → pool1 is implicit in mnist-cnn.
+    const chain = apply(mnist, { type: 'layer/add', layerType: 'batchNormalization', intoEdge: { from: 'conv1', to: 'pool1' } });
+    assert.deepEqual(layers(chain).map((l) => l.id).slice(0, 3), ['conv1', 'batchNormalization1', 'pool1']);
+    assert.equal(layers(chain)[1].inputs, undefined);
+    assert.equal(analyzeSchemaText(chain).valid, true);
+    // stem → skip is an explicit skip connection: the new layer takes stem, skip takes the new layer.
+    const skipEdge = layers(residual).find((l) => l.id === 'skip')!;
+    assert.ok(skipEdge.inputs?.includes('stem'));
+    const skip = apply(residual, { type: 'layer/add', layerType: 'dropout', intoEdge: { from: 'stem', to: 'skip' } });
+    const placed = layers(skip);
+    const at = placed.findIndex((l) => l.id === 'dropout1');
+    assert.equal(placed[at + 1].id, 'skip');
+    assert.deepEqual(placed[at].inputs, ['stem']);
+    assert.deepEqual(placed[at + 1].inputs, skipEdge.inputs!.map((s) => (s === 'stem' ? 'dropout1' : s)));
+    noProblemsIn(skip);
+    // Without a selection in residual-cnn (its output has explicit inputs or not), the model stays valid.
+    noProblemsIn(apply(residual, { type: 'layer/add', layerType: 'dropout' }));
+    assert.deepEqual(applyIntentToText(mnist, { type: 'layer/add', layerType: 'dense', intoEdge: { from: 'conv1', to: 'flat' } }),
+      { ok: false, error: '"flat" does not take its input from "conv1"' });
   });
 
   test('a merge layer is added with two sources', () => {
