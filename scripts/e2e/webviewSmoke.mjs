@@ -222,6 +222,9 @@ export async function webviewSmoke({ page, pick, log, check, sleep, waitFor, art
   check(await card.locator('vscode-button', { hasText: 'Apply' }).isVisible(), 'Apply is visible');
   check(!(await chat.locator('.chat-body').last().innerText()).includes('"layers"'), 'the proposal\'s JSON is not printed in the message');
   await page.screenshot({ path: path.join(artifacts, 'webview-chat.png') });
+  // The chat's text box keeps the keyboard focus inside the webview's frame, where F1 does not open the
+  // workbench's palette: give the focus back to the workbench (the explorer) first.
+  await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'xor.stitch.json' }).first().click();
   await pick('F1', '>Stitch: Show Training Metrics', 'Stitch: Show Training Metrics');
 
   // 6. reload: the visual editor and the panel come back.
