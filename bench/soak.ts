@@ -153,3 +153,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+// The long version: `node --import tsx bench/soak.ts [SECONDS]` (default 120).
+if (require.main === module) {
+  void runSoak({ seconds: Number(process.argv[2] ?? 120), subscribers: 300 }).then((result) => {
+    console.log(JSON.stringify(result, null, 2));
+    process.exit(result.lost === 0 && result.duplicated === 0 ? 0 : 1);
+  });
+}
