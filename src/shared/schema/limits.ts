@@ -2,7 +2,7 @@
  * What a schema may hold and what a model may cost. Every analysis of the core is linear (or n·log n) in
  * the schema's size, and these caps bound that size, so that checking any schema, hostile or not, takes
  * milliseconds and its answer stays small. The budgets refuse models the trainer could not hold in memory.
- * docs/schema.md ("Limits and budgets") lists them; docs/reliability-schema.md measures them.
+ * docs/schema.md ("Limits and budgets") lists them; docs/reliability.md measures them.
  */
 
 /** Schema text (or the JSON of a schema object) longer than this is refused before it is parsed (413). */
@@ -21,7 +21,7 @@ export const MAX_SHAPE_RANK = 5;
 export const MAX_INPUTS_PER_LAYER = 64;
 
 /**
- * Longest path from the input to the output, in layers. Measured (docs/reliability-schema.md): with Node's
+ * Longest path from the input to the output, in layers. Measured (docs/reliability.md): with Node's
  * default stack, tfjs 4 builds and fits a functional chain of 4,000 dense layers and overflows its stack
  * at 6,000; this keeps a margin of four for layers whose calls nest deeper.
  */
