@@ -9,10 +9,10 @@ import { evaluatePredictions, type ClassMetrics, type Evaluation } from '../../s
 import { analyzeSchema } from '../../src/shared/schema/analyze';
 import { modelSummary } from '../../src/shared/schema/summary';
 import type { StitchSchema } from '../../src/shared/schema/types';
-import { cellBackground, confusionCells } from '../../webview/evaluation/confusionMatrix';
-import { formatCell, formatPercent, nextSort, sortClasses } from '../../webview/evaluation/classTable';
-import { bytesToRgba, caption, decodeBase64, formatFeatures } from '../../webview/evaluation/gallery';
-import { formatCount, summaryRows, summaryTotals } from '../../webview/evaluation/summaryTable';
+import { cellBackground, confusionCells } from '../../webview/evaluation/confusionCells';
+import { formatCell, formatPercent, nextSort, sortClasses } from '../../webview/evaluation/classRows';
+import { bytesToRgba, caption, decodeBase64, formatFeatures } from '../../webview/evaluation/examples';
+import { formatCount, summaryRows, summaryTotals } from '../../webview/evaluation/summaryRows';
 import { readEvents, spiralSchema, startTestServer, submit, waitForState, type TestServer } from '../server/serverHarness';
 
 describe('views of a real run’s evaluation', () => {

@@ -8,12 +8,12 @@ import * as tf from '@tensorflow/tfjs';
 import { centreOfMass, centreDrawing, FIELD, inkBounds, type Grayscale } from '../../src/shared/drawing';
 import { layerActivations } from '../../src/server/training/activations';
 import { buildModel } from '../../src/server/training/model';
-import { decodeBase64 } from '../../webview/evaluation/gallery';
-import { strokeSegment, Throttle } from '../../webview/testing/drawingPad';
-import { formatProbability, topProbabilities } from '../../webview/testing/probabilityBars';
-import { channelPlanes, dequantise, gridLayout } from '../../webview/testing/activationView';
-import { parseFeatures } from '../../webview/testing/tabularForm';
-import { boundaryRaster, cellCentre, computeBoundary, gridPoints, pixelToPlane, planeAround, planeToPixel } from '../../webview/testing/decisionBoundary';
+import { decodeBase64 } from '../../webview/evaluation/examples';
+import { strokeSegment, Throttle } from '../../webview/testing/strokes';
+import { formatProbability, topProbabilities } from '../../webview/testing/probabilities';
+import { channelPlanes, dequantise, gridLayout } from '../../webview/testing/featureMaps';
+import { parseFeatures } from '../../webview/testing/featureInput';
+import { boundaryRaster, cellCentre, computeBoundary, gridPoints, pixelToPlane, planeAround, planeToPixel } from '../../webview/testing/boundary';
 
 const blank = (size: number): Grayscale => ({ width: size, height: size, data: new Float32Array(size * size) });
 

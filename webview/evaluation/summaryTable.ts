@@ -1,23 +1,11 @@
 /**
  * The model's `model.summary()`-style table (src/shared/schema/summary.ts) as an HTML table: layer (type),
  * output shape, parameters, then the total / trainable / non-trainable counts. The row texts are pure and
- * tested (test/webview/evaluationViews.test.ts).
+ * tested (test/webview/evaluationViews.test.ts, via ./summaryRows.ts).
  */
-import { formatSummaryShape, type ModelSummaryTable } from '../../src/shared/schema/summary';
+import type { ModelSummaryTable } from '../../src/shared/schema/summary';
 import { el } from '../dom';
-
-/** 1234567 → "1,234,567" (fixed locale so the tests and every user see the same digits). */
-export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
-}
-
-export function summaryRows(table: ModelSummaryTable): string[][] {
-  return table.rows.map((r) => [`${r.id} (${r.className})`, formatSummaryShape(r.outputShape), formatCount(r.params)]);
-}
-
-export function summaryTotals(table: ModelSummaryTable): [string, string][] {
-  return [['Total params', formatCount(table.total)], ['Trainable params', formatCount(table.trainable)], ['Non-trainable params', formatCount(table.nonTrainable)]];
-}
+import { summaryRows, summaryTotals } from './summaryRows';
 
 export function renderSummaryTable(table: ModelSummaryTable): HTMLElement {
   const t = el('table', 'summary-table');
