@@ -34,10 +34,13 @@ export function confusionCells(confusion: readonly (readonly number[])[], classe
   });
 }
 
-/** Correct cells in green, mistakes in red; `intensity` sets how much of the colour shows. */
+/**
+ * Correct cells in green, mistakes in red; `intensity` sets how much of the colour shows, at most 60% so the
+ * count (in the theme's foreground) stays legible on it in Light, Dark and High Contrast.
+ */
 export function cellBackground(cell: Pick<ConfusionCell, 'truth' | 'predicted' | 'intensity'>): string {
   if (cell.intensity <= 0) return 'transparent';
   const token = cell.truth === cell.predicted ? '--vscode-charts-green' : '--vscode-charts-red';
-  const percent = Math.round(15 + 70 * cell.intensity);
+  const percent = Math.round(15 + 45 * cell.intensity);
   return `color-mix(in srgb, var(${token}) ${String(percent)}%, transparent)`;
 }
