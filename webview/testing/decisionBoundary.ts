@@ -2,7 +2,8 @@
  * For models of two inputs (the 2-D toy datasets): the plane coloured by the predicted class, faded by
  * confidence, under the data points; clicking the plane gives its (x, y) to predict. Computing the raster from
  * a predict function and mapping pixels to the plane are pure and tested (test/webview/testingViews.test.ts, via ./boundary.ts);
- * the predict function is the caller's (a batch sent to the server's predict route, docs/evaluation.md).
+ * the predict function is the caller's (`computeBoundary` in ./boundary.ts; the server has no batch infer yet,
+ * see docs/webview.md).
  */
 import { el } from '../dom';
 import { planeToPixel, pixelToPlane, type Plane, type Raster } from './boundary';
