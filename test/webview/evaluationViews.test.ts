@@ -13,7 +13,14 @@ import { cellBackground, confusionCells } from '../../webview/evaluation/confusi
 import { formatCell, formatPercent, nextSort, sortClasses } from '../../webview/evaluation/classRows';
 import { bytesToRgba, caption, decodeBase64, formatFeatures } from '../../webview/evaluation/examples';
 import { formatCount, summaryRows, summaryTotals } from '../../webview/evaluation/summaryRows';
-import { readEvents, spiralSchema, startTestServer, submit, waitForState, type TestServer } from '../server/serverHarness';
+import {
+  readEvents,
+  spiralSchema,
+  startTestServer,
+  submit,
+  waitForState,
+  type TestServer,
+} from '../server/serverHarness';
 
 describe('views of a real run’s evaluation', () => {
   let server: TestServer;
@@ -51,15 +58,32 @@ describe('views of a real run’s evaluation', () => {
       const c = caption(sample, evaluation.classes);
       assert.equal(c.wrong, sample.label !== sample.prediction);
       assert.match(c.label, new RegExp(`Test sample ${String(sample.index)}: `));
-      assert.ok(sample.features && formatFeatures(sample.features).split(', ').length === 2, 'spiral points show two features');
+      assert.ok(
+        sample.features && formatFeatures(sample.features).split(', ').length === 2,
+        'spiral points show two features',
+      );
     }
   });
 });
 
 test('confusion cells: row-normalised intensity, accessible labels, colour by correctness', () => {
-  const cells = confusionCells([[8, 2, 0], [0, 0, 0], [1, 12, 3]], ['0', '1', '2']);
-  assert.deepEqual(cells[0].map((c) => c.intensity), [0.8, 0.2, 0]);
-  assert.deepEqual(cells[1].map((c) => c.intensity), [0, 0, 0], 'an empty row is blank, not NaN');
+  const cells = confusionCells(
+    [
+      [8, 2, 0],
+      [0, 0, 0],
+      [1, 12, 3],
+    ],
+    ['0', '1', '2'],
+  );
+  assert.deepEqual(
+    cells[0].map((c) => c.intensity),
+    [0.8, 0.2, 0],
+  );
+  assert.deepEqual(
+    cells[1].map((c) => c.intensity),
+    [0, 0, 0],
+    'an empty row is blank, not NaN',
+  );
   assert.equal(cells[2][1].key, '2,1');
   assert.equal(cells[2][1].label, 'true 2, predicted 1: 12 samples');
   assert.equal(cells[2][0].label, 'true 2, predicted 0: 1 sample');
@@ -70,7 +94,9 @@ test('confusion cells: row-normalised intensity, accessible labels, colour by co
 
 test('class table: percentages with — for undefined, sorting with nulls last and numeric names', () => {
   // Class 2 is never predicted: its precision is null (docs/evaluation.md).
-  const evaluation = evaluatePredictions([0.9, 0.1, 0, 0.2, 0.8, 0, 0.6, 0.4, 0, 0.1, 0.7, 0.2], [0, 1, 2, 1], 3, { classNames: ['10', '2', '1'] });
+  const evaluation = evaluatePredictions([0.9, 0.1, 0, 0.2, 0.8, 0, 0.6, 0.4, 0, 0.1, 0.7, 0.2], [0, 1, 2, 1], 3, {
+    classNames: ['10', '2', '1'],
+  });
   const rows = evaluation.per_class;
   assert.equal(formatCell(rows[2], 'precision'), '—');
   assert.equal(formatCell(rows[2], 'recall'), '0.0%');
@@ -78,8 +104,16 @@ test('class table: percentages with — for undefined, sorting with nulls last a
   assert.equal(formatPercent(0.87654), '87.7%');
   const names = (r: ClassMetrics[]): string[] => r.map((x) => x.name);
   assert.deepEqual(names(sortClasses(rows, { column: 'name', descending: false })), ['1', '2', '10']);
-  assert.deepEqual(names(sortClasses(rows, { column: 'precision', descending: false })), ['10', '2', '1'], 'precision 0.5, 1, null');
-  assert.deepEqual(names(sortClasses(rows, { column: 'precision', descending: true })), ['2', '10', '1'], 'null last both ways');
+  assert.deepEqual(
+    names(sortClasses(rows, { column: 'precision', descending: false })),
+    ['10', '2', '1'],
+    'precision 0.5, 1, null',
+  );
+  assert.deepEqual(
+    names(sortClasses(rows, { column: 'precision', descending: true })),
+    ['2', '10', '1'],
+    'null last both ways',
+  );
   assert.deepEqual(names(sortClasses(rows, { column: 'f1', descending: false })).at(-1), '1');
   assert.deepEqual(nextSort({ column: 'f1', descending: false }, 'f1'), { column: 'f1', descending: true });
   assert.deepEqual(nextSort({ column: 'f1', descending: true }, 'recall'), { column: 'recall', descending: false });
@@ -92,13 +126,26 @@ test('gallery bytes: grey and RGB to RGBA, and a clear error for a wrong size', 
   assert.deepEqual([...rgb], [1, 2, 3, 255, 4, 5, 6, 255]);
   assert.throws(() => bytesToRgba(Uint8Array.from([1, 2, 3]), 2, 2, 1), /expected 4 bytes for 2×2×1, got 3/);
   assert.throws(() => bytesToRgba(Uint8Array.from([1, 2]), 1, 1, 2), /expected 1, 3 or 4/);
-  const wrong = caption({ index: 4, label: 3, prediction: 5, confidence: 0.974 }, ['0', '1', '2', 'three', '4', 'five']);
-  assert.deepEqual(wrong, { wrong: true, text: 'five (not three) 97%', label: 'Test sample 4: predicted five with 97% confidence, but it is three' });
+  const wrong = caption({ index: 4, label: 3, prediction: 5, confidence: 0.974 }, [
+    '0',
+    '1',
+    '2',
+    'three',
+    '4',
+    'five',
+  ]);
+  assert.deepEqual(wrong, {
+    wrong: true,
+    text: 'five (not three) 97%',
+    label: 'Test sample 4: predicted five with 97% confidence, but it is three',
+  });
   assert.equal(formatFeatures([1, 0.123, -3.5, 2, 9]), '1, 0.12, -3.50, 2, …');
 });
 
 test('summary table: the MNIST CNN’s rows and totals as model.summary() prints them', () => {
-  const schema = JSON.parse(readFileSync(join(__dirname, '../../examples/mnist-cnn.stitch.json'), 'utf8')) as StitchSchema;
+  const schema = JSON.parse(
+    readFileSync(join(__dirname, '../../examples/mnist-cnn.stitch.json'), 'utf8'),
+  ) as StitchSchema;
   const analysis = analyzeSchema(schema);
   const table = modelSummary(schema, analysis.shapes);
   const rows = summaryRows(table);

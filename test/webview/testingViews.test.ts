@@ -13,7 +13,15 @@ import { strokeSegment, Throttle } from '../../webview/testing/strokes';
 import { formatProbability, topProbabilities } from '../../webview/testing/probabilities';
 import { channelPlanes, dequantise, gridLayout } from '../../webview/testing/featureMaps';
 import { parseFeatures } from '../../webview/testing/featureInput';
-import { boundaryRaster, cellCentre, computeBoundary, gridPoints, pixelToPlane, planeAround, planeToPixel } from '../../webview/testing/boundary';
+import {
+  boundaryRaster,
+  cellCentre,
+  computeBoundary,
+  gridPoints,
+  pixelToPlane,
+  planeAround,
+  planeToPixel,
+} from '../../webview/testing/boundary';
 
 const blank = (size: number): Grayscale => ({ width: size, height: size, data: new Float32Array(size * size) });
 
@@ -39,31 +47,49 @@ test('a small digit drawn in a corner of the pad is centred into the 28×28 fiel
   const field = centreDrawing(image);
   assert.equal(field.length, FIELD * FIELD);
   const centre = centreOfMass(field, FIELD);
-  assert.ok(centre && Math.abs(centre.x - 14) < 1 && Math.abs(centre.y - 14) < 1, `centre of mass ${JSON.stringify(centre)}`);
+  assert.ok(
+    centre && Math.abs(centre.x - 14) < 1 && Math.abs(centre.y - 14) < 1,
+    `centre of mass ${JSON.stringify(centre)}`,
+  );
   const bounds = inkBounds({ width: FIELD, height: FIELD, data: field });
   assert.ok(bounds && bounds.bottom - bounds.top >= 19, 'scaled up to the 20-pixel box');
 });
 
 test('the throttle lets one call through per interval and again after a reset', () => {
   const t = new Throttle(150);
-  assert.deepEqual([0, 50, 149, 150, 200, 301].map((now) => t.due(now)), [true, false, false, true, false, true]);
+  assert.deepEqual(
+    [0, 50, 149, 150, 200, 301].map((now) => t.due(now)),
+    [true, false, false, true, false, true],
+  );
   t.reset();
   assert.equal(t.due(302), true);
 });
 
 test('probabilities: top k, most likely first, the rest summed', () => {
   const bars = topProbabilities([0.05, 0.7, 0.2, 0.0004, 0.0496], ['a', 'b', 'c', 'd', 'e'], 3);
-  assert.deepEqual(bars.map((b) => b.name), ['b', 'c', 'a', '2 other classes']);
-  assert.deepEqual(bars.map((b) => b.text), ['70.0%', '20.0%', '5.0%', '5.0%']);
+  assert.deepEqual(
+    bars.map((b) => b.name),
+    ['b', 'c', 'a', '2 other classes'],
+  );
+  assert.deepEqual(
+    bars.map((b) => b.text),
+    ['70.0%', '20.0%', '5.0%', '5.0%'],
+  );
   assert.equal(formatProbability(0.0004), '<0.1%');
   assert.equal(formatProbability(0), '0.0%');
   assert.equal(topProbabilities([0.5, 0.5], ['x', 'y']).length, 2, 'no "other" line when all fit');
-  assert.deepEqual(topProbabilities([0.5, 0.5], ['x', 'y']).map((b) => b.index), [0, 1], 'ties keep class order');
+  assert.deepEqual(
+    topProbabilities([0.5, 0.5], ['x', 'y']).map((b) => b.index),
+    [0, 1],
+    'ties keep class order',
+  );
 });
 
 test('activations of a real convolution: one plane per channel, in a near-square grid', () => {
   const model = buildModel({
-    version: 1, name: 'a', input: { shape: [6, 5, 1] },
+    version: 1,
+    name: 'a',
+    input: { shape: [6, 5, 1] },
     layers: [
       { id: 'conv', type: 'conv2d', filters: 3, kernelSize: 3, activation: 'relu' },
       { id: 'flat', type: 'flatten' },
@@ -78,7 +104,10 @@ test('activations of a real convolution: one plane per channel, in a near-square
   assert.equal(planes.length, 3);
   // Channel 2 of pixel (1, 2) is value (1 * 3 + 2) * 3 + 2 of the layer's output, quantised.
   const v = values[(1 * 3 + 2) * 3 + 2];
-  assert.ok(Math.abs(dequantise(planes[2][1 * 3 + 2], conv.min, conv.max) - v) <= (conv.max - conv.min) / 255, 'the plane holds that channel');
+  assert.ok(
+    Math.abs(dequantise(planes[2][1 * 3 + 2], conv.min, conv.max) - v) <= (conv.max - conv.min) / 255,
+    'the plane holds that channel',
+  );
   assert.equal(decodeBase64(out.base64).length, 4, 'a dense output is one strip of its units');
   assert.throws(() => channelPlanes(new Uint8Array(5), 2, 2, 2), /expected 8 values for \[2, 2, 2\], got 5/);
   input.dispose();
@@ -93,7 +122,10 @@ test('activations of a real convolution: one plane per channel, in a near-square
 
 test('tabular form: numbers in feature order, each bad field named', () => {
   assert.deepEqual(parseFeatures(['sepal length', 'petal width'], [' 5.1 ', '0.2']), { ok: true, values: [5.1, 0.2] });
-  assert.deepEqual(parseFeatures(['a', 'b', 'c'], ['1', '', 'x1']), { ok: false, errors: ['b: enter a number', 'c: "x1" is not a number'] });
+  assert.deepEqual(parseFeatures(['a', 'b', 'c'], ['1', '', 'x1']), {
+    ok: false,
+    errors: ['b: enter a number', 'c: "x1" is not a number'],
+  });
 });
 
 test('decision boundary: a raster of the predicted class under the plane, and clicks mapped to the plane', async () => {
@@ -101,7 +133,22 @@ test('decision boundary: a raster of the predicted class under the plane, and cl
   assert.deepEqual(cellCentre(plane, 4, 2, 0, 0), [-1.5, 0.5], 'row 0 is the top');
   assert.equal(gridPoints(plane, 4, 2).length, 8);
   // A real one-unit model: class 1 where x > 0.
-  const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [2], units: 2, activation: 'softmax', weights: [tf.tensor2d([[-5, 5], [0, 0]]), tf.zeros([2])] })] });
+  const model = tf.sequential({
+    layers: [
+      tf.layers.dense({
+        inputShape: [2],
+        units: 2,
+        activation: 'softmax',
+        weights: [
+          tf.tensor2d([
+            [-5, 5],
+            [0, 0],
+          ]),
+          tf.zeros([2]),
+        ],
+      }),
+    ],
+  });
   const raster = await computeBoundary(plane, 4, 2, 2, async (points) => {
     const out = model.predict(tf.tensor2d(points)) as tf.Tensor;
     return out.data();
@@ -112,6 +159,9 @@ test('decision boundary: a raster of the predicted class under the plane, and cl
   assert.throws(() => boundaryRaster([0.5, 0.5], 2, 2, 2), /expected 8 probabilities \(4 points × 2 classes\), got 2/);
   assert.deepEqual(pixelToPlane(plane, 400, 200, 300, 50), [1, 0.5]);
   assert.deepEqual(planeToPixel(plane, 400, 200, 1, 0.5), [300, 50]);
-  const around = planeAround([[0, 0], [10, 5]]);
+  const around = planeAround([
+    [0, 0],
+    [10, 5],
+  ]);
   assert.deepEqual(around, { xMin: -1, xMax: 11, yMin: -0.5, yMax: 5.5 });
 });

@@ -6,11 +6,17 @@
 import type { ClassMetrics } from '../../src/shared/evaluation';
 
 export type ClassColumn = 'name' | 'precision' | 'recall' | 'f1' | 'support';
-export interface ClassSort { column: ClassColumn; descending: boolean }
+export interface ClassSort {
+  column: ClassColumn;
+  descending: boolean;
+}
 
 export const CLASS_COLUMNS: readonly { column: ClassColumn; title: string }[] = [
-  { column: 'name', title: 'Class' }, { column: 'precision', title: 'Precision' }, { column: 'recall', title: 'Recall' },
-  { column: 'f1', title: 'F1' }, { column: 'support', title: 'Support' },
+  { column: 'name', title: 'Class' },
+  { column: 'precision', title: 'Precision' },
+  { column: 'recall', title: 'Recall' },
+  { column: 'f1', title: 'F1' },
+  { column: 'support', title: 'Support' },
 ];
 
 /** 0.8765 → "87.7%"; null → "—". */
@@ -32,9 +38,13 @@ export function sortClasses(rows: readonly ClassMetrics[], sort: ClassSort): Cla
   const sign = sort.descending ? -1 : 1;
   const indexed = rows.map((row, i) => ({ row, i }));
   indexed.sort((a, b) => {
-    const x = a.row[sort.column], y = b.row[sort.column];
+    const x = a.row[sort.column],
+      y = b.row[sort.column];
     if (x === null || y === null) return x === y ? a.i - b.i : x === null ? 1 : -1;
-    const order = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y), undefined, { numeric: true });
+    const order =
+      typeof x === 'number' && typeof y === 'number'
+        ? x - y
+        : String(x).localeCompare(String(y), undefined, { numeric: true });
     return order !== 0 ? sign * order : a.i - b.i;
   });
   return indexed.map((x) => x.row);

@@ -8,7 +8,10 @@ import { el } from '../dom';
 import { CLASS_COLUMNS, formatCell, nextSort, sortClasses, type ClassSort } from './classRows';
 
 /** A sortable `<table>`; re-renders its body in place on a header click. */
-export function renderClassTable(rows: readonly ClassMetrics[], initial: ClassSort = { column: 'name', descending: false }): HTMLElement {
+export function renderClassTable(
+  rows: readonly ClassMetrics[],
+  initial: ClassSort = { column: 'name', descending: false },
+): HTMLElement {
   let sort = initial;
   const table = el('table', 'class-table');
   const head = table.createTHead().insertRow();
@@ -17,20 +20,29 @@ export function renderClassTable(rows: readonly ClassMetrics[], initial: ClassSo
     const th = el('th', column === 'name' ? '' : 'numeric');
     th.setAttribute('scope', 'col');
     const b = el('button', 'sort', title);
-    b.addEventListener('click', () => { sort = nextSort(sort, column); draw(); });
+    b.addEventListener('click', () => {
+      sort = nextSort(sort, column);
+      draw();
+    });
     th.appendChild(b);
     head.appendChild(th);
     return th;
   });
   const draw = (): void => {
     CLASS_COLUMNS.forEach(({ column }, i) => {
-      headers[i].setAttribute('aria-sort', column === sort.column ? (sort.descending ? 'descending' : 'ascending') : 'none');
+      headers[i].setAttribute(
+        'aria-sort',
+        column === sort.column ? (sort.descending ? 'descending' : 'ascending') : 'none',
+      );
     });
-    body.replaceChildren(...sortClasses(rows, sort).map((row) => {
-      const tr = el('tr');
-      for (const { column } of CLASS_COLUMNS) tr.appendChild(el('td', column === 'name' ? '' : 'numeric', formatCell(row, column)));
-      return tr;
-    }));
+    body.replaceChildren(
+      ...sortClasses(rows, sort).map((row) => {
+        const tr = el('tr');
+        for (const { column } of CLASS_COLUMNS)
+          tr.appendChild(el('td', column === 'name' ? '' : 'numeric', formatCell(row, column)));
+        return tr;
+      }),
+    );
   };
   draw();
   return table;

@@ -20,7 +20,10 @@ export interface ConfusionCell {
 const plural = (n: number, word: string): string => `${String(n)} ${word}${n === 1 ? '' : 's'}`;
 
 /** The cells row by row (true class), with row-normalised intensities and accessible labels. */
-export function confusionCells(confusion: readonly (readonly number[])[], classes: readonly string[]): ConfusionCell[][] {
+export function confusionCells(
+  confusion: readonly (readonly number[])[],
+  classes: readonly string[],
+): ConfusionCell[][] {
   return confusion.map((row, t) => {
     const total = row.reduce((a, b) => a + b, 0);
     return row.map((count, p) => ({

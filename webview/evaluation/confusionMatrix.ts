@@ -11,7 +11,10 @@ import { el } from '../dom';
 import { confusionCells, cellBackground } from './confusionCells';
 
 /** A `<table>` heat map; `onCell("t,p")` on a click (or Enter) on a cell with samples. */
-export function renderConfusionMatrix(evaluation: Pick<Evaluation, 'confusion' | 'classes'>, onCell: (key: string) => void): HTMLElement {
+export function renderConfusionMatrix(
+  evaluation: Pick<Evaluation, 'confusion' | 'classes'>,
+  onCell: (key: string) => void,
+): HTMLElement {
   const table = el('table', 'confusion-matrix');
   table.setAttribute('aria-label', 'Confusion matrix: rows are true classes, columns predicted classes');
   const head = table.createTHead().insertRow();
@@ -28,8 +31,12 @@ export function renderConfusionMatrix(evaluation: Pick<Evaluation, 'confusion' |
       td.style.background = cellBackground(cell);
       if (cell.count > 0) {
         td.tabIndex = 0;
-        td.addEventListener('click', () => { onCell(cell.key); });
-        td.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') onCell(cell.key); });
+        td.addEventListener('click', () => {
+          onCell(cell.key);
+        });
+        td.addEventListener('keydown', (e) => {
+          if (e.key === 'Enter' || e.key === ' ') onCell(cell.key);
+        });
       }
       tr.appendChild(td);
     }

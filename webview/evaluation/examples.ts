@@ -17,15 +17,23 @@ export function decodeBase64(base64: string): Uint8Array {
  * Row-major height × width × channels bytes (1 = grey, 3 = RGB, 4 = RGBA) to the RGBA bytes of an ImageData.
  * Throws a clear error when the byte count does not match the shape, rather than drawing garbage.
  */
-export function bytesToRgba(bytes: Uint8Array, width: number, height: number, channels: number): Uint8ClampedArray<ArrayBuffer> {
+export function bytesToRgba(
+  bytes: Uint8Array,
+  width: number,
+  height: number,
+  channels: number,
+): Uint8ClampedArray<ArrayBuffer> {
   const pixels = width * height;
   if (![1, 3, 4].includes(channels)) throw new Error(`cannot draw ${String(channels)} channels: expected 1, 3 or 4`);
   if (bytes.length !== pixels * channels) {
-    throw new Error(`expected ${String(pixels * channels)} bytes for ${String(width)}×${String(height)}×${String(channels)}, got ${String(bytes.length)}`);
+    throw new Error(
+      `expected ${String(pixels * channels)} bytes for ${String(width)}×${String(height)}×${String(channels)}, got ${String(bytes.length)}`,
+    );
   }
   const rgba = new Uint8ClampedArray(pixels * 4);
   for (let i = 0; i < pixels; i++) {
-    const s = i * channels, d = i * 4;
+    const s = i * channels,
+      d = i * 4;
     if (channels === 1) {
       rgba[d] = rgba[d + 1] = rgba[d + 2] = bytes[s];
       rgba[d + 3] = 255;
@@ -52,8 +60,16 @@ export function caption(sample: EvaluationSample, classes: readonly string[]): C
   const confidence = `${(sample.confidence * 100).toFixed(0)}%`;
   const wrong = sample.prediction !== sample.label;
   return wrong
-    ? { wrong, text: `${name(sample.prediction)} (not ${name(sample.label)}) ${confidence}`, label: `Test sample ${String(sample.index)}: predicted ${name(sample.prediction)} with ${confidence} confidence, but it is ${name(sample.label)}` }
-    : { wrong, text: `${name(sample.prediction)} ${confidence}`, label: `Test sample ${String(sample.index)}: correctly predicted ${name(sample.prediction)} with ${confidence} confidence` };
+    ? {
+        wrong,
+        text: `${name(sample.prediction)} (not ${name(sample.label)}) ${confidence}`,
+        label: `Test sample ${String(sample.index)}: predicted ${name(sample.prediction)} with ${confidence} confidence, but it is ${name(sample.label)}`,
+      }
+    : {
+        wrong,
+        text: `${name(sample.prediction)} ${confidence}`,
+        label: `Test sample ${String(sample.index)}: correctly predicted ${name(sample.prediction)} with ${confidence} confidence`,
+      };
 }
 
 /** Feature values shortened for a caption: "0.12, -3.40, 7.00" (at most `max`, then "…"). */

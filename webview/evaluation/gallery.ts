@@ -15,12 +15,17 @@ function thumbnail(sample: EvaluationSample): HTMLElement {
   canvas.width = width;
   canvas.height = height;
   const ctx = canvas.getContext('2d');
-  if (ctx) ctx.putImageData(new ImageData(bytesToRgba(decodeBase64(base64), width, height, channels), width, height), 0, 0);
+  if (ctx)
+    ctx.putImageData(new ImageData(bytesToRgba(decodeBase64(base64), width, height, channels), width, height), 0, 0);
   return canvas;
 }
 
 /** A grid of figures; `onSelect(sample)` when one is clicked (e.g. to send it to the Test tab). */
-export function renderGallery(samples: readonly EvaluationSample[], classes: readonly string[], onSelect?: (sample: EvaluationSample) => void): HTMLElement {
+export function renderGallery(
+  samples: readonly EvaluationSample[],
+  classes: readonly string[],
+  onSelect?: (sample: EvaluationSample) => void,
+): HTMLElement {
   const grid = el('div', 'example-gallery');
   for (const sample of samples) {
     const c = caption(sample, classes);
@@ -30,7 +35,9 @@ export function renderGallery(samples: readonly EvaluationSample[], classes: rea
     figure.append(thumbnail(sample), el('figcaption', '', c.text));
     if (onSelect) {
       figure.tabIndex = 0;
-      figure.addEventListener('click', () => { onSelect(sample); });
+      figure.addEventListener('click', () => {
+        onSelect(sample);
+      });
     }
     grid.appendChild(figure);
   }

@@ -14,5 +14,9 @@ export function summaryRows(table: ModelSummaryTable): string[][] {
 }
 
 export function summaryTotals(table: ModelSummaryTable): [string, string][] {
-  return [['Total params', formatCount(table.total)], ['Trainable params', formatCount(table.trainable)], ['Non-trainable params', formatCount(table.nonTrainable)]];
+  return [
+    ['Total params', formatCount(table.total)],
+    ['Trainable params', formatCount(table.trainable)],
+    ['Non-trainable params', formatCount(table.nonTrainable)],
+  ];
 }

@@ -10,7 +10,8 @@ import { summaryRows, summaryTotals } from './summaryRows';
 export function renderSummaryTable(table: ModelSummaryTable): HTMLElement {
   const t = el('table', 'summary-table');
   const head = t.createTHead().insertRow();
-  for (const title of ['Layer (type)', 'Output shape', 'Param #']) head.appendChild(el('th', title === 'Param #' ? 'numeric' : '', title)).setAttribute('scope', 'col');
+  for (const title of ['Layer (type)', 'Output shape', 'Param #'])
+    head.appendChild(el('th', title === 'Param #' ? 'numeric' : '', title)).setAttribute('scope', 'col');
   const body = t.createTBody();
   for (const cells of summaryRows(table)) {
     const tr = body.insertRow();

@@ -2,7 +2,8 @@
  * A layer's activation (src/server/training/activations.ts: values quantised to 0..255 between min and max)
  * as pictures: a [h, w, c] feature map becomes a grid of c small grey images, one per channel; a dense [n]
  * output becomes a heat strip of n cells. Splitting channels and choosing the grid are pure and tested
- * (test/webview/testingViews.test.ts, via ./featureMaps.ts); the grey images need no theme colour (they are data, like a photo).
+ * (./featureMaps.ts, test/webview/testingViews.test.ts); the grey images need no theme colour (they are
+ * data, like a photo).
  */
 import { bytesToRgba, decodeBase64 } from '../evaluation/examples';
 import { el } from '../dom';
@@ -38,6 +39,12 @@ export function renderActivation(activation: LayerActivation): HTMLElement {
     canvas.className = 'heat-strip';
     root.appendChild(canvas);
   }
-  root.appendChild(el('figcaption', '', `${activation.id} [${shape.join(', ')}] ${activation.min.toPrecision(3)} … ${activation.max.toPrecision(3)}`));
+  root.appendChild(
+    el(
+      'figcaption',
+      '',
+      `${activation.id} [${shape.join(', ')}] ${activation.min.toPrecision(3)} … ${activation.max.toPrecision(3)}`,
+    ),
+  );
   return root;
 }

@@ -40,7 +40,9 @@ export function createDrawingPad(onInput: (field: Float32Array) => void, options
     }
     ctx.putImageData(new ImageData(rgba, size, size), 0, 0);
   };
-  const emit = (): void => { onInput(centreDrawing(image)); };
+  const emit = (): void => {
+    onInput(centreDrawing(image));
+  };
   const toBuffer = (e: PointerEvent): Point => {
     const r = canvas.getBoundingClientRect();
     return { x: ((e.clientX - r.left) / r.width) * size, y: ((e.clientY - r.top) / r.height) * size };
@@ -69,14 +71,31 @@ export function createDrawingPad(onInput: (field: Float32Array) => void, options
   canvas.addEventListener('pointercancel', end);
 
   const toolbar = el('div', 'drawing-tools');
-  const brush = button('Brush', 'edit', () => { select('brush'); }, false);
-  const eraser = button('Eraser', 'circle-slash', () => { select('eraser'); });
+  const brush = button(
+    'Brush',
+    'edit',
+    () => {
+      select('brush');
+    },
+    false,
+  );
+  const eraser = button('Eraser', 'circle-slash', () => {
+    select('eraser');
+  });
   const select = (next: Tool): void => {
     tool = next;
     brush.toggleAttribute('secondary', next !== 'brush');
     eraser.toggleAttribute('secondary', next !== 'eraser');
   };
-  toolbar.append(brush, eraser, button('Clear', 'clear-all', () => { image.data.fill(0); paint(); emit(); }));
+  toolbar.append(
+    brush,
+    eraser,
+    button('Clear', 'clear-all', () => {
+      image.data.fill(0);
+      paint();
+      emit();
+    }),
+  );
   paint();
   const root = el('div', 'drawing');
   root.append(canvas, toolbar);

@@ -19,7 +19,9 @@ export interface LayerActivation {
 
 export function channelPlanes(bytes: Uint8Array, height: number, width: number, channels: number): Uint8Array[] {
   if (bytes.length !== height * width * channels) {
-    throw new Error(`expected ${String(height * width * channels)} values for [${String(height)}, ${String(width)}, ${String(channels)}], got ${String(bytes.length)}`);
+    throw new Error(
+      `expected ${String(height * width * channels)} values for [${String(height)}, ${String(width)}, ${String(channels)}], got ${String(bytes.length)}`,
+    );
   }
   const planes = Array.from({ length: channels }, () => new Uint8Array(height * width));
   for (let p = 0; p < height * width; p++) for (let c = 0; c < channels; c++) planes[c][p] = bytes[p * channels + c];
@@ -32,12 +34,16 @@ export function channelPlanes(bytes: Uint8Array, height: number, width: number, 
  */
 export function gridLayout(count: number, tileAspect = 1, maxColumns = 8): { columns: number; rows: number } {
   if (count <= 0) return { columns: 0, rows: 0 };
-  let best = { columns: 1, rows: count }, bestScore = Infinity;
+  let best = { columns: 1, rows: count },
+    bestScore = Infinity;
   for (let columns = 1; columns <= Math.min(count, maxColumns); columns++) {
     const rows = Math.ceil(count / columns);
     // How far the whole grid is from square, plus a little for each empty slot.
     const score = Math.abs(Math.log((columns * tileAspect) / rows)) + (rows * columns - count) / count;
-    if (score < bestScore) { bestScore = score; best = { columns, rows }; }
+    if (score < bestScore) {
+      bestScore = score;
+      best = { columns, rows };
+    }
   }
   return best;
 }

@@ -19,9 +19,20 @@ export function formatProbability(p: number): string {
 }
 
 /** The `k` most probable classes in order (ties: lower index first), then "N other classes" if any remain. */
-export function topProbabilities(probabilities: ArrayLike<number>, classes: readonly string[], k = 5): ProbabilityBar[] {
-  const order = Array.from({ length: probabilities.length }, (_, i) => i).sort((a, b) => probabilities[b] - probabilities[a] || a - b);
-  const bar = (i: number): ProbabilityBar => ({ index: i, name: classes[i] ?? String(i), probability: probabilities[i], text: formatProbability(probabilities[i]) });
+export function topProbabilities(
+  probabilities: ArrayLike<number>,
+  classes: readonly string[],
+  k = 5,
+): ProbabilityBar[] {
+  const order = Array.from({ length: probabilities.length }, (_, i) => i).sort(
+    (a, b) => probabilities[b] - probabilities[a] || a - b,
+  );
+  const bar = (i: number): ProbabilityBar => ({
+    index: i,
+    name: classes[i] ?? String(i),
+    probability: probabilities[i],
+    text: formatProbability(probabilities[i]),
+  });
   const top = order.slice(0, Math.max(1, k)).map(bar);
   const rest = order.slice(top.length);
   if (rest.length === 0) return top;

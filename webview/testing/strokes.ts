@@ -6,7 +6,10 @@
 import type { Grayscale } from '../../src/shared/drawing';
 
 export type Tool = 'brush' | 'eraser';
-export interface Point { x: number; y: number }
+export interface Point {
+  x: number;
+  y: number;
+}
 
 /**
  * Paints the segment a→b with round caps of `radius` pixels into `image`, anti-aliased: a pixel's coverage
@@ -16,13 +19,17 @@ export interface Point { x: number; y: number }
  */
 export function strokeSegment(image: Grayscale, a: Point, b: Point, radius: number, tool: Tool = 'brush'): void {
   const reach = radius + 0.5;
-  const x0 = Math.max(0, Math.floor(Math.min(a.x, b.x) - reach)), x1 = Math.min(image.width - 1, Math.ceil(Math.max(a.x, b.x) + reach));
-  const y0 = Math.max(0, Math.floor(Math.min(a.y, b.y) - reach)), y1 = Math.min(image.height - 1, Math.ceil(Math.max(a.y, b.y) + reach));
-  const dx = b.x - a.x, dy = b.y - a.y;
+  const x0 = Math.max(0, Math.floor(Math.min(a.x, b.x) - reach)),
+    x1 = Math.min(image.width - 1, Math.ceil(Math.max(a.x, b.x) + reach));
+  const y0 = Math.max(0, Math.floor(Math.min(a.y, b.y) - reach)),
+    y1 = Math.min(image.height - 1, Math.ceil(Math.max(a.y, b.y) + reach));
+  const dx = b.x - a.x,
+    dy = b.y - a.y;
   const length2 = dx * dx + dy * dy;
   for (let y = y0; y <= y1; y++) {
     for (let x = x0; x <= x1; x++) {
-      const px = x + 0.5, py = y + 0.5;
+      const px = x + 0.5,
+        py = y + 0.5;
       const t = length2 > 0 ? Math.max(0, Math.min(1, ((px - a.x) * dx + (py - a.y) * dy) / length2)) : 0;
       const d = Math.hypot(px - (a.x + t * dx), py - (a.y + t * dy));
       const coverage = Math.max(0, Math.min(1, reach - d));
@@ -42,5 +49,7 @@ export class Throttle {
     this.last = now;
     return true;
   }
-  reset(): void { this.last = -Infinity; }
+  reset(): void {
+    this.last = -Infinity;
+  }
 }

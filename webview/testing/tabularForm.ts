@@ -1,7 +1,7 @@
 /**
  * A form for testing a tabular (CSV) model: one number field per feature, in the model's feature order.
- * Parsing is pure and tested (test/webview/testingViews.test.ts, via ./featureInput.ts): every field must hold a finite number,
- * and a bad one is named so the user knows what to change.
+ * Parsing is pure and tested (./featureInput.ts, test/webview/testingViews.test.ts): every field must hold a
+ * finite number, and a bad one is named so the user knows what to change.
  */
 import { button, el } from '../dom';
 import { fieldId, parseFeatures } from './featureInput';
@@ -10,7 +10,11 @@ import { fieldId, parseFeatures } from './featureInput';
  * The form; `onSubmit(values)` with the parsed features. `initial` pre-fills the fields (e.g. a test
  * example's features from the gallery, docs/evaluation.md).
  */
-export function renderTabularForm(names: readonly string[], onSubmit: (values: number[]) => void, initial: readonly number[] = []): HTMLElement {
+export function renderTabularForm(
+  names: readonly string[],
+  onSubmit: (values: number[]) => void,
+  initial: readonly number[] = [],
+): HTMLElement {
   const form = el('form', 'tabular-form');
   const inputs = names.map((name, i) => {
     const row = el('div', 'field');
@@ -28,11 +32,17 @@ export function renderTabularForm(names: readonly string[], onSubmit: (values: n
   const errors = el('div', 'form-errors');
   errors.setAttribute('role', 'alert');
   const submit = (): void => {
-    const parsed = parseFeatures(names, inputs.map((x) => x.value));
+    const parsed = parseFeatures(
+      names,
+      inputs.map((x) => x.value),
+    );
     errors.replaceChildren(...(parsed.ok ? [] : parsed.errors.map((e) => el('div', '', e))));
     if (parsed.ok) onSubmit(parsed.values);
   };
-  form.addEventListener('submit', (e) => { e.preventDefault(); submit(); });
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    submit();
+  });
   form.append(errors, button('Predict', 'play', submit, false));
   return form;
 }
