@@ -8,7 +8,7 @@ import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 const root = join(__dirname, '../..');
-const page_code = `
+const pageCode = `
 import { evaluatePredictions } from './src/shared/evaluation';
 import { renderConfusionMatrix } from './webview/evaluation/confusionMatrix';
 import { renderClassTable } from './webview/evaluation/classTable';
@@ -35,7 +35,7 @@ let browser: Browser;
 let page: Page;
 before(async () => {
   const bundle = await build({
-    stdin: { contents: page_code, resolveDir: root, loader: 'ts' },
+    stdin: { contents: pageCode, resolveDir: root, loader: 'ts' },
     bundle: true,
     format: 'iife',
     write: false,
@@ -116,8 +116,8 @@ test('the tabular form names a bad field and submits numbers', async () => {
   await page.click('#form vscode-button');
   assert.equal(await page.$eval('#form .form-errors', (e) => e.textContent), 'petal width: enter a number');
   await page.fill('#form #feature-1', '0.2');
-  await page.click('#form vscode-button');
-  assert.equal((await log()).at(-1), 'submit 5.1,0.2');
+  await page.press('#form #feature-1', 'Enter');
+  assert.equal((await log()).at(-1), 'submit 5.1,0.2', 'Enter in a field submits');
   assert.equal(await page.$eval('#form .form-errors', (e) => e.textContent), '');
 });
 

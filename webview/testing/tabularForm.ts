@@ -43,6 +43,13 @@ export function renderTabularForm(
     e.preventDefault();
     submit();
   });
+  // A form of several text fields and no native submit button is not submitted by Enter: do it here.
+  form.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && e.target instanceof HTMLInputElement) {
+      e.preventDefault();
+      submit();
+    }
+  });
   form.append(errors, button('Predict', 'play', submit, false));
   return form;
 }
