@@ -78,7 +78,7 @@ export class StitchClient {
         const response = await this.fetch('GET', path, undefined, headers, signal);
         if (response.status === 204) return null; // a finished run with nothing after `after`
         if (!response.ok || !response.body) throw await this.error(response, 'follow the run');
-        return response.body.pipeThrough(new TextDecoderStream()) as unknown as AsyncIterable<string>;
+        return response.body.pipeThrough(new TextDecoderStream());
       },
       isFatal: (err) => signal.aborted || (err instanceof StitchHttpError && err.status >= 400 && err.status < 500),
       wait: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),

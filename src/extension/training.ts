@@ -97,10 +97,9 @@ export class RunTracker implements vscode.Disposable {
                 message = `epoch ${event.data.epoch}/${event.data.epochs} · loss ${event.data.train_loss.toFixed(4)}` +
                   (event.data.val_accuracy !== null ? ` · val acc ${percent(event.data.val_accuracy)}` : '');
                 break;
-              default: {
-                const unknown: never = event;
-                void unknown;
-              }
+              default:
+                // A compile error when a case is missing; at run time an event from a newer sender is skipped.
+                event satisfies never;
             }
             const increment = Math.max(0, nextProgress - run.progress) * 100;
             run.progress = Math.max(run.progress, nextProgress);

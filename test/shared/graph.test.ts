@@ -65,7 +65,8 @@ describe('the layer graph', () => {
     ]));
     assert.deepEqual(analysis.problems, []);
     assert.deepEqual(analysis.outputShape, [3]);
-    const { order, sources } = schemaGraph(analysis.schema as StitchSchema);
+    assert.ok(analysis.schema);
+    const { order, sources } = schemaGraph(analysis.schema);
     assert.deepEqual(sources, [['b', 'a'], ['input'], ['input'], ['sum']]);
     assert.ok(order.indexOf(0) > order.indexOf(1) && order.indexOf(0) > order.indexOf(2), 'sources are built first');
   });

@@ -59,6 +59,6 @@ export function answerForHistory(answer: string, proposedSchema: unknown): strin
     if ((!lang || lang === 'json' || lang === 'jsonc' || lang === 'json5') && /"layers"\s*:/.test(match[2])) last = match;
   }
   // A proposal sent as a tool call has no block in the text: add one, so the model sees what it proposed.
-  if (!last || last.index === undefined) return `${text}\n\n\`\`\`json\n${json}\n\`\`\``;
+  if (last?.index === undefined) return `${text}\n\n\`\`\`json\n${json}\n\`\`\``;
   return `${text.slice(0, last.index)}\`\`\`json\n${json}\n\`\`\`${text.slice(last.index + last[0].length)}`;
 }

@@ -95,7 +95,7 @@ export class ChatService implements vscode.Disposable {
         return;
       }
       const text = response.body.pipeThrough(new TextDecoderStream());
-      for await (const sse of decodeSse(text as unknown as AsyncIterable<string>)) {
+      for await (const sse of decodeSse(text)) {
         const event = toChatEvent(sse.event, sse.data);
         if (!event) continue;
         if (event.type === 'token') answer += event.content;
@@ -145,7 +145,8 @@ export function toChatEvent(event: string, data: string): ChatStreamEvent | unde
   switch (event) {
     case 'token': return { type: 'token', content: String((payload as ChatEventMap['token']).content ?? '') };
     case 'schema': {
-      const p = payload as ChatEventMap['schema'];
+      // The payload is the server's JSON, checked field by field: `valid` is true only when the server said so.
+      const p = payload as Partial<ChatEventMap['schema']>;
       return { type: 'schema', proposedSchema: p.proposedSchema, valid: p.valid === true, errors: Array.isArray(p.errors) ? p.errors : [] };
     }
     case 'done': return { type: 'done' };

@@ -58,7 +58,7 @@ export class StitchClient {
           const body = (await response.json().catch(() => ({}))) as Partial<ErrorBody>;
           throw new ApiError(response.status, body.error ?? `the event stream answered ${response.status}`, body);
         }
-        return response.body.pipeThrough(new TextDecoderStream()) as unknown as AsyncIterable<string>;
+        return response.body.pipeThrough(new TextDecoderStream());
       },
       isFatal: (err) => err instanceof ApiError || options.signal?.aborted === true,
       wait: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),

@@ -7,7 +7,7 @@ import { classCount, idxToSamples, readIdxFile } from './idx';
 import { resolveWorkspaceFile } from './paths';
 import { holdOut, type Dataset, type DatasetContext } from './types';
 
-type IdxSpec = { images: string; labels: string; testImages?: string; testLabels?: string };
+interface IdxSpec { images: string; labels: string; testImages?: string; testLabels?: string }
 
 async function readPair(images: string, labels: string, context: DatasetContext, field: string) {
   const at = (file: string, key: string) => resolveWorkspaceFile(file, context.baseDir, context.workspaceRoot, `training.dataset.idx.${key}`);

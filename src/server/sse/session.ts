@@ -18,7 +18,7 @@ export interface SseSessionOptions {
 export class SseSession {
   private closedFlag = false;
   private readonly keepAlive: NodeJS.Timeout | undefined;
-  private readonly closeListeners: Array<() => void> = [];
+  private readonly closeListeners: (() => void)[] = [];
 
   constructor(
     private readonly req: IncomingMessage,

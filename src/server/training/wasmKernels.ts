@@ -186,7 +186,7 @@ function depthwiseBackpropInput(args: { inputs: { dy: Info; filter: Info }; back
 }
 
 /** `replace`: the backend ships this kernel but it is wrong, so ours takes its place. */
-const KERNELS: Array<{ kernelName: string; kernelFunc: (args: never) => Info; replace?: boolean }> = [
+const KERNELS: { kernelName: string; kernelFunc: (args: never) => Info; replace?: boolean }[] = [
   { kernelName: 'Conv2DBackpropFilter', kernelFunc: conv2DBackpropFilter },
   { kernelName: 'DepthwiseConv2dNativeBackpropFilter', kernelFunc: depthwiseBackpropFilter },
   { kernelName: 'DepthwiseConv2dNativeBackpropInput', kernelFunc: depthwiseBackpropInput },
@@ -221,7 +221,7 @@ export function registerWasmTrainingKernels(): void {
     tf.unregisterKernel(kernelName, 'wasm');
     tf.registerKernel({ ...original, kernelFunc: withExplicitTranspose(original.kernelFunc, { swap: kernelName === 'BatchMatMul' }) });
   }
-  const wrappers: Array<[string, (original: tf.KernelFunc) => tf.KernelFunc]> = [
+  const wrappers: [string, (original: tf.KernelFunc) => tf.KernelFunc][] = [
     ['Sum', withLeadingAxesSum],
     ['Identity', sharingIdentity],
     ['Cast', sharingCast],

@@ -141,7 +141,7 @@ function checkInputsForm(raw: Raw, index: number, out: ProblemCollector): string
     out.report(at, 'wrong-type', `must be a list of layer ids (or "${MODEL_INPUT_ID}" for the model input), e.g. ["conv1", "conv2"]; got ${describeType(inputs)}`);
     return undefined;
   }
-  return inputs as string[];
+  return inputs;
 }
 
 /** Checks each layer on its own, then the ids named in `inputs` and the number of inputs. */
