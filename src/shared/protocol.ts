@@ -177,15 +177,6 @@ export interface RunDetail extends RunSummary {
   metrics: MetricEvent[];
 }
 
-export interface InferRequest {
-  run_id?: string;
-  model_id?: string;
-  /** 784 floats in 0..1 (or 0..255) for MNIST-shaped models. */
-  pixels?: number[];
-  /** One sample shaped like the model input (nested or flat), or a batch of them. */
-  inputs?: unknown;
-}
-
 export interface InferResponse {
   label: number;
   probabilities: number[];
