@@ -3,7 +3,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyzeSchemaText, schemaGraph, type StitchSchema } from '../../src/shared/schema/index';
+import { analyzeSchemaText, schemaGraph } from '../../src/shared/schema/index';
 import { findProblem, text, type Json } from './helpers';
 
 const withLayers = (layers: Json[], shape: number[] = [8, 8, 3]) => text({ version: 1, input: { shape }, layers });

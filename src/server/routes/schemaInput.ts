@@ -2,7 +2,7 @@
  * Turns a request's schema (ours, as an object or as JSON text, or the original Stitch's
  * `{ architecture, hyperparams }`) into a checked `StitchSchema`, or throws 400/422 with every problem.
  */
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { convertOriginalBody } from '../../shared/original';
 import type { SchemaError } from '../../shared/protocol';
 import { analyzeSchema, analyzeSchemaText, type Analysis, type AnalyzeOptions } from '../../shared/schema';
