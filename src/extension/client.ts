@@ -1,5 +1,5 @@
 /**
- * A typed HTTP client for one Stitch server (SPEC §2), local or remote. Requests carry the bearer token;
+ * A typed HTTP client for one Stitch server (docs/server.md, "Routes"), local or remote. Requests carry the bearer token;
  * errors become `StitchHttpError`s whose message is the server's `{ error }` text, prefixed by what we
  * were trying to do, so that a notification can show it as is.
  */

@@ -1,6 +1,6 @@
 /**
- * The wire protocol between the server and its clients (CLI, extension, webview): HTTP bodies of SPEC §2
- * and the SSE events of SPEC §3, as one typed module that all three consumers import.
+ * The wire protocol between the server and its clients (CLI, extension, webview): HTTP bodies of the routes
+ * and the SSE events (docs/server.md, "Routes" and "Event streams"), as one typed module that all three consumers import.
  */
 import type { StitchSchema } from './schema/types';
 

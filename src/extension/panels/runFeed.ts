@@ -1,5 +1,5 @@
 /**
- * The host's relay of one run's SSE stream (SPEC §3) to the metrics webview. It follows
+ * The host's relay of one run's SSE stream (docs/server.md, "Event streams") to the metrics webview. It follows
  * `/api/runs/:id/events` with StitchClient, remembers the last event id, and when the stream breaks before
  * the run ended (the server restarted, the network dropped) reconnects with `Last-Event-ID`, so the webview
  * gets every event exactly once. Events are batched (at most every `flushMs`) so a fast run does not flood

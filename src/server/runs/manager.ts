@@ -31,7 +31,7 @@ export interface RunManagerOptions {
   backend?: BackendName | null;
   /** See TrainerProcessOptions. */
   cancelGraceMs?: number;
-  /** Smallest interval between two stored `batch` events, in ms. Default 80 (SPEC: at most ~10 a second). */
+  /** Smallest interval between two stored `batch` events, in ms. Default 80 (docs/server.md, "Event streams"). */
   batchIntervalMs?: number;
   log: (line: string) => void;
   /** Called with every event as it is published (measurements, embedding). */

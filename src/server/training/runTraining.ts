@@ -16,7 +16,7 @@ import { saveModel } from './modelIo';
 import { withSeededMathRandom } from './random';
 import { train, TrainingCancelled, type TrainResult } from './train';
 
-/** Batch messages are forwarded at most this often (SPEC: at most ~10 a second), plus each epoch's last. */
+/** Batch messages are forwarded at most this often (docs/server.md, "Event streams": a few a second), plus each epoch's last. */
 const BATCH_INTERVAL_MS = 100;
 
 export type RunOutcome =
@@ -117,7 +117,7 @@ export async function runTraining(
       emit({ type: 'cancelled' });
       return { state: 'cancelled' };
     }
-    const error = (err as Error).message ?? String(err);
+    const error = err instanceof Error ? err.message : String(err);
     emit({ type: 'failed', error });
     return { state: 'failed', error };
   }

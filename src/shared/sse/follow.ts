@@ -1,5 +1,5 @@
 /**
- * Following a run's event stream (SPEC §3) the way every client should: from the start (or after a known
+ * Following a run's event stream (docs/server.md, "Event streams") the way every client should: from the start (or after a known
  * id) until the run's final state, reconnecting with `Last-Event-ID` when the connection drops, so that
  * no event is lost or seen twice. The CLI and the extension both use it; each supplies how to open the
  * stream (their HTTP clients differ in headers and errors).
