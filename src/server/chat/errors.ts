@@ -4,6 +4,7 @@
  * scrubbed of the API key before it is shown or logged: some servers echo the key they rejected.
  */
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
+import { isObject } from '../../shared/isObject';
 import type { ChatErrorCode } from '../../shared/protocol';
 import type { ProviderConfig } from './provider';
 
@@ -48,14 +49,14 @@ export function toChatFailure(err: unknown, config: ProviderConfig): ChatFailure
       case 404:
         return { code: 'model-not-found', error: `The model "${config.model}" was not found at ${where} (404: ${detail}). Set an available model in the setting stitch.chat.model${config.baseUrl ? ' (or check stitch.chat.baseUrl)' : ''}.` };
       case 429: {
-        const wait = retryAfterSeconds(err.headers);
+        const wait = retryAfterSeconds(err.headers as Headers | undefined);
         return { code: 'rate-limit', error: `Rate limited by ${where} (429: ${detail}). ${wait !== undefined ? `Try again in ${wait} s.` : 'Wait a moment and try again.'} Check your plan's quota if this persists.` };
       }
       default:
         return { code: 'upstream', error: `The model at ${where} failed (${err.status}: ${detail}). Try again in a moment.` };
     }
   }
-  return { code: 'upstream', error: `The model's answer broke off: ${scrub((err as Error)?.message ?? String(err), config)}. Try again.` };
+  return { code: 'upstream', error: `The model's answer broke off: ${scrub(err instanceof Error ? err.message : String(err), config)}. Try again.` };
 }
 
 /** Seconds to wait from `retry-after` (seconds or an HTTP date) or `retry-after-ms`. */
@@ -77,9 +78,9 @@ export function scrub(text: string, config: Pick<ProviderConfig, 'apiKey'>): str
   return text.split(key).join('***');
 }
 
-function upstreamMessage(err: APIError): string {
-  const body = err.error as { message?: unknown } | undefined;
-  const message = typeof body?.message === 'string' ? body.message : err.message;
+function upstreamMessage(err: { error: unknown; message: string }): string {
+  const body: unknown = err.error;
+  const message = isObject(body) && typeof body.message === 'string' ? body.message : err.message;
   return message.replace(/^\d{3}\s+/, '').slice(0, 300);
 }
 

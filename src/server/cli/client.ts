@@ -24,7 +24,7 @@ export class StitchClient {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (err) {
-      throw new Error(`cannot reach the Stitch server at ${this.baseUrl} (${(err as Error).cause ?? (err as Error).message}); is it running?`);
+      throw new Error(`cannot reach the Stitch server at ${this.baseUrl} (${String((err as Error).cause ?? (err as Error).message)}); is it running?`);
     }
     const text = await response.text();
     let parsed: unknown = undefined;

@@ -112,7 +112,7 @@ async function follow(client: StitchClient, schema: StitchSchema, schemaPath: st
     if (cancelling) return;
     cancelling = true;
     reporter.line('cancelling the run (press Ctrl+C again to quit at once)…');
-    client.request('POST', `/api/train/${runId}/cancel`).catch((e: Error) => options.err(`could not cancel: ${e.message}`));
+    client.request('POST', `/api/train/${runId}/cancel`).catch((e: unknown) => options.err(`could not cancel: ${(e as Error).message}`));
   };
   options.interrupt?.addEventListener('abort', onInterrupt);
   let final: StateEvent | undefined;
@@ -120,7 +120,7 @@ async function follow(client: StitchClient, schema: StitchSchema, schemaPath: st
     for await (const event of client.events(runId)) {
       if (event.event === 'batch') reporter.batch(event.data);
       else if (event.event === 'metric') reporter.metric(event.data);
-      else if (event.event === 'state') {
+      else {
         reporter.state(event.data);
         final = event.data;
       }

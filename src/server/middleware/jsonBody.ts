@@ -23,7 +23,7 @@ export function jsonBody(options: JsonBodyOptions = {}): Middleware {
     if (text === undefined) throw tooLarge(limit);
     if (text.trim() !== '') {
       try {
-        ctx.state.body = JSON.parse(text);
+        ctx.state.body = JSON.parse(text) as unknown;
       } catch (err) {
         throw httpError(400, `the request body is not valid JSON (${(err as Error).message}); send a JSON object with Content-Type: application/json`);
       }

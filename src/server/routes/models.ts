@@ -17,7 +17,7 @@ export function modelRoutes(router: ApiRouter, deps: RouteDeps): void {
   });
 
   router.get('/api/models/:model_id', (ctx) => {
-    ctx.body = modelCall(() => models.get(String(ctx.params.model_id)));
+    ctx.body = modelCall(() => models.get(ctx.params.model_id));
   });
 
   router.post('/api/models/:model_id/save', (ctx) => {
@@ -26,7 +26,7 @@ export function modelRoutes(router: ApiRouter, deps: RouteDeps): void {
     if (name !== undefined && (typeof name !== 'string' || name.trim() === '' || name.length > 200)) {
       throw httpError(400, 'name: expected a non-empty string of at most 200 characters, or leave it out');
     }
-    ctx.body = modelCall(() => models.save(String(ctx.params.model_id), name?.trim()));
+    ctx.body = modelCall(() => models.save(ctx.params.model_id, name?.trim()));
   });
 
   router.post('/api/infer', async (ctx) => {

@@ -66,7 +66,7 @@ export function runRoutes(router: ApiRouter, deps: RouteDeps): void {
 
   router.get('/api/runs/:run_id/model/:file', (ctx) => {
     const runId = knownRunId(ctx, runs);
-    const file = String(ctx.params.file);
+    const file = ctx.params.file;
     const path = modelCall(() => deps.models.filePath(runId, file));
     ctx.type = file.endsWith('.json') ? 'application/json' : 'application/octet-stream';
     ctx.attachment(file);

@@ -70,7 +70,7 @@ function layerConfig(spec: LayerSpec, layerIndex: number, seed: number): Record<
 
 function createLayer(spec: LayerSpec, layerIndex: number, seed: number, extra: Record<string, unknown> = {}): tf.layers.Layer {
   const factory = FACTORIES[spec.type];
-  if (!factory) throw new Error(`layers[${layerIndex}].type: unknown layer type "${String(spec.type)}"`);
+  if (!factory) throw new Error(`layers[${layerIndex}].type: unknown layer type "${spec.type}"`);
   try {
     return factory({ ...layerConfig(spec, layerIndex, seed), ...extra });
   } catch (err) {
