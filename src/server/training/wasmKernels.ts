@@ -199,7 +199,7 @@ let registered = false;
 
 /** The wasm backend's kernel of that name; tfjs types the lookup as always found, but it may be missing. */
 function findKernel(kernelName: string): tf.KernelConfig | undefined {
-  return tf.getKernel(kernelName, 'wasm') as tf.KernelConfig | undefined;
+  return tf.getKernel(kernelName, 'wasm');
 }
 
 /** Registers the kernels above for the wasm backend, once per process. */
