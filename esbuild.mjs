@@ -40,7 +40,6 @@ const nodeCommon = {
   alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
 };
 
-/** Entries that exist (the tree grows issue by issue). */
 const builds = [
   { entryPoints: ['src/server/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, ...nodeCommon },
   { entryPoints: ['src/server/training/trainerMain.ts'], outfile: 'dist/trainer.js', ...nodeCommon },
@@ -57,12 +56,17 @@ const builds = [
     target: 'es2022',
     loader: { '.ttf': 'file', '.css': 'css' },
   },
-].filter((b) => existsSync(join(root, b.entryPoints[0])));
+];
+// A missing entry point is a broken build, not an optional bundle: say which one and stop.
+const missing = [...builds.map((b) => b.entryPoints[0]), 'src/shared/schema/jsonSchema.ts'].filter((f) => !existsSync(join(root, f)));
+if (missing.length > 0) {
+  console.error(`esbuild: missing entry point(s): ${missing.join(', ')}`);
+  process.exit(1);
+}
 
 /** Writes the JSON Schema generated from the layer definitions (never written by hand). */
 async function writeJsonSchema() {
   const entry = join(root, 'src/shared/schema/jsonSchema.ts');
-  if (!existsSync(entry)) return;
   const tmp = join(dist, '.jsonSchema.cjs');
   await esbuild.build({ ...nodeCommon, entryPoints: [entry], outfile: tmp, sourcemap: false, minify: false });
   const require = createRequire(import.meta.url);
@@ -73,7 +77,6 @@ async function writeJsonSchema() {
 
 /** The webview's static assets next to its bundle: its CSS, codicons (CSS + font) and uPlot's CSS. */
 function copyWebviewAssets() {
-  if (!existsSync(join(root, 'webview/main.ts'))) return;
   const out = join(dist, 'webview');
   mkdirSync(out, { recursive: true });
   for (const [from, to] of [

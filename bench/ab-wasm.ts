@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   await tf.setBackend('wasm');
   await tf.ready();
   const original = snapshot();
-  const sets: Array<[string, KernelSet]> = [
+  const sets: [string, KernelSet][] = [
     ['base', kernelsOf(resolve(base), original)],
     ['this', kernelsOf(resolve(__dirname, '..'), original)],
   ];

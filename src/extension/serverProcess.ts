@@ -62,14 +62,14 @@ export function spawnServer(launch: ServerLaunch): Promise<SpawnedServer> {
       'See "Stitch: Show Server Log"; raise the setting stitch.server.startTimeout on a slow machine.')),
     launch.readyTimeoutMs);
 
-    forEachLine(child.stdout!, (line) => {
+    forEachLine(child.stdout, (line) => {
       launch.log.info(`[server] ${line}`);
       if (!settled) {
         const ready = READY_LINE.exec(line);
         if (ready) finish(undefined, ready[1]);
       }
     });
-    forEachLine(child.stderr!, (line) => {
+    forEachLine(child.stderr, (line) => {
       launch.log.warn(`[server] ${line}`);
       recentStderr.push(line);
       if (recentStderr.length > 5) recentStderr.shift();

@@ -81,7 +81,7 @@ async function main(argv: string[]): Promise<number> {
         dataDir: stringFlag(values, 'data-dir'),
         workspace: listFlag(values, 'workspace')?.at(-1),
         verbose: values.verbose === true,
-        out: { write: (text) => void process.stdout.write(text), isTTY: process.stdout.isTTY === true, columns: process.stdout.columns },
+        out: { write: (text) => void process.stdout.write(text), isTTY: process.stdout.isTTY, columns: process.stdout.columns },
         err,
         interrupt: interrupt.signal,
       });

@@ -146,7 +146,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   if (options.probeBackend !== false) {
     // After the caller printed "listening": loading TensorFlow.js blocks this process for a moment.
-    setTimeout(() => void backend().catch((err: Error) => log(`backend probe failed: ${err.message}`)), 50).unref();
+    setTimeout(() => void backend().catch((err: unknown) => log(`backend probe failed: ${(err as Error).message}`)), 50).unref();
   }
 
   let closing: Promise<void> | undefined;

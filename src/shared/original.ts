@@ -1,6 +1,6 @@
 /**
  * Converts the original Stitch's `POST /api/train` body (`{ architecture, hyperparams }`, sent by its Flask +
- * React Flow app) into a schema of our own (SPEC §1), so that old clients and scripts keep working.
+ * React Flow app) into a schema of our own (docs/schema.md), so that old clients and scripts keep working.
  *
  * The converter is tolerant: it accepts the shapes the original and its forks sent (see docs/server.md) and
  * reports what it cannot understand as schema errors with the path in the *original* body, so a caller

@@ -1,6 +1,6 @@
 /**
- * The wire protocol between the server and its clients (CLI, extension, webview): HTTP bodies of SPEC §2
- * and the SSE events of SPEC §3, as one typed module that all three consumers import.
+ * The wire protocol between the server and its clients (CLI, extension, webview): HTTP bodies of the routes
+ * and the SSE events (docs/server.md, "Routes" and "Event streams"), as one typed module that all three consumers import.
  */
 import type { Evaluation } from './evaluation';
 import type { StitchSchema } from './schema/types';
@@ -245,15 +245,6 @@ export interface RunDetail extends RunSummary {
   metrics: MetricEvent[];
   /** The test-set evaluation of a succeeded run; null otherwise. */
   evaluation: Evaluation | null;
-}
-
-export interface InferRequest {
-  run_id?: string;
-  model_id?: string;
-  /** 784 floats in 0..1 (or 0..255) for MNIST-shaped models. */
-  pixels?: number[];
-  /** One sample shaped like the model input (nested or flat), or a batch of them. */
-  inputs?: unknown;
 }
 
 export interface InferResponse {

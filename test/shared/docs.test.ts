@@ -14,8 +14,8 @@ const END = '<!-- generated:end -->';
 
 test('docs/schema.md contains the generated reference', () => {
   const doc = readFileSync(file, 'utf8');
-  const start = doc.match(START);
-  assert.ok(start && start.index !== undefined && doc.includes(END), 'docs/schema.md has the generated markers');
+  const start = START.exec(doc);
+  assert.ok(start?.index !== undefined && doc.includes(END), 'docs/schema.md has the generated markers');
   const head = doc.slice(0, start.index + start[0].length);
   const tail = doc.slice(doc.indexOf(END));
   const expected = head + '\n' + schemaReferenceMarkdown() + '\n' + tail;

@@ -19,7 +19,7 @@ async function* chunks(...parts: string[]): AsyncIterable<string> {
 
 class Fatal extends Error {}
 
-function scripted(answers: Array<() => AsyncIterable<string> | null>): RunStreamSource & { opened: number[] } {
+function scripted(answers: (() => AsyncIterable<string> | null)[]): RunStreamSource & { opened: number[] } {
   const opened: number[] = [];
   return {
     opened,

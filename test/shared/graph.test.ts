@@ -3,7 +3,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyzeSchemaText, schemaGraph, type StitchSchema } from '../../src/shared/schema/index';
+import { analyzeSchemaText, schemaGraph } from '../../src/shared/schema/index';
 import { findProblem, text, type Json } from './helpers';
 
 const withLayers = (layers: Json[], shape: number[] = [8, 8, 3]) => text({ version: 1, input: { shape }, layers });
@@ -65,7 +65,8 @@ describe('the layer graph', () => {
     ]));
     assert.deepEqual(analysis.problems, []);
     assert.deepEqual(analysis.outputShape, [3]);
-    const { order, sources } = schemaGraph(analysis.schema as StitchSchema);
+    assert.ok(analysis.schema);
+    const { order, sources } = schemaGraph(analysis.schema);
     assert.deepEqual(sources, [['b', 'a'], ['input'], ['input'], ['sum']]);
     assert.ok(order.indexOf(0) > order.indexOf(1) && order.indexOf(0) > order.indexOf(2), 'sources are built first');
   });

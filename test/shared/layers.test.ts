@@ -110,7 +110,7 @@ describe('layer ids', () => {
 });
 
 describe('rules that need shapes', () => {
-  test('a kernel larger than its input (the SPEC message)', () => {
+  test('a kernel larger than its input (the message docs/schema.md describes)', () => {
     const src = withLayers([
       { id: 'c1', type: 'conv2d', filters: 4, kernelSize: 3 },
       { id: 'p1', type: 'maxPooling2d', poolSize: 2 },

@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeSchema, LAYER_TYPES, type LayerType } from '../../src/shared/schema/index';
 
-type Layer = { type: LayerType; id?: string; inputs?: string[]; [param: string]: unknown };
+interface Layer { type: LayerType; id?: string; inputs?: string[]; [param: string]: unknown }
 
 /** Shape and params of the last layer of a chain on `inputShape`. */
 function infer(inputShape: number[], ...layers: Layer[]) {

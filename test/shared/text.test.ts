@@ -25,7 +25,7 @@ describe('parsing text', () => {
     assert.equal(analysis.problems[0].code, 'json-syntax');
   });
 
-  test('comments are allowed (the SPEC shows them) and ranges still point right', () => {
+  test('comments are allowed (docs/schema.md accepts them) and ranges still point right', () => {
     const src = '{\n  // the model\n  "version": 1,\n  "input": { "shape": [2] }, /* one sample */\n  "layers": [{ "id": "out", "type": "dense", "units": 0 }]\n}';
     const { covered } = findProblem(src, 'out-of-range', 'layers[0].units');
     assert.equal(covered, '0');

@@ -46,8 +46,8 @@ export class FakeOpenAI {
     const { port } = server.address() as AddressInfo;
     fake = new FakeOpenAI(server, `http://127.0.0.1:${port}/v1`);
     server.on('connection', (socket) => {
-      fake!.sockets.add(socket);
-      socket.on('close', () => fake!.sockets.delete(socket));
+      fake.sockets.add(socket);
+      socket.on('close', () => fake.sockets.delete(socket));
     });
     return fake;
   }

@@ -40,7 +40,7 @@ export class ChatView {
     this.log.setAttribute('role', 'log');
     this.log.setAttribute('aria-live', 'polite');
     const form = el('div', 'chat-input');
-    this.input = document.createElement('vscode-textarea') as HTMLElement & { value: string };
+    this.input = document.createElement('vscode-textarea');
     this.input.setAttribute('placeholder', 'Ask about this architecture, e.g. "add a dropout layer before the output" (Enter to send, Shift+Enter for a new line)');
     this.input.setAttribute('rows', '3');
     this.input.setAttribute('aria-label', 'Message');

@@ -198,7 +198,7 @@ export class GraphCanvas {
       this.selection.has(n.id) ? 'selected' : ''].filter(Boolean).join(' ');
     const g = svg('g', { class: classes, transform: `translate(${n.x},${n.y})`, tabindex: 0, 'data-id': n.id, role: 'button' }, this.nodeLayer);
     const layer = n.layer;
-    const title = layer ? `${layer.type}` : 'Input';
+    const title = layer ? layer.type : 'Input';
     const label = layer ? `${layer.id}: ${layer.type}, output ${formatShape(layer.outputShape)}` : 'model input';
     g.setAttribute('aria-label', label + (errors.length ? `, ${errors.length} problem(s)` : ''));
     svg('title', {}, g).textContent = [label, ...n.problems.map((p) => `⚠ ${p.path}: ${p.message}`)].join('\n');
@@ -225,7 +225,7 @@ export class GraphCanvas {
   /** Redraws the input node's shape line (it comes from the snapshot, not a layer). */
   setInputShape(shape: number[] | null): void {
     const el = this.nodeEls.get(INPUT_NODE_ID)?.querySelector('text.shape');
-    if (el) el.textContent = `${formatShape(shape)}`;
+    if (el) el.textContent = formatShape(shape);
   }
 
   private renderEdges(): void {

@@ -55,7 +55,7 @@ export class Inspector {
     }
     // Keys the registry does not know (typos, other tools' keys) are shown so they can be removed.
     for (const key of Object.keys(layer.config).filter((k) => !params.some((d) => d.name === k))) {
-      s.appendChild(textRow(key, displayValue({ kind: 'number' }, layer.config[key]), 'Not a parameter of this layer type.', (v) => {
+      s.appendChild(textRow(key, displayValue(layer.config[key]), 'Not a parameter of this layer type.', (v) => {
         if (v === '') this.emit({ type: 'layer/update', id: layer.id, key, value: undefined });
       }));
     }
@@ -138,7 +138,7 @@ function textRow(name: string, value: string, help: string, onChange: (value: st
 
 /** One registry parameter as the control its kind calls for. */
 function paramRow(def: ParamDef, value: unknown, problems: ProblemView[], onChange: (value: unknown) => void): HTMLElement {
-  const help = `${def.description}${def.default !== undefined ? ` Default: ${displayValue(def, def.default)}.` : ''}${boundsHint(def) ? ` (${boundsHint(def)})` : ''}`;
+  const help = `${def.description}${def.default !== undefined ? ` Default: ${displayValue(def.default)}.` : ''}${boundsHint(def) ? ` (${boundsHint(def)})` : ''}`;
   if (def.kind === 'enum') {
     const select = document.createElement('vscode-single-select') as HTMLElement & { value: string };
     const values = [...(def.values ?? [])];
@@ -162,8 +162,8 @@ function paramRow(def: ParamDef, value: unknown, problems: ProblemView[], onChan
     return row(def.name, help, box, problems);
   }
   const input = document.createElement('vscode-textfield') as HTMLElement & { value: string; placeholder: string };
-  input.value = displayValue(def, value);
-  input.setAttribute('placeholder', def.default !== undefined ? `default ${displayValue(def, def.default)}` : def.defaultNote ? `default ${def.defaultNote}` : def.required ? 'required' : '');
+  input.value = displayValue(value);
+  input.setAttribute('placeholder', def.default !== undefined ? `default ${displayValue(def.default)}` : def.defaultNote ? `default ${def.defaultNote}` : def.required ? 'required' : '');
   // Integers get a number field with the registry's bounds (arrow keys step by 1). Fractional numbers stay
   // text fields: a number field's step would mark 0.001 as invalid.
   if (def.kind === 'int') {

@@ -5,7 +5,7 @@
 import type { ParamDef } from '../../src/shared/schema/params';
 
 /** What a control should show for a value (`""` for absent). */
-export function displayValue(def: Pick<ParamDef, 'kind'>, value: unknown): string {
+export function displayValue(value: unknown): string {
   if (value === undefined || value === null) return '';
   if (Array.isArray(value)) return value.join(', ');
   if (typeof value === 'object') return JSON.stringify(value);

@@ -101,4 +101,4 @@ function withoutLayout(schema: unknown): unknown {
   return rest;
 }
 
-const fmt = (v: number | null): string => (v === null || v === undefined ? 'n/a' : Number(v.toPrecision(4)).toString());
+const fmt = (v: number | null): string => (v === null ? 'n/a' : Number(v.toPrecision(4)).toString());

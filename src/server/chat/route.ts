@@ -1,5 +1,5 @@
 /**
- * `POST /api/chat` (SPEC §2–§3): `{ message, currentSchema, history?, schemaPath?, baseUrl?, model?,
+ * `POST /api/chat` (docs/chat.md, "The protocol"): `{ message, currentSchema, history?, schemaPath?, baseUrl?, model?,
  * temperature? }` with the API key in the `X-OpenAI-Key` header → an SSE stream of `token`, `schema`, `done`
  * or `error`. Bad requests are answered as 400 before the stream starts; after that every failure travels in
  * the stream, and the stream always ends. A client that goes away aborts the upstream request.
@@ -21,7 +21,7 @@ import { runChatTurn } from './turn';
 /** Longest user message accepted, in characters. */
 const MAX_MESSAGE_CHARS = 20_000;
 
-export interface ChatOptions extends ProviderDefaults {}
+export type ChatOptions = ProviderDefaults;
 
 export function chatRoutes(router: ApiRouter, deps: Pick<RouteDeps, 'runs' | 'log' | 'keepAliveMs'>, options: ChatOptions = {}): void {
   router.post('/api/chat', async (ctx) => {

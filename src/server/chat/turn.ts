@@ -123,7 +123,8 @@ async function streamAnswer(client: OpenAI, config: ProviderConfig, messages: Ch
   const controller = new AbortController();
   const onAbort = (): void => controller.abort();
   signal.addEventListener('abort', onAbort);
-  let stalled = false;
+  // Set by the idle timer's callback: a `boolean`, not the `false` TypeScript would narrow it to here.
+  let stalled = false as boolean;
   let watchdog: NodeJS.Timeout | undefined;
   const arm = (): void => {
     clearTimeout(watchdog);
@@ -142,7 +143,8 @@ async function streamAnswer(client: OpenAI, config: ProviderConfig, messages: Ch
     const toolArguments: string[] = [];
     for await (const chunk of stream) {
       arm();
-      const delta = chunk.choices[0]?.delta;
+      // A chunk may carry no choice at all (a usage-only chunk at the end of some providers' streams).
+      const delta = chunk.choices.at(0)?.delta;
       if (delta?.content) {
         text += delta.content;
         onText(delta.content);

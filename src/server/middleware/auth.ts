@@ -1,5 +1,5 @@
 /**
- * Bearer-token authentication (SPEC §2: every `/api/*` route). The extension starts its server with a fresh
+ * Bearer-token authentication (docs/server.md, "Security": every `/api/*` route). The extension starts its server with a fresh
  * random token, so other local programs and users cannot drive it. Tokens are compared in constant time.
  *
  * Every path is checked, not only those that start with `/api/`: a prefix test is one spelling

@@ -1,5 +1,5 @@
 /**
- * The first middleware: every error becomes `{ error }` with a status that names its category (SPEC §2).
+ * The first middleware: every error becomes `{ error }` with a status that names its category (docs/server.md, "Routes").
  * Errors thrown with `httpError(status, message)` (or `ctx.throw`) keep their status and message; anything else is a bug,
  * answered with a generic 500 and logged with its stack, which never reaches the client. A method the router
  * does not route (405, with the path's methods in `Allow`) or does not know at all (501, e.g. PROPFIND) is the

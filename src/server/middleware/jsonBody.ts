@@ -59,7 +59,7 @@ export function jsonBody(options: JsonBodyOptions = {}): Middleware {
         throw httpError(400, `the request body nests objects and arrays more than ${MAX_BODY_DEPTH} deep; no Stitch request needs that`);
       }
       try {
-        ctx.state.body = JSON.parse(text);
+        ctx.state.body = JSON.parse(text) as unknown;
       } catch (err) {
         throw httpError(400, `the request body is not valid JSON (${(err as Error).message}); send a JSON object with Content-Type: application/json`);
       }

@@ -39,7 +39,7 @@ export function objectBody(ctx: Context, example: string): Record<string, unknow
 
 /** The `:run_id` parameter of a known run, or a 404 that says how to find one. */
 export function knownRunId(ctx: Context, runs: RunManager, param = 'run_id'): string {
-  const runId = String((ctx.params as Record<string, string> | undefined)?.[param] ?? '');
+  const runId = (ctx.params as Partial<Record<string, string>>)[param] ?? '';
   if (!RunStore.isRunId(runId) || !runs.get(runId)) {
     throw httpError(404, `there is no run "${runId}"; GET /api/runs lists the runs`);
   }

@@ -25,10 +25,6 @@ export class SseChannel<E extends ChannelEvent = ChannelEvent> {
     return this.endedFlag;
   }
 
-  get sessionCount(): number {
-    return this.sessions.size;
-  }
-
   get lastId(): number {
     return this.history.length ? this.history[this.history.length - 1].id : 0;
   }

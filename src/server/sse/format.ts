@@ -1,5 +1,5 @@
 /**
- * SSE wire format (SPEC §3): `event:`, `id:`, `data:` lines and a blank line. The only place that writes
+ * SSE wire format (docs/server.md, "Event streams"): `event:`, `id:`, `data:` lines and a blank line. The only place that writes
  * the framing, so that a payload can never break it: data is serialized as one-line JSON and any line
  * break left in a field is removed (a stray newline would otherwise end the event early and let a payload
  * inject fields of its own).

@@ -18,10 +18,10 @@ export interface SseSessionOptions {
 export class SseSession {
   private closedFlag = false;
   private readonly keepAlive: NodeJS.Timeout | undefined;
-  private readonly closeListeners: Array<() => void> = [];
+  private readonly closeListeners: (() => void)[] = [];
 
   constructor(
-    private readonly req: IncomingMessage,
+    req: IncomingMessage,
     private readonly res: ServerResponse,
     options: SseSessionOptions = {},
   ) {
@@ -53,10 +53,6 @@ export class SseSession {
 
   send(frame: SseFrame): void {
     this.write(formatEvent(frame));
-  }
-
-  comment(text: string): void {
-    this.write(formatComment(text));
   }
 
   /** Runs `listener` once when the session ends, whoever ended it. */

@@ -19,16 +19,16 @@ const FACTORIES: Record<LayerType, LayerFactory> = {
   conv2d: (c) => tf.layers.conv2d(c as never),
   depthwiseConv2d: (c) => tf.layers.depthwiseConv2d(c as never),
   separableConv2d: (c) => tf.layers.separableConv2d(c as never),
-  maxPooling2d: (c) => tf.layers.maxPooling2d(c as never),
-  averagePooling2d: (c) => tf.layers.averagePooling2d(c as never),
-  globalAveragePooling2d: (c) => tf.layers.globalAveragePooling2d(c as never),
-  flatten: (c) => tf.layers.flatten(c as never),
+  maxPooling2d: (c) => tf.layers.maxPooling2d(c),
+  averagePooling2d: (c) => tf.layers.averagePooling2d(c),
+  globalAveragePooling2d: (c) => tf.layers.globalAveragePooling2d(c),
+  flatten: (c) => tf.layers.flatten(c),
   dropout: (c) => tf.layers.dropout(c as never),
-  batchNormalization: (c) => tf.layers.batchNormalization(c as never),
+  batchNormalization: (c) => tf.layers.batchNormalization(c),
   activation: (c) => tf.layers.activation(c as never),
   reshape: (c) => tf.layers.reshape(c as never),
-  add: (c) => tf.layers.add(c as never),
-  concatenate: (c) => tf.layers.concatenate(c as never),
+  add: (c) => tf.layers.add(c),
+  concatenate: (c) => tf.layers.concatenate(c),
 };
 
 const MERGE_TYPES: ReadonlySet<LayerType> = new Set(['add', 'concatenate']);
@@ -70,7 +70,7 @@ function layerConfig(spec: LayerSpec, layerIndex: number, seed: number): Record<
 
 function createLayer(spec: LayerSpec, layerIndex: number, seed: number, extra: Record<string, unknown> = {}): tf.layers.Layer {
   const factory = FACTORIES[spec.type];
-  if (!factory) throw new Error(`layers[${layerIndex}].type: unknown layer type "${String(spec.type)}"`);
+  if (!factory) throw new Error(`layers[${layerIndex}].type: unknown layer type "${spec.type}"`);
   try {
     return factory({ ...layerConfig(spec, layerIndex, seed), ...extra });
   } catch (err) {

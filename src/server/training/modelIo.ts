@@ -21,7 +21,7 @@ export async function saveModel(model: tf.LayersModel, dir: string): Promise<tf.
   await mkdir(dir, { recursive: true });
   return model.save(
     tf.io.withSaveHandler(async (artifacts) => {
-      const weights = toBuffer(artifacts.weightData as ArrayBuffer | ArrayBuffer[] | undefined);
+      const weights = toBuffer(artifacts.weightData);
       const modelJson = {
         format: artifacts.format ?? 'layers-model',
         generatedBy: artifacts.generatedBy,

@@ -23,10 +23,10 @@ export interface TrainData {
   numClasses: number;
 }
 
-/** Progress inside an epoch: exactly the `batch` event of the protocol (SPEC §3). */
+/** Progress inside an epoch: exactly the `batch` event of the protocol (docs/server.md, "Event streams"). */
 export type BatchProgress = BatchEvent;
 
-/** One finished epoch: exactly the `metric` event of the protocol (SPEC §3). */
+/** One finished epoch: exactly the `metric` event of the protocol (docs/server.md, "Event streams"). */
 export type EpochResult = MetricEvent;
 
 /** The held-out test evaluation, as the final `state` event carries it. */

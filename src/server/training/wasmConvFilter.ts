@@ -30,7 +30,8 @@ type Conv2DInfo = tf.backend_util.Conv2DInfo;
 export const im2colLimits = { chunkFloats: 1 << 22 };
 
 function run(name: string, backend: BackendWasm, inputs: Record<string, Info>, attrs: Attrs): Info {
-  const kernel = tf.getKernel(name, 'wasm');
+  // tfjs types the lookup as always found; it is undefined for a kernel the backend does not register.
+  const kernel = tf.getKernel(name, 'wasm') as tf.KernelConfig | undefined;
   if (!kernel) throw new Error(`the wasm backend has no ${name} kernel`);
   return kernel.kernelFunc({ inputs, backend, attrs } as never) as Info;
 }
@@ -41,7 +42,7 @@ function release(backend: BackendWasm, ...infos: Info[]): void {
 
 export function conv2DBackpropFilter(args: { inputs: { x: Info; dy: Info }; backend: BackendWasm; attrs: Attrs }): Info {
   const { inputs, backend, attrs } = args;
-  const dataFormat = tf.backend_util.convertConv2DDataFormat((attrs.dataFormat as 'NHWC' | 'NCHW') ?? 'NHWC');
+  const dataFormat = tf.backend_util.convertConv2DDataFormat((attrs.dataFormat as 'NHWC' | 'NCHW' | undefined) ?? 'NHWC');
   if (dataFormat !== 'channelsLast') throw new Error('wasm Conv2DBackpropFilter supports only dataFormat NHWC (channelsLast)');
   const filterShape = attrs.filterShape as [number, number, number, number];
   const info = tf.backend_util.computeConv2DInfo(

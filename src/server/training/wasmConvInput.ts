@@ -16,7 +16,8 @@ type Info = tf.TensorInfo;
 type Conv2DInfo = tf.backend_util.Conv2DInfo;
 
 function run(name: string, backend: BackendWasm, inputs: Record<string, Info>, attrs: Record<string, unknown>): Info {
-  const kernel = tf.getKernel(name, 'wasm');
+  // tfjs types the lookup as always found; it is undefined for a kernel the backend does not register.
+  const kernel = tf.getKernel(name, 'wasm') as tf.KernelConfig | undefined;
   if (!kernel) throw new Error(`the wasm backend has no ${name} kernel`);
   return kernel.kernelFunc({ inputs, backend, attrs } as never) as Info;
 }

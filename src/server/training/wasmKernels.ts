@@ -31,7 +31,8 @@ type ConvPad = 'valid' | 'same' | number | [[number, number], [number, number], 
 
 /** Calls one of the wasm backend's own kernels, e.g. `run('Transpose', backend, { x }, { perm })`. */
 function run(name: string, backend: Backend, inputs: Record<string, Info>, attrs: Attrs): Info {
-  const kernel = tf.getKernel(name, 'wasm');
+  // tfjs types the lookup as always found; it is undefined for a kernel the backend does not register.
+  const kernel = tf.getKernel(name, 'wasm') as tf.KernelConfig | undefined;
   if (!kernel) throw new Error(`the wasm backend has no ${name} kernel`);
   return kernel.kernelFunc({ inputs, backend, attrs } as never) as Info;
 }
@@ -53,7 +54,7 @@ function release(backend: Backend, ...infos: Info[]): void {
 function conv2DBackpropInput(original: tf.KernelFunc) {
   return (args: { inputs: { dy: Info; filter: Info }; backend: Backend; attrs: Attrs }): Info => {
     const { inputs, backend, attrs } = args;
-    const dataFormat = tf.backend_util.convertConv2DDataFormat((attrs.dataFormat as 'NHWC' | 'NCHW') ?? 'NHWC');
+    const dataFormat = tf.backend_util.convertConv2DDataFormat((attrs.dataFormat as 'NHWC' | 'NCHW' | undefined) ?? 'NHWC');
     if (dataFormat !== 'channelsLast') return original(args as never) as Info;
     const inputShape = attrs.inputShape as [number, number, number, number];
     const info = tf.backend_util.computeConv2DInfo(
@@ -186,7 +187,7 @@ function depthwiseBackpropInput(args: { inputs: { dy: Info; filter: Info }; back
 }
 
 /** `replace`: the backend ships this kernel but it is wrong, so ours takes its place. */
-const KERNELS: Array<{ kernelName: string; kernelFunc: (args: never) => Info; replace?: boolean }> = [
+const KERNELS: { kernelName: string; kernelFunc: (args: never) => Info; replace?: boolean }[] = [
   { kernelName: 'Conv2DBackpropFilter', kernelFunc: conv2DBackpropFilter },
   { kernelName: 'DepthwiseConv2dNativeBackpropFilter', kernelFunc: depthwiseBackpropFilter },
   { kernelName: 'DepthwiseConv2dNativeBackpropInput', kernelFunc: depthwiseBackpropInput },
@@ -196,19 +197,24 @@ const KERNELS: Array<{ kernelName: string; kernelFunc: (args: never) => Info; re
 
 let registered = false;
 
+/** The wasm backend's kernel of that name; tfjs types the lookup as always found, but it may be missing. */
+function findKernel(kernelName: string): tf.KernelConfig | undefined {
+  return tf.getKernel(kernelName, 'wasm');
+}
+
 /** Registers the kernels above for the wasm backend, once per process. */
 export function registerWasmTrainingKernels(): void {
   if (registered) return;
   registered = true;
   for (const { kernelName, kernelFunc, replace } of KERNELS) {
-    if (tf.getKernel(kernelName, 'wasm')) {
+    if (findKernel(kernelName)) {
       // A missing kernel that a later tfjs ships is kept; a known-broken one is swapped for ours.
       if (!replace) continue;
       tf.unregisterKernel(kernelName, 'wasm');
     }
     tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc });
   }
-  const backpropInput = tf.getKernel('Conv2DBackpropInput', 'wasm');
+  const backpropInput = findKernel('Conv2DBackpropInput');
   if (backpropInput) {
     tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
     tf.registerKernel({ ...backpropInput, kernelFunc: conv2DBackpropInput(backpropInput.kernelFunc) as unknown as tf.KernelFunc });
@@ -216,18 +222,18 @@ export function registerWasmTrainingKernels(): void {
   // Matrix products keep the backend's kernel (and its setup, which binds the wasm function) behind a wrapper.
   // _FusedMatMul adds a bias along the output's columns, so only BatchMatMul may swap its operands.
   for (const kernelName of ['BatchMatMul', '_FusedMatMul']) {
-    const original = tf.getKernel(kernelName, 'wasm');
+    const original = findKernel(kernelName);
     if (!original) continue;
     tf.unregisterKernel(kernelName, 'wasm');
     tf.registerKernel({ ...original, kernelFunc: withExplicitTranspose(original.kernelFunc, { swap: kernelName === 'BatchMatMul' }) });
   }
-  const wrappers: Array<[string, (original: tf.KernelFunc) => tf.KernelFunc]> = [
+  const wrappers: [string, (original: tf.KernelFunc) => tf.KernelFunc][] = [
     ['Sum', withLeadingAxesSum],
     ['Identity', sharingIdentity],
     ['Cast', sharingCast],
   ];
   for (const [kernelName, wrap] of wrappers) {
-    const original = tf.getKernel(kernelName, 'wasm');
+    const original = findKernel(kernelName);
     if (!original) continue;
     tf.unregisterKernel(kernelName, 'wasm');
     tf.registerKernel({ ...original, kernelFunc: wrap(original.kernelFunc) });

@@ -12,13 +12,14 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 type Info = tf.TensorInfo;
-type KernelArgs = { inputs: { x: Info }; backend: BackendWasm; attrs: { axis: number | number[]; keepDims?: boolean } };
+interface KernelArgs { inputs: { x: Info }; backend: BackendWasm; attrs: { axis: number | number[]; keepDims?: boolean } }
 
 /** Below this many values the JS loop is as fast as the transpose and product. */
 const MATMUL_MIN_SIZE = 1 << 16;
 
 function run(name: string, backend: BackendWasm, inputs: Record<string, Info>, attrs: Record<string, unknown>): Info {
-  const kernel = tf.getKernel(name, 'wasm');
+  // tfjs types the lookup as always found; it is undefined for a kernel the backend does not register.
+  const kernel = tf.getKernel(name, 'wasm') as tf.KernelConfig | undefined;
   if (!kernel) throw new Error(`the wasm backend has no ${name} kernel`);
   return kernel.kernelFunc({ inputs, backend, attrs } as never) as Info;
 }
@@ -44,7 +45,7 @@ export function withLeadingAxesSum(original: tf.KernelFunc): tf.KernelFunc {
     const rank = x.shape.length;
     const axes = (Array.isArray(attrs.axis) ? attrs.axis : [attrs.axis]).map((a) => (a < 0 ? a + rank : a)).sort((a, b) => a - b);
     const leading = axes.length > 0 && axes.length < rank && axes.every((a, i) => a === i);
-    if (x.dtype !== 'float32' || !leading) return original(args as never);
+    if (x.dtype !== 'float32' || !leading) return original(args);
     const rest = x.shape.slice(axes.length);
     const width = rest.reduce((a, b) => a * b, 1);
     const rows = x.shape.slice(0, axes.length).reduce((a, b) => a * b, 1);

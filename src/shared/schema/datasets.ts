@@ -73,7 +73,7 @@ export type DatasetInfoProvider = (spec: DatasetSpec) => DatasetInfo | undefined
 export function builtinDatasetOf(spec: unknown): BuiltinDataset | undefined {
   if (isBuiltinDataset(spec)) return DATASETS[spec];
   if (typeof spec === 'object' && spec !== null && 'name' in spec) {
-    const name = (spec as { name: unknown }).name;
+    const name = spec.name;
     if (isBuiltinDataset(name)) return DATASETS[name];
   }
   return undefined;

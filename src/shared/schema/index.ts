@@ -1,5 +1,5 @@
 /**
- * The pure schema core (SPEC §1): parsing with positions, validation, shape inference, parameter counts,
+ * The pure schema core (docs/schema.md): parsing with positions, validation, shape inference, parameter counts,
  * the layer registry, the dataset catalog and the JSON Schema. No tf, no vscode, no Node APIs.
  */
 export * from './types';

@@ -20,7 +20,7 @@ export function treeLocator(root: Node | undefined): Locator {
       return rangeOf(node);
     }
     for (let n = segments.length - 1; n >= 0; n--) {
-      const parentPath = segments.slice(0, n) as (string | number)[];
+      const parentPath = segments.slice(0, n);
       const parent = n === 0 ? root : findNodeAtLocation(root, parentPath);
       if (!parent) continue;
       if (parent.type === 'object' && parentPath.length === 2 && parentPath[0] === 'layers') {

@@ -1,5 +1,5 @@
 /**
- * The schema file (`*.stitch.json`) as TypeScript types: SPEC §1.
+ * The schema file (`*.stitch.json`) as TypeScript types: docs/schema.md.
  *
  * Layer parameters use the `tf.layers.*` config names (camelCase). A layer consumes the previous layer in
  * the list unless it names its sources in `inputs` (`"input"` is the model input); the last layer is the

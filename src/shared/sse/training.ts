@@ -1,5 +1,5 @@
 /**
- * Typed training events from decoded SSE messages (SPEC §3), shared by every client of
+ * Typed training events from decoded SSE messages (docs/server.md, "Event streams"), shared by every client of
  * `/api/runs/:run_id/events`.
  */
 import type { TrainingEvent, TrainingEventName } from '../protocol';

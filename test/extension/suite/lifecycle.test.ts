@@ -34,10 +34,10 @@ async function startRemote(cliPath: string, token: string, runsDir: string, work
     '--workspace', workspace, '--backend', 'cpu'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', STITCH_TOKEN: '' } });
   let stdout = '';
   let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+  child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
   const url = await new Promise<string>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`stitch serve exited ${code}: ${stderr}`)));
-    child.stdout!.setEncoding('utf8').on('data', (t: string) => {
+    child.stdout.setEncoding('utf8').on('data', (t: string) => {
       stdout += t;
       const line = /^Stitch server listening on (http:\/\/\S+)\n/.exec(stdout);
       if (line) resolve(line[1]);

@@ -87,7 +87,7 @@ describe('security', () => {
         controller.enqueue(chunk);
       },
     });
-    const streamed = await server.api('/api/validate', { method: 'POST', body: stream, duplex: 'half' } as RequestInit);
+    const streamed = await server.api('/api/validate', { method: 'POST', body: stream, duplex: 'half' });
     assert.equal(streamed.status, 413);
   });
 

@@ -32,7 +32,7 @@ function schemaOf(inputShape: number[], layers: LayerSpec[], classes = 3): Stitc
 
 /** Layer types with several option sets each; images are 6×6×2 unless the case says otherwise. */
 const IMG = [6, 6, 2];
-const CASES: Array<{ name: string; schema: StitchSchema }> = [
+const CASES: { name: string; schema: StitchSchema }[] = [
   { name: 'dense', schema: schemaOf([5], [{ id: 'd', type: 'dense', units: 4, activation: 'relu' }]) },
   { name: 'dense without bias, he init', schema: schemaOf([5], [{ id: 'd', type: 'dense', units: 7, useBias: false, kernelInitializer: 'heNormal', activation: 'tanh' }]) },
   { name: 'conv2d', schema: schemaOf(IMG, [{ id: 'c', type: 'conv2d', filters: 3, kernelSize: 3, activation: 'relu' }, { id: 'f', type: 'flatten' }]) },

@@ -21,7 +21,7 @@ function randomValues(size: number, seed: number): Float32Array {
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** Runs `fn` on a backend with fresh tensors made from `arrays`; returns the results as plain arrays. */
-async function onBackend(backend: string, arrays: Array<[Float32Array, number[]]>, fn: (...t: tf.Tensor[]) => tf.Tensor[]): Promise<Float32Array[]> {
+async function onBackend(backend: string, arrays: [Float32Array, number[]][], fn: (...t: tf.Tensor[]) => tf.Tensor[]): Promise<Float32Array[]> {
   await tf.setBackend(backend);
   const tensors = arrays.map(([values, shape]) => tf.tensor(values, shape));
   const outs = tf.tidy(() => fn(...tensors));
@@ -48,7 +48,7 @@ async function compareGrads(what: string, xShape: Shape4, wShape: Shape4, op: (x
   const up = randomValues(size(outShape), 3);
   const f = (xt: tf.Tensor, wt: tf.Tensor, upt: tf.Tensor) =>
     tf.grads((a: tf.Tensor, b: tf.Tensor) => op(a as tf.Tensor4D, b as tf.Tensor4D).mul(upt).sum())([xt, wt]);
-  const inputs: Array<[Float32Array, number[]]> = [[x, xShape], [w, wShape], [up, outShape]];
+  const inputs: [Float32Array, number[]][] = [[x, xShape], [w, wShape], [up, outShape]];
   const [cpuDx, cpuDw] = await onBackend('cpu', inputs, f);
   const [wasmDx, wasmDw] = await onBackend('wasm', inputs, f);
   assertClose(wasmDw, cpuDw, `${what} filter gradient`);
@@ -60,7 +60,7 @@ before(async () => {
 });
 
 describe('Conv2DBackpropFilter on wasm', () => {
-  const cases: Array<{ x: Shape4; w: Shape4; strides: number | [number, number]; pad: Pad | number }> = [
+  const cases: { x: Shape4; w: Shape4; strides: number | [number, number]; pad: Pad | number }[] = [
     { x: [2, 7, 7, 1], w: [3, 3, 1, 4], strides: 1, pad: 'valid' },
     { x: [2, 7, 6, 3], w: [3, 2, 3, 5], strides: 1, pad: 'same' },
     { x: [3, 8, 8, 2], w: [3, 3, 2, 4], strides: 2, pad: 'same' },
@@ -100,7 +100,7 @@ describe('Conv2DBackpropFilter on wasm', () => {
 });
 
 describe('depthwise backprops on wasm', () => {
-  const cases: Array<{ x: Shape4; w: Shape4; strides: number; pad: Pad }> = [
+  const cases: { x: Shape4; w: Shape4; strides: number; pad: Pad }[] = [
     { x: [2, 7, 7, 3], w: [3, 3, 3, 1], strides: 1, pad: 'same' },
     { x: [2, 7, 7, 3], w: [3, 3, 3, 2], strides: 1, pad: 'valid' },
     { x: [2, 8, 9, 2], w: [3, 3, 2, 3], strides: 2, pad: 'same' },
@@ -148,7 +148,7 @@ describe('other training gradients on wasm', () => {
     );
   });
   // Pool configurations: [input shape, pool size, strides, padding]; 3×3/1 'same' has overlapping windows.
-  const pools: Array<[Shape4, number, number, Pad]> = [
+  const pools: [Shape4, number, number, Pad][] = [
     [[1, 4, 4, 1], 2, 2, 'valid'],
     [[2, 7, 7, 3], 2, 2, 'valid'],
     [[2, 7, 7, 3], 3, 2, 'same'],
@@ -189,7 +189,7 @@ describe('other training gradients on wasm', () => {
       const x = randomValues(size(shape), 7);
       const outShape = tf.tidy(() => tf.avgPool(tf.zeros(shape) as tf.Tensor4D, poolSize, strides, pad).shape);
       const up = randomValues(size(outShape), 8);
-      const inputs: Array<[Float32Array, number[]]> = [[x, shape], [up, outShape]];
+      const inputs: [Float32Array, number[]][] = [[x, shape], [up, outShape]];
       const [cpuY, cpuDx] = await onBackend('cpu', inputs, (xt, upt) => [
         reference(xt as tf.Tensor4D),
         tf.grad((a: tf.Tensor) => reference(a as tf.Tensor4D).mul(upt).sum())(xt),
@@ -205,7 +205,7 @@ describe('other training gradients on wasm', () => {
 });
 
 describe('sums over leading axes on wasm (bias gradients)', () => {
-  const cases: Array<{ shape: number[]; axis: number[]; keepDims: boolean }> = [
+  const cases: { shape: number[]; axis: number[]; keepDims: boolean }[] = [
     { shape: [4, 5, 6, 3], axis: [0, 1, 2], keepDims: false },
     { shape: [4, 5, 6, 3], axis: [0, 1], keepDims: true },
     { shape: [7, 3], axis: [0], keepDims: false },
@@ -275,7 +275,7 @@ describe('matrix products on wasm', () => {
   });
 
   // [a shape, b shape, transposeA, transposeB]: both plans, every transpose flag, ranks 2 and 3, batch 2.
-  const cases: Array<[number[], number[], boolean, boolean]> = [
+  const cases: [number[], number[], boolean, boolean][] = [
     [[8, 50], [50, 40], false, false],
     [[50, 8], [50, 40], true, false],
     [[8, 50], [40, 50], false, true],

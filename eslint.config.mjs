@@ -1,0 +1,286 @@
+// ESLint: typescript-eslint's strict, type-checked rules plus its stylistic ones, on every TypeScript file.
+// Formatting is Prettier's job (.prettierrc.json); nothing here fights it. `npm run lint` runs both.
+//
+// Each .ts file is checked with the tsconfig nearest to it (projectService): webview/ with the DOM lib,
+// src/shared/ without Node types, everything else with the root tsconfig.json. The .mjs build and test scripts
+// are in no tsconfig, so they get the rules that need no type information.
+import eslint from '@eslint/js';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+/**
+ * Violations left when lint was introduced (issue 10), as warnings in the files that have them, so `npm test`
+ * passes while they are fixed file by file. New files and new rules are errors. Remove a file here once it is clean.
+ */
+const pending = {
+  "@typescript-eslint/await-thenable": [
+    "src/server/runs/manager.ts",
+  ],
+  "@typescript-eslint/ban-ts-comment": [
+    "webview/editor/graphModel.ts",
+  ],
+  "@typescript-eslint/no-base-to-string": [
+    "src/extension/panels/schemaEdits.ts",
+    "src/extension/visualEditor.ts",
+    "src/server/cli/client.ts",
+    "src/shared/original.ts",
+    "test/extension/suite/2-editing.test.ts",
+    "webview/editor/graphModel.ts",
+    "webview/editor/inspector.ts",
+    "webview/editor/paramValues.ts",
+  ],
+  "@typescript-eslint/no-empty-function": [
+    "bench/run.ts",
+    "scripts/e2e/run.mjs",
+    "test/server/data/imageDatasets.test.ts",
+    "test/server/data/workspaceData.test.ts",
+    "test/server/training/train.test.ts",
+    "test/shared/follow.test.ts",
+  ],
+  "@typescript-eslint/no-explicit-any": [
+    "test/shared/jsonSchema.test.ts",
+  ],
+  "@typescript-eslint/no-invalid-void-type": [
+    "test/server/chat/helpers.ts",
+  ],
+  "@typescript-eslint/no-misused-promises": [
+    "src/server/server.ts",
+    "test/server/sse/stream.test.ts",
+  ],
+  "@typescript-eslint/no-non-null-assertion": [
+    "src/extension/panels/schemaEdits.ts",
+    "src/extension/panels/webviewHtml.ts",
+    "src/extension/serverProcess.ts",
+    "src/server/cli.ts",
+    "src/server/cli/train.ts",
+    "src/server/data/csv.ts",
+    "src/server/routes/runs.ts",
+    "src/server/routes/train.ts",
+    "src/server/runs/manager.ts",
+    "src/server/training/model.ts",
+    "src/server/training/train.ts",
+    "src/server/training/wasmConvFilter.ts",
+    "src/shared/jsonText.ts",
+    "src/shared/schema/graph.ts",
+    "webview/chat/chatView.ts",
+    "webview/editor/canvas.ts",
+    "webview/editor/graphModel.ts",
+    "webview/editor/minimap.ts",
+    "webview/main.ts",
+    "webview/metrics/chart.ts",
+    "webview/metrics/metricsStore.ts",
+  ],
+  "@typescript-eslint/no-require-imports": [
+    "test/shared/jsonSchema.test.ts",
+  ],
+  "@typescript-eslint/no-unnecessary-condition": [
+    "bench/ab-wasm.ts",
+    "bench/run.ts",
+    "src/extension/chat/chatService.ts",
+    "src/extension/panels/editorSnapshot.ts",
+    "src/extension/panels/runFeed.ts",
+    "src/extension/statusBar.ts",
+    "src/server/chat/extract.ts",
+    "src/server/cli/args.ts",
+    "src/server/data/datasetInfo.ts",
+    "src/server/data/download.ts",
+    "src/server/data/idxFiles.ts",
+    "src/server/routes/models.ts",
+    "src/server/runs/manager.ts",
+    "src/server/training/backend.ts",
+    "src/server/training/model.ts",
+    "src/server/training/modelIo.ts",
+    "src/server/training/runTraining.ts",
+    "src/server/training/train.ts",
+    "src/server/training/trainerMain.ts",
+    "src/shared/original.ts",
+    "src/shared/schema/checkLayers.ts",
+    "test/extension/suite/3-visual-editor.test.ts",
+    "test/extension/suite/5-training.test.ts",
+    "test/extension/suite/chat.test.ts",
+    "test/extension/suite/z-lifecycle.test.ts",
+    "test/server/chat/chat.test.ts",
+    "test/server/data/imageDatasets.test.ts",
+    "test/server/routes/workspace.test.ts",
+    "test/server/runs/queue.test.ts",
+    "test/server/sse/stream.test.ts",
+    "test/server/training/model.test.ts",
+    "test/server/training/trainerMain.test.ts",
+    "test/webview/chat.test.ts",
+    "webview/chat/chatStore.ts",
+    "webview/editor/canvas.ts",
+    "webview/editor/editorApp.ts",
+    "webview/editor/graphModel.ts",
+    "webview/editor/inspector.ts",
+    "webview/editor/minimap.ts",
+    "webview/metrics/chart.ts",
+  ],
+  "@typescript-eslint/no-unnecessary-type-assertion": [
+    "test/server/sse/stream.test.ts",
+    "test/server/training/model.test.ts",
+    "test/server/training/wasmKernels.test.ts",
+    "webview/editor/canvas.ts",
+  ],
+  "@typescript-eslint/no-unnecessary-type-conversion": [
+    "src/extension/chat/chatService.ts",
+    "test/extension/suite/5-training.test.ts",
+  ],
+  "@typescript-eslint/no-unsafe-argument": [
+    "test/server/routes/security.test.ts",
+    "test/shared/jsonSchema.test.ts",
+    "test/webview/schemaEdits.test.ts",
+  ],
+  "@typescript-eslint/no-unsafe-assignment": [
+    "src/extension/codeActions.ts",
+    "src/extension/lenses.ts",
+    "src/shared/schema/analyze.ts",
+    "test/server/chat/helpers.ts",
+    "test/server/sse/stream.test.ts",
+    "test/server/training/runTraining.test.ts",
+    "test/shared/examples.test.ts",
+    "test/shared/jsonSchema.test.ts",
+  ],
+  "@typescript-eslint/no-unsafe-call": [
+    "test/shared/examples.test.ts",
+    "test/shared/jsonSchema.test.ts",
+  ],
+  "@typescript-eslint/no-unsafe-class-instance-assignment": [
+    "test/server/training/model.test.ts",
+  ],
+  "@typescript-eslint/no-unsafe-enum-assignment": [
+    "webview/metrics/chart.ts",
+  ],
+  "@typescript-eslint/no-unsafe-member-access": [
+    "src/extension/extension.ts",
+    "test/extension/suite/chat.test.ts",
+    "test/server/routes/security.test.ts",
+    "test/server/training/runTraining.test.ts",
+    "test/shared/examples.test.ts",
+    "test/shared/jsonSchema.test.ts",
+    "test/webview/schemaEdits.test.ts",
+  ],
+  "@typescript-eslint/no-unsafe-return": [
+    "bench/run.ts",
+    "src/extension/diagnostics.ts",
+    "src/extension/panels/schemaEdits.ts",
+    "src/extension/panels/stitchPanel.ts",
+    "src/extension/runsView.ts",
+    "src/extension/statusBar.ts",
+    "src/extension/visualEditor.ts",
+    "src/server/middleware/auth.ts",
+    "src/server/middleware/cors.ts",
+    "src/server/middleware/jsonBody.ts",
+    "test/server/sse/decoder.test.ts",
+    "test/shared/examples.test.ts",
+    "test/shared/jsonSchema.test.ts",
+  ],
+  "@typescript-eslint/no-unused-expressions": [
+    "webview/editor/canvas.ts",
+  ],
+  "@typescript-eslint/prefer-for-of": [
+    "src/shared/schema/graph.ts",
+  ],
+  "@typescript-eslint/prefer-nullish-coalescing": [
+    "src/extension/serverController.ts",
+    "src/extension/training.ts",
+  ],
+  "@typescript-eslint/prefer-optional-chain": [
+    "src/extension/chat/proposalText.ts",
+    "src/extension/codeActions.ts",
+    "src/extension/panels/schemaEdits.ts",
+    "src/extension/schemaDocuments.ts",
+    "src/extension/serverController.ts",
+  ],
+  "@typescript-eslint/require-await": [
+    "bench/run.ts",
+    "src/extension/panels/stitchPanel.ts",
+    "src/server/training/backend.ts",
+    "test/extension/suite/chat.test.ts",
+    "test/server/sse/decoder.test.ts",
+    "test/shared/follow.test.ts",
+    "test/webview/runFeed.test.ts",
+  ],
+  "@typescript-eslint/restrict-plus-operands": [
+    "test/server/data/workspaceData.test.ts",
+  ],
+  "@typescript-eslint/restrict-template-expressions": [
+    "src/shared/schema/shapes.ts",
+    "test/extension/suite/2-editing.test.ts",
+    "test/server/training/wasmKernels.test.ts",
+  ],
+  "@typescript-eslint/use-unknown-in-catch-callback-variable": [
+    "bench/ab-wasm.ts",
+    "bench/profile-wasm.ts",
+    "bench/run.ts",
+    "src/extension/commands.ts",
+    "src/extension/panels/stitchPanel.ts",
+    "src/extension/training.ts",
+  ],
+  "no-control-regex": [
+    "test/server/cli/cli.test.ts",
+  ],
+  "no-empty": [
+    "scripts/e2e/run.mjs",
+  ],
+  "prefer-const": [
+    "test/support/fakeOpenAI.ts",
+    "webview/editor/editorApp.ts",
+  ],
+};
+
+export default tseslint.config(
+  { ignores: ['dist/', 'out/', 'node_modules/', 'test-artifacts/', '.tmp/', '.stitch/'] },
+  eslint.configs.recommended,
+  tseslint.configs.strictTypeChecked,
+  tseslint.configs.stylisticTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+  },
+  {
+    rules: {
+      // Numbers and booleans read naturally in messages (`${epochs} epochs`); objects and nullish still don't.
+      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+      // `return emit(...)` as an early exit from a void function, and `(x) => voidCall(x)` callbacks, are house
+      // habits; the rule's --fix turns them into `{ emit(...); return; }` blocks that read worse. A void value used
+      // as a value is still a type error where it matters (assigning it to a typed variable or parameter).
+      '@typescript-eslint/no-confusing-void-expression': 'off',
+      // It rewrites `x as T` into `x!`, which no-non-null-assertion (kept: narrow instead) then rejects.
+      '@typescript-eslint/non-nullable-type-assertion-style': 'off',
+      // `process.env.X || fallback` and `Number(header) || fallback` treat '' and 0/NaN as missing on purpose.
+      '@typescript-eslint/prefer-nullish-coalescing': ['error', { ignorePrimitives: { string: true, number: true } }],
+      // `const { secret: _secret, ...rest } = x` and `(_req, res) =>` name what is dropped on purpose.
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true },
+      ],
+    },
+  },
+  {
+    // node:test's `test()` and `describe()` return promises the runner itself awaits.
+    files: ['test/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite', 'before', 'after'] },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // In tests and benchmarks a missing value fails loudly either way (a TypeError is a failed test), and the
+    // fixtures are built by the test itself: `!` after a lookup is clearer than an assert per line there.
+    files: ['test/**/*.ts', 'bench/**/*.ts'],
+    rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
+  },
+  {
+    files: ['**/*.mjs', '**/*.js'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: { globals: globals.node },
+  },
+  ...Object.entries(pending).map(([rule, files]) => ({ files, rules: { [rule]: 'warn' } })),
+);
