@@ -58,7 +58,9 @@ const builds = [
   },
 ];
 // A missing entry point is a broken build, not an optional bundle: say which one and stop.
-const missing = [...builds.map((b) => b.entryPoints[0]), 'src/shared/schema/jsonSchema.ts'].filter((f) => !existsSync(join(root, f)));
+const missing = [...builds.map((b) => b.entryPoints[0]), 'src/shared/schema/jsonSchema.ts'].filter(
+  (f) => !existsSync(join(root, f)),
+);
 if (missing.length > 0) {
   console.error(`esbuild: missing entry point(s): ${missing.join(', ')}`);
   process.exit(1);
@@ -84,7 +86,8 @@ function copyWebviewAssets() {
     ['node_modules/@vscode/codicons/dist/codicon.css', 'codicon.css'],
     ['node_modules/@vscode/codicons/dist/codicon.ttf', 'codicon.ttf'],
     ['node_modules/uplot/dist/uPlot.min.css', 'uPlot.min.css'],
-  ]) copyFileSync(join(root, from), join(out, to));
+  ])
+    copyFileSync(join(root, from), join(out, to));
 }
 
 await writeJsonSchema();

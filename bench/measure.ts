@@ -30,7 +30,14 @@ export function medianMs(fn: () => void, runs = 30, warmup = 5): number {
 export function throughputSchema(schema: StitchSchema, samples: number, epochs = 1, testSamples = 1000): StitchSchema {
   return {
     ...schema,
-    training: { ...schema.training!, epochs, maxSamples: samples, testSamples, validationSplit: 0, earlyStopping: undefined },
+    training: {
+      ...schema.training!,
+      epochs,
+      maxSamples: samples,
+      testSamples,
+      validationSplit: 0,
+      earlyStopping: undefined,
+    },
   };
 }
 

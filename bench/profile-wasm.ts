@@ -17,13 +17,17 @@ import { createRandom } from '../src/server/random';
 
 const args = process.argv.slice(2);
 const name = args.find((a) => !a.startsWith('--')) ?? 'mnist-cnn';
-const option = (key: string, fallback: number) => Number(args.find((a) => a.startsWith(`--${key}=`))?.split('=')[1] ?? fallback);
+const option = (key: string, fallback: number) =>
+  Number(args.find((a) => a.startsWith(`--${key}=`))?.split('=')[1] ?? fallback);
 const batches = option('batches', 30);
 const batchSize = option('batch', 64);
 const byShape = args.includes('--shapes');
 
 function shapesOf(args: { inputs: Record<string, tf.TensorInfo> }): string {
-  return Object.values(args.inputs).filter(Boolean).map((t) => t.shape.join('×')).join(' ');
+  return Object.values(args.inputs)
+    .filter(Boolean)
+    .map((t) => t.shape.join('×'))
+    .join(' ');
 }
 
 const totals = new Map<string, { ms: number; calls: number }>();
@@ -58,13 +62,26 @@ function instrumentKernels(): void {
 async function main(): Promise<void> {
   await selectBackend('wasm');
   instrumentKernels();
-  const schema = JSON.parse(readFileSync(join(__dirname, '..', 'examples', `${name}.stitch.json`), 'utf8')) as StitchSchema;
+  const schema = JSON.parse(
+    readFileSync(join(__dirname, '..', 'examples', `${name}.stitch.json`), 'utf8'),
+  ) as StitchSchema;
   const model = buildModel(schema);
   model.compile({ optimizer: tf.train.adam(0.001), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   const inputShape = schema.input.shape;
   const rand = createRandom(1);
-  const x = tf.tensor(Float32Array.from({ length: batchSize * inputShape.reduce((a, b) => a * b, 1) }, () => rand()), [batchSize, ...inputShape]);
-  const y = tf.oneHot(tf.tensor1d(Array.from({ length: batchSize }, (_, i) => i % 10), 'int32'), 10).toFloat();
+  const x = tf.tensor(
+    Float32Array.from({ length: batchSize * inputShape.reduce((a, b) => a * b, 1) }, () => rand()),
+    [batchSize, ...inputShape],
+  );
+  const y = tf
+    .oneHot(
+      tf.tensor1d(
+        Array.from({ length: batchSize }, (_, i) => i % 10),
+        'int32',
+      ),
+      10,
+    )
+    .toFloat();
   for (let i = 0; i < 5; i++) await model.trainOnBatch(x, y);
   recording = true;
   const times: number[] = [];
@@ -80,15 +97,21 @@ async function main(): Promise<void> {
   const cpuMs = (cpu.user + cpu.system) / 1000;
   times.sort((a, b) => a - b);
   const total = times.reduce((a, b) => a + b, 0);
-  console.log(`${name} on wasm, batch ${batchSize}: median ${times[times.length >> 1].toFixed(1)} ms/batch, ` +
-    `${((batchSize * batches * 1000) / total).toFixed(0)} samples/s; CPU ${(cpuMs / batches).toFixed(1)} ms/batch, ` +
-    `${((batchSize * batches * 1000) / cpuMs).toFixed(0)} samples/s of CPU time`);
+  console.log(
+    `${name} on wasm, batch ${batchSize}: median ${times[times.length >> 1].toFixed(1)} ms/batch, ` +
+      `${((batchSize * batches * 1000) / total).toFixed(0)} samples/s; CPU ${(cpuMs / batches).toFixed(1)} ms/batch, ` +
+      `${((batchSize * batches * 1000) / cpuMs).toFixed(0)} samples/s of CPU time`,
+  );
   const rows = [...totals].sort((a, b) => b[1].ms - a[1].ms);
   const kernelMs = rows.reduce((sum, [, e]) => sum + e.ms, 0);
   for (const [kernel, e] of rows.slice(0, 25)) {
-    console.log(`  ${kernel.padEnd(byShape ? 60 : 28)} ${(e.ms / batches).toFixed(2).padStart(8)} ms/batch  ${(e.calls / batches).toFixed(0).padStart(4)} calls`);
+    console.log(
+      `  ${kernel.padEnd(byShape ? 60 : 28)} ${(e.ms / batches).toFixed(2).padStart(8)} ms/batch  ${(e.calls / batches).toFixed(0).padStart(4)} calls`,
+    );
   }
-  console.log(`  ${'(all kernels)'.padEnd(byShape ? 60 : 28)} ${(kernelMs / batches).toFixed(2).padStart(8)} ms/batch; outside kernels ${((total - kernelMs) / batches).toFixed(2)} ms`);
+  console.log(
+    `  ${'(all kernels)'.padEnd(byShape ? 60 : 28)} ${(kernelMs / batches).toFixed(2).padStart(8)} ms/batch; outside kernels ${((total - kernelMs) / batches).toFixed(2)} ms`,
+  );
 }
 
 main().catch((error) => {

@@ -28,17 +28,30 @@ import type { BackendName, MetricEvent, StateEvent } from '../src/shared/protoco
 import { runTraining } from '../src/server/training/runTraining';
 import { startServer } from '../src/server/server';
 import { StitchClient } from '../src/shared/client';
-import { findTorchPython, medianMs, mnistAvailable, percentile, runTorch, throughputSchema, type TorchResult } from './measure';
+import {
+  findTorchPython,
+  medianMs,
+  mnistAvailable,
+  percentile,
+  runTorch,
+  throughputSchema,
+  type TorchResult,
+} from './measure';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const only = args
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
 const wants = (section: string) => !only || only.includes(section);
 const root = process.env.STITCH_BENCH_ROOT ?? join(__dirname, '..');
 const scratch = mkdtempSync(join(tmpdir(), 'stitch-bench-'));
 
-const fmt = (n: number, digits = 1) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const line = (label: string, value: string, note = '') => console.log(`  ${label.padEnd(44)} ${value.padStart(14)}  ${note}`);
+const fmt = (n: number, digits = 1) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const line = (label: string, value: string, note = '') =>
+  console.log(`  ${label.padEnd(44)} ${value.padStart(14)}  ${note}`);
 
 function example(name: string): StitchSchema {
   return JSON.parse(readFileSync(join(root, 'examples', `${name}.stitch.json`), 'utf8')) as StitchSchema;
@@ -53,7 +66,11 @@ interface DirectRun {
 }
 
 /** Trains in this process (the engine called directly); returns the mean samples/s over the epochs. */
-async function trainDirect(schema: StitchSchema, backend: string | null, threads: number | null = null): Promise<DirectRun> {
+async function trainDirect(
+  schema: StitchSchema,
+  backend: string | null,
+  threads: number | null = null,
+): Promise<DirectRun> {
   const metrics: MetricEvent[] = [];
   let chosen = '?';
   let detail = '?';
@@ -75,7 +92,8 @@ async function trainDirect(schema: StitchSchema, backend: string | null, threads
     (msg) => {
       if (msg.type === 'metric') metrics.push(msg);
       // Why the automatic choice skipped a GPU, or ran wasm on fewer threads than asked: worth seeing.
-      if (msg.type === 'log' && /^backend skipped: webgpu|^wasm: /.test(msg.message)) console.log(`    (${msg.message})`);
+      if (msg.type === 'log' && /^backend skipped: webgpu|^wasm: /.test(msg.message))
+        console.log(`    (${msg.message})`);
       if (msg.type === 'backend') {
         chosen = msg.backend;
         detail = msg.detail ?? msg.backend;
@@ -87,7 +105,12 @@ async function trainDirect(schema: StitchSchema, backend: string | null, threads
   );
   if (failure) throw new Error(failure);
   const samplesPerSec = metrics.reduce((sum, m) => sum + m.samples_per_sec, 0) / metrics.length;
-  return { samplesPerSec, accuracy: (test as { accuracy: number | null } | null)?.accuracy ?? null, backend: chosen, detail };
+  return {
+    samplesPerSec,
+    accuracy: (test as { accuracy: number | null } | null)?.accuracy ?? null,
+    backend: chosen,
+    detail,
+  };
 }
 
 async function benchSchema(): Promise<void> {
@@ -95,19 +118,29 @@ async function benchSchema(): Promise<void> {
   for (const layers of [200, 1000]) {
     const text = makeLargeSchemaText(layers);
     const analysis = analyzeSchemaText(text);
-    if (analysis.problems.length) throw new Error(`the ${layers}-layer schema has problems: ${analysis.problems[0].message}`);
+    if (analysis.problems.length)
+      throw new Error(`the ${layers}-layer schema has problems: ${analysis.problems[0].message}`);
     const ours = medianMs(() => analyzeSchemaText(text));
     const parse = medianMs(() => JSON.parse(text));
-    line(`analyze ${layers}-layer schema (${fmt(text.length / 1024, 0)} KiB)`, `${fmt(ours, 2)} ms`, `${fmt(ours / parse)}× JSON.parse (${fmt(parse, 3)} ms)`);
+    line(
+      `analyze ${layers}-layer schema (${fmt(text.length / 1024, 0)} KiB)`,
+      `${fmt(ours, 2)} ms`,
+      `${fmt(ours / parse)}× JSON.parse (${fmt(parse, 3)} ms)`,
+    );
   }
 }
 
 type TorchRun = ReturnType<typeof runTorch>;
 
-const torchLabel = (t: TorchResult) => `PyTorch ${t.torch} ${t.device === 'cuda' ? `CUDA (${t.gpu ?? 'GPU'})` : `CPU, ${t.threads} thread${t.threads === 1 ? '' : 's'}`}`;
+const torchLabel = (t: TorchResult) =>
+  `PyTorch ${t.torch} ${t.device === 'cuda' ? `CUDA (${t.gpu ?? 'GPU'})` : `CPU, ${t.threads} thread${t.threads === 1 ? '' : 's'}`}`;
 
 /** The PyTorch runs every Stitch figure is set beside: default threads, 1 thread, and CUDA where it works. */
-function torchRuns(python: string | null, schema: StitchSchema, samples: number): { cpu: TorchRun | null; one: TorchRun | null; cuda: TorchRun | null } {
+function torchRuns(
+  python: string | null,
+  schema: StitchSchema,
+  samples: number,
+): { cpu: TorchRun | null; one: TorchRun | null; cuda: TorchRun | null } {
   if (!python) return { cpu: null, one: null, cuda: null };
   const run = { samples, epochs: 1, test: 1000 };
   return {
@@ -119,7 +152,11 @@ function torchRuns(python: string | null, schema: StitchSchema, samples: number)
 
 async function benchTraining(): Promise<Map<string, number>> {
   console.log('\ntraining throughput (engine called directly, 1 epoch, no validation split)');
-  console.log(`  this machine: ${cpus().length} logical cores (${cpus()[0]?.model ?? 'unknown CPU'}), load ${loadavg().map((l) => fmt(l, 1)).join(' ')}`);
+  console.log(
+    `  this machine: ${cpus().length} logical cores (${cpus()[0]?.model ?? 'unknown CPU'}), load ${loadavg()
+      .map((l) => fmt(l, 1))
+      .join(' ')}`,
+  );
   const direct = new Map<string, number>();
   const python = findTorchPython();
   if (!python) line('PyTorch reference', 'skipped', 'no python3 with torch (Debian: apt-get install python3-torch)');
@@ -132,7 +169,12 @@ async function benchTraining(): Promise<Map<string, number>> {
     console.log(`  ${c.name} (batch ${schema.training!.batchSize}, ${c.samples} samples)`);
     const torch = torchRuns(python, schema, c.samples);
     for (const t of [torch.cpu, torch.one, torch.cuda]) {
-      if (t?.result) line(`  ${torchLabel(t.result)}`, `${fmt(t.result.samples_per_sec, 0)} samples/s`, `test accuracy ${fmt(t.result.test_accuracy * 100, 1)} %`);
+      if (t?.result)
+        line(
+          `  ${torchLabel(t.result)}`,
+          `${fmt(t.result.samples_per_sec, 0)} samples/s`,
+          `test accuracy ${fmt(t.result.test_accuracy * 100, 1)} %`,
+        );
       else if (t && t !== torch.cuda) line('  PyTorch', 'skipped', t.reason ?? '');
     }
     const reference = torch.cpu?.result ?? null;
@@ -140,17 +182,27 @@ async function benchTraining(): Promise<Map<string, number>> {
     direct.set(c.name, ours[0].samplesPerSec);
     // One wasm thread (the figure before threads) or the counts in STITCH_BENCH_THREADS (e.g. 1,2,4,8 for a
     // scaling curve), and wasm on all cores where the automatic choice was a GPU.
-    for (const threads of (process.env.STITCH_BENCH_THREADS ?? '1').split(',').map(Number).filter((n) => n >= 1)) {
-      if (ours[0].detail !== `wasm, ${threads} thread${threads === 1 ? '' : 's'}`) ours.push(await trainDirect(schema, 'wasm', threads));
+    for (const threads of (process.env.STITCH_BENCH_THREADS ?? '1')
+      .split(',')
+      .map(Number)
+      .filter((n) => n >= 1)) {
+      if (ours[0].detail !== `wasm, ${threads} thread${threads === 1 ? '' : 's'}`)
+        ours.push(await trainDirect(schema, 'wasm', threads));
     }
     if (ours[0].backend !== 'wasm') ours.push(await trainDirect(schema, 'wasm'));
     for (const run of ours) {
       const vs = [
         reference ? `${fmt(run.samplesPerSec / reference.samples_per_sec, 2)}× ${torchLabel(reference)}` : '',
         torch.one?.result ? `${fmt(run.samplesPerSec / torch.one.result.samples_per_sec, 2)}× at 1 thread` : '',
-        torch.cuda?.result && run.backend === 'webgpu' ? `${fmt(run.samplesPerSec / torch.cuda.result.samples_per_sec, 3)}× CUDA` : '',
+        torch.cuda?.result && run.backend === 'webgpu'
+          ? `${fmt(run.samplesPerSec / torch.cuda.result.samples_per_sec, 3)}× CUDA`
+          : '',
       ].filter(Boolean);
-      line(`  Stitch on ${run.detail}`, `${fmt(run.samplesPerSec, 0)} samples/s`, `${vs.join('; ')}; test accuracy ${fmt((run.accuracy ?? 0) * 100, 1)} %`);
+      line(
+        `  Stitch on ${run.detail}`,
+        `${fmt(run.samplesPerSec, 0)} samples/s`,
+        `${vs.join('; ')}; test accuracy ${fmt((run.accuracy ?? 0) * 100, 1)} %`,
+      );
     }
   }
   return direct;
@@ -223,12 +275,25 @@ async function benchServer(direct: Map<string, number>): Promise<void> {
   const samples = quick ? 1280 : 3840;
   const cnn = throughputSchema(example('mnist-cnn'), samples);
   const run = await trainThroughServer(cnn, true);
-  const reference = direct.get('mnist-cnn') ?? (await trainDirect(cnn, process.env.STITCH_BACKEND ?? null)).samplesPerSec;
-  line('mnist-cnn through the server', `${fmt(run.samplesPerSec, 0)} samples/s`, `${fmt(run.samplesPerSec / reference, 2)}× the engine directly (${fmt(reference, 0)}/s)`);
+  const reference =
+    direct.get('mnist-cnn') ?? (await trainDirect(cnn, process.env.STITCH_BACKEND ?? null)).samplesPerSec;
+  line(
+    'mnist-cnn through the server',
+    `${fmt(run.samplesPerSec, 0)} samples/s`,
+    `${fmt(run.samplesPerSec / reference, 2)}× the engine directly (${fmt(reference, 0)}/s)`,
+  );
   console.log('\nstreaming while the CNN trains');
-  line('SSE delivery latency p50 / p99', `${fmt(percentile(run.sseLatencies, 50), 2)} / ${fmt(percentile(run.sseLatencies, 99), 2)} ms`, `${run.sseLatencies.length} events, publish → client`);
+  line(
+    'SSE delivery latency p50 / p99',
+    `${fmt(percentile(run.sseLatencies, 50), 2)} / ${fmt(percentile(run.sseLatencies, 99), 2)} ms`,
+    `${run.sseLatencies.length} events, publish → client`,
+  );
   if (run.healthTimes.length) {
-    line(`/api/health p50 / p99 (${run.healthTimes.length} requests)`, `${fmt(percentile(run.healthTimes, 50), 2)} / ${fmt(percentile(run.healthTimes, 99), 2)} ms`, 'budget: p99 < 50 ms');
+    line(
+      `/api/health p50 / p99 (${run.healthTimes.length} requests)`,
+      `${fmt(percentile(run.healthTimes, 50), 2)} / ${fmt(percentile(run.healthTimes, 99), 2)} ms`,
+      'budget: p99 < 50 ms',
+    );
   }
 }
 
@@ -237,14 +302,16 @@ async function benchAccuracy(): Promise<void> {
   const schema = example('mnist-mlp');
   const full = { ...schema, training: { ...schema.training!, validationSplit: 0 } };
   const python = findTorchPython();
-  const torch = python ? runTorch(python, schema, { samples: 60000, epochs: schema.training!.epochs ?? 3, test: 10000 }) : null;
+  const torch = python
+    ? runTorch(python, schema, { samples: 60000, epochs: schema.training!.epochs ?? 3, test: 10000 })
+    : null;
   // Every thread count must learn the same: the automatic choice (all cores) and one wasm thread.
   const runs = [await trainDirect(full, process.env.STITCH_BACKEND ?? null)];
   if (runs[0].detail !== 'wasm, 1 thread') runs.push(await trainDirect(full, 'wasm', 1));
   for (const ours of runs) {
     const note = torch?.result
       ? `PyTorch ${torch.result.torch} ${fmt(torch.result.test_accuracy * 100, 2)} % (difference ${fmt(((ours.accuracy ?? 0) - torch.result.test_accuracy) * 100, 2)} points)`
-      : torch?.reason ?? 'PyTorch reference skipped: no python3 with torch';
+      : (torch?.reason ?? 'PyTorch reference skipped: no python3 with torch');
     line(`test accuracy on ${ours.detail}`, `${fmt((ours.accuracy ?? 0) * 100, 2)} %`, note);
   }
 }
@@ -262,13 +329,21 @@ interface ExtensionFigures {
 
 async function benchExtension(): Promise<void> {
   console.log('\nVS Code extension (in code-server, real extension host)');
-  const codeServer = join(process.env.CODE_SERVER_DIR || join(homedir(), '.cache/code-server-e2e'), 'node_modules/.bin/code-server');
+  const codeServer = join(
+    process.env.CODE_SERVER_DIR || join(homedir(), '.cache/code-server-e2e'),
+    'node_modules/.bin/code-server',
+  );
   if (!existsSync(codeServer)) {
-    line('extension figures', 'skipped', 'code-server is not installed: bash scripts/e2e/install-code-server.sh (or npm run test:e2e once)');
+    line(
+      'extension figures',
+      'skipped',
+      'code-server is not installed: bash scripts/e2e/install-code-server.sh (or npm run test:e2e once)',
+    );
     return;
   }
   const out = join(scratch, 'extension-bench.json');
-  for (const script of ['esbuild.mjs', 'scripts/e2e/build-tests.mjs']) execFileSync(process.execPath, [join(root, script)], { cwd: root, stdio: 'ignore' });
+  for (const script of ['esbuild.mjs', 'scripts/e2e/build-tests.mjs'])
+    execFileSync(process.execPath, [join(root, script)], { cwd: root, stdio: 'ignore' });
   execFileSync(process.execPath, [join(root, 'scripts/e2e/run.mjs'), `--bench=${out}`], { cwd: root, stdio: 'ignore' });
   const f = JSON.parse(readFileSync(out, 'utf8')) as ExtensionFigures;
   // The reference: the same analysis the diagnostics run, in plain Node in this process.
@@ -276,9 +351,16 @@ async function benchExtension(): Promise<void> {
   const plain = medianMs(() => analyzeSchemaText(text));
   const ref = `plain Node analysis ${fmt(plain, 2)} ms`;
   line(`activation (VS Code ${f.vscode})`, `${fmt(f.activationMs)} ms`, 'bundle load to the end of activate()');
-  line(`open ${f.layers}-layer schema → diagnostics, first`, `${fmt(f.firstDiagnosticsMs, 0)} ms`,
-    `${ref}; the rest is VS Code bringing the document to the extension host`);
-  line(`open ${f.layers}-layer schema → diagnostics, warm`, `${fmt(f.warmDiagnosticsMs, 0)} ms`, 'median of 5 new files');
+  line(
+    `open ${f.layers}-layer schema → diagnostics, first`,
+    `${fmt(f.firstDiagnosticsMs, 0)} ms`,
+    `${ref}; the rest is VS Code bringing the document to the extension host`,
+  );
+  line(
+    `open ${f.layers}-layer schema → diagnostics, warm`,
+    `${fmt(f.warmDiagnosticsMs, 0)} ms`,
+    'median of 5 new files',
+  );
   line('open it with one error → that diagnostic', `${fmt(f.brokenDiagnosticsMs, 0)} ms`, '');
   line('keystroke → diagnostics', `${fmt(f.editToDiagnosticsMs, 0)} ms`, 'includes our 150 ms debounce');
 }

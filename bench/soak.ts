@@ -42,7 +42,12 @@ function rssMb(pid: number): number {
 }
 
 /** One subscriber: follows a run to its end, dropping the connection every few events and resuming. */
-async function subscriber(url: string, runId: string, seen: TrainingEvent[], counts: { reconnects: number; errors: string[] }): Promise<void> {
+async function subscriber(
+  url: string,
+  runId: string,
+  seen: TrainingEvent[],
+  counts: { reconnects: number; errors: string[] },
+): Promise<void> {
   for (;;) {
     const last = seen.at(-1);
     if (last?.event === 'state' && isTerminal(last.data.state)) return;
@@ -54,7 +59,9 @@ async function subscriber(url: string, runId: string, seen: TrainingEvent[], cou
     try {
       const response = await fetch(`${url}/api/runs/${runId}/events`, { headers, signal: controller.signal });
       if (response.status === 204) return;
-      const text = (response.body as ReadableStream<Uint8Array>).pipeThrough(new TextDecoderStream()) as unknown as AsyncIterable<string>;
+      const text = (response.body as ReadableStream<Uint8Array>).pipeThrough(
+        new TextDecoderStream(),
+      ) as unknown as AsyncIterable<string>;
       for await (const message of decodeSse(text)) {
         const event = toTrainingEvent(message);
         if (!event) continue;
@@ -77,7 +84,10 @@ async function subscriber(url: string, runId: string, seen: TrainingEvent[], cou
 
 export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const dir = mkdtempSync(join(tmpdir(), 'stitch-soak-'));
-  const server = await serveProcess(['--runs-dir', join(dir, 'runs'), '--data-dir', join(dir, 'data'), '--workspace', dir, '--backend', 'cpu'], dir);
+  const server = await serveProcess(
+    ['--runs-dir', join(dir, 'runs'), '--data-dir', join(dir, 'data'), '--workspace', dir, '--backend', 'cpu'],
+    dir,
+  );
   const pid = server.child.pid ?? 0;
   try {
     const submit = async () => {

@@ -32,7 +32,9 @@ if (files.length === 0) {
 if (process.platform === 'linux') {
   const ensure = spawnSync('bash', [join(root, 'scripts/ensure-chromium.sh')], { stdio: 'inherit' });
   if (ensure.status !== 0) {
-    console.error('could not install Chromium (scripts/ensure-chromium.sh); the browser EventSource test needs /usr/bin/chromium');
+    console.error(
+      'could not install Chromium (scripts/ensure-chromium.sh); the browser EventSource test needs /usr/bin/chromium',
+    );
     process.exit(1);
   }
 }

@@ -10,13 +10,29 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const suite = join(root, 'test/extension/suite');
 const outdir = join(root, 'out/test/extension/suite');
 rmSync(outdir, { recursive: true, force: true });
-const entries = readdirSync(suite).filter((f) => f === 'index.ts' || f.endsWith('.test.ts')).map((f) => join(suite, f));
+const entries = readdirSync(suite)
+  .filter((f) => f === 'index.ts' || f.endsWith('.test.ts'))
+  .map((f) => join(suite, f));
 await esbuild.build({
-  entryPoints: entries, outdir, bundle: true, platform: 'node', format: 'cjs', target: 'node20', sourcemap: 'inline',
-  external: ['vscode', 'mocha', '@tensorflow/*'], logLevel: 'warning', absWorkingDir: root,
+  entryPoints: entries,
+  outdir,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: 'inline',
+  external: ['vscode', 'mocha', '@tensorflow/*'],
+  logLevel: 'warning',
+  absWorkingDir: root,
 });
 await esbuild.build({
-  entryPoints: [join(root, 'test/extension/runTest.ts')], outfile: join(root, 'out/test/extension/runTest.js'), bundle: true,
-  platform: 'node', format: 'cjs', target: 'node20', external: ['@vscode/test-electron'], logLevel: 'warning',
+  entryPoints: [join(root, 'test/extension/runTest.ts')],
+  outfile: join(root, 'out/test/extension/runTest.js'),
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external: ['@vscode/test-electron'],
+  logLevel: 'warning',
 });
 console.log(`built ${entries.length} test modules into ${outdir}`);

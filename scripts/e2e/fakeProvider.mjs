@@ -9,8 +9,12 @@ import path from 'node:path';
 export async function startFakeProvider(root) {
   const xor = JSON.parse(fs.readFileSync(path.join(root, 'test/extension/fixtures/xor.stitch.json'), 'utf8'));
   const proposed = { ...xor, layers: [xor.layers[0], { id: 'dropout1', type: 'dropout', rate: 0.2 }, xor.layers[1]] };
-  const reply = ['Adding a **dropout** layer after `hidden` regularises the model.\n\n',
-    '```json\n', JSON.stringify(proposed, null, 2), '\n```\n'];
+  const reply = [
+    'Adding a **dropout** layer after `hidden` regularises the model.\n\n',
+    '```json\n',
+    JSON.stringify(proposed, null, 2),
+    '\n```\n',
+  ];
   const requests = [];
   const server = http.createServer((req, res) => {
     let body = '';
@@ -24,13 +28,23 @@ export async function startFakeProvider(root) {
       }
       res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
       const model = requests.at(-1).body.model ?? 'fake';
-      const chunk = (delta, finish) => `data: ${JSON.stringify({ id: 'chatcmpl-e2e', object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000),
-        model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })}\n\n`;
+      const chunk = (delta, finish) =>
+        `data: ${JSON.stringify({
+          id: 'chatcmpl-e2e',
+          object: 'chat.completion.chunk',
+          created: Math.floor(Date.now() / 1000),
+          model,
+          choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+        })}\n\n`;
       reply.forEach((content, i) => res.write(chunk({ ...(i === 0 ? { role: 'assistant' } : {}), content }, null)));
       res.write(chunk({}, 'stop'));
       res.end('data: [DONE]\n\n');
     });
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${server.address().port}/v1`, requests, close: () => new Promise((r) => server.close(r)) };
+  return {
+    url: `http://127.0.0.1:${server.address().port}/v1`,
+    requests,
+    close: () => new Promise((r) => server.close(r)),
+  };
 }

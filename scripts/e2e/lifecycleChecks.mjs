@@ -37,8 +37,10 @@ export async function crashedNotification({ page, check }) {
   await toast.waitFor({ timeout: 10000 });
   const text = (await toast.locator('.notification-list-item-message').innerText()).trim();
   const buttons = (await toast.locator('.monaco-button').allInnerTexts()).map((b) => b.trim());
-  check(buttons.includes('Show Log') && buttons.includes('Restart Server'),
-    `crash notification "${text}" with buttons ${JSON.stringify(buttons)}`);
+  check(
+    buttons.includes('Show Log') && buttons.includes('Restart Server'),
+    `crash notification "${text}" with buttons ${JSON.stringify(buttons)}`,
+  );
 }
 
 /** Builds the .vsix with the project's own `npm run package` and installs it like a user would. */
@@ -47,10 +49,19 @@ export function packageAndInstallVsix({ root, csBin, extDir, userDataDir, env, l
   execFileSync('npm', ['run', 'package'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   const { version } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
   const vsix = path.join(root, `stitch-${version}.vsix`);
-  check(fs.existsSync(vsix), `packaged ${path.basename(vsix)} (${(fs.statSync(vsix).size / 1e6).toFixed(1)} MB) in ${((Date.now() - t) / 1000).toFixed(1)} s`);
-  execFileSync(csBin, ['--install-extension', vsix, '--extensions-dir', extDir, '--user-data-dir', userDataDir, '--force'],
-    { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  check(
+    fs.existsSync(vsix),
+    `packaged ${path.basename(vsix)} (${(fs.statSync(vsix).size / 1e6).toFixed(1)} MB) in ${((Date.now() - t) / 1000).toFixed(1)} s`,
+  );
+  execFileSync(
+    csBin,
+    ['--install-extension', vsix, '--extensions-dir', extDir, '--user-data-dir', userDataDir, '--force'],
+    { env, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const installed = fs.readdirSync(extDir).find((d) => d.startsWith('stitch-dev.stitch-'));
-  check(!!installed && fs.existsSync(path.join(extDir, installed, 'dist/extension.js')), `installed into the extensions dir as ${installed}`);
+  check(
+    !!installed && fs.existsSync(path.join(extDir, installed, 'dist/extension.js')),
+    `installed into the extensions dir as ${installed}`,
+  );
   log('the window loads the installed extension (no extensionDevelopmentPath)');
 }

@@ -19,7 +19,10 @@ function closure(names, from = root, seen = new Set()) {
     let found;
     for (;;) {
       const candidate = join(dir, 'node_modules', name);
-      if (existsSync(join(candidate, 'package.json'))) { found = candidate; break; }
+      if (existsSync(join(candidate, 'package.json'))) {
+        found = candidate;
+        break;
+      }
       if (dir === root || dir === dirname(dir)) break;
       dir = dirname(dir);
     }
@@ -33,15 +36,19 @@ function closure(names, from = root, seen = new Set()) {
 
 const keep = [...closure(RUNTIME)].map((d) => d.slice(root.length + 1));
 const production = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: root, encoding: 'utf8' })
-  .split('\n').filter((l) => l.startsWith(root + '/node_modules/')).map((l) => l.slice(root.length + 1));
-const drop = production.filter((d) => !keep.some((k) => d === k || d.startsWith(k + '/node_modules/')))
+  .split('\n')
+  .filter((l) => l.startsWith(root + '/node_modules/'))
+  .map((l) => l.slice(root.length + 1));
+const drop = production
+  .filter((d) => !keep.some((k) => d === k || d.startsWith(k + '/node_modules/')))
   .filter((d) => !keep.some((k) => k.startsWith(d + '/node_modules/')));
 // Inside the kept packages, only what Node loads at run time: each TensorFlow.js package's `main` is one
 // bundle, `dist/<name>.node.js` (checked by recording require.cache during wasm and cpu training runs);
 // the browser bundles, ES module trees, minified variants and tests beside it are ~60 MB of dead weight.
 // The wasm backend reads its .wasm binaries from its own dist/. core-js only serves tfjs's browser
 // polyfill entry. @tensorflow/tfjs-node (optional, when installed) is left whole.
-const TFJS_BUNDLED = '{tfjs,tfjs-core,tfjs-layers,tfjs-converter,tfjs-data,tfjs-backend-cpu,tfjs-backend-webgl,tfjs-backend-wasm}';
+const TFJS_BUNDLED =
+  '{tfjs,tfjs-core,tfjs-layers,tfjs-converter,tfjs-data,tfjs-backend-cpu,tfjs-backend-webgl,tfjs-backend-wasm}';
 const TRIM = [
   `node_modules/@tensorflow/${TFJS_BUNDLED}/dist/**`,
   `!node_modules/@tensorflow/${TFJS_BUNDLED}/dist/*.node.js`,
@@ -51,12 +58,26 @@ const TRIM = [
 ];
 const tmp = mkdtempSync(join(tmpdir(), 'stitch-vsce-'));
 const ignoreFile = join(tmp, 'vscodeignore');
-writeFileSync(ignoreFile, readFileSync(join(root, '.vscodeignore'), 'utf8') + '\n' + [...drop.map((d) => `${d}/**`), ...TRIM].join('\n') + '\n');
+writeFileSync(
+  ignoreFile,
+  readFileSync(join(root, '.vscodeignore'), 'utf8') + '\n' + [...drop.map((d) => `${d}/**`), ...TRIM].join('\n') + '\n',
+);
 if (process.env.DEBUG_PACKAGE) console.log({ keep, drop });
 console.log(`package: keeping ${keep.length} run-time packages, leaving out ${drop.length} bundled ones`);
 try {
-  execFileSync(join(root, 'node_modules/.bin/vsce'), ['package', '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links',
-    '--ignoreFile', ignoreFile, ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
+  execFileSync(
+    join(root, 'node_modules/.bin/vsce'),
+    [
+      'package',
+      '--allow-missing-repository',
+      '--skip-license',
+      '--no-rewrite-relative-links',
+      '--ignoreFile',
+      ignoreFile,
+      ...process.argv.slice(2),
+    ],
+    { cwd: root, stdio: 'inherit' },
+  );
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

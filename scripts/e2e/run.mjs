@@ -44,7 +44,10 @@ const FIXTURES = path.join(ROOT, 'test/extension/fixtures');
 const T0 = Date.now();
 const log = (...m) => console.log(`[e2e +${((Date.now() - T0) / 1000).toFixed(1)}s]`, ...m);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const check = (ok, what) => { if (!ok) throw new Error(`check failed: ${what}`); log('ok:', what); };
+const check = (ok, what) => {
+  if (!ok) throw new Error(`check failed: ${what}`);
+  log('ok:', what);
+};
 
 async function waitFor(probe, what, ms) {
   const end = Date.now() + ms;
@@ -58,14 +61,23 @@ async function waitFor(probe, what, ms) {
 
 function freePort() {
   return new Promise((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
     s.on('error', reject);
   });
 }
 
-for (const [file, hint] of [[CS_BIN, 'bash scripts/e2e/install-code-server.sh'], [path.join(ROOT, 'dist/extension.js'), 'node esbuild.mjs'],
-[TESTS, 'node scripts/e2e/build-tests.mjs']]) {
-  if (!fs.existsSync(file)) { console.error(`missing ${file}: run \`${hint}\` first (or \`npm run test:e2e\`)`); process.exit(1); }
+for (const [file, hint] of [
+  [CS_BIN, 'bash scripts/e2e/install-code-server.sh'],
+  [path.join(ROOT, 'dist/extension.js'), 'node esbuild.mjs'],
+  [TESTS, 'node scripts/e2e/build-tests.mjs'],
+]) {
+  if (!fs.existsSync(file)) {
+    console.error(`missing ${file}: run \`${hint}\` first (or \`npm run test:e2e\`)`);
+    process.exit(1);
+  }
 }
 
 // ---- throw-away state: nothing is written to $HOME -----------------------------------------------------
@@ -78,18 +90,35 @@ fs.mkdirSync(path.join(D.ud, 'User'));
 // extension host of this remote window (docs/extension.md, "Scopes"). Only for phase 2: the in-host chat
 // suite expects no endpoint (its no-key test) and sets, then removes, its own Global (= User) baseUrl.
 const provider = await startFakeProvider(ROOT);
-const writeUserSettings = (chat) => fs.writeFileSync(path.join(D.ud, 'User/settings.json'), JSON.stringify({
-  ...(chat ? { 'stitch.chat.baseUrl': provider.url, 'stitch.chat.model': 'e2e-fake' } : {}),
-  'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'telemetry.telemetryLevel': 'off',
-  'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false, 'update.mode': 'none',
-  'workbench.welcomePage.walkthroughs.openOnInstall': false, 'editor.inlayHints.enabled': 'on',
-}, null, 2));
+const writeUserSettings = (chat) =>
+  fs.writeFileSync(
+    path.join(D.ud, 'User/settings.json'),
+    JSON.stringify(
+      {
+        ...(chat ? { 'stitch.chat.baseUrl': provider.url, 'stitch.chat.model': 'e2e-fake' } : {}),
+        'workbench.startupEditor': 'none',
+        'workbench.tips.enabled': false,
+        'telemetry.telemetryLevel': 'off',
+        'extensions.autoCheckUpdates': false,
+        'extensions.autoUpdate': false,
+        'update.mode': 'none',
+        'workbench.welcomePage.walkthroughs.openOnInstall': false,
+        'editor.inlayHints.enabled': 'on',
+      },
+      null,
+      2,
+    ),
+  );
 writeUserSettings(false);
 fs.writeFileSync(path.join(TMP, 'config.yaml'), 'auth: none\n');
 fs.cpSync(FIXTURES, D['ws-tests'], { recursive: true });
 fs.copyFileSync(path.join(FIXTURES, 'xor.stitch.json'), path.join(D['ws-ui'], 'xor.stitch.json'));
 fs.copyFileSync(path.join(FIXTURES, 'long.stitch.json'), path.join(D['ws-ui'], 'long.stitch.json'));
-const XDG = { XDG_CONFIG_HOME: path.join(D.xdg, 'config'), XDG_DATA_HOME: path.join(D.xdg, 'data'), XDG_CACHE_HOME: path.join(D.xdg, 'cache') };
+const XDG = {
+  XDG_CONFIG_HOME: path.join(D.xdg, 'config'),
+  XDG_DATA_HOME: path.join(D.xdg, 'data'),
+  XDG_CACHE_HOME: path.join(D.xdg, 'cache'),
+};
 const RESULT = path.join(TMP, 'mocha-result.txt');
 
 let server;
@@ -101,14 +130,29 @@ async function shutdown() {
   if (!server) return;
   // code-server runs in its own process group (wrapper, server, extension hosts and the Stitch servers
   // they spawned): SIGTERM the group, wait until it is gone, SIGKILL after 10 s.
-  const alive = () => { try { process.kill(-server.pid, 0); return true; } catch { return false; } };
+  const alive = () => {
+    try {
+      process.kill(-server.pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
   const t = Date.now();
-  try { process.kill(-server.pid, 'SIGTERM'); } catch {}
+  try {
+    process.kill(-server.pid, 'SIGTERM');
+  } catch {}
   while (alive() && Date.now() - t < 10000) await sleep(100);
-  if (alive()) try { process.kill(-server.pid, 'SIGKILL'); } catch {}
+  if (alive())
+    try {
+      process.kill(-server.pid, 'SIGKILL');
+    } catch {}
   log(`code-server stopped in ${Date.now() - t} ms`);
 }
-process.on('SIGINT', async () => { await shutdown(); process.exit(130); });
+process.on('SIGINT', async () => {
+  await shutdown();
+  process.exit(130);
+});
 
 /** Forwards a page's console to a file; returns the lines (workbench '%c LEVEL', 'color' prefixes dropped). */
 function captureConsole(page, file) {
@@ -120,7 +164,9 @@ function captureConsole(page, file) {
       const values = await Promise.all(m.args().map((a) => a.jsonValue()));
       if (typeof values[0] === 'string' && values[0].startsWith('%c') && values.length >= 3) values.splice(0, 2);
       text = util.format(...values);
-    } catch { text = m.text(); }
+    } catch {
+      text = m.text();
+    }
     out.write(`${m.type()}: ${text}\n`);
     lines.push(text);
   });
@@ -128,27 +174,75 @@ function captureConsole(page, file) {
 }
 
 try {
-  if (VSIX) packageAndInstallVsix({ root: ROOT, csBin: CS_BIN, extDir: D.ext, userDataDir: D.ud, env: { ...process.env, ...XDG }, log, check });
+  if (VSIX)
+    packageAndInstallVsix({
+      root: ROOT,
+      csBin: CS_BIN,
+      extDir: D.ext,
+      userDataDir: D.ud,
+      env: { ...process.env, ...XDG },
+      log,
+      check,
+    });
   const port = await freePort();
   const authority = `127.0.0.1:${port}`;
-  server = spawn(CS_BIN, ['--config', path.join(TMP, 'config.yaml'), '--bind-addr', authority, '--auth', 'none',
-    '--user-data-dir', D.ud, '--extensions-dir', D.ext, '--disable-telemetry', '--disable-update-check',
-    '--disable-workspace-trust', '--disable-getting-started-override', '--ignore-last-opened', '--log', 'info'], {
-    detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...XDG, STITCH_E2E_RESULT: RESULT,
-      ...(BENCH_OUT ? { STITCH_BENCH_OUT: path.resolve(BENCH_OUT), STITCH_E2E_GREP: 'bench \\(extension\\)' } : {}) },
-  });
+  server = spawn(
+    CS_BIN,
+    [
+      '--config',
+      path.join(TMP, 'config.yaml'),
+      '--bind-addr',
+      authority,
+      '--auth',
+      'none',
+      '--user-data-dir',
+      D.ud,
+      '--extensions-dir',
+      D.ext,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+      '--ignore-last-opened',
+      '--log',
+      'info',
+    ],
+    {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        ...XDG,
+        STITCH_E2E_RESULT: RESULT,
+        ...(BENCH_OUT ? { STITCH_BENCH_OUT: path.resolve(BENCH_OUT), STITCH_E2E_GREP: 'bench \\(extension\\)' } : {}),
+      },
+    },
+  );
   const serverLog = fs.createWriteStream(path.join(TMP, 'code-server.log'));
   server.stdout.pipe(serverLog);
   server.stderr.pipe(serverLog);
   let listening = false;
-  server.stdout.on('data', (b) => { if (/HTTP server listening/.test(b)) listening = true; });
+  server.stdout.on('data', (b) => {
+    if (/HTTP server listening/.test(b)) listening = true;
+  });
   await waitFor(async () => listening || server.exitCode !== null, 'code-server to listen', 30000);
   check(server.exitCode === null, `code-server listening on http://${authority}`);
 
   context = await chromium.launchPersistentContext(D.chrome, {
-    executablePath: CHROMIUM, headless: true, viewport: { width: 1400, height: 900 }, env: { ...process.env, ...XDG },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1400, height: 900 },
+    env: { ...process.env, ...XDG },
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   const devPath = `vscode-remote://${authority}${ROOT}`;
   const windowUrl = (folder, payload) =>
@@ -156,29 +250,42 @@ try {
 
   // ---- phase 1: the mocha suite inside the extension host ----------------------------------------------
   if (!args.has('--no-tests') && !VSIX) {
-    const page = context.pages()[0] || await context.newPage();
+    const page = context.pages()[0] || (await context.newPage());
     const lines = captureConsole(page, path.join(TMP, 'tests-console.log'));
     let exitCode;
-    await page.exposeFunction('codeAutomationExit', (code) => { exitCode = code; });
+    await page.exposeFunction('codeAutomationExit', (code) => {
+      exitCode = code;
+    });
     // A loaded machine can take well over Playwright's default 30 s to serve the workbench.
-    await page.goto(windowUrl(D['ws-tests'], [['extensionDevelopmentPath', devPath], ['extensionTestsPath', `vscode-remote://${authority}${TESTS}`]]),
-      { timeout: 120_000 });
+    await page.goto(
+      windowUrl(D['ws-tests'], [
+        ['extensionDevelopmentPath', devPath],
+        ['extensionTestsPath', `vscode-remote://${authority}${TESTS}`],
+      ]),
+      { timeout: 120_000 },
+    );
     log('in-host tests started');
     let printed = 0;
-    await waitFor(async () => {
-      // Print mocha's spec lines as they come (test titles, ✔, numbered failures, the summary).
-      for (; printed < lines.length; printed++) {
-        const l = lines[printed];
-        if (/^\s{2,}\S|^\s*\d+ (passing|failing|pending)/.test(l) && l.length < 400) log('  [test] ' + l.replace(/\s+$/, ''));
-      }
-      return exitCode !== undefined;
-    }, 'the in-host tests to finish', 300000);
+    await waitFor(
+      async () => {
+        // Print mocha's spec lines as they come (test titles, ✔, numbered failures, the summary).
+        for (; printed < lines.length; printed++) {
+          const l = lines[printed];
+          if (/^\s{2,}\S|^\s*\d+ (passing|failing|pending)/.test(l) && l.length < 400)
+            log('  [test] ' + l.replace(/\s+$/, ''));
+        }
+        return exitCode !== undefined;
+      },
+      'the in-host tests to finish',
+      300000,
+    );
     await sleep(300);
     const summary = fs.existsSync(RESULT) ? fs.readFileSync(RESULT, 'utf8').trim() : '(no summary file)';
     await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-tests-window.png') }).catch(() => {});
     check(exitCode === 0, `in-host tests exited with ${exitCode}: ${summary}`);
     // The suite's crash test (lifecycle.test.ts) leaves its sticky notification: it must be there.
-    if (!BENCH_OUT && /^$|lifecycle/.test(process.env.STITCH_E2E_GREP ?? '')) await crashedNotification({ page, check });
+    if (!BENCH_OUT && /^$|lifecycle/.test(process.env.STITCH_E2E_GREP ?? ''))
+      await crashedNotification({ page, check });
     await page.close();
   }
 
@@ -200,7 +307,13 @@ try {
         await page.keyboard.press(key);
         await quickInput.waitFor({ state: 'visible' });
         await quickInput.fill(text);
-        if (await row.waitFor({ state: 'visible', timeout: 3000 }).then(() => true, () => false)) break;
+        if (
+          await row.waitFor({ state: 'visible', timeout: 3000 }).then(
+            () => true,
+            () => false,
+          )
+        )
+          break;
         if (Date.now() > end) throw new Error(`"${rowText}" never appeared in the quick input`);
         await page.keyboard.press('Escape');
         await sleep(500);
@@ -225,7 +338,18 @@ try {
     await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-trained.png') });
     log(`screenshots in ${ARTIFACTS}`);
     await cancelFromNotification({ page, pick, check, log });
-    await webviewSmoke({ page, pick, log, check, sleep, waitFor, artifacts: ARTIFACTS, workspace: D['ws-ui'], root: ROOT, provider });
+    await webviewSmoke({
+      page,
+      pick,
+      log,
+      check,
+      sleep,
+      waitFor,
+      artifacts: ARTIFACTS,
+      workspace: D['ws-ui'],
+      root: ROOT,
+      provider,
+    });
   }
 } catch (err) {
   failed = true;
@@ -235,12 +359,16 @@ try {
   // The extension's own log channel ("Stitch") is the first place to look.
   const logs = path.join(D.ud, 'logs');
   for (const f of fs.existsSync(logs) ? fs.readdirSync(logs, { recursive: true }) : []) {
-    if (String(f).endsWith('Stitch.log')) console.error(`--- ${f}\n` + fs.readFileSync(path.join(logs, f), 'utf8').split('\n').slice(-40).join('\n'));
+    if (String(f).endsWith('Stitch.log'))
+      console.error(`--- ${f}\n` + fs.readFileSync(path.join(logs, f), 'utf8').split('\n').slice(-40).join('\n'));
   }
 } finally {
   await shutdown();
   await provider.close();
   if (failed || args.has('--keep')) log(`${failed ? 'FAILED' : 'PASSED'}; logs kept in ${TMP}`);
-  else { fs.rmSync(TMP, { recursive: true, force: true }); log('PASSED'); }
+  else {
+    fs.rmSync(TMP, { recursive: true, force: true });
+    log('PASSED');
+  }
   process.exitCode = failed ? 1 : 0;
 }

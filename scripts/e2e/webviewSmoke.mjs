@@ -18,13 +18,23 @@ import path from 'node:path';
 
 /** The inner webview frame (…/pre/fake.html, or index.html's child) that contains `selector`. */
 async function webviewFrame(page, selector, waitFor, what, ms = 30000) {
-  return waitFor(async () => {
-    for (const frame of page.frames()) {
-      if (!frame.url().includes('/webview/')) continue;
-      if (await frame.locator(selector).count().catch(() => 0)) return frame;
-    }
-    return undefined;
-  }, what, ms);
+  return waitFor(
+    async () => {
+      for (const frame of page.frames()) {
+        if (!frame.url().includes('/webview/')) continue;
+        if (
+          await frame
+            .locator(selector)
+            .count()
+            .catch(() => 0)
+        )
+          return frame;
+      }
+      return undefined;
+    },
+    what,
+    ms,
+  );
 }
 
 /** The graph's size against the page, its zoom, fully visible nodes and the smallest node text on screen. */
@@ -33,9 +43,19 @@ function graphLayout(frame) {
     const svg = document.querySelector('svg.graph');
     const r = svg.getBoundingClientRect();
     const zoom = Number(svg.dataset.zoom);
-    const sizes = [...svg.querySelectorAll('g.node text')].filter((t) => t.textContent).map((t) => parseFloat(getComputedStyle(t).fontSize));
-    return { width: r.width, height: r.height, pageWidth: innerWidth, pageHeight: innerHeight, zoom,
-      visible: Number(svg.dataset.visibleNodes), nodes: svg.querySelectorAll('g.node').length, minText: Math.min(...sizes) * zoom };
+    const sizes = [...svg.querySelectorAll('g.node text')]
+      .filter((t) => t.textContent)
+      .map((t) => parseFloat(getComputedStyle(t).fontSize));
+    return {
+      width: r.width,
+      height: r.height,
+      pageWidth: innerWidth,
+      pageHeight: innerHeight,
+      zoom,
+      visible: Number(svg.dataset.visibleNodes),
+      nodes: svg.querySelectorAll('g.node').length,
+      minText: Math.min(...sizes) * zoom,
+    };
   });
 }
 
@@ -44,7 +64,10 @@ function contrastOf(frame, selector) {
   return frame.evaluate((sel) => {
     const rgb = (c) => (c.match(/[\d.]+/g) ?? ['0', '0', '0']).slice(0, 3).map(Number);
     const lum = (c) => {
-      const [r, g, b] = rgb(c).map((v) => { const s = v / 255; return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4; });
+      const [r, g, b] = rgb(c).map((v) => {
+        const s = v / 255;
+        return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+      });
       return 0.2126 * r + 0.7152 * g + 0.0722 * b;
     };
     const fg = lum(getComputedStyle(document.querySelector(sel)).color);
@@ -59,7 +82,12 @@ export async function webviewSmoke({ page, pick, log, check, sleep, waitFor, art
   await pick('Control+P', 'mnist-cnn.stitch.json', 'mnist-cnn.stitch.json');
   await page.locator('.tabs-container .tab', { hasText: 'mnist-cnn.stitch.json' }).first().waitFor({ timeout: 20000 });
   // The 1400×900 window of the issue, without the bottom panel (Ctrl+J toggles it).
-  if (await page.locator('.part.panel').isVisible().catch(() => false)) {
+  if (
+    await page
+      .locator('.part.panel')
+      .isVisible()
+      .catch(() => false)
+  ) {
     await page.keyboard.press('Control+J');
     log('closed the bottom panel (Ctrl+J)');
   }
@@ -69,27 +97,51 @@ export async function webviewSmoke({ page, pick, log, check, sleep, waitFor, art
   const count = await nodes.count();
   const shapes = await editor.locator('g.node.layer text.shape').allTextContents();
   check(count === 7, `visual editor shows ${count} layer nodes (mnist-cnn has 7)`);
-  check(shapes[0] === '→ [26, 26, 32]' && shapes.at(-1) === '→ [10]', `shapes from the schema core: ${shapes.join(' ')}`);
-  check(await editor.locator('g.node.output').count() === 1 && await editor.locator('g.node.input').count() === 1, 'model input and output marked');
+  check(
+    shapes[0] === '→ [26, 26, 32]' && shapes.at(-1) === '→ [10]',
+    `shapes from the schema core: ${shapes.join(' ')}`,
+  );
+  check(
+    (await editor.locator('g.node.output').count()) === 1 && (await editor.locator('g.node.input').count()) === 1,
+    'model input and output marked',
+  );
   await page.screenshot({ path: path.join(artifacts, 'webview-editor-open.png') });
 
   // 1b. the graph takes the editor's area; all 8 nodes (7 layers + input) visible with text >= 11 px
   // All nodes show unless the editor is too short for them at readable text (then the zoom is at that floor).
   const READABLE_ZOOM = 11 / 13;
-  const opened = await waitFor(async () => {
-    const l = await graphLayout(editor);
-    return l.zoom > 0 && (l.visible === 8 || Math.abs(l.zoom - READABLE_ZOOM) < 0.01) ? l : undefined;
-  }, 'the graph fitted after opening', 10000);
-  check(opened.width >= 0.95 * opened.pageWidth && opened.height >= 0.8 * opened.pageHeight,
-    `the graph fills the visual editor: ${Math.round(opened.width)}×${Math.round(opened.height)} of ${opened.pageWidth}×${opened.pageHeight}`);
-  check(opened.minText >= 11 && opened.visible === 8,
-    `after opening: zoom ${opened.zoom}, ${opened.visible}/${opened.nodes} nodes visible, smallest node text ${opened.minText.toFixed(1)} px`);
+  const opened = await waitFor(
+    async () => {
+      const l = await graphLayout(editor);
+      return l.zoom > 0 && (l.visible === 8 || Math.abs(l.zoom - READABLE_ZOOM) < 0.01) ? l : undefined;
+    },
+    'the graph fitted after opening',
+    10000,
+  );
+  check(
+    opened.width >= 0.95 * opened.pageWidth && opened.height >= 0.8 * opened.pageHeight,
+    `the graph fills the visual editor: ${Math.round(opened.width)}×${Math.round(opened.height)} of ${opened.pageWidth}×${opened.pageHeight}`,
+  );
+  check(
+    opened.minText >= 11 && opened.visible === 8,
+    `after opening: zoom ${opened.zoom}, ${opened.visible}/${opened.nodes} nodes visible, smallest node text ${opened.minText.toFixed(1)} px`,
+  );
   const tool = (label) => editor.locator(`vscode-toolbar-button[label="${label}"]`);
   for (let i = 0; i < 3; i++) await tool('Zoom in').click();
   await waitFor(async () => (await graphLayout(editor)).visible < 8, 'zooming in to hide some nodes', 5000);
   await tool('Fit view').click();
-  const fitted = await waitFor(async () => { const l = await graphLayout(editor); return l.visible === 8 ? l : undefined; }, 'Fit to show every node', 5000);
-  check(fitted.minText >= 11, `Fit view: ${fitted.visible}/${fitted.nodes} nodes visible at zoom ${fitted.zoom}, node text ${fitted.minText.toFixed(1)} px`);
+  const fitted = await waitFor(
+    async () => {
+      const l = await graphLayout(editor);
+      return l.visible === 8 ? l : undefined;
+    },
+    'Fit to show every node',
+    5000,
+  );
+  check(
+    fitted.minText >= 11,
+    `Fit view: ${fitted.visible}/${fitted.nodes} nodes visible at zoom ${fitted.zoom}, node text ${fitted.minText.toFixed(1)} px`,
+  );
   // The inspector is a side panel that collapses and opens again.
   const inspector = editor.locator('.side-panel.inspector');
   const inspectorWasOpen = await inspector.isVisible();
@@ -110,7 +162,8 @@ export async function webviewSmoke({ page, pick, log, check, sleep, waitFor, art
   const edge = (from, to) => editor.locator(`path.edge-hit[data-from="${from}"][data-to="${to}"]`);
   // The toasts of the runs above sit over the lower half of the editor (where the palette's last groups are):
   // clear them, and find layers with the palette's search, which lists the match at the top.
-  const clearToasts = () => pick('F1', '>Notifications: Clear All Notifications', 'Notifications: Clear All Notifications');
+  const clearToasts = () =>
+    pick('F1', '>Notifications: Clear All Notifications', 'Notifications: Clear All Notifications');
   await clearToasts();
   const paletteItem = async (type) => {
     await editor.locator('.palette-search').fill(type);
@@ -120,16 +173,31 @@ export async function webviewSmoke({ page, pick, log, check, sleep, waitFor, art
   };
   await (await paletteItem('dropout')).click();
   await waitFor(async () => (await nodes.count()) === 8, 'a node for the added dropout layer');
-  await waitFor(async () => /dropout1/.test(await textLines.innerText()), 'the text document to show "dropout1"', 10000);
+  await waitFor(
+    async () => /dropout1/.test(await textLines.innerText()),
+    'the text document to show "dropout1"',
+    10000,
+  );
   check(true, 'palette click added layer "dropout1" to the text document');
-  await waitFor(async () => (await editor.locator('g.node.selected[data-id="dropout1"]').count()) === 1, 'the added layer to be selected', 5000);
-  check(await edge('dropout1', 'out').count() === 1 && await edge('drop', 'dropout1').count() === 1,
-    'without a selection the palette inserts before the output layer: drop → dropout1 → out');
+  await waitFor(
+    async () => (await editor.locator('g.node.selected[data-id="dropout1"]').count()) === 1,
+    'the added layer to be selected',
+    5000,
+  );
+  check(
+    (await edge('dropout1', 'out').count()) === 1 && (await edge('drop', 'dropout1').count()) === 1,
+    'without a selection the palette inserts before the output layer: drop → dropout1 → out',
+  );
   const inView = await editor.evaluate(() => {
     const svg = document.querySelector('svg.graph').getBoundingClientRect();
     const palette = document.querySelector('.side-panel.palette:not([hidden])')?.getBoundingClientRect();
     const n = document.querySelector('g.node[data-id="dropout1"] rect.body').getBoundingClientRect();
-    return n.top >= svg.top && n.bottom <= svg.bottom && n.right <= svg.right && n.left >= (palette ? palette.right : svg.left);
+    return (
+      n.top >= svg.top &&
+      n.bottom <= svg.bottom &&
+      n.right <= svg.right &&
+      n.left >= (palette ? palette.right : svg.left)
+    );
   });
   check(inView, 'the inserted layer is selected and in view (not under the palette)');
   await undo('the added node');
@@ -137,9 +205,16 @@ export async function webviewSmoke({ page, pick, log, check, sleep, waitFor, art
   // After a selected node.
   await editor.locator('g.node[data-id="conv1"] rect.body').click();
   await (await paletteItem('batchNormalization')).click();
-  await waitFor(async () => (await edge('batchNormalization1', 'pool1').count()) === 1, 'batchNormalization1 after conv1', 10000);
-  check(await edge('conv1', 'batchNormalization1').count() === 1 && await editor.locator('g.node.selected[data-id="batchNormalization1"]').count() === 1,
-    'with conv1 selected the palette inserts after it: conv1 → batchNormalization1 → pool1, selected');
+  await waitFor(
+    async () => (await edge('batchNormalization1', 'pool1').count()) === 1,
+    'batchNormalization1 after conv1',
+    10000,
+  );
+  check(
+    (await edge('conv1', 'batchNormalization1').count()) === 1 &&
+      (await editor.locator('g.node.selected[data-id="batchNormalization1"]').count()) === 1,
+    'with conv1 selected the palette inserts after it: conv1 → batchNormalization1 → pool1, selected',
+  );
   await undo('batchNormalization1');
   // Dragged onto an edge.
   // The edge's own box is zero wide (a straight vertical path): aim at the middle of the gap between the nodes.
@@ -150,11 +225,21 @@ export async function webviewSmoke({ page, pick, log, check, sleep, waitFor, art
     return { x: (a.left + a.right) / 2 - svg.left, y: (a.bottom + b.top) / 2 - svg.top };
   });
   await (await paletteItem('dropout')).dragTo(editor.locator('svg.graph'), { targetPosition: gap });
-  await waitFor(async () => (await edge('dropout1', 'flat').count()) === 1, 'dropout1 dropped into the edge pool2 → flat', 10000);
-  check(await edge('pool2', 'dropout1').count() === 1, 'a palette item dropped onto an edge is inserted into it: pool2 → dropout1 → flat');
+  await waitFor(
+    async () => (await edge('dropout1', 'flat').count()) === 1,
+    'dropout1 dropped into the edge pool2 → flat',
+    10000,
+  );
+  check(
+    (await edge('pool2', 'dropout1').count()) === 1,
+    'a palette item dropped onto an edge is inserted into it: pool2 → dropout1 → flat',
+  );
   await undo('the dropped layer');
   await editor.locator('.palette-search').fill('');
-  check(await editor.locator('.palette-item:not([hidden])').count() >= 14, 'clearing the palette search lists every layer again');
+  check(
+    (await editor.locator('.palette-item:not([hidden])').count()) >= 14,
+    'clearing the palette search lists every layer again',
+  );
 
   // 3. text → graph: in the text editor, go to conv2's `64` (Go to Line/Column), select it and type 48
   const source = fs.readFileSync(path.join(workspace, 'mnist-cnn.stitch.json'), 'utf8').split('\n');
@@ -171,37 +256,69 @@ export async function webviewSmoke({ page, pick, log, check, sleep, waitFor, art
   await page.keyboard.press('Shift+ArrowRight');
   await page.keyboard.press('Shift+ArrowRight');
   await page.keyboard.type('48');
-  await waitFor(async () => (await editor.locator('g.node.layer text.shape').allTextContents()).includes('→ [11, 11, 48]'),
-    'the graph to show conv2 with 48 filters', 10000);
+  await waitFor(
+    async () => (await editor.locator('g.node.layer text.shape').allTextContents()).includes('→ [11, 11, 48]'),
+    'the graph to show conv2 with 48 filters',
+    10000,
+  );
   check(true, 'text edit shown in the graph at once (conv2 → [11, 11, 48])');
   await page.screenshot({ path: path.join(artifacts, 'webview-editor.png') });
 
   // 4. train the tiny XOR schema from its visual editor; the metrics panel receives points
   await pick('Control+P', 'xor.stitch.json', 'xor.stitch.json');
   await pick('F1', '>Stitch: Open Visual Editor', 'Stitch: Open Visual Editor');
-  const xor = await webviewFrame(page, 'body[data-version] .toolbar .title:text("xor-tiny")', waitFor, 'the XOR visual editor');
+  const xor = await webviewFrame(
+    page,
+    'body[data-version] .toolbar .title:text("xor-tiny")',
+    waitFor,
+    'the XOR visual editor',
+  );
   await xor.locator('#train').click();
   log('clicked Train in the visual editor');
   await sleep(300);
   await pick('F1', '>Stitch: Show Training Metrics', 'Stitch: Show Training Metrics');
   const metrics = await webviewFrame(page, '.metrics', waitFor, 'the metrics panel', 60000);
-  await waitFor(async () => Number(await metrics.locator('.metrics').getAttribute('data-points')) > 0, 'chart points', 60000);
-  await waitFor(async () => /succeeded/i.test(await metrics.locator('.run-state').first().innerText()), 'the run to succeed', 90000);
+  await waitFor(
+    async () => Number(await metrics.locator('.metrics').getAttribute('data-points')) > 0,
+    'chart points',
+    60000,
+  );
+  await waitFor(
+    async () => /succeeded/i.test(await metrics.locator('.run-state').first().innerText()),
+    'the run to succeed',
+    90000,
+  );
   const points = Number(await metrics.locator('.metrics').getAttribute('data-points'));
   check(points > 0, `metrics charts received ${points} points; run succeeded`);
   await page.screenshot({ path: path.join(artifacts, 'webview-metrics.png') });
   // Runs are told apart: a number, a relative start time with the local time on hover.
   const names = await metrics.locator('.run-item .run-name').allTextContents();
   check(names.length >= 2 && names.every((n) => /^#\d+ /.test(n)), `runs are numbered: ${names.join(', ')}`);
-  check(/^started /.test(await metrics.locator('.run-item .run-when').first().getAttribute('title')), 'each run shows when it started (local time on hover)');
+  check(
+    /^started /.test(await metrics.locator('.run-item .run-when').first().getAttribute('title')),
+    'each run shows when it started (local time on hover)',
+  );
   // The long run was cancelled during its first epoch: shown alone, per epoch (the default), it has points.
   await metrics.locator('.run-item .run-name', { hasText: 'spiral-long' }).first().click();
-  await waitFor(async () => /cancelled/i.test(await metrics.locator('.run-state').first().innerText()), 'the cancelled run to show', 20000);
-  check(await metrics.locator('.run-item.shown').count() === 1, 'opening a run shows it alone');
-  check(await metrics.locator('.mode[data-mode="epoch"][aria-checked="true"]').count() === 1, 'the charts are in the default per-epoch mode');
-  const lossPoints = await waitFor(async () => Number(await metrics.locator('.chart[aria-label="Loss"]').getAttribute('data-points')) || undefined,
-    'loss points of the run cancelled in epoch 1', 20000);
-  check(lossPoints > 0, `per epoch, a run stopped during epoch 1 shows ${lossPoints} loss points (its batches, in epoch units)`);
+  await waitFor(
+    async () => /cancelled/i.test(await metrics.locator('.run-state').first().innerText()),
+    'the cancelled run to show',
+    20000,
+  );
+  check((await metrics.locator('.run-item.shown').count()) === 1, 'opening a run shows it alone');
+  check(
+    (await metrics.locator('.mode[data-mode="epoch"][aria-checked="true"]').count()) === 1,
+    'the charts are in the default per-epoch mode',
+  );
+  const lossPoints = await waitFor(
+    async () => Number(await metrics.locator('.chart[aria-label="Loss"]').getAttribute('data-points')) || undefined,
+    'loss points of the run cancelled in epoch 1',
+    20000,
+  );
+  check(
+    lossPoints > 0,
+    `per epoch, a run stopped during epoch 1 shows ${lossPoints} loss points (its batches, in epoch units)`,
+  );
   await page.screenshot({ path: path.join(artifacts, 'webview-metrics-epoch1.png') });
   await metrics.locator('.run-item .run-name', { hasText: 'xor-tiny' }).first().click();
 
@@ -211,16 +328,32 @@ export async function webviewSmoke({ page, pick, log, check, sleep, waitFor, art
   const chat = await webviewFrame(page, '.chat vscode-textarea', waitFor, 'the chat tab');
   await chat.locator('.chat vscode-textarea textarea').fill('add a dropout layer');
   await chat.locator('.chat vscode-textarea textarea').press('Enter');
-  await waitFor(async () => provider.requests.length > 0, 'the chat request at the provider of the User setting', 30000);
-  check(provider.requests[0].body.model === 'e2e-fake', `the chat reached ${provider.url} (User setting stitch.chat.baseUrl) with the User setting's model`);
+  await waitFor(
+    async () => provider.requests.length > 0,
+    'the chat request at the provider of the User setting',
+    30000,
+  );
+  check(
+    provider.requests[0].body.model === 'e2e-fake',
+    `the chat reached ${provider.url} (User setting stitch.chat.baseUrl) with the User setting's model`,
+  );
   const card = chat.locator('.proposal');
   await card.waitFor({ timeout: 30000 });
   const summary = await card.locator('.proposal-diff').innerText();
-  check(/dropout1 \(dropout\) between hidden and out/.test(summary), `the proposal is a change summary: ${summary.trim()}`);
+  check(
+    /dropout1 \(dropout\) between hidden and out/.test(summary),
+    `the proposal is a change summary: ${summary.trim()}`,
+  );
   const delta = await card.locator('.proposal-params').innerText();
-  check(/^[\d,]+ → [\d,]+ params \([+−±][\d,]+\)$/.test(delta.trim()), `the proposal shows the parameter delta: ${delta.trim()}`);
+  check(
+    /^[\d,]+ → [\d,]+ params \([+−±][\d,]+\)$/.test(delta.trim()),
+    `the proposal shows the parameter delta: ${delta.trim()}`,
+  );
   check(await card.locator('vscode-button', { hasText: 'Apply' }).isVisible(), 'Apply is visible');
-  check(!(await chat.locator('.chat-body').last().innerText()).includes('"layers"'), 'the proposal\'s JSON is not printed in the message');
+  check(
+    !(await chat.locator('.chat-body').last().innerText()).includes('"layers"'),
+    "the proposal's JSON is not printed in the message",
+  );
   await page.screenshot({ path: path.join(artifacts, 'webview-chat.png') });
   // The chat's text box keeps the keyboard focus inside the webview's frame, where F1 does not open the
   // workbench's palette: give the focus back to the workbench (the explorer) first.
@@ -251,16 +384,30 @@ export async function webviewSmoke({ page, pick, log, check, sleep, waitFor, art
     }
   };
   editor = await restoredFrame('svg.graph g.node.layer', 'the visual editor after a reload', 'xor.stitch.json');
-  check(await editor.locator('g.node.layer').count() === 2, 'visual editor restored after reloading the window');
+  check((await editor.locator('g.node.layer').count()) === 2, 'visual editor restored after reloading the window');
   // No fallback here: a panel page that does not load is loaded again by StitchPanel itself (see `load` there).
-  const restored = await webviewFrame(page, '.metrics[data-points]', waitFor, 'the metrics panel after a reload', 30000);
+  const restored = await webviewFrame(
+    page,
+    '.metrics[data-points]',
+    waitFor,
+    'the metrics panel after a reload',
+    30000,
+  );
   check(true, 'metrics panel restored by its serializer after reloading the window');
-  await waitFor(async () => Number(await restored.locator('.metrics').getAttribute('data-points')) > 0, 'restored chart points', 30000);
-  check(true, 'metrics panel shows the finished run\'s full history after the reload');
+  await waitFor(
+    async () => Number(await restored.locator('.metrics').getAttribute('data-points')) > 0,
+    'restored chart points',
+    30000,
+  );
+  check(true, "metrics panel shows the finished run's full history after the reload");
   await page.screenshot({ path: path.join(artifacts, 'webview-restored.png') });
 
   // 7. themes, switched the way a user does (Preferences: Color Theme): every state reads in each
-  for (const [theme, file] of [['Light Modern', 'light'], ['Dark Modern', 'dark'], ['Dark High Contrast', 'hc']]) {
+  for (const [theme, file] of [
+    ['Light Modern', 'light'],
+    ['Dark Modern', 'dark'],
+    ['Dark High Contrast', 'hc'],
+  ]) {
     await pick('F1', '>Preferences: Color Theme', 'Preferences: Color Theme');
     const input = page.locator('.quick-input-widget input');
     await input.fill(theme);
@@ -268,11 +415,16 @@ export async function webviewSmoke({ page, pick, log, check, sleep, waitFor, art
     await page.keyboard.press('Enter');
     await sleep(1200);
     await page.screenshot({ path: path.join(artifacts, `webview-${file}.png`) });
-    const modes = await restored.evaluate(() => [...document.querySelectorAll('.mode-switch .mode')].map((b) => {
-      const c = getComputedStyle(b);
-      return `${c.backgroundColor}|${c.outlineStyle}|${c.outlineColor}|${c.fontWeight}`;
-    }));
-    check(modes.length === 2 && modes[0] !== modes[1], `${theme}: the selected chart mode looks different from the other`);
+    const modes = await restored.evaluate(() =>
+      [...document.querySelectorAll('.mode-switch .mode')].map((b) => {
+        const c = getComputedStyle(b);
+        return `${c.backgroundColor}|${c.outlineStyle}|${c.outlineColor}|${c.fontWeight}`;
+      }),
+    );
+    check(
+      modes.length === 2 && modes[0] !== modes[1],
+      `${theme}: the selected chart mode looks different from the other`,
+    );
     const contrast = await contrastOf(restored, '.run-state.state-succeeded');
     check(contrast >= 3, `${theme}: "succeeded" has contrast ${contrast.toFixed(1)}:1 against the background`);
   }

@@ -11,12 +11,16 @@ export class SchemaQuickFixes implements vscode.CodeActionProvider {
   static readonly kinds = [vscode.CodeActionKind.QuickFix];
 
   static register(): vscode.Disposable {
-    return vscode.languages.registerCodeActionsProvider(SCHEMA_SELECTOR, new SchemaQuickFixes(),
-      { providedCodeActionKinds: SchemaQuickFixes.kinds });
+    return vscode.languages.registerCodeActionsProvider(SCHEMA_SELECTOR, new SchemaQuickFixes(), {
+      providedCodeActionKinds: SchemaQuickFixes.kinds,
+    });
   }
 
-  provideCodeActions(document: vscode.TextDocument, _range: vscode.Range, context: vscode.CodeActionContext):
-    vscode.CodeAction[] {
+  provideCodeActions(
+    document: vscode.TextDocument,
+    _range: vscode.Range,
+    context: vscode.CodeActionContext,
+  ): vscode.CodeAction[] {
     const actions: vscode.CodeAction[] = [];
     for (const diagnostic of context.diagnostics) {
       if (diagnostic.source !== DIAGNOSTIC_SOURCE) continue;
@@ -61,8 +65,11 @@ export class SchemaQuickFixes implements vscode.CodeActionProvider {
     action.edit = new vscode.WorkspaceEdit();
     // Before the first property, so the layer's own spacing stays as it was.
     const first = layer.children?.[0];
-    action.edit.insert(document.uri, document.positionAt(first ? first.offset : layer.offset + 1),
-      `"id": ${JSON.stringify(id)}${first ? ', ' : ''}`);
+    action.edit.insert(
+      document.uri,
+      document.positionAt(first ? first.offset : layer.offset + 1),
+      `"id": ${JSON.stringify(id)}${first ? ', ' : ''}`,
+    );
     action.isPreferred = true;
     return action;
   }

@@ -48,8 +48,11 @@ export class SchemaDiagnostics implements vscode.Disposable {
   refresh(document: vscode.TextDocument): void {
     if (!isSchemaDocument(document)) return;
     const diagnostics = analyzeDocument(document).problems.map((problem) => {
-      const diagnostic = new vscode.Diagnostic(problemRange(document, problem), problem.message,
-        problem.severity === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Error);
+      const diagnostic = new vscode.Diagnostic(
+        problemRange(document, problem),
+        problem.message,
+        problem.severity === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Error,
+      );
       diagnostic.source = DIAGNOSTIC_SOURCE;
       diagnostic.code = problem.code;
       problemOf.set(diagnostic, problem);
@@ -63,10 +66,13 @@ export class SchemaDiagnostics implements vscode.Disposable {
     if (!isSchemaDocument(document)) return;
     const key = document.uri.toString();
     clearTimeout(this.timers.get(key));
-    this.timers.set(key, setTimeout(() => {
-      this.timers.delete(key);
-      this.refresh(document);
-    }, DEBOUNCE_MS));
+    this.timers.set(
+      key,
+      setTimeout(() => {
+        this.timers.delete(key);
+        this.refresh(document);
+      }, DEBOUNCE_MS),
+    );
   }
 
   dispose(): void {

@@ -52,7 +52,15 @@ export function activate(context: vscode.ExtensionContext): StitchApi {
   const statusBar = StatusBar.register(server, tracker);
 
   context.subscriptions.push(
-    log, server, tracker, runsView, runDocuments, diagnostics, statusBar, chat, registerProposalDocuments(),
+    log,
+    server,
+    tracker,
+    runsView,
+    runDocuments,
+    diagnostics,
+    statusBar,
+    chat,
+    registerProposalDocuments(),
     ...registerCommands(services),
     SchemaQuickFixes.register(),
     SchemaCodeLenses.register(),
@@ -63,7 +71,10 @@ export function activate(context: vscode.ExtensionContext): StitchApi {
     vscode.workspace.onDidChangeConfiguration((e) => {
       // A new server address or backend applies by reconnecting, but only if we were connected; the start
       // timeout needs no restart at all.
-      const applies = e.affectsConfiguration('stitch.server.url') || e.affectsConfiguration('stitch.server.backend') || e.affectsConfiguration('stitch.server.threads');
+      const applies =
+        e.affectsConfiguration('stitch.server.url') ||
+        e.affectsConfiguration('stitch.server.backend') ||
+        e.affectsConfiguration('stitch.server.threads');
       if (applies && server && server.state.kind !== 'stopped') void applyServerSettings(server, tracker, log);
     }),
   );
@@ -74,10 +85,17 @@ export function activate(context: vscode.ExtensionContext): StitchApi {
 }
 
 /** Restarts the connection for new server settings, asking first when that would stop a run in progress. */
-async function applyServerSettings(controller: ServerController, runs: RunTracker, log: vscode.LogOutputChannel): Promise<void> {
+async function applyServerSettings(
+  controller: ServerController,
+  runs: RunTracker,
+  log: vscode.LogOutputChannel,
+): Promise<void> {
   if (runs.active.size > 0) {
     const choice = await vscode.window.showWarningMessage(
-      'Stitch: the server settings changed. Restarting the server now stops the run in progress.', 'Restart Now', 'Later');
+      'Stitch: the server settings changed. Restarting the server now stops the run in progress.',
+      'Restart Now',
+      'Later',
+    );
     if (choice !== 'Restart Now') {
       log.info('stitch.server settings changed: they apply at the next "Stitch: Restart Server"');
       return;

@@ -16,7 +16,8 @@ export class LayerTypeHovers implements vscode.HoverProvider {
   provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
     const location = getLocation(document.getText(), document.offsetAt(position));
     const [section, index, key] = location.path;
-    if (section !== 'layers' || typeof index !== 'number' || key !== 'type' || location.isAtPropertyKey) return undefined;
+    if (section !== 'layers' || typeof index !== 'number' || key !== 'type' || location.isAtPropertyKey)
+      return undefined;
     const node = location.previousNode;
     const type = node?.value;
     if (typeof type !== 'string' || !isLayerType(type)) return undefined;
@@ -26,12 +27,19 @@ export class LayerTypeHovers implements vscode.HoverProvider {
     const shape = typeof layer?.id === 'string' ? analysis.shapes[layer.id] : undefined;
     const md = new vscode.MarkdownString();
     md.appendMarkdown(`**${type}**: ${def.description}\n\n`);
-    if (shape) md.appendMarkdown(`Output \`${formatShape(shape.outputShape)}\` · ${formatCount(shape.params)} params\n\n`);
+    if (shape)
+      md.appendMarkdown(`Output \`${formatShape(shape.outputShape)}\` · ${formatCount(shape.params)} params\n\n`);
     for (const p of def.params) {
-      const detail = p.required ? ' (required)' : p.default !== undefined ? ` (default \`${JSON.stringify(p.default)}\`)` : '';
+      const detail = p.required
+        ? ' (required)'
+        : p.default !== undefined
+          ? ` (default \`${JSON.stringify(p.default)}\`)`
+          : '';
       md.appendMarkdown(`- \`${p.name}\`${detail}: ${p.description}\n`);
     }
-    const range = node ? new vscode.Range(document.positionAt(node.offset), document.positionAt(node.offset + node.length)) : undefined;
+    const range = node
+      ? new vscode.Range(document.positionAt(node.offset), document.positionAt(node.offset + node.length))
+      : undefined;
     return new vscode.Hover(md, range);
   }
 }

@@ -15,24 +15,30 @@ interface Template {
 
 function readTemplates(dir: string): Template[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((f) => f.endsWith('.stitch.json')).sort().map((file) => {
-    const text = readFileSync(path.join(dir, file), 'utf8');
-    let name = file.replace(/\.stitch\.json$/, '');
-    let description = '';
-    try {
-      const parsed = JSON.parse(text) as { name?: unknown; description?: unknown; training?: { dataset?: unknown } };
-      if (typeof parsed.name === 'string') name = parsed.name;
-      if (typeof parsed.description === 'string') description = parsed.description;
-      else if (parsed.training?.dataset) description = `dataset: ${JSON.stringify(parsed.training.dataset)}`;
-    } catch {
-      // A template with a syntax error still opens: the diagnostics will point at it.
-    }
-    return { file, name, description, text };
-  });
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.stitch.json'))
+    .sort()
+    .map((file) => {
+      const text = readFileSync(path.join(dir, file), 'utf8');
+      let name = file.replace(/\.stitch\.json$/, '');
+      let description = '';
+      try {
+        const parsed = JSON.parse(text) as { name?: unknown; description?: unknown; training?: { dataset?: unknown } };
+        if (typeof parsed.name === 'string') name = parsed.name;
+        if (typeof parsed.description === 'string') description = parsed.description;
+        else if (parsed.training?.dataset) description = `dataset: ${JSON.stringify(parsed.training.dataset)}`;
+      } catch {
+        // A template with a syntax error still opens: the diagnostics will point at it.
+      }
+      return { file, name, description, text };
+    });
 }
 
 /** Opens the chosen template as an untitled document; resolves to its URI (undefined when cancelled). */
-export async function newArchitecture(context: vscode.ExtensionContext, templateFile?: string): Promise<vscode.Uri | undefined> {
+export async function newArchitecture(
+  context: vscode.ExtensionContext,
+  templateFile?: string,
+): Promise<vscode.Uri | undefined> {
   const dir = context.asAbsolutePath('examples');
   const templates = readTemplates(dir);
   if (templates.length === 0) {
@@ -41,8 +47,12 @@ export async function newArchitecture(context: vscode.ExtensionContext, template
   }
   const template = templateFile
     ? templates.find((t) => t.file === templateFile || t.file === `${templateFile}.stitch.json`)
-    : (await vscode.window.showQuickPick(templates.map((t) => ({ label: t.name, description: t.file, detail: t.description, t })),
-      { title: 'New Stitch architecture from a template', matchOnDescription: true, matchOnDetail: true }))?.t;
+    : (
+        await vscode.window.showQuickPick(
+          templates.map((t) => ({ label: t.name, description: t.file, detail: t.description, t })),
+          { title: 'New Stitch architecture from a template', matchOnDescription: true, matchOnDetail: true },
+        )
+      )?.t;
   if (!template) {
     if (templateFile) void vscode.window.showErrorMessage(`Stitch: no template "${templateFile}" in ${dir}.`);
     return undefined;
@@ -52,7 +62,9 @@ export async function newArchitecture(context: vscode.ExtensionContext, template
   let target: vscode.Uri;
   for (let n = 0; ; n++) {
     const fileName = `${base}${n ? `-${n}` : ''}.stitch.json`;
-    target = folder ? vscode.Uri.joinPath(folder, fileName) : vscode.Uri.file(path.join(context.globalStorageUri.fsPath, fileName));
+    target = folder
+      ? vscode.Uri.joinPath(folder, fileName)
+      : vscode.Uri.file(path.join(context.globalStorageUri.fsPath, fileName));
     const taken = vscode.workspace.textDocuments.some((d) => d.uri.path === target.path);
     if (!taken && !(await exists(target))) break;
   }

@@ -65,17 +65,30 @@ function metricsMarkdown(run: RunDetail): string {
   ];
   if (run.error) lines.push('', `Error: ${run.error}`);
   if (run.test) {
-    lines.push('', `Test: loss ${fmt(run.test.loss)}` +
-      (run.test.accuracy !== null ? `, accuracy ${percent(run.test.accuracy)}` : '') + ` on ${run.test.samples} samples.`);
+    lines.push(
+      '',
+      `Test: loss ${fmt(run.test.loss)}` +
+        (run.test.accuracy !== null ? `, accuracy ${percent(run.test.accuracy)}` : '') +
+        ` on ${run.test.samples} samples.`,
+    );
   }
-  lines.push('', '| epoch | train loss | val loss | train acc | val acc | learning rate | time | samples/s |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  lines.push(
+    '',
+    '| epoch | train loss | val loss | train acc | val acc | learning rate | time | samples/s |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  );
   for (const m of run.metrics) {
-    lines.push(`| ${m.epoch} | ${fmt(m.train_loss)} | ${fmt(m.val_loss)} | ${acc(m.train_accuracy)} | ` +
-      `${acc(m.val_accuracy)} | ${m.learning_rate} | ${formatDuration(m.epoch_time)} | ${Math.round(m.samples_per_sec)} |`);
+    lines.push(
+      `| ${m.epoch} | ${fmt(m.train_loss)} | ${fmt(m.val_loss)} | ${acc(m.train_accuracy)} | ` +
+        `${acc(m.val_accuracy)} | ${m.learning_rate} | ${formatDuration(m.epoch_time)} | ${Math.round(m.samples_per_sec)} |`,
+    );
   }
   if (run.metrics.length === 0) lines.push('| – | | | | | | | |');
-  lines.push('', '_Live charts arrive with the Stitch panel in a later version; this table is a snapshot ' +
-    '(run "Stitch: Show Training Metrics" again to refresh it)._', '');
+  lines.push(
+    '',
+    '_Live charts arrive with the Stitch panel in a later version; this table is a snapshot ' +
+      '(run "Stitch: Show Training Metrics" again to refresh it)._',
+    '',
+  );
   return lines.join('\n');
 }

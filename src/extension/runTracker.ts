@@ -51,28 +51,34 @@ export class RunTracker implements vscode.Disposable {
     const schema = this.checkedSchema(document);
     if (!schema) return undefined;
     const name = schema.name ?? path.basename(document.uri.path).replace(/\.stitch\.json$/, '');
-    return vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Stitch: training ${name}`, cancellable: true },
-      async (progress, token) => {
-        progress.report({ message: 'starting the server…' });
-        const client = await this.server.ensureStarted();
-        const { run_id: runId } = await client.train({ schema, schemaPath: schemaPathFor(document) });
-        this.server.log.info(`run ${runId} started for ${document.uri.toString()}`);
-        const onCancel = token.onCancellationRequested(() => {
-          progress.report({ message: 'cancelling…' });
-          void client.cancel(runId).catch((err: Error) => this.server.log.warn(err.message));
-        });
-        try {
-          const final = await this.follow(client, { runId, name, state: 'queued', progress: 0, epoch: 0, epochs: 0 }, progress);
-          return this.report(name, final);
-        } finally {
-          onCancel.dispose();
-        }
-      },
-    ).then(undefined, (err: Error) => {
-      showError(this.server.log, err.message);
-      return undefined;
-    });
+    return vscode.window
+      .withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Stitch: training ${name}`, cancellable: true },
+        async (progress, token) => {
+          progress.report({ message: 'starting the server…' });
+          const client = await this.server.ensureStarted();
+          const { run_id: runId } = await client.train({ schema, schemaPath: schemaPathFor(document) });
+          this.server.log.info(`run ${runId} started for ${document.uri.toString()}`);
+          const onCancel = token.onCancellationRequested(() => {
+            progress.report({ message: 'cancelling…' });
+            void client.cancel(runId).catch((err: Error) => this.server.log.warn(err.message));
+          });
+          try {
+            const final = await this.follow(
+              client,
+              { runId, name, state: 'queued', progress: 0, epoch: 0, epochs: 0 },
+              progress,
+            );
+            return this.report(name, final);
+          } finally {
+            onCancel.dispose();
+          }
+        },
+      )
+      .then(undefined, (err: Error) => {
+        showError(this.server.log, err.message);
+        return undefined;
+      });
   }
 
   /** The document's schema when the schema core finds no error; otherwise says so, offering the Problems panel. */
@@ -81,8 +87,12 @@ export class RunTracker implements vscode.Disposable {
     const errors = analysis.problems.filter((p) => p.severity === 'error');
     if (errors.length === 0 && analysis.schema) return analysis.schema;
     const first = errors[0] ? ` First: ${errors[0].path ? `${errors[0].path}: ` : ''}${errors[0].message}` : '';
-    void vscode.window.showErrorMessage(`${path.basename(document.uri.path)} has ${errors.length} problem(s) to fix before training.${first}`,
-      'Show Problems').then((c) => c && vscode.commands.executeCommand('workbench.actions.view.problems'));
+    void vscode.window
+      .showErrorMessage(
+        `${path.basename(document.uri.path)} has ${errors.length} problem(s) to fix before training.${first}`,
+        'Show Problems',
+      )
+      .then((c) => c && vscode.commands.executeCommand('workbench.actions.view.problems'));
     return undefined;
   }
 
@@ -103,20 +113,32 @@ export class RunTracker implements vscode.Disposable {
       this.changed.fire();
     }
     // The stream closed without a final state: the server stopped (it is being restarted).
-    return { run_id: run.runId, state: 'failed',
-      error: 'The Stitch server stopped during training; see "Stitch: Show Server Log", then train again.' };
+    return {
+      run_id: run.runId,
+      state: 'failed',
+      error: 'The Stitch server stopped during training; see "Stitch: Show Server Log", then train again.',
+    };
   }
 
   private report(name: string, final: StateEvent): TrainOutcome {
-    const outcome: TrainOutcome = { runId: final.run_id, state: final.state, error: final.error,
-      testAccuracy: final.test?.accuracy };
+    const outcome: TrainOutcome = {
+      runId: final.run_id,
+      state: final.state,
+      error: final.error,
+      testAccuracy: final.test?.accuracy,
+    };
     this.lastOutcome = outcome;
     switch (final.state) {
       case 'succeeded': {
         const accuracy = final.test?.accuracy;
-        const result = accuracy !== undefined && accuracy !== null ? `test accuracy ${percent(accuracy)}`
-          : final.test && Number.isFinite(final.test.loss) ? `test loss ${final.test.loss.toFixed(4)}` : 'done';
-        void vscode.window.showInformationMessage(`Stitch: ${name} trained: ${result}.`, 'Show Metrics')
+        const result =
+          accuracy !== undefined && accuracy !== null
+            ? `test accuracy ${percent(accuracy)}`
+            : final.test && Number.isFinite(final.test.loss)
+              ? `test loss ${final.test.loss.toFixed(4)}`
+              : 'done';
+        void vscode.window
+          .showInformationMessage(`Stitch: ${name} trained: ${result}.`, 'Show Metrics')
           .then((c) => c && vscode.commands.executeCommand('stitch.showMetrics', final.run_id));
         break;
       }
@@ -152,7 +174,8 @@ function applyEvent(run: ActiveRun, event: TrainingEvent, progress: Progress): S
       nextProgress = event.data.progress;
       run.epoch = event.data.epoch;
       run.epochs = event.data.epochs;
-      message = `epoch ${event.data.epoch}/${event.data.epochs} · loss ${event.data.train_loss.toFixed(4)}` +
+      message =
+        `epoch ${event.data.epoch}/${event.data.epochs} · loss ${event.data.train_loss.toFixed(4)}` +
         (event.data.val_accuracy !== null ? ` · val acc ${percent(event.data.val_accuracy)}` : '');
       break;
     case 'evaluation':

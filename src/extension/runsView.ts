@@ -33,12 +33,16 @@ export class RunItem extends vscode.TreeItem {
     if (seconds !== undefined) parts.push(formatDuration(seconds));
     if (run.state === 'running') parts.push(`epoch ${run.epochs_done}/${run.epochs}`);
     this.description = parts.join(' · ');
-    this.tooltip = new vscode.MarkdownString([
-      `**${run.name}** (\`${run.run_id}\`): ${run.state}`,
-      run.error ? `\n\n${run.error}` : '',
-      run.test?.accuracy != null ? `\n\ntest accuracy ${percent(run.test.accuracy)} on ${run.test.samples} samples` : '',
-      `\n\nstarted ${run.started_at ?? run.created_at}`,
-    ].join(''));
+    this.tooltip = new vscode.MarkdownString(
+      [
+        `**${run.name}** (\`${run.run_id}\`): ${run.state}`,
+        run.error ? `\n\n${run.error}` : '',
+        run.test?.accuracy != null
+          ? `\n\ntest accuracy ${percent(run.test.accuracy)} on ${run.test.samples} samples`
+          : '',
+        `\n\nstarted ${run.started_at ?? run.created_at}`,
+      ].join(''),
+    );
     // `run.<state>` plus `.model` when there are trained weights: menus in package.json key on it.
     this.contextValue = `run.${run.state}${run.model_id ? '.model' : ''}`;
     this.command = { command: 'stitch.showMetrics', title: 'Show Metrics', arguments: [this] };

@@ -43,8 +43,10 @@ export function activeSchemaDocument(): vscode.TextDocument | undefined {
 /** The text range of a problem in the document (the whole first line when the core gave no range). */
 export function problemRange(document: vscode.TextDocument, problem: SchemaProblem): vscode.Range {
   if (!problem.range) return document.lineAt(0).range;
-  return new vscode.Range(document.positionAt(problem.range.offset),
-    document.positionAt(problem.range.offset + problem.range.length));
+  return new vscode.Range(
+    document.positionAt(problem.range.offset),
+    document.positionAt(problem.range.offset + problem.range.length),
+  );
 }
 
 /** `1199882` → `1,199,882` (fixed locale so that tests and screenshots agree). */

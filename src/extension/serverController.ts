@@ -133,7 +133,9 @@ export class ServerController implements vscode.Disposable {
     const dataDir = path.join(storage, 'data');
     mkdirSync(runsDir, { recursive: true });
     mkdirSync(dataDir, { recursive: true });
-    const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+    const folders = (vscode.workspace.workspaceFolders ?? [])
+      .filter((f) => f.uri.scheme === 'file')
+      .map((f) => f.uri.fsPath);
     const token = randomBytes(32).toString('hex');
     const openaiKey = await this.secrets.get('openaiApiKey');
     const started = Date.now();
@@ -147,7 +149,9 @@ export class ServerController implements vscode.Disposable {
       env: {
         ...(openaiKey ? { OPENAI_API_KEY: openaiKey } : {}),
         // stitch.server.threads (0: every core) becomes the server's STITCH_THREADS (docs/training.md).
-        ...(config.get<number>('server.threads', 0) > 0 ? { STITCH_THREADS: String(config.get<number>('server.threads')) } : {}),
+        ...(config.get<number>('server.threads', 0) > 0
+          ? { STITCH_THREADS: String(config.get<number>('server.threads')) }
+          : {}),
       },
       readyTimeoutMs: config.get<number>('server.startTimeout', 30) * 1000,
       log: this.log,
@@ -189,12 +193,17 @@ export class ServerController implements vscode.Disposable {
       const message = `The Stitch server stopped ${this.quickDeaths} times in a row (last: ${how}); not restarting it.`;
       this.log.error(message);
       this.setState({ kind: 'crashed', message });
-      void vscode.window.showErrorMessage(`${message} Run "Stitch: Restart Server" after checking the log.`,
-        'Show Log', 'Restart Server').then((choice) => {
-        if (choice === 'Show Log') this.log.show();
-        // A restart that fails again shows in the state, the status bar and the log.
-        if (choice === 'Restart Server') void this.restart().catch(() => undefined);
-      });
+      void vscode.window
+        .showErrorMessage(
+          `${message} Run "Stitch: Restart Server" after checking the log.`,
+          'Show Log',
+          'Restart Server',
+        )
+        .then((choice) => {
+          if (choice === 'Show Log') this.log.show();
+          // A restart that fails again shows in the state, the status bar and the log.
+          if (choice === 'Restart Server') void this.restart().catch(() => undefined);
+        });
       return;
     }
     const delay = 500 * 2 ** (this.quickDeaths - 1);

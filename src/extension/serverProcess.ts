@@ -34,8 +34,20 @@ export interface SpawnedServer {
 
 /** Starts the server and resolves once it printed its ready line; rejects with an actionable message. */
 export function spawnServer(launch: ServerLaunch): Promise<SpawnedServer> {
-  const args = [launch.cliPath, 'serve', '--port', '0', '--host', '127.0.0.1', '--runs-dir', launch.runsDir,
-    '--data-dir', launch.dataDir, ...launch.workspaces.flatMap((folder) => ['--workspace', folder]), '--exit-with-stdin'];
+  const args = [
+    launch.cliPath,
+    'serve',
+    '--port',
+    '0',
+    '--host',
+    '127.0.0.1',
+    '--runs-dir',
+    launch.runsDir,
+    '--data-dir',
+    launch.dataDir,
+    ...launch.workspaces.flatMap((folder) => ['--workspace', folder]),
+    '--exit-with-stdin',
+  ];
   if (launch.backend) args.push('--backend', launch.backend);
   launch.log.info(`starting the server: ${process.execPath} ${args.join(' ')}`);
   const child = spawn(process.execPath, args, {
@@ -57,10 +69,16 @@ export function spawnServer(launch: ServerLaunch): Promise<SpawnedServer> {
         reject(error);
       } else resolve({ child, url: url! });
     };
-    const timer = setTimeout(() => finish(new Error(
-      `The Stitch server did not report ready within ${launch.readyTimeoutMs / 1000} s. ` +
-      'See "Stitch: Show Server Log"; raise the setting stitch.server.startTimeout on a slow machine.')),
-    launch.readyTimeoutMs);
+    const timer = setTimeout(
+      () =>
+        finish(
+          new Error(
+            `The Stitch server did not report ready within ${launch.readyTimeoutMs / 1000} s. ` +
+              'See "Stitch: Show Server Log"; raise the setting stitch.server.startTimeout on a slow machine.',
+          ),
+        ),
+      launch.readyTimeoutMs,
+    );
 
     forEachLine(child.stdout, (line) => {
       launch.log.info(`[server] ${line}`);
@@ -75,9 +93,14 @@ export function spawnServer(launch: ServerLaunch): Promise<SpawnedServer> {
       if (recentStderr.length > 5) recentStderr.shift();
     });
     child.once('error', (err) => finish(new Error(`Could not start the Stitch server: ${err.message}`)));
-    child.once('exit', (code, signal) => finish(new Error(
-      `The Stitch server exited (${signal ?? `code ${code}`}) before it was ready` +
-      (recentStderr.length ? `: ${recentStderr.join(' | ')}` : '. See "Stitch: Show Server Log".'))));
+    child.once('exit', (code, signal) =>
+      finish(
+        new Error(
+          `The Stitch server exited (${signal ?? `code ${code}`}) before it was ready` +
+            (recentStderr.length ? `: ${recentStderr.join(' | ')}` : '. See "Stitch: Show Server Log".'),
+        ),
+      ),
+    );
   });
 }
 

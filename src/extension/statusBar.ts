@@ -14,7 +14,10 @@ export class StatusBar implements vscode.Disposable {
     return new StatusBar(server, tracker);
   }
 
-  private constructor(private readonly server: ServerController, private readonly tracker: RunTracker) {
+  private constructor(
+    private readonly server: ServerController,
+    private readonly tracker: RunTracker,
+  ) {
     this.item.name = 'Stitch';
     this.subscriptions = [server.onDidChangeState(() => this.render()), tracker.onDidChange(() => this.render())];
     this.render();
@@ -42,12 +45,16 @@ export class StatusBar implements vscode.Disposable {
         break;
       case 'starting':
         this.item.text = `$(sync~spin) Stitch: ${state.remote ? 'connecting' : 'starting'}`;
-        this.item.tooltip = state.remote ? 'Connecting to the remote Stitch server…' : 'Starting the local Stitch server…';
+        this.item.tooltip = state.remote
+          ? 'Connecting to the remote Stitch server…'
+          : 'Starting the local Stitch server…';
         break;
       case 'ready':
         this.item.text = `$(${state.remote ? 'remote' : 'pulse'}) Stitch`;
-        this.item.tooltip = `Stitch server ${state.remote ? '(remote) ' : ''}at ${state.url}, ${state.backend} backend` +
-          (state.pid ? `, pid ${state.pid}` : '') + '. Click for the log.';
+        this.item.tooltip =
+          `Stitch server ${state.remote ? '(remote) ' : ''}at ${state.url}, ${state.backend} backend` +
+          (state.pid ? `, pid ${state.pid}` : '') +
+          '. Click for the log.';
         break;
       case 'crashed':
         this.item.text = '$(error) Stitch';

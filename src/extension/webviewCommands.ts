@@ -18,9 +18,10 @@ const WEBVIEW_COMMANDS: { readonly [C in PanelCommand]: (target: CommandTarget) 
   showMetrics: ({ runId }) => vscode.commands.executeCommand('stitch.showMetrics', runId),
   openChat: () => vscode.commands.executeCommand('stitch.openChat'),
   setApiKey: () => vscode.commands.executeCommand('stitch.setApiKey'),
-  showText: ({ document }) => document
-    ? vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.Beside })
-    : vscode.window.showInformationMessage('Stitch: open a *.stitch.json file first.'),
+  showText: ({ document }) =>
+    document
+      ? vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.Beside })
+      : vscode.window.showInformationMessage('Stitch: open a *.stitch.json file first.'),
 };
 
 export async function runWebviewCommand(command: PanelCommand, target: CommandTarget): Promise<void> {

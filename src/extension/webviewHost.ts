@@ -41,7 +41,10 @@ export class WebviewHost<In extends { type: string }, Out extends { type: string
   private readonly pending = new Map<string, Out>();
   private watchdog: { clear(): void } | undefined;
 
-  constructor(readonly panel: vscode.WebviewPanel, private readonly options: WebviewHostOptions<In>) {
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    private readonly options: WebviewHostOptions<In>,
+  ) {
     super();
     panel.webview.options = webviewOptions(options.extensionUri);
     this.register(panel.webview.onDidReceiveMessage((message: In) => void this.receive(message)));
@@ -67,7 +70,12 @@ export class WebviewHost<In extends { type: string }, Out extends { type: string
 
   private load(attempt: number): void {
     this.ready = false;
-    this.panel.webview.html = webviewHtml(this.panel.webview, this.options.extensionUri, this.options.kind, this.options.title);
+    this.panel.webview.html = webviewHtml(
+      this.panel.webview,
+      this.options.extensionUri,
+      this.options.kind,
+      this.options.title,
+    );
     this.watch(attempt);
   }
 
@@ -78,7 +86,9 @@ export class WebviewHost<In extends { type: string }, Out extends { type: string
       if (!this.panel.visible) return this.watch(attempt);
       const { log, kind } = this.options;
       if (attempt + 1 < LOAD_ATTEMPTS) {
-        log.warn(`${kind}: the page did not load within ${LOAD_TIMEOUT_MS / 1000} s; loading it again (${attempt + 1}/${LOAD_ATTEMPTS})`);
+        log.warn(
+          `${kind}: the page did not load within ${LOAD_TIMEOUT_MS / 1000} s; loading it again (${attempt + 1}/${LOAD_ATTEMPTS})`,
+        );
         return this.load(attempt + 1);
       }
       if (this.options.onLoadFailed) return this.options.onLoadFailed();

@@ -17,7 +17,12 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
   return { enableScripts: true, localResourceRoots: [webviewRoot(extensionUri)] };
 }
 
-export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, kind: WebviewKind, title: string): string {
+export function webviewHtml(
+  webview: vscode.Webview,
+  extensionUri: vscode.Uri,
+  kind: WebviewKind,
+  title: string,
+): string {
   const nonce = randomBytes(16).toString('base64');
   const root = webviewRoot(extensionUri);
   const asset = (name: string) => webview.asWebviewUri(vscode.Uri.joinPath(root, name)).toString();

@@ -2,7 +2,16 @@
  * The `stitch` command (bundled to dist/cli.js): `serve`, `train`, `validate`. See `stitch --help` and
  * docs/server.md.
  */
-import { applyThreadsFlag, backendFlag, HELP, intFlag, listFlag, numberFlag, parseCommandLine, stringFlag } from './cli/args';
+import {
+  applyThreadsFlag,
+  backendFlag,
+  HELP,
+  intFlag,
+  listFlag,
+  numberFlag,
+  parseCommandLine,
+  stringFlag,
+} from './cli/args';
 import { serveCommand, UsageError } from './cli/serve';
 import { trainCommand } from './cli/train';
 import { validateFile } from './cli/validate';
@@ -81,7 +90,11 @@ async function main(argv: string[]): Promise<number> {
         dataDir: stringFlag(values, 'data-dir'),
         workspace: listFlag(values, 'workspace')?.at(-1),
         verbose: values.verbose === true,
-        out: { write: (text) => void process.stdout.write(text), isTTY: process.stdout.isTTY, columns: process.stdout.columns },
+        out: {
+          write: (text) => void process.stdout.write(text),
+          isTTY: process.stdout.isTTY,
+          columns: process.stdout.columns,
+        },
         err,
         interrupt: interrupt.signal,
       });

@@ -100,16 +100,34 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     onEvent: options.onEvent,
   });
   const backend = backendProbe(options.backend ?? null, log);
-  const models = new ModelService({ runs, ensureBackend: backend, catalogFile: join(store.runsDir, 'models.json'), log });
+  const models = new ModelService({
+    runs,
+    ensureBackend: backend,
+    catalogFile: join(store.runsDir, 'models.json'),
+    log,
+  });
   const dataCacheDir = resolve(options.dataCacheDir ?? join(stitchHome(), 'data'));
   const exporter: RunExporter = (runId, format, includeData) =>
-    exportRun({ record: (id) => runs.get(id), schema: (id) => runs.schemaOf(id), modelDir: (id) => store.modelDir(id) }, runId, {
-      format, includeData, dataCacheDir, workspaceRoot: (schemaPath) => workspace.rootFor(schemaPath), log,
-    });
+    exportRun(
+      { record: (id) => runs.get(id), schema: (id) => runs.schemaOf(id), modelDir: (id) => store.modelDir(id) },
+      runId,
+      {
+        format,
+        includeData,
+        dataCacheDir,
+        workspaceRoot: (schemaPath) => workspace.rootFor(schemaPath),
+        log,
+      },
+    );
   // Schemas are checked in worker threads, so a large or hostile one never stalls the event loop.
   const validation = new ValidationPool();
   const app = createApp({
-    runs, models, backend, workspace, log, validation,
+    runs,
+    models,
+    backend,
+    workspace,
+    log,
+    validation,
     token: options.token || undefined,
     allowRemote: options.allowRemote,
     bodyLimit: options.bodyLimit,
@@ -146,7 +164,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   if (options.probeBackend !== false) {
     // After the caller printed "listening": loading TensorFlow.js blocks this process for a moment.
-    setTimeout(() => void backend().catch((err: unknown) => log(`backend probe failed: ${(err as Error).message}`)), 50).unref();
+    setTimeout(
+      () => void backend().catch((err: unknown) => log(`backend probe failed: ${(err as Error).message}`)),
+      50,
+    ).unref();
   }
 
   let closing: Promise<void> | undefined;

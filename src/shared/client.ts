@@ -29,7 +29,11 @@ import { followRunEvents, type FollowOptions, type RunStreamSource } from './sse
 
 export class StitchHttpError extends Error {
   /** `status` 0: the server could not be reached. `body`: the parsed error body (e.g. a 422's `errors`). */
-  constructor(readonly status: number, message: string, readonly body?: unknown) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly body?: unknown,
+  ) {
     super(message);
     this.name = 'StitchHttpError';
   }
@@ -50,7 +54,11 @@ export interface EventsOptions extends Omit<FollowOptions, 'lastEventId'> {
 
 export class StitchClient {
   /** `baseUrl` without a trailing slash is fine either way. */
-  constructor(readonly baseUrl: string, private readonly token?: string, private readonly hints: ClientHints = {}) {}
+  constructor(
+    readonly baseUrl: string,
+    private readonly token?: string,
+    private readonly hints: ClientHints = {},
+  ) {}
 
   health(): Promise<HealthResponse> {
     return this.json('GET', '/api/health', undefined, 'check the server');
@@ -89,8 +97,12 @@ export class StitchClient {
 
   /** The trained model's files of a run (`model.json`, weights), each with its download path. */
   async modelFiles(runId: string): Promise<{ name: string; url: string }[]> {
-    const body = await this.json<{ files: { name: string; url: string }[] }>('GET',
-      `/api/runs/${encodeURIComponent(runId)}/model`, undefined, 'list the trained model\'s files');
+    const body = await this.json<{ files: { name: string; url: string }[] }>(
+      'GET',
+      `/api/runs/${encodeURIComponent(runId)}/model`,
+      undefined,
+      "list the trained model's files",
+    );
     return body.files;
   }
 
@@ -128,7 +140,13 @@ export class StitchClient {
   async openEvents(runId: string, lastEventId: number, signal?: AbortSignal): Promise<AsyncIterable<string> | null> {
     const headers: Record<string, string> = { Accept: 'text/event-stream' };
     if (lastEventId > 0) headers['Last-Event-ID'] = String(lastEventId);
-    const response = await this.fetch('GET', `/api/runs/${encodeURIComponent(runId)}/events`, undefined, headers, signal);
+    const response = await this.fetch(
+      'GET',
+      `/api/runs/${encodeURIComponent(runId)}/events`,
+      undefined,
+      headers,
+      signal,
+    );
     if (response.status === 204) return null;
     if (!response.ok || !response.body) throw await this.error(response, 'follow the run');
     return textChunks(response.body);
@@ -140,7 +158,10 @@ export class StitchClient {
    * `signal` aborts the request, and the server then aborts its upstream model call. A stream that ends
    * without `done` or `error` just ends: the caller decides what that means.
    */
-  async *chat(body: ChatRequest, options: { apiKey?: string; signal?: AbortSignal } = {}): AsyncGenerator<ChatStreamEvent> {
+  async *chat(
+    body: ChatRequest,
+    options: { apiKey?: string; signal?: AbortSignal } = {},
+  ): AsyncGenerator<ChatStreamEvent> {
     const controller = new AbortController();
     const onAbort = (): void => controller.abort();
     options.signal?.addEventListener('abort', onAbort);
@@ -168,13 +189,21 @@ export class StitchClient {
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
-  private async fetch(method: string, path: string, body: unknown, headers: Record<string, string> = {},
-    signal?: AbortSignal): Promise<Response> {
+  private async fetch(
+    method: string,
+    path: string,
+    body: unknown,
+    headers: Record<string, string> = {},
+    signal?: AbortSignal,
+  ): Promise<Response> {
     if (this.token) headers.Authorization = `Bearer ${this.token}`;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     try {
       return await fetch(new URL(path, this.baseUrl), {
-        method, headers, signal, body: body === undefined ? undefined : JSON.stringify(body),
+        method,
+        headers,
+        signal,
+        body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (err) {
       if (signal?.aborted) throw err;

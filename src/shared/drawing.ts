@@ -19,7 +19,10 @@ const INK = 0.05;
 
 /** The bounding box of the ink, or null for an empty drawing. */
 export function inkBounds(image: Grayscale): { left: number; top: number; right: number; bottom: number } | null {
-  let left = image.width, top = image.height, right = -1, bottom = -1;
+  let left = image.width,
+    top = image.height,
+    right = -1,
+    bottom = -1;
   for (let y = 0; y < image.height; y++) {
     for (let x = 0; x < image.width; x++) {
       if (image.data[y * image.width + x] <= INK) continue;
@@ -36,14 +39,26 @@ export function inkBounds(image: Grayscale): { left: number; top: number; right:
  * Area-averaging resample of the rectangle [x0, x1) × [y0, y1) of `image` to `w` × `h` pixels: each output
  * pixel is the mean of the source area it covers (partial pixels weighted), which anti-aliases a downscale.
  */
-function resample(image: Grayscale, x0: number, y0: number, x1: number, y1: number, w: number, h: number): Float32Array {
+function resample(
+  image: Grayscale,
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+  w: number,
+  h: number,
+): Float32Array {
   const out = new Float32Array(w * h);
-  const sx = (x1 - x0) / w, sy = (y1 - y0) / h;
+  const sx = (x1 - x0) / w,
+    sy = (y1 - y0) / h;
   for (let oy = 0; oy < h; oy++) {
-    const ya = y0 + oy * sy, yb = ya + sy;
+    const ya = y0 + oy * sy,
+      yb = ya + sy;
     for (let ox = 0; ox < w; ox++) {
-      const xa = x0 + ox * sx, xb = xa + sx;
-      let sum = 0, area = 0;
+      const xa = x0 + ox * sx,
+        xb = xa + sx;
+      let sum = 0,
+        area = 0;
       for (let y = Math.floor(ya); y < Math.ceil(yb); y++) {
         const wy = Math.min(yb, y + 1) - Math.max(ya, y);
         if (wy <= 0 || y < 0 || y >= image.height) continue;
@@ -62,7 +77,9 @@ function resample(image: Grayscale, x0: number, y0: number, x1: number, y1: numb
 
 /** The centre of mass (x, y) of an image's values, in pixel-centre coordinates; null when all zero. */
 export function centreOfMass(values: Float32Array, width: number): { x: number; y: number } | null {
-  let mass = 0, mx = 0, my = 0;
+  let mass = 0,
+    mx = 0,
+    my = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (v <= 0) continue;
@@ -78,13 +95,16 @@ export function centreDrawing(image: Grayscale): Float32Array {
   const field = new Float32Array(FIELD * FIELD);
   const bounds = inkBounds(image);
   if (!bounds) return field;
-  const bw = bounds.right - bounds.left, bh = bounds.bottom - bounds.top;
+  const bw = bounds.right - bounds.left,
+    bh = bounds.bottom - bounds.top;
   const scale = BOX / Math.max(bw, bh);
-  const w = Math.max(1, Math.round(bw * scale)), h = Math.max(1, Math.round(bh * scale));
+  const w = Math.max(1, Math.round(bw * scale)),
+    h = Math.max(1, Math.round(bh * scale));
   const box = resample(image, bounds.left, bounds.top, bounds.right, bounds.bottom, w, h);
   const com = centreOfMass(box, w) ?? { x: w / 2, y: h / 2 };
   // Integer offsets, as MNIST's own preparation used; the centre of mass lands within half a pixel of 14, 14.
-  const ox = Math.round(FIELD / 2 - com.x), oy = Math.round(FIELD / 2 - com.y);
+  const ox = Math.round(FIELD / 2 - com.x),
+    oy = Math.round(FIELD / 2 - com.y);
   for (let y = 0; y < h; y++) {
     const fy = y + oy;
     if (fy < 0 || fy >= FIELD) continue;

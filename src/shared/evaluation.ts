@@ -60,9 +60,17 @@ const mean = (values: (number | null)[]): number | null => {
 };
 
 /** `probabilities`: n × k row-major; `labels`: n class indices. */
-export function evaluatePredictions(probabilities: ArrayLike<number>, labels: ArrayLike<number>, classes: number, options: EvaluateOptions = {}): Evaluation {
+export function evaluatePredictions(
+  probabilities: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  classes: number,
+  options: EvaluateOptions = {},
+): Evaluation {
   const n = labels.length;
-  const names = options.classNames && options.classNames.length === classes ? options.classNames : Array.from({ length: classes }, (_, i) => String(i));
+  const names =
+    options.classNames && options.classNames.length === classes
+      ? options.classNames
+      : Array.from({ length: classes }, (_, i) => String(i));
   const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   const predicted: { index: number; label: number; prediction: number; confidence: number }[] = [];
   let correct = 0;
@@ -80,7 +88,12 @@ export function evaluatePredictions(probabilities: ArrayLike<number>, labels: Ar
     const predictedAs = confusion.reduce((a, row) => a + row[c], 0);
     const precision = predictedAs > 0 ? tp / predictedAs : null;
     const recall = support > 0 ? tp / support : null;
-    const f1 = precision !== null && recall !== null ? (precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0) : null;
+    const f1 =
+      precision !== null && recall !== null
+        ? precision + recall > 0
+          ? (2 * precision * recall) / (precision + recall)
+          : 0
+        : null;
     return { name, precision, recall, f1, support };
   });
   const byConfidence = [...predicted].sort((a, b) => b.confidence - a.confidence || a.index - b.index);
@@ -104,7 +117,11 @@ export function evaluatePredictions(probabilities: ArrayLike<number>, labels: Ar
     classes: names,
     confusion,
     per_class,
-    macro: { precision: mean(per_class.map((c) => c.precision)), recall: mean(per_class.map((c) => c.recall)), f1: mean(per_class.map((c) => c.f1)) },
+    macro: {
+      precision: mean(per_class.map((c) => c.precision)),
+      recall: mean(per_class.map((c) => c.recall)),
+      f1: mean(per_class.map((c) => c.f1)),
+    },
     examples: [...wrong, ...correctShown],
     cells,
   };

@@ -11,7 +11,16 @@
  *
  * Pure (no Node, no DOM, no vscode).
  */
-import { applyEdits, createScanner, findNodeAtLocation, modify, parseTree, type Edit, type FormattingOptions, type JSONPath } from 'jsonc-parser';
+import {
+  applyEdits,
+  createScanner,
+  findNodeAtLocation,
+  modify,
+  parseTree,
+  type Edit,
+  type FormattingOptions,
+  type JSONPath,
+} from 'jsonc-parser';
 
 export interface TextEdit {
   offset: number;
@@ -41,7 +50,12 @@ export function detectFormatting(text: string): FormattingOptions {
  * `text` with the value at `path` set to `value` (`undefined` removes it), keeping the layout around it:
  * inside a one-line container the result stays on one line; elsewhere the file's formatting is used.
  */
-export function setJsonValue(text: string, path: JSONPath, value: unknown, formatting: FormattingOptions = detectFormatting(text)): string {
+export function setJsonValue(
+  text: string,
+  path: JSONPath,
+  value: unknown,
+  formatting: FormattingOptions = detectFormatting(text),
+): string {
   const root = parseTree(text, [], { allowTrailingComma: true });
   const container = root && findNodeAtLocation(root, path.slice(0, -1));
   const oneLine = container ? !text.slice(container.offset, container.offset + container.length).includes('\n') : false;
@@ -55,7 +69,11 @@ export function setJsonValue(text: string, path: JSONPath, value: unknown, forma
     });
     return applyEdits(text, edits);
   }
-  if (oneLine) return applyEdits(text, modify(text, path, value, {}).map((e) => ({ ...e, content: spaceOut(e.content) })));
+  if (oneLine)
+    return applyEdits(
+      text,
+      modify(text, path, value, {}).map((e) => ({ ...e, content: spaceOut(e.content) })),
+    );
   return applyEdits(text, modify(text, path, value, { formattingOptions: formatting }));
 }
 
@@ -66,7 +84,8 @@ export function minimalEdit(before: string, after: string): TextEdit | null {
   const max = Math.min(before.length, after.length);
   while (start < max && before.charCodeAt(start) === after.charCodeAt(start)) start++;
   let end = 0;
-  while (end < max - start && before.charCodeAt(before.length - 1 - end) === after.charCodeAt(after.length - 1 - end)) end++;
+  while (end < max - start && before.charCodeAt(before.length - 1 - end) === after.charCodeAt(after.length - 1 - end))
+    end++;
   return { offset: start, length: before.length - start - end, content: after.slice(start, after.length - end) };
 }
 
@@ -77,8 +96,16 @@ export function indentOf(text: string, offset: number): string {
 }
 
 /** jsonc-parser's SyntaxKind values (a const enum, which isolatedModules cannot read from a .d.ts). */
-const SyntaxKind = { OpenBraceToken: 1, CloseBraceToken: 2, CommaToken: 5, ColonToken: 6, StringLiteral: 10,
-  LineBreakTrivia: 14, Trivia: 15, EOF: 17 } as const;
+const SyntaxKind = {
+  OpenBraceToken: 1,
+  CloseBraceToken: 2,
+  CommaToken: 5,
+  ColonToken: 6,
+  StringLiteral: 10,
+  LineBreakTrivia: 14,
+  Trivia: 15,
+  EOF: 17,
+} as const;
 
 /** Compact JSON respaced as the examples write it on one line: `{ "id": "d1", "units": 64 }`, `[3, 3]`. */
 export function spaceOut(json: string): string {
@@ -87,14 +114,26 @@ export function spaceOut(json: string): string {
   for (let kind: number = scanner.scan(); kind !== SyntaxKind.EOF; kind = scanner.scan()) {
     const token = scanner.getTokenValue();
     switch (kind) {
-      case SyntaxKind.OpenBraceToken: out += '{ '; break;
-      case SyntaxKind.CloseBraceToken: out = `${out.replace(/ $/, '')} }`; break;
-      case SyntaxKind.CommaToken: out += ', '; break;
-      case SyntaxKind.ColonToken: out += ': '; break;
+      case SyntaxKind.OpenBraceToken:
+        out += '{ ';
+        break;
+      case SyntaxKind.CloseBraceToken:
+        out = `${out.replace(/ $/, '')} }`;
+        break;
+      case SyntaxKind.CommaToken:
+        out += ', ';
+        break;
+      case SyntaxKind.ColonToken:
+        out += ': ';
+        break;
       case SyntaxKind.Trivia:
-      case SyntaxKind.LineBreakTrivia: break;
-      case SyntaxKind.StringLiteral: out += JSON.stringify(token); break;
-      default: out += json.slice(scanner.getTokenOffset(), scanner.getTokenOffset() + scanner.getTokenLength());
+      case SyntaxKind.LineBreakTrivia:
+        break;
+      case SyntaxKind.StringLiteral:
+        out += JSON.stringify(token);
+        break;
+      default:
+        out += json.slice(scanner.getTokenOffset(), scanner.getTokenOffset() + scanner.getTokenLength());
     }
   }
   return out.replace(/\{ \}/g, '{}');

@@ -21,28 +21,73 @@ export interface ConvertedBody {
 
 /** Keras class names (lowercased, without `_`/`-`) → our layer types. */
 const LAYER_TYPES: Record<string, LayerType> = {
-  dense: 'dense', output: 'dense', linear: 'dense',
-  conv2d: 'conv2d', convolution2d: 'conv2d', conv: 'conv2d',
-  depthwiseconv2d: 'depthwiseConv2d', separableconv2d: 'separableConv2d',
-  maxpooling2d: 'maxPooling2d', maxpool2d: 'maxPooling2d', maxpool: 'maxPooling2d', maxpooling: 'maxPooling2d',
-  averagepooling2d: 'averagePooling2d', avgpool2d: 'averagePooling2d', avgpooling2d: 'averagePooling2d',
-  globalaveragepooling2d: 'globalAveragePooling2d', globalavgpool2d: 'globalAveragePooling2d',
-  flatten: 'flatten', dropout: 'dropout',
-  batchnormalization: 'batchNormalization', batchnorm: 'batchNormalization',
-  activation: 'activation', reshape: 'reshape', add: 'add', concatenate: 'concatenate', concat: 'concatenate',
+  dense: 'dense',
+  output: 'dense',
+  linear: 'dense',
+  conv2d: 'conv2d',
+  convolution2d: 'conv2d',
+  conv: 'conv2d',
+  depthwiseconv2d: 'depthwiseConv2d',
+  separableconv2d: 'separableConv2d',
+  maxpooling2d: 'maxPooling2d',
+  maxpool2d: 'maxPooling2d',
+  maxpool: 'maxPooling2d',
+  maxpooling: 'maxPooling2d',
+  averagepooling2d: 'averagePooling2d',
+  avgpool2d: 'averagePooling2d',
+  avgpooling2d: 'averagePooling2d',
+  globalaveragepooling2d: 'globalAveragePooling2d',
+  globalavgpool2d: 'globalAveragePooling2d',
+  flatten: 'flatten',
+  dropout: 'dropout',
+  batchnormalization: 'batchNormalization',
+  batchnorm: 'batchNormalization',
+  activation: 'activation',
+  reshape: 'reshape',
+  add: 'add',
+  concatenate: 'concatenate',
+  concat: 'concatenate',
 };
 const INPUT_TYPES = new Set(['input', 'inputlayer']);
 
 /** Input shapes of the built-in datasets, for bodies that never say what the input looks like. */
 const DATASET_SHAPES: Record<string, number[]> = {
-  mnist: [28, 28, 1], 'fashion-mnist': [28, 28, 1], spiral: [2], xor: [2], circle: [2], gaussian: [2],
+  mnist: [28, 28, 1],
+  'fashion-mnist': [28, 28, 1],
+  spiral: [2],
+  xor: [2],
+  circle: [2],
+  gaussian: [2],
 };
 
 /** Keys of a layer object that are about the node, not `tf.layers` parameters. */
-const NODE_KEYS = new Set(['id', 'type', 'name', 'label', 'layerType', 'layer_type', 'class_name', 'className',
-  'params', 'config', 'parameters', 'data', 'position', 'inputs', 'inbound', 'input_shape', 'inputShape', 'shape',
-  'selected', 'dragging', 'width', 'height', 'positionAbsolute', 'sourcePosition', 'targetPosition']);
-
+const NODE_KEYS = new Set([
+  'id',
+  'type',
+  'name',
+  'label',
+  'layerType',
+  'layer_type',
+  'class_name',
+  'className',
+  'params',
+  'config',
+  'parameters',
+  'data',
+  'position',
+  'inputs',
+  'inbound',
+  'input_shape',
+  'inputShape',
+  'shape',
+  'selected',
+  'dragging',
+  'width',
+  'height',
+  'positionAbsolute',
+  'sourcePosition',
+  'targetPosition',
+]);
 
 /** `kernel_size` → `kernelSize`. */
 export function camelCase(key: string): string {
@@ -61,16 +106,27 @@ function coerce(value: unknown): unknown {
 
 function datasetName(raw: unknown): unknown {
   if (typeof raw !== 'string') return raw;
-  const key = raw.trim().toLowerCase().replace(/[\s_]+/g, '-');
+  const key = raw
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_]+/g, '-');
   return key === 'fashionmnist' ? 'fashion-mnist' : key;
 }
 
 /** The layer's type name, wherever this particular client put it. */
 function rawType(node: Record<string, unknown>): unknown {
   const data = isObject(node.data) ? node.data : {};
-  return data.layerType ?? data.layer_type ?? data.type ?? node.layerType ?? node.layer_type ??
-    node.class_name ?? node.className ?? (node.type === 'default' || node.type === 'custom' ? data.label : node.type) ??
-    data.label;
+  return (
+    data.layerType ??
+    data.layer_type ??
+    data.type ??
+    node.layerType ??
+    node.layer_type ??
+    node.class_name ??
+    node.className ??
+    (node.type === 'default' || node.type === 'custom' ? data.label : node.type) ??
+    data.label
+  );
 }
 
 /** The layer's parameters: the object itself, `params`/`config`/`parameters`, or React Flow's `data`. */
@@ -98,20 +154,39 @@ function rawInputShape(node: Record<string, unknown>): unknown {
   return undefined;
 }
 
-interface Node { key: string; path: string; value: Record<string, unknown> }
+interface Node {
+  key: string;
+  path: string;
+  value: Record<string, unknown>;
+}
 
 /** Layers in order, with their sources: a plain list, `{ layers }`, or React Flow `{ nodes, edges }`. */
-function readArchitecture(architecture: unknown, errors: SchemaError[]): { nodes: Node[]; sources: Map<string, string[]> | null } {
-  const list = Array.isArray(architecture) ? architecture : isObject(architecture) ? (architecture.layers ?? architecture.nodes) : undefined;
-  const base = Array.isArray(architecture) ? 'architecture' : isObject(architecture) && architecture.layers ? 'architecture.layers' : 'architecture.nodes';
+function readArchitecture(
+  architecture: unknown,
+  errors: SchemaError[],
+): { nodes: Node[]; sources: Map<string, string[]> | null } {
+  const list = Array.isArray(architecture)
+    ? architecture
+    : isObject(architecture)
+      ? (architecture.layers ?? architecture.nodes)
+      : undefined;
+  const base = Array.isArray(architecture)
+    ? 'architecture'
+    : isObject(architecture) && architecture.layers
+      ? 'architecture.layers'
+      : 'architecture.nodes';
   if (!Array.isArray(list) || list.length === 0) {
-    errors.push({ path: 'architecture', message: 'expected a non-empty list of layers, or { nodes, edges } as the visual editor sends' });
+    errors.push({
+      path: 'architecture',
+      message: 'expected a non-empty list of layers, or { nodes, edges } as the visual editor sends',
+    });
     return { nodes: [], sources: null };
   }
   const nodes: Node[] = [];
   list.forEach((value, i) => {
     const path = `${base}[${i}]`;
-    if (!isObject(value)) errors.push({ path, message: 'each layer must be an object like { "type": "Dense", "units": 10 }' });
+    if (!isObject(value))
+      errors.push({ path, message: 'each layer must be an object like { "type": "Dense", "units": 10 }' });
     else nodes.push({ key: String(value.id ?? `layer${i + 1}`), path, value });
   });
   const edges = isObject(architecture) ? architecture.edges : undefined;
@@ -136,7 +211,10 @@ function orderNodes(nodes: Node[], sources: Map<string, string[]>, errors: Schem
   const visit = (node: Node): void => {
     if (state.get(node.key) === 'done') return;
     if (state.get(node.key) === 'visiting') {
-      errors.push({ path: node.path, message: `the edges form a cycle through node "${node.key}"; remove one edge of the cycle` });
+      errors.push({
+        path: node.path,
+        message: `the edges form a cycle through node "${node.key}"; remove one edge of the cycle`,
+      });
       return;
     }
     state.set(node.key, 'visiting');
@@ -154,15 +232,31 @@ function orderNodes(nodes: Node[], sources: Map<string, string[]>, errors: Schem
 
 /** The original's loss names → ours. */
 const LOSSES: Record<string, LossName> = {
-  crossentropy: 'categoricalCrossentropy', categoricalcrossentropy: 'categoricalCrossentropy', ce: 'categoricalCrossentropy',
-  nll: 'categoricalCrossentropy', nllloss: 'categoricalCrossentropy', crossentropyloss: 'categoricalCrossentropy',
-  sparsecategoricalcrossentropy: 'sparseCategoricalCrossentropy', binarycrossentropy: 'binaryCrossentropy', bce: 'binaryCrossentropy',
-  mse: 'meanSquaredError', meansquarederror: 'meanSquaredError', mseloss: 'meanSquaredError',
-  mae: 'meanAbsoluteError', l1: 'meanAbsoluteError', meanabsoluteerror: 'meanAbsoluteError',
+  crossentropy: 'categoricalCrossentropy',
+  categoricalcrossentropy: 'categoricalCrossentropy',
+  ce: 'categoricalCrossentropy',
+  nll: 'categoricalCrossentropy',
+  nllloss: 'categoricalCrossentropy',
+  crossentropyloss: 'categoricalCrossentropy',
+  sparsecategoricalcrossentropy: 'sparseCategoricalCrossentropy',
+  binarycrossentropy: 'binaryCrossentropy',
+  bce: 'binaryCrossentropy',
+  mse: 'meanSquaredError',
+  meansquarederror: 'meanSquaredError',
+  mseloss: 'meanSquaredError',
+  mae: 'meanAbsoluteError',
+  l1: 'meanAbsoluteError',
+  meanabsoluteerror: 'meanAbsoluteError',
 };
 
 /** The original's hyperparameter defaults (its API documentation), for its own architecture format. */
-export const ORIGINAL_DEFAULTS = { epochs: 5, batchSize: 64, trainSplit: 0.9, shuffle: true, maxSamples: 4096 } as const;
+export const ORIGINAL_DEFAULTS = {
+  epochs: 5,
+  batchSize: 64,
+  trainSplit: 0.9,
+  shuffle: true,
+  maxSamples: 4096,
+} as const;
 
 /** `optimizer`: a name, or `{ type, lr, momentum, … }`; `learning_rate`/`lr` may also sit beside it. */
 function convertOptimizer(h: Record<string, unknown>): Record<string, unknown> | undefined {
@@ -172,7 +266,9 @@ function convertOptimizer(h: Record<string, unknown>): Record<string, unknown> |
   const learningRate = o.learningRate ?? o.lr ?? h.learningRate ?? h.lr;
   o.epsilon ??= o.eps;
   if (o.type === undefined && learningRate === undefined && o.momentum === undefined) return undefined;
-  const optimizer: Record<string, unknown> = { type: typeof o.type === 'string' ? o.type.toLowerCase() : (o.type ?? 'adam') };
+  const optimizer: Record<string, unknown> = {
+    type: typeof o.type === 'string' ? o.type.toLowerCase() : (o.type ?? 'adam'),
+  };
   if (learningRate !== undefined) optimizer.learningRate = learningRate;
   for (const key of ['momentum', 'beta1', 'beta2', 'epsilon', 'rho', 'decay', 'centered']) {
     // momentum 0 is plain SGD, the same as leaving it out (and adam has none).
@@ -184,7 +280,10 @@ function convertOptimizer(h: Record<string, unknown>): Record<string, unknown> |
 
 function convertTraining(hyperparams: unknown, errors: SchemaError[], originalFormat: boolean): TrainingSpec {
   if (hyperparams !== undefined && hyperparams !== null && !isObject(hyperparams)) {
-    errors.push({ path: 'hyperparams', message: 'expected an object like { "epochs": 5, "batch_size": 64, "optimizer": { "type": "sgd", "lr": 0.1 } }' });
+    errors.push({
+      path: 'hyperparams',
+      message: 'expected an object like { "epochs": 5, "batch_size": 64, "optimizer": { "type": "sgd", "lr": 0.1 } }',
+    });
   }
   const h: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(isObject(hyperparams) ? hyperparams : {})) {
@@ -204,14 +303,21 @@ function convertTraining(hyperparams: unknown, errors: SchemaError[], originalFo
   if (h.trainSplit !== undefined) {
     const split = h.trainSplit;
     if (typeof split !== 'number' || !(split > 0) || split > 1) {
-      errors.push({ path: 'hyperparams.train_split', message: `expected the fraction of samples to train on, in (0, 1], e.g. 0.9 (10% validation); got ${JSON.stringify(split)}` });
+      errors.push({
+        path: 'hyperparams.train_split',
+        message: `expected the fraction of samples to train on, in (0, 1], e.g. 0.9 (10% validation); got ${JSON.stringify(split)}`,
+      });
     } else training.validationSplit = validationOf(split);
   }
   if (h.loss !== undefined) {
     const key = typeof h.loss === 'string' ? h.loss.toLowerCase().replace(/[\s_-]+/g, '') : '';
     const loss = LOSSES[key];
     if (loss) training.loss = loss;
-    else errors.push({ path: 'hyperparams.loss', message: `unknown loss ${JSON.stringify(h.loss)}; use "cross_entropy" (or mse, mae, binary_cross_entropy)` });
+    else
+      errors.push({
+        path: 'hyperparams.loss',
+        message: `unknown loss ${JSON.stringify(h.loss)}; use "cross_entropy" (or mse, mae, binary_cross_entropy)`,
+      });
   }
   const optimizer = convertOptimizer(h);
   if (optimizer) training.optimizer = optimizer;
@@ -249,7 +355,10 @@ export function convertOriginalBody(architecture: unknown, hyperparams: unknown)
     }
     const type = LAYER_TYPES[key];
     if (!type) {
-      errors.push({ path: `${node.path}.type`, message: `unknown layer type ${JSON.stringify(name)}; use one of Dense, Conv2D, MaxPooling2D, AveragePooling2D, Flatten, Dropout, BatchNormalization, Activation, Reshape, Add, Concatenate` });
+      errors.push({
+        path: `${node.path}.type`,
+        message: `unknown layer type ${JSON.stringify(name)}; use one of Dense, Conv2D, MaxPooling2D, AveragePooling2D, Flatten, Dropout, BatchNormalization, Activation, Reshape, Add, Concatenate`,
+      });
       continue;
     }
     const id = uniqueId(node.key === MODEL_INPUT_ID ? 'input_layer' : node.key, layers);
@@ -259,17 +368,32 @@ export function convertOriginalBody(architecture: unknown, hyperparams: unknown)
   if (sources) linkSources(layers, nodes, sources, ids);
   const datasetShape = typeof training.dataset === 'string' ? DATASET_SHAPES[training.dataset] : undefined;
   const shape = Array.isArray(inputShape) ? inputShape.filter((d) => d !== null) : datasetShape;
-  if (!shape) errors.push({ path: 'architecture', message: 'the input shape is unknown; add an Input layer with "shape" or give the first layer "input_shape"' });
+  if (!shape)
+    errors.push({
+      path: 'architecture',
+      message: 'the input shape is unknown; add an Input layer with "shape" or give the first layer "input_shape"',
+    });
   // The original fed MNIST to Dense layers as flat vectors: keep such bodies working with an explicit flatten.
   if (shape && shape.length > 1 && layers[0]?.type === 'dense' && !layers[0].inputs) {
     layers.unshift({ id: uniqueId('flatten_input', layers), type: 'flatten' });
   }
-  const schema: StitchSchema = { version: SCHEMA_VERSION, name: 'original-stitch', input: { shape: (shape ?? []) as number[] }, layers, training };
+  const schema: StitchSchema = {
+    version: SCHEMA_VERSION,
+    name: 'original-stitch',
+    input: { shape: (shape ?? []) as number[] },
+    layers,
+    training,
+  };
   return { schema, errors };
 }
 
 /** Edges become `inputs` only where a layer does not simply consume the layer before it. */
-function linkSources(layers: LayerSpec[], nodes: Node[], sources: Map<string, string[]>, ids: Map<string, string>): void {
+function linkSources(
+  layers: LayerSpec[],
+  nodes: Node[],
+  sources: Map<string, string[]>,
+  ids: Map<string, string>,
+): void {
   const layerById = new Map(layers.map((l) => [l.id, l]));
   for (const node of nodes) {
     const layer = layerById.get(ids.get(node.key) ?? '');

@@ -66,7 +66,11 @@ export function graphToSchema(graph: unknown): GraphConversion {
   const errors: SchemaError[] = [];
   const schema: StitchSchema = { version: SCHEMA_VERSION, name: 'canvas', input: { shape: [] }, layers: [] };
   if (!isOriginalGraph(graph)) {
-    errors.push({ path: '', message: 'expected the canvas graph { "layers": { "<id>": { "kind", "params" } }, "edges": [{ "source", "target" }] }' });
+    errors.push({
+      path: '',
+      message:
+        'expected the canvas graph { "layers": { "<id>": { "kind", "params" } }, "edges": [{ "source", "target" }] }',
+    });
     return { schema, errors };
   }
   const chain = orderChain(graph, errors);
@@ -79,16 +83,25 @@ export function graphToSchema(graph: unknown): GraphConversion {
       return;
     }
     if (node.kind === 'Pooling' && node.params.type !== undefined && node.params.type !== 'max') {
-      errors.push({ path: layerPath(node.id, 'params', 'type'), message: `pooling type ${JSON.stringify(node.params.type)} is not supported; use "max"` });
+      errors.push({
+        path: layerPath(node.id, 'params', 'type'),
+        message: `pooling type ${JSON.stringify(node.params.type)} is not supported; use "max"`,
+      });
     }
     if (node.kind === 'Output' && index !== chain.length - 1) {
-      errors.push({ path: layerPath(node.id, 'kind'), message: 'the Output layer must end the chain; move the layers after it before it' });
+      errors.push({
+        path: layerPath(node.id, 'kind'),
+        message: 'the Output layer must end the chain; move the layers after it before it',
+      });
     }
     schema.layers.push(toLayer(node));
   });
   const last = chain.at(-1);
   if (last && last.kind !== 'Output') {
-    errors.push({ path: layerPath(last.id), message: `the chain ends at "${last.id}" (${last.kind}); connect an Output layer after it` });
+    errors.push({
+      path: layerPath(last.id),
+      message: `the chain ends at "${last.id}" (${last.kind}); connect an Output layer after it`,
+    });
   }
   return { schema, errors };
 }
@@ -116,9 +129,15 @@ function orderChain(graph: Record<string, unknown>, errors: SchemaError[]): Node
     if (nodes.get(target)?.kind === 'Input') {
       errors.push({ path: `edges[${i}].target`, message: `"${target}" is the Input layer; nothing can feed it` });
     } else if (next.has(source)) {
-      errors.push({ path: `edges[${i}]`, message: `"${source}" already feeds "${next.get(source) ?? ''}"; the canvas is one chain without branches, so remove one of the two edges` });
+      errors.push({
+        path: `edges[${i}]`,
+        message: `"${source}" already feeds "${next.get(source) ?? ''}"; the canvas is one chain without branches, so remove one of the two edges`,
+      });
     } else if (hasSource.has(target)) {
-      errors.push({ path: `edges[${i}]`, message: `"${target}" is already fed by another layer; the canvas is one chain without merges, so remove one of the two edges` });
+      errors.push({
+        path: `edges[${i}]`,
+        message: `"${target}" is already fed by another layer; the canvas is one chain without merges, so remove one of the two edges`,
+      });
     } else {
       next.set(source, target);
       hasSource.add(target);
@@ -128,7 +147,13 @@ function orderChain(graph: Record<string, unknown>, errors: SchemaError[]): Node
   const inputs = [...nodes.values()].filter((n) => n.kind === 'Input');
   if (inputs.length !== 1) {
     const path = inputs.length === 0 ? 'layers' : layerPath(inputs[1].id, 'kind');
-    errors.push({ path, message: inputs.length === 0 ? 'the canvas has no Input layer; add one and connect the chain to it' : 'the canvas has more than one Input layer; keep one' });
+    errors.push({
+      path,
+      message:
+        inputs.length === 0
+          ? 'the canvas has no Input layer; add one and connect the chain to it'
+          : 'the canvas has more than one Input layer; keep one',
+    });
     if (inputs.length === 0) return [];
   }
   const chain: Node[] = [];
@@ -144,19 +169,29 @@ function orderChain(graph: Record<string, unknown>, errors: SchemaError[]): Node
     chain.push(node);
   }
   for (const node of nodes.values()) {
-    if (!seen.has(node.id)) errors.push({ path: layerPath(node.id), message: `"${node.id}" is not connected to the chain from the Input layer; connect it or remove it` });
+    if (!seen.has(node.id))
+      errors.push({
+        path: layerPath(node.id),
+        message: `"${node.id}" is not connected to the chain from the Input layer; connect it or remove it`,
+      });
   }
   return chain;
 }
 
 function readNode(id: string, value: unknown, errors: SchemaError[]): Node | undefined {
   if (!isObject(value)) {
-    errors.push({ path: layerPath(id), message: 'each layer must be an object like { "kind": "Dense", "params": { "units": 64 } }' });
+    errors.push({
+      path: layerPath(id),
+      message: 'each layer must be an object like { "kind": "Dense", "params": { "units": 64 } }',
+    });
     return undefined;
   }
   const kind = value.kind;
   if (typeof kind !== 'string' || !(KINDS as readonly string[]).includes(kind)) {
-    errors.push({ path: layerPath(id, 'kind'), message: `unknown kind ${JSON.stringify(kind)}; use one of ${KINDS.join(', ')}` });
+    errors.push({
+      path: layerPath(id, 'kind'),
+      message: `unknown kind ${JSON.stringify(kind)}; use one of ${KINDS.join(', ')}`,
+    });
     return undefined;
   }
   if (value.params !== undefined && !isObject(value.params)) {
@@ -165,7 +200,12 @@ function readNode(id: string, value: unknown, errors: SchemaError[]): Node | und
   return { id, kind: kind as GraphKind, params: isObject(value.params) ? value.params : {} };
 }
 
-function readEdge(edge: unknown, i: number, layers: Record<string, unknown>, errors: SchemaError[]): { source: string; target: string } | undefined {
+function readEdge(
+  edge: unknown,
+  i: number,
+  layers: Record<string, unknown>,
+  errors: SchemaError[],
+): { source: string; target: string } | undefined {
   if (!isObject(edge)) {
     errors.push({ path: `edges[${i}]`, message: 'each edge must be an object { "id", "source", "target" }' });
     return undefined;
@@ -173,7 +213,10 @@ function readEdge(edge: unknown, i: number, layers: Record<string, unknown>, err
   for (const end of ['source', 'target'] as const) {
     const id = edge[end];
     if (typeof id !== 'string' || !Object.hasOwn(layers, id)) {
-      errors.push({ path: `edges[${i}].${end}`, message: `${JSON.stringify(id)} is not a layer of the canvas; name an existing layer id` });
+      errors.push({
+        path: `edges[${i}].${end}`,
+        message: `${JSON.stringify(id)} is not a layer of the canvas; name an existing layer id`,
+      });
       return undefined;
     }
   }
@@ -190,7 +233,10 @@ function inputShape(node: Node, errors: SchemaError[]): number[] | undefined {
   const { size, channels, height, width } = node.params;
   if (height !== undefined || width !== undefined) return [height, width, channels ?? 1] as number[];
   if (size !== undefined) return [size] as number[];
-  errors.push({ path: layerPath(node.id, 'params'), message: 'the Input layer needs "height" and "width" (and "channels") for images, or "size" for vectors' });
+  errors.push({
+    path: layerPath(node.id, 'params'),
+    message: 'the Input layer needs "height" and "width" (and "channels") for images, or "size" for vectors',
+  });
   return undefined;
 }
 
@@ -200,10 +246,24 @@ function toLayer(node: Node): LayerSpec {
   const activation = p.activation === 'none' ? 'linear' : p.activation;
   switch (node.kind) {
     case 'Convolution':
-      return defined({ id: node.id, type: 'conv2d', filters: p.filters, kernelSize: p.kernel, strides: p.stride, padding: p.padding, activation });
+      return defined({
+        id: node.id,
+        type: 'conv2d',
+        filters: p.filters,
+        kernelSize: p.kernel,
+        strides: p.stride,
+        padding: p.padding,
+        activation,
+      });
     case 'Pooling':
       // The canvas offers max pooling only; its padding may be the number 0 (no padding).
-      return defined({ id: node.id, type: 'maxPooling2d', poolSize: p.pool_size, strides: p.stride, padding: p.padding === 0 ? 'valid' : p.padding });
+      return defined({
+        id: node.id,
+        type: 'maxPooling2d',
+        poolSize: p.pool_size,
+        strides: p.stride,
+        padding: p.padding === 0 ? 'valid' : p.padding,
+      });
     case 'Flatten':
       return { id: node.id, type: 'flatten' };
     case 'Dense':
@@ -262,7 +322,10 @@ export function schemaToGraph(schema: Record<string, unknown>, previous?: unknow
     const from = value.inputs;
     const expected = i === 0 ? 'input' : (layers[i - 1] as { id?: unknown }).id;
     if (from !== undefined && !(Array.isArray(from) && from.length === 1 && from[0] === expected)) {
-      errors.push({ path: `layers[${i}].inputs`, message: 'the canvas is one chain: each layer takes the layer before it, so leave "inputs" out' });
+      errors.push({
+        path: `layers[${i}].inputs`,
+        message: 'the canvas is one chain: each layer takes the layer before it, so leave "inputs" out',
+      });
     }
     nodes.push(keepPrevious(node, before.get(node.id)));
   });
@@ -271,13 +334,24 @@ export function schemaToGraph(schema: Record<string, unknown>, previous?: unknow
   const edgeIds = new Map<string, string>();
   if (isOriginalGraph(previous) && Array.isArray(previous.edges)) {
     for (const edge of previous.edges as unknown[]) {
-      if (isObject(edge) && typeof edge.id === 'string') edgeIds.set(`${String(edge.source)}\n${String(edge.target)}`, edge.id);
+      if (isObject(edge) && typeof edge.id === 'string')
+        edgeIds.set(`${String(edge.source)}\n${String(edge.target)}`, edge.id);
     }
   }
   nodes.forEach((node, i) => {
-    const layer: GraphLayer = { id: node.id, kind: node.kind, params: node.params, position: { x: LAYOUT.x0 + i * LAYOUT.dx, y: LAYOUT.y } };
+    const layer: GraphLayer = {
+      id: node.id,
+      kind: node.kind,
+      params: node.params,
+      position: { x: LAYOUT.x0 + i * LAYOUT.dx, y: LAYOUT.y },
+    };
     // Defined, not assigned: an id such as "__proto__" must stay a key of the map.
-    Object.defineProperty(graph.layers, node.id, { value: layer, enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(graph.layers, node.id, {
+      value: layer,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
     if (i === 0) return;
     const source = nodes[i - 1].id;
     graph.edges.push({ id: edgeIds.get(`${source}\n${node.id}`) ?? `${source}->${node.id}`, source, target: node.id });
@@ -292,8 +366,16 @@ function inputNode(shape: unknown, id: string, errors: SchemaError[]): Node | un
   }
   const dims = shape as number[];
   if (dims.length === 1) return { id, kind: 'Input', params: { size: dims[0] } };
-  if (dims.length === 3) return { id, kind: 'Input', params: { size: dims[0] * dims[1] * dims[2], channels: dims[2], height: dims[0], width: dims[1] } };
-  errors.push({ path: 'input.shape', message: 'the canvas Input takes [height, width, channels] (images) or [size] (vectors)' });
+  if (dims.length === 3)
+    return {
+      id,
+      kind: 'Input',
+      params: { size: dims[0] * dims[1] * dims[2], channels: dims[2], height: dims[0], width: dims[1] },
+    };
+  errors.push({
+    path: 'input.shape',
+    message: 'the canvas Input takes [height, width, channels] (images) or [size] (vectors)',
+  });
   return undefined;
 }
 
@@ -305,7 +387,10 @@ function toNode(layer: Record<string, unknown>, i: number, last: boolean, errors
     const value = layer.activation ?? 'linear';
     if (value === 'linear') return 'none';
     if (typeof value === 'string' && ACTIVATIONS.has(value)) return value;
-    errors.push({ path: at('activation'), message: `the canvas offers the activations relu, sigmoid, tanh and none (linear), not ${JSON.stringify(value)}` });
+    errors.push({
+      path: at('activation'),
+      message: `the canvas offers the activations relu, sigmoid, tanh and none (linear), not ${JSON.stringify(value)}`,
+    });
     return value;
   };
   const single = (key: string, fallback?: unknown): unknown => {
@@ -316,14 +401,36 @@ function toNode(layer: Record<string, unknown>, i: number, last: boolean, errors
     return value[0];
   };
   if (last && layer.type !== 'dense') {
-    errors.push({ path: `layers[${i}]`, message: 'the canvas ends in an Output layer: make the last layer dense with activation softmax' });
+    errors.push({
+      path: `layers[${i}]`,
+      message: 'the canvas ends in an Output layer: make the last layer dense with activation softmax',
+    });
   }
   switch (layer.type) {
     case 'conv2d':
-      return { id, kind: 'Convolution', params: { filters: layer.filters, kernel: single('kernelSize'), stride: single('strides', 1), padding: layer.padding ?? 'valid', activation: activation() } };
+      return {
+        id,
+        kind: 'Convolution',
+        params: {
+          filters: layer.filters,
+          kernel: single('kernelSize'),
+          stride: single('strides', 1),
+          padding: layer.padding ?? 'valid',
+          activation: activation(),
+        },
+      };
     case 'maxPooling2d': {
       const poolSize = single('poolSize', 2);
-      return { id, kind: 'Pooling', params: { type: 'max', pool_size: poolSize, stride: single('strides', poolSize), padding: layer.padding ?? 'valid' } };
+      return {
+        id,
+        kind: 'Pooling',
+        params: {
+          type: 'max',
+          pool_size: poolSize,
+          stride: single('strides', poolSize),
+          padding: layer.padding ?? 'valid',
+        },
+      };
     }
     case 'flatten':
       return { id, kind: 'Flatten', params: {} };
@@ -331,10 +438,17 @@ function toNode(layer: Record<string, unknown>, i: number, last: boolean, errors
       return { id, kind: 'Dropout', params: { rate: layer.rate } };
     case 'dense':
       if (!last) return { id, kind: 'Dense', params: { units: layer.units, activation: activation() } };
-      if (layer.activation !== 'softmax') errors.push({ path: at('activation'), message: 'the canvas Output layer is a softmax classifier; use activation "softmax"' });
+      if (layer.activation !== 'softmax')
+        errors.push({
+          path: at('activation'),
+          message: 'the canvas Output layer is a softmax classifier; use activation "softmax"',
+        });
       return { id, kind: 'Output', params: { classes: layer.units, activation: 'softmax' } };
     default:
-      errors.push({ path: at('type'), message: `${JSON.stringify(layer.type)} has no layer on the original canvas; use conv2d, maxPooling2d, flatten, dense or dropout` });
+      errors.push({
+        path: at('type'),
+        message: `${JSON.stringify(layer.type)} has no layer on the original canvas; use conv2d, maxPooling2d, flatten, dense or dropout`,
+      });
       return undefined;
   }
 }
@@ -342,13 +456,16 @@ function toNode(layer: Record<string, unknown>, i: number, last: boolean, errors
 /** The previous node's params when they mean the same layer (same kind, same converted parameters). */
 function keepPrevious(node: Node, previous: Node | undefined): Node {
   if (!previous || previous.kind !== node.kind) return node;
-  const same = node.kind === 'Input'
-    ? canonical(inputShape(previous, [])) === canonical(inputShape(node, []))
-    : canonical(toLayer(previous)) === canonical(toLayer(node));
+  const same =
+    node.kind === 'Input'
+      ? canonical(inputShape(previous, [])) === canonical(inputShape(node, []))
+      : canonical(toLayer(previous)) === canonical(toLayer(node));
   return same ? { ...node, params: previous.params } : node;
 }
 
 /** JSON with sorted keys, to compare two parameter objects. */
 function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => (isObject(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v));
+  return JSON.stringify(value, (_key, v: unknown) =>
+    isObject(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v,
+  );
 }

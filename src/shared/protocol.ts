@@ -100,7 +100,8 @@ export type TrainingEvent = {
 // SSE: chat events (`POST /api/chat`)
 
 /** What kind of failure a chat `error` event reports, so a client can offer the fix (e.g. set a key). */
-export type ChatErrorCode = 'no-key' | 'auth' | 'rate-limit' | 'model-not-found' | 'network' | 'timeout' | 'upstream' | 'server';
+export type ChatErrorCode =
+  'no-key' | 'auth' | 'rate-limit' | 'model-not-found' | 'network' | 'timeout' | 'upstream' | 'server';
 
 /** A proposed schema with the validator's verdict (the `schema` event, and the proposal in `done`). */
 export interface ChatProposal {

@@ -86,7 +86,13 @@ export type EditIntent =
    * Where the layer goes: into the edge `intoEdge` (a palette item dropped on an edge), else after `afterId`
    * (the selection), else before the output layer (a model of one layer: after it).
    */
-  | { type: 'layer/add'; layerType: string; afterId?: string; intoEdge?: { from: string; to: string }; position?: { x: number; y: number } }
+  | {
+      type: 'layer/add';
+      layerType: string;
+      afterId?: string;
+      intoEdge?: { from: string; to: string };
+      position?: { x: number; y: number };
+    }
   | { type: 'layer/update'; id: string; key: string; value: unknown }
   | { type: 'layer/rename'; id: string; newId: string }
   | { type: 'layer/delete'; ids: string[] }

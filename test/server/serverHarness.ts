@@ -70,7 +70,12 @@ export function spiralSchema(overrides: { epochs?: number; samples?: number; nam
       { id: 'h1', type: 'dense', units: 12, activation: 'relu' },
       { id: 'out', type: 'dense', units: 2, activation: 'softmax' },
     ],
-    training: { dataset: { name: 'spiral', samples: overrides.samples ?? 160 }, epochs: overrides.epochs ?? 2, batchSize: 16, seed: 7 },
+    training: {
+      dataset: { name: 'spiral', samples: overrides.samples ?? 160 },
+      epochs: overrides.epochs ?? 2,
+      batchSize: 16,
+      seed: 7,
+    },
   };
 }
 
@@ -78,7 +83,8 @@ export function spiralSchema(overrides: { epochs?: number; samples?: number; nam
 export async function submit(server: TestServer, schema: unknown): Promise<string> {
   const response = await server.api('/api/train', { method: 'POST', json: { schema } });
   const body = (await response.json()) as { run_id?: string; error?: string };
-  if (response.status !== 202 || !body.run_id) throw new Error(`train answered ${response.status}: ${JSON.stringify(body)}`);
+  if (response.status !== 202 || !body.run_id)
+    throw new Error(`train answered ${response.status}: ${JSON.stringify(body)}`);
   return body.run_id;
 }
 
@@ -99,12 +105,18 @@ export async function readEvents(server: TestServer, runId: string, lastEventId?
 }
 
 /** Polls GET /api/runs/:id until the run is in one of `states`. */
-export async function waitForState(server: TestServer, runId: string, states: RunState[], timeoutMs = 30_000): Promise<RunState> {
+export async function waitForState(
+  server: TestServer,
+  runId: string,
+  states: RunState[],
+  timeoutMs = 30_000,
+): Promise<RunState> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const run = (await (await server.api(`/api/runs/${runId}`)).json()) as { state: RunState };
     if (states.includes(run.state)) return run.state;
-    if (Date.now() > deadline) throw new Error(`run ${runId} is still ${run.state} after ${timeoutMs} ms (wanted ${states.join('/')})`);
+    if (Date.now() > deadline)
+      throw new Error(`run ${runId} is still ${run.state} after ${timeoutMs} ms (wanted ${states.join('/')})`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -20,7 +20,12 @@ test('docs/schema.md contains the generated reference', () => {
   const tail = doc.slice(doc.indexOf(END));
   const expected = head + '\n' + schemaReferenceMarkdown() + '\n' + tail;
   if (process.env.STITCH_UPDATE_DOCS === '1') writeFileSync(file, expected);
-  else assert.equal(doc, expected, 'the reference is stale: run STITCH_UPDATE_DOCS=1 node scripts/run-tests.mjs test/shared/docs');
+  else
+    assert.equal(
+      doc,
+      expected,
+      'the reference is stale: run STITCH_UPDATE_DOCS=1 node scripts/run-tests.mjs test/shared/docs',
+    );
 });
 
 test('the references name every layer type and parameter', () => {

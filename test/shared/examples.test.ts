@@ -9,12 +9,17 @@ import { analyzeSchemaText, LAYER_TYPES, type DatasetSpec } from '../../src/shar
 import { assertClean } from './helpers';
 
 const dir = join(__dirname, '../../examples');
-const files = readdirSync(dir).filter((f) => f.endsWith('.stitch.json')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.stitch.json'))
+  .sort();
 
 /** Reads a CSV dataset the way the server describes it: features = the other columns, classes = distinct labels. */
 function csvInfo(spec: DatasetSpec) {
   if (typeof spec !== 'object' || !('csv' in spec)) return undefined;
-  const [header, ...rows] = readFileSync(join(dir, spec.csv), 'utf8').trim().split('\n').map((l) => l.split(','));
+  const [header, ...rows] = readFileSync(join(dir, spec.csv), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split(','));
   const label = header.indexOf(spec.label);
   assert.ok(label >= 0, `the CSV has a "${spec.label}" column`);
   return { inputShape: [header.length - 1], classes: new Set(rows.map((r) => r[label])).size };
@@ -50,16 +55,25 @@ describe('examples', () => {
 
   test('residual-cnn is a graph with add', () => {
     const schema = JSON.parse(readFileSync(join(dir, 'residual-cnn.stitch.json'), 'utf8'));
-    assert.ok(schema.layers.some((l: { type: string; inputs?: string[] }) => l.type === 'add' && (l.inputs?.length ?? 0) >= 2));
+    assert.ok(
+      schema.layers.some((l: { type: string; inputs?: string[] }) => l.type === 'add' && (l.inputs?.length ?? 0) >= 2),
+    );
   });
 
-  test('iris.csv is Fisher\'s 150 flowers (known column sums and class means)', () => {
-    const [header, ...rows] = readFileSync(join(dir, 'data/iris.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+  test("iris.csv is Fisher's 150 flowers (known column sums and class means)", () => {
+    const [header, ...rows] = readFileSync(join(dir, 'data/iris.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(','));
     assert.deepEqual(header, ['sepal_length', 'sepal_width', 'petal_length', 'petal_width', 'species']);
     assert.equal(rows.length, 150);
     const sums = [0, 1, 2, 3].map((c) => Math.round(rows.reduce((a, r) => a + Number(r[c]), 0) * 10) / 10);
     assert.deepEqual(sums, [876.5, 458.6, 563.7, 179.9]);
-    const means: Record<string, number[]> = { setosa: [5.006, 3.428, 1.462, 0.246], versicolor: [5.936, 2.77, 4.26, 1.326], virginica: [6.588, 2.974, 5.552, 2.026] };
+    const means: Record<string, number[]> = {
+      setosa: [5.006, 3.428, 1.462, 0.246],
+      versicolor: [5.936, 2.77, 4.26, 1.326],
+      virginica: [6.588, 2.974, 5.552, 2.026],
+    };
     for (const [species, expected] of Object.entries(means)) {
       const group = rows.filter((r) => r[4] === species);
       assert.equal(group.length, 50);
@@ -69,7 +83,9 @@ describe('examples', () => {
   });
 
   test('the examples use most layer types between them', () => {
-    const used = new Set(files.flatMap((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')).layers.map((l: { type: string }) => l.type)));
+    const used = new Set(
+      files.flatMap((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')).layers.map((l: { type: string }) => l.type)),
+    );
     assert.ok(used.size >= 7, `used ${[...used].join(', ')} of ${LAYER_TYPES.length}`);
   });
 });

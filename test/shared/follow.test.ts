@@ -55,13 +55,22 @@ test('a dropped stream is reconnected after the last id seen; nothing is lost or
 
 test('a finished run with nothing new (204) ends the stream; a fatal answer is thrown at once', async () => {
   assert.deepEqual(await collect(followRunEvents(scripted([() => null]), { lastEventId: 7 })), []);
-  const refused: RunStreamSource = { open: async () => { throw new Fatal('401 token'); }, isFatal: (e) => e instanceof Fatal, wait: async () => {} };
+  const refused: RunStreamSource = {
+    open: async () => {
+      throw new Fatal('401 token');
+    },
+    isFatal: (e) => e instanceof Fatal,
+    wait: async () => {},
+  };
   await assert.rejects(collect(followRunEvents(refused)), /401 token/);
 });
 
 test('a server gone for good gives up after the retry budget, saying why', async () => {
   const source = scripted([]);
-  await assert.rejects(collect(followRunEvents(source, { retries: 3 })), /lost the event stream after 3 reconnects: connection refused/);
+  await assert.rejects(
+    collect(followRunEvents(source, { retries: 3 })),
+    /lost the event stream after 3 reconnects: connection refused/,
+  );
   assert.equal(source.opened.length, 4);
 });
 
@@ -80,7 +89,9 @@ test('the back-off doubles from retryMs up to maxRetryMs, and every opened conne
     isFatal: () => false,
     wait: source.wait,
   };
-  const ids = await collect(followRunEvents(failing, { retries: Infinity, retryMs: 100, maxRetryMs: 500, onConnect: () => connects++ }));
+  const ids = await collect(
+    followRunEvents(failing, { retries: Infinity, retryMs: 100, maxRetryMs: 500, onConnect: () => connects++ }),
+  );
   assert.deepEqual(ids, [1, 2]);
   assert.deepEqual(waits, [100, 200, 400, 500, 100], 'a successful event resets the back-off');
   assert.equal(connects, 2);

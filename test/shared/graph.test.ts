@@ -51,18 +51,26 @@ describe('the layer graph', () => {
       { id: 'a', type: 'conv2d', filters: 4, kernelSize: 3 },
       { id: 'cat', type: 'concatenate', inputs: ['a', 'input'] },
     ]);
-    assert.match(findProblem(src, 'shape-mismatch', 'layers[1].inputs').problem.message, /along axis -1 needs the other sizes to match/);
-    const ranks = withLayers([{ id: 'f', type: 'flatten' }, { id: 'cat', type: 'concatenate', inputs: ['f', 'input'] }]);
+    assert.match(
+      findProblem(src, 'shape-mismatch', 'layers[1].inputs').problem.message,
+      /along axis -1 needs the other sizes to match/,
+    );
+    const ranks = withLayers([
+      { id: 'f', type: 'flatten' },
+      { id: 'cat', type: 'concatenate', inputs: ['f', 'input'] },
+    ]);
     assert.match(findProblem(ranks, 'shape-mismatch', 'layers[1].inputs').problem.message, /same rank/);
   });
 
   test('naming a later layer is fine when there is no cycle', () => {
-    const analysis = analyzeSchemaText(withLayers([
-      { id: 'sum', type: 'add', inputs: ['b', 'a'] },
-      { id: 'a', type: 'conv2d', filters: 3, kernelSize: 1, inputs: ['input'] },
-      { id: 'b', type: 'conv2d', filters: 3, kernelSize: 3, padding: 'same', inputs: ['input'] },
-      { id: 'out', type: 'globalAveragePooling2d', inputs: ['sum'] },
-    ]));
+    const analysis = analyzeSchemaText(
+      withLayers([
+        { id: 'sum', type: 'add', inputs: ['b', 'a'] },
+        { id: 'a', type: 'conv2d', filters: 3, kernelSize: 1, inputs: ['input'] },
+        { id: 'b', type: 'conv2d', filters: 3, kernelSize: 3, padding: 'same', inputs: ['input'] },
+        { id: 'out', type: 'globalAveragePooling2d', inputs: ['sum'] },
+      ]),
+    );
     assert.deepEqual(analysis.problems, []);
     assert.deepEqual(analysis.outputShape, [3]);
     assert.ok(analysis.schema);
@@ -99,6 +107,9 @@ describe('the layer graph', () => {
     ]);
     const { problem, covered } = findProblem(src, 'unreachable', 'layers[1].id');
     assert.equal(covered, '"dead"');
-    assert.match(problem.message, /does not feed the output layer "out" \(the last layer\); use it in a later layer's "inputs" or remove it/);
+    assert.match(
+      problem.message,
+      /does not feed the output layer "out" \(the last layer\); use it in a later layer's "inputs" or remove it/,
+    );
   });
 });

@@ -6,15 +6,25 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildJsonSchema, DATASET_NAMES, LAYERS, LAYER_TYPES, LOSS_NAMES, OPTIMIZERS, OPTIMIZER_TYPES } from '../../src/shared/schema/index';
+import {
+  buildJsonSchema,
+  DATASET_NAMES,
+  LAYERS,
+  LAYER_TYPES,
+  LOSS_NAMES,
+  OPTIMIZERS,
+  OPTIMIZER_TYPES,
+} from '../../src/shared/schema/index';
 
 type Node = Record<string, any>;
 
 /** Paths of every `undefined`, NaN or function in a value. */
 function badValues(value: unknown, path = '$'): string[] {
-  if (value === undefined || typeof value === 'function' || (typeof value === 'number' && !Number.isFinite(value))) return [path];
+  if (value === undefined || typeof value === 'function' || (typeof value === 'number' && !Number.isFinite(value)))
+    return [path];
   if (Array.isArray(value)) return value.flatMap((v, i) => badValues(v, `${path}[${i}]`));
-  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => badValues(v, `${path}.${k}`));
+  if (value && typeof value === 'object')
+    return Object.entries(value).flatMap(([k, v]) => badValues(v, `${path}.${k}`));
   return [];
 }
 
@@ -30,7 +40,11 @@ describe('JSON Schema', () => {
   test('has a branch for every layer type with exactly its parameters', () => {
     const layer = schema.definitions.layer as Node;
     assert.deepEqual(layer.properties.type.anyOf[0].enum, LAYER_TYPES);
-    assert.deepEqual(layer.properties.type.anyOf[1], { type: 'string' }, 'an unknown type is left to Stitch\'s own diagnostic');
+    assert.deepEqual(
+      layer.properties.type.anyOf[1],
+      { type: 'string' },
+      "an unknown type is left to Stitch's own diagnostic",
+    );
     assert.equal(layer.allOf.length, LAYER_TYPES.length);
     for (const type of LAYER_TYPES) {
       const branch = layer.allOf.find((b: Node) => b.if.properties.type.const === type);
@@ -49,7 +63,8 @@ describe('JSON Schema', () => {
   });
 
   test('tf.layers defaults appear where the editor shows them', () => {
-    const props = (type: string) => (schema.definitions.layer.allOf as Node[]).find((b) => b.if.properties.type.const === type)!.then.properties;
+    const props = (type: string) =>
+      (schema.definitions.layer.allOf as Node[]).find((b) => b.if.properties.type.const === type)!.then.properties;
     assert.equal(props('conv2d').padding.default, 'valid');
     assert.equal(props('conv2d').strides.default, 1);
     assert.equal(props('dense').activation.default, 'linear');
@@ -74,13 +89,24 @@ describe('JSON Schema', () => {
 
   test('offers a completion snippet per layer type', () => {
     const snippets = schema.definitions.layer.defaultSnippets as Node[];
-    assert.deepEqual(snippets.map((s) => s.label), LAYER_TYPES);
-    assert.deepEqual(snippets.find((s) => s.label === 'conv2d')!.body, { id: '${1:conv2d1}', type: 'conv2d', filters: 32, kernelSize: 3, activation: 'relu' });
+    assert.deepEqual(
+      snippets.map((s) => s.label),
+      LAYER_TYPES,
+    );
+    assert.deepEqual(snippets.find((s) => s.label === 'conv2d')!.body, {
+      id: '${1:conv2d1}',
+      type: 'conv2d',
+      filters: 32,
+      kernelSize: 3,
+      activation: 'relu',
+    });
   });
 });
 
 /** ajv arrives with the dev tools (not a direct dependency); when present, check real instances against the schema. */
-function loadAjv(): (new (options: object) => { compile(schema: object): ((data: unknown) => boolean) & { errors?: unknown } }) | undefined {
+function loadAjv():
+  | (new (options: object) => { compile(schema: object): ((data: unknown) => boolean) & { errors?: unknown } })
+  | undefined {
   try {
     return require('ajv');
   } catch {
@@ -94,12 +120,28 @@ describe('JSON Schema against real files', () => {
     const validate = new Ajv!({ strict: false, allErrors: true }).compile(buildJsonSchema());
     const dir = join(__dirname, '../../examples');
     for (const file of readdirSync(dir).filter((f) => f.endsWith('.stitch.json'))) {
-      assert.equal(validate(JSON.parse(readFileSync(join(dir, file), 'utf8'))), true, `${file}: ${JSON.stringify(validate.errors)}`);
+      assert.equal(
+        validate(JSON.parse(readFileSync(join(dir, file), 'utf8'))),
+        true,
+        `${file}: ${JSON.stringify(validate.errors)}`,
+      );
     }
     const base = { version: 1, input: { shape: [2] } };
-    assert.equal(validate({ ...base, layers: [{ id: 'a', type: 'dense', units: 3, kernel_size: 3 }] }), false, 'unknown parameter');
+    assert.equal(
+      validate({ ...base, layers: [{ id: 'a', type: 'dense', units: 3, kernel_size: 3 }] }),
+      false,
+      'unknown parameter',
+    );
     assert.equal(validate({ ...base, layers: [{ id: 'a', type: 'add' }] }), false, 'merge without inputs');
     assert.equal(validate({ ...base, layers: [{ id: 'a', type: 'conv2d', filters: 2 }] }), false, 'missing kernelSize');
-    assert.equal(validate({ ...base, layers: [{ id: 'a', type: 'dense', units: 3 }], training: { dataset: 'spiral', optimizer: { type: 'adam', momentum: 0.9 } } }), false, 'sgd option on adam');
+    assert.equal(
+      validate({
+        ...base,
+        layers: [{ id: 'a', type: 'dense', units: 3 }],
+        training: { dataset: 'spiral', optimizer: { type: 'adam', momentum: 0.9 } },
+      }),
+      false,
+      'sgd option on adam',
+    );
   });
 });

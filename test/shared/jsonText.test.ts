@@ -15,20 +15,32 @@ describe('jsonText', () => {
   test('detectFormatting reads the indent unit and line end from the document', () => {
     assert.deepEqual(detectFormatting(mnist), { insertSpaces: true, tabSize: 2, eol: '\n' });
     assert.deepEqual(detectFormatting('{\r\n    "a": 1\r\n}\r\n'), { insertSpaces: true, tabSize: 4, eol: '\r\n' });
-    assert.deepEqual(detectFormatting('{\n\t"a": {\n\t\t"b": 1\n\t}\n}'), { insertSpaces: false, tabSize: 4, eol: '\n' });
+    assert.deepEqual(detectFormatting('{\n\t"a": {\n\t\t"b": 1\n\t}\n}'), {
+      insertSpaces: false,
+      tabSize: 4,
+      eol: '\n',
+    });
     assert.deepEqual(detectFormatting('{ "a": 1 }'), { insertSpaces: true, tabSize: 2, eol: '\n' });
   });
 
   test('a key added to a one-line object stays on its line, spaced like the file', () => {
     const after = setJsonValue(mnist, ['layers', 0, 'padding'], 'same');
-    assert.ok(after.includes('    { "id": "conv1", "type": "conv2d", "filters": 32, "kernelSize": 3, "activation": "relu", "padding": "same" },'), after);
+    assert.ok(
+      after.includes(
+        '    { "id": "conv1", "type": "conv2d", "filters": 32, "kernelSize": 3, "activation": "relu", "padding": "same" },',
+      ),
+      after,
+    );
     assert.equal(after.split('\n').length, mnist.split('\n').length);
   });
 
-  test('a key added to a multi-line object uses the file\'s indentation and line ends', () => {
+  test("a key added to a multi-line object uses the file's indentation and line ends", () => {
     const text = '{\r\n    "name": "x",\r\n    "training": {\r\n        "epochs": 1\r\n    }\r\n}\r\n';
     const after = setJsonValue(text, ['training', 'seed'], 7);
-    assert.equal(after, '{\r\n    "name": "x",\r\n    "training": {\r\n        "epochs": 1,\r\n        "seed": 7\r\n    }\r\n}\r\n');
+    assert.equal(
+      after,
+      '{\r\n    "name": "x",\r\n    "training": {\r\n        "epochs": 1,\r\n        "seed": 7\r\n    }\r\n}\r\n',
+    );
   });
 
   test('removing the first entry of a one-line object keeps the space after the brace', () => {
@@ -37,7 +49,7 @@ describe('jsonText', () => {
     assert.equal(setJsonValue(text, ['layout', 'b'], undefined), '{\n  "layout": { "a": { "x": 1, "y": 2 } }\n}\n');
   });
 
-  test('minimalEdit is the one span that changed; proposalText\'s minimalReplacement is the same span', () => {
+  test("minimalEdit is the one span that changed; proposalText's minimalReplacement is the same span", () => {
     assert.equal(minimalEdit('abc', 'abc'), null);
     assert.deepEqual(minimalEdit('{"a": 1, "b": 2}', '{"a": 1, "b": 3}'), { offset: 14, length: 1, content: '3' });
     assert.deepEqual(minimalReplacement('{"a": 1, "b": 2}', '{"a": 1, "b": 3}'), { start: 14, end: 15, text: '3' });
@@ -55,7 +67,10 @@ describe('jsonText', () => {
   });
 
   test('a chat proposal that drops a layer removes its layout entry without losing spaces', () => {
-    const text = mnist.replace('\n  "training"', '\n  "layout": { "conv1": { "x": 0, "y": 0 }, "pool1": { "x": 0, "y": 80 } },\n  "training"');
+    const text = mnist.replace(
+      '\n  "training"',
+      '\n  "layout": { "conv1": { "x": 0, "y": 0 }, "pool1": { "x": 0, "y": 80 } },\n  "training"',
+    );
     const proposed = JSON.parse(mnist) as { layers: { id: string }[] };
     proposed.layers = proposed.layers.filter((l) => l.id !== 'conv1');
     const after = proposalText(text, proposed);

@@ -9,12 +9,14 @@ import { analyzeSchemaText } from '../../src/shared/schema/index';
 import { findProblem, schemaObject, text, type Json } from './helpers';
 
 /** A schema with these layers on an input of `shape` (no training block, so only layer rules apply). */
-const withLayers = (layers: Json[], shape: number[] = [28, 28, 1]) =>
-  text({ version: 1, input: { shape }, layers });
+const withLayers = (layers: Json[], shape: number[] = [28, 28, 1]) => text({ version: 1, input: { shape }, layers });
 
 describe('layer types and parameters', () => {
   test('an unknown layer type suggests the closest one', () => {
-    const src = withLayers([{ id: 'c', type: 'Conv2D', filters: 4, kernelSize: 3 }, { id: 'f', type: 'flatten' }]);
+    const src = withLayers([
+      { id: 'c', type: 'Conv2D', filters: 4, kernelSize: 3 },
+      { id: 'f', type: 'flatten' },
+    ]);
     const { problem, covered } = findProblem(src, 'unknown-layer-type', 'layers[0].type');
     assert.equal(covered, '"Conv2D"');
     assert.equal(problem.suggestion, 'conv2d');
@@ -22,7 +24,10 @@ describe('layer types and parameters', () => {
   });
 
   test('common other names of layer types are understood (maxPool2d, batchNorm)', () => {
-    const src = withLayers([{ id: 'p', type: 'maxPool2d' }, { id: 'b', type: 'batchNorm' }]);
+    const src = withLayers([
+      { id: 'p', type: 'maxPool2d' },
+      { id: 'b', type: 'batchNorm' },
+    ]);
     assert.equal(findProblem(src, 'unknown-layer-type', 'layers[0].type').problem.suggestion, 'maxPooling2d');
     assert.equal(findProblem(src, 'unknown-layer-type', 'layers[1].type').problem.suggestion, 'batchNormalization');
   });
@@ -47,7 +52,10 @@ describe('layer types and parameters', () => {
   test('a parameter of another layer type says whose it is', () => {
     const src = withLayers([{ id: 'c', type: 'conv2d', filters: 4, kernelSize: 3, units: 10 }]);
     const { problem } = findProblem(src, 'unknown-parameter', 'layers[0].units');
-    assert.match(problem.message, /not a parameter of conv2d \(it is a parameter of dense\); conv2d takes filters, kernelSize/);
+    assert.match(
+      problem.message,
+      /not a parameter of conv2d \(it is a parameter of dense\); conv2d takes filters, kernelSize/,
+    );
   });
 
   test('inputShape in a layer says to use input.shape', () => {
@@ -111,25 +119,34 @@ describe('layer ids', () => {
 
 describe('rules that need shapes', () => {
   test('a kernel larger than its input (the message docs/schema.md describes)', () => {
-    const src = withLayers([
-      { id: 'c1', type: 'conv2d', filters: 4, kernelSize: 3 },
-      { id: 'p1', type: 'maxPooling2d', poolSize: 2 },
-      { id: 'c2', type: 'conv2d', filters: 4, kernelSize: 5 },
-      { id: 'p2', type: 'maxPooling2d', poolSize: 3 },
-      { id: 'c3', type: 'conv2d', filters: 4, kernelSize: 5 },
-    ], [12, 12, 1]);
+    const src = withLayers(
+      [
+        { id: 'c1', type: 'conv2d', filters: 4, kernelSize: 3 },
+        { id: 'p1', type: 'maxPooling2d', poolSize: 2 },
+        { id: 'c2', type: 'conv2d', filters: 4, kernelSize: 5 },
+        { id: 'p2', type: 'maxPooling2d', poolSize: 3 },
+        { id: 'c3', type: 'conv2d', filters: 4, kernelSize: 5 },
+      ],
+      [12, 12, 1],
+    );
     // 12 → 10 → 5 → 1 (kernel 5 fits) → pool 3 does not fit in 1×1.
     const pool = findProblem(src, 'kernel-too-large', 'layers[3].poolSize');
     assert.equal(pool.covered, '3');
     assert.equal(pool.problem.message, '3 is larger than the 1×1 input of this layer; use 1 or add padding "same"');
 
-    const spec = withLayers([
-      { id: 'c1', type: 'conv2d', filters: 4, kernelSize: 3 },
-      { id: 'c2', type: 'conv2d', filters: 4, kernelSize: 5 },
-    ], [6, 6, 1]);
+    const spec = withLayers(
+      [
+        { id: 'c1', type: 'conv2d', filters: 4, kernelSize: 3 },
+        { id: 'c2', type: 'conv2d', filters: 4, kernelSize: 5 },
+      ],
+      [6, 6, 1],
+    );
     const { problem, covered } = findProblem(spec, 'kernel-too-large', 'layers[1].kernelSize');
     assert.equal(covered, '5');
-    assert.equal(`${problem.path}: ${problem.message}`, 'layers[1].kernelSize: 5 is larger than the 4×4 input of this layer; use 3 or add padding "same"');
+    assert.equal(
+      `${problem.path}: ${problem.message}`,
+      'layers[1].kernelSize: 5 is larger than the 4×4 input of this layer; use 3 or add padding "same"',
+    );
   });
 
   test('a default pool size that does not fit points at the layer type', () => {
@@ -139,8 +156,13 @@ describe('rules that need shapes', () => {
   });
 
   test('padding "same" lets a kernel exceed its input', () => {
-    const analysis = analyzeSchemaText(withLayers([{ id: 'c', type: 'conv2d', filters: 2, kernelSize: 7, padding: 'same' }], [4, 4, 1]));
-    assert.deepEqual(analysis.problems.filter((p) => p.code !== 'output-rank'), []);
+    const analysis = analyzeSchemaText(
+      withLayers([{ id: 'c', type: 'conv2d', filters: 2, kernelSize: 7, padding: 'same' }], [4, 4, 1]),
+    );
+    assert.deepEqual(
+      analysis.problems.filter((p) => p.code !== 'output-rank'),
+      [],
+    );
     assert.deepEqual(analysis.shapes.c.outputShape, [4, 4, 2]);
   });
 
@@ -160,7 +182,9 @@ describe('rules that need shapes', () => {
     const analysis = analyzeSchemaText(src);
     assert.equal(analysis.valid, false);
     assert.deepEqual(analysis.shapes.c.outputShape, [26, 24, 2]);
-    const plain = analyzeSchemaText(withLayers([{ id: 'c', type: 'conv2d', filters: 2, kernelSize: 3, dilationRate: 1 }]));
+    const plain = analyzeSchemaText(
+      withLayers([{ id: 'c', type: 'conv2d', filters: 2, kernelSize: 3, dilationRate: 1 }]),
+    );
     assert.ok(!plain.problems.some((p) => p.code === 'untrainable'));
   });
 
@@ -178,9 +202,17 @@ describe('rules that need shapes', () => {
     const { problem, covered } = findProblem(src, 'reshape-size', 'layers[0].targetShape');
     assert.equal(covered.replace(/\s/g, ''), '[28,28,2]');
     assert.match(problem.message, /holds 1568 values but the input \[784\] has 784/);
-    const inferred = findProblem(withLayers([{ id: 'r', type: 'reshape', targetShape: [5, -1] }], [784]), 'reshape-size', 'layers[0].targetShape');
+    const inferred = findProblem(
+      withLayers([{ id: 'r', type: 'reshape', targetShape: [5, -1] }], [784]),
+      'reshape-size',
+      'layers[0].targetShape',
+    );
     assert.match(inferred.problem.message, /cannot be split/);
-    const twice = findProblem(withLayers([{ id: 'r', type: 'reshape', targetShape: [-1, -1] }], [784]), 'invalid-value', 'layers[0].targetShape');
+    const twice = findProblem(
+      withLayers([{ id: 'r', type: 'reshape', targetShape: [-1, -1] }], [784]),
+      'invalid-value',
+      'layers[0].targetShape',
+    );
     assert.match(twice.problem.message, /-1 only once/);
   });
 
@@ -195,20 +227,28 @@ describe('rules that need shapes', () => {
     const analysis = analyzeSchemaText(withLayers([{ id: 'd', type: 'dense', units: 10, activation: 'softmax' }]));
     assert.equal(analysis.valid, false);
     assert.deepEqual(analysis.shapes.d.outputShape, [28, 28, 10]);
-    const { problem } = findProblem(withLayers([{ id: 'd', type: 'dense', units: 10 }]), 'output-rank', 'layers[0].type');
+    const { problem } = findProblem(
+      withLayers([{ id: 'd', type: 'dense', units: 10 }]),
+      'output-rank',
+      'layers[0].type',
+    );
     assert.equal(problem.severity, 'error');
     assert.match(problem.message, /add a flatten or globalAveragePooling2d layer/);
   });
 
   test('all problems are reported at once', () => {
-    const src = text(schemaObject({
-      layers: [
-        { id: 'a', type: 'dense', units: -1 },
-        { id: 'a', type: 'dense', unit: 4 },
-        { id: 'b', type: 'dens' },
-      ],
-    }));
-    const codes = analyzeSchemaText(src).problems.map((p) => p.code).sort();
+    const src = text(
+      schemaObject({
+        layers: [
+          { id: 'a', type: 'dense', units: -1 },
+          { id: 'a', type: 'dense', unit: 4 },
+          { id: 'b', type: 'dens' },
+        ],
+      }),
+    );
+    const codes = analyzeSchemaText(src)
+      .problems.map((p) => p.code)
+      .sort();
     assert.deepEqual(codes, ['duplicate-id', 'out-of-range', 'unknown-layer-type', 'unknown-parameter']);
   });
 });

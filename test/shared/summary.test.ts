@@ -32,7 +32,8 @@ for (const schema of [withBatchNorm, ...examples]) {
     assert.ok(analysis.valid);
     const table = modelSummary(schema, analysis.shapes);
     const model = buildModel(schema);
-    const count = (ws: tf.LayerVariable[]): number => ws.reduce((a, w) => a + w.shape.reduce((x: number, y) => x * (y ?? 1), 1), 0);
+    const count = (ws: tf.LayerVariable[]): number =>
+      ws.reduce((a, w) => a + w.shape.reduce((x: number, y) => x * (y ?? 1), 1), 0);
     assert.equal(table.total, model.countParams());
     assert.equal(table.trainable, count(model.trainableWeights));
     assert.equal(table.nonTrainable, count(model.nonTrainableWeights));

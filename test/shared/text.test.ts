@@ -26,7 +26,8 @@ describe('parsing text', () => {
   });
 
   test('comments are allowed (docs/schema.md accepts them) and ranges still point right', () => {
-    const src = '{\n  // the model\n  "version": 1,\n  "input": { "shape": [2] }, /* one sample */\n  "layers": [{ "id": "out", "type": "dense", "units": 0 }]\n}';
+    const src =
+      '{\n  // the model\n  "version": 1,\n  "input": { "shape": [2] }, /* one sample */\n  "layers": [{ "id": "out", "type": "dense", "units": 0 }]\n}';
     const { covered } = findProblem(src, 'out-of-range', 'layers[0].units');
     assert.equal(covered, '0');
   });
@@ -62,10 +63,14 @@ describe('parsing text', () => {
   });
 
   test('toValidateResponse keeps errors only, with path and message', () => {
-    const analysis = analyzeSchemaText(text(schemaObject({ extra: 1, layers: [{ id: 'out', type: 'dense', units: 'two' }] })));
+    const analysis = analyzeSchemaText(
+      text(schemaObject({ extra: 1, layers: [{ id: 'out', type: 'dense', units: 'two' }] })),
+    );
     const body = toValidateResponse(analysis);
     assert.equal(body.valid, false);
-    assert.deepEqual(body.errors, [{ path: 'layers[0].units', message: 'must be an integer ≥ 1, got the string "two"' }]);
+    assert.deepEqual(body.errors, [
+      { path: 'layers[0].units', message: 'must be an integer ≥ 1, got the string "two"' },
+    ]);
     const good = toValidateResponse(analyzeSchemaText(text(schemaObject())));
     assert.deepEqual(good, {
       valid: true,

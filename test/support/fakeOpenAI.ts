@@ -36,7 +36,10 @@ export class FakeOpenAI {
   private readonly answers: FakeAnswer[] = [];
   private readonly sockets = new Set<import('node:net').Socket>();
 
-  private constructor(private readonly server: Server, readonly url: string) {}
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+  ) {}
 
   /** Starts the server; `url` is the base URL to give the SDK (ends in /v1). */
   static async start(): Promise<FakeOpenAI> {
@@ -71,7 +74,13 @@ export class FakeOpenAI {
     let raw = '';
     for await (const chunk of req) raw += String(chunk);
     if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
-      return json(res, 404, { error: { message: `Unknown request URL: ${req.method} ${req.url}`, type: 'invalid_request_error', code: 'unknown_url' } });
+      return json(res, 404, {
+        error: {
+          message: `Unknown request URL: ${req.method} ${req.url}`,
+          type: 'invalid_request_error',
+          code: 'unknown_url',
+        },
+      });
     }
     let complete = false;
     let markClosed!: () => void;
@@ -81,18 +90,27 @@ export class FakeOpenAI {
     });
     const record: FakeRequest = { body: JSON.parse(raw) as FakeRequest['body'], headers: req.headers, closedEarly };
     this.requests.push(record);
-    const answer = this.answers.shift() ?? { kind: 'error', status: 500, message: 'the fake has no scripted answer left' };
+    const answer = this.answers.shift() ?? {
+      kind: 'error',
+      status: 500,
+      message: 'the fake has no scripted answer left',
+    };
 
     if (answer.kind === 'error') {
       complete = true;
-      return json(res, answer.status, { error: { message: answer.message, type: 'invalid_request_error', code: answer.code ?? null } }, answer.headers);
+      return json(
+        res,
+        answer.status,
+        { error: { message: answer.message, type: 'invalid_request_error', code: answer.code ?? null } },
+        answer.headers,
+      );
     }
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
     res.flushHeaders();
     const model = record.body.model;
     const delays = answer.kind === 'stream' ? answer : { delayMs: 0, firstDelayMs: 0 };
     for (const [i, content] of answer.chunks.entries()) {
-      const wait = i === 0 ? delays.firstDelayMs ?? 0 : delays.delayMs ?? 0;
+      const wait = i === 0 ? (delays.firstDelayMs ?? 0) : (delays.delayMs ?? 0);
       if (wait > 0) await sleep(wait);
       if (res.destroyed) return;
       if (i === 0) record.firstChunkAt = performance.now();

@@ -6,13 +6,27 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ChatStreamEvent } from '../../src/shared/protocol';
 import { toChatEvent } from '../../src/shared/sse/chat';
-import { applyChatEvent, ChatConversations, clearChat, emptyChat, startRequest, stopRequest } from '../../webview/chat/chatStore';
+import {
+  applyChatEvent,
+  ChatConversations,
+  clearChat,
+  emptyChat,
+  startRequest,
+  stopRequest,
+} from '../../webview/chat/chatStore';
 
-const current = { version: 1, input: { shape: [2] }, layers: [{ id: 'h', type: 'dense', units: 4 }, { id: 'out', type: 'dense', units: 2 }] };
+const current = {
+  version: 1,
+  input: { shape: [2] },
+  layers: [
+    { id: 'h', type: 'dense', units: 4 },
+    { id: 'out', type: 'dense', units: 2 },
+  ],
+};
 const proposed = { ...current, layers: [...current.layers, { id: 'drop', type: 'dropout', rate: 0.1 }] };
 
 describe('chat state', () => {
-  test('Clear during a reply: the next request gets a new id, the old reply\'s late events land nowhere', () => {
+  test("Clear during a reply: the next request gets a new id, the old reply's late events land nowhere", () => {
     const state = emptyChat();
     const old = startRequest(state, 'first question');
     applyChatEvent(state, old, { type: 'token', content: 'Half an ans' }, current);
@@ -27,12 +41,16 @@ describe('chat state', () => {
     applyChatEvent(state, next, { type: 'token', content: 'New answer.' }, current);
     const answer = state.messages.find((m) => m.role === 'assistant')!;
     assert.equal(answer.text, 'New answer.');
-    assert.equal(answer.streaming, true, 'the old reply\'s done does not end the new one');
+    assert.equal(answer.streaming, true, "the old reply's done does not end the new one");
     assert.equal(state.active, next, 'Stop still targets the new request');
   });
 
   test('ids stay unique across fresh conversations (Clear, another file)', () => {
-    const ids = new Set([startRequest(emptyChat(), 'a'), startRequest(emptyChat(), 'b'), startRequest(emptyChat(), 'c')]);
+    const ids = new Set([
+      startRequest(emptyChat(), 'a'),
+      startRequest(emptyChat(), 'b'),
+      startRequest(emptyChat(), 'c'),
+    ]);
     assert.equal(ids.size, 3);
   });
 
@@ -48,14 +66,17 @@ describe('chat state', () => {
     assert.equal(answer.proposal, undefined);
   });
 
-  test('a token asks to redraw only its message\'s text; a proposal or the end redraws that message', () => {
+  test("a token asks to redraw only its message's text; a proposal or the end redraws that message", () => {
     const state = emptyChat();
     startRequest(state, 'earlier');
     const id = startRequest(state, 'add dropout');
     const token = applyChatEvent(state, id, { type: 'token', content: 'Adding dropout.' }, current);
     assert.equal(token?.what, 'text');
     assert.equal(token?.message, state.messages[3]);
-    assert.equal(applyChatEvent(state, id, { type: 'schema', proposedSchema: proposed, valid: true, errors: [] }, current)?.what, 'message');
+    assert.equal(
+      applyChatEvent(state, id, { type: 'schema', proposedSchema: proposed, valid: true, errors: [] }, current)?.what,
+      'message',
+    );
     assert.equal(applyChatEvent(state, id, { type: 'done' }, current)?.what, 'message');
   });
 
@@ -64,8 +85,15 @@ describe('chat state', () => {
     const id = startRequest(state, 'make it a convnet');
     const errors = [{ path: '', message: 'the proposal is not valid JSON: CloseBraceExpected at line 3' }];
     // An older server sent the unreadable block's text; the shared decoder turns that into null too.
-    const fromText = toChatEvent({ event: 'schema', id: '', data: JSON.stringify({ proposedSchema: '{ "layers": [ {"id": "x"', valid: false, errors }) });
-    const events: (ChatStreamEvent | undefined)[] = [{ type: 'schema', proposedSchema: null, valid: false, errors }, fromText];
+    const fromText = toChatEvent({
+      event: 'schema',
+      id: '',
+      data: JSON.stringify({ proposedSchema: '{ "layers": [ {"id": "x"', valid: false, errors }),
+    });
+    const events: (ChatStreamEvent | undefined)[] = [
+      { type: 'schema', proposedSchema: null, valid: false, errors },
+      fromText,
+    ];
     for (const event of events) {
       assert.ok(event);
       applyChatEvent(state, id, event, current);
@@ -79,12 +107,12 @@ describe('chat state', () => {
     assert.deepEqual(state.messages[1].proposal!.diff.added, ['drop']);
   });
 
-  test('one conversation per file: a reply for file A lands in A\'s conversation while B is shown', () => {
+  test("one conversation per file: a reply for file A lands in A's conversation while B is shown", () => {
     const chats = new ChatConversations();
     chats.key = 'a.stitch.json';
     const id = startRequest(chats.current, 'wider?');
     chats.key = 'b.stitch.json';
-    assert.equal(chats.current.messages.length, 0, 'B starts empty: A\'s proposal cards are not shown for B');
+    assert.equal(chats.current.messages.length, 0, "B starts empty: A's proposal cards are not shown for B");
     const owner = chats.ofRequest(id)!;
     assert.notEqual(owner, chats.current);
     applyChatEvent(owner, id, { type: 'schema', proposedSchema: proposed, valid: true, errors: [] }, current);

@@ -5,7 +5,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSnapshot } from '../../src/extension/visualEditor/editorSnapshot';
 import { analyzeSchemaText, makeLargeSchemaText } from '../../src/shared/schema';
-import { INPUT_NODE_ID, NODE_HEIGHT, buildGraphModel, keyParams, layerPositions } from '../../webview/editor/graphModel';
+import {
+  INPUT_NODE_ID,
+  NODE_HEIGHT,
+  buildGraphModel,
+  keyParams,
+  layerPositions,
+} from '../../webview/editor/graphModel';
 import { parseParamInput } from '../../webview/editor/paramValues';
 
 const snap = (text: string) => buildSnapshot(text, analyzeSchemaText(text), 1, 'x.stitch.json');
@@ -15,10 +21,19 @@ describe('graph model', () => {
   test('one node per layer plus the input, edges for the chain, output marked, dagre top-to-bottom', () => {
     const model = buildGraphModel(snap(example('mnist-cnn')));
     assert.equal(model.nodes.length, 8);
-    assert.equal(model.nodes.filter((n) => n.isOutput).map((n) => n.id).join(), 'out');
+    assert.equal(
+      model.nodes
+        .filter((n) => n.isOutput)
+        .map((n) => n.id)
+        .join(),
+      'out',
+    );
     assert.deepEqual(model.edges.map((e) => `${e.from}>${e.to}`).slice(0, 2), ['input>conv1', 'conv1>pool1']);
     const ys = model.nodes.map((n) => n.y);
-    assert.ok(ys.every((y, i) => i === 0 || y >= ys[i - 1] + NODE_HEIGHT), 'each layer below its source');
+    assert.ok(
+      ys.every((y, i) => i === 0 || y >= ys[i - 1] + NODE_HEIGHT),
+      'each layer below its source',
+    );
     assert.equal(model.autoPlaced, true);
     assert.equal(keyParams(model.byId.get('conv1')!.layer!), '32 × 3×3 relu');
   });
@@ -31,17 +46,30 @@ describe('graph model', () => {
   });
 
   test('problems land on the node and the edge they are about', () => {
-    const text = example('mnist-cnn').replace('{ "id": "pool1", "type": "maxPooling2d", "poolSize": 2 }',
-      '{ "id": "pool1", "type": "maxPooling2d", "poolSize": 2, "inputs": ["nowhere"] }');
+    const text = example('mnist-cnn').replace(
+      '{ "id": "pool1", "type": "maxPooling2d", "poolSize": 2 }',
+      '{ "id": "pool1", "type": "maxPooling2d", "poolSize": 2, "inputs": ["nowhere"] }',
+    );
     const s = snap(text);
-    assert.ok(buildGraphModel(s).byId.get('pool1')!.problems.some((p) => p.code === 'unknown-input'), JSON.stringify(s.problems));
+    assert.ok(
+      buildGraphModel(s)
+        .byId.get('pool1')!
+        .problems.some((p) => p.code === 'unknown-input'),
+      JSON.stringify(s.problems),
+    );
     const big = snap(example('mnist-cnn').replace('"filters": 64, "kernelSize": 3', '"filters": 64, "kernelSize": 30'));
     const conv2 = buildGraphModel(big).byId.get('conv2')!;
-    assert.ok(conv2.problems.some((p) => p.key === 'kernelSize' && p.severity === 'error'), JSON.stringify(big.problems));
+    assert.ok(
+      conv2.problems.some((p) => p.key === 'kernelSize' && p.severity === 'error'),
+      JSON.stringify(big.problems),
+    );
   });
 
   test('saved positions are kept; a new layer goes below its source without moving others', () => {
-    const laid = example('mnist-cnn').replace(/\n}\s*$/, ',\n  "layout": { "conv1": { "x": 500, "y": 40 }, "pool1": { "x": 500, "y": 160 } }\n}\n');
+    const laid = example('mnist-cnn').replace(
+      /\n}\s*$/,
+      ',\n  "layout": { "conv1": { "x": 500, "y": 40 }, "pool1": { "x": 500, "y": 160 } }\n}\n',
+    );
     const model = buildGraphModel(snap(laid));
     assert.deepEqual({ x: model.byId.get('conv1')!.x, y: model.byId.get('conv1')!.y }, { x: 500, y: 40 });
     const conv2 = model.byId.get('conv2')!;
@@ -65,6 +93,9 @@ describe('graph model', () => {
     assert.deepEqual(parseParamInput({ name: 'kernelSize', kind: 'intOrPair' }, '3'), { ok: true, value: 3 });
     assert.deepEqual(parseParamInput({ name: 'units', kind: 'int' }, ''), { ok: true, value: undefined });
     assert.equal(parseParamInput({ name: 'units', kind: 'int' }, '2.5').ok, false);
-    assert.deepEqual(parseParamInput({ name: 'targetShape', kind: 'shape' }, '7, 7, -1'), { ok: true, value: [7, 7, -1] });
+    assert.deepEqual(parseParamInput({ name: 'targetShape', kind: 'shape' }, '7, 7, -1'), {
+      ok: true,
+      value: [7, 7, -1],
+    });
   });
 });

@@ -10,7 +10,10 @@ const root = join(__dirname, '../..');
 interface Manifest {
   contributes: {
     configuration: { properties: Record<string, { scope?: string }> };
-    walkthroughs?: { id: string; steps: { id: string; description: string; media: { markdown?: string; image?: string } }[] }[];
+    walkthroughs?: {
+      id: string;
+      steps: { id: string; description: string; media: { markdown?: string; image?: string } }[];
+    }[];
   };
 }
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Manifest;
@@ -27,12 +30,18 @@ test('no Stitch setting has a machine scope (a User value must work in code-serv
 test('the walkthrough covers create, train, metrics, test, chat; every step has its media and a command', () => {
   const walkthrough = manifest.contributes.walkthroughs?.find((w) => w.id === 'getStarted');
   assert.ok(walkthrough, 'contributes.walkthroughs has "getStarted"');
-  assert.deepEqual(walkthrough.steps.map((s) => s.id), ['createSchema', 'train', 'metrics', 'test', 'chat']);
+  assert.deepEqual(
+    walkthrough.steps.map((s) => s.id),
+    ['createSchema', 'train', 'metrics', 'test', 'chat'],
+  );
   const ignore = readFileSync(join(root, '.vscodeignore'), 'utf8');
   for (const step of walkthrough.steps) {
     const media = step.media.markdown ?? step.media.image ?? '';
     assert.ok(existsSync(join(root, media)), `${step.id}: ${media} exists`);
-    assert.ok(media.startsWith('media/walkthrough/') && ignore.includes('!media/walkthrough/**'), `${step.id}: its media ships in the .vsix`);
+    assert.ok(
+      media.startsWith('media/walkthrough/') && ignore.includes('!media/walkthrough/**'),
+      `${step.id}: its media ships in the .vsix`,
+    );
     assert.match(step.description, /\(command:stitch\.\w+\)/, `${step.id}: a button that does the step`);
   }
 });

@@ -7,7 +7,14 @@ import type { MetricEvent, TrainingEvent } from '../../src/shared/protocol';
 import { chartData, emptyRun, ingest, liveTail, type RunSeries } from '../../webview/metrics/metricsStore';
 import { ACCURACY_RANGE, epochRange, epochTicks, overfitting, smooth } from '../../webview/metrics/trends';
 import { RUN_COLOR_VARS, relativeTime, resultLabel, runColorVar, runNumbers } from '../../webview/metrics/runLabels';
-import { readEvents, spiralSchema, startTestServer, submit, waitForState, type TestServer } from '../server/serverHarness';
+import {
+  readEvents,
+  spiralSchema,
+  startTestServer,
+  submit,
+  waitForState,
+  type TestServer,
+} from '../server/serverHarness';
 
 describe('charts during a real run', () => {
   let server: TestServer;
@@ -31,7 +38,10 @@ describe('charts during a real run', () => {
     assert.equal(live.label, 'r train (batches)');
     const points = live.values.filter((v) => v !== null).length;
     assert.equal(points, run.batch.x.length);
-    assert.ok(loss.x.every((x) => x > 0 && x <= 1), `x in epoch units within epoch 1: ${loss.x.join(', ')}`);
+    assert.ok(
+      loss.x.every((x) => x > 0 && x <= 1),
+      `x in epoch units within epoch 1: ${loss.x.join(', ')}`,
+    );
     assert.equal(run.currentEpoch, 1);
     assert.deepEqual(epochRange([run]), [0, 1]);
   });
@@ -42,8 +52,12 @@ describe('charts during a real run', () => {
     assert.equal(liveTail(run, 'loss').x.length, 0);
     const acc = chartData([run], 'accuracy', 'epoch', () => 'r');
     assert.deepEqual(acc.x, [1, 2]);
-    assert.deepEqual(acc.series.map((s) => s.split), ['train', 'val']);
-    for (const s of acc.series) for (const v of s.values) assert.ok(v === null || (v >= ACCURACY_RANGE[0] && v <= ACCURACY_RANGE[1]));
+    assert.deepEqual(
+      acc.series.map((s) => s.split),
+      ['train', 'val'],
+    );
+    for (const s of acc.series)
+      for (const v of s.values) assert.ok(v === null || (v >= ACCURACY_RANGE[0] && v <= ACCURACY_RANGE[1]));
     assert.deepEqual(epochRange([run]), [0, 2]);
     assert.equal(run.currentEpoch, 2);
   });
@@ -70,9 +84,23 @@ describe('trends', () => {
   test('overfitting: validation loss rising for two epochs while training loss falls', () => {
     const run = (val: number[], train: number[]): RunSeries => {
       const r = emptyRun('o');
-      const metric = (i: number): MetricEvent => ({ epoch: i + 1, epochs: val.length, train_loss: train[i], val_loss: val[i], train_accuracy: null,
-        val_accuracy: null, learning_rate: 0.001, epoch_time: 1, samples_per_sec: 1, progress: (i + 1) / val.length, eta_seconds: 0 });
-      ingest(r, val.map((_, i) => ({ id: i + 1, event: 'metric', data: metric(i) })));
+      const metric = (i: number): MetricEvent => ({
+        epoch: i + 1,
+        epochs: val.length,
+        train_loss: train[i],
+        val_loss: val[i],
+        train_accuracy: null,
+        val_accuracy: null,
+        learning_rate: 0.001,
+        epoch_time: 1,
+        samples_per_sec: 1,
+        progress: (i + 1) / val.length,
+        eta_seconds: 0,
+      });
+      ingest(
+        r,
+        val.map((_, i) => ({ id: i + 1, event: 'metric', data: metric(i) })),
+      );
       return r;
     };
     const hint = overfitting(run([1, 0.6, 0.5, 0.6, 0.7], [1, 0.6, 0.4, 0.3, 0.2]));
@@ -81,7 +109,11 @@ describe('trends', () => {
     assert.equal(hint.epoch, 5);
     assert.match(hint.message, /overfitting/);
     assert.equal(overfitting(run([1, 0.6, 0.5, 0.45, 0.4], [1, 0.6, 0.4, 0.3, 0.2])), null, 'still improving');
-    assert.equal(overfitting(run([1, 0.6, 0.5, 0.6, 0.7], [1, 0.6, 0.4, 0.5, 0.6])), null, 'both rising: not overfitting');
+    assert.equal(
+      overfitting(run([1, 0.6, 0.5, 0.6, 0.7], [1, 0.6, 0.4, 0.5, 0.6])),
+      null,
+      'both rising: not overfitting',
+    );
     assert.equal(overfitting(run([1, 0.5, 0.6], [1, 0.5, 0.4])), null, 'one epoch up is noise');
   });
 });
@@ -95,7 +127,11 @@ describe('run labels', () => {
 
   test('numbers count up from the oldest run; colors follow the number', () => {
     const numbers = runNumbers(runs);
-    assert.deepEqual([...numbers.entries()].sort(), [['a', 1], ['b', 2], ['c', 3]]);
+    assert.deepEqual([...numbers.entries()].sort(), [
+      ['a', 1],
+      ['b', 2],
+      ['c', 3],
+    ]);
     assert.equal(runColorVar('a', numbers), RUN_COLOR_VARS[0]);
     assert.equal(runColorVar('c', numbers), RUN_COLOR_VARS[2]);
     assert.ok(RUN_COLOR_VARS.includes(runColorVar('unknown', numbers) as (typeof RUN_COLOR_VARS)[number]));
@@ -111,9 +147,15 @@ describe('run labels', () => {
   });
 
   test('results say which accuracy they are; the test accuracy wins', () => {
-    assert.equal(resultLabel({ best_val_accuracy: 0.85, test: { loss: 0.3, accuracy: 0.885, samples: 200 } }), 'test 88.5%');
+    assert.equal(
+      resultLabel({ best_val_accuracy: 0.85, test: { loss: 0.3, accuracy: 0.885, samples: 200 } }),
+      'test 88.5%',
+    );
     assert.equal(resultLabel({ best_val_accuracy: 0.85, test: null }), 'best val 85.0%');
-    assert.equal(resultLabel({ best_val_accuracy: null, test: { loss: 0.1234, accuracy: null, samples: 5 } }), 'test loss 0.123');
+    assert.equal(
+      resultLabel({ best_val_accuracy: null, test: { loss: 0.1234, accuracy: null, samples: 5 } }),
+      'test loss 0.123',
+    );
     assert.equal(resultLabel({ best_val_accuracy: null, test: null }), '');
   });
 });

@@ -27,5 +27,8 @@ test('the groups cover every layer category once, in the order of the issue', ()
   const categories = PALETTE_GROUPS.flatMap((g) => g.categories);
   assert.equal(new Set(categories).size, categories.length);
   for (const def of Object.values(LAYERS)) assert.ok(categories.includes(def.category), def.category);
-  assert.deepEqual(PALETTE_GROUPS.map((g) => g.title), ['Core', 'Convolution', 'Pooling', 'Merge', 'Normalisation', 'Regularisation']);
+  assert.deepEqual(
+    PALETTE_GROUPS.map((g) => g.title),
+    ['Core', 'Convolution', 'Pooling', 'Merge', 'Normalisation', 'Regularisation'],
+  );
 });

@@ -9,7 +9,9 @@ import { analyzeSchema } from '../../src/shared/schema';
 import { applyChatEvent, emptyChat, startRequest, syncApplied } from '../../webview/chat/chatStore';
 import { hideSchemaBlocks, inferredParams, paramDelta, summarizeProposal } from '../../webview/chat/proposalSummary';
 
-const mnist = JSON.parse(readFileSync(join(__dirname, '../../examples/mnist-cnn.stitch.json'), 'utf8')) as { layers: Record<string, unknown>[] };
+const mnist = JSON.parse(readFileSync(join(__dirname, '../../examples/mnist-cnn.stitch.json'), 'utf8')) as {
+  layers: Record<string, unknown>[];
+};
 
 function withExtraDense(): typeof mnist {
   const layers = [...mnist.layers];
@@ -20,15 +22,18 @@ function withExtraDense(): typeof mnist {
 test('the summary says where each layer goes and what the parameters become', () => {
   const proposed = withExtraDense();
   const summary = summarizeProposal(mnist, proposed);
-  assert.deepEqual(summary.lines.map((l) => `${l.kind} ${l.text}`), [
-    'added hidden (dense) between flat and out',
-    'removed drop (dropout), was between flat and out',
-  ]);
+  assert.deepEqual(
+    summary.lines.map((l) => `${l.kind} ${l.text}`),
+    ['added hidden (dense) between flat and out', 'removed drop (dropout), was between flat and out'],
+  );
   assert.equal(summary.params.before, analyzeSchema(mnist).params);
   assert.equal(summary.params.after, analyzeSchema(proposed).params);
   assert.ok(summary.params.after > 0 && summary.params.after !== summary.params.before);
   const d = summary.params.after - summary.params.before;
-  assert.match(paramDelta(summary.params), new RegExp(`\\(${d < 0 ? '−' : '\\+'}${Math.abs(d).toLocaleString('en-US')}\\)$`));
+  assert.match(
+    paramDelta(summary.params),
+    new RegExp(`\\(${d < 0 ? '−' : '\\+'}${Math.abs(d).toLocaleString('en-US')}\\)$`),
+  );
   // A schema with a problem still counts the layers whose shapes can be inferred.
   const broken = { ...mnist, layers: [...mnist.layers, { id: 'bad', type: 'dense' }] };
   assert.ok(inferredParams(broken) >= analyzeSchema(mnist).params);
@@ -39,7 +44,10 @@ test('the JSON block of a proposal stays out of the message, also while it strea
   const text = `I added a dense layer.\n\n\`\`\`json\n${json}\n\`\`\`\n\nTrain it again.`;
   const shown = hideSchemaBlocks(text);
   assert.ok(!shown.includes('"layers"') && shown.includes('Train it again.') && shown.includes('summarized below'));
-  assert.ok(!hideSchemaBlocks(`Here:\n\`\`\`json\n{ "layers": [\n  { "id"`).includes('"id"'), 'an unfinished block is hidden');
+  assert.ok(
+    !hideSchemaBlocks(`Here:\n\`\`\`json\n{ "layers": [\n  { "id"`).includes('"id"'),
+    'an unfinished block is hidden',
+  );
   assert.equal(hideSchemaBlocks('```python\nprint(1)\n```'), '```python\nprint(1)\n```');
 });
 

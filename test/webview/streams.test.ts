@@ -11,11 +11,44 @@ function runEvents(runId: string, epochs: number, batches: number): TrainingEven
   out.push({ id: ++id, event: 'state', data: { run_id: runId, state: 'running' } });
   for (let e = 1; e <= epochs; e++) {
     for (let b = 1; b <= batches; b++) {
-      out.push({ id: ++id, event: 'batch', data: { epoch: e, batch: b, batches, loss: 1 / (e * b), accuracy: 0.5, progress: 0, samples_per_sec: 100, eta_seconds: 1 } });
+      out.push({
+        id: ++id,
+        event: 'batch',
+        data: {
+          epoch: e,
+          batch: b,
+          batches,
+          loss: 1 / (e * b),
+          accuracy: 0.5,
+          progress: 0,
+          samples_per_sec: 100,
+          eta_seconds: 1,
+        },
+      });
     }
-    out.push({ id: ++id, event: 'metric', data: { epoch: e, epochs, train_loss: 1 / e, val_loss: 1.2 / e, train_accuracy: 0.5 + e / 100, val_accuracy: null, learning_rate: 0.001, epoch_time: 1, samples_per_sec: 100, progress: e / epochs, eta_seconds: epochs - e } });
+    out.push({
+      id: ++id,
+      event: 'metric',
+      data: {
+        epoch: e,
+        epochs,
+        train_loss: 1 / e,
+        val_loss: 1.2 / e,
+        train_accuracy: 0.5 + e / 100,
+        val_accuracy: null,
+        learning_rate: 0.001,
+        epoch_time: 1,
+        samples_per_sec: 100,
+        progress: e / epochs,
+        eta_seconds: epochs - e,
+      },
+    });
   }
-  out.push({ id: ++id, event: 'state', data: { run_id: runId, state: 'failed', error: 'loss became NaN in epoch 2; lower the learning rate' } });
+  out.push({
+    id: ++id,
+    event: 'state',
+    data: { run_id: runId, state: 'failed', error: 'loss became NaN in epoch 2; lower the learning rate' },
+  });
   return out;
 }
 
@@ -32,21 +65,31 @@ describe('metrics store', () => {
     assert.equal(run.lastId, events.at(-1)!.id);
     assert.equal(run.state, 'failed');
     assert.match(run.error!, /NaN/);
-    assert.deepEqual(run.states.map((s) => s.state), ['running', 'failed']);
+    assert.deepEqual(
+      run.states.map((s) => s.state),
+      ['running', 'failed'],
+    );
     assert.deepEqual(run.batch.x.slice(0, 4), [0.25, 0.5, 0.75, 1]);
   });
 
   test('chart columns: train/val per epoch, overlay of two runs on a shared x axis', () => {
-    const a = emptyRun('a'), b = emptyRun('b');
+    const a = emptyRun('a'),
+      b = emptyRun('b');
     ingest(a, runEvents('a', 3, 2));
     ingest(b, runEvents('b', 2, 3));
     const one = chartData([a], 'loss', 'epoch', (id) => id);
     assert.deepEqual(one.x, [1, 2, 3]);
-    assert.deepEqual(one.series.map((s) => s.label), ['a train', 'a val']);
+    assert.deepEqual(
+      one.series.map((s) => s.label),
+      ['a train', 'a val'],
+    );
     const both = chartData([a, b], 'loss', 'batch', (id) => id);
     // a: halves of 3 epochs, b: thirds of 2 epochs; 1 and 2 are shared.
     assert.equal(both.x.length, 10);
-    assert.ok(both.x.every((x, i) => i === 0 || x > both.x[i - 1]), 'one sorted x column');
+    assert.ok(
+      both.x.every((x, i) => i === 0 || x > both.x[i - 1]),
+      'one sorted x column',
+    );
     assert.equal(both.series.length, 2);
     assert.equal(both.series[0].values.filter((v) => v !== null).length, 6);
     assert.equal(both.series[1].values.filter((v) => v !== null).length, 6);
@@ -55,7 +98,21 @@ describe('metrics store', () => {
   test('100,000 batch points fold and chart quickly', () => {
     const run = emptyRun('big');
     const events: TrainingEvent[] = [];
-    for (let i = 1; i <= 100_000; i++) events.push({ id: i, event: 'batch', data: { epoch: 1 + Math.floor(i / 1000), batch: i % 1000, batches: 1000, loss: 1 / i, accuracy: null, progress: i / 1e5, samples_per_sec: 1, eta_seconds: 0 } });
+    for (let i = 1; i <= 100_000; i++)
+      events.push({
+        id: i,
+        event: 'batch',
+        data: {
+          epoch: 1 + Math.floor(i / 1000),
+          batch: i % 1000,
+          batches: 1000,
+          loss: 1 / i,
+          accuracy: null,
+          progress: i / 1e5,
+          samples_per_sec: 1,
+          eta_seconds: 0,
+        },
+      });
     const started = performance.now();
     ingest(run, events);
     const data = chartData([run], 'loss', 'batch', (id) => id);
@@ -67,14 +124,25 @@ describe('metrics store', () => {
 });
 
 describe('chat store', () => {
-  const current = { layers: [{ id: 'flat', type: 'flatten' }, { id: 'out', type: 'dense', units: 10 }] };
+  const current = {
+    layers: [
+      { id: 'flat', type: 'flatten' },
+      { id: 'out', type: 'dense', units: 10 },
+    ],
+  };
 
   test('tokens build the answer; a proposal carries what it changes', () => {
     const state = emptyChat();
     const id = startRequest(state, 'add dropout');
     applyChatEvent(state, id, { type: 'token', content: 'Adding ' }, current);
     applyChatEvent(state, id, { type: 'token', content: '`dropout`.' }, current);
-    const proposed = { layers: [{ id: 'flat', type: 'flatten' }, { id: 'drop', type: 'dropout', rate: 0.5 }, { id: 'out', type: 'dense', units: 12 }] };
+    const proposed = {
+      layers: [
+        { id: 'flat', type: 'flatten' },
+        { id: 'drop', type: 'dropout', rate: 0.5 },
+        { id: 'out', type: 'dense', units: 12 },
+      ],
+    };
     applyChatEvent(state, id, { type: 'schema', proposedSchema: proposed, valid: true, errors: [] }, current);
     applyChatEvent(state, id, { type: 'done' }, current);
     const answer = state.messages[1];

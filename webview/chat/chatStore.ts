@@ -70,7 +70,12 @@ export type ChatChange = { message: ChatMessage; what: 'text' | 'message' } | nu
  * Events for a message that is no longer streaming (stopped, cleared, or from another conversation) are
  * dropped: tokens already in flight when Stop was pressed must not appear after "*(stopped)*".
  */
-export function applyChatEvent(state: ChatState, requestId: number, event: ChatStreamEvent, current: unknown): ChatChange {
+export function applyChatEvent(
+  state: ChatState,
+  requestId: number,
+  event: ChatStreamEvent,
+  current: unknown,
+): ChatChange {
   const message = assistant(state, requestId);
   if (!message?.streaming) return null;
   switch (event.type) {
@@ -79,10 +84,19 @@ export function applyChatEvent(state: ChatState, requestId: number, event: ChatS
       return { message, what: 'text' };
     case 'schema': {
       const applicable = isObject(event.proposedSchema);
-      message.proposal = { schema: event.proposedSchema, applicable, valid: event.valid && applicable, errors: event.errors,
-        diff: applicable ? diffLayers(current, event.proposedSchema) : { added: [], removed: [], changed: [], sections: [] },
-        summary: applicable ? summarizeProposal(current, event.proposedSchema) : { lines: [], params: { before: 0, after: 0 } },
-        status: 'pending' };
+      message.proposal = {
+        schema: event.proposedSchema,
+        applicable,
+        valid: event.valid && applicable,
+        errors: event.errors,
+        diff: applicable
+          ? diffLayers(current, event.proposedSchema)
+          : { added: [], removed: [], changed: [], sections: [] },
+        summary: applicable
+          ? summarizeProposal(current, event.proposedSchema)
+          : { lines: [], params: { before: 0, after: 0 } },
+        status: 'pending',
+      };
       break;
     }
     case 'done':
@@ -169,7 +183,12 @@ function canonical(value: unknown): string {
   const sort = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(sort);
     if (typeof v !== 'object' || v === null) return v;
-    return Object.fromEntries(Object.keys(v).filter((k) => k !== 'layout' && k !== '$schema').sort().map((k) => [k, sort((v as Record<string, unknown>)[k])]));
+    return Object.fromEntries(
+      Object.keys(v)
+        .filter((k) => k !== 'layout' && k !== '$schema')
+        .sort()
+        .map((k) => [k, sort((v as Record<string, unknown>)[k])]),
+    );
   };
   return JSON.stringify(sort(value));
 }

@@ -11,7 +11,15 @@ import { marked } from 'marked';
 import type { ChatStreamEvent } from '../../src/shared/protocol';
 import type { PanelCommand } from '../../src/shared/webviewProtocol';
 import { button, el } from '../dom';
-import { applyChatEvent, ChatConversations, clearChat, startRequest, stopRequest, syncApplied, type ChatMessage } from './chatStore';
+import {
+  applyChatEvent,
+  ChatConversations,
+  clearChat,
+  startRequest,
+  stopRequest,
+  syncApplied,
+  type ChatMessage,
+} from './chatStore';
 import { hideSchemaBlocks, paramDelta } from './proposalSummary';
 
 export interface ChatCallbacks {
@@ -35,13 +43,19 @@ export class ChatView {
   private readonly textChanged = new Set<ChatMessage>();
   private frame = 0;
 
-  constructor(parent: HTMLElement, private readonly callbacks: ChatCallbacks) {
+  constructor(
+    parent: HTMLElement,
+    private readonly callbacks: ChatCallbacks,
+  ) {
     this.element = el('div', 'chat');
     this.log.setAttribute('role', 'log');
     this.log.setAttribute('aria-live', 'polite');
     const form = el('div', 'chat-input');
     this.input = document.createElement('vscode-textarea');
-    this.input.setAttribute('placeholder', 'Ask about this architecture, e.g. "add a dropout layer before the output" (Enter to send, Shift+Enter for a new line)');
+    this.input.setAttribute(
+      'placeholder',
+      'Ask about this architecture, e.g. "add a dropout layer before the output" (Enter to send, Shift+Enter for a new line)',
+    );
     this.input.setAttribute('rows', '3');
     this.input.setAttribute('aria-label', 'Message');
     this.input.addEventListener('keydown', (e: KeyboardEvent) => {
@@ -74,7 +88,9 @@ export class ChatView {
     const switched = key !== this.chats.key;
     this.chats.key = key;
     this.chats.current.schema = schema;
-    this.context.textContent = fileName ? `About ${fileName}` : 'Open a *.stitch.json file: the chat works on the schema you are editing.';
+    this.context.textContent = fileName
+      ? `About ${fileName}`
+      : 'Open a *.stitch.json file: the chat works on the schema you are editing.';
     if (switched) this.render();
     else for (const m of syncApplied(this.chats.current, schema)) this.redraw(m);
   }
@@ -95,7 +111,9 @@ export class ChatView {
   }
 
   onApplied(requestId: number, outcome: 'applied' | 'rejected' | 'failed', message?: string): void {
-    const m = this.chats.ofRequest(requestId)?.messages.find((x) => x.role === 'assistant' && x.requestId === requestId);
+    const m = this.chats
+      .ofRequest(requestId)
+      ?.messages.find((x) => x.role === 'assistant' && x.requestId === requestId);
     if (!m?.proposal) return;
     m.proposal.status = outcome;
     if (message) m.error = { message };
@@ -166,7 +184,14 @@ export class ChatView {
     this.shown.clear();
     this.textChanged.clear();
     const messages = this.chats.current.messages;
-    if (messages.length === 0) this.log.appendChild(el('p', 'hint', 'Ask the assistant to explain or change this architecture. A proposed change is shown as a preview first; nothing changes until you apply it.'));
+    if (messages.length === 0)
+      this.log.appendChild(
+        el(
+          'p',
+          'hint',
+          'Ask the assistant to explain or change this architecture. A proposed change is shown as a preview first; nothing changes until you apply it.',
+        ),
+      );
     for (const m of messages) this.log.appendChild(this.renderMessage(m));
     if (atBottom) this.log.scrollTop = this.log.scrollHeight;
   }
@@ -206,7 +231,8 @@ export class ChatView {
     if (!p.applicable) {
       // Nothing to compare or apply (the model's block was not valid JSON, even after the repair round).
       card.appendChild(el('h3', '', 'The proposal could not be read'));
-      for (const e of p.errors) card.appendChild(el('div', 'chat-error', e.path ? `${e.path}: ${e.message}` : e.message));
+      for (const e of p.errors)
+        card.appendChild(el('div', 'chat-error', e.path ? `${e.path}: ${e.message}` : e.message));
       card.appendChild(el('span', 'hint', 'Ask again, e.g. "give the complete schema as JSON".'));
       return card;
     }
@@ -215,17 +241,31 @@ export class ChatView {
     head.appendChild(el('h3', '', p.valid ? 'Proposed change' : 'Proposed change (has problems)'));
     const actions = el('div', 'actions');
     if (p.status === 'pending' || p.status === 'rejected' || p.status === 'failed') {
-      actions.append(button(p.status === 'pending' ? 'Apply…' : 'Apply again…', 'check', () => {
-        p.status = 'applying';
-        this.callbacks.apply(m.requestId, p.schema);
-        this.redraw(m);
-      }, false), button('Dismiss', 'close', () => {
-        p.status = 'dismissed';
-        this.redraw(m);
-      }));
+      actions.append(
+        button(
+          p.status === 'pending' ? 'Apply…' : 'Apply again…',
+          'check',
+          () => {
+            p.status = 'applying';
+            this.callbacks.apply(m.requestId, p.schema);
+            this.redraw(m);
+          },
+          false,
+        ),
+        button('Dismiss', 'close', () => {
+          p.status = 'dismissed';
+          this.redraw(m);
+        }),
+      );
     }
-    const status = { applying: 'Review the diff in the editor…', applied: 'Applied: Ctrl+Z in the schema undoes it (Apply then shows again).',
-      rejected: 'Not applied.', dismissed: 'Dismissed.', failed: 'Could not apply.', pending: '' }[p.status];
+    const status = {
+      applying: 'Review the diff in the editor…',
+      applied: 'Applied: Ctrl+Z in the schema undoes it (Apply then shows again).',
+      rejected: 'Not applied.',
+      dismissed: 'Dismissed.',
+      failed: 'Could not apply.',
+      pending: '',
+    }[p.status];
     if (status) actions.appendChild(el('span', 'hint proposal-status', status));
     head.appendChild(actions);
     card.appendChild(head);

@@ -42,11 +42,18 @@ export function diffLayers(current: unknown, proposed: unknown): LayerDiff {
     const prev = before.get(id);
     if (!prev) continue;
     const keys = [...new Set([...Object.keys(prev), ...Object.keys(next)])].filter((k) => k !== 'id');
-    const diffs = keys.filter((k) => JSON.stringify(prev[k]) !== JSON.stringify(next[k]))
-      .map((k) => (k === 'type' ? `${String(prev[k])} → ${String(next[k])}` : `${k}: ${JSON.stringify(prev[k]) ?? '–'} → ${JSON.stringify(next[k]) ?? '–'}`));
+    const diffs = keys
+      .filter((k) => JSON.stringify(prev[k]) !== JSON.stringify(next[k]))
+      .map((k) =>
+        k === 'type'
+          ? `${String(prev[k])} → ${String(next[k])}`
+          : `${k}: ${JSON.stringify(prev[k]) ?? '–'} → ${JSON.stringify(next[k]) ?? '–'}`,
+      );
     if (diffs.length) changed.push({ id, what: diffs.join(', ') });
   }
-  const sections = ['input', 'training', 'name'].filter((k) => JSON.stringify(obj(current)[k]) !== JSON.stringify(obj(proposed)[k]));
+  const sections = ['input', 'training', 'name'].filter(
+    (k) => JSON.stringify(obj(current)[k]) !== JSON.stringify(obj(proposed)[k]),
+  );
   return { added, removed, changed, sections };
 }
 
@@ -62,7 +69,10 @@ function placement(layers: readonly Raw[], id: string): string {
   const index = layers.findIndex((l) => String(l.id) === id);
   if (index < 0) return '';
   const from = sources(layers, index).join(' + ');
-  const to = layers.map((_, k) => k).filter((k) => sources(layers, k).includes(id)).map((k) => String(layers[k].id));
+  const to = layers
+    .map((_, k) => k)
+    .filter((k) => sources(layers, k).includes(id))
+    .map((k) => String(layers[k].id));
   return to.length ? `between ${from} and ${to.join(', ')}` : `after ${from}`;
 }
 
@@ -74,11 +84,18 @@ export function inferredParams(schema: unknown): number {
 
 export function summarizeProposal(current: unknown, proposed: unknown): ProposalSummary {
   const diff = diffLayers(current, proposed);
-  const before = layersOf(current), after = layersOf(proposed);
+  const before = layersOf(current),
+    after = layersOf(proposed);
   const typeOf = (layers: readonly Raw[], id: string) => String(layers.find((l) => String(l.id) === id)?.type ?? '?');
   const lines: SummaryLine[] = [
-    ...diff.added.map((id) => ({ kind: 'added' as const, text: `${id} (${typeOf(after, id)}) ${placement(after, id)}` })),
-    ...diff.removed.map((id) => ({ kind: 'removed' as const, text: `${id} (${typeOf(before, id)}), was ${placement(before, id)}` })),
+    ...diff.added.map((id) => ({
+      kind: 'added' as const,
+      text: `${id} (${typeOf(after, id)}) ${placement(after, id)}`,
+    })),
+    ...diff.removed.map((id) => ({
+      kind: 'removed' as const,
+      text: `${id} (${typeOf(before, id)}), was ${placement(before, id)}`,
+    })),
     ...diff.changed.map((c) => ({ kind: 'changed' as const, text: `${c.id}: ${c.what}` })),
     ...diff.sections.map((s) => ({ kind: 'changed' as const, text: `${s} changed` })),
   ];
@@ -98,5 +115,6 @@ export function paramDelta({ before, after }: ProposalSummary['params']): string
  */
 export function hideSchemaBlocks(text: string): string {
   return text.replace(/```(?:json|jsonc)?[ \t]*\n[\s\S]*?(?:```|$)/g, (block) =>
-    (block.includes('"layers"') ? '*(proposed schema: summarized below)*' : block));
+    block.includes('"layers"') ? '*(proposed schema: summarized below)*' : block,
+  );
 }

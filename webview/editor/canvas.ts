@@ -7,8 +7,18 @@
  */
 import type { EditIntent } from '../../src/shared/webviewProtocol';
 import {
-  INPUT_NODE_ID, NODE_HEIGHT, NODE_WIDTH, edgePath, formatCount, formatShape, graphBounds, keyParams, layerPositions,
-  type GraphModel, type GraphNode, type Point,
+  INPUT_NODE_ID,
+  NODE_HEIGHT,
+  NODE_WIDTH,
+  edgePath,
+  formatCount,
+  formatShape,
+  graphBounds,
+  keyParams,
+  layerPositions,
+  type GraphModel,
+  type GraphNode,
+  type Point,
 } from './graphModel';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -26,7 +36,11 @@ export interface CanvasEvents {
   viewChanged(view: View, byUser: boolean): void;
 }
 
-function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number> = {}, parent?: Element): SVGElementTagNameMap[K] {
+function svg<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string | number> = {},
+  parent?: Element,
+): SVGElementTagNameMap[K] {
   const el = document.createElementNS(SVG, tag);
   for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
   parent?.appendChild(el);
@@ -59,10 +73,25 @@ export class GraphCanvas {
   /** Updated by the page as panels open and close; fit() and reveal() keep nodes out from under them. */
   insets: Insets = { left: 0, right: 0, top: 0, bottom: 0 };
 
-  constructor(host: HTMLElement, private readonly events: CanvasEvents) {
+  constructor(
+    host: HTMLElement,
+    private readonly events: CanvasEvents,
+  ) {
     this.root = svg('svg', { class: 'graph', tabindex: 0, role: 'group', 'aria-label': 'Architecture graph' });
     const defs = svg('defs', {}, this.root);
-    const marker = svg('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' }, defs);
+    const marker = svg(
+      'marker',
+      {
+        id: 'arrow',
+        viewBox: '0 0 10 10',
+        refX: 9,
+        refY: 5,
+        markerWidth: 7,
+        markerHeight: 7,
+        orient: 'auto-start-reverse',
+      },
+      defs,
+    );
     svg('path', { d: 'M0,0 L10,5 L0,10 z', class: 'arrow-head' }, marker);
     this.viewport = svg('g', { class: 'viewport' }, this.root);
     this.edgeLayer = svg('g', { class: 'edges' }, this.viewport);
@@ -103,9 +132,11 @@ export class GraphCanvas {
 
   zoomBy(factor: number, at?: Point): void {
     const rect = this.root.getBoundingClientRect();
-    const cx = at?.x ?? rect.width / 2, cy = at?.y ?? rect.height / 2;
+    const cx = at?.x ?? rect.width / 2,
+      cy = at?.y ?? rect.height / 2;
     const k = Math.min(2.5, Math.max(0.1, this.view.k * factor));
-    const gx = (cx - this.view.x) / this.view.k, gy = (cy - this.view.y) / this.view.k;
+    const gx = (cx - this.view.x) / this.view.k,
+      gy = (cy - this.view.y) / this.view.k;
     this.setView({ k, x: cx - gx * k, y: cy - gy * k });
   }
 
@@ -113,7 +144,12 @@ export class GraphCanvas {
   visibleRect(): { x: number; y: number; width: number; height: number } {
     const rect = this.root.getBoundingClientRect();
     const { left, right, top, bottom } = this.insets;
-    return { x: left, y: top, width: Math.max(1, rect.width - left - right), height: Math.max(1, rect.height - top - bottom) };
+    return {
+      x: left,
+      y: top,
+      width: Math.max(1, rect.width - left - right),
+      height: Math.max(1, rect.height - top - bottom),
+    };
   }
 
   /**
@@ -131,7 +167,10 @@ export class GraphCanvas {
     const byHeight = (area.height - 2 * pad) / b.height;
     const fits = Math.min(1.2, byWidth, byHeight);
     const k = Math.max(0.1, readable ? Math.max(fits, Math.min(READABLE_ZOOM, byWidth)) : fits);
-    const y = b.height * k <= area.height - 2 * pad ? area.y + (area.height - b.height * k) / 2 - b.y * k : area.y + pad - b.y * k;
+    const y =
+      b.height * k <= area.height - 2 * pad
+        ? area.y + (area.height - b.height * k) / 2 - b.y * k
+        : area.y + pad - b.y * k;
     this.setView({ k, x: area.x + (area.width - b.width * k) / 2 - b.x * k, y }, false);
   }
 
@@ -141,10 +180,22 @@ export class GraphCanvas {
     if (!n) return;
     const area = this.visibleRect();
     const { x, y, k } = this.view;
-    const left = n.x * k + x, top = n.y * k + y;
-    const inside = left >= area.x && top >= area.y && left + NODE_WIDTH * k <= area.x + area.width && top + NODE_HEIGHT * k <= area.y + area.height;
+    const left = n.x * k + x,
+      top = n.y * k + y;
+    const inside =
+      left >= area.x &&
+      top >= area.y &&
+      left + NODE_WIDTH * k <= area.x + area.width &&
+      top + NODE_HEIGHT * k <= area.y + area.height;
     if (inside) return;
-    this.setView({ k, x: area.x + area.width / 2 - (n.x + NODE_WIDTH / 2) * k, y: area.y + area.height / 2 - (n.y + NODE_HEIGHT / 2) * k }, false);
+    this.setView(
+      {
+        k,
+        x: area.x + area.width / 2 - (n.x + NODE_WIDTH / 2) * k,
+        y: area.y + area.height / 2 - (n.y + NODE_HEIGHT / 2) * k,
+      },
+      false,
+    );
   }
 
   /** How many nodes lie entirely in the visible part of the canvas (for the page's data attributes). */
@@ -153,27 +204,39 @@ export class GraphCanvas {
     const area = this.visibleRect();
     const { x, y, k } = this.view;
     return this.model.nodes.filter((n) => {
-      const left = n.x * k + x, top = n.y * k + y;
-      return left >= area.x - 1 && top >= area.y - 1 && left + NODE_WIDTH * k <= area.x + area.width + 1 && top + NODE_HEIGHT * k <= area.y + area.height + 1;
+      const left = n.x * k + x,
+        top = n.y * k + y;
+      return (
+        left >= area.x - 1 &&
+        top >= area.y - 1 &&
+        left + NODE_WIDTH * k <= area.x + area.width + 1 &&
+        top + NODE_HEIGHT * k <= area.y + area.height + 1
+      );
     }).length;
   }
 
   /** The edge under a client position (a palette item dragged over it), or undefined. */
   edgeAt(clientX: number, clientY: number): { from: string; to: string } | undefined {
-    const hit = document.elementsFromPoint(clientX, clientY).find((e) => e.classList.contains('edge-hit')) as SVGElement | undefined;
-    const from = hit?.dataset.from, to = hit?.dataset.to;
+    const hit = document.elementsFromPoint(clientX, clientY).find((e) => e.classList.contains('edge-hit')) as
+      SVGElement | undefined;
+    const from = hit?.dataset.from,
+      to = hit?.dataset.to;
     return from && to ? { from, to } : undefined;
   }
 
   /** Marks the edge a palette item would be dropped into (undefined: none). */
   markDropEdge(edge: { from: string; to: string } | undefined): void {
-    for (const e of this.edgeEls) e.el.classList.toggle('drop-target', !!edge && e.from === edge.from && e.to === edge.to);
+    for (const e of this.edgeEls)
+      e.el.classList.toggle('drop-target', !!edge && e.from === edge.from && e.to === edge.to);
   }
 
   /** Graph coordinates of a client (mouse) position. */
   toGraph(clientX: number, clientY: number): Point {
     const rect = this.root.getBoundingClientRect();
-    return { x: (clientX - rect.left - this.view.x) / this.view.k, y: (clientY - rect.top - this.view.y) / this.view.k };
+    return {
+      x: (clientX - rect.left - this.view.x) / this.view.k,
+      y: (clientY - rect.top - this.view.y) / this.view.k,
+    };
   }
 
   private applyView(notify = true, byUser = false): void {
@@ -194,9 +257,20 @@ export class GraphCanvas {
 
   private drawNode(n: GraphNode): SVGGElement {
     const errors = n.problems.filter((p) => p.severity === 'error');
-    const classes = ['node', n.kind, errors.length ? 'error' : n.problems.length ? 'warning' : '', n.isOutput ? 'output' : '',
-      this.selection.has(n.id) ? 'selected' : ''].filter(Boolean).join(' ');
-    const g = svg('g', { class: classes, transform: `translate(${n.x},${n.y})`, tabindex: 0, 'data-id': n.id, role: 'button' }, this.nodeLayer);
+    const classes = [
+      'node',
+      n.kind,
+      errors.length ? 'error' : n.problems.length ? 'warning' : '',
+      n.isOutput ? 'output' : '',
+      this.selection.has(n.id) ? 'selected' : '',
+    ]
+      .filter(Boolean)
+      .join(' ');
+    const g = svg(
+      'g',
+      { class: classes, transform: `translate(${n.x},${n.y})`, tabindex: 0, 'data-id': n.id, role: 'button' },
+      this.nodeLayer,
+    );
     const layer = n.layer;
     const title = layer ? layer.type : 'Input';
     const label = layer ? `${layer.id}: ${layer.type}, output ${formatShape(layer.outputShape)}` : 'model input';
@@ -213,10 +287,14 @@ export class GraphCanvas {
     shapeText.textContent = n.kind === 'input' ? '' : `→ ${formatShape(shape)}`;
     if (n.kind === 'input') shapeText.textContent = '';
     if (layer && layer.params !== null) {
-      svg('text', { class: 'count', x: NODE_WIDTH - 10, y: 56, 'text-anchor': 'end' }, g).textContent = `${formatCount(layer.params, true)} params`;
+      svg('text', { class: 'count', x: NODE_WIDTH - 10, y: 56, 'text-anchor': 'end' }, g).textContent =
+        `${formatCount(layer.params, true)} params`;
     }
-    if (n.isOutput) svg('text', { class: 'badge', x: NODE_WIDTH - 10, y: 38, 'text-anchor': 'end' }, g).textContent = 'OUTPUT';
-    if (errors.length) svg('text', { class: 'problem-mark', x: NODE_WIDTH - 10, y: 38, 'text-anchor': 'end' }, g).textContent = n.isOutput ? '⚠ OUTPUT' : `⚠ ${errors.length}`;
+    if (n.isOutput)
+      svg('text', { class: 'badge', x: NODE_WIDTH - 10, y: 38, 'text-anchor': 'end' }, g).textContent = 'OUTPUT';
+    if (errors.length)
+      svg('text', { class: 'problem-mark', x: NODE_WIDTH - 10, y: 38, 'text-anchor': 'end' }, g).textContent =
+        n.isOutput ? '⚠ OUTPUT' : `⚠ ${errors.length}`;
     if (n.kind === 'layer') svg('circle', { class: 'port in', cx: NODE_WIDTH / 2, cy: 0, r: 5 }, g);
     svg('circle', { class: 'port out', cx: NODE_WIDTH / 2, cy: NODE_HEIGHT, r: 5 }, g);
     return g;
@@ -233,14 +311,22 @@ export class GraphCanvas {
     this.edgeLayer.replaceChildren();
     this.edgeEls = [];
     for (const e of this.model.edges) {
-      const from = this.model.byId.get(e.from)!, to = this.model.byId.get(e.to)!;
+      const from = this.model.byId.get(e.from)!,
+        to = this.model.byId.get(e.to)!;
       const d = edgePath(from, to);
       const selected = this.selectedEdge?.from === e.from && this.selectedEdge.to === e.to;
-      const cls = ['edge', e.problems.length ? 'error' : '', selected ? 'selected' : '',
-        this.selection.has(e.from) || this.selection.has(e.to) ? 'related' : ''].filter(Boolean).join(' ');
+      const cls = [
+        'edge',
+        e.problems.length ? 'error' : '',
+        selected ? 'selected' : '',
+        this.selection.has(e.from) || this.selection.has(e.to) ? 'related' : '',
+      ]
+        .filter(Boolean)
+        .join(' ');
       const hit = svg('path', { d, class: 'edge-hit', 'data-from': e.from, 'data-to': e.to }, this.edgeLayer);
       const el = svg('path', { d, class: cls, 'marker-end': 'url(#arrow)' }, this.edgeLayer);
-      if (e.problems.length) svg('title', {}, hit).textContent = e.problems.map((p) => `${p.path}: ${p.message}`).join('\n');
+      if (e.problems.length)
+        svg('title', {}, hit).textContent = e.problems.map((p) => `${p.path}: ${p.message}`).join('\n');
       this.edgeEls.push({ el, hit, from: e.from, to: e.to });
     }
   }
@@ -261,7 +347,8 @@ export class GraphCanvas {
     const target = e.target as Element;
     const nodeEl = target.closest('g.node') as SVGGElement | null;
     const id = nodeEl?.dataset.id;
-    if (target.classList.contains('port') && id) return this.dragConnection(e, id, target.classList.contains('out') ? 'out' : 'in');
+    if (target.classList.contains('port') && id)
+      return this.dragConnection(e, id, target.classList.contains('out') ? 'out' : 'in');
     if (id) return this.dragNodes(e, id);
     if (target.classList.contains('edge-hit')) {
       this.setSelection([], true);
@@ -291,12 +378,16 @@ export class GraphCanvas {
   private dragPan(e: PointerEvent): void {
     const start = { x: e.clientX, y: e.clientY, vx: this.view.x, vy: this.view.y };
     let moved = false;
-    this.track(e, (ev) => {
-      moved ||= Math.abs(ev.clientX - start.x) + Math.abs(ev.clientY - start.y) > 3;
-      this.setView({ ...this.view, x: start.vx + ev.clientX - start.x, y: start.vy + ev.clientY - start.y });
-    }, () => {
-      if (!moved) this.setSelection([]);
-    });
+    this.track(
+      e,
+      (ev) => {
+        moved ||= Math.abs(ev.clientX - start.x) + Math.abs(ev.clientY - start.y) > 3;
+        this.setView({ ...this.view, x: start.vx + ev.clientX - start.x, y: start.vy + ev.clientY - start.y });
+      },
+      () => {
+        if (!moved) this.setSelection([]);
+      },
+    );
   }
 
   private dragNodes(e: PointerEvent, id: string): void {
@@ -314,30 +405,38 @@ export class GraphCanvas {
     const start = this.toGraph(e.clientX, e.clientY);
     let moved = false;
     let frame = 0;
-    this.track(e, (ev) => {
-      const p = this.toGraph(ev.clientX, ev.clientY);
-      const dx = p.x - start.x, dy = p.y - start.y;
-      moved ||= Math.abs(dx) + Math.abs(dy) > 2;
-      for (const o of origin) {
-        o.n.x = o.x + dx;
-        o.n.y = o.y + dy;
-      }
-      // One DOM update per frame however fast the pointer moves (smooth with 200 nodes).
-      if (!frame) frame = requestAnimationFrame(() => {
-        frame = 0;
-        for (const o of origin) this.nodeEls.get(o.n.id)?.setAttribute('transform', `translate(${o.n.x},${o.n.y})`);
-        this.moveEdges(new Set(origin.map((o) => o.n.id)));
-      });
-    }, () => {
-      if (moved) this.commitPositions(origin.map((o) => o.n));
-    });
+    this.track(
+      e,
+      (ev) => {
+        const p = this.toGraph(ev.clientX, ev.clientY);
+        const dx = p.x - start.x,
+          dy = p.y - start.y;
+        moved ||= Math.abs(dx) + Math.abs(dy) > 2;
+        for (const o of origin) {
+          o.n.x = o.x + dx;
+          o.n.y = o.y + dy;
+        }
+        // One DOM update per frame however fast the pointer moves (smooth with 200 nodes).
+        if (!frame)
+          frame = requestAnimationFrame(() => {
+            frame = 0;
+            for (const o of origin) this.nodeEls.get(o.n.id)?.setAttribute('transform', `translate(${o.n.x},${o.n.y})`);
+            this.moveEdges(new Set(origin.map((o) => o.n.id)));
+          });
+      },
+      () => {
+        if (moved) this.commitPositions(origin.map((o) => o.n));
+      },
+    );
   }
 
   /** Saves moved nodes to `layout`; the first move of an auto-laid-out graph saves every node. */
   commitPositions(moved: GraphNode[]): void {
     if (!this.model) return;
     const all = layerPositions(this.model);
-    const positions = this.model.autoPlaced ? all : Object.fromEntries(moved.filter((n) => n.kind === 'layer').map((n) => [n.id, all[n.id]]));
+    const positions = this.model.autoPlaced
+      ? all
+      : Object.fromEntries(moved.filter((n) => n.kind === 'layer').map((n) => [n.id, all[n.id]]));
     if (Object.keys(positions).length) this.events.intent({ type: 'layout/set', positions });
   }
 
@@ -350,39 +449,57 @@ export class GraphCanvas {
     const from = model.byId.get(fromId)!;
     const line = svg('path', { class: 'edge pending' }, this.overlay);
     const start = { x: from.x, y: from.y };
-    this.track(e, (ev) => {
-      const p = this.toGraph(ev.clientX, ev.clientY);
-      line.setAttribute('d', edgePath(start, { x: p.x - NODE_WIDTH / 2, y: p.y }));
-    }, (ev) => {
-      line.remove();
-      const over = document.elementFromPoint(ev.clientX, ev.clientY)?.closest('g.node') as SVGGElement | null;
-      const target = over?.dataset.id;
-      if (picked && target === picked.to) return;
-      const connect: EditIntent | undefined = target && target !== fromId && target !== INPUT_NODE_ID ? { type: 'edge/connect', from: fromId, to: target } : undefined;
-      const disconnect: EditIntent | undefined = picked ? { type: 'edge/disconnect', from: picked.from, to: picked.to } : undefined;
-      // Moving an edge is one intent (one edit, one undo step), never two racing messages.
-      if (connect && disconnect) this.events.intent({ type: 'batch', intents: [disconnect, connect] });
-      else if (connect) this.events.intent(connect);
-      else if (disconnect) this.events.intent(disconnect);
-    });
+    this.track(
+      e,
+      (ev) => {
+        const p = this.toGraph(ev.clientX, ev.clientY);
+        line.setAttribute('d', edgePath(start, { x: p.x - NODE_WIDTH / 2, y: p.y }));
+      },
+      (ev) => {
+        line.remove();
+        const over = document.elementFromPoint(ev.clientX, ev.clientY)?.closest('g.node') as SVGGElement | null;
+        const target = over?.dataset.id;
+        if (picked && target === picked.to) return;
+        const connect: EditIntent | undefined =
+          target && target !== fromId && target !== INPUT_NODE_ID
+            ? { type: 'edge/connect', from: fromId, to: target }
+            : undefined;
+        const disconnect: EditIntent | undefined = picked
+          ? { type: 'edge/disconnect', from: picked.from, to: picked.to }
+          : undefined;
+        // Moving an edge is one intent (one edit, one undo step), never two racing messages.
+        if (connect && disconnect) this.events.intent({ type: 'batch', intents: [disconnect, connect] });
+        else if (connect) this.events.intent(connect);
+        else if (disconnect) this.events.intent(disconnect);
+      },
+    );
   }
 
   private dragMarquee(e: PointerEvent): void {
     const start = this.toGraph(e.clientX, e.clientY);
     const box = svg('rect', { class: 'marquee' }, this.overlay);
     let end = start;
-    this.track(e, (ev) => {
-      end = this.toGraph(ev.clientX, ev.clientY);
-      box.setAttribute('x', String(Math.min(start.x, end.x)));
-      box.setAttribute('y', String(Math.min(start.y, end.y)));
-      box.setAttribute('width', String(Math.abs(end.x - start.x)));
-      box.setAttribute('height', String(Math.abs(end.y - start.y)));
-    }, () => {
-      box.remove();
-      const x0 = Math.min(start.x, end.x), x1 = Math.max(start.x, end.x), y0 = Math.min(start.y, end.y), y1 = Math.max(start.y, end.y);
-      const hits = this.model!.nodes.filter((n) => n.kind === 'layer' && n.x < x1 && n.x + NODE_WIDTH > x0 && n.y < y1 && n.y + NODE_HEIGHT > y0);
-      this.setSelection([...this.selection, ...hits.map((n) => n.id)]);
-    });
+    this.track(
+      e,
+      (ev) => {
+        end = this.toGraph(ev.clientX, ev.clientY);
+        box.setAttribute('x', String(Math.min(start.x, end.x)));
+        box.setAttribute('y', String(Math.min(start.y, end.y)));
+        box.setAttribute('width', String(Math.abs(end.x - start.x)));
+        box.setAttribute('height', String(Math.abs(end.y - start.y)));
+      },
+      () => {
+        box.remove();
+        const x0 = Math.min(start.x, end.x),
+          x1 = Math.max(start.x, end.x),
+          y0 = Math.min(start.y, end.y),
+          y1 = Math.max(start.y, end.y);
+        const hits = this.model!.nodes.filter(
+          (n) => n.kind === 'layer' && n.x < x1 && n.x + NODE_WIDTH > x0 && n.y < y1 && n.y + NODE_HEIGHT > y0,
+        );
+        this.setSelection([...this.selection, ...hits.map((n) => n.id)]);
+      },
+    );
   }
 
   private onWheel(e: WheelEvent): void {
@@ -420,7 +537,7 @@ export class GraphCanvas {
       const dx = e.key === 'ArrowLeft' ? -step : e.key === 'ArrowRight' ? step : 0;
       const dy = e.key === 'ArrowUp' ? -step : e.key === 'ArrowDown' ? step : 0;
       const moved = layerIds.map((id) => this.model!.byId.get(id)!);
-      for (const n of moved) n.x += dx, n.y += dy;
+      for (const n of moved) ((n.x += dx), (n.y += dy));
       this.commitPositions(moved);
     } else if (e.key === 'Escape') {
       this.setSelection([]);

@@ -6,7 +6,13 @@
  * (pan/zoom), the selection and which panels are open survive reloads through the webview state.
  */
 import type {
-  DocumentSnapshot, EditIntent, EditorHostMessage, EditorWebviewMessage, PanelCommand, PresetInfo, RunBadge,
+  DocumentSnapshot,
+  EditIntent,
+  EditorHostMessage,
+  EditorWebviewMessage,
+  PanelCommand,
+  PresetInfo,
+  RunBadge,
 } from '../../src/shared/webviewProtocol';
 import { hostChannel, ignoreUnknown } from '../vscodeApi';
 import { button, el } from '../dom';
@@ -142,7 +148,10 @@ export function startEditor(app: HTMLElement): void {
 
   // A layer added from the palette is selected and scrolled to once the document shows it.
   let pendingAdd: { known: Set<string>; until: number } | undefined;
-  const addLayer = (layerType: string, where: { position?: { x: number; y: number }; intoEdge?: { from: string; to: string } } = {}) => {
+  const addLayer = (
+    layerType: string,
+    where: { position?: { x: number; y: number }; intoEdge?: { from: string; to: string } } = {},
+  ) => {
     const selected = [...canvas.selection].filter((id) => id !== INPUT_NODE_ID);
     pendingAdd = { known: new Set(snapshot?.layers.map((l) => l.id) ?? []), until: Date.now() + 5000 };
     emit({ type: 'layer/add', layerType, afterId: where.intoEdge ? undefined : selected.at(-1), ...where });
@@ -199,13 +208,18 @@ export function startEditor(app: HTMLElement): void {
     summary.append(el('span', 'count', `${next.layers.length} layers`), count);
     if (errors) {
       const problems = el('span', 'problem-count', `${errors} problem${errors === 1 ? '' : 's'}`);
-      problems.title = next.problems.slice(0, 10).map((p) => `${p.path}: ${p.message}`).join('\n');
+      problems.title = next.problems
+        .slice(0, 10)
+        .map((p) => `${p.path}: ${p.message}`)
+        .join('\n');
       summary.append(problems);
     }
     trainButton.toggleAttribute('disabled', errors > 0);
     trainButton.title = errors ? 'Fix the problems first (see the marked nodes)' : 'Train this schema';
     banner.hidden = !next.syntaxError;
-    banner.textContent = next.syntaxError ? `The JSON has a syntax error (${next.syntaxError}); the graph shows what could be read. Fix the text to edit here.` : '';
+    banner.textContent = next.syntaxError
+      ? `The JSON has a syntax error (${next.syntaxError}); the graph shows what could be read. Fix the text to edit here.`
+      : '';
     renderEmptyState();
     // A text with a syntax error keeps the last good graph (the user is mid-typing).
     if (!next.syntaxError || !model) {
@@ -229,8 +243,10 @@ export function startEditor(app: HTMLElement): void {
     const show = !!snapshot && (snapshot.empty || snapshot.layers.length === 0);
     emptyState.hidden = !show;
     if (!show) return;
-    emptyState.replaceChildren(el('h2', '', 'Start from a preset'),
-      el('p', '', 'Or click a layer in the palette to start from an empty model (MNIST input).'));
+    emptyState.replaceChildren(
+      el('h2', '', 'Start from a preset'),
+      el('p', '', 'Or click a layer in the palette to start from an empty model (MNIST input).'),
+    );
     const list = el('div', 'presets');
     for (const p of presets) {
       const b = button(p.name, 'file-code', () => host.post({ type: 'preset/apply', name: p.name }));

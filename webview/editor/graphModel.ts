@@ -58,8 +58,14 @@ export function buildGraphModel(snapshot: DocumentSnapshot): GraphModel {
     const saved = layout[layer.id];
     const ok = saved && Number.isFinite(saved.x) && Number.isFinite(saved.y);
     nodes.push({
-      id: layer.id, kind: 'layer', layer, x: ok ? saved.x : 0, y: ok ? saved.y : 0,
-      isOutput: layer.index === last, problems: [], placed: ok ? 'layout' : 'auto',
+      id: layer.id,
+      kind: 'layer',
+      layer,
+      x: ok ? saved.x : 0,
+      y: ok ? saved.y : 0,
+      isOutput: layer.index === last,
+      problems: [],
+      placed: ok ? 'layout' : 'auto',
     });
   }
   const byId = new Map(nodes.map((n) => [n.id, n]));
@@ -90,7 +96,10 @@ export function buildGraphModel(snapshot: DocumentSnapshot): GraphModel {
  */
 function placeNodes(nodes: GraphNode[], edges: GraphEdge[], byId: Map<string, GraphNode>, all: boolean): void {
   if (all) {
-    const positions = autoLayout(nodes.map((n) => n.id), edges);
+    const positions = autoLayout(
+      nodes.map((n) => n.id),
+      edges,
+    );
     for (const n of nodes) {
       const p = positions.get(n.id)!;
       n.x = p.x;
@@ -104,10 +113,13 @@ function placeNodes(nodes: GraphNode[], edges: GraphEdge[], byId: Map<string, Gr
   const bottom = () => occupied.reduce((y, n) => Math.max(y, n.y + NODE_HEIGHT + RANK_GAP), 0);
   for (const n of nodes) {
     if (n.placed === 'layout' || n.kind === 'input') continue;
-    const source = (sourcesOf.get(n.id) ?? []).map((id) => byId.get(id)).find((s) => s && (s.placed === 'layout' || occupied.includes(s)));
-    let x = source ? source.x : occupied[0]?.x ?? 0;
+    const source = (sourcesOf.get(n.id) ?? [])
+      .map((id) => byId.get(id))
+      .find((s) => s && (s.placed === 'layout' || occupied.includes(s)));
+    let x = source ? source.x : (occupied[0]?.x ?? 0);
     const y = source ? source.y + NODE_HEIGHT + RANK_GAP : bottom();
-    while (occupied.some((o) => Math.abs(o.x - x) < NODE_WIDTH && Math.abs(o.y - y) < NODE_HEIGHT)) x += NODE_WIDTH + NODE_GAP;
+    while (occupied.some((o) => Math.abs(o.x - x) < NODE_WIDTH && Math.abs(o.y - y) < NODE_HEIGHT))
+      x += NODE_WIDTH + NODE_GAP;
     n.x = x;
     n.y = y;
     occupied.push(n);
@@ -152,7 +164,10 @@ export interface Bounds {
 
 export function graphBounds(nodes: readonly GraphNode[]): Bounds {
   if (nodes.length === 0) return { x: 0, y: 0, width: NODE_WIDTH, height: NODE_HEIGHT };
-  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  let x0 = Infinity,
+    y0 = Infinity,
+    x1 = -Infinity,
+    y1 = -Infinity;
   for (const n of nodes) {
     x0 = Math.min(x0, n.x);
     y0 = Math.min(y0, n.y);
@@ -164,8 +179,10 @@ export function graphBounds(nodes: readonly GraphNode[]): Bounds {
 
 /** The edge's path from the bottom port of `from` to the top port of `to` (a vertical cubic curve). */
 export function edgePath(from: Point, to: Point): string {
-  const x1 = from.x + NODE_WIDTH / 2, y1 = from.y + NODE_HEIGHT;
-  const x2 = to.x + NODE_WIDTH / 2, y2 = to.y;
+  const x1 = from.x + NODE_WIDTH / 2,
+    y1 = from.y + NODE_HEIGHT;
+  const x2 = to.x + NODE_WIDTH / 2,
+    y2 = to.y;
   const bend = Math.max(24, Math.abs(y2 - y1) / 2);
   return `M${x1},${y1} C${x1},${y1 + bend} ${x2},${y2 - bend} ${x2},${y2}`;
 }

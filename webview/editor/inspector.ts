@@ -16,7 +16,10 @@ import { boundsHint, displayValue, parseParamInput } from './paramValues';
 type Emit = (intent: EditIntent) => void;
 
 export class Inspector {
-  constructor(private readonly host: HTMLElement, private readonly emit: Emit) {}
+  constructor(
+    private readonly host: HTMLElement,
+    private readonly emit: Emit,
+  ) {}
 
   render(snapshot: DocumentSnapshot, selection: string[]): void {
     // Do not pull a field out from under the user's cursor; the next snapshot after they leave it renders.
@@ -26,7 +29,11 @@ export class Inspector {
     }
     this.host.replaceChildren();
     const layers = selection.map((id) => snapshot.layers.find((l) => l.id === id)).filter((l): l is LayerView => !!l);
-    if (layers.length === 1) this.renderLayer(layers[0], snapshot.problems.filter((p) => p.layerId === layers[0].id));
+    if (layers.length === 1)
+      this.renderLayer(
+        layers[0],
+        snapshot.problems.filter((p) => p.layerId === layers[0].id),
+      );
     else if (layers.length > 1) this.renderMany(layers);
     else this.renderModel(snapshot);
   }
@@ -42,26 +49,49 @@ export class Inspector {
     const s = this.section(`${layer.type} layer`);
     const known = isLayerType(layer.type) ? LAYERS[layer.type] : undefined;
     if (known) s.appendChild(el('p', 'hint', known.description));
-    s.appendChild(el('p', 'facts', `output ${formatShape(layer.outputShape)} · ${layer.params === null ? '?' : formatCount(layer.params)} params`));
-    s.appendChild(textRow('id', layer.id, 'Unique name; other layers refer to it in "inputs".', (v) => {
-      if (v && v !== layer.id) this.emit({ type: 'layer/rename', id: layer.id, newId: v });
-    }));
-    s.appendChild(el('p', 'facts', `inputs: ${layer.sources.join(', ') || '(none)'}${layer.inputs ? '' : ' (previous layer)'}`));
-    problemsList(s, problems.filter((p) => !p.key || !known?.params.some((d) => d.name === p.key)));
+    s.appendChild(
+      el(
+        'p',
+        'facts',
+        `output ${formatShape(layer.outputShape)} · ${layer.params === null ? '?' : formatCount(layer.params)} params`,
+      ),
+    );
+    s.appendChild(
+      textRow('id', layer.id, 'Unique name; other layers refer to it in "inputs".', (v) => {
+        if (v && v !== layer.id) this.emit({ type: 'layer/rename', id: layer.id, newId: v });
+      }),
+    );
+    s.appendChild(
+      el('p', 'facts', `inputs: ${layer.sources.join(', ') || '(none)'}${layer.inputs ? '' : ' (previous layer)'}`),
+    );
+    problemsList(
+      s,
+      problems.filter((p) => !p.key || !known?.params.some((d) => d.name === p.key)),
+    );
     const params = known?.params ?? [];
     for (const def of params) {
-      s.appendChild(paramRow(def, layer.config[def.name], problems.filter((p) => p.key === def.name),
-        (value) => this.emit({ type: 'layer/update', id: layer.id, key: def.name, value })));
+      s.appendChild(
+        paramRow(
+          def,
+          layer.config[def.name],
+          problems.filter((p) => p.key === def.name),
+          (value) => this.emit({ type: 'layer/update', id: layer.id, key: def.name, value }),
+        ),
+      );
     }
     // Keys the registry does not know (typos, other tools' keys) are shown so they can be removed.
     for (const key of Object.keys(layer.config).filter((k) => !params.some((d) => d.name === k))) {
-      s.appendChild(textRow(key, displayValue(layer.config[key]), 'Not a parameter of this layer type.', (v) => {
-        if (v === '') this.emit({ type: 'layer/update', id: layer.id, key, value: undefined });
-      }));
+      s.appendChild(
+        textRow(key, displayValue(layer.config[key]), 'Not a parameter of this layer type.', (v) => {
+          if (v === '') this.emit({ type: 'layer/update', id: layer.id, key, value: undefined });
+        }),
+      );
     }
     const actions = el('div', 'actions');
-    actions.append(button('Duplicate', 'copy', () => this.emit({ type: 'layer/duplicate', ids: [layer.id] })),
-      button('Delete', 'trash', () => this.emit({ type: 'layer/delete', ids: [layer.id] })));
+    actions.append(
+      button('Duplicate', 'copy', () => this.emit({ type: 'layer/duplicate', ids: [layer.id] })),
+      button('Delete', 'trash', () => this.emit({ type: 'layer/delete', ids: [layer.id] })),
+    );
     s.appendChild(actions);
   }
 
@@ -70,44 +100,110 @@ export class Inspector {
     s.appendChild(el('p', 'hint', layers.map((l) => l.id).join(', ')));
     const actions = el('div', 'actions');
     const ids = layers.map((l) => l.id);
-    actions.append(button('Duplicate', 'copy', () => this.emit({ type: 'layer/duplicate', ids })),
-      button('Delete', 'trash', () => this.emit({ type: 'layer/delete', ids })));
+    actions.append(
+      button('Duplicate', 'copy', () => this.emit({ type: 'layer/duplicate', ids })),
+      button('Delete', 'trash', () => this.emit({ type: 'layer/delete', ids })),
+    );
     s.appendChild(actions);
   }
 
   private renderModel(snapshot: DocumentSnapshot): void {
     const m = this.section('Model');
-    m.appendChild(textRow('name', snapshot.name, 'Shown in runs and notifications.', (v) => this.emit({ type: 'schema/rename', name: v })));
-    m.appendChild(paramRow({ name: 'input shape', kind: 'shape', description: 'One sample, without the batch dimension.' },
-      snapshot.inputShape ?? undefined, snapshot.problems.filter((p) => p.path.startsWith('input')), (value) => {
-        if (Array.isArray(value)) this.emit({ type: 'schema/inputShape', shape: value as number[] });
-      }));
+    m.appendChild(
+      textRow('name', snapshot.name, 'Shown in runs and notifications.', (v) =>
+        this.emit({ type: 'schema/rename', name: v }),
+      ),
+    );
+    m.appendChild(
+      paramRow(
+        { name: 'input shape', kind: 'shape', description: 'One sample, without the batch dimension.' },
+        snapshot.inputShape ?? undefined,
+        snapshot.problems.filter((p) => p.path.startsWith('input')),
+        (value) => {
+          if (Array.isArray(value)) this.emit({ type: 'schema/inputShape', shape: value as number[] });
+        },
+      ),
+    );
     m.appendChild(el('p', 'facts', `${snapshot.layers.length} layers · ${formatCount(snapshot.params)} params`));
     const t = this.section('Training');
     const training = snapshot.training ?? {};
     const problems = snapshot.problems.filter((p) => p.path.startsWith('training'));
     const at = (key: string) => problems.filter((p) => p.path.startsWith(`training.${key}`));
     const set = (path: (string | number)[], value: unknown) => this.emit({ type: 'training/update', path, value });
-    problemsList(t, problems.filter((p) => p.path === 'training' || p.path === ''));
+    problemsList(
+      t,
+      problems.filter((p) => p.path === 'training' || p.path === ''),
+    );
 
     const dataset = training.dataset;
     if (typeof dataset === 'object' && dataset !== null && !('name' in dataset)) {
-      t.appendChild(textRow('dataset', JSON.stringify(dataset), 'A CSV or IDX dataset: edit it in the text.', () => undefined, true));
+      t.appendChild(
+        textRow(
+          'dataset',
+          JSON.stringify(dataset),
+          'A CSV or IDX dataset: edit it in the text.',
+          () => undefined,
+          true,
+        ),
+      );
     } else {
       const current = typeof dataset === 'string' ? dataset : (dataset as { name?: string } | undefined)?.name;
-      t.appendChild(paramRow({ name: 'dataset', kind: 'enum', values: DATASET_NAMES, description: 'Built-in dataset (CSV/IDX files: edit the text).' },
-        current, at('dataset'), (v) => set(typeof dataset === 'object' && dataset !== null ? ['dataset', 'name'] : ['dataset'], v)));
+      t.appendChild(
+        paramRow(
+          {
+            name: 'dataset',
+            kind: 'enum',
+            values: DATASET_NAMES,
+            description: 'Built-in dataset (CSV/IDX files: edit the text).',
+          },
+          current,
+          at('dataset'),
+          (v) => set(typeof dataset === 'object' && dataset !== null ? ['dataset', 'name'] : ['dataset'], v),
+        ),
+      );
     }
-    for (const def of TRAINING_PARAMS) t.appendChild(paramRow(def, training[def.name], at(def.name), (v) => set([def.name], v)));
+    for (const def of TRAINING_PARAMS)
+      t.appendChild(paramRow(def, training[def.name], at(def.name), (v) => set([def.name], v)));
     const optimizer = training.optimizer;
-    const optType = typeof optimizer === 'string' ? optimizer : (optimizer as { type?: string } | undefined)?.type ?? 'adam';
-    const optObject = typeof optimizer === 'object' && optimizer !== null ? (optimizer as Record<string, unknown>) : { type: optType };
-    t.appendChild(paramRow({ name: 'optimizer', kind: 'enum', values: OPTIMIZER_TYPES, default: 'adam', description: 'How weights are updated.' },
-      optType, at('optimizer'), (v) => set(['optimizer'], { ...optObject, type: v ?? 'adam' })));
+    const optType =
+      typeof optimizer === 'string' ? optimizer : ((optimizer as { type?: string } | undefined)?.type ?? 'adam');
+    const optObject =
+      typeof optimizer === 'object' && optimizer !== null ? (optimizer as Record<string, unknown>) : { type: optType };
+    t.appendChild(
+      paramRow(
+        {
+          name: 'optimizer',
+          kind: 'enum',
+          values: OPTIMIZER_TYPES,
+          default: 'adam',
+          description: 'How weights are updated.',
+        },
+        optType,
+        at('optimizer'),
+        (v) => set(['optimizer'], { ...optObject, type: v ?? 'adam' }),
+      ),
+    );
     const lr = OPTIMIZERS[optType as keyof typeof OPTIMIZERS]?.params.find((p) => p.name === 'learningRate');
-    if (lr) t.appendChild(paramRow(lr, optObject.learningRate, at('optimizer.learningRate'), (v) => set(['optimizer'], { ...optObject, learningRate: v })));
-    t.appendChild(paramRow({ name: 'loss', kind: 'enum', values: LOSS_NAMES, default: 'categoricalCrossentropy', description: 'What training minimizes.' },
-      training.loss, at('loss'), (v) => set(['loss'], v)));
+    if (lr)
+      t.appendChild(
+        paramRow(lr, optObject.learningRate, at('optimizer.learningRate'), (v) =>
+          set(['optimizer'], { ...optObject, learningRate: v }),
+        ),
+      );
+    t.appendChild(
+      paramRow(
+        {
+          name: 'loss',
+          kind: 'enum',
+          values: LOSS_NAMES,
+          default: 'categoricalCrossentropy',
+          description: 'What training minimizes.',
+        },
+        training.loss,
+        at('loss'),
+        (v) => set(['loss'], v),
+      ),
+    );
   }
 }
 
@@ -128,7 +224,13 @@ function row(name: string, help: string, control: HTMLElement, problems: Problem
   return r;
 }
 
-function textRow(name: string, value: string, help: string, onChange: (value: string) => void, readonly = false): HTMLElement {
+function textRow(
+  name: string,
+  value: string,
+  help: string,
+  onChange: (value: string) => void,
+  readonly = false,
+): HTMLElement {
   const input = document.createElement('vscode-textfield') as HTMLElement & { value: string };
   input.value = value;
   if (readonly) input.setAttribute('readonly', '');
@@ -137,7 +239,12 @@ function textRow(name: string, value: string, help: string, onChange: (value: st
 }
 
 /** One registry parameter as the control its kind calls for. */
-function paramRow(def: ParamDef, value: unknown, problems: ProblemView[], onChange: (value: unknown) => void): HTMLElement {
+function paramRow(
+  def: ParamDef,
+  value: unknown,
+  problems: ProblemView[],
+  onChange: (value: unknown) => void,
+): HTMLElement {
   const help = `${def.description}${def.default !== undefined ? ` Default: ${displayValue(def.default)}.` : ''}${boundsHint(def) ? ` (${boundsHint(def)})` : ''}`;
   if (def.kind === 'enum') {
     const select = document.createElement('vscode-single-select') as HTMLElement & { value: string };
@@ -163,7 +270,16 @@ function paramRow(def: ParamDef, value: unknown, problems: ProblemView[], onChan
   }
   const input = document.createElement('vscode-textfield') as HTMLElement & { value: string; placeholder: string };
   input.value = displayValue(value);
-  input.setAttribute('placeholder', def.default !== undefined ? `default ${displayValue(def.default)}` : def.defaultNote ? `default ${def.defaultNote}` : def.required ? 'required' : '');
+  input.setAttribute(
+    'placeholder',
+    def.default !== undefined
+      ? `default ${displayValue(def.default)}`
+      : def.defaultNote
+        ? `default ${def.defaultNote}`
+        : def.required
+          ? 'required'
+          : '',
+  );
   // Integers get a number field with the registry's bounds (arrow keys step by 1). Fractional numbers stay
   // text fields: a number field's step would mark 0.001 as invalid.
   if (def.kind === 'int') {

@@ -26,7 +26,10 @@ export class Minimap {
     this.draw();
   }
 
-  constructor(private readonly stage: HTMLElement, private readonly canvas: GraphCanvas) {
+  constructor(
+    private readonly stage: HTMLElement,
+    private readonly canvas: GraphCanvas,
+  ) {
     this.element = document.createElement('canvas');
     this.element.className = 'minimap';
     this.element.width = WIDTH * devicePixelRatio;
@@ -38,7 +41,9 @@ export class Minimap {
       this.element.setPointerCapture(e.pointerId);
       jump(e);
       this.element.addEventListener('pointermove', jump);
-      this.element.addEventListener('pointerup', () => this.element.removeEventListener('pointermove', jump), { once: true });
+      this.element.addEventListener('pointerup', () => this.element.removeEventListener('pointermove', jump), {
+        once: true,
+      });
     });
   }
 
@@ -60,7 +65,12 @@ export class Minimap {
     const b = graphBounds(this.model?.nodes ?? []);
     const pad = 40;
     const s = Math.min(WIDTH / (b.width + 2 * pad), HEIGHT / (b.height + 2 * pad));
-    return { s, ox: b.x - pad - (WIDTH / s - b.width - 2 * pad) / 2, oy: b.y - pad - (HEIGHT / s - b.height - 2 * pad) / 2, b };
+    return {
+      s,
+      ox: b.x - pad - (WIDTH / s - b.width - 2 * pad) / 2,
+      oy: b.y - pad - (HEIGHT / s - b.height - 2 * pad) / 2,
+      b,
+    };
   }
 
   private paint(): void {
@@ -68,10 +78,22 @@ export class Minimap {
     const model = this.model;
     const { s, ox, oy, b } = this.scale();
     const view = this.canvas.view;
-    const visible = { x: (area.x - view.x) / view.k, y: (area.y - view.y) / view.k, w: area.width / view.k, h: area.height / view.k };
-    const needed = this.enabled && model !== undefined && model.nodes.length > 8 &&
-      (b.width > visible.w || b.height > visible.h || b.x < visible.x || b.y < visible.y ||
-        b.x + b.width > visible.x + visible.w || b.y + b.height > visible.y + visible.h);
+    const visible = {
+      x: (area.x - view.x) / view.k,
+      y: (area.y - view.y) / view.k,
+      w: area.width / view.k,
+      h: area.height / view.k,
+    };
+    const needed =
+      this.enabled &&
+      model !== undefined &&
+      model.nodes.length > 8 &&
+      (b.width > visible.w ||
+        b.height > visible.h ||
+        b.x < visible.x ||
+        b.y < visible.y ||
+        b.x + b.width > visible.x + visible.w ||
+        b.y + b.height > visible.y + visible.h);
     this.element.hidden = !needed;
     if (!needed || !model) return;
     if (this.element.classList.contains('docked')) {
@@ -85,10 +107,12 @@ export class Minimap {
     ctx.setTransform(devicePixelRatio, 0, 0, devicePixelRatio, 0, 0);
     ctx.clearRect(0, 0, WIDTH, HEIGHT);
     ctx.fillStyle = style.getPropertyValue('--minimap-node').trim() || '#888';
-    for (const n of model.nodes) ctx.fillRect((n.x - ox) * s, (n.y - oy) * s, Math.max(1, NODE_WIDTH * s), Math.max(1, NODE_HEIGHT * s));
+    for (const n of model.nodes)
+      ctx.fillRect((n.x - ox) * s, (n.y - oy) * s, Math.max(1, NODE_WIDTH * s), Math.max(1, NODE_HEIGHT * s));
     ctx.fillStyle = style.getPropertyValue('--minimap-error').trim() || '#f14c4c';
     for (const n of model.nodes) {
-      if (n.problems.some((p) => p.severity === 'error')) ctx.fillRect((n.x - ox) * s, (n.y - oy) * s, Math.max(2, NODE_WIDTH * s), Math.max(2, NODE_HEIGHT * s));
+      if (n.problems.some((p) => p.severity === 'error'))
+        ctx.fillRect((n.x - ox) * s, (n.y - oy) * s, Math.max(2, NODE_WIDTH * s), Math.max(2, NODE_HEIGHT * s));
     }
     ctx.strokeStyle = style.getPropertyValue('--minimap-view').trim() || '#007acc';
     ctx.lineWidth = 1.5;
@@ -106,11 +130,12 @@ export class Minimap {
       { left: area.x + margin, top: area.y + area.height - HEIGHT - margin },
       { left: area.x + margin, top: area.y + margin },
     ];
-    const overlap = (c: { left: number; top: number }) => model.nodes.reduce((sum, n) => {
-      const w = Math.min(c.left + WIDTH, n.x * k + x + NODE_WIDTH * k) - Math.max(c.left, n.x * k + x);
-      const h = Math.min(c.top + HEIGHT, n.y * k + y + NODE_HEIGHT * k) - Math.max(c.top, n.y * k + y);
-      return sum + (w > 0 && h > 0 ? w * h : 0);
-    }, 0);
+    const overlap = (c: { left: number; top: number }) =>
+      model.nodes.reduce((sum, n) => {
+        const w = Math.min(c.left + WIDTH, n.x * k + x + NODE_WIDTH * k) - Math.max(c.left, n.x * k + x);
+        const h = Math.min(c.top + HEIGHT, n.y * k + y + NODE_HEIGHT * k) - Math.max(c.top, n.y * k + y);
+        return sum + (w > 0 && h > 0 ? w * h : 0);
+      }, 0);
     const best = corners.map((c) => ({ c, o: overlap(c) })).reduce((a, b) => (b.o < a.o ? b : a));
     this.element.style.left = `${Math.round(best.c.left)}px`;
     this.element.style.top = `${Math.round(best.c.top)}px`;
@@ -119,7 +144,8 @@ export class Minimap {
   private centerAt(e: PointerEvent): void {
     const r = this.element.getBoundingClientRect();
     const { s, ox, oy } = this.scale();
-    const gx = (e.clientX - r.left) / s + ox, gy = (e.clientY - r.top) / s + oy;
+    const gx = (e.clientX - r.left) / s + ox,
+      gy = (e.clientY - r.top) / s + oy;
     const area = this.canvas.visibleRect();
     const k = this.canvas.view.k;
     this.canvas.setView({ k, x: area.x + area.width / 2 - gx * k, y: area.y + area.height / 2 - gy * k });

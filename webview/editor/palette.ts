@@ -22,7 +22,9 @@ export function renderPalette(host: HTMLElement, add: (type: LayerType) => void)
   host.append(search, list);
   const items: { type: LayerType; item: HTMLElement; group: HTMLElement }[] = [];
   for (const g of PALETTE_GROUPS) {
-    const types = Object.values(LAYERS).filter((d) => g.categories.includes(d.category)).map((d) => d.type);
+    const types = Object.values(LAYERS)
+      .filter((d) => g.categories.includes(d.category))
+      .map((d) => d.type);
     if (types.length === 0) continue;
     const group = el('div', 'palette-group');
     group.setAttribute('role', 'group');
@@ -37,7 +39,8 @@ export function renderPalette(host: HTMLElement, add: (type: LayerType) => void)
   }
   const filter = () => {
     for (const { type, item } of items) item.hidden = !matchesSearch(type, search.value);
-    for (const group of list.children) (group as HTMLElement).hidden = !group.querySelector('.palette-item:not([hidden])');
+    for (const group of list.children)
+      (group as HTMLElement).hidden = !group.querySelector('.palette-item:not([hidden])');
   };
   search.addEventListener('input', filter);
   search.addEventListener('keydown', (e) => {

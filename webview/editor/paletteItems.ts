@@ -28,4 +28,3 @@ export function matchesSearch(type: LayerType, query: string): boolean {
   const haystack = `${type} ${def.category} ${def.description}`.toLowerCase();
   return words.every((w) => haystack.includes(w));
 }
-

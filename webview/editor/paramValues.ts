@@ -22,7 +22,11 @@ export type Parsed = { ok: true; value: unknown } | { ok: false; error: string }
 export function parseParamInput(def: Pick<ParamDef, 'kind' | 'name'>, text: string): Parsed {
   const t = text.trim();
   if (t === '') return { ok: true, value: undefined };
-  const numbers = () => t.split(/[\s,×x]+/).filter(Boolean).map(Number);
+  const numbers = () =>
+    t
+      .split(/[\s,×x]+/)
+      .filter(Boolean)
+      .map(Number);
   switch (def.kind) {
     case 'int':
     case 'number': {

@@ -10,8 +10,14 @@ export class SidePanel {
   readonly body: HTMLElement;
   private readonly tab: HTMLButtonElement;
 
-  constructor(host: HTMLElement, name: string, title: string, side: 'left' | 'right', public open: boolean,
-    private readonly changed: () => void) {
+  constructor(
+    host: HTMLElement,
+    name: string,
+    title: string,
+    side: 'left' | 'right',
+    public open: boolean,
+    private readonly changed: () => void,
+  ) {
     this.element = el('aside', `side-panel ${side} ${name}`);
     this.element.setAttribute('aria-label', title);
     const header = el('div', 'side-panel-header');
@@ -23,7 +29,10 @@ export class SidePanel {
     this.body = el('div', 'side-panel-body');
     this.element.append(header, this.body);
     this.tab = el('button', `side-panel-tab ${side} ${name}-tab`);
-    this.tab.append(el('span', `codicon codicon-chevron-${side === 'left' ? 'right' : 'left'}`), el('span', 'side-panel-tab-label', title));
+    this.tab.append(
+      el('span', `codicon codicon-chevron-${side === 'left' ? 'right' : 'left'}`),
+      el('span', 'side-panel-tab-label', title),
+    );
     this.tab.title = `Show the ${title.toLowerCase()}`;
     this.tab.addEventListener('click', () => this.toggle(true));
     host.append(this.element, this.tab);

@@ -48,7 +48,10 @@ export class Chart {
   private signature = '';
   private frame: ChartFrame | undefined;
 
-  constructor(parent: HTMLElement, private readonly options: ChartOptions) {
+  constructor(
+    parent: HTMLElement,
+    private readonly options: ChartOptions,
+  ) {
     this.element = document.createElement('div');
     this.element.className = 'chart';
     this.element.setAttribute('role', 'img');
@@ -60,7 +63,9 @@ export class Chart {
     this.frame = frame;
     const signature = `${frame.xLabel}|${data.series.map((s) => `${s.label}:${frame.colorOf(s.runId)}`).join('|')}|${document.body.className}`;
     const columns = [data.x, ...data.series.map((s) => s.values)] as uPlot.AlignedData;
-    this.element.dataset.points = String(data.series.reduce((n, s) => n + s.values.filter((v) => v !== null).length, 0));
+    this.element.dataset.points = String(
+      data.series.reduce((n, s) => n + s.values.filter((v) => v !== null).length, 0),
+    );
     if (this.plot && signature === this.signature) {
       this.plot.setData(columns);
       return;
@@ -76,7 +81,14 @@ export class Chart {
     // The grid stays well below the data, also in High Contrast where the border tokens are bright.
     const grid = withAlpha(cssVar('--vscode-charts-lines', cssVar('--vscode-foreground', '#888')), 0.18);
     const font = '11px sans-serif';
-    const axis: uPlot.Axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, font, labelFont: font, labelSize: 16 };
+    const axis: uPlot.Axis = {
+      stroke: fg,
+      grid: { stroke: grid, width: 1 },
+      ticks: { stroke: grid, width: 1 },
+      font,
+      labelFont: font,
+      labelSize: 16,
+    };
     return {
       title,
       width: Math.max(200, this.element.clientWidth),
@@ -88,7 +100,12 @@ export class Chart {
         y: logScale ? { distr: 3 } : yRange ? { range: () => yRange } : {},
       },
       axes: [
-        { ...axis, label: frame.xLabel, splits: (u) => epochTicks(u.scales.x.min ?? 0, u.scales.x.max ?? 1), values: (_u, vals) => vals.map((v) => String(v)) },
+        {
+          ...axis,
+          label: frame.xLabel,
+          splits: (u) => epochTicks(u.scales.x.min ?? 0, u.scales.x.max ?? 1),
+          values: (_u, vals) => vals.map((v) => String(v)),
+        },
         { ...axis, label: yLabel, size: 56, values: (_u, vals) => vals.map((v) => format(v)) },
       ],
       series: [

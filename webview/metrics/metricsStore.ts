@@ -5,7 +5,14 @@
  * point twice. `chartData` turns runs into uPlot's column format, overlaying several runs on one x axis.
  * Pure (no DOM): unit-tested in Node.
  */
-import type { BatchEvent, EvaluationEvent, MetricEvent, RunState, StateEvent, TrainingEvent } from '../../src/shared/protocol';
+import type {
+  BatchEvent,
+  EvaluationEvent,
+  MetricEvent,
+  RunState,
+  StateEvent,
+  TrainingEvent,
+} from '../../src/shared/protocol';
 
 export interface RunSeries {
   runId: string;
@@ -18,7 +25,15 @@ export interface RunSeries {
   /** The epoch being trained (from the last batch or metric event); 0 before the first. */
   currentEpoch: number;
   /** Per epoch (one entry per `metric` event). */
-  epoch: { x: number[]; trainLoss: number[]; valLoss: (number | null)[]; trainAcc: (number | null)[]; valAcc: (number | null)[]; lr: number[]; samplesPerSec: number[] };
+  epoch: {
+    x: number[];
+    trainLoss: number[];
+    valLoss: (number | null)[];
+    trainAcc: (number | null)[];
+    valAcc: (number | null)[];
+    lr: number[];
+    samplesPerSec: number[];
+  };
   /** Per batch; x is fractional epochs (epoch - 1 + batch / batches), so batch and epoch curves share an axis. */
   batch: { x: number[]; loss: number[]; acc: (number | null)[] };
   progress: number;
@@ -33,10 +48,20 @@ export interface RunSeries {
 
 export function emptyRun(runId: string): RunSeries {
   return {
-    runId, lastId: 0, state: null, error: null, test: null, epochs: 0, currentEpoch: 0,
+    runId,
+    lastId: 0,
+    state: null,
+    error: null,
+    test: null,
+    epochs: 0,
+    currentEpoch: 0,
     epoch: { x: [], trainLoss: [], valLoss: [], trainAcc: [], valAcc: [], lr: [], samplesPerSec: [] },
     batch: { x: [], loss: [], acc: [] },
-    progress: 0, etaSeconds: null, samplesPerSec: null, learningRate: null, states: [],
+    progress: 0,
+    etaSeconds: null,
+    samplesPerSec: null,
+    learningRate: null,
+    states: [],
   };
 }
 
@@ -136,28 +161,50 @@ export function liveTail(run: RunSeries, metric: 'loss' | 'accuracy'): { x: numb
  * split (null where a run has no point at that x). With one run this is its own columns, without copying
  * by index lookups, which keeps 100,000 batch points cheap.
  */
-export function chartData(runs: readonly RunSeries[], metric: ChartMetric, mode: ChartMode, label: (runId: string) => string): ChartData {
+export function chartData(
+  runs: readonly RunSeries[],
+  metric: ChartMetric,
+  mode: ChartMode,
+  label: (runId: string) => string,
+): ChartData {
   const columns: { runId: string; split: Split; x: number[]; y: (number | null)[] }[] = [];
   for (const run of runs) {
     if (mode === 'batch' && (metric === 'loss' || metric === 'accuracy')) {
-      columns.push({ runId: run.runId, split: 'train', x: run.batch.x, y: metric === 'loss' ? run.batch.loss : run.batch.acc });
+      columns.push({
+        runId: run.runId,
+        split: 'train',
+        x: run.batch.x,
+        y: metric === 'loss' ? run.batch.loss : run.batch.acc,
+      });
       continue;
     }
     const e = run.epoch;
-    if (metric === 'loss') columns.push({ runId: run.runId, split: 'train', x: e.x, y: e.trainLoss }, { runId: run.runId, split: 'val', x: e.x, y: e.valLoss });
-    else if (metric === 'accuracy') columns.push({ runId: run.runId, split: 'train', x: e.x, y: e.trainAcc }, { runId: run.runId, split: 'val', x: e.x, y: e.valAcc });
+    if (metric === 'loss')
+      columns.push(
+        { runId: run.runId, split: 'train', x: e.x, y: e.trainLoss },
+        { runId: run.runId, split: 'val', x: e.x, y: e.valLoss },
+      );
+    else if (metric === 'accuracy')
+      columns.push(
+        { runId: run.runId, split: 'train', x: e.x, y: e.trainAcc },
+        { runId: run.runId, split: 'val', x: e.x, y: e.valAcc },
+      );
     if (metric === 'loss' || metric === 'accuracy') {
       const tail = liveTail(run, metric);
       if (tail.x.length) columns.push({ runId: run.runId, split: 'live', ...tail });
-    }
-    else if (metric === 'learningRate') columns.push({ runId: run.runId, split: 'train', x: e.x, y: e.lr });
+    } else if (metric === 'learningRate') columns.push({ runId: run.runId, split: 'train', x: e.x, y: e.lr });
     else columns.push({ runId: run.runId, split: 'train', x: e.x, y: e.samplesPerSec });
   }
-  const toSeries = (c: (typeof columns)[number], values: (number | null)[]) =>
-    ({ label: `${label(c.runId)}${metric === 'loss' || metric === 'accuracy' ? ` ${c.split === 'live' ? 'train (batches)' : c.split}` : ''}`, runId: c.runId, split: c.split, values });
+  const toSeries = (c: (typeof columns)[number], values: (number | null)[]) => ({
+    label: `${label(c.runId)}${metric === 'loss' || metric === 'accuracy' ? ` ${c.split === 'live' ? 'train (batches)' : c.split}` : ''}`,
+    runId: c.runId,
+    split: c.split,
+    values,
+  });
   if (columns.length === 0) return { x: [], series: [] };
   const first = columns[0].x;
-  if (columns.every((c) => c.x === first)) return { x: first.slice(), series: columns.map((c) => toSeries(c, c.y.slice())) };
+  if (columns.every((c) => c.x === first))
+    return { x: first.slice(), series: columns.map((c) => toSeries(c, c.y.slice())) };
   const xs = [...new Set(columns.flatMap((c) => c.x))].sort((a, b) => a - b);
   const position = new Map(xs.map((x, i) => [x, i]));
   return {

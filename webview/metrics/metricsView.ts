@@ -10,7 +10,16 @@ import type { RunSummary, TrainingEvent } from '../../src/shared/protocol';
 import type { StreamStatus } from '../../src/shared/webviewProtocol';
 import { el } from '../dom';
 import { Chart } from './chart';
-import { chartData, emptyRun, formatEta, ingest, pointCount, type ChartData, type ChartMode, type RunSeries } from './metricsStore';
+import {
+  chartData,
+  emptyRun,
+  formatEta,
+  ingest,
+  pointCount,
+  type ChartData,
+  type ChartMode,
+  type RunSeries,
+} from './metricsStore';
 import { localTime, relativeTime, resultLabel, runColorVar, runNumbers } from './runLabels';
 import { ACCURACY_RANGE, epochRange, overfitting, smooth } from './trends';
 
@@ -30,7 +39,12 @@ export interface ChartViewState {
 }
 
 const percent = (v: number) => `${(v * 100).toFixed(v >= 0.995 || v === 0 ? 0 : 1)}%`;
-const short = (v: number) => (Math.abs(v) >= 1000 ? `${(v / 1000).toFixed(2)}k` : Math.abs(v) < 0.01 && v !== 0 ? v.toExponential(0) : String(Math.round(v * 1000) / 1000));
+const short = (v: number) =>
+  Math.abs(v) >= 1000
+    ? `${(v / 1000).toFixed(2)}k`
+    : Math.abs(v) < 0.01 && v !== 0
+      ? v.toExponential(0)
+      : String(Math.round(v * 1000) / 1000);
 
 export class MetricsView {
   readonly element: HTMLElement;
@@ -47,7 +61,12 @@ export class MetricsView {
   private readonly charts: { loss: Chart; accuracy: Chart; lr: Chart; speed: Chart };
   private dirty = false;
 
-  constructor(parent: HTMLElement, initial: string[], view: ChartViewState, private readonly callbacks: MetricsCallbacks) {
+  constructor(
+    parent: HTMLElement,
+    initial: string[],
+    view: ChartViewState,
+    private readonly callbacks: MetricsCallbacks,
+  ) {
     this.selected = initial;
     this.mode = view.mode;
     this.smoothing = view.smoothing;
@@ -187,7 +206,8 @@ export class MetricsView {
 
   private renderList(): void {
     this.list.replaceChildren();
-    if (this.summaries.length === 0) this.list.appendChild(el('p', 'hint', 'No runs yet. Train a schema ("Train" in the visual editor).'));
+    if (this.summaries.length === 0)
+      this.list.appendChild(el('p', 'hint', 'No runs yet. Train a schema ("Train" in the visual editor).'));
     for (const s of this.summaries) {
       const item = el('div', 'run-item');
       item.dataset.runId = s.run_id;
@@ -214,7 +234,12 @@ export class MetricsView {
       when.title = `started ${localTime(s.started_at ?? s.created_at)}`;
       const result = resultLabel(s);
       const meta = el('span', 'run-meta');
-      meta.append(icon, el('span', `state-${s.state}`, ` ${s.state}`), document.createTextNode(result ? ` · ${result} · ` : ' · '), when);
+      meta.append(
+        icon,
+        el('span', `state-${s.state}`, ` ${s.state}`),
+        document.createTextNode(result ? ` · ${result} · ` : ' · '),
+        when,
+      );
       item.append(box, swatch, name, meta);
       this.list.appendChild(item);
     }
@@ -230,7 +255,9 @@ export class MetricsView {
     for (const r of runs) if (!r.epochs) r.epochs = this.summaries.find((s) => s.run_id === r.runId)?.epochs ?? 0;
     const frame = { xLabel, xRange: epochRange(runs), colorOf: (id: string) => this.colorOf(id) };
     const smoothed = (data: ChartData): ChartData =>
-      this.smoothing > 0 ? { x: data.x, series: data.series.map((s) => ({ ...s, values: smooth(s.values, this.smoothing) })) } : data;
+      this.smoothing > 0
+        ? { x: data.x, series: data.series.map((s) => ({ ...s, values: smooth(s.values, this.smoothing) })) }
+        : data;
     this.charts.loss.update(smoothed(chartData(runs, 'loss', this.mode, label)), frame);
     this.charts.accuracy.update(smoothed(chartData(runs, 'accuracy', this.mode, label)), frame);
     this.charts.lr.update(chartData(runs, 'learningRate', 'epoch', label), { ...frame, xLabel: 'epoch' });
@@ -252,15 +279,20 @@ export class MetricsView {
     const head = el('div', 'run-head');
     const swatch = el('span', 'run-swatch');
     swatch.style.background = this.colorOf(run.runId);
-    head.append(swatch, el('span', `codicon ${stateIcon(state)} state-${state}`), el('strong', '', this.label(run.runId)),
-      el('span', `run-state state-${state}`, state));
+    head.append(
+      swatch,
+      el('span', `codicon ${stateIcon(state)} state-${state}`),
+      el('strong', '', this.label(run.runId)),
+      el('span', `run-state state-${state}`, state),
+    );
     if (summary) {
       const when = el('span', 'run-when', relativeTime(summary.created_at));
       when.title = `started ${localTime(summary.started_at ?? summary.created_at)}`;
       head.appendChild(when);
     }
     const stream = this.status.get(run.runId);
-    if (stream && stream.status !== 'live' && stream.status !== 'ended') head.appendChild(el('span', 'stream-status', `${stream.status}${stream.message ? `: ${stream.message}` : ''}`));
+    if (stream && stream.status !== 'live' && stream.status !== 'ended')
+      head.appendChild(el('span', 'stream-status', `${stream.status}${stream.message ? `: ${stream.message}` : ''}`));
     if (state === 'running' || state === 'queued') {
       const cancel = document.createElement('vscode-button');
       cancel.setAttribute('secondary', '');
@@ -290,7 +322,11 @@ export class MetricsView {
     fact('train accuracy (last epoch)', lastTrain !== undefined && lastTrain !== null ? percent(lastTrain) : '–');
     fact('val accuracy (last epoch)', lastVal !== undefined && lastVal !== null ? percent(lastVal) : '–');
     const test = run.test ?? summary?.test ?? null;
-    if (test) fact('test accuracy', `${test.accuracy !== null ? percent(test.accuracy) : `loss ${short(test.loss)}`} (${test.samples} samples)`);
+    if (test)
+      fact(
+        'test accuracy',
+        `${test.accuracy !== null ? percent(test.accuracy) : `loss ${short(test.loss)}`} (${test.samples} samples)`,
+      );
     this.details.append(head, bar, facts);
     if (run.error) {
       const error = el('div', 'run-error');
@@ -304,11 +340,17 @@ export class MetricsView {
 
 function stateIcon(state: string): string {
   switch (state) {
-    case 'running': return 'codicon-sync codicon-modifier-spin';
-    case 'queued': return 'codicon-clock';
-    case 'succeeded': return 'codicon-pass';
-    case 'failed': return 'codicon-error';
-    case 'cancelled': return 'codicon-circle-slash';
-    default: return 'codicon-circle-outline';
+    case 'running':
+      return 'codicon-sync codicon-modifier-spin';
+    case 'queued':
+      return 'codicon-clock';
+    case 'succeeded':
+      return 'codicon-pass';
+    case 'failed':
+      return 'codicon-error';
+    case 'cancelled':
+      return 'codicon-circle-slash';
+    default:
+      return 'codicon-circle-outline';
   }
 }

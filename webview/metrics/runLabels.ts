@@ -6,8 +6,14 @@
 import type { RunSummary } from '../../src/shared/protocol';
 
 /** The chart palette (theme tokens): run #n gets entry (n - 1) mod 6, in every chart and list. */
-export const RUN_COLOR_VARS = ['--vscode-charts-blue', '--vscode-charts-orange', '--vscode-charts-green', '--vscode-charts-purple',
-  '--vscode-charts-red', '--vscode-charts-yellow'] as const;
+export const RUN_COLOR_VARS = [
+  '--vscode-charts-blue',
+  '--vscode-charts-orange',
+  '--vscode-charts-green',
+  '--vscode-charts-purple',
+  '--vscode-charts-red',
+  '--vscode-charts-yellow',
+] as const;
 
 /** #1 for the oldest run, counting up by creation time (ties broken by id, so the numbers are stable). */
 export function runNumbers(runs: readonly Pick<RunSummary, 'run_id' | 'created_at'>[]): Map<string, number> {

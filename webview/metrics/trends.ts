@@ -25,7 +25,8 @@ export function smooth(values: readonly (number | null)[], weight: number): (num
 /** Whole-epoch ticks for an x axis in epoch units: 1, 2, 3… or every 2, 5, 10… epochs when there are many. */
 export function epochTicks(min: number, max: number, maxTicks = 8): number[] {
   const span = Math.max(1, max - min);
-  const step = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000].find((s) => span / s <= maxTicks) ?? Math.ceil(span / maxTicks);
+  const step =
+    [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000].find((s) => span / s <= maxTicks) ?? Math.ceil(span / maxTicks);
   const ticks: number[] = [];
   for (let t = Math.ceil(min / step) * step; t <= max + 1e-9; t += step) ticks.push(t);
   return ticks;
@@ -71,7 +72,8 @@ export function overfitting(run: RunSeries): OverfittingHint | null {
   return {
     bestEpoch: x[best],
     epoch: x[last],
-    message: `Validation loss rose from ${round(bestLoss)} (epoch ${x[best]}) to ${round(lastLoss)} while the training loss kept falling: ` +
+    message:
+      `Validation loss rose from ${round(bestLoss)} (epoch ${x[best]}) to ${round(lastLoss)} while the training loss kept falling: ` +
       `the model is overfitting. Try fewer epochs, dropout, a smaller model or more data.`,
   };
 }

@@ -21,7 +21,11 @@ export class ChatHistories {
   /** Adds a finished turn, unless the conversation was cleared since it began; returns whether it did. */
   remember(key: string, generation: number, message: string, answer: string): boolean {
     if ((this.generations.get(key) ?? 0) !== generation) return false;
-    const history = [...this.get(key), { role: 'user' as const, content: message }, { role: 'assistant' as const, content: answer }];
+    const history = [
+      ...this.get(key),
+      { role: 'user' as const, content: message },
+      { role: 'assistant' as const, content: answer },
+    ];
     this.histories.set(key, history.slice(-MAX_HISTORY_MESSAGES));
     return true;
   }

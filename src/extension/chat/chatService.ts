@@ -32,7 +32,10 @@ export function chatSettings(scope?: vscode.Uri): { baseUrl?: string; model?: st
 export class ChatService implements vscode.Disposable {
   private readonly histories = new ChatHistories();
 
-  constructor(private readonly server: ServerController, private readonly secrets: Secrets) {}
+  constructor(
+    private readonly server: ServerController,
+    private readonly secrets: Secrets,
+  ) {}
 
   /** The conversation kept for a schema file (oldest first), e.g. to restore a chat view. */
   history(uri: vscode.Uri): readonly ChatHistoryMessage[] {
@@ -45,7 +48,11 @@ export class ChatService implements vscode.Disposable {
   }
 
   /** `reviewProposal`, reachable through the extension's API (tests run in VS Code use it this way). */
-  review(document: vscode.TextDocument, proposedSchema: unknown, options?: ReviewOptions): Promise<'applied' | 'rejected'> {
+  review(
+    document: vscode.TextDocument,
+    proposedSchema: unknown,
+    options?: ReviewOptions,
+  ): Promise<'applied' | 'rejected'> {
     return reviewProposal(document, proposedSchema, options);
   }
 
@@ -87,12 +94,19 @@ export class ChatService implements vscode.Disposable {
         }
       }
       if (!ended && !signal?.aborted) {
-        yield { type: 'error', code: 'server', error: 'The Stitch server ended the chat stream early; see "Stitch: Show Server Log".' };
+        yield {
+          type: 'error',
+          code: 'server',
+          error: 'The Stitch server ended the chat stream early; see "Stitch: Show Server Log".',
+        };
       }
     } catch (err) {
       if (signal?.aborted) return;
       // The client's message already says what failed and what to do (restart the server, set the token).
-      const error = err instanceof StitchHttpError ? err.message : `The chat failed: ${causeOf(err)}. Run "Stitch: Restart Server".`;
+      const error =
+        err instanceof StitchHttpError
+          ? err.message
+          : `The chat failed: ${causeOf(err)}. Run "Stitch: Restart Server".`;
       yield { type: 'error', code: 'server', error };
     }
   }

@@ -5,7 +5,16 @@
  * equal is left byte for byte. The visual editor's `layout` survives a
  * proposal that does not mention it, minus the positions of layers the proposal removed.
  */
-import { applyEdits, findNodeAtLocation, modify, parse, parseTree, type FormattingOptions, type Node, type ParseError } from 'jsonc-parser';
+import {
+  applyEdits,
+  findNodeAtLocation,
+  modify,
+  parse,
+  parseTree,
+  type FormattingOptions,
+  type Node,
+  type ParseError,
+} from 'jsonc-parser';
 import { detectFormatting, minimalEdit, setJsonValue } from '../../shared/jsonText';
 import { isObject } from '../../shared/isObject';
 
@@ -65,21 +74,31 @@ function rewriteLayers(text: string, layers: unknown[], formatting: FormattingOp
   const slice = (n: Node): string => text.slice(n.offset, n.offset + n.length);
   const oneLine = items.every((n) => !slice(n).includes('\n'));
   const open = text.slice(list.offset + 1, items[0].offset);
-  const close = text.slice(items[items.length - 1].offset + items[items.length - 1].length, list.offset + list.length - 1);
+  const close = text.slice(
+    items[items.length - 1].offset + items[items.length - 1].length,
+    list.offset + list.length - 1,
+  );
   const separator = items.length > 1 ? text.slice(items[0].offset + items[0].length, items[1].offset) : `,${open}`;
   const indent = /[^\S\r\n]*$/.exec(open)?.[0] ?? '';
-  const byId = new Map(items.flatMap((n) => {
-    const value: unknown = parse(slice(n));
-    return isObject(value) && typeof value.id === 'string' ? [[value.id, { text: slice(n), value }] as const] : [];
-  }));
+  const byId = new Map(
+    items.flatMap((n) => {
+      const value: unknown = parse(slice(n));
+      return isObject(value) && typeof value.id === 'string' ? [[value.id, { text: slice(n), value }] as const] : [];
+    }),
+  );
   const rendered = layers.map((layer) => {
     const old = isObject(layer) && typeof layer.id === 'string' ? byId.get(layer.id) : undefined;
     if (old) return proposalText(old.text, layer).trimEnd();
     if (oneLine) return inline(layer);
     const eol = formatting.eol ?? '\n';
-    return JSON.stringify(layer, null, formatting.insertSpaces ? formatting.tabSize ?? 2 : '\t').replace(/\n/g, eol + indent);
+    return JSON.stringify(layer, null, formatting.insertSpaces ? (formatting.tabSize ?? 2) : '\t').replace(
+      /\n/g,
+      eol + indent,
+    );
   });
-  return text.slice(0, list.offset + 1) + open + rendered.join(separator) + close + text.slice(list.offset + list.length - 1);
+  return (
+    text.slice(0, list.offset + 1) + open + rendered.join(separator) + close + text.slice(list.offset + list.length - 1)
+  );
 }
 
 /** JSON on one line with a space after colons and commas: `{ "id": "drop", "rate": 0.2 }`. */
@@ -99,7 +118,9 @@ function withKeptKeys(current: Json, proposed: Json): Json {
     if (!(key in proposed) && key in current) target[key] = current[key];
   }
   if (isObject(target.layout) && !('layout' in proposed)) {
-    const ids = new Set(Array.isArray(proposed.layers) ? proposed.layers.map((l) => (isObject(l) ? l.id : undefined)) : []);
+    const ids = new Set(
+      Array.isArray(proposed.layers) ? proposed.layers.map((l) => (isObject(l) ? l.id : undefined)) : [],
+    );
     target.layout = Object.fromEntries(Object.entries(target.layout).filter(([id]) => ids.has(id)));
   }
   // `$schema` first, as files usually have it.
@@ -111,7 +132,7 @@ function withKeptKeys(current: Json, proposed: Json): Json {
 }
 
 function format(value: unknown, formatting: FormattingOptions): string {
-  const indent = formatting.insertSpaces ? formatting.tabSize ?? 2 : '\t';
+  const indent = formatting.insertSpaces ? (formatting.tabSize ?? 2) : '\t';
   return JSON.stringify(value, null, indent).replace(/\n/g, formatting.eol ?? '\n') + (formatting.eol ?? '\n');
 }
 

@@ -39,20 +39,27 @@ export function registerProposalDocuments(): vscode.Disposable {
  * Opens a diff (current document ↔ proposal); on accept applies it as ONE undoable WorkspaceEdit keeping
  * the user's formatting and the layout of unchanged layers; reject leaves the file untouched.
  */
-export async function reviewProposal(document: vscode.TextDocument, proposedSchema: unknown,
-  options: ReviewOptions = {}): Promise<'applied' | 'rejected'> {
+export async function reviewProposal(
+  document: vscode.TextDocument,
+  proposedSchema: unknown,
+  options: ReviewOptions = {},
+): Promise<'applied' | 'rejected'> {
   registerProposalDocuments();
   const proposed = proposalText(document.getText(), proposedSchema);
   if (proposed === document.getText()) {
-    void vscode.window.showInformationMessage('Stitch: the proposal is the same as the current schema; nothing to apply.');
+    void vscode.window.showInformationMessage(
+      'Stitch: the proposal is the same as the current schema; nothing to apply.',
+    );
     return 'rejected';
   }
   const name = document.uri.path.split('/').pop() ?? 'schema';
   const uri = vscode.Uri.from({ scheme: PROPOSAL_SCHEME, path: `/${++counter}/${name}` });
   contents.set(uri.toString(), proposed);
   try {
-    await vscode.commands.executeCommand('vscode.diff', document.uri, uri, `${name} ↔ proposed by Stitch chat`,
-      { preview: true, viewColumn: diffColumn(document) });
+    await vscode.commands.executeCommand('vscode.diff', document.uri, uri, `${name} ↔ proposed by Stitch chat`, {
+      preview: true,
+      viewColumn: diffColumn(document),
+    });
     const accept = await (options.confirm ?? askUser)(document);
     if (!accept) return 'rejected';
     // The user may have typed while the diff was open: patch the text as it is now.
@@ -78,8 +85,9 @@ export async function reviewProposal(document: vscode.TextDocument, proposedSche
  */
 export function diffColumn(document: vscode.TextDocument): vscode.ViewColumn {
   const uri = document.uri.toString();
-  const shows = (tab: vscode.Tab): boolean => (tab.input instanceof vscode.TabInputText || tab.input instanceof vscode.TabInputCustom)
-    && tab.input.uri.toString() === uri;
+  const shows = (tab: vscode.Tab): boolean =>
+    (tab.input instanceof vscode.TabInputText || tab.input instanceof vscode.TabInputCustom) &&
+    tab.input.uri.toString() === uri;
   const groups = vscode.window.tabGroups.all;
   const group = groups.find((g) => g.activeTab && shows(g.activeTab)) ?? groups.find((g) => g.tabs.some(shows));
   return group?.viewColumn ?? vscode.ViewColumn.Beside;
@@ -88,13 +96,19 @@ export function diffColumn(document: vscode.TextDocument): vscode.ViewColumn {
 async function askUser(document: vscode.TextDocument): Promise<boolean> {
   const name = document.uri.path.split('/').pop();
   const choice = await vscode.window.showInformationMessage(
-    `Apply the proposed architecture to ${name}? You can undo it with one Undo.`, 'Accept', 'Reject');
+    `Apply the proposed architecture to ${name}? You can undo it with one Undo.`,
+    'Accept',
+    'Reject',
+  );
   return choice === 'Accept';
 }
 
 /** Closes the diff editor showing the proposal, wherever the user moved it. */
 async function closeDiff(proposalUri: vscode.Uri): Promise<void> {
-  const tabs = vscode.window.tabGroups.all.flatMap((group) => group.tabs).filter((tab) =>
-    tab.input instanceof vscode.TabInputTextDiff && tab.input.modified.toString() === proposalUri.toString());
+  const tabs = vscode.window.tabGroups.all
+    .flatMap((group) => group.tabs)
+    .filter(
+      (tab) => tab.input instanceof vscode.TabInputTextDiff && tab.input.modified.toString() === proposalUri.toString(),
+    );
   if (tabs.length > 0) await vscode.window.tabGroups.close(tabs);
 }

@@ -17,14 +17,21 @@ export class ChatController extends Disposable {
   private readonly requests = new ChatRequests();
   private document: vscode.TextDocument | undefined = activeSchemaDocument();
 
-  constructor(private readonly chat: ChatService, private readonly post: (message: PanelHostMessage) => void) {
+  constructor(
+    private readonly chat: ChatService,
+    private readonly post: (message: PanelHostMessage) => void,
+  ) {
     super();
-    this.register(vscode.window.onDidChangeActiveTextEditor((e) => {
-      if (e && isSchemaDocument(e.document)) this.bind(e.document);
-    }));
-    this.register(vscode.workspace.onDidChangeTextDocument((e) => {
-      if (e.document === this.document) this.postContext();
-    }));
+    this.register(
+      vscode.window.onDidChangeActiveTextEditor((e) => {
+        if (e && isSchemaDocument(e.document)) this.bind(e.document);
+      }),
+    );
+    this.register(
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.document === this.document) this.postContext();
+      }),
+    );
     this.register(new vscode.Disposable(() => this.requests.stopAll()));
   }
 
@@ -42,13 +49,21 @@ export class ChatController extends Disposable {
   postContext(): void {
     const d = this.document;
     const root = d ? parseTree(d.getText()) : undefined;
-    this.post({ type: 'chat/context', fileName: d ? path.basename(d.uri.path) : null, schema: root ? getNodeValue(root) : null });
+    this.post({
+      type: 'chat/context',
+      fileName: d ? path.basename(d.uri.path) : null,
+      schema: root ? getNodeValue(root) : null,
+    });
   }
 
   async send(requestId: number, text: string): Promise<void> {
     const document = this.document ?? activeSchemaDocument();
     if (!document) {
-      return this.post({ type: 'chat/event', requestId, event: { type: 'error', error: 'Open a *.stitch.json file first: the chat works on that schema.' } });
+      return this.post({
+        type: 'chat/event',
+        requestId,
+        event: { type: 'error', error: 'Open a *.stitch.json file first: the chat works on that schema.' },
+      });
     }
     const abort = this.requests.start(requestId, document.uri.toString());
     try {
@@ -72,11 +87,15 @@ export class ChatController extends Disposable {
 
   /** Applies a proposal to the file its request was about, not to whichever schema is active now. */
   async apply(requestId: number, proposedSchema: unknown): Promise<void> {
-    const failed = (message: string): void => this.post({ type: 'chat/applied', requestId, outcome: 'failed', message });
+    const failed = (message: string): void =>
+      this.post({ type: 'chat/applied', requestId, outcome: 'failed', message });
     const uri = this.requests.documentOf(requestId);
-    if (!uri) return failed('This proposal is from an earlier session of the panel; ask again to get one for the current file.');
+    if (!uri)
+      return failed(
+        'This proposal is from an earlier session of the panel; ask again to get one for the current file.',
+      );
     if (typeof proposedSchema !== 'object' || proposedSchema === null || Array.isArray(proposedSchema)) {
-      return failed('The proposal is not a schema (the model\'s JSON could not be read); ask again.');
+      return failed("The proposal is not a schema (the model's JSON could not be read); ask again.");
     }
     try {
       const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(uri));

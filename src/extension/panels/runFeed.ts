@@ -41,7 +41,10 @@ export class RunFeed {
   /** Resolves when the run ended (terminal state received) or the feed was disposed. */
   readonly done: Promise<void>;
 
-  constructor(readonly runId: string, private readonly options: RunFeedOptions) {
+  constructor(
+    readonly runId: string,
+    private readonly options: RunFeedOptions,
+  ) {
     this.lastId = options.after ?? 0;
     this.done = this.follow();
   }
@@ -63,19 +66,22 @@ export class RunFeed {
   private async follow(): Promise<void> {
     const { signal } = this.abort;
     this.status('connecting');
-    const events = followRunEvents({
-      open: async (after) => (await this.options.client()).openEvents(this.runId, after, signal),
-      // Every failure may heal (a restarted server, a new token): only disposing the feed ends it.
-      isFatal: () => signal.aborted,
-      wait: (ms) => sleep(ms, signal),
-    }, {
-      lastEventId: this.lastId,
-      retries: Infinity,
-      retryMs: this.options.retryMs ?? 500,
-      maxRetryMs: this.options.maxRetryMs ?? 5000,
-      onConnect: () => this.status('live'),
-      onReconnect: (_attempt, error) => this.status('reconnecting', causeOf(error)),
-    });
+    const events = followRunEvents(
+      {
+        open: async (after) => (await this.options.client()).openEvents(this.runId, after, signal),
+        // Every failure may heal (a restarted server, a new token): only disposing the feed ends it.
+        isFatal: () => signal.aborted,
+        wait: (ms) => sleep(ms, signal),
+      },
+      {
+        lastEventId: this.lastId,
+        retries: Infinity,
+        retryMs: this.options.retryMs ?? 500,
+        maxRetryMs: this.options.maxRetryMs ?? 5000,
+        onConnect: () => this.status('live'),
+        onReconnect: (_attempt, error) => this.status('reconnecting', causeOf(error)),
+      },
+    );
     try {
       for await (const event of events) {
         if (signal.aborted) break;

@@ -17,7 +17,11 @@ export class RunsController extends Disposable {
   private readonly feeds = new Map<string, RunFeed>();
   private refreshTimer: { clear(): void } | undefined;
 
-  constructor(private readonly server: ServerController, tracker: RunTracker, private readonly post: (message: PanelHostMessage) => void) {
+  constructor(
+    private readonly server: ServerController,
+    tracker: RunTracker,
+    private readonly post: (message: PanelHostMessage) => void,
+  ) {
     super();
     this.register(tracker.onDidChange(() => this.scheduleRefresh()));
     this.register(server.onDidChangeState(() => this.scheduleRefresh()));
@@ -50,12 +54,15 @@ export class RunsController extends Disposable {
       const feed = this.feeds.get(runId);
       if (feed && feed.lastEventId <= have) continue;
       feed?.dispose();
-      this.feeds.set(runId, new RunFeed(runId, {
-        after: have,
-        client: () => this.server.ensureStarted(),
-        onEvents: (events) => this.post({ type: 'run/events', runId, events }),
-        onStatus: (status, message) => this.post({ type: 'run/stream', runId, status, message }),
-      }));
+      this.feeds.set(
+        runId,
+        new RunFeed(runId, {
+          after: have,
+          client: () => this.server.ensureStarted(),
+          onEvents: (events) => this.post({ type: 'run/events', runId, events }),
+          onStatus: (status, message) => this.post({ type: 'run/stream', runId, status, message }),
+        }),
+      );
     }
   }
 

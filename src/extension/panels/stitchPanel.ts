@@ -42,24 +42,30 @@ class StitchPanel extends Disposable {
   /** The last focus asked for, handed on if the panel is replaced. */
   lastFocus: Focus | undefined;
 
-  constructor(readonly panel: vscode.WebviewPanel, services: PanelServices, onLoadFailed: () => void) {
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    services: PanelServices,
+    onLoadFailed: () => void,
+  ) {
     super();
     panel.iconPath = vscode.Uri.joinPath(services.context.extensionUri, 'src/extension/icons/stitch.svg');
     const post = (message: PanelHostMessage): void => this.host.post(message);
     this.runs = this.register(new RunsController(services.server, services.tracker, post));
     this.chat = this.register(new ChatController(services.chat, post));
-    this.host = this.register(new WebviewHost<PanelWebviewMessage, PanelHostMessage>(panel, {
-      kind: 'panel',
-      title: 'Stitch',
-      extensionUri: services.context.extensionUri,
-      log: services.server.log,
-      onReady: () => {
-        this.chat.postContext();
-        return this.runs.refresh(true);
-      },
-      onMessage: (message) => this.onMessage(message),
-      onLoadFailed,
-    }));
+    this.host = this.register(
+      new WebviewHost<PanelWebviewMessage, PanelHostMessage>(panel, {
+        kind: 'panel',
+        title: 'Stitch',
+        extensionUri: services.context.extensionUri,
+        log: services.server.log,
+        onReady: () => {
+          this.chat.postContext();
+          return this.runs.refresh(true);
+        },
+        onMessage: (message) => this.onMessage(message),
+        onLoadFailed,
+      }),
+    );
     this.register(panel.onDidDispose(() => this.dispose()));
   }
 
@@ -100,12 +106,14 @@ export class StitchPanels extends Disposable {
 
   constructor(private readonly services: PanelServices) {
     super();
-    this.register(vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
-      deserializeWebviewPanel: async (panel) => {
-        this.current?.panel.dispose();
-        this.adopt(panel, false);
-      },
-    }));
+    this.register(
+      vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
+        deserializeWebviewPanel: async (panel) => {
+          this.current?.panel.dispose();
+          this.adopt(panel, false);
+        },
+      }),
+    );
     this.register(new vscode.Disposable(() => this.current?.panel.dispose()));
   }
 
@@ -124,8 +132,12 @@ export class StitchPanels extends Disposable {
   }
 
   private create(viewColumn: vscode.ViewColumn, preserveFocus: boolean, replacement: boolean): StitchPanel {
-    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'Stitch', { viewColumn, preserveFocus },
-      { ...webviewOptions(this.services.context.extensionUri), retainContextWhenHidden: true });
+    const panel = vscode.window.createWebviewPanel(
+      PANEL_VIEW_TYPE,
+      'Stitch',
+      { viewColumn, preserveFocus },
+      { ...webviewOptions(this.services.context.extensionUri), retainContextWhenHidden: true },
+    );
     return this.adopt(panel, replacement);
   }
 
@@ -147,7 +159,9 @@ export class StitchPanels extends Disposable {
     const log = this.services.server.log;
     if (this.current !== view) return;
     if (wasReplacement) {
-      log.error('panel: the page did not load in a new panel either; close the Stitch tab and run "Stitch: Show Training Metrics"');
+      log.error(
+        'panel: the page did not load in a new panel either; close the Stitch tab and run "Stitch: Show Training Metrics"',
+      );
       return;
     }
     log.warn('panel: the page did not load; replacing the panel');

@@ -14,7 +14,12 @@ import { SerialQueues } from './serialQueue';
 
 /** What the webview shows for the document's current text. */
 export function snapshot(document: vscode.TextDocument): DocumentSnapshot {
-  return buildSnapshot(document.getText(), analyzeDocument(document), document.version, path.basename(document.uri.path));
+  return buildSnapshot(
+    document.getText(),
+    analyzeDocument(document),
+    document.version,
+    path.basename(document.uri.path),
+  );
 }
 
 /** Edits of one document, one at a time: each intent is computed from the text the previous one left. */
@@ -37,7 +42,10 @@ export function applyIntent(document: vscode.TextDocument, intent: EditIntent): 
     const workspaceEdit = new vscode.WorkspaceEdit();
     workspaceEdit.replace(document.uri, range, edit.content);
     if (await vscode.workspace.applyEdit(workspaceEdit)) return { ok: true };
-    return { ok: false, error: 'VS Code refused the edit (the document changed at the same moment); try the action again.' };
+    return {
+      ok: false,
+      error: 'VS Code refused the edit (the document changed at the same moment); try the action again.',
+    };
   });
 }
 
@@ -51,7 +59,9 @@ export function presets(context: vscode.ExtensionContext): PresetInfo[] {
   const dir = context.asAbsolutePath('examples');
   let files: string[];
   try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.stitch.json')).sort();
+    files = readdirSync(dir)
+      .filter((f) => f.endsWith('.stitch.json'))
+      .sort();
   } catch {
     return []; // a build without examples offers none
   }
@@ -67,7 +77,11 @@ function describe(file: string): string {
 }
 
 /** Replaces the document with a bundled example (one undoable edit), after asking when it has layers. */
-export function applyPreset(context: vscode.ExtensionContext, document: vscode.TextDocument, name: string): Promise<void> {
+export function applyPreset(
+  context: vscode.ExtensionContext,
+  document: vscode.TextDocument,
+  name: string,
+): Promise<void> {
   return edits.run(document.uri.toString(), async () => {
     const file = context.asAbsolutePath(path.join('examples', `${path.basename(name)}.stitch.json`));
     let text: string;
@@ -78,12 +92,19 @@ export function applyPreset(context: vscode.ExtensionContext, document: vscode.T
       return;
     }
     if (analyzeDocument(document).schema?.layers.length || document.getText().trim()) {
-      const ok = await vscode.window.showWarningMessage(`Replace ${path.basename(document.fileName)} with the "${name}" preset? (Undo with Ctrl+Z.)`,
-        { modal: true }, 'Replace');
+      const ok = await vscode.window.showWarningMessage(
+        `Replace ${path.basename(document.fileName)} with the "${name}" preset? (Undo with Ctrl+Z.)`,
+        { modal: true },
+        'Replace',
+      );
       if (ok !== 'Replace') return;
     }
     const edit = new vscode.WorkspaceEdit();
-    edit.replace(document.uri, new vscode.Range(document.positionAt(0), document.positionAt(document.getText().length)), text);
+    edit.replace(
+      document.uri,
+      new vscode.Range(document.positionAt(0), document.positionAt(document.getText().length)),
+      text,
+    );
     await vscode.workspace.applyEdit(edit);
   });
 }

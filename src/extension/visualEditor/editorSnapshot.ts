@@ -26,16 +26,25 @@ export function buildSnapshot(text: string, analysis: Analysis, version: number,
     for (const [k, v] of Object.entries(l)) if (k !== 'id' && k !== 'type' && k !== 'inputs') config[k] = v;
     const shape = analysis.shapes[id];
     return {
-      id, type: typeof l.type === 'string' ? l.type : '?', index, config,
+      id,
+      type: typeof l.type === 'string' ? l.type : '?',
+      index,
+      config,
       inputs: Array.isArray(l.inputs) ? l.inputs.map(String) : null,
       sources: sourcesOf(rawLayers, index),
-      outputShape: shape?.outputShape ?? null, params: shape?.params ?? null,
+      outputShape: shape?.outputShape ?? null,
+      params: shape?.params ?? null,
     };
   });
   const syntax = analysis.problems.find((p) => p.code === 'json-syntax');
-  const input = isObject(raw.input) && Array.isArray(raw.input.shape) ? raw.input.shape.filter((d): d is number => typeof d === 'number') : null;
+  const input =
+    isObject(raw.input) && Array.isArray(raw.input.shape)
+      ? raw.input.shape.filter((d): d is number => typeof d === 'number')
+      : null;
   return {
-    type: 'document', version, fileName,
+    type: 'document',
+    version,
+    fileName,
     empty: text.trim() === '',
     syntaxError: syntax ? syntax.message : null,
     name: typeof raw.name === 'string' ? raw.name : '',

@@ -9,7 +9,9 @@ import * as vscode from 'vscode';
 export function revealLayer(document: vscode.TextDocument, layerId: string): void {
   const editors = vscode.window.visibleTextEditors.filter((e) => e.document === document);
   if (editors.length === 0) return;
-  const layers = findNodeAtLocation(parseTree(document.getText()) ?? { type: 'null', offset: 0, length: 0 }, ['layers']);
+  const layers = findNodeAtLocation(parseTree(document.getText()) ?? { type: 'null', offset: 0, length: 0 }, [
+    'layers',
+  ]);
   const node = layers?.children?.find((child) => {
     const value: unknown = getNodeValue(child);
     return typeof value === 'object' && value !== null && (value as { id?: unknown }).id === layerId;

@@ -4,7 +4,14 @@
  * applied in turn; `minimalEdit` then reduces before/after to the one span that changed, which the host
  * applies as a single WorkspaceEdit (one undo step, a small git diff, comments and formatting elsewhere kept).
  */
-import { findNodeAtLocation, getNodeValue, parseTree, type FormattingOptions, type JSONPath, type Node } from 'jsonc-parser';
+import {
+  findNodeAtLocation,
+  getNodeValue,
+  parseTree,
+  type FormattingOptions,
+  type JSONPath,
+  type Node,
+} from 'jsonc-parser';
 import { detectFormatting, indentOf, setJsonValue, spaceOut } from '../../shared/jsonText';
 import { LAYERS, isLayerType } from '../../shared/schema';
 import { MODEL_INPUT_ID } from '../../shared/schema/types';
@@ -21,11 +28,24 @@ type RawLayer = Record<string, unknown>;
  * that a palette click on a new file starts a trainable schema.
  */
 export function starterText(name: string): string {
-  return `${JSON.stringify({
-    version: 1, name, input: { shape: [28, 28, 1] }, layers: [],
-    training: { dataset: 'mnist', epochs: 3, batchSize: 64, optimizer: { type: 'adam', learningRate: 0.001 },
-      loss: 'categoricalCrossentropy', maxSamples: 10000 },
-  }, null, 2)}\n`;
+  return `${JSON.stringify(
+    {
+      version: 1,
+      name,
+      input: { shape: [28, 28, 1] },
+      layers: [],
+      training: {
+        dataset: 'mnist',
+        epochs: 3,
+        batchSize: 64,
+        optimizer: { type: 'adam', learningRate: 0.001 },
+        loss: 'categoricalCrossentropy',
+        maxSamples: 10000,
+      },
+    },
+    null,
+    2,
+  )}\n`;
 }
 
 /** The text after `intent`, or why it cannot apply (a message for a person). `name` names an empty file's model. */
@@ -33,11 +53,19 @@ export function applyIntentToText(original: string, intent: EditIntent, name = '
   if (intent.type === 'batch') return applyBatch(original, intent.intents, name);
   const text = original.trim() === '' ? starterText(name) : original;
   const root = parseTree(text);
-  if (!root || root.type !== 'object') return fail('the file is not a JSON object; fix the text first (see the Problems panel)');
+  if (!root || root.type !== 'object')
+    return fail('the file is not a JSON object; fix the text first (see the Problems panel)');
   const layersNode = findNodeAtLocation(root, ['layers']);
   const layers: RawLayer[] = layersNode?.type === 'array' ? (getNodeValue(layersNode) as unknown[]).map(asObject) : [];
   const ids = layers.map((l) => (typeof l.id === 'string' ? l.id : ''));
-  const context: IntentContext = { doc: new Doc(text), root, hasLayers: layersNode !== undefined, layers, ids, indexOf: (id) => ids.indexOf(id) };
+  const context: IntentContext = {
+    doc: new Doc(text),
+    root,
+    hasLayers: layersNode !== undefined,
+    layers,
+    ids,
+    indexOf: (id) => ids.indexOf(id),
+  };
   return (HANDLERS[intent.type] as IntentHandler<EditIntent>)(intent, context);
 }
 
@@ -63,7 +91,8 @@ const HANDLERS: { readonly [T in SingleIntent['type']]: IntentHandler<Extract<Si
   'layer/update': (intent, { doc, indexOf }) => {
     const i = indexOf(intent.id);
     if (i < 0) return fail(`there is no layer "${intent.id}"`);
-    if (intent.key === 'id' || intent.key === 'inputs') return fail(`"${intent.key}" is changed by renaming or connecting, not as a parameter`);
+    if (intent.key === 'id' || intent.key === 'inputs')
+      return fail(`"${intent.key}" is changed by renaming or connecting, not as a parameter`);
     return doc.set(['layers', i, intent.key], intent.value).done();
   },
   'layer/rename': renameLayer,
@@ -75,7 +104,12 @@ const HANDLERS: { readonly [T in SingleIntent['type']]: IntentHandler<Extract<Si
     if (to < 0) return fail(`there is no layer "${intent.to}"`);
     const current = sourcesOf(layers, to);
     if (!current.includes(intent.from)) return doc.done();
-    return doc.set(['layers', to, 'inputs'], current.filter((s) => s !== intent.from)).done();
+    return doc
+      .set(
+        ['layers', to, 'inputs'],
+        current.filter((s) => s !== intent.from),
+      )
+      .done();
   },
   'layout/set': (intent, { doc, root }) => {
     if (!findNodeAtLocation(root, ['layout'])) return doc.set(['layout'], roundAll(intent.positions)).done();
@@ -96,14 +130,18 @@ function applyBatch(original: string, intents: EditIntent[], name: string): Edit
   return { ok: true, text: current };
 }
 
-function addLayer(intent: Extract<EditIntent, { type: 'layer/add' }>, { doc, hasLayers, layers, ids, indexOf }: IntentContext): EditResult {
+function addLayer(
+  intent: Extract<EditIntent, { type: 'layer/add' }>,
+  { doc, hasLayers, layers, ids, indexOf }: IntentContext,
+): EditResult {
   if (!isLayerType(intent.layerType)) return fail(`"${intent.layerType}" is not a layer type`);
   const def = LAYERS[intent.layerType];
   const id = freshId(intent.layerType, ids);
   // Without a selection the layer goes before the output layer (appending after it would leave a model
   // whose output is the new layer: two errors and no Train), i.e. into the output's last incoming edge.
   const output = layers.length >= 2 && intent.afterId === undefined ? layers.length - 1 : -1;
-  const edge = intent.intoEdge ?? (output >= 0 ? { from: sourcesOf(layers, output).at(-1) ?? '', to: ids[output] } : undefined);
+  const edge =
+    intent.intoEdge ?? (output >= 0 ? { from: sourcesOf(layers, output).at(-1) ?? '', to: ids[output] } : undefined);
   if (edge && intent.afterId === undefined) {
     const result = insertIntoEdge(doc, layers, ids, edge, { id, type: intent.layerType, ...def.example }, def.merge);
     if (!result.ok) return result;
@@ -121,7 +159,10 @@ function addLayer(intent: Extract<EditIntent, { type: 'layer/add' }>, { doc, has
   return doc.done();
 }
 
-function renameLayer(intent: Extract<EditIntent, { type: 'layer/rename' }>, { doc, root, layers, ids, indexOf }: IntentContext): EditResult {
+function renameLayer(
+  intent: Extract<EditIntent, { type: 'layer/rename' }>,
+  { doc, root, layers, ids, indexOf }: IntentContext,
+): EditResult {
   const i = indexOf(intent.id);
   if (i < 0) return fail(`there is no layer "${intent.id}"`);
   if (!/^[A-Za-z_][\w.-]*$/.test(intent.newId) || intent.newId === MODEL_INPUT_ID) {
@@ -131,7 +172,10 @@ function renameLayer(intent: Extract<EditIntent, { type: 'layer/rename' }>, { do
   doc.set(['layers', i, 'id'], intent.newId);
   layers.forEach((l, k) => {
     if (Array.isArray(l.inputs) && l.inputs.includes(intent.id)) {
-      doc.set(['layers', k, 'inputs'], l.inputs.map((s) => (s === intent.id ? intent.newId : s)));
+      doc.set(
+        ['layers', k, 'inputs'],
+        l.inputs.map((s) => (s === intent.id ? intent.newId : s)),
+      );
     }
   });
   const layout = layoutOf(root);
@@ -142,7 +186,10 @@ function renameLayer(intent: Extract<EditIntent, { type: 'layer/rename' }>, { do
   return doc.done();
 }
 
-function deleteLayers(intent: Extract<EditIntent, { type: 'layer/delete' }>, { doc, root, layers, ids, indexOf }: IntentContext): EditResult {
+function deleteLayers(
+  intent: Extract<EditIntent, { type: 'layer/delete' }>,
+  { doc, root, layers, ids, indexOf }: IntentContext,
+): EditResult {
   const doomed = new Set(intent.ids.filter((id) => indexOf(id) >= 0));
   if (doomed.size === 0) return fail('none of those layers exist any more');
   // Consumers that named a deleted layer take its sources instead, so deleting from the middle of a
@@ -161,12 +208,21 @@ function deleteLayers(intent: Extract<EditIntent, { type: 'layer/delete' }>, { d
   const layout = layoutOf(root);
   for (const id of doomed) if (layout?.[id]) doc.set(['layout', id], undefined);
   // Remove from the end so earlier indices stay valid.
-  [...doomed].map(indexOf).sort((a, b) => b - a).forEach((i) => doc.set(['layers', i], undefined));
+  [...doomed]
+    .map(indexOf)
+    .sort((a, b) => b - a)
+    .forEach((i) => doc.set(['layers', i], undefined));
   return doc.done();
 }
 
-function duplicateLayers(intent: Extract<EditIntent, { type: 'layer/duplicate' }>, { doc, root, layers, ids, indexOf }: IntentContext): EditResult {
-  const picked = intent.ids.map(indexOf).filter((i) => i >= 0).sort((a, b) => b - a);
+function duplicateLayers(
+  intent: Extract<EditIntent, { type: 'layer/duplicate' }>,
+  { doc, root, layers, ids, indexOf }: IntentContext,
+): EditResult {
+  const picked = intent.ids
+    .map(indexOf)
+    .filter((i) => i >= 0)
+    .sort((a, b) => b - a);
   if (picked.length === 0) return fail('none of those layers exist any more');
   const taken = [...ids];
   const layout = layoutOf(root);
@@ -178,14 +234,21 @@ function duplicateLayers(intent: Extract<EditIntent, { type: 'layer/duplicate' }
     const copy: RawLayer = { ...rest, id: freshId(String(layers[i].type ?? 'layer'), taken) };
     if (isMerge(layers[i]) && Array.isArray(inputs)) copy.inputs = [ids[i], ...sourcesOf(layers, i).slice(-1)];
     taken.push(copy.id as string);
-    insertAfter(doc, doc.layers().findIndex((l) => l.id === ids[i]), copy);
+    insertAfter(
+      doc,
+      doc.layers().findIndex((l) => l.id === ids[i]),
+      copy,
+    );
     const at = layout?.[ids[i]];
     if (at) doc.set(['layout', copy.id as string], { x: at.x + 40, y: at.y + 40 });
   }
   return doc.done();
 }
 
-function connect(intent: Extract<EditIntent, { type: 'edge/connect' }>, { doc, layers, indexOf }: IntentContext): EditResult {
+function connect(
+  intent: Extract<EditIntent, { type: 'edge/connect' }>,
+  { doc, layers, indexOf }: IntentContext,
+): EditResult {
   const to = indexOf(intent.to);
   if (to < 0) return fail(`there is no layer "${intent.to}"`);
   if (intent.from !== MODEL_INPUT_ID && indexOf(intent.from) < 0) return fail(`there is no layer "${intent.from}"`);
@@ -224,8 +287,14 @@ function insertAfter(doc: Doc, index: number, layer: RawLayer): void {
  * when `from` is the layer just before, else through `inputs`), and `to` consumes it instead of `from`.
  * A merge layer takes `from` and the source before it (when there is one), as when added after a layer.
  */
-function insertIntoEdge(doc: Doc, layers: readonly RawLayer[], ids: readonly string[], edge: { from: string; to: string },
-  layer: RawLayer, merge: boolean): EditResult {
+function insertIntoEdge(
+  doc: Doc,
+  layers: readonly RawLayer[],
+  ids: readonly string[],
+  edge: { from: string; to: string },
+  layer: RawLayer,
+  merge: boolean,
+): EditResult {
   const to = ids.indexOf(edge.to);
   if (to < 0) return fail(`there is no layer "${edge.to}"`);
   const toSources = sourcesOf(layers, to);
@@ -289,14 +358,20 @@ class Doc {
     if (items.length === 0) {
       const indent = indentOf(this.text, array.offset);
       const unit = this.formatting.insertSpaces ? ' '.repeat(this.formatting.tabSize ?? 2) : '\t';
-      this.text = this.text.slice(0, array.offset) + `[${eol}${indent}${unit}${line}${eol}${indent}]` + this.text.slice(array.offset + array.length);
+      this.text =
+        this.text.slice(0, array.offset) +
+        `[${eol}${indent}${unit}${line}${eol}${indent}]` +
+        this.text.slice(array.offset + array.length);
     } else if (index > 0) {
       const before = items[Math.min(index, items.length) - 1];
       const at = before.offset + before.length;
       this.text = this.text.slice(0, at) + `,${eol}${indentOf(this.text, before.offset)}${line}` + this.text.slice(at);
     } else {
       const first = items[0];
-      this.text = this.text.slice(0, first.offset) + `${line},${eol}${indentOf(this.text, first.offset)}` + this.text.slice(first.offset);
+      this.text =
+        this.text.slice(0, first.offset) +
+        `${line},${eol}${indentOf(this.text, first.offset)}` +
+        this.text.slice(first.offset);
     }
     return this;
   }

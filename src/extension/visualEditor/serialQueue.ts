@@ -12,7 +12,10 @@ export class SerialQueues {
   run<T>(key: string, task: () => Promise<T> | T): Promise<T> {
     const result = (this.tails.get(key) ?? Promise.resolve()).then(task);
     // A failed task must not block the ones after it.
-    const tail = result.then(() => undefined, () => undefined);
+    const tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
     this.tails.set(key, tail);
     void tail.then(() => {
       if (this.tails.get(key) === tail) this.tails.delete(key);

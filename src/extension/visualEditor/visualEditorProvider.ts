@@ -22,13 +22,23 @@ export const VISUAL_EDITOR_VIEW_TYPE = 'stitch.visualEditor';
 const SNAPSHOT_DELAY_MS = 16;
 
 export class VisualEditorProvider implements vscode.CustomTextEditorProvider {
-  static register(context: vscode.ExtensionContext, tracker: RunTracker, log: vscode.LogOutputChannel): vscode.Disposable {
-    return vscode.window.registerCustomEditorProvider(VISUAL_EDITOR_VIEW_TYPE, new VisualEditorProvider(context, tracker, log),
-      { webviewOptions: { retainContextWhenHidden: false }, supportsMultipleEditorsPerDocument: true });
+  static register(
+    context: vscode.ExtensionContext,
+    tracker: RunTracker,
+    log: vscode.LogOutputChannel,
+  ): vscode.Disposable {
+    return vscode.window.registerCustomEditorProvider(
+      VISUAL_EDITOR_VIEW_TYPE,
+      new VisualEditorProvider(context, tracker, log),
+      { webviewOptions: { retainContextWhenHidden: false }, supportsMultipleEditorsPerDocument: true },
+    );
   }
 
-  private constructor(private readonly context: vscode.ExtensionContext, private readonly tracker: RunTracker,
-    private readonly log: vscode.LogOutputChannel) {}
+  private constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly tracker: RunTracker,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
 
   resolveCustomTextEditor(document: vscode.TextDocument, panel: vscode.WebviewPanel): void {
     // The view disposes itself with its panel.
@@ -41,28 +51,39 @@ class VisualEditorView extends Disposable {
   private readonly host: WebviewHost<EditorWebviewMessage, EditorHostMessage>;
   private pendingSnapshot: { clear(): void } | undefined;
 
-  constructor(private readonly document: vscode.TextDocument, panel: vscode.WebviewPanel,
-    private readonly context: vscode.ExtensionContext, private readonly tracker: RunTracker, log: vscode.LogOutputChannel) {
+  constructor(
+    private readonly document: vscode.TextDocument,
+    panel: vscode.WebviewPanel,
+    private readonly context: vscode.ExtensionContext,
+    private readonly tracker: RunTracker,
+    log: vscode.LogOutputChannel,
+  ) {
     super();
     // Tells the graph's tab from the text's where VS Code lets a custom editor set them (newer versions).
     panel.title = `${path.basename(document.uri.path)} (graph)`;
     panel.iconPath = vscode.Uri.joinPath(context.extensionUri, 'src/extension/icons/stitch.svg');
-    this.host = this.register(new WebviewHost<EditorWebviewMessage, EditorHostMessage>(panel, {
-      kind: 'editor',
-      title: `Stitch: ${path.basename(document.uri.path)}`,
-      extensionUri: context.extensionUri,
-      log,
-      onReady: () => this.postAll(),
-      onMessage: (message) => this.onMessage(message),
-      onError: (error, message) => {
-        void vscode.window.showErrorMessage(`Stitch: the visual editor failed on "${message.type}": ${error.message}`);
-      },
-    }));
-    this.register(vscode.workspace.onDidChangeTextDocument((e) => {
-      if (e.document !== document || e.contentChanges.length === 0) return;
-      this.pendingSnapshot?.clear();
-      this.pendingSnapshot = this.timer(SNAPSHOT_DELAY_MS, () => this.host.post(snapshot(document)));
-    }));
+    this.host = this.register(
+      new WebviewHost<EditorWebviewMessage, EditorHostMessage>(panel, {
+        kind: 'editor',
+        title: `Stitch: ${path.basename(document.uri.path)}`,
+        extensionUri: context.extensionUri,
+        log,
+        onReady: () => this.postAll(),
+        onMessage: (message) => this.onMessage(message),
+        onError: (error, message) => {
+          void vscode.window.showErrorMessage(
+            `Stitch: the visual editor failed on "${message.type}": ${error.message}`,
+          );
+        },
+      }),
+    );
+    this.register(
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.document !== document || e.contentChanges.length === 0) return;
+        this.pendingSnapshot?.clear();
+        this.pendingSnapshot = this.timer(SNAPSHOT_DELAY_MS, () => this.host.post(snapshot(document)));
+      }),
+    );
     this.register(tracker.onDidChange(() => this.host.post(this.runBadge())));
     this.register(panel.onDidDispose(() => this.dispose()));
   }
@@ -95,7 +116,9 @@ class VisualEditorView extends Disposable {
       case 'batch': {
         const result = await applyIntent(this.document, message);
         if (!result.ok) {
-          void vscode.window.showWarningMessage(`Stitch: could not apply "${message.type}" to ${path.basename(this.document.fileName)}: ${result.error}`);
+          void vscode.window.showWarningMessage(
+            `Stitch: could not apply "${message.type}" to ${path.basename(this.document.fileName)}: ${result.error}`,
+          );
         }
         return;
       }

@@ -27,13 +27,15 @@ export function noKeyFailure(config: Pick<ProviderConfig, 'baseUrl' | 'requested
   if (config.requestedBaseUrl) {
     return {
       code: 'no-key',
-      error: `This request names its own base URL (${endpointName(config)}), so it must bring its own key in the X-OpenAI-Key header ` +
+      error:
+        `This request names its own base URL (${endpointName(config)}), so it must bring its own key in the X-OpenAI-Key header ` +
         `(in VS Code, ${SET_KEY}; a server that needs no key accepts any value). The server's OPENAI_API_KEY is only sent to the server's own endpoint (OPENAI_BASE_URL, or api.openai.com).`,
     };
   }
   return {
     code: 'no-key',
-    error: `No OpenAI API key is set. In VS Code, ${SET_KEY}. For a server run outside VS Code (stitch serve), ` +
+    error:
+      `No OpenAI API key is set. In VS Code, ${SET_KEY}. For a server run outside VS Code (stitch serve), ` +
       'start it with OPENAI_API_KEY=<your key> in its environment, or with OPENAI_BASE_URL=<url> pointing at a local model server ' +
       '(Ollama, LM Studio, vLLM), which needs no key; in VS Code a local model is set with stitch.chat.baseUrl.',
   };
@@ -42,29 +44,53 @@ export function noKeyFailure(config: Pick<ProviderConfig, 'baseUrl' | 'requested
 export function toChatFailure(err: unknown, config: ProviderConfig): ChatFailure {
   const where = endpointName(config);
   if (err instanceof StreamStalledError || err instanceof APIConnectionTimeoutError) {
-    return { code: 'timeout', error: `The model at ${where} did not answer in time (${err instanceof StreamStalledError ? err.message : `${Math.round(config.timeoutMs / 1000)} s`}). Try again, or pick a faster model in stitch.chat.model.` };
+    return {
+      code: 'timeout',
+      error: `The model at ${where} did not answer in time (${err instanceof StreamStalledError ? err.message : `${Math.round(config.timeoutMs / 1000)} s`}). Try again, or pick a faster model in stitch.chat.model.`,
+    };
   }
   if (err instanceof APIConnectionError) {
     const code = connectionCode(err);
-    return { code: 'network', error: `Cannot reach the model at ${where}${code ? ` (${code})` : ''}. Check your network, or stitch.chat.baseUrl (OPENAI_BASE_URL for a server outside VS Code) if you use a local server (is it running?).` };
+    return {
+      code: 'network',
+      error: `Cannot reach the model at ${where}${code ? ` (${code})` : ''}. Check your network, or stitch.chat.baseUrl (OPENAI_BASE_URL for a server outside VS Code) if you use a local server (is it running?).`,
+    };
   }
   if (err instanceof APIError && typeof err.status === 'number') {
     switch (err.status) {
       case 401:
-        return { code: 'auth', error: `The API key was rejected by ${where} (401). ${capitalize(SET_KEY)} to set a valid key (for a server outside VS Code, check its OPENAI_API_KEY).` };
+        return {
+          code: 'auth',
+          error: `The API key was rejected by ${where} (401). ${capitalize(SET_KEY)} to set a valid key (for a server outside VS Code, check its OPENAI_API_KEY).`,
+        };
       case 403:
-        return { code: 'auth', error: `${where} refused the request (403). Check that the key has access to model "${config.model}".` };
+        return {
+          code: 'auth',
+          error: `${where} refused the request (403). Check that the key has access to model "${config.model}".`,
+        };
       case 404:
-        return { code: 'model-not-found', error: `The model "${config.model}" was not found at ${where} (404). Set an available model in the setting stitch.chat.model${config.baseUrl ? ' (or check stitch.chat.baseUrl)' : ''}.` };
+        return {
+          code: 'model-not-found',
+          error: `The model "${config.model}" was not found at ${where} (404). Set an available model in the setting stitch.chat.model${config.baseUrl ? ' (or check stitch.chat.baseUrl)' : ''}.`,
+        };
       case 429: {
         const wait = retryAfterSeconds(err.headers);
-        return { code: 'rate-limit', error: `Rate limited by ${where} (429). ${wait !== undefined ? `Try again in ${wait} s.` : 'Wait a moment and try again.'} Check your plan's quota if this persists.` };
+        return {
+          code: 'rate-limit',
+          error: `Rate limited by ${where} (429). ${wait !== undefined ? `Try again in ${wait} s.` : 'Wait a moment and try again.'} Check your plan's quota if this persists.`,
+        };
       }
       default:
-        return { code: 'upstream', error: `The model at ${where} failed (${err.status}). Try again in a moment; the server log has the details.` };
+        return {
+          code: 'upstream',
+          error: `The model at ${where} failed (${err.status}). Try again in a moment; the server log has the details.`,
+        };
     }
   }
-  return { code: 'upstream', error: `The model's answer from ${where} broke off. Try again; the server log has the details.` };
+  return {
+    code: 'upstream',
+    error: `The model's answer from ${where} broke off. Try again; the server log has the details.`,
+  };
 }
 
 /** What the upstream said about a failure, for the server log: one line, at most 300 characters, no key. */

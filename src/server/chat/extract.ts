@@ -24,7 +24,8 @@ export function extractProposal(answer: string): Extraction {
     if (lang && lang !== 'json' && lang !== 'jsonc' && lang !== 'json5') continue;
     const candidate = parseCandidate(match[2]);
     // A parsed schema beats an unparsable block; among equals, the later one wins.
-    if (candidate.kind === 'proposal' || (candidate.kind === 'unparsable' && best.kind !== 'proposal')) best = candidate;
+    if (candidate.kind === 'proposal' || (candidate.kind === 'unparsable' && best.kind !== 'proposal'))
+      best = candidate;
   }
   return best;
 }
@@ -39,7 +40,11 @@ export function parseCandidate(text: string): Extraction {
     if (!/"layers"\s*:/.test(trimmed)) return { kind: 'none' };
     const first = errors[0];
     const line = first ? trimmed.slice(0, first.offset).split('\n').length : 1;
-    return { kind: 'unparsable', text: trimmed, error: first ? `${printParseErrorCode(first.error)} at line ${line}` : 'not a JSON object' };
+    return {
+      kind: 'unparsable',
+      text: trimmed,
+      error: first ? `${printParseErrorCode(first.error)} at line ${line}` : 'not a JSON object',
+    };
   }
   const inner = isObject(value.schema) ? value.schema : value;
   return looksLikeSchema(inner) ? { kind: 'proposal', value: inner } : { kind: 'none' };
@@ -52,4 +57,3 @@ export function parseCandidate(text: string): Extraction {
 function looksLikeSchema(value: Record<string, unknown>): boolean {
   return Array.isArray(value.layers) || (isObject(value.input) && 'training' in value) || isOriginalGraph(value);
 }
-

@@ -26,7 +26,10 @@ export interface OriginalChat {
 /** A request of the original frontend: a canvas graph, or no canvas and its `requestSchemaChange` flag. */
 export function isOriginalChatRequest(body: Record<string, unknown>): boolean {
   const current = body.currentSchema;
-  return isOriginalGraph(current) || ((current === null || current === undefined) && typeof body.requestSchemaChange === 'boolean');
+  return (
+    isOriginalGraph(current) ||
+    ((current === null || current === undefined) && typeof body.requestSchemaChange === 'boolean')
+  );
 }
 
 export function originalChat(body: Record<string, unknown>): OriginalChat {
@@ -71,14 +74,22 @@ function promptNote(canvasErrors: SchemaError[], changeRequested: boolean): stri
       'a last dense layer with activation softmax. Write it in the schema format above; it is converted to the canvas for the user.',
   ];
   if (canvasErrors.length > 0) {
-    lines.push('Problems of the canvas itself (paths in its graph { layers: { id: { kind, params } }, edges }):\n' +
-      canvasErrors.slice(0, 30).map((e) => `- ${e.path ? `${e.path}: ` : ''}${e.message}`).join('\n'));
+    lines.push(
+      'Problems of the canvas itself (paths in its graph { layers: { id: { kind, params } }, edges }):\n' +
+        canvasErrors
+          .slice(0, 30)
+          .map((e) => `- ${e.path ? `${e.path}: ` : ''}${e.message}`)
+          .join('\n'),
+    );
   }
   if (changeRequested) lines.push('The user asked for a change to the canvas: propose the complete new schema.');
   return lines.join('\n');
 }
 
 function unusableNote(errors: SchemaError[]): string {
-  const list = errors.slice(0, 10).map((e) => `- ${e.path ? `${e.path}: ` : ''}${e.message}`).join('\n');
+  const list = errors
+    .slice(0, 10)
+    .map((e) => `- ${e.path ? `${e.path}: ` : ''}${e.message}`)
+    .join('\n');
   return `\n\n_The proposal still has problems, so it is not offered to apply; ask again or change the canvas by hand:_\n${list}\n`;
 }

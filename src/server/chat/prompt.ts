@@ -61,15 +61,23 @@ export function describeCurrent(currentSchema: unknown): string {
 
 function describeProblems(analysis: Analysis): string {
   if (analysis.problems.length === 0) return 'Validation: no problems.';
-  return 'Validation problems:\n' + analysis.problems.slice(0, 30)
-    .map((p) => `- ${p.severity}: ${formatProblem(p)}`).join('\n');
+  return (
+    'Validation problems:\n' +
+    analysis.problems
+      .slice(0, 30)
+      .map((p) => `- ${p.severity}: ${formatProblem(p)}`)
+      .join('\n')
+  );
 }
 
 function describeShapes(analysis: Analysis): string {
   const entries = Object.entries(analysis.shapes);
   if (entries.length === 0) return 'Shapes: could not be inferred (fix the problems first).';
   const lines = entries.map(([id, s]) => `- ${id}: output ${formatShape(s.outputShape)}, ${s.params} params`);
-  const total = analysis.params > 0 ? `Total parameters: ${analysis.params}.` : 'Total parameters: unknown (some shapes could not be inferred).';
+  const total =
+    analysis.params > 0
+      ? `Total parameters: ${analysis.params}.`
+      : 'Total parameters: unknown (some shapes could not be inferred).';
   return `Output shape and parameters per layer:\n${lines.join('\n')}\n${total}`;
 }
 
@@ -78,12 +86,17 @@ export function describeLastRun(context: PromptContext): string {
   const run = lastRun(context);
   if (!run || !context.runs) return 'Training: this schema has not been trained yet.';
   const metrics = context.runs.metrics(run.run_id);
-  const lines = [`Last training run (${run.run_id}, ${run.state}${run.error ? `: ${run.error}` : ''}, backend ${run.backend ?? 'unknown'}):`];
+  const lines = [
+    `Last training run (${run.run_id}, ${run.state}${run.error ? `: ${run.error}` : ''}, backend ${run.backend ?? 'unknown'}):`,
+  ];
   for (const m of metrics.slice(-20)) {
-    lines.push(`- epoch ${m.epoch}/${m.epochs}: train_loss ${fmt(m.train_loss)}, val_loss ${fmt(m.val_loss)}, ` +
-      `train_accuracy ${fmt(m.train_accuracy)}, val_accuracy ${fmt(m.val_accuracy)}, learning_rate ${m.learning_rate}, ${fmt(m.epoch_time)} s`);
+    lines.push(
+      `- epoch ${m.epoch}/${m.epochs}: train_loss ${fmt(m.train_loss)}, val_loss ${fmt(m.val_loss)}, ` +
+        `train_accuracy ${fmt(m.train_accuracy)}, val_accuracy ${fmt(m.val_accuracy)}, learning_rate ${m.learning_rate}, ${fmt(m.epoch_time)} s`,
+    );
   }
-  if (run.test) lines.push(`- test: loss ${fmt(run.test.loss)}, accuracy ${fmt(run.test.accuracy)} on ${run.test.samples} samples`);
+  if (run.test)
+    lines.push(`- test: loss ${fmt(run.test.loss)}, accuracy ${fmt(run.test.accuracy)} on ${run.test.samples} samples`);
   if (metrics.length === 0 && !run.test) lines.push('- no metrics yet');
   return lines.join('\n');
 }

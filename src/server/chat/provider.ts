@@ -46,8 +46,10 @@ const text = (v: unknown): string | undefined => (typeof v === 'string' && v.tri
 
 export function resolveProvider(request: ProviderRequest, defaults: ProviderDefaults = {}): ProviderConfig {
   const env = defaults.env ?? process.env;
-  const temperature = typeof request.temperature === 'number' && Number.isFinite(request.temperature)
-    ? Math.min(2, Math.max(0, request.temperature)) : DEFAULT_TEMPERATURE;
+  const temperature =
+    typeof request.temperature === 'number' && Number.isFinite(request.temperature)
+      ? Math.min(2, Math.max(0, request.temperature))
+      : DEFAULT_TEMPERATURE;
   const ownUrl = text(env.OPENAI_BASE_URL);
   const askedUrl = text(request.baseUrl);
   const requestedBaseUrl = askedUrl !== undefined && !sameEndpoint(askedUrl, ownUrl ?? OPENAI_BASE_URL);

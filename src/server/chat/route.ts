@@ -23,21 +23,39 @@ const MAX_MESSAGE_CHARS = 20_000;
 
 export type ChatOptions = ProviderDefaults;
 
-export function chatRoutes(router: ApiRouter, deps: Pick<RouteDeps, 'runs' | 'log' | 'keepAliveMs'>, options: ChatOptions = {}): void {
+export function chatRoutes(
+  router: ApiRouter,
+  deps: Pick<RouteDeps, 'runs' | 'log' | 'keepAliveMs'>,
+  options: ChatOptions = {},
+): void {
   router.post('/api/chat', async (ctx) => {
-    const body = objectBody(ctx, '{ "message": "Why is my loss flat?", "currentSchema": { … } }') as Partial<ChatRequest>;
+    const body = objectBody(
+      ctx,
+      '{ "message": "Why is my loss flat?", "currentSchema": { … } }',
+    ) as Partial<ChatRequest>;
     if (typeof body.message !== 'string' || !body.message.trim()) {
       throw httpError(400, 'message: missing; send { "message": "your question", "currentSchema": { … } }');
     }
     if (body.message.length > MAX_MESSAGE_CHARS) {
-      throw httpError(413, `message: ${body.message.length} characters is too long; keep it under ${MAX_MESSAGE_CHARS}`);
+      throw httpError(
+        413,
+        `message: ${body.message.length} characters is too long; keep it under ${MAX_MESSAGE_CHARS}`,
+      );
     }
     if (body.baseUrl !== undefined && body.baseUrl !== null && body.baseUrl !== '' && !isHttpUrl(body.baseUrl)) {
-      throw httpError(400, 'baseUrl: expected an http(s) URL of an OpenAI-compatible API, like "http://localhost:11434/v1"');
+      throw httpError(
+        400,
+        'baseUrl: expected an http(s) URL of an OpenAI-compatible API, like "http://localhost:11434/v1"',
+      );
     }
-    const original = isOriginalChatRequest(body as Record<string, unknown>) ? originalChat(body as Record<string, unknown>) : undefined;
+    const original = isOriginalChatRequest(body as Record<string, unknown>)
+      ? originalChat(body as Record<string, unknown>)
+      : undefined;
     const header = ctx.get(API_KEY_HEADER);
-    const config = resolveProvider({ apiKey: header, baseUrl: body.baseUrl, model: body.model, temperature: body.temperature }, options);
+    const config = resolveProvider(
+      { apiKey: header, baseUrl: body.baseUrl, model: body.model, temperature: body.temperature },
+      options,
+    );
 
     ctx.respond = false;
     const origin = ctx.response.get('Access-Control-Allow-Origin');
@@ -50,23 +68,29 @@ export function chatRoutes(router: ApiRouter, deps: Pick<RouteDeps, 'runs' | 'lo
     let id = 0;
     const send: SendEvent = (event, data) => session.send({ event, id: ++id, data });
     try {
-      await runChatTurn({
-        message: body.message,
-        currentSchema: original ? original.currentSchema : body.currentSchema,
-        history: readHistory(body.history),
-        schemaPath: typeof body.schemaPath === 'string' ? body.schemaPath : undefined,
-      }, {
-        config,
-        runs: deps.runs,
-        signal: upstream.signal,
-        log: deps.log,
-        emit: original ? original.emit(send) : send,
-        proposals: original?.proposals,
-      });
+      await runChatTurn(
+        {
+          message: body.message,
+          currentSchema: original ? original.currentSchema : body.currentSchema,
+          history: readHistory(body.history),
+          schemaPath: typeof body.schemaPath === 'string' ? body.schemaPath : undefined,
+        },
+        {
+          config,
+          runs: deps.runs,
+          signal: upstream.signal,
+          log: deps.log,
+          emit: original ? original.emit(send) : send,
+          proposals: original?.proposals,
+        },
+      );
     } catch (err) {
       // A bug, not an upstream failure: say so in the stream and keep the key out of the log.
       deps.log(`chat: unexpected error: ${scrub((err as Error).stack ?? String(err), config)}`);
-      send('error', { error: 'The chat failed unexpectedly; see the server log ("Stitch: Show Server Log").', code: 'server' });
+      send('error', {
+        error: 'The chat failed unexpectedly; see the server log ("Stitch: Show Server Log").',
+        code: 'server',
+      });
     } finally {
       session.close();
     }

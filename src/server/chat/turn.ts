@@ -52,7 +52,15 @@ export async function runChatTurn(turn: ChatTurn, deps: ChatTurnDeps): Promise<v
   if (needsKey(config)) return emit('error', noKeyFailure(config));
   const client = createClient(config);
   const messages: ChatCompletionMessageParam[] = [
-    { role: 'system', content: [systemPrompt({ currentSchema: turn.currentSchema, schemaPath: turn.schemaPath, runs: deps.runs }), deps.proposals?.promptNote].filter(Boolean).join('\n\n') },
+    {
+      role: 'system',
+      content: [
+        systemPrompt({ currentSchema: turn.currentSchema, schemaPath: turn.schemaPath, runs: deps.runs }),
+        deps.proposals?.promptNote,
+      ]
+        .filter(Boolean)
+        .join('\n\n'),
+    },
     ...boundHistory(turn.history),
     { role: 'user', content: turn.message },
   ];
@@ -80,11 +88,13 @@ export async function runChatTurn(turn: ChatTurn, deps: ChatTurnDeps): Promise<v
   emit('token', { content: repairNote(checked.errors.length) });
   let repaired = checked;
   try {
-    const repairAnswer = await streamAnswer(client, config, [
-      ...messages,
-      { role: 'assistant', content: answer },
-      { role: 'user', content: repairRequest(checked.errors) },
-    ], signal, () => undefined);
+    const repairAnswer = await streamAnswer(
+      client,
+      config,
+      [...messages, { role: 'assistant', content: answer }, { role: 'user', content: repairRequest(checked.errors) }],
+      signal,
+      () => undefined,
+    );
     const second = extractProposal(repairAnswer);
     if (second.kind !== 'none') repaired = check(second, deps.proposals);
   } catch (err) {
@@ -101,16 +111,28 @@ export async function runChatTurn(turn: ChatTurn, deps: ChatTurnDeps): Promise<v
 function check(extraction: Exclude<Extraction, { kind: 'none' }>, format?: ProposalFormat): ChatEventMap['schema'] {
   if (extraction.kind === 'unparsable') {
     // No schema to show or apply: a client would read a string as "every layer removed".
-    return { proposedSchema: null, valid: false, errors: [{ path: '', message: `the proposal is not valid JSON: ${extraction.error}` }] };
+    return {
+      proposedSchema: null,
+      valid: false,
+      errors: [{ path: '', message: `the proposal is not valid JSON: ${extraction.error}` }],
+    };
   }
-  const { schema, errors: formatErrors } = format ? format.read(extraction.value) : { schema: extraction.value, errors: [] };
+  const { schema, errors: formatErrors } = format
+    ? format.read(extraction.value)
+    : { schema: extraction.value, errors: [] };
   const analysis = analyzeSchema(schema);
-  const errors: SchemaError[] = [...formatErrors, ...analysis.problems.filter((p) => p.severity === 'error').map((p) => ({ path: p.path, message: p.message }))];
+  const errors: SchemaError[] = [
+    ...formatErrors,
+    ...analysis.problems.filter((p) => p.severity === 'error').map((p) => ({ path: p.path, message: p.message })),
+  ];
   return { proposedSchema: schema, valid: errors.length === 0, errors };
 }
 
 function repairRequest(errors: SchemaError[]): string {
-  const list = errors.slice(0, 30).map((e) => `- ${e.path ? `${e.path}: ` : ''}${e.message}`).join('\n');
+  const list = errors
+    .slice(0, 30)
+    .map((e) => `- ${e.path ? `${e.path}: ` : ''}${e.message}`)
+    .join('\n');
   return `Stitch's validator found these problems in your proposal:\n${list}\n\nReply with only the corrected, complete schema in one ${PROPOSAL_FENCE} block.`;
 }
 
@@ -118,8 +140,13 @@ function repairRequest(errors: SchemaError[]): string {
  * Streams one completion, handing each piece of text to `onText` as it arrives, and returns the whole text.
  * A watchdog aborts a stream that stops sending for `timeoutMs` (the SDK's timeout ends with the headers).
  */
-async function streamAnswer(client: OpenAI, config: ProviderConfig, messages: ChatCompletionMessageParam[],
-  signal: AbortSignal, onText: (text: string) => void): Promise<string> {
+async function streamAnswer(
+  client: OpenAI,
+  config: ProviderConfig,
+  messages: ChatCompletionMessageParam[],
+  signal: AbortSignal,
+  onText: (text: string) => void,
+): Promise<string> {
   const controller = new AbortController();
   const onAbort = (): void => controller.abort();
   signal.addEventListener('abort', onAbort);
@@ -151,11 +178,13 @@ async function streamAnswer(client: OpenAI, config: ProviderConfig, messages: Ch
       }
       // A provider that answers with a tool call (structured output) streams its JSON arguments in pieces.
       for (const call of delta?.tool_calls ?? []) {
-        if (call.function?.arguments) toolArguments[call.index] = (toolArguments[call.index] ?? '') + call.function.arguments;
+        if (call.function?.arguments)
+          toolArguments[call.index] = (toolArguments[call.index] ?? '') + call.function.arguments;
       }
     }
     // The SDK ends the iteration quietly when its request is aborted; an answer cut short must not pass as whole.
-    if (controller.signal.aborted) throw stalled && !signal.aborted ? new StreamStalledError(config.timeoutMs) : new Error('aborted');
+    if (controller.signal.aborted)
+      throw stalled && !signal.aborted ? new StreamStalledError(config.timeoutMs) : new Error('aborted');
     // Tool-call JSON is treated like a fenced block of the answer, so one extractor handles both.
     for (const args of toolArguments) if (args) text += `\n${PROPOSAL_FENCE}\n${args}\n\`\`\`\n`;
     return text;

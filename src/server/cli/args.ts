@@ -52,16 +52,35 @@ export interface ParsedArgs {
 
 export function parseCommandLine(argv: string[]): ParsedArgs {
   const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') return { command: 'help', values: {} };
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help')
+    return { command: 'help', values: {} };
   if (command !== 'serve' && command !== 'train' && command !== 'validate' && command !== 'export') {
     throw new UsageError(`unknown command "${command}"; use serve, train, validate or export (stitch --help)`);
   }
   const options = {
-    port: { type: 'string' }, host: { type: 'string' }, token: { type: 'string' }, 'runs-dir': { type: 'string' },
-    'data-dir': { type: 'string' }, workspace: { type: 'string', multiple: true }, concurrency: { type: 'string' }, backend: { type: 'string' }, threads: { type: 'string' },
-    'allow-remote': { type: 'boolean' }, 'exit-with-stdin': { type: 'boolean' }, server: { type: 'string' }, epochs: { type: 'string' }, 'max-samples': { type: 'string' },
-    'min-accuracy': { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, 'no-data': { type: 'boolean' },
-    'trainer-memory-mb': { type: 'string' }, 'max-connections': { type: 'string' }, 'body-timeout': { type: 'string' }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    port: { type: 'string' },
+    host: { type: 'string' },
+    token: { type: 'string' },
+    'runs-dir': { type: 'string' },
+    'data-dir': { type: 'string' },
+    workspace: { type: 'string', multiple: true },
+    concurrency: { type: 'string' },
+    backend: { type: 'string' },
+    threads: { type: 'string' },
+    'allow-remote': { type: 'boolean' },
+    'exit-with-stdin': { type: 'boolean' },
+    server: { type: 'string' },
+    epochs: { type: 'string' },
+    'max-samples': { type: 'string' },
+    'min-accuracy': { type: 'string' },
+    format: { type: 'string' },
+    out: { type: 'string' },
+    'no-data': { type: 'boolean' },
+    'trainer-memory-mb': { type: 'string' },
+    'max-connections': { type: 'string' },
+    'body-timeout': { type: 'string' },
+    verbose: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
   } as const;
   let parsed: ReturnType<typeof parseArgs<{ options: typeof options; args: string[]; allowPositionals: true }>>;
   try {
@@ -71,14 +90,24 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
   }
   if (parsed.values.help) return { command: 'help', values: {} };
   const positionals = parsed.positionals;
-  if (command === 'serve' && positionals.length > 0) throw new UsageError(`stitch serve takes no file (got "${positionals[0]}")`);
-  if (command === 'export' && positionals.length !== 1) throw new UsageError('stitch export takes exactly one run id, e.g. stitch export 20261204-1530-ab12 --format pytorch');
-  if (command !== 'serve' && positionals.length !== 1) throw new UsageError(`stitch ${command} takes exactly one schema file, e.g. stitch ${command} model.stitch.json`);
+  if (command === 'serve' && positionals.length > 0)
+    throw new UsageError(`stitch serve takes no file (got "${positionals[0]}")`);
+  if (command === 'export' && positionals.length !== 1)
+    throw new UsageError(
+      'stitch export takes exactly one run id, e.g. stitch export 20261204-1530-ab12 --format pytorch',
+    );
+  if (command !== 'serve' && positionals.length !== 1)
+    throw new UsageError(`stitch ${command} takes exactly one schema file, e.g. stitch ${command} model.stitch.json`);
   return { command, file: positionals[0], values: parsed.values };
 }
 
 /** A whole number flag within [min, max], or undefined when absent. */
-export function intFlag(values: ParsedArgs['values'], name: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+export function intFlag(
+  values: ParsedArgs['values'],
+  name: string,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number | undefined {
   const raw = values[name];
   if (raw === undefined) return undefined;
   const value = Number(raw);
@@ -92,7 +121,8 @@ export function numberFlag(values: ParsedArgs['values'], name: string): number |
   const raw = values[name];
   if (raw === undefined) return undefined;
   const value = Number(raw);
-  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(value)) throw new UsageError(`--${name}: expected a number, got "${String(raw)}"`);
+  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(value))
+    throw new UsageError(`--${name}: expected a number, got "${String(raw)}"`);
   return value;
 }
 
@@ -111,7 +141,8 @@ export function stringFlag(values: ParsedArgs['values'], name: string): string |
 export function backendFlag(values: ParsedArgs['values']): BackendName | undefined {
   const raw = stringFlag(values, 'backend');
   if (raw === undefined) return undefined;
-  if (!(BACKENDS as readonly string[]).includes(raw)) throw new UsageError(`--backend: "${raw}" is not a backend; use ${BACKENDS.join(', ')}`);
+  if (!(BACKENDS as readonly string[]).includes(raw))
+    throw new UsageError(`--backend: "${raw}" is not a backend; use ${BACKENDS.join(', ')}`);
   return raw as BackendName;
 }
 

@@ -38,12 +38,16 @@ export function folderRunSource(runsDir: string): RunSource {
 
 export async function exportCommand(options: ExportCommandOptions): Promise<number> {
   if (!isExportFormat(options.format)) {
-    throw new UsageError(`--format: use ${EXPORT_FORMATS.join(', ')} (got ${options.format === undefined ? 'none' : `"${options.format}"`})`);
+    throw new UsageError(
+      `--format: use ${EXPORT_FORMATS.join(', ')} (got ${options.format === undefined ? 'none' : `"${options.format}"`})`,
+    );
   }
   const runsDir = resolve(options.runsDir ?? join(stitchHome(), 'runs'));
   const source = folderRunSource(runsDir);
   const record = source.record(options.run);
-  const outDir = resolve(options.out ?? `${(record?.name ?? options.run).replace(/[^A-Za-z0-9_.-]/g, '_')}-${options.format}`);
+  const outDir = resolve(
+    options.out ?? `${(record?.name ?? options.run).replace(/[^A-Za-z0-9_.-]/g, '_')}-${options.format}`,
+  );
   let files;
   try {
     files = await exportRun(source, options.run, {

@@ -12,7 +12,8 @@ export interface ProgressOutput {
   columns?: number;
 }
 
-const fixed = (v: number | null | undefined, digits = 4): string => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
+const fixed = (v: number | null | undefined, digits = 4): string =>
+  v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits);
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '-';
@@ -34,7 +35,8 @@ function bar(progress: number, width: number): string {
  */
 export function renderStatus(event: BatchEvent, epochs: number | '?', columns?: number): string {
   const width = (columns && columns > 0 ? columns : 100) - 1;
-  const facts = `epoch ${event.epoch}/${epochs} batch ${event.batch}/${event.batches} ` +
+  const facts =
+    `epoch ${event.epoch}/${epochs} batch ${event.batch}/${event.batches} ` +
     `loss ${fixed(event.loss)} acc ${fixed(event.accuracy)} ${Math.round(event.samples_per_sec)} samples/s ETA ${formatDuration(event.eta_seconds)}`;
   const full = `${bar(event.progress, 20)} ${facts}`;
   if (full.length <= width) return full;

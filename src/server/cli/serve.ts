@@ -29,9 +29,13 @@ export interface ServeCommandOptions {
 
 /** Starts the server; resolves with a function that stops it. Throws a usage error for unsafe options. */
 export async function serveCommand(options: ServeCommandOptions): Promise<() => Promise<void>> {
-  const remote = options.allowRemote || !isLoopbackHost(options.host.includes(':') && !options.host.startsWith('[') ? `[${options.host}]` : options.host);
+  const remote =
+    options.allowRemote ||
+    !isLoopbackHost(options.host.includes(':') && !options.host.startsWith('[') ? `[${options.host}]` : options.host);
   if (remote && !options.token) {
-    throw new UsageError(`serving on "${options.host}"${options.allowRemote ? ' with --allow-remote' : ''} makes the server reachable from other machines; give it a token with --token or STITCH_TOKEN`);
+    throw new UsageError(
+      `serving on "${options.host}"${options.allowRemote ? ' with --allow-remote' : ''} makes the server reachable from other machines; give it a token with --token or STITCH_TOKEN`,
+    );
   }
   const server = await startServer({
     port: options.port,

@@ -42,7 +42,9 @@ function loadSchema(options: TrainCommandOptions): StitchSchema | null {
   try {
     text = readFileSync(options.file, 'utf8');
   } catch (err) {
-    options.err(`${options.file}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    options.err(
+      `${options.file}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
     return null;
   }
   const analysis = analyzeSchemaText(text);
@@ -82,8 +84,9 @@ export async function trainCommand(options: TrainCommandOptions): Promise<number
     } else if (options.backend) {
       options.err('note: --backend applies to the in-process server only; the remote server uses its own setting');
     }
-    const client = new StitchClient(server?.url ?? options.server!.replace(/\/+$/, ''), options.token,
-      { unreachable: 'Is it running?' });
+    const client = new StitchClient(server?.url ?? options.server!.replace(/\/+$/, ''), options.token, {
+      unreachable: 'Is it running?',
+    });
     return await follow(client, schema, server ? file : undefined, options);
   } catch (err) {
     options.err(`error: ${(err as Error).message}`);
@@ -93,7 +96,12 @@ export async function trainCommand(options: TrainCommandOptions): Promise<number
   }
 }
 
-async function follow(client: StitchClient, schema: StitchSchema, schemaPath: string | undefined, options: TrainCommandOptions): Promise<number> {
+async function follow(
+  client: StitchClient,
+  schema: StitchSchema,
+  schemaPath: string | undefined,
+  options: TrainCommandOptions,
+): Promise<number> {
   const reporter = new ProgressReporter(options.out);
   reporter.expectEpochs(schema.training?.epochs ?? 0);
   let started: TrainResponse;
@@ -132,7 +140,13 @@ async function follow(client: StitchClient, schema: StitchSchema, schemaPath: st
   return report(client, runId, final, reporter, options);
 }
 
-async function report(client: StitchClient, runId: string, final: StateEvent | undefined, reporter: ProgressReporter, options: TrainCommandOptions): Promise<number> {
+async function report(
+  client: StitchClient,
+  runId: string,
+  final: StateEvent | undefined,
+  reporter: ProgressReporter,
+  options: TrainCommandOptions,
+): Promise<number> {
   if (!final || final.state === 'failed') {
     reporter.line(`run ${runId} failed: ${final?.error ?? 'the event stream ended without a final state'}`);
     return 1;
@@ -146,7 +160,9 @@ async function report(client: StitchClient, runId: string, final: StateEvent | u
   reporter.line(`run ${runId} succeeded on ${final.backend ?? 'an unknown backend'}`);
   if (test && test.samples > 0) {
     const acc = accuracy === null ? 'n/a' : accuracy.toFixed(4);
-    reporter.line(`test accuracy: ${acc}  test loss: ${Number.isFinite(test.loss) ? test.loss.toFixed(4) : 'n/a'}  (${test.samples} samples)`);
+    reporter.line(
+      `test accuracy: ${acc}  test loss: ${Number.isFinite(test.loss) ? test.loss.toFixed(4) : 'n/a'}  (${test.samples} samples)`,
+    );
   } else {
     reporter.line('test accuracy: n/a (the dataset has no test samples)');
   }
@@ -154,7 +170,9 @@ async function report(client: StitchClient, runId: string, final: StateEvent | u
   const model = await client.model(runId).catch(() => undefined);
   if (model) reporter.line(`model: ${model.path}`);
   if (options.minAccuracy !== undefined && (accuracy === null || accuracy < options.minAccuracy)) {
-    reporter.line(`test accuracy ${accuracy === null ? 'n/a' : accuracy.toFixed(4)} is below --min-accuracy ${options.minAccuracy}`);
+    reporter.line(
+      `test accuracy ${accuracy === null ? 'n/a' : accuracy.toFixed(4)} is below --min-accuracy ${options.minAccuracy}`,
+    );
     return 1;
   }
   return 0;

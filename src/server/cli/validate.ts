@@ -23,7 +23,9 @@ export function formatAnalysis(file: string, text: string, analysis: Analysis): 
   }
   if (errors === 0) {
     const layers = Object.keys(analysis.shapes).length;
-    lines.push(`${file}: valid (${layers} layer${layers === 1 ? '' : 's'}, ${analysis.params.toLocaleString('en-US')} parameters)`);
+    lines.push(
+      `${file}: valid (${layers} layer${layers === 1 ? '' : 's'}, ${analysis.params.toLocaleString('en-US')} parameters)`,
+    );
   }
   return { exitCode: errors > 0 ? 1 : 0, lines };
 }
@@ -33,7 +35,10 @@ export function validateFile(file: string): ValidateResult {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    return { exitCode: 2, lines: [`${file}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`] };
+    return {
+      exitCode: 2,
+      lines: [`${file}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`],
+    };
   }
   return formatAnalysis(file, text, analyzeSchemaText(text));
 }

@@ -22,7 +22,13 @@ export const MAX_CSV_LINE_BYTES = 1024 * 1024;
 export async function checkRegularFile(path: string, name: string): Promise<void> {
   const info = await stat(path);
   if (info.isFile()) return;
-  const kind = info.isDirectory() ? 'a folder' : info.isFIFO() ? 'a named pipe (FIFO)' : info.isSocket() ? 'a socket' : 'a device or special file';
+  const kind = info.isDirectory()
+    ? 'a folder'
+    : info.isFIFO()
+      ? 'a named pipe (FIFO)'
+      : info.isSocket()
+        ? 'a socket'
+        : 'a device or special file';
   throw new Error(`${name} is ${kind}, not a file; name a regular data file`);
 }
 
@@ -100,13 +106,17 @@ export async function readIdxPrefix(path: string, name: string, maxItems: number
     throw new Error(`${name} ends inside its IDX header; download or export it again`);
   }
   if (filled < needed) {
-    throw new Error(`${name} is truncated: its header promises ${head.dims[0]} samples but it holds fewer (${filled} of ${needed} values read); download it again`);
+    throw new Error(
+      `${name} is truncated: its header promises ${head.dims[0]} samples but it holds fewer (${filled} of ${needed} values read); download it again`,
+    );
   }
   return head;
 }
 
 function notIdx(name: string): Error {
-  return new Error(`${name} is not an IDX file (it should start with two zero bytes); use files in the MNIST IDX format`);
+  return new Error(
+    `${name} is not an IDX file (it should start with two zero bytes); use files in the MNIST IDX format`,
+  );
 }
 
 /** The header once enough bytes are there, else undefined. */
@@ -135,13 +145,17 @@ export async function* textLines(path: string, name: string): AsyncGenerator<str
     for await (const chunk of chunks) {
       total += chunk.length;
       if (total > MAX_CSV_BYTES) {
-        throw new Error(`${name} is larger than the ${MAX_CSV_BYTES / 1024 / 1024} MB a CSV dataset may be; use a smaller file (a sample of the rows)`);
+        throw new Error(
+          `${name} is larger than the ${MAX_CSV_BYTES / 1024 / 1024} MB a CSV dataset may be; use a smaller file (a sample of the rows)`,
+        );
       }
       pending += decoder.decode(chunk, { stream: true });
       const lines = pending.split('\n');
       pending = lines.pop() ?? '';
       if (pending.length > MAX_CSV_LINE_BYTES) {
-        throw new Error(`${name} has a line longer than ${MAX_CSV_LINE_BYTES / 1024 / 1024} MB; it is not a CSV file of numbers`);
+        throw new Error(
+          `${name} has a line longer than ${MAX_CSV_LINE_BYTES / 1024 / 1024} MB; it is not a CSV file of numbers`,
+        );
       }
       for (const line of lines) yield line.endsWith('\r') ? line.slice(0, -1) : line;
     }

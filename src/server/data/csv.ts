@@ -46,7 +46,12 @@ function classNamesOf(labels: string[]): string[] {
  * A dataset from CSV lines (the first non-empty one is the header). Lines come one at a time, so a file is
  * never held whole: see `textLines` for the caps on its size.
  */
-export async function parseCsvLines(lines: Iterable<string> | AsyncIterable<string>, label: string, name: string, seed: number): Promise<Dataset> {
+export async function parseCsvLines(
+  lines: Iterable<string> | AsyncIterable<string>,
+  label: string,
+  name: string,
+  seed: number,
+): Promise<Dataset> {
   let header: string[] | undefined;
   let labelColumn = -1;
   let featureColumns: number[] = [];
@@ -60,29 +65,38 @@ export async function parseCsvLines(lines: Iterable<string> | AsyncIterable<stri
       header = splitCsvLine(line);
       labelColumn = header.indexOf(label);
       if (labelColumn < 0) {
-        throw new Error(`${name} has no column "${label}" in its header (columns: ${header.join(', ')}); set training.dataset.label to one of them`);
+        throw new Error(
+          `${name} has no column "${label}" in its header (columns: ${header.join(', ')}); set training.dataset.label to one of them`,
+        );
       }
       featureColumns = header.map((_, i) => i).filter((i) => i !== labelColumn);
-      if (featureColumns.length === 0) throw new Error(`${name} has only the label column; add numeric feature columns`);
+      if (featureColumns.length === 0)
+        throw new Error(`${name} has only the label column; add numeric feature columns`);
       continue;
     }
     const fields = splitCsvLine(line);
     if (fields.length !== header.length) {
-      throw new Error(`${name} line ${lineNo}: ${fields.length} values but the header has ${header.length} columns; fix or remove the row`);
+      throw new Error(
+        `${name} line ${lineNo}: ${fields.length} values but the header has ${header.length} columns; fix or remove the row`,
+      );
     }
     for (const c of featureColumns) {
       const value = Number(fields[c]);
       if (fields[c] === '' || !Number.isFinite(value)) {
-        throw new Error(`${name} line ${lineNo}: column "${header[c]}" is "${fields[c]}", not a number; fix or remove the row`);
+        throw new Error(
+          `${name} line ${lineNo}: column "${header[c]}" is "${fields[c]}", not a number; fix or remove the row`,
+        );
       }
       features.push(value);
     }
-    if (fields[labelColumn] === '') throw new Error(`${name} line ${lineNo}: the label column "${label}" is empty; fix or remove the row`);
+    if (fields[labelColumn] === '')
+      throw new Error(`${name} line ${lineNo}: the label column "${label}" is empty; fix or remove the row`);
     rawLabels.push(fields[labelColumn]);
   }
   if (!header) throw new Error(`${name} is empty; it needs a header row and at least one data row`);
   const count = rawLabels.length;
-  if (count < 2) throw new Error(`${name} has ${count} data rows; it needs at least 2 (one for training, one for testing)`);
+  if (count < 2)
+    throw new Error(`${name} has ${count} data rows; it needs at least 2 (one for training, one for testing)`);
   const classNames = classNamesOf(rawLabels);
   const index = new Map(classNames.map((n, i) => [n, i]));
   const all = { x: Float32Array.from(features), labels: Int32Array.from(rawLabels, (l) => index.get(l) ?? 0), count };

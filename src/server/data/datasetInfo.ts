@@ -41,7 +41,15 @@ function csvInfo(path: string, label: string): DatasetInfo | undefined {
   if (headerLine === undefined) return undefined;
   const header = splitCsvLine(headerLine);
   if (!header.includes(label)) {
-    return { problems: [{ segments: ['label'], code: 'invalid-value', message: `"${label}" is not a column of ${path}; its columns are ${header.join(', ')}` }] };
+    return {
+      problems: [
+        {
+          segments: ['label'],
+          code: 'invalid-value',
+          message: `"${label}" is not a column of ${path}; its columns are ${header.join(', ')}`,
+        },
+      ],
+    };
   }
   return { inputShape: [header.length - 1] };
 }
@@ -53,7 +61,10 @@ function idxInfo(path: string): DatasetInfo | undefined {
     // A prefix of a gzip stream: Z_SYNC_FLUSH returns what decompresses so far instead of throwing.
     // Only a few KB of it, with a cap on the output: the header is in the first bytes, and a highly
     // compressed file must not make a request inflate megabytes.
-    head = gunzipSync(head.subarray(0, GZ_PREFIX_BYTES), { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: 4 * 1024 * 1024 });
+    head = gunzipSync(head.subarray(0, GZ_PREFIX_BYTES), {
+      finishFlush: constants.Z_SYNC_FLUSH,
+      maxOutputLength: 4 * 1024 * 1024,
+    });
   }
   if (head.length < 4 || head[0] !== 0 || head[1] !== 0) return undefined;
   const rank = head[3];

@@ -50,7 +50,9 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
   try {
     const response = await fetch(url, { signal: controller.signal, redirect: 'follow' });
     if (!response.ok || !response.body) {
-      throw new Error(`downloading ${url} failed: HTTP ${response.status} ${response.statusText}; check the dataset download address`);
+      throw new Error(
+        `downloading ${url} failed: HTTP ${response.status} ${response.statusText}; check the dataset download address`,
+      );
     }
     const total = Number(response.headers.get('content-length')) || options.expected?.bytes || 0;
     const chunks: Uint8Array[] = [];
@@ -73,14 +75,21 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
     await writeFile(partial, data);
     await rename(partial, dest);
     await writeFile(`${dest}.sha256`, `${sha256(data)}\n`);
-    options.log(`downloaded ${url} (${(data.length / 1e6).toFixed(1)} MB, ${options.expected?.md5 || options.expected?.sha256 ? 'checksum verified' : 'checksum recorded for later reads'})`);
+    options.log(
+      `downloaded ${url} (${(data.length / 1e6).toFixed(1)} MB, ${options.expected?.md5 || options.expected?.sha256 ? 'checksum verified' : 'checksum recorded for later reads'})`,
+    );
     return data;
   } catch (err) {
-    if (timedOut) throw new Error(`downloading ${url} timed out (no data for ${idleMs / 1000} s); check the network or the dataset download address`);
+    if (timedOut)
+      throw new Error(
+        `downloading ${url} timed out (no data for ${idleMs / 1000} s); check the network or the dataset download address`,
+      );
     if (options.signal?.aborted) throw err;
     const cause = (err as { cause?: Error }).cause;
     throw cause && !(err as Error).message.includes(url)
-      ? new Error(`downloading ${url} failed: ${cause.message}; check the dataset download address and that the server is reachable`)
+      ? new Error(
+          `downloading ${url} failed: ${cause.message}; check the dataset download address and that the server is reachable`,
+        )
       : err;
   } finally {
     clearTimeout(timer);
@@ -97,10 +106,14 @@ function checkExpected(url: string, data: Uint8Array, expected: Expected | undef
     );
   }
   if (expected?.bytes !== undefined && data.length !== expected.bytes) {
-    throw new Error(`${url} has ${data.length} bytes but ${expected.bytes} were expected; the mirror serves a different file (or a truncated one)`);
+    throw new Error(
+      `${url} has ${data.length} bytes but ${expected.bytes} were expected; the mirror serves a different file (or a truncated one)`,
+    );
   }
   if (expected?.sha256 && sha256(data) !== expected.sha256) {
-    throw new Error(`${url} failed its SHA-256 check (got ${sha256(data)}, expected ${expected.sha256}); the file is corrupt or not the expected one, nothing was cached`);
+    throw new Error(
+      `${url} failed its SHA-256 check (got ${sha256(data)}, expected ${expected.sha256}); the file is corrupt or not the expected one, nothing was cached`,
+    );
   }
 }
 
@@ -119,7 +132,9 @@ export async function readVerified(path: string): Promise<Buffer> {
   if (recorded && sha256(data) !== recorded) {
     await rm(path, { force: true });
     await rm(`${path}.sha256`, { force: true });
-    throw new Error(`the cached ${path} is damaged (its SHA-256 no longer matches the download); it was removed, run again to download it anew`);
+    throw new Error(
+      `the cached ${path} is damaged (its SHA-256 no longer matches the download); it was removed, run again to download it anew`,
+    );
   }
   return data;
 }

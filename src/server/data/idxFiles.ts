@@ -16,15 +16,21 @@ type IdxSpec = { images: string; labels: string; testImages?: string; testLabels
 
 /** Reads at most `maxItems` image/label pairs; the files' claimed counts must agree. */
 async function readPair(images: string, labels: string, context: DatasetContext, field: string, maxItems: number) {
-  const at = (file: string, key: string) => resolveWorkspaceFile(file, context.baseDir, context.workspaceRoot, `training.dataset.idx.${key}`);
+  const at = (file: string, key: string) =>
+    resolveWorkspaceFile(file, context.baseDir, context.workspaceRoot, `training.dataset.idx.${key}`);
   const imagesPath = at(images, field === 'test' ? 'testImages' : 'images');
   const labelsPath = at(labels, field === 'test' ? 'testLabels' : 'labels');
   const imageArray = await readIdxFile(imagesPath, images, maxItems);
   const labelArray = await readIdxFile(labelsPath, labels, maxItems);
   if (imageArray.claimed !== labelArray.claimed) {
-    throw new Error(`${images} holds ${imageArray.claimed} images but ${labels} holds ${labelArray.claimed} labels; use matching files`);
+    throw new Error(
+      `${images} holds ${imageArray.claimed} images but ${labels} holds ${labelArray.claimed} labels; use matching files`,
+    );
   }
-  if (imageArray.claimed > imageArray.dims[0]) context.log(`${images}: read the first ${imageArray.dims[0]} of ${imageArray.claimed} samples (maxSamples/testSamples)`);
+  if (imageArray.claimed > imageArray.dims[0])
+    context.log(
+      `${images}: read the first ${imageArray.dims[0]} of ${imageArray.claimed} samples (maxSamples/testSamples)`,
+    );
   return idxToSamples(imageArray, labelArray, { images, labels });
 }
 
@@ -38,18 +44,31 @@ export async function loadIdxDataset(spec: IdxSpec, context: DatasetContext): Pr
   const testFiles = spec.testImages !== undefined;
   // Files are read from the start, only as far as maxSamples can use: without test files, 20 % of what is
   // read is held out for testing, so a fifth more is read.
-  const trainItems = context.maxSamples ? (testFiles ? context.maxSamples : Math.ceil(context.maxSamples / (1 - HOLD_OUT))) : Infinity;
+  const trainItems = context.maxSamples
+    ? testFiles
+      ? context.maxSamples
+      : Math.ceil(context.maxSamples / (1 - HOLD_OUT))
+    : Infinity;
   const main = await readPair(spec.images, spec.labels, context, 'train', trainItems);
   let train = main.samples;
   let test;
   if (spec.testImages && spec.testLabels) {
     const held = await readPair(spec.testImages, spec.testLabels, context, 'test', context.testSamples ?? Infinity);
     if (held.inputShape.join() !== main.inputShape.join()) {
-      throw new Error(`training.dataset.idx: test images are ${held.inputShape.join('×')} but training images are ${main.inputShape.join('×')}; use matching files`);
+      throw new Error(
+        `training.dataset.idx: test images are ${held.inputShape.join('×')} but training images are ${main.inputShape.join('×')}; use matching files`,
+      );
     }
     test = held.samples;
   } else {
     ({ train, test } = holdOut(main.samples, HOLD_OUT, shuffledIndices(main.samples.count, context.seed + 1)));
   }
-  return { name: spec.images, inputShape: main.inputShape, numClasses: classCount(train, test), classNames: null, train, test };
+  return {
+    name: spec.images,
+    inputShape: main.inputShape,
+    numClasses: classCount(train, test),
+    classNames: null,
+    train,
+    test,
+  };
 }

@@ -24,7 +24,18 @@ const FILES = {
   testLabels: 't10k-labels-idx1-ubyte',
 } as const;
 
-const FASHION_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+const FASHION_CLASSES = [
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
+];
 
 /**
  * The published `.gz` files: MD5 as printed by their publishers (the Fashion-MNIST README; torchvision
@@ -68,7 +79,12 @@ function mnistPackageDir(): string | null {
   }
 }
 
-async function loadFile(name: BuiltinImageDataset, file: string, context: DatasetContext, options: ImageDatasetOptions): Promise<Buffer> {
+async function loadFile(
+  name: BuiltinImageDataset,
+  file: string,
+  context: DatasetContext,
+  options: ImageDatasetOptions,
+): Promise<Buffer> {
   const dir = join(context.cacheDir, name);
   const plain = join(dir, file);
   const gz = `${plain}.gz`;
@@ -95,20 +111,32 @@ async function loadFile(name: BuiltinImageDataset, file: string, context: Datase
   return downloadFile(url, gz, { expected, log: context.log, signal: context.signal });
 }
 
-export async function loadImageDataset(name: BuiltinImageDataset, context: DatasetContext, options: ImageDatasetOptions = {}): Promise<Dataset> {
+export async function loadImageDataset(
+  name: BuiltinImageDataset,
+  context: DatasetContext,
+  options: ImageDatasetOptions = {},
+): Promise<Dataset> {
   // One file after another: a failure names the first missing file instead of racing four downloads.
   const buffers: Record<keyof typeof FILES, Buffer> = {} as never;
   for (const key of Object.keys(FILES) as (keyof typeof FILES)[]) {
     buffers[key] = await loadFile(name, FILES[key], context, options);
   }
-  const train = idxToSamples(parseIdx(buffers.trainImages, FILES.trainImages), parseIdx(buffers.trainLabels, FILES.trainLabels), {
-    images: FILES.trainImages,
-    labels: FILES.trainLabels,
-  });
-  const test = idxToSamples(parseIdx(buffers.testImages, FILES.testImages), parseIdx(buffers.testLabels, FILES.testLabels), {
-    images: FILES.testImages,
-    labels: FILES.testLabels,
-  });
+  const train = idxToSamples(
+    parseIdx(buffers.trainImages, FILES.trainImages),
+    parseIdx(buffers.trainLabels, FILES.trainLabels),
+    {
+      images: FILES.trainImages,
+      labels: FILES.trainLabels,
+    },
+  );
+  const test = idxToSamples(
+    parseIdx(buffers.testImages, FILES.testImages),
+    parseIdx(buffers.testLabels, FILES.testLabels),
+    {
+      images: FILES.testImages,
+      labels: FILES.testLabels,
+    },
+  );
   return {
     name,
     inputShape: train.inputShape,

@@ -17,15 +17,20 @@ export async function loadDataset(spec: DatasetSpec, context: DatasetContext): P
   if (typeof spec === 'string' || 'name' in spec) {
     const name = typeof spec === 'string' ? spec : spec.name;
     const options: { samples?: number; noise?: number } = typeof spec === 'string' ? {} : spec;
-    if ((IMAGE_DATASETS as readonly string[]).includes(name)) return loadImageDataset(name as 'mnist' | 'fashion-mnist', context);
+    if ((IMAGE_DATASETS as readonly string[]).includes(name))
+      return loadImageDataset(name as 'mnist' | 'fashion-mnist', context);
     if (isSyntheticDataset(name)) {
       return generateSynthetic(name, { samples: options.samples, noise: options.noise, seed: context.seed });
     }
-    throw new Error(`training.dataset: unknown dataset "${name}"; use one of ${DATASET_NAMES.join(', ')}, { "csv": … } or { "idx": … }`);
+    throw new Error(
+      `training.dataset: unknown dataset "${name}"; use one of ${DATASET_NAMES.join(', ')}, { "csv": … } or { "idx": … }`,
+    );
   }
   if ('csv' in spec) return loadCsvDataset(spec, context);
   if ('idx' in spec) return loadIdxDataset(spec.idx, context);
-  throw new Error('training.dataset: use a dataset name (e.g. "mnist"), { "csv": …, "label": … } or { "idx": { "images": …, "labels": … } }');
+  throw new Error(
+    'training.dataset: use a dataset name (e.g. "mnist"), { "csv": …, "label": … } or { "idx": { "images": …, "labels": … } }',
+  );
 }
 
 /**
@@ -33,9 +38,15 @@ export async function loadDataset(spec: DatasetSpec, context: DatasetContext): P
  * (a seeded random subset of the test split). Training samples are returned shuffled, so that a validation
  * split taken from their end is a random sample too, unless `shuffle` is false: then they keep their order.
  */
-export function limitDataset(dataset: Dataset, limits: { maxSamples?: number; testSamples?: number; seed: number; shuffle?: boolean }): Dataset {
+export function limitDataset(
+  dataset: Dataset,
+  limits: { maxSamples?: number; testSamples?: number; seed: number; shuffle?: boolean },
+): Dataset {
   // shuffle: false (the original Stitch's `shuffle`) keeps the dataset's order: the first maxSamples samples.
-  const trainOrder = limits.shuffle === false ? Int32Array.from({ length: dataset.train.count }, (_, i) => i) : shuffledIndices(dataset.train.count, limits.seed);
+  const trainOrder =
+    limits.shuffle === false
+      ? Int32Array.from({ length: dataset.train.count }, (_, i) => i)
+      : shuffledIndices(dataset.train.count, limits.seed);
   const trainTake = limits.maxSamples ? Math.min(limits.maxSamples, dataset.train.count) : dataset.train.count;
   const train = selectSamples(dataset.train, trainOrder.subarray(0, trainTake));
   let test = dataset.test;

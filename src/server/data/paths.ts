@@ -20,18 +20,23 @@ export function isInside(root: string, path: string): boolean {
  * lies outside `workspaceRoot`. `what` names the schema field for the message, e.g. `training.dataset.csv`.
  */
 export function resolveWorkspaceFile(file: string, baseDir: string, workspaceRoot: string, what: string): string {
-  if (typeof file !== 'string' || file.trim() === '') throw new Error(`${what}: give the path of a file in the workspace`);
+  if (typeof file !== 'string' || file.trim() === '')
+    throw new Error(`${what}: give the path of a file in the workspace`);
   const root = realpathSync(resolve(workspaceRoot));
   const wanted = resolve(baseDir, file);
   const outside = () =>
-    new Error(`${what}: "${file}" is outside the workspace (${root}); move the file into the workspace folder and use a relative path`);
+    new Error(
+      `${what}: "${file}" is outside the workspace (${root}); move the file into the workspace folder and use a relative path`,
+    );
   // Check the path as written first, so that `..` escapes are refused even when the target does not exist.
   if (!isInside(root, wanted) && !isInside(resolve(workspaceRoot), wanted)) throw outside();
   let real: string;
   try {
     real = realpathSync(wanted);
   } catch {
-    throw new Error(`${what}: "${file}" does not exist (looked for ${wanted}); check the path, relative to the schema file's folder`);
+    throw new Error(
+      `${what}: "${file}" does not exist (looked for ${wanted}); check the path, relative to the schema file's folder`,
+    );
   }
   if (!isInside(root, real)) throw outside();
   return real;

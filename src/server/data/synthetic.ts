@@ -18,7 +18,13 @@ export interface SyntheticOptions {
 /** Fraction of the points held out as the test split. */
 const TEST_FRACTION = 0.2;
 
-type PointMaker = (i: number, n: number, rand: () => number, normal: () => number, noise: number) => [number, number, number];
+type PointMaker = (
+  i: number,
+  n: number,
+  rand: () => number,
+  normal: () => number,
+  noise: number,
+) => [number, number, number];
 
 const makers: Record<SyntheticDataset, PointMaker> = {
   // Two interleaved spirals; the label alternates so both arms get half the points.
@@ -68,7 +74,8 @@ export function isSyntheticDataset(name: string): name is SyntheticDataset {
 export function generateSynthetic(name: SyntheticDataset, options: SyntheticOptions): Dataset {
   const n = options.samples ?? 500;
   const noise = options.noise ?? 0;
-  if (!Number.isInteger(n) || n < 10) throw new Error(`dataset ${name}: samples must be an integer of at least 10 (got ${n})`);
+  if (!Number.isInteger(n) || n < 10)
+    throw new Error(`dataset ${name}: samples must be an integer of at least 10 (got ${n})`);
   if (!(noise >= 0 && noise <= 1)) throw new Error(`dataset ${name}: noise must be between 0 and 1 (got ${noise})`);
   const rand = createRandom(options.seed);
   const normal = createNormal(rand);

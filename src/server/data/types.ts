@@ -64,7 +64,11 @@ export function selectSamples(from: LabeledSamples, indices: ArrayLike<number>):
 }
 
 /** Splits off a seeded fraction as a test set (for data that has no official test split). */
-export function holdOut(all: LabeledSamples, fraction: number, order: Int32Array): { train: LabeledSamples; test: LabeledSamples } {
+export function holdOut(
+  all: LabeledSamples,
+  fraction: number,
+  order: Int32Array,
+): { train: LabeledSamples; test: LabeledSamples } {
   const testCount = Math.max(1, Math.round(all.count * fraction));
   return {
     test: selectSamples(all, order.subarray(0, testCount)),

@@ -43,7 +43,10 @@ export function isExportFormat(value: unknown): value is ExportFormat {
 
 function shapesOf(schema: StitchSchema): ExportShapes {
   const analysis = analyzeSchema(schema);
-  if (!analysis.valid) throw new Error(`the run's schema is not valid any more (${analysis.problems[0]?.message ?? 'unknown problem'}); it cannot be exported`);
+  if (!analysis.valid)
+    throw new Error(
+      `the run's schema is not valid any more (${analysis.problems[0]?.message ?? 'unknown problem'}); it cannot be exported`,
+    );
   return Object.fromEntries(Object.entries(analysis.shapes).map(([id, info]) => [id, info.outputShape]));
 }
 
@@ -51,15 +54,32 @@ export async function buildExport(input: ExportInput): Promise<ExportFile[]> {
   const { schema, modelDir, format } = input;
   const text = (path: string, content: string): ExportFile => ({ path, data: Buffer.from(content) });
   const files: ExportFile[] = [text('schema.stitch.json', JSON.stringify(schema, null, 2) + '\n')];
-  const meta = { classNames: input.dataset?.classNames ?? null, numClasses: input.dataset?.numClasses ?? outputUnits(schema) };
+  const meta = {
+    classNames: input.dataset?.classNames ?? null,
+    numClasses: input.dataset?.numClasses ?? outputUnits(schema),
+  };
   if (format === 'tfjs') {
-    files.push({ path: 'model.json', data: await readFile(join(modelDir, 'model.json')) }, { path: 'weights.bin', data: await readFile(join(modelDir, 'weights.bin')) });
+    files.push(
+      { path: 'model.json', data: await readFile(join(modelDir, 'model.json')) },
+      { path: 'weights.bin', data: await readFile(join(modelDir, 'weights.bin')) },
+    );
   } else {
     const shapes = shapesOf(schema);
     const weights = await readTfjsWeights(modelDir);
     const tensors = format === 'pytorch' ? torchStateDict(schema.layers, weights) : kerasWeights(weights);
-    files.push({ path: 'weights.safetensors', data: encodeSafetensors(tensors, { format: format === 'pytorch' ? 'pt' : 'keras', source: `stitch run ${input.runId}` }) });
-    files.push(text('model.py', format === 'pytorch' ? pytorchModelSource(schema, shapes, meta) : kerasModelSource(schema, shapes, meta)));
+    files.push({
+      path: 'weights.safetensors',
+      data: encodeSafetensors(tensors, {
+        format: format === 'pytorch' ? 'pt' : 'keras',
+        source: `stitch run ${input.runId}`,
+      }),
+    });
+    files.push(
+      text(
+        'model.py',
+        format === 'pytorch' ? pytorchModelSource(schema, shapes, meta) : kerasModelSource(schema, shapes, meta),
+      ),
+    );
     if (format === 'pytorch') {
       files.push(text('train.py', trainScriptSource(schema)));
       if (input.dataset) files.push({ path: 'data/dataset.safetensors', data: datasetFile(input.dataset) });
@@ -82,7 +102,10 @@ function outputUnits(schema: StitchSchema): number {
 export function datasetFile(dataset: Dataset): Buffer {
   const tensors: NamedTensor[] = [];
   const asBytes = isByteScaled(dataset.train.x) && isByteScaled(dataset.test.x);
-  for (const [split, samples] of [['train', dataset.train], ['test', dataset.test]] as const) {
+  for (const [split, samples] of [
+    ['train', dataset.train],
+    ['test', dataset.test],
+  ] as const) {
     tensors.push(featuresTensor(`x_${split}`, samples, dataset.inputShape, asBytes));
     tensors.push({ name: `y_${split}`, dtype: 'I32', shape: [samples.count], data: samples.labels });
   }

@@ -31,8 +31,12 @@ const activation = (v: unknown): string | undefined => (typeof v === 'string' ? 
 function layerCall(layer: LayerSpec, outputShape: number[]): string {
   const name = layer.id;
   const conv = {
-    kernel_size: pairOf(layer.kernelSize), strides: pairOf(layer.strides), padding: layer.padding,
-    dilation_rate: pairOf(layer.dilationRate), activation: activation(layer.activation), use_bias: layer.useBias,
+    kernel_size: pairOf(layer.kernelSize),
+    strides: pairOf(layer.strides),
+    padding: layer.padding,
+    dilation_rate: pairOf(layer.dilationRate),
+    activation: activation(layer.activation),
+    use_bias: layer.useBias,
   };
   switch (layer.type) {
     case 'dense':
@@ -68,7 +72,11 @@ function layerCall(layer: LayerSpec, outputShape: number[]): string {
   }
 }
 
-export function kerasModelSource(schema: StitchSchema, shapes: ExportShapes, meta: { classNames: string[] | null; numClasses: number }): string {
+export function kerasModelSource(
+  schema: StitchSchema,
+  shapes: ExportShapes,
+  meta: { classNames: string[] | null; numClasses: number },
+): string {
   const graph = schemaGraph(schema);
   const lines = graph.order.map((i) => {
     const layer = schema.layers[i];

@@ -21,7 +21,14 @@ interface Emitted {
   forward: string[];
 }
 
-const py = (value: unknown): string => (typeof value === 'string' ? JSON.stringify(value) : value === true ? 'True' : value === false ? 'False' : String(value));
+const py = (value: unknown): string =>
+  typeof value === 'string'
+    ? JSON.stringify(value)
+    : value === true
+      ? 'True'
+      : value === false
+        ? 'False'
+        : String(value);
 const pair = (value: unknown, fallback: number): string => {
   const [a, b] = toPair(value ?? fallback);
   return `(${a}, ${b})`;
@@ -38,7 +45,13 @@ function activationCall(activation: unknown, x: string): string {
 }
 
 /** The Python for one layer: its submodule(s) and its line in forward(). */
-function emitLayer(layer: LayerSpec, inputs: string[], inputShapes: number[][], outputShape: number[], isLast: boolean): Emitted {
+function emitLayer(
+  layer: LayerSpec,
+  inputs: string[],
+  inputShapes: number[][],
+  outputShape: number[],
+  isLast: boolean,
+): Emitted {
   const id = layer.id;
   const v = pyName(id);
   const x = inputs[0];
@@ -53,7 +66,9 @@ function emitLayer(layer: LayerSpec, inputs: string[], inputShapes: number[][], 
     return `${v} = ${activationCall(layer.activation, expr)}`;
   };
   const sameOrValid = (call: string, kernel: string, strides: string, dilation = '(1, 1)'): string =>
-    layer.padding === 'same' ? call.replace('$X', `_same_pad(${x}, ${kernel}, ${strides}, ${dilation})`) : call.replace('$X', x);
+    layer.padding === 'same'
+      ? call.replace('$X', `_same_pad(${x}, ${kernel}, ${strides}, ${dilation})`)
+      : call.replace('$X', x);
   switch (layer.type) {
     case 'dense': {
       const inFeatures = inputShapes[0][inputShapes[0].length - 1];
@@ -61,18 +76,24 @@ function emitLayer(layer: LayerSpec, inputs: string[], inputShapes: number[][], 
       return { init: [init], forward: [act(image ? `_nchw(self.${v}(_nhwc(${x})))` : `self.${v}(${x})`)] };
     }
     case 'conv2d': {
-      const k = pair(layer.kernelSize, 1), s = pair(layer.strides, 1), d = pair(layer.dilationRate, 1);
+      const k = pair(layer.kernelSize, 1),
+        s = pair(layer.strides, 1),
+        d = pair(layer.dilationRate, 1);
       const init = `self.${v} = nn.Conv2d(${channels}, ${py(layer.filters)}, kernel_size=${k}, stride=${s}, dilation=${d}, bias=${py(useBias)})`;
       return { init: [init], forward: [act(sameOrValid(`self.${v}($X)`, k, s, d))] };
     }
     case 'depthwiseConv2d': {
-      const k = pair(layer.kernelSize, 1), s = pair(layer.strides, 1), d = pair(layer.dilationRate, 1);
+      const k = pair(layer.kernelSize, 1),
+        s = pair(layer.strides, 1),
+        d = pair(layer.dilationRate, 1);
       const mult = typeof layer.depthMultiplier === 'number' ? layer.depthMultiplier : 1;
       const init = `self.${v} = nn.Conv2d(${channels}, ${channels * mult}, kernel_size=${k}, stride=${s}, dilation=${d}, groups=${channels}, bias=${py(useBias)})`;
       return { init: [init], forward: [act(sameOrValid(`self.${v}($X)`, k, s, d))] };
     }
     case 'separableConv2d': {
-      const k = pair(layer.kernelSize, 1), s = pair(layer.strides, 1), d = pair(layer.dilationRate, 1);
+      const k = pair(layer.kernelSize, 1),
+        s = pair(layer.strides, 1),
+        d = pair(layer.dilationRate, 1);
       const mult = typeof layer.depthMultiplier === 'number' ? layer.depthMultiplier : 1;
       return {
         init: [
@@ -84,10 +105,14 @@ function emitLayer(layer: LayerSpec, inputs: string[], inputShapes: number[][], 
     }
     case 'maxPooling2d':
     case 'averagePooling2d': {
-      const k = pair(layer.poolSize, 2), s = pair(layer.strides ?? layer.poolSize, 2);
+      const k = pair(layer.poolSize, 2),
+        s = pair(layer.strides ?? layer.poolSize, 2);
       const max = layer.type === 'maxPooling2d';
       let expr: string;
-      if (layer.padding === 'same') expr = max ? `F.max_pool2d(_same_pad(${x}, ${k}, ${s}, value=float("-inf")), ${k}, ${s})` : `_avg_pool_same(${x}, ${k}, ${s})`;
+      if (layer.padding === 'same')
+        expr = max
+          ? `F.max_pool2d(_same_pad(${x}, ${k}, ${s}, value=float("-inf")), ${k}, ${s})`
+          : `_avg_pool_same(${x}, ${k}, ${s})`;
       else expr = `F.${max ? 'max' : 'avg'}_pool2d(${x}, ${k}, ${s})`;
       return { init: [], forward: [`${v} = ${expr}`] };
     }
@@ -100,14 +125,23 @@ function emitLayer(layer: LayerSpec, inputs: string[], inputShapes: number[][], 
     case 'batchNormalization': {
       const axis = typeof layer.axis === 'number' ? layer.axis : -1;
       const rank = inputShapes[0].length;
-      if (axis !== -1 && axis !== rank) throw new Error(`layers: "${id}" normalizes axis ${axis}; only the last (channel) axis can be exported to PyTorch`);
+      if (axis !== -1 && axis !== rank)
+        throw new Error(
+          `layers: "${id}" normalizes axis ${axis}; only the last (channel) axis can be exported to PyTorch`,
+        );
       const eps = typeof layer.epsilon === 'number' ? layer.epsilon : 0.001;
       const momentum = typeof layer.momentum === 'number' ? layer.momentum : 0.99;
       const features = inputShapes[0][rank - 1];
       const kind = image ? 'BatchNorm2d' : 'BatchNorm1d';
-      if (!image && rank !== 1) throw new Error(`layers: "${id}" normalizes a rank-${rank} tensor; only vectors and images can be exported to PyTorch`);
+      if (!image && rank !== 1)
+        throw new Error(
+          `layers: "${id}" normalizes a rank-${rank} tensor; only vectors and images can be exported to PyTorch`,
+        );
       // Keras' momentum weighs the old statistics; PyTorch's weighs the new batch.
-      return { init: [`self.${v} = nn.${kind}(${features}, eps=${eps}, momentum=${+(1 - momentum).toFixed(6)})`], forward: [`${v} = self.${v}(${x})`] };
+      return {
+        init: [`self.${v} = nn.${kind}(${features}, eps=${eps}, momentum=${+(1 - momentum).toFixed(6)})`],
+        forward: [`${v} = self.${v}(${x})`],
+      };
     }
     case 'activation':
       return { init: [], forward: [act(x)] };
@@ -253,7 +287,11 @@ export function torchShape(shape: readonly number[]): number[] {
   return shape.length === 3 ? [shape[2], shape[0], shape[1]] : [...shape];
 }
 
-export function pytorchModelSource(schema: StitchSchema, shapes: ExportShapes, meta: { classNames: string[] | null; numClasses: number }): string {
+export function pytorchModelSource(
+  schema: StitchSchema,
+  shapes: ExportShapes,
+  meta: { classNames: string[] | null; numClasses: number },
+): string {
   const graph = schemaGraph(schema);
   const shapeOf = (id: string): number[] => (id === MODEL_INPUT_ID ? schema.input.shape : shapes[id]);
   const init: string[] = [];
@@ -297,7 +335,14 @@ class StitchModel(nn.Module):
 ${init.map((l) => `        ${l}`).join('\n')}
 
     def forward(self, x, logits=False):
-${forward.map((l) => l.split('\n').map((part) => (part.startsWith('        ') ? part : `        ${part}`)).join('\n')).join('\n')}
+${forward
+  .map((l) =>
+    l
+      .split('\n')
+      .map((part) => (part.startsWith('        ') ? part : `        ${part}`))
+      .join('\n'),
+  )
+  .join('\n')}
         return ${last}
 ${LOADER}`;
 }

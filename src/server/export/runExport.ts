@@ -42,10 +42,13 @@ export interface RunSource {
 
 export async function exportRun(store: RunSource, runId: string, options: RunExportOptions): Promise<ExportFile[]> {
   const record = store.record(runId);
-  if (!record) throw new ExportError(404, `there is no run ${runId}; list the runs with GET /api/runs (or the Stitch Runs view)`);
-  if (record.state !== 'succeeded') throw new ExportError(409, `run ${runId} is ${record.state}; only a succeeded run has a trained model to export`);
+  if (!record)
+    throw new ExportError(404, `there is no run ${runId}; list the runs with GET /api/runs (or the Stitch Runs view)`);
+  if (record.state !== 'succeeded')
+    throw new ExportError(409, `run ${runId} is ${record.state}; only a succeeded run has a trained model to export`);
   const modelDir = store.modelDir(runId);
-  if (!existsSync(modelDir)) throw new ExportError(409, `run ${runId} has no trained model files; train the schema again`);
+  if (!existsSync(modelDir))
+    throw new ExportError(409, `run ${runId} has no trained model files; train the schema again`);
   const schema = store.schema(runId);
   const withData = options.format === 'pytorch' && options.includeData !== false && schema.training !== undefined;
   const dataset = withData ? await runDataset(record, schema, options) : null;

@@ -21,7 +21,10 @@ export function encodeSafetensors(tensors: readonly NamedTensor[], metadata: Rec
   let offset = 0;
   for (const t of tensors) {
     const count = t.shape.reduce((a, b) => a * b, 1);
-    if (count !== t.data.length) throw new Error(`tensor ${t.name}: shape [${t.shape.join(', ')}] holds ${count} values, data has ${t.data.length}`);
+    if (count !== t.data.length)
+      throw new Error(
+        `tensor ${t.name}: shape [${t.shape.join(', ')}] holds ${count} values, data has ${t.data.length}`,
+      );
     header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
     offset += t.data.byteLength;
   }
@@ -30,11 +33,18 @@ export function encodeSafetensors(tensors: readonly NamedTensor[], metadata: Rec
   json += ' '.repeat((8 - ((8 + Buffer.byteLength(json)) % 8)) % 8);
   const head = Buffer.alloc(8);
   head.writeBigUInt64LE(BigInt(Buffer.byteLength(json)));
-  return Buffer.concat([head, Buffer.from(json), ...tensors.map((t) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength))]);
+  return Buffer.concat([
+    head,
+    Buffer.from(json),
+    ...tensors.map((t) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength)),
+  ]);
 }
 
 /** Decodes a safetensors buffer (the tests read back what was written). */
-export function decodeSafetensors(buffer: Buffer): { tensors: Map<string, NamedTensor>; metadata: Record<string, string> } {
+export function decodeSafetensors(buffer: Buffer): {
+  tensors: Map<string, NamedTensor>;
+  metadata: Record<string, string>;
+} {
   const length = Number(buffer.readBigUInt64LE(0));
   const header = JSON.parse(buffer.subarray(8, 8 + length).toString('utf8')) as Record<string, unknown>;
   const base = 8 + length;
@@ -45,9 +55,14 @@ export function decodeSafetensors(buffer: Buffer): { tensors: Map<string, NamedT
       metadata = entry as Record<string, string>;
       continue;
     }
-    const { dtype, shape, data_offsets: [start, end] } = entry as { dtype: TensorDtype; shape: number[]; data_offsets: [number, number] };
+    const {
+      dtype,
+      shape,
+      data_offsets: [start, end],
+    } = entry as { dtype: TensorDtype; shape: number[]; data_offsets: [number, number] };
     const bytes = new Uint8Array(buffer.subarray(base + start, base + end)); // a copy: aligned for the typed views
-    const data = dtype === 'F32' ? new Float32Array(bytes.buffer) : dtype === 'I32' ? new Int32Array(bytes.buffer) : bytes;
+    const data =
+      dtype === 'F32' ? new Float32Array(bytes.buffer) : dtype === 'I32' ? new Int32Array(bytes.buffer) : bytes;
     tensors.set(name, { name, dtype, shape, data });
   }
   return { tensors, metadata };

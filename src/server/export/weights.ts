@@ -30,14 +30,17 @@ export async function readTfjsWeights(modelDir: string): Promise<Map<string, Raw
   try {
     json = JSON.parse(await readFile(join(modelDir, 'model.json'), 'utf8')) as ManifestJson;
   } catch (err) {
-    throw new Error(`cannot read the trained model in ${modelDir}: ${(err as Error).message}; train the schema again to recreate it`);
+    throw new Error(
+      `cannot read the trained model in ${modelDir}: ${(err as Error).message}; train the schema again to recreate it`,
+    );
   }
   const weights = new Map<string, RawWeight>();
   for (const group of json.weightsManifest ?? []) {
     const bytes = Buffer.concat(await Promise.all(group.paths.map((p) => readFile(join(modelDir, p)))));
     let offset = 0;
     for (const spec of group.weights) {
-      if (spec.dtype !== undefined && spec.dtype !== 'float32') throw new Error(`weight ${spec.name} is ${spec.dtype}; only float32 models can be exported`);
+      if (spec.dtype !== undefined && spec.dtype !== 'float32')
+        throw new Error(`weight ${spec.name} is ${spec.dtype}; only float32 models can be exported`);
       const count = spec.shape.reduce((a, b) => a * b, 1);
       const data = new Float32Array(new Uint8Array(bytes.subarray(offset, offset + count * 4)).buffer);
       weights.set(spec.name, { shape: spec.shape, data });

@@ -29,17 +29,26 @@ export function bearerAuth(options: BearerAuthOptions): Middleware {
     if (!expected) return next();
     const header = ctx.get('Authorization');
     const match = /^Bearer\s+(.+)$/i.exec(header);
-    const queryToken = ctx.method === 'GET' && typeof ctx.query.access_token === 'string' ? ctx.query.access_token : undefined;
+    const queryToken =
+      ctx.method === 'GET' && typeof ctx.query.access_token === 'string' ? ctx.query.access_token : undefined;
     const given = match?.[1].trim() ?? queryToken;
     if (given === undefined) {
-      throw httpError(401, 'this server requires a token: send "Authorization: Bearer <token>" (the token the server was started with, or STITCH_TOKEN)', {
-        headers: { 'WWW-Authenticate': 'Bearer realm="stitch"' },
-      });
+      throw httpError(
+        401,
+        'this server requires a token: send "Authorization: Bearer <token>" (the token the server was started with, or STITCH_TOKEN)',
+        {
+          headers: { 'WWW-Authenticate': 'Bearer realm="stitch"' },
+        },
+      );
     }
     if (!tokensEqual(given, expected)) {
-      throw httpError(401, 'the token is wrong: send the token the server was started with as "Authorization: Bearer <token>"', {
-        headers: { 'WWW-Authenticate': 'Bearer realm="stitch", error="invalid_token"' },
-      });
+      throw httpError(
+        401,
+        'the token is wrong: send the token the server was started with as "Authorization: Bearer <token>"',
+        {
+          headers: { 'WWW-Authenticate': 'Bearer realm="stitch", error="invalid_token"' },
+        },
+      );
     }
     await next();
   };

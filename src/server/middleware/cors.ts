@@ -35,7 +35,8 @@ export function cors(): Middleware {
       ctx.set('Access-Control-Max-Age', '600');
       // Chrome's Private Network Access asks before a page reaches a more private address; loopback to
       // loopback does not need it today, and answering keeps such pages working if that changes.
-      if (ctx.get('Access-Control-Request-Private-Network') === 'true') ctx.set('Access-Control-Allow-Private-Network', 'true');
+      if (ctx.get('Access-Control-Request-Private-Network') === 'true')
+        ctx.set('Access-Control-Allow-Private-Network', 'true');
       ctx.status = 204;
       return;
     }

@@ -42,13 +42,18 @@ export function errorHandler(options: ErrorHandlerOptions): Middleware {
       if (ctx.status === 404 && ctx.body === undefined && ctx.respond !== false) {
         throw httpError(404, `no route for ${ctx.method} ${ctx.path}; see GET /api/health and docs/server.md`);
       }
-      if ((ctx.status === 405 || ctx.status === 501) && ctx.body === undefined && ctx.respond !== false) throw methodError(ctx.status, ctx.method, ctx.path, ctx.response.get('Allow'));
+      if ((ctx.status === 405 || ctx.status === 501) && ctx.body === undefined && ctx.respond !== false)
+        throw methodError(ctx.status, ctx.method, ctx.path, ctx.response.get('Allow'));
     } catch (thrown) {
-      const err = (typeof thrown === 'object' && thrown !== null ? thrown : { message: String(thrown) }) as ExposedError;
+      const err = (
+        typeof thrown === 'object' && thrown !== null ? thrown : { message: String(thrown) }
+      ) as ExposedError;
       const status = err.status ?? err.statusCode ?? 500;
       // 4xx and 501 are the client's; a 5xx is answered as itself only when it was raised on purpose with
       // `expose` (e.g. 503 "no TensorFlow.js backend can start"), otherwise it is a bug.
-      const clientError = (((status >= 400 && status < 500) || status === 501) && err.expose !== false) || (status > 500 && err.expose === true);
+      const clientError =
+        (((status >= 400 && status < 500) || status === 501) && err.expose !== false) ||
+        (status > 500 && err.expose === true);
       if (ctx.headerSent || ctx.respond === false) {
         // A stream already started: the response cannot change any more, so the error is only logged.
         options.log(`error after the response started (${ctx.method} ${ctx.path}): ${describe(thrown)}`);
@@ -73,9 +78,12 @@ function methodError(status: 405 | 501, method: string, path: string, allow: str
   const use = allow ? `use ${allow.split(/,\s*/).join(' or ')}` : 'see docs/server.md for the routes and their methods';
   return status === 405
     ? httpError(405, `${method} is not allowed on ${path}; ${use}`, { headers: { Allow: allow } })
-    // httpError marks 5xx as not exposed by default; a 501 here is an answer about the request, not a hidden bug.
-    : httpError(501, `this server does not support the ${method} method; the API uses GET, POST and DELETE (see docs/server.md)`,
-      { expose: true });
+    : // httpError marks 5xx as not exposed by default; a 501 here is an answer about the request, not a hidden bug.
+      httpError(
+        501,
+        `this server does not support the ${method} method; the API uses GET, POST and DELETE (see docs/server.md)`,
+        { expose: true },
+      );
 }
 
 function describe(thrown: unknown): string {

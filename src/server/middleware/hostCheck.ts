@@ -47,11 +47,17 @@ export function hostCheck(options: HostCheckOptions = {}): Middleware {
   return async function checkHost(ctx, next) {
     const host = ctx.get('Host');
     if (!allowRemote && !isLoopbackHost(host)) {
-      throw httpError(403, `Host "${host}" is not allowed: this server only answers requests for localhost, 127.0.0.1 or [::1] (start it with --allow-remote and a token to serve other machines)`);
+      throw httpError(
+        403,
+        `Host "${host}" is not allowed: this server only answers requests for localhost, 127.0.0.1 or [::1] (start it with --allow-remote and a token to serve other machines)`,
+      );
     }
     const origin = ctx.get('Origin');
     if (origin && !isAllowedOrigin(origin, host, allowRemote)) {
-      throw httpError(403, `requests from the web page origin "${origin}" are not allowed; only loopback pages and VS Code webviews may call this server`);
+      throw httpError(
+        403,
+        `requests from the web page origin "${origin}" are not allowed; only loopback pages and VS Code webviews may call this server`,
+      );
     }
     await next();
   };

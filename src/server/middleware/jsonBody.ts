@@ -44,9 +44,13 @@ export function jsonBody(options: JsonBodyOptions = {}): Middleware {
     const text = await readLimited(ctx.req, limit, timeoutMs);
     if (text === TOO_LARGE) throw tooLarge(limit);
     if (text === TIMED_OUT) {
-      throw httpError(408, `the request body did not arrive within ${timeoutMs / 1000} s; send it faster or in a smaller request`, {
-        headers: { Connection: 'close' },
-      });
+      throw httpError(
+        408,
+        `the request body did not arrive within ${timeoutMs / 1000} s; send it faster or in a smaller request`,
+        {
+          headers: { Connection: 'close' },
+        },
+      );
     }
     if (text === ABORTED) throw httpError(400, 'the client closed the connection before the request body was complete');
     if (options.raw?.(ctx)) {
@@ -56,12 +60,18 @@ export function jsonBody(options: JsonBodyOptions = {}): Middleware {
     if (text.trim() !== '') {
       // JSON.parse takes seconds on a body of a million "[" (and stalls every request meanwhile): refuse it first.
       if (nestingOffset(text, MAX_BODY_DEPTH) !== undefined) {
-        throw httpError(400, `the request body nests objects and arrays more than ${MAX_BODY_DEPTH} deep; no Stitch request needs that`);
+        throw httpError(
+          400,
+          `the request body nests objects and arrays more than ${MAX_BODY_DEPTH} deep; no Stitch request needs that`,
+        );
       }
       try {
         ctx.state.body = JSON.parse(text) as unknown;
       } catch (err) {
-        throw httpError(400, `the request body is not valid JSON (${(err as Error).message}); send a JSON object with Content-Type: application/json`);
+        throw httpError(
+          400,
+          `the request body is not valid JSON (${(err as Error).message}); send a JSON object with Content-Type: application/json`,
+        );
       }
     }
     await next();
@@ -69,7 +79,10 @@ export function jsonBody(options: JsonBodyOptions = {}): Middleware {
 }
 
 function tooLarge(limit: number): Error {
-  return httpError(413, `the request body is larger than the limit of ${formatBytes(limit)}; send a smaller body or start the server with a larger body limit`);
+  return httpError(
+    413,
+    `the request body is larger than the limit of ${formatBytes(limit)}; send a smaller body or start the server with a larger body limit`,
+  );
 }
 
 const TOO_LARGE = Symbol('too large');
@@ -108,5 +121,7 @@ function readLimited(stream: NodeJS.ReadableStream, limit: number, timeoutMs: nu
 }
 
 function formatBytes(bytes: number): string {
-  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1).replace(/\.0$/, '')} MB` : `${Math.ceil(bytes / 1024)} KB`;
+  return bytes >= 1024 * 1024
+    ? `${(bytes / 1024 / 1024).toFixed(1).replace(/\.0$/, '')} MB`
+    : `${Math.ceil(bytes / 1024)} KB`;
 }

@@ -13,7 +13,10 @@ export function requestLog(log: (line: string) => void): Middleware {
     } finally {
       // Streams (SSE) set respond = false and are logged when they start, which is what a reader wants.
       const status = ctx.respond === false ? 'stream' : String(ctx.status);
-      const gone = ctx.respond !== false && ctx.req.socket.destroyed && !ctx.res.headersSent ? ' (client closed the connection)' : '';
+      const gone =
+        ctx.respond !== false && ctx.req.socket.destroyed && !ctx.res.headersSent
+          ? ' (client closed the connection)'
+          : '';
       log(`${ctx.method} ${ctx.path} ${status} ${Date.now() - started}ms${gone}`);
     }
   };

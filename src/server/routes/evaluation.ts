@@ -26,14 +26,19 @@ export function evaluationRoutes(router: ApiRouter, deps: RouteDeps): void {
   router.get('/api/runs/:run_id/evaluation', async (ctx) => {
     const runId = knownRunId(ctx, deps.runs);
     const evaluation = await readEvaluation(deps, runId);
-    if (!evaluation) throw httpError(404, `run ${runId} has no evaluation: only a run that succeeded (and had test samples) is evaluated`);
+    if (!evaluation)
+      throw httpError(
+        404,
+        `run ${runId} has no evaluation: only a run that succeeded (and had test samples) is evaluated`,
+      );
     ctx.body = { run_id: runId, ...evaluation };
   });
 
   router.get('/api/runs/:run_id/evaluation/samples', async (ctx) => {
     const runId = knownRunId(ctx, deps.runs);
     const cell = String(ctx.query.cell ?? '');
-    if (!/^\d{1,4},\d{1,4}$/.test(cell)) throw httpError(400, 'cell: give the true and predicted class as "t,p", e.g. ?cell=3,5');
+    if (!/^\d{1,4},\d{1,4}$/.test(cell))
+      throw httpError(400, 'cell: give the true and predicted class as "t,p", e.g. ?cell=3,5');
     const evaluation = await readEvaluation(deps, runId);
     if (!evaluation) throw httpError(404, `run ${runId} has no evaluation`);
     const indices = evaluation.cells[cell] ?? [];
@@ -43,6 +48,12 @@ export function evaluationRoutes(router: ApiRouter, deps: RouteDeps): void {
       const path = deps.models.filePath(runId, EVALUATION_SAMPLES_FILE);
       inputs = JSON.parse(await readFile(path, 'utf8')) as typeof inputs;
     }
-    ctx.body = { run_id: runId, cell, label, prediction, samples: indices.map((index) => ({ index, label, prediction, ...inputs[index] })) };
+    ctx.body = {
+      run_id: runId,
+      cell,
+      label,
+      prediction,
+      samples: indices.map((index) => ({ index, label, prediction, ...inputs[index] })),
+    };
   });
 }

@@ -16,8 +16,10 @@ export function exportRoutes(router: ApiRouter, deps: RouteDeps, exporter: RunEx
   router.post('/api/runs/:run_id/export', async (ctx) => {
     const runId = knownRunId(ctx, deps.runs);
     const body = objectBody(ctx, '{ "format": "pytorch" }');
-    if (!isExportFormat(body.format)) throw httpError(400, `format: use ${EXPORT_FORMATS.join(', ')}, e.g. { "format": "pytorch" }`);
-    if (body.include_data !== undefined && typeof body.include_data !== 'boolean') throw httpError(400, 'include_data: use true or false');
+    if (!isExportFormat(body.format))
+      throw httpError(400, `format: use ${EXPORT_FORMATS.join(', ')}, e.g. { "format": "pytorch" }`);
+    if (body.include_data !== undefined && typeof body.include_data !== 'boolean')
+      throw httpError(400, 'include_data: use true or false');
     let files: ExportFile[];
     try {
       files = await exporter(runId, body.format, body.include_data !== false);

@@ -6,7 +6,7 @@
  */
 import type { Context } from 'koa';
 import { httpError } from '../httpError';
-import { ModelRequestError, type ModelChange } from '../runs/models';
+import type { ModelChange } from '../runs/models';
 import type { ApiRouter, RouteDeps } from './context';
 import { objectBody } from './context';
 import { checkSchemaBody } from '../validation/check';
@@ -51,10 +51,21 @@ export function modelRoutes(router: ApiRouter, deps: RouteDeps): void {
   router.post('/api/infer', async (ctx) => {
     const body = objectBody(ctx, '{ "run_id": "…", "pixels": [784 numbers] }');
     const id = body.run_id ?? body.model_id;
-    if (typeof id !== 'string' || id === '') throw httpError(400, 'run_id: missing; send { "run_id": "…", "pixels": [...] } or { "model_id": "…", "inputs": [...] }');
+    if (typeof id !== 'string' || id === '')
+      throw httpError(
+        400,
+        'run_id: missing; send { "run_id": "…", "pixels": [...] } or { "model_id": "…", "inputs": [...] }',
+      );
     const source = body.pixels !== undefined ? 'pixels' : body.inputs !== undefined ? 'inputs' : undefined;
-    if (!source) throw httpError(400, 'send the sample as "pixels" (784 numbers for MNIST) or "inputs" (numbers shaped like the model input)');
-    const values = source === 'pixels' ? flattenNumbers(body[source], 0, 255) : flattenNumbers(body[source], -FLOAT32_MAX, FLOAT32_MAX);
+    if (!source)
+      throw httpError(
+        400,
+        'send the sample as "pixels" (784 numbers for MNIST) or "inputs" (numbers shaped like the model input)',
+      );
+    const values =
+      source === 'pixels'
+        ? flattenNumbers(body[source], 0, 255)
+        : flattenNumbers(body[source], -FLOAT32_MAX, FLOAT32_MAX);
     if (typeof values === 'string') throw httpError(400, `${source}: ${values}`);
     ctx.body = await models.infer(id, values, source);
   });
@@ -65,7 +76,9 @@ const FLOAT32_MAX = 3.4028234663852886e38;
 
 /** `save` may be called with no body at all. */
 function bodyOrEmpty(ctx: Context): Record<string, unknown> {
-  return ctx.state.body === undefined ? {} : objectBody(ctx, '{ "run_id": "…" } or { "architecture": { … }, "hyperparams": { … } }');
+  return ctx.state.body === undefined
+    ? {}
+    : objectBody(ctx, '{ "run_id": "…" } or { "architecture": { … }, "hyperparams": { … } }');
 }
 
 function idField(value: unknown, field: string, required: boolean): string | undefined {
@@ -74,24 +87,38 @@ function idField(value: unknown, field: string, required: boolean): string | und
     return undefined;
   }
   if (typeof value !== 'string' || !/^[A-Za-z0-9_-]{1,100}$/.test(value)) {
-    throw httpError(400, `${field}: expected an id (letters, digits, "_" and "-"), got ${JSON.stringify(value)?.slice(0, 60)}`);
+    throw httpError(
+      400,
+      `${field}: expected an id (letters, digits, "_" and "-"), got ${JSON.stringify(value)?.slice(0, 60)}`,
+    );
   }
   return value;
 }
 
 /** name/description checked; architecture/hyperparams must convert to a valid schema (else 422, as training would). */
-async function modelChange(body: Record<string, unknown>, withDefinition: boolean, deps: Pick<RouteDeps, 'workspace' | 'validation'>): Promise<ModelChange> {
+async function modelChange(
+  body: Record<string, unknown>,
+  withDefinition: boolean,
+  deps: Pick<RouteDeps, 'workspace' | 'validation'>,
+): Promise<ModelChange> {
   const change: ModelChange = {};
-  for (const [key, limit] of [['name', 200], ['description', 5000]] as const) {
+  for (const [key, limit] of [
+    ['name', 200],
+    ['description', 5000],
+  ] as const) {
     const value = body[key];
     if (value === undefined) continue;
     if (typeof value !== 'string' || (key === 'name' && value.trim() === '') || value.length > limit) {
-      throw httpError(400, `${key}: expected ${key === 'name' ? 'a non-empty' : 'a'} string of at most ${limit} characters, or leave it out`);
+      throw httpError(
+        400,
+        `${key}: expected ${key === 'name' ? 'a non-empty' : 'a'} string of at most ${limit} characters, or leave it out`,
+      );
     }
     change[key] = value.trim();
   }
   if (withDefinition && (body.architecture !== undefined || body.hyperparams !== undefined)) {
-    if (body.architecture === undefined) throw httpError(400, 'architecture: missing; hyperparams are stored with an architecture');
+    if (body.architecture === undefined)
+      throw httpError(400, 'architecture: missing; hyperparams are stored with an architecture');
     await checkSchemaBody({ architecture: body.architecture, hyperparams: body.hyperparams }, deps);
     change.architecture = body.architecture;
     change.hyperparams = body.hyperparams ?? null;
@@ -111,8 +138,10 @@ function flattenNumbers(value: unknown, min: number, max: number): number[] | st
       }
       return undefined;
     }
-    if (typeof v !== 'number' || !Number.isFinite(v)) return `expected finite numbers, found ${JSON.stringify(v)?.slice(0, 40)}`;
-    if (v < min || v > max) return `${v} is out of range; send values ${max === 255 ? 'from 0 to 255 (or 0 to 1)' : `within ±${max.toExponential(2)} (float32)`}`;
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      return `expected finite numbers, found ${JSON.stringify(v)?.slice(0, 40)}`;
+    if (v < min || v > max)
+      return `${v} is out of range; send values ${max === 255 ? 'from 0 to 255 (or 0 to 1)' : `within ±${max.toExponential(2)} (float32)`}`;
     out.push(v);
     return undefined;
   };

@@ -27,14 +27,22 @@ export function runRoutes(router: ApiRouter, deps: RouteDeps): void {
   router.get('/api/runs/:run_id', async (ctx) => {
     const runId = knownRunId(ctx, runs);
     const evaluation = await readEvaluation(deps, runId);
-    const detail: RunDetail = { ...toSummary(runs.get(runId)!), schema: runs.schemaOf(runId), metrics: runs.metrics(runId), evaluation };
+    const detail: RunDetail = {
+      ...toSummary(runs.get(runId)!),
+      schema: runs.schemaOf(runId),
+      metrics: runs.metrics(runId),
+      evaluation,
+    };
     ctx.body = detail;
   });
 
   router.delete('/api/runs/:run_id', (ctx) => {
     const runId = knownRunId(ctx, runs);
     if (!runs.delete(runId)) {
-      throw httpError(409, `run ${runId} is ${runs.get(runId)?.state}; cancel it (POST /api/train/${runId}/cancel) before deleting it`);
+      throw httpError(
+        409,
+        `run ${runId} is ${runs.get(runId)?.state}; cancel it (POST /api/train/${runId}/cancel) before deleting it`,
+      );
     }
     deps.models.forget(runId);
     ctx.status = 204;
@@ -62,7 +70,11 @@ export function runRoutes(router: ApiRouter, deps: RouteDeps): void {
   router.get('/api/runs/:run_id/model', (ctx) => {
     const runId = knownRunId(ctx, runs);
     const files = deps.models.files(runId);
-    ctx.body = { run_id: runId, model_id: runId, files: files.map((name) => ({ name, url: `/api/runs/${runId}/model/${name}` })) };
+    ctx.body = {
+      run_id: runId,
+      model_id: runId,
+      files: files.map((name) => ({ name, url: `/api/runs/${runId}/model/${name}` })),
+    };
   });
 
   router.get('/api/runs/:run_id/model/:file', (ctx) => {

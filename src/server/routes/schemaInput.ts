@@ -2,7 +2,7 @@
  * The schema path of a request, checked against the workspace (src/server/validation/job.ts checks the rest
  * of a schema request).
  */
-import { isAbsolute, relative, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import type { Workspace } from '../workspace';
 import { httpError } from '../httpError';
 
@@ -14,7 +14,10 @@ export function checkedSchemaPath(raw: unknown, workspace: Workspace): string | 
   }
   const path = resolve(raw);
   if (!workspace.rootOf(path)) {
-    throw httpError(400, `schemaPath: ${path} is outside the workspace (${workspace.describe()}); open the schema from inside the workspace, or start the server with --workspace`);
+    throw httpError(
+      400,
+      `schemaPath: ${path} is outside the workspace (${workspace.describe()}); open the schema from inside the workspace, or start the server with --workspace`,
+    );
   }
   return path;
 }

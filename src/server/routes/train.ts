@@ -19,11 +19,19 @@ export function trainRoutes(router: ApiRouter, deps: RouteDeps): void {
       const modelId = catalogModelId(checked.modelId, deps) ?? '';
       const definition = deps.models.definition(modelId);
       if (!definition || definition.architecture === null || definition.architecture === undefined) {
-        throw httpError(400, `model ${modelId} has no architecture yet; send one with the body, or store it with POST /api/models`);
+        throw httpError(
+          400,
+          `model ${modelId} has no architecture yet; send one with the body, or store it with POST /api/models`,
+        );
       }
-      const body = { ...checked.body, architecture: definition.architecture, hyperparams: checked.body.hyperparams ?? definition.hyperparams };
+      const body = {
+        ...checked.body,
+        architecture: definition.architecture,
+        hyperparams: checked.body.hyperparams ?? definition.hyperparams,
+      };
       checked = await checkSchemaRequest(ctx, deps, 'train', body);
-      if (checked.kind === 'definition') throw httpError(400, 'send { "schema": { … } } or { "architecture": [...], "hyperparams": {...} }');
+      if (checked.kind === 'definition')
+        throw httpError(400, 'send { "schema": { … } } or { "architecture": [...], "hyperparams": {...} }');
     }
     const { schema, schemaPath, original } = checked;
     const modelId = catalogModelId(checked.modelId, deps);
@@ -48,7 +56,10 @@ export function trainRoutes(router: ApiRouter, deps: RouteDeps): void {
     const runId = knownRunId(ctx, deps.runs);
     const record = deps.runs.get(runId)!;
     if (isTerminal(record.state) || !deps.runs.cancel(runId)) {
-      throw httpError(409, `run ${runId} has already ${record.state === 'succeeded' ? 'succeeded' : `ended (${record.state})`}; there is nothing to cancel`);
+      throw httpError(
+        409,
+        `run ${runId} has already ${record.state === 'succeeded' ? 'succeeded' : `ended (${record.state})`}; there is nothing to cancel`,
+      );
     }
     const response: CancelResponse = { run_id: runId, status: 'cancelling', state: deps.runs.get(runId)!.state };
     ctx.status = 202;
@@ -60,7 +71,10 @@ export function trainRoutes(router: ApiRouter, deps: RouteDeps): void {
 function catalogModelId(value: unknown, deps: RouteDeps): string | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string' || !deps.models.has(value)) {
-    throw httpError(404, `there is no model ${JSON.stringify(value)?.slice(0, 60)}; GET /api/models lists them, POST /api/models creates one`);
+    throw httpError(
+      404,
+      `there is no model ${JSON.stringify(value)?.slice(0, 60)}; GET /api/models lists them, POST /api/models creates one`,
+    );
   }
   return value;
 }

@@ -30,7 +30,10 @@ const MODEL_ID = /^[A-Za-z0-9_-]{1,100}$/;
 export class ModelCatalog {
   private readonly models = new Map<string, CatalogModel>();
 
-  constructor(private readonly file: string, log: (line: string) => void) {
+  constructor(
+    private readonly file: string,
+    log: (line: string) => void,
+  ) {
     if (!existsSync(file)) return;
     try {
       const stored: unknown = JSON.parse(readFileSync(file, 'utf8'));
@@ -39,7 +42,9 @@ export class ModelCatalog {
     } catch (err) {
       const aside = `${file}.damaged-${Date.now()}`;
       renameSync(file, aside);
-      log(`the model catalog ${file} is not readable (${(err as Error).message}); moved it to ${aside} and started an empty one`);
+      log(
+        `the model catalog ${file} is not readable (${(err as Error).message}); moved it to ${aside} and started an empty one`,
+      );
     }
   }
 
@@ -55,7 +60,9 @@ export class ModelCatalog {
   }
 
   list(): CatalogModel[] {
-    return [...this.models.values()].sort((a, b) => b.created_at.localeCompare(a.created_at) || a.model_id.localeCompare(b.model_id));
+    return [...this.models.values()].sort(
+      (a, b) => b.created_at.localeCompare(a.created_at) || a.model_id.localeCompare(b.model_id),
+    );
   }
 
   get(id: string): CatalogModel | undefined {
@@ -83,8 +90,13 @@ export class ModelCatalog {
 
 function isCatalogModel(value: unknown): value is CatalogModel {
   return (
-    isObject(value) && typeof value.model_id === 'string' && MODEL_ID.test(value.model_id) && typeof value.name === 'string' &&
-    typeof value.created_at === 'string' && Array.isArray(value.run_ids) && value.run_ids.every((r) => typeof r === 'string') &&
+    isObject(value) &&
+    typeof value.model_id === 'string' &&
+    MODEL_ID.test(value.model_id) &&
+    typeof value.name === 'string' &&
+    typeof value.created_at === 'string' &&
+    Array.isArray(value.run_ids) &&
+    value.run_ids.every((r) => typeof r === 'string') &&
     (value.run_id === null || typeof value.run_id === 'string')
   );
 }

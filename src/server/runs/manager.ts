@@ -8,7 +8,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import { basename, dirname } from 'node:path';
-import type { BackendName, MetricEvent, RunState, SamplePrediction, TrainingEvent, TrainingEventMap, TrainingEventName } from '../../shared/protocol';
+import type {
+  BackendName,
+  MetricEvent,
+  RunState,
+  SamplePrediction,
+  TrainingEvent,
+  TrainingEventMap,
+  TrainingEventName,
+} from '../../shared/protocol';
 import { isTerminal } from '../../shared/protocol';
 import type { StitchSchema } from '../../shared/schema/types';
 import { TRAINING_DEFAULTS } from '../../shared/schema/types';
@@ -97,7 +105,9 @@ export class RunManager {
   }
 
   list(): RunRecord[] {
-    return [...this.entries.values()].map((e) => e.record).sort((a, b) => b.created_at.localeCompare(a.created_at) || b.run_id.localeCompare(a.run_id));
+    return [...this.entries.values()]
+      .map((e) => e.record)
+      .sort((a, b) => b.created_at.localeCompare(a.created_at) || b.run_id.localeCompare(a.run_id));
   }
 
   get(runId: string): RunRecord | undefined {
@@ -150,7 +160,9 @@ export class RunManager {
       log(`run ${runId}: could not repair events.jsonl (${(err as Error).message}); serving the repair from memory`);
       entry.unsavedFinal = frame;
     }
-    log(`run ${runId}: events.jsonl ${stored.torn ? 'ended in a torn line' : 'lacked the final state'}; appended the final state (${entry.record.state}) from run.json`);
+    log(
+      `run ${runId}: events.jsonl ${stored.torn ? 'ended in a torn line' : 'lacked the final state'}; appended the final state (${entry.record.state}) from run.json`,
+    );
     return [...stored.events, frame];
   }
 
@@ -248,7 +260,8 @@ export class RunManager {
   subscribe(runId: string, session: SseSession, afterId: number): void {
     const entry = this.entries.get(runId);
     if (!entry) return session.close();
-    const channel = entry.channel ?? new SseChannel<TrainingEvent>(entry.memoryEvents ?? this.storedEvents(entry), true);
+    const channel =
+      entry.channel ?? new SseChannel<TrainingEvent>(entry.memoryEvents ?? this.storedEvents(entry), true);
     channel.subscribe(session, afterId);
   }
 
@@ -282,7 +295,10 @@ export class RunManager {
       this.running.delete(entry);
       entry.trainer = undefined;
       // finish() cannot throw: a runs folder that cannot be written is logged and the run ends in memory.
-      this.finish(entry, { state: 'failed', error: `the run could not be started (${err instanceof Error ? err.message : String(err)}); check the runs folder, then train again` });
+      this.finish(entry, {
+        state: 'failed',
+        error: `the run could not be started (${err instanceof Error ? err.message : String(err)}); check the runs folder, then train again`,
+      });
     }
   }
 
@@ -307,7 +323,12 @@ export class RunManager {
         datasetBaseUrl: this.options.datasetBaseUrl ?? null,
         backend: this.options.backend ?? null,
       },
-      { launch: this.options.trainer, cancelGraceMs: this.options.cancelGraceMs, memoryMb: this.options.trainerMemoryMb, log: this.options.log },
+      {
+        launch: this.options.trainer,
+        cancelGraceMs: this.options.cancelGraceMs,
+        memoryMb: this.options.trainerMemoryMb,
+        log: this.options.log,
+      },
       {
         onMessage: (message) => this.trainerMessage(entry, message),
         onExit: (outcome) => {
@@ -338,7 +359,10 @@ export class RunManager {
         const { type: _type, ...metric } = message;
         record.epochs_done = metric.epoch;
         record.epochs = metric.epochs;
-        if (metric.val_accuracy !== null && (record.best_val_accuracy === null || metric.val_accuracy > record.best_val_accuracy)) {
+        if (
+          metric.val_accuracy !== null &&
+          (record.best_val_accuracy === null || metric.val_accuracy > record.best_val_accuracy)
+        ) {
           record.best_val_accuracy = metric.val_accuracy;
         }
         this.persist(entry);
@@ -406,7 +430,9 @@ export class RunManager {
     } catch (err) {
       // Live clients still get every event; only a later replay (or a restart) can miss what was not stored.
       if (!entry.storeFailed) {
-        this.options.log(`run ${entry.record.run_id}: the runs folder cannot be written (${(err as Error).message}); events are kept in memory only`);
+        this.options.log(
+          `run ${entry.record.run_id}: the runs folder cannot be written (${(err as Error).message}); events are kept in memory only`,
+        );
       }
       entry.storeFailed = true;
     }

@@ -23,7 +23,10 @@ import type { RunRecord } from './store';
  */
 export class ModelRequestError extends Error implements HttpError {
   readonly expose = true;
-  constructor(readonly status: 400 | 404 | 409, message: string) {
+  constructor(
+    readonly status: 400 | 404 | 409,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -63,7 +66,10 @@ export class ModelService {
 
   /** The catalog; `trainedOnly` leaves out models that are only a definition. */
   list(trainedOnly = false): ModelSummary[] {
-    return this.catalog.list().map((m) => this.catalogSummary(m)).filter((m) => !trainedOnly || m.trained);
+    return this.catalog
+      .list()
+      .map((m) => this.catalogSummary(m))
+      .filter((m) => !trainedOnly || m.trained);
   }
 
   /** A catalog model, or a trained run's model, with its runs. */
@@ -84,12 +90,22 @@ export class ModelService {
     const existing = modelId === undefined ? undefined : this.catalog.get(modelId);
     if (existing) return { created: false, model: this.catalogSummary(this.change(existing, change)) };
     if (modelId !== undefined && this.options.runs.get(modelId)) {
-      throw new ModelRequestError(409, `"${modelId}" is a run id; leave model_id out to create a new model, or POST /api/models/save { run_id } to keep that run's model`);
+      throw new ModelRequestError(
+        409,
+        `"${modelId}" is a run id; leave model_id out to create a new model, or POST /api/models/save { run_id } to keep that run's model`,
+      );
     }
     const now = new Date().toISOString();
     const model: CatalogModel = {
-      model_id: modelId ?? this.catalog.newId(), name: change.name ?? 'untitled model', description: change.description ?? '',
-      architecture: change.architecture ?? null, hyperparams: change.hyperparams ?? null, created_at: now, updated_at: now, run_id: null, run_ids: [],
+      model_id: modelId ?? this.catalog.newId(),
+      name: change.name ?? 'untitled model',
+      description: change.description ?? '',
+      architecture: change.architecture ?? null,
+      hyperparams: change.hyperparams ?? null,
+      created_at: now,
+      updated_at: now,
+      run_id: null,
+      run_ids: [],
     };
     return { created: true, model: this.catalogSummary(this.catalog.put(model)) };
   }
@@ -103,11 +119,22 @@ export class ModelService {
     let model = this.catalog.get(modelId);
     if (!model && this.options.runs.get(modelId)) {
       this.trainedRun(modelId); // before a catalog entry is made for it
-      return this.promote(this.catalog.byRun(modelId)?.model_id ?? this.upsert(undefined, {}).model.model_id, modelId, change);
+      return this.promote(
+        this.catalog.byRun(modelId)?.model_id ?? this.upsert(undefined, {}).model.model_id,
+        modelId,
+        change,
+      );
     }
-    if (!model) throw new ModelRequestError(404, `there is no model "${modelId}"; GET /api/models lists them, POST /api/models creates one`);
+    if (!model)
+      throw new ModelRequestError(
+        404,
+        `there is no model "${modelId}"; GET /api/models lists them, POST /api/models creates one`,
+      );
     if (runId !== undefined) return this.promote(model.model_id, runId, change);
-    if (change.architecture !== undefined && JSON.stringify(change.architecture) !== JSON.stringify(model.architecture)) {
+    if (
+      change.architecture !== undefined &&
+      JSON.stringify(change.architecture) !== JSON.stringify(model.architecture)
+    ) {
       // New weights are needed for a new architecture: the model goes back to being a definition.
       model = { ...model, run_id: null };
     }
@@ -121,7 +148,11 @@ export class ModelService {
   }
 
   /** Remembers that a run was submitted for a catalog model and/or in the original's format. */
-  recordSubmission(runId: string, modelId: string | null, original: { architecture: unknown; hyperparams: unknown } | null): void {
+  recordSubmission(
+    runId: string,
+    modelId: string | null,
+    original: { architecture: unknown; hyperparams: unknown } | null,
+  ): void {
     if (original) writeFileSync(join(this.options.runs.runDir(runId), ORIGINAL_BODY_FILE), JSON.stringify(original));
     const model = modelId === null ? undefined : this.catalog.get(modelId);
     if (model) this.change(model, {}, [...model.run_ids, runId]);
@@ -136,13 +167,18 @@ export class ModelService {
   /** The model folder's downloadable files. */
   files(modelId: string): string[] {
     const dir = this.dirOf(this.recordOf(modelId));
-    return readdirSync(dir).filter((f) => MODEL_FILE.test(f) && !f.endsWith('.tmp')).sort();
+    return readdirSync(dir)
+      .filter((f) => MODEL_FILE.test(f) && !f.endsWith('.tmp'))
+      .sort();
   }
 
   /** Absolute path of one model file, after checking the name cannot leave the model folder. */
   filePath(modelId: string, file: string): string {
     if (!this.files(modelId).includes(file)) {
-      throw new ModelRequestError(404, `model ${modelId} has no file "${file}"; it has ${this.files(modelId).join(', ')}`);
+      throw new ModelRequestError(
+        404,
+        `model ${modelId} has no file "${file}"; it has ${this.files(modelId).join(', ')}`,
+      );
     }
     return join(this.dirOf(this.recordOf(modelId)), file);
   }
@@ -151,15 +187,25 @@ export class ModelService {
   forget(modelId: string): void {
     const cached = this.cache.get(modelId);
     this.cache.delete(modelId);
-    void cached?.then((m) => m.dispose(), () => undefined);
+    void cached?.then(
+      (m) => m.dispose(),
+      () => undefined,
+    );
   }
 
-  async infer(modelId: string, values: number[], source: 'pixels' | 'inputs'): Promise<InferResponse & { class_name?: string }> {
+  async infer(
+    modelId: string,
+    values: number[],
+    source: 'pixels' | 'inputs',
+  ): Promise<InferResponse & { class_name?: string }> {
     const record = this.recordOf(this.runIdOf(modelId));
     const size = record.input_shape.reduce((a, b) => a * b, 1);
     const sample = values.length === size ? values : undefined;
     if (!sample) {
-      throw new ModelRequestError(400, `${source}: this model takes ${size} numbers (input shape [${record.input_shape.join(', ')}]) but got ${values.length}`);
+      throw new ModelRequestError(
+        400,
+        `${source}: this model takes ${size} numbers (input shape [${record.input_shape.join(', ')}]) but got ${values.length}`,
+      );
     }
     // Pixels may come as 0..255 (a canvas) or 0..1 (what the model was trained on).
     const input = source === 'pixels' && sample.some((v) => v > 1) ? sample.map((v) => v / 255) : sample;
@@ -173,7 +219,10 @@ export class ModelService {
       return tensor.reshape([-1]).arraySync() as number[];
     });
     if (!output.every(Number.isFinite)) {
-      throw new ModelRequestError(400, `${source}: the model's output is not finite for these values; send values of the size it was trained on (${source === 'pixels' ? '0..255 or 0..1' : 'like the dataset'})`);
+      throw new ModelRequestError(
+        400,
+        `${source}: the model's output is not finite for these values; send values of the size it was trained on (${source === 'pixels' ? '0..255 or 0..1' : 'like the dataset'})`,
+      );
     }
     // A single sigmoid unit is a binary classifier: report both classes.
     const probabilities = output.length === 1 ? [1 - output[0], output[0]] : output;
@@ -221,18 +270,32 @@ export class ModelService {
   private runIdOf(modelId: string): string {
     const model = this.catalog.get(modelId);
     if (!model) return modelId;
-    if (model.run_id === null) throw new ModelRequestError(409, `model ${modelId} is not trained yet; train it (POST /api/train { model_id }) and save a run into it`);
+    if (model.run_id === null)
+      throw new ModelRequestError(
+        409,
+        `model ${modelId} is not trained yet; train it (POST /api/train { model_id }) and save a run into it`,
+      );
     return model.run_id;
   }
 
   private recordOf(modelId: string): RunRecord {
     const record = this.options.runs.get(modelId);
-    if (!record) throw new ModelRequestError(404, `there is no model or run "${modelId}"; GET /api/models lists the trained models`);
+    if (!record)
+      throw new ModelRequestError(
+        404,
+        `there is no model or run "${modelId}"; GET /api/models lists the trained models`,
+      );
     if (record.model_id === null) {
-      throw new ModelRequestError(409, `run ${modelId} has no trained model (it is ${record.state}); only runs that succeeded have one`);
+      throw new ModelRequestError(
+        409,
+        `run ${modelId} has no trained model (it is ${record.state}); only runs that succeeded have one`,
+      );
     }
     if (!existsSync(join(this.dirOf(record), 'model.json'))) {
-      throw new ModelRequestError(404, `the model files of run ${modelId} are missing from the runs folder; train the schema again`);
+      throw new ModelRequestError(
+        404,
+        `the model files of run ${modelId} are missing from the runs folder; train the schema again`,
+      );
     }
     return record;
   }
@@ -247,11 +310,23 @@ export class ModelService {
     const path = this.dirOf(record);
     const accuracy = record.test?.accuracy ?? record.best_val_accuracy;
     return {
-      model_id: record.run_id, name: record.model_name ?? record.name, description: '',
-      architecture: original?.architecture ?? this.schemaOf(record.run_id), hyperparams: original?.hyperparams ?? this.schemaOf(record.run_id)?.training ?? null,
-      created_at: record.finished_at ?? record.created_at, trained: true, saved_model_path: path, saved_model_exists: existsSync(join(path, 'model.json')),
-      last_trained_at: record.finished_at, runs_total: 1, highest_accuracy: accuracy,
-      run_id: record.run_id, test_accuracy: record.test?.accuracy ?? null, params: record.params, input_shape: record.input_shape, path,
+      model_id: record.run_id,
+      name: record.model_name ?? record.name,
+      description: '',
+      architecture: original?.architecture ?? this.schemaOf(record.run_id),
+      hyperparams: original?.hyperparams ?? this.schemaOf(record.run_id)?.training ?? null,
+      created_at: record.finished_at ?? record.created_at,
+      trained: true,
+      saved_model_path: path,
+      saved_model_exists: existsSync(join(path, 'model.json')),
+      last_trained_at: record.finished_at,
+      runs_total: 1,
+      highest_accuracy: accuracy,
+      run_id: record.run_id,
+      test_accuracy: record.test?.accuracy ?? null,
+      params: record.params,
+      input_shape: record.input_shape,
+      path,
     };
   }
 
@@ -259,14 +334,32 @@ export class ModelService {
     const runs = model.run_ids.map((id) => this.options.runs.get(id)).filter((r): r is RunRecord => r !== undefined);
     const promoted = model.run_id === null ? undefined : this.options.runs.get(model.run_id);
     const path = promoted ? this.dirOf(promoted) : null;
-    const accuracies = runs.map((r) => r.test?.accuracy ?? r.best_val_accuracy).filter((a): a is number => typeof a === 'number');
-    const finished = runs.filter((r) => r.state === 'succeeded' && r.finished_at !== null).map((r) => r.finished_at ?? '').sort();
+    const accuracies = runs
+      .map((r) => r.test?.accuracy ?? r.best_val_accuracy)
+      .filter((a): a is number => typeof a === 'number');
+    const finished = runs
+      .filter((r) => r.state === 'succeeded' && r.finished_at !== null)
+      .map((r) => r.finished_at ?? '')
+      .sort();
     const exists = path !== null && existsSync(join(path, 'model.json'));
     return {
-      model_id: model.model_id, name: model.name, description: model.description, architecture: model.architecture, hyperparams: model.hyperparams,
-      created_at: model.created_at, trained: exists, saved_model_path: path, saved_model_exists: exists,
-      last_trained_at: finished.at(-1) ?? null, runs_total: runs.length, highest_accuracy: accuracies.length > 0 ? Math.max(...accuracies) : null,
-      run_id: promoted?.run_id ?? null, test_accuracy: promoted?.test?.accuracy ?? null, params: promoted?.params ?? 0, input_shape: promoted?.input_shape ?? [], path,
+      model_id: model.model_id,
+      name: model.name,
+      description: model.description,
+      architecture: model.architecture,
+      hyperparams: model.hyperparams,
+      created_at: model.created_at,
+      trained: exists,
+      saved_model_path: path,
+      saved_model_exists: exists,
+      last_trained_at: finished.at(-1) ?? null,
+      runs_total: runs.length,
+      highest_accuracy: accuracies.length > 0 ? Math.max(...accuracies) : null,
+      run_id: promoted?.run_id ?? null,
+      test_accuracy: promoted?.test?.accuracy ?? null,
+      params: promoted?.params ?? 0,
+      input_shape: promoted?.input_shape ?? [],
+      path,
     };
   }
 
@@ -282,11 +375,18 @@ export class ModelService {
       hyperparams: source?.hyperparams ?? this.schemaOf(runId)?.training ?? null,
     };
     const runIds = model.run_ids.includes(runId) ? model.run_ids : [...model.run_ids, runId];
-    return this.catalogSummary(this.change({ ...model, run_id: runId }, { ...fromRun, ...definedOnly(change) }, runIds));
+    return this.catalogSummary(
+      this.change({ ...model, run_id: runId }, { ...fromRun, ...definedOnly(change) }, runIds),
+    );
   }
 
   private change(model: CatalogModel, change: ModelChange, runIds = model.run_ids): CatalogModel {
-    return this.catalog.put({ ...model, ...definedOnly(change), run_ids: runIds, updated_at: new Date().toISOString() });
+    return this.catalog.put({
+      ...model,
+      ...definedOnly(change),
+      run_ids: runIds,
+      updated_at: new Date().toISOString(),
+    });
   }
 
   /** A run that exists, succeeded and has its weights; else 404/409 saying which. */
@@ -294,7 +394,10 @@ export class ModelService {
     const record = this.options.runs.get(runId);
     if (!record) throw new ModelRequestError(404, `there is no run "${runId}"; GET /api/runs lists the runs`);
     if (record.state !== 'succeeded' || record.model_id === null) {
-      throw new ModelRequestError(409, `run ${runId} is ${record.state}; only a run that succeeded has weights to save`);
+      throw new ModelRequestError(
+        409,
+        `run ${runId} is ${record.state}; only a run that succeeded has weights to save`,
+      );
     }
     if (!existsSync(join(this.dirOf(record), 'model.json'))) {
       throw new ModelRequestError(409, `the weights of run ${runId} are missing from the runs folder; train it again`);
@@ -313,7 +416,9 @@ export class ModelService {
 
   private originalBody(runId: string): { architecture: unknown; hyperparams: unknown } | null {
     try {
-      const stored: unknown = JSON.parse(readFileSync(join(this.options.runs.runDir(runId), ORIGINAL_BODY_FILE), 'utf8'));
+      const stored: unknown = JSON.parse(
+        readFileSync(join(this.options.runs.runDir(runId), ORIGINAL_BODY_FILE), 'utf8'),
+      );
       return isObject(stored) ? { architecture: stored.architecture, hyperparams: stored.hyperparams } : null;
     } catch {
       return null; // a run submitted as our schema has no original body

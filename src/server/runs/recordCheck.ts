@@ -18,7 +18,8 @@ export type CheckedRecord = { record: RunRecord; repairs: string[] } | { refused
 /** A RunRecord from run.json's parsed content, repaired where needed; `refused` when it is not this run's. */
 export function checkRecord(raw: unknown, runId: string): CheckedRecord {
   if (!isObject(raw)) return { refused: 'run.json does not hold a JSON object' };
-  if (raw.run_id !== runId) return { refused: `run.json names run ${JSON.stringify(raw.run_id)}, not the folder's ${runId}` };
+  if (raw.run_id !== runId)
+    return { refused: `run.json names run ${JSON.stringify(raw.run_id)}, not the folder's ${runId}` };
   const repairs: string[] = [];
   const field = <T>(key: string, ok: (v: unknown) => v is T, fallback: T): T => {
     const value = raw[key];
@@ -54,7 +55,13 @@ export function checkRecord(raw: unknown, runId: string): CheckedRecord {
 
 /** A stored event as the SSE stream needs it: an integer id, an event name and an object payload. */
 export function isStoredEvent(value: unknown): value is TrainingEvent {
-  return isObject(value) && Number.isSafeInteger(value.id) && (value.id as number) > 0 && typeof value.event === 'string' && isObject(value.data);
+  return (
+    isObject(value) &&
+    Number.isSafeInteger(value.id) &&
+    (value.id as number) > 0 &&
+    typeof value.event === 'string' &&
+    isObject(value.data)
+  );
 }
 
 function isString(v: unknown): v is string {

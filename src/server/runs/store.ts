@@ -15,7 +15,17 @@
  * Files are only opened after `stat` says they are regular files, so a FIFO planted in a run folder
  * cannot block the server.
  */
-import { appendFileSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { RunSummary, TrainingEvent } from '../../shared/protocol';
 import { isObject } from '../../shared/isObject';
@@ -62,9 +72,12 @@ export class RunStore {
     try {
       mkdirSync(runsDir, { recursive: true });
     } catch (err) {
-      throw new RunsDirError(`the runs folder ${runsDir} cannot be created (${(err as Error).message}); pass a writable folder with --runs-dir`);
+      throw new RunsDirError(
+        `the runs folder ${runsDir} cannot be created (${(err as Error).message}); pass a writable folder with --runs-dir`,
+      );
     }
-    if (!statSync(runsDir).isDirectory()) throw new RunsDirError(`the runs folder ${runsDir} is not a folder; pass a folder with --runs-dir`);
+    if (!statSync(runsDir).isDirectory())
+      throw new RunsDirError(`the runs folder ${runsDir} is not a folder; pass a folder with --runs-dir`);
   }
 
   /** Run ids come from URLs: only plain names may become paths. */
@@ -166,9 +179,14 @@ export class RunStore {
       if (!isFile(file)) throw new Error('it is missing or not a file');
       schema = JSON.parse(readFileSync(file, 'utf8'));
     } catch (err) {
-      throw new DamagedRunError(`run ${runId}'s schema.json cannot be read (${(err as Error).message}); its files in ${this.runDir(runId)} are damaged, delete the run and train again`);
+      throw new DamagedRunError(
+        `run ${runId}'s schema.json cannot be read (${(err as Error).message}); its files in ${this.runDir(runId)} are damaged, delete the run and train again`,
+      );
     }
-    if (!isObject(schema)) throw new DamagedRunError(`run ${runId}'s schema.json does not hold a schema object; delete the run and train again`);
+    if (!isObject(schema))
+      throw new DamagedRunError(
+        `run ${runId}'s schema.json does not hold a schema object; delete the run and train again`,
+      );
     return schema as unknown as StitchSchema;
   }
 
@@ -202,7 +220,9 @@ export class RunStore {
         try {
           this.writeRecord(checked.record);
         } catch (err) {
-          log(`run ${name.name}: could not write the repaired run.json (${(err as Error).message}); using the repair in memory`);
+          log(
+            `run ${name.name}: could not write the repaired run.json (${(err as Error).message}); using the repair in memory`,
+          );
         }
       }
       records.push(checked.record);

@@ -45,7 +45,13 @@ export function defaultTrainerLaunch(): TrainerLaunch {
 }
 
 export type TrainerOutcome =
-  | { state: 'succeeded'; test: { loss: number; accuracy: number | null; samples: number }; params: number; inputShape: number[]; samples: SamplePrediction[] }
+  | {
+      state: 'succeeded';
+      test: { loss: number; accuracy: number | null; samples: number };
+      params: number;
+      inputShape: number[];
+      samples: SamplePrediction[];
+    }
   | { state: 'failed'; error: string }
   | { state: 'cancelled' };
 
@@ -88,7 +94,11 @@ export class TrainerProcess {
   private readonly memoryMb: number;
   private readonly tag: string;
 
-  constructor(start: StartMessage, private readonly options: TrainerProcessOptions, private readonly callbacks: TrainerCallbacks) {
+  constructor(
+    start: StartMessage,
+    private readonly options: TrainerProcessOptions,
+    private readonly callbacks: TrainerCallbacks,
+  ) {
     this.tag = `[run ${start.runId}]`;
     this.memoryMb = options.memoryMb ?? defaultTrainerMemoryMb();
     this.exited = new Promise((resolve) => (this.markExited = resolve));
@@ -112,7 +122,9 @@ export class TrainerProcess {
       return;
     }
     this.child = child;
-    child.stdout?.setEncoding('utf8').on('data', (text: string) => logLines(text, (l) => options.log(`${this.tag} ${l}`)));
+    child.stdout
+      ?.setEncoding('utf8')
+      .on('data', (text: string) => logLines(text, (l) => options.log(`${this.tag} ${l}`)));
     child.stderr?.setEncoding('utf8').on('data', (text: string) =>
       logLines(text, (line) => {
         options.log(`${this.tag} ${line}`);
@@ -190,7 +202,13 @@ export class TrainerProcess {
     const callbacks = this.callbacks;
     switch (message.type) {
       case 'succeeded':
-        this.terminal = { state: 'succeeded', test: message.test, params: message.params, inputShape: message.inputShape, samples: message.samples };
+        this.terminal = {
+          state: 'succeeded',
+          test: message.test,
+          params: message.params,
+          inputShape: message.inputShape,
+          samples: message.samples,
+        };
         this.killAfter(this.options.exitGraceMs ?? 5000);
         return;
       case 'failed':
@@ -245,9 +263,10 @@ export class TrainerProcess {
     }
     return {
       state: 'failed',
-      error: code === 0
-        ? 'the trainer process exited without reporting a result; train again, and report a bug if it keeps happening'
-        : `the trainer process exited with code ${code} before the run finished${detail}`,
+      error:
+        code === 0
+          ? 'the trainer process exited without reporting a result; train again, and report a bug if it keeps happening'
+          : `the trainer process exited with code ${code} before the run finished${detail}`,
     };
   }
 }

@@ -17,7 +17,10 @@ export class SseChannel<E extends ChannelEvent = ChannelEvent> {
   private endedFlag: boolean;
 
   /** `history` is kept and appended to by `publish`; pass `ended` for a stream that is already complete. */
-  constructor(private readonly history: E[] = [], ended = false) {
+  constructor(
+    private readonly history: E[] = [],
+    ended = false,
+  ) {
     this.endedFlag = ended;
   }
 

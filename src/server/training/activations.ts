@@ -26,14 +26,26 @@ export class ActivationRequestError extends Error {}
 /** Checks the request against the model and the bounds before computing anything. */
 export function checkActivationRequest(model: tf.LayersModel, ids: readonly string[]): void {
   if (ids.length === 0) return;
-  if (ids.length > MAX_ACTIVATION_LAYERS) throw new ActivationRequestError(`activations: at most ${MAX_ACTIVATION_LAYERS} layers at once (got ${ids.length})`);
+  if (ids.length > MAX_ACTIVATION_LAYERS)
+    throw new ActivationRequestError(
+      `activations: at most ${MAX_ACTIVATION_LAYERS} layers at once (got ${ids.length})`,
+    );
   let total = 0;
   for (const id of ids) {
     const layer = model.layers.find((l) => l.name === id && l.getClassName() !== 'InputLayer');
-    if (!layer) throw new ActivationRequestError(`activations: the model has no layer "${id}"; its layers are ${model.layers.filter((l) => l.getClassName() !== 'InputLayer').map((l) => l.name).join(', ')}`);
+    if (!layer)
+      throw new ActivationRequestError(
+        `activations: the model has no layer "${id}"; its layers are ${model.layers
+          .filter((l) => l.getClassName() !== 'InputLayer')
+          .map((l) => l.name)
+          .join(', ')}`,
+      );
     total += (layer.outputShape as number[]).slice(1).reduce((a, b) => a * (b ?? 1), 1);
   }
-  if (total > MAX_ACTIVATION_VALUES) throw new ActivationRequestError(`activations: those layers output ${total.toLocaleString('en-US')} values, more than the ${MAX_ACTIVATION_VALUES.toLocaleString('en-US')} one request may return; ask for fewer layers`);
+  if (total > MAX_ACTIVATION_VALUES)
+    throw new ActivationRequestError(
+      `activations: those layers output ${total.toLocaleString('en-US')} values, more than the ${MAX_ACTIVATION_VALUES.toLocaleString('en-US')} one request may return; ask for fewer layers`,
+    );
 }
 
 /** Runs `input` ([1, ...inputShape]) through the model and returns the named layers' outputs. */
@@ -41,7 +53,10 @@ export function layerActivations(model: tf.LayersModel, input: tf.Tensor, ids: r
   checkActivationRequest(model, ids);
   if (ids.length === 0) return [];
   const unique = [...new Set(ids)];
-  const probe = tf.model({ inputs: model.inputs, outputs: unique.map((id) => model.getLayer(id).output as tf.SymbolicTensor) });
+  const probe = tf.model({
+    inputs: model.inputs,
+    outputs: unique.map((id) => model.getLayer(id).output as tf.SymbolicTensor),
+  });
   const result = probe.predict(input);
   const tensors = Array.isArray(result) ? result : [result];
   try {
@@ -54,7 +69,8 @@ export function layerActivations(model: tf.LayersModel, input: tf.Tensor, ids: r
 
 function quantize(id: string, t: tf.Tensor): LayerActivation {
   const values = t.dataSync() as Float32Array;
-  let min = Infinity, max = -Infinity;
+  let min = Infinity,
+    max = -Infinity;
   for (const v of values) {
     if (v < min) min = v;
     if (v > max) max = v;

@@ -39,7 +39,8 @@ export function threadsFromEnv(env: NodeJS.ProcessEnv = process.env): number | n
   const value = env.STITCH_THREADS?.trim();
   if (!value) return null;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`STITCH_THREADS="${value}" is not a thread count; use a whole number ≥ 1 or unset it`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`STITCH_THREADS="${value}" is not a thread count; use a whole number ≥ 1 or unset it`);
   return n;
 }
 
@@ -57,7 +58,8 @@ async function loadWasm(wanted: number, notes: string[]): Promise<number> {
   require('@tensorflow/tfjs-backend-wasm');
   registerWasmTrainingKernels();
   const threads = Math.min(wanted, MAX_WASM_THREADS);
-  if (wanted > threads) notes.push(`wasm: ${wanted} threads asked for, the wasm build runs at most ${MAX_WASM_THREADS}`);
+  if (wanted > threads)
+    notes.push(`wasm: ${wanted} threads asked for, the wasm build runs at most ${MAX_WASM_THREADS}`);
   if (threads > 1) {
     try {
       return await startThreadedWasm(threads);
@@ -86,7 +88,9 @@ async function loadBackend(name: BackendName): Promise<void> {
       );
     }
     if (!tf.findBackend('tensorflow')) {
-      throw new Error('@tensorflow/tfjs-node loaded but registered no "tensorflow" backend (a second copy of @tensorflow/tfjs?)');
+      throw new Error(
+        '@tensorflow/tfjs-node loaded but registered no "tensorflow" backend (a second copy of @tensorflow/tfjs?)',
+      );
     }
     return;
   }
@@ -128,7 +132,10 @@ export function backendFromEnv(env: NodeJS.ProcessEnv = process.env): BackendNam
  * `STITCH_BACKEND`, which wins over the automatic order. A forced backend that cannot start is an error
  * (the user asked for it), an automatic one falls through to the next.
  */
-export async function chooseBackend(preferred?: BackendName | null, options: BackendOptions = {}): Promise<BackendChoice> {
+export async function chooseBackend(
+  preferred?: BackendName | null,
+  options: BackendOptions = {},
+): Promise<BackendChoice> {
   const forced = preferred ?? backendFromEnv();
   const notes: string[] = [];
   if (forced) {
@@ -153,6 +160,9 @@ export async function chooseBackend(preferred?: BackendName | null, options: Bac
 }
 
 /** Activates and returns the backend name (see `chooseBackend` for the order and the reasons). */
-export async function selectBackend(preferred?: BackendName | null, options: BackendOptions = {}): Promise<BackendName> {
+export async function selectBackend(
+  preferred?: BackendName | null,
+  options: BackendOptions = {},
+): Promise<BackendName> {
   return (await chooseBackend(preferred, options)).backend;
 }

@@ -32,7 +32,9 @@ export function labelEncodingFor(loss: LossName, outputShape: (number | null)[],
   }
   if (units === 1) {
     if (numClasses !== 2) {
-      throw new Error(`the output layer has 1 unit but the dataset has ${numClasses} classes; give the last dense layer ${numClasses} units with softmax`);
+      throw new Error(
+        `the output layer has 1 unit but the dataset has ${numClasses} classes; give the last dense layer ${numClasses} units with softmax`,
+      );
     }
     return 'binary';
   }
@@ -42,7 +44,9 @@ export function labelEncodingFor(loss: LossName, outputShape: (number | null)[],
 }
 
 function unitsError(units: number, numClasses: number): Error {
-  return new Error(`the output layer has ${units} units but the dataset has ${numClasses} classes; set the last dense layer's units to ${numClasses}`);
+  return new Error(
+    `the output layer has ${units} units but the dataset has ${numClasses} classes; set the last dense layer's units to ${numClasses}`,
+  );
 }
 
 /** The accuracy metric that matches an encoding (tfjs picks one per loss; we pick per encoding). */

@@ -16,13 +16,19 @@ export const EVALUATION_FILE = 'evaluation.json';
 export const EVALUATION_SAMPLES_FILE = 'evaluation-samples.json';
 
 /** The probabilities (n × k, k ≥ 2) of every sample of `set`; a one-unit output p becomes [1 - p, p]. */
-export async function predictAll(model: tf.LayersModel, set: LabeledSamples, inputShape: number[]): Promise<{ probabilities: Float32Array; classes: number }> {
+export async function predictAll(
+  model: tf.LayersModel,
+  set: LabeledSamples,
+  inputShape: number[],
+): Promise<{ probabilities: Float32Array; classes: number }> {
   const per = inputShape.reduce((a, b) => a * b, 1);
   const parts: Float32Array[] = [];
   let units = 0;
   for (let start = 0; start < set.count; start += BATCH) {
     const end = Math.min(set.count, start + BATCH);
-    const out = tf.tidy(() => model.predict(tf.tensor(set.x.subarray(start * per, end * per), [end - start, ...inputShape])) as tf.Tensor);
+    const out = tf.tidy(
+      () => model.predict(tf.tensor(set.x.subarray(start * per, end * per), [end - start, ...inputShape])) as tf.Tensor,
+    );
     units = out.shape[out.shape.length - 1] ?? 1;
     parts.push((await out.data()) as Float32Array);
     out.dispose();
@@ -63,10 +69,17 @@ export interface EvaluationFiles {
   samples: Record<number, Pick<EvaluationSample, 'image' | 'features'>>;
 }
 
-export async function evaluateModel(model: tf.LayersModel, dataset: Dataset, loss: number | null): Promise<EvaluationFiles | null> {
+export async function evaluateModel(
+  model: tf.LayersModel,
+  dataset: Dataset,
+  loss: number | null,
+): Promise<EvaluationFiles | null> {
   if (dataset.test.count === 0) return null;
   const { probabilities, classes } = await predictAll(model, dataset.test, dataset.inputShape);
-  const evaluation = evaluatePredictions(probabilities, dataset.test.labels, classes, { classNames: dataset.classNames, loss });
+  const evaluation = evaluatePredictions(probabilities, dataset.test.labels, classes, {
+    classNames: dataset.classNames,
+    loss,
+  });
   evaluation.examples = evaluation.examples.map((e) => ({ ...e, ...sampleInput(dataset, e.index) }));
   const samples: EvaluationFiles['samples'] = {};
   for (const indices of Object.values(evaluation.cells)) for (const i of indices) samples[i] = sampleInput(dataset, i);

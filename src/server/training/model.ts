@@ -9,7 +9,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { analyzeSchema } from '../../shared/schema/analyze';
 import { schemaGraph } from '../../shared/schema/graph';
-import { MODEL_INPUT_ID, TRAINING_DEFAULTS, type LayerSpec, type LayerType, type StitchSchema } from '../../shared/schema/types';
+import {
+  MODEL_INPUT_ID,
+  TRAINING_DEFAULTS,
+  type LayerSpec,
+  type LayerType,
+  type StitchSchema,
+} from '../../shared/schema/types';
 
 type LayerFactory = (config: Record<string, unknown>) => tf.layers.Layer;
 
@@ -68,13 +74,20 @@ function layerConfig(spec: LayerSpec, layerIndex: number, seed: number): Record<
   return config;
 }
 
-function createLayer(spec: LayerSpec, layerIndex: number, seed: number, extra: Record<string, unknown> = {}): tf.layers.Layer {
+function createLayer(
+  spec: LayerSpec,
+  layerIndex: number,
+  seed: number,
+  extra: Record<string, unknown> = {},
+): tf.layers.Layer {
   const factory = FACTORIES[spec.type];
   if (!factory) throw new Error(`layers[${layerIndex}].type: unknown layer type "${spec.type}"`);
   try {
     return factory({ ...layerConfig(spec, layerIndex, seed), ...extra });
   } catch (err) {
-    throw new Error(`layers[${layerIndex}] (${spec.id}): tf.layers.${spec.type} rejected its parameters: ${(err as Error).message}`);
+    throw new Error(
+      `layers[${layerIndex}] (${spec.id}): tf.layers.${spec.type} rejected its parameters: ${(err as Error).message}`,
+    );
   }
 }
 
@@ -95,7 +108,8 @@ export function isChain(schema: StitchSchema): boolean {
 }
 
 export function buildModel(schema: StitchSchema): tf.LayersModel {
-  if (schema.layers.length === 0) throw new Error('layers: the model has no layers; add at least one (e.g. a dense output layer)');
+  if (schema.layers.length === 0)
+    throw new Error('layers: the model has no layers; add at least one (e.g. a dense output layer)');
   const seed = schema.training?.seed ?? TRAINING_DEFAULTS.seed;
   const inputShape = schema.input.shape;
   schema = withResolvedReshapes(schema);
@@ -132,11 +146,14 @@ export function buildModel(schema: StitchSchema): tf.LayersModel {
  * to build; the schema core has already inferred the concrete shape, so use that.
  */
 function withResolvedReshapes(schema: StitchSchema): StitchSchema {
-  if (!schema.layers.some((l) => l.type === 'reshape' && Array.isArray(l.targetShape) && l.targetShape.includes(-1))) return schema;
+  if (!schema.layers.some((l) => l.type === 'reshape' && Array.isArray(l.targetShape) && l.targetShape.includes(-1)))
+    return schema;
   const { shapes } = analyzeSchema(schema);
   return {
     ...schema,
-    layers: schema.layers.map((l) => (l.type === 'reshape' && shapes[l.id] ? { ...l, targetShape: [...shapes[l.id].outputShape] } : l)),
+    layers: schema.layers.map((l) =>
+      l.type === 'reshape' && shapes[l.id] ? { ...l, targetShape: [...shapes[l.id].outputShape] } : l,
+    ),
   };
 }
 

@@ -54,7 +54,9 @@ export async function loadModel(dir: string): Promise<tf.LayersModel> {
   try {
     json = JSON.parse(await readFile(join(dir, MODEL_FILE), 'utf8')) as tf.io.ModelJSON;
   } catch (err) {
-    throw new Error(`cannot read the trained model in ${dir}: ${(err as Error).message}; train the schema again to recreate it`);
+    throw new Error(
+      `cannot read the trained model in ${dir}: ${(err as Error).message}; train the schema again to recreate it`,
+    );
   }
   const specs: tf.io.WeightsManifestEntry[] = [];
   const buffers: Buffer[] = [];

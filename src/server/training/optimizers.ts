@@ -13,14 +13,19 @@ export const DEFAULT_LEARNING_RATES: Record<OptimizerType, number> = {
   adagrad: 0.01,
 };
 
-export function normalizeOptimizer(spec: OptimizerSpec | OptimizerType | undefined): Required<Pick<OptimizerSpec, 'type' | 'learningRate'>> & OptimizerSpec {
-  const given: OptimizerSpec = spec === undefined ? TRAINING_DEFAULTS.optimizer : typeof spec === 'string' ? { type: spec } : spec;
+export function normalizeOptimizer(
+  spec: OptimizerSpec | OptimizerType | undefined,
+): Required<Pick<OptimizerSpec, 'type' | 'learningRate'>> & OptimizerSpec {
+  const given: OptimizerSpec =
+    spec === undefined ? TRAINING_DEFAULTS.optimizer : typeof spec === 'string' ? { type: spec } : spec;
   if (!(given.type in DEFAULT_LEARNING_RATES)) {
     throw new Error(`training.optimizer.type: unknown optimizer "${given.type}"; use sgd, adam, rmsprop or adagrad`);
   }
   const learningRate = given.learningRate ?? DEFAULT_LEARNING_RATES[given.type];
   if (!(learningRate > 0) || !Number.isFinite(learningRate)) {
-    throw new Error(`training.optimizer.learningRate: ${learningRate} must be a positive number, e.g. ${DEFAULT_LEARNING_RATES[given.type]}`);
+    throw new Error(
+      `training.optimizer.learningRate: ${learningRate} must be a positive number, e.g. ${DEFAULT_LEARNING_RATES[given.type]}`,
+    );
   }
   return { ...given, learningRate };
 }

@@ -78,8 +78,13 @@ export async function runTraining(
 type TrainingSchema = StitchSchema & { training: NonNullable<StitchSchema['training']> };
 
 /** The run's dataset, limited to `maxSamples`/`testSamples`, checked against the schema's input. */
-async function prepareDataset(schema: TrainingSchema, start: StartMessage, seed: number, log: (message: string) => void,
-  signal: AbortSignal): Promise<Dataset> {
+async function prepareDataset(
+  schema: TrainingSchema,
+  start: StartMessage,
+  seed: number,
+  log: (message: string) => void,
+  signal: AbortSignal,
+): Promise<Dataset> {
   const spec = schema.training;
   const loaded = await loadDataset(spec.dataset, {
     baseDir: start.schemaDir ?? start.workspaceRoot,
@@ -92,15 +97,28 @@ async function prepareDataset(schema: TrainingSchema, start: StartMessage, seed:
     maxSamples: spec.maxSamples,
     testSamples: spec.testSamples,
   });
-  const dataset = limitDataset(loaded, { maxSamples: spec.maxSamples, testSamples: spec.testSamples, seed, shuffle: spec.shuffle });
+  const dataset = limitDataset(loaded, {
+    maxSamples: spec.maxSamples,
+    testSamples: spec.testSamples,
+    seed,
+    shuffle: spec.shuffle,
+  });
   checkInputShape(schema.input.shape, dataset);
-  log(`dataset ${dataset.name}: ${dataset.train.count} training and ${dataset.test.count} test samples, ${dataset.numClasses} classes`);
+  log(
+    `dataset ${dataset.name}: ${dataset.train.count} training and ${dataset.test.count} test samples, ${dataset.numClasses} classes`,
+  );
   return dataset;
 }
 
 /** Builds the model, trains it (reporting batches and epochs) and saves it with its metadata; frees it. */
-async function trainAndSave(schema: TrainingSchema, dataset: Dataset, modelDir: string, seed: number,
-  emit: (msg: TrainerToParent) => void, signal: AbortSignal): Promise<Extract<RunOutcome, { state: 'succeeded' }>> {
+async function trainAndSave(
+  schema: TrainingSchema,
+  dataset: Dataset,
+  modelDir: string,
+  seed: number,
+  emit: (msg: TrainerToParent) => void,
+  signal: AbortSignal,
+): Promise<Extract<RunOutcome, { state: 'succeeded' }>> {
   const spec = schema.training;
   const model = buildModel(schema);
   try {
@@ -122,7 +140,8 @@ async function trainAndSave(schema: TrainingSchema, dataset: Dataset, modelDir: 
         onEpoch: (metric) => emit({ type: 'metric', ...metric }),
       },
     );
-    if (result.stoppedEarlyAt !== null) emit({ type: 'log', message: `early stopping after epoch ${result.stoppedEarlyAt}` });
+    if (result.stoppedEarlyAt !== null)
+      emit({ type: 'log', message: `early stopping after epoch ${result.stoppedEarlyAt}` });
     // The original Stitch's final state shows eight validation samples with their predictions.
     const samples = samplePredictions(model, result.validation ?? dataset.test, schema.input.shape);
     await saveModel(model, modelDir);
@@ -168,10 +187,15 @@ function validated(value: StitchSchema): TrainingSchema {
   const analysis = analyzeSchema(value);
   const errors = analysis.problems.filter((p) => p.severity === 'error');
   if (errors.length > 0 || !analysis.schema) {
-    throw new Error(`the schema has ${errors.length} problem${errors.length === 1 ? '' : 's'}: ${errors.map((p) => `${p.path || '(root)'}: ${p.message}`).join('; ')}`);
+    throw new Error(
+      `the schema has ${errors.length} problem${errors.length === 1 ? '' : 's'}: ${errors.map((p) => `${p.path || '(root)'}: ${p.message}`).join('; ')}`,
+    );
   }
   const { schema } = analysis;
-  if (!schema.training) throw new Error('training: the schema has no "training" section; add one with at least a dataset, e.g. "training": { "dataset": "mnist" }');
+  if (!schema.training)
+    throw new Error(
+      'training: the schema has no "training" section; add one with at least a dataset, e.g. "training": { "dataset": "mnist" }',
+    );
   return { ...schema, training: schema.training };
 }
 

@@ -26,13 +26,20 @@ function gridOf(values: Float32Array, inputShape: number[]): number[][] | null {
   const scale = values.every((v) => v <= 1) ? 255 : 1;
   const grid: number[][] = [];
   for (let r = 0; r < height; r++) {
-    grid.push(Array.from(values.subarray(r * width, (r + 1) * width), (v) => Math.max(0, Math.min(255, Math.round(v * scale)))));
+    grid.push(
+      Array.from(values.subarray(r * width, (r + 1) * width), (v) => Math.max(0, Math.min(255, Math.round(v * scale)))),
+    );
   }
   return grid;
 }
 
 /** The first `count` samples of `set` with the model's prediction; empty when the input is not an image. */
-export function samplePredictions(model: tf.LayersModel, set: LabeledSamples | null, inputShape: number[], count = SAMPLE_PREDICTIONS): SamplePrediction[] {
+export function samplePredictions(
+  model: tf.LayersModel,
+  set: LabeledSamples | null,
+  inputShape: number[],
+  count = SAMPLE_PREDICTIONS,
+): SamplePrediction[] {
   if (!set || set.count === 0) return [];
   const n = Math.min(count, set.count);
   const size = set.x.length / set.count;

@@ -7,7 +7,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BatchEvent, MetricEvent, StateEvent } from '../../shared/protocol';
-import { TRAINING_DEFAULTS, type EarlyStoppingSpec, type LossName, type OptimizerSpec, type OptimizerType } from '../../shared/schema/types';
+import {
+  TRAINING_DEFAULTS,
+  type EarlyStoppingSpec,
+  type LossName,
+  type OptimizerSpec,
+  type OptimizerType,
+} from '../../shared/schema/types';
 import type { LabeledSamples } from '../data/types';
 import { accuracyMetric, labelEncodingFor, makeBatch, type LabelEncoding } from './batches';
 import { createOptimizer, normalizeOptimizer } from './optimizers';
@@ -122,7 +128,8 @@ function prepare(model: tf.LayersModel, data: TrainData, options: TrainOptions):
   const encoding = labelEncodingFor(loss, model.outputs[0].shape, data.numClasses);
   model.compile({ optimizer: createOptimizer(optimizerSpec), loss, metrics: [accuracyMetric(encoding)] });
   const { trainSet, validation } = splitValidation(data, options.validationSplit ?? 0);
-  if (trainSet.count === 0) throw new Error('there are no training samples left; lower validationSplit or raise maxSamples');
+  if (trainSet.count === 0)
+    throw new Error('there are no training samples left; lower validationSplit or raise maxSamples');
   return {
     epochs: options.epochs ?? TRAINING_DEFAULTS.epochs,
     batchSize,
@@ -138,7 +145,12 @@ function prepare(model: tf.LayersModel, data: TrainData, options: TrainOptions):
 }
 
 /** One epoch: every batch of a fresh seeded shuffle, then the validation; returns the epoch's metrics. */
-async function trainEpoch(model: tf.LayersModel, run: PreparedRun, epoch: number, options: TrainOptions): Promise<EpochResult> {
+async function trainEpoch(
+  model: tf.LayersModel,
+  run: PreparedRun,
+  epoch: number,
+  options: TrainOptions,
+): Promise<EpochResult> {
   const epochStart = Date.now();
   const order = epochOrder(run.trainSet.count, run.seed, epoch, options.shuffle ?? true);
   let lossSum = 0;
@@ -211,7 +223,10 @@ export function epochOrder(count: number, seed: number, epoch: number, shuffle: 
   return shuffle ? shuffledIndices(count, seed * 7919 + epoch) : null;
 }
 
-export function splitValidation(data: TrainData, validationSplit: number): { trainSet: LabeledSamples; validation: LabeledSamples | null } {
+export function splitValidation(
+  data: TrainData,
+  validationSplit: number,
+): { trainSet: LabeledSamples; validation: LabeledSamples | null } {
   if (data.validation) return { trainSet: data.train, validation: data.validation.count > 0 ? data.validation : null };
   if (!(validationSplit > 0)) return { trainSet: data.train, validation: null };
   if (validationSplit >= 1) throw new Error(`training.validationSplit: ${validationSplit} must be below 1, e.g. 0.1`);
@@ -226,7 +241,12 @@ export function splitValidation(data: TrainData, validationSplit: number): { tra
   return { trainSet: part(0, cut), validation: part(cut, data.train.count) };
 }
 
-type BatchMaker = (set: LabeledSamples, order: Int32Array | null, start: number, end: number) => { xs: tf.Tensor; ys: tf.Tensor };
+type BatchMaker = (
+  set: LabeledSamples,
+  order: Int32Array | null,
+  start: number,
+  end: number,
+) => { xs: tf.Tensor; ys: tf.Tensor };
 
 /** Loss and accuracy over a whole split, in chunks so that big splits never become one huge tensor. */
 export async function evaluate(
@@ -267,9 +287,13 @@ function createEarlyStopper(spec: EarlyStoppingSpec | null, hasValidation: boole
   if (!spec) return null;
   const monitor = spec.monitor ?? (hasValidation ? 'val_loss' : 'loss');
   if (monitor.startsWith('val_') && !hasValidation) {
-    throw new Error(`training.earlyStopping.monitor: "${monitor}" needs validation data; set validationSplit (e.g. 0.1) or monitor "loss"`);
+    throw new Error(
+      `training.earlyStopping.monitor: "${monitor}" needs validation data; set validationSplit (e.g. 0.1) or monitor "loss"`,
+    );
   }
-  const key = ({ loss: 'train_loss', accuracy: 'train_accuracy', val_loss: 'val_loss', val_accuracy: 'val_accuracy' } as const)[monitor];
+  const key = (
+    { loss: 'train_loss', accuracy: 'train_accuracy', val_loss: 'val_loss', val_accuracy: 'val_accuracy' } as const
+  )[monitor];
   const higherIsBetter = monitor.endsWith('accuracy');
   const patience = spec.patience ?? 0;
   const minDelta = Math.abs(spec.minDelta ?? 0);

@@ -40,10 +40,17 @@ function release(backend: BackendWasm, ...infos: Info[]): void {
   for (const info of infos) backend.disposeData(info.dataId);
 }
 
-export function conv2DBackpropFilter(args: { inputs: { x: Info; dy: Info }; backend: BackendWasm; attrs: Attrs }): Info {
+export function conv2DBackpropFilter(args: {
+  inputs: { x: Info; dy: Info };
+  backend: BackendWasm;
+  attrs: Attrs;
+}): Info {
   const { inputs, backend, attrs } = args;
-  const dataFormat = tf.backend_util.convertConv2DDataFormat((attrs.dataFormat as 'NHWC' | 'NCHW' | undefined) ?? 'NHWC');
-  if (dataFormat !== 'channelsLast') throw new Error('wasm Conv2DBackpropFilter supports only dataFormat NHWC (channelsLast)');
+  const dataFormat = tf.backend_util.convertConv2DDataFormat(
+    (attrs.dataFormat as 'NHWC' | 'NCHW' | undefined) ?? 'NHWC',
+  );
+  if (dataFormat !== 'channelsLast')
+    throw new Error('wasm Conv2DBackpropFilter supports only dataFormat NHWC (channelsLast)');
   const filterShape = attrs.filterShape as [number, number, number, number];
   const info = tf.backend_util.computeConv2DInfo(
     inputs.x.shape as [number, number, number, number],
@@ -59,7 +66,10 @@ export function conv2DBackpropFilter(args: { inputs: { x: Info; dy: Info }; back
     return zeros;
   }
   const K = info.filterHeight * info.filterWidth * info.inChannels;
-  const out = K <= info.outChannels ? byIm2col(backend, inputs.x, inputs.dy, info) : byTransposedConv(backend, inputs.x, inputs.dy, info);
+  const out =
+    K <= info.outChannels
+      ? byIm2col(backend, inputs.x, inputs.dy, info)
+      : byTransposedConv(backend, inputs.x, inputs.dy, info);
   return { ...out, shape: [...filterShape] };
 }
 
@@ -76,7 +86,15 @@ export function forEachColumnRun(
   count: number,
   visit: (imageOffset: number, columnOffset: number, length: number) => void,
 ): void {
-  const { inHeight: H, inWidth: W, inChannels: Ci, outHeight: OH, outWidth: OW, filterHeight: KH, filterWidth: KW } = info;
+  const {
+    inHeight: H,
+    inWidth: W,
+    inChannels: Ci,
+    outHeight: OH,
+    outWidth: OW,
+    filterHeight: KH,
+    filterWidth: KW,
+  } = info;
   const { strideHeight: sh, strideWidth: sw } = info;
   const top = info.padInfo.top;
   const left = info.padInfo.left;
@@ -124,19 +142,32 @@ function byIm2col(backend: BackendWasm, x: Info, dy: Info, info: Conv2DInfo): In
     // Allocate before taking views: growing the wasm memory detaches earlier typed arrays.
     const cols = backend.makeOutput([rows, K], 'float32');
     const dyPart: Info = whole ? dy : backend.makeOutput([rows, Co], 'float32');
-    fillColumns(backend.typedArrayFromHeap(cols) as Float32Array, backend.typedArrayFromHeap(x) as Float32Array, info, first, count);
+    fillColumns(
+      backend.typedArrayFromHeap(cols) as Float32Array,
+      backend.typedArrayFromHeap(x) as Float32Array,
+      info,
+      first,
+      count,
+    );
     if (!whole) {
       const from = first * pixels * Co;
-      (backend.typedArrayFromHeap(dyPart) as Float32Array).set((backend.typedArrayFromHeap(dy) as Float32Array).subarray(from, from + rows * Co));
+      (backend.typedArrayFromHeap(dyPart) as Float32Array).set(
+        (backend.typedArrayFromHeap(dy) as Float32Array).subarray(from, from + rows * Co),
+      );
     }
     // dWᵀ = dyᵀ × cols, then transposed back (K × Co values, little). The backend's BatchMatMul packs its
     // right operand on every call (slower than transposing), so the smaller matrix, cols, goes there, and
     // dy is transposed explicitly (the kernel is fast only without transpose flags).
     const dyT = run('Transpose', backend, { x: { ...dyPart, shape: [rows, Co] } }, { perm: [1, 0] });
-    const productT = run('BatchMatMul', backend, { a: { ...dyT, shape: [1, Co, rows] }, b: { ...cols, shape: [1, rows, K] } }, {
-      transposeA: false,
-      transposeB: false,
-    });
+    const productT = run(
+      'BatchMatMul',
+      backend,
+      { a: { ...dyT, shape: [1, Co, rows] }, b: { ...cols, shape: [1, rows, K] } },
+      {
+        transposeA: false,
+        transposeB: false,
+      },
+    );
     const product = run('Transpose', backend, { x: { ...productT, shape: [Co, K] } }, { perm: [1, 0] });
     release(backend, cols, dyT, productT);
     if (!whole) release(backend, dyPart);
@@ -183,7 +214,12 @@ function byTransposedConv(backend: BackendWasm, x: Info, dy: Info, info: Conv2DI
     [left, usedWidth - width],
     [0, 0],
   ];
-  const grad = run('Conv2D', backend, { x: xT, filter: dyT }, { strides: [1, 1], pad, dilations: [strideHeight, strideWidth], dataFormat: 'NHWC' });
+  const grad = run(
+    'Conv2D',
+    backend,
+    { x: xT, filter: dyT },
+    { strides: [1, 1], pad, dilations: [strideHeight, strideWidth], dataFormat: 'NHWC' },
+  );
   temporaries.push(grad);
   const result = run('Transpose', backend, { x: grad }, { perm: [1, 2, 0, 3] });
   release(backend, ...temporaries);

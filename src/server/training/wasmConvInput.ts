@@ -46,13 +46,26 @@ export function conv2DBackpropInputByCol2im(backend: BackendWasm, dy: Info, filt
     if (count < batchSize) {
       part = backend.makeOutput([rows, Co], 'float32');
       const from = first * pixels * Co;
-      (backend.typedArrayFromHeap(part) as Float32Array).set((backend.typedArrayFromHeap(dy) as Float32Array).subarray(from, from + rows * Co));
+      (backend.typedArrayFromHeap(part) as Float32Array).set(
+        (backend.typedArrayFromHeap(dy) as Float32Array).subarray(from, from + rows * Co),
+      );
     }
-    const cols = run('BatchMatMul', backend, { a: { ...part, shape: [1, rows, Co] }, b: { ...wT, shape: [1, Co, K] } }, {
-      transposeA: false,
-      transposeB: false,
-    });
-    addColumns(backend.typedArrayFromHeap(out) as Float32Array, backend.typedArrayFromHeap(cols) as Float32Array, info, first, count);
+    const cols = run(
+      'BatchMatMul',
+      backend,
+      { a: { ...part, shape: [1, rows, Co] }, b: { ...wT, shape: [1, Co, K] } },
+      {
+        transposeA: false,
+        transposeB: false,
+      },
+    );
+    addColumns(
+      backend.typedArrayFromHeap(out) as Float32Array,
+      backend.typedArrayFromHeap(cols) as Float32Array,
+      info,
+      first,
+      count,
+    );
     backend.disposeData(cols.dataId);
     if (part !== dy) backend.disposeData(part.dataId);
   }

@@ -9,7 +9,11 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 type Info = tf.TensorInfo;
-interface KernelArgs { inputs: { x: Info }; backend: BackendWasm; attrs: { dtype?: tf.DataType } }
+interface KernelArgs {
+  inputs: { x: Info };
+  backend: BackendWasm;
+  attrs: { dtype?: tf.DataType };
+}
 
 function share(backend: BackendWasm, x: Info): Info {
   backend.incRef(x.dataId);
@@ -18,7 +22,8 @@ function share(backend: BackendWasm, x: Info): Info {
 
 /** Wraps the backend's Identity: strings (kept in JS, not on the heap) still go to it. */
 export function sharingIdentity(original: tf.KernelFunc): tf.KernelFunc {
-  return ((args: KernelArgs) => (args.inputs.x.dtype === 'string' ? original(args) : share(args.backend, args.inputs.x))) as unknown as tf.KernelFunc;
+  return ((args: KernelArgs) =>
+    args.inputs.x.dtype === 'string' ? original(args) : share(args.backend, args.inputs.x)) as unknown as tf.KernelFunc;
 }
 
 /** Wraps the backend's Cast: a cast to the tensor's own numeric dtype shares; real conversions go to it. */

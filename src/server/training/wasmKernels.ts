@@ -54,7 +54,9 @@ function release(backend: Backend, ...infos: Info[]): void {
 function conv2DBackpropInput(original: tf.KernelFunc) {
   return (args: { inputs: { dy: Info; filter: Info }; backend: Backend; attrs: Attrs }): Info => {
     const { inputs, backend, attrs } = args;
-    const dataFormat = tf.backend_util.convertConv2DDataFormat((attrs.dataFormat as 'NHWC' | 'NCHW' | undefined) ?? 'NHWC');
+    const dataFormat = tf.backend_util.convertConv2DDataFormat(
+      (attrs.dataFormat as 'NHWC' | 'NCHW' | undefined) ?? 'NHWC',
+    );
     if (dataFormat !== 'channelsLast') return original(args as never) as Info;
     const inputShape = attrs.inputShape as [number, number, number, number];
     const info = tf.backend_util.computeConv2DInfo(
@@ -65,7 +67,16 @@ function conv2DBackpropInput(original: tf.KernelFunc) {
       attrs.pad as ConvPad,
       attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
     );
-    const { inHeight, inWidth, inChannels: Ci, outHeight, outWidth, outChannels: Co, filterHeight: KH, filterWidth: KW } = info;
+    const {
+      inHeight,
+      inWidth,
+      inChannels: Ci,
+      outHeight,
+      outWidth,
+      outChannels: Co,
+      filterHeight: KH,
+      filterWidth: KW,
+    } = info;
     const top = KH - 1 - info.padInfo.top;
     const left = KW - 1 - info.padInfo.left;
     const bottom = inHeight - outHeight - top + KH - 1;
@@ -91,7 +102,12 @@ function conv2DBackpropInput(original: tf.KernelFunc) {
       [left, right],
       [0, 0],
     ];
-    const dx = run('Conv2D', backend, { x: inputs.dy, filter: flipped }, { strides: [1, 1], pad, dilations: [1, 1], dataFormat: 'NHWC' });
+    const dx = run(
+      'Conv2D',
+      backend,
+      { x: inputs.dy, filter: flipped },
+      { strides: [1, 1], pad, dilations: [1, 1], dataFormat: 'NHWC' },
+    );
     release(backend, flipped);
     return dx;
   };
@@ -118,7 +134,17 @@ function forEachTap(
   info: tf.backend_util.Conv2DInfo,
   visit: (xOffset: number, wOffset: number, dyOffset: number) => void,
 ): void {
-  const { batchSize, inHeight, inWidth, inChannels: C, outHeight, outWidth, outChannels, filterHeight, filterWidth } = info;
+  const {
+    batchSize,
+    inHeight,
+    inWidth,
+    inChannels: C,
+    outHeight,
+    outWidth,
+    outChannels,
+    filterHeight,
+    filterWidth,
+  } = info;
   const { strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
   const top = info.padInfo.top;
   const left = info.padInfo.left;
@@ -217,7 +243,10 @@ export function registerWasmTrainingKernels(): void {
   const backpropInput = findKernel('Conv2DBackpropInput');
   if (backpropInput) {
     tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
-    tf.registerKernel({ ...backpropInput, kernelFunc: conv2DBackpropInput(backpropInput.kernelFunc) as unknown as tf.KernelFunc });
+    tf.registerKernel({
+      ...backpropInput,
+      kernelFunc: conv2DBackpropInput(backpropInput.kernelFunc) as unknown as tf.KernelFunc,
+    });
   }
   // Matrix products keep the backend's kernel (and its setup, which binds the wasm function) behind a wrapper.
   // _FusedMatMul adds a bias along the output's columns, so only BatchMatMul may swap its operands.
@@ -225,7 +254,10 @@ export function registerWasmTrainingKernels(): void {
     const original = findKernel(kernelName);
     if (!original) continue;
     tf.unregisterKernel(kernelName, 'wasm');
-    tf.registerKernel({ ...original, kernelFunc: withExplicitTranspose(original.kernelFunc, { swap: kernelName === 'BatchMatMul' }) });
+    tf.registerKernel({
+      ...original,
+      kernelFunc: withExplicitTranspose(original.kernelFunc, { swap: kernelName === 'BatchMatMul' }),
+    });
   }
   const wrappers: [string, (original: tf.KernelFunc) => tf.KernelFunc][] = [
     ['Sum', withLeadingAxesSum],

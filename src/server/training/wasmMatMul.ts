@@ -15,7 +15,11 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 type Info = tf.TensorInfo;
-interface KernelArgs { inputs: Record<string, Info>; backend: BackendWasm; attrs: Record<string, unknown> }
+interface KernelArgs {
+  inputs: Record<string, Info>;
+  backend: BackendWasm;
+  attrs: Record<string, unknown>;
+}
 
 /** Packing one value of the right operand costs about this many transposed values (measured 10–20). */
 const PACK_COST = 8;
@@ -30,14 +34,23 @@ function swapLastTwo(rank: number): number[] {
  * Whether (bᵀ × aᵀ)ᵀ moves fewer values than a × b for an M×K by K×N product, given which operands are
  * stored transposed (a stored as aᵀ is exactly what the swapped order needs, and likewise b).
  */
-export function planMatMul(m: number, k: number, n: number, transposeA: boolean, transposeB: boolean): 'direct' | 'swapped' {
+export function planMatMul(
+  m: number,
+  k: number,
+  n: number,
+  transposeA: boolean,
+  transposeB: boolean,
+): 'direct' | 'swapped' {
   const direct = (transposeA ? m * k : 0) + (transposeB ? k * n : 0) + PACK_COST * k * n;
   const swapped = (transposeA ? 0 : m * k) + (transposeB ? 0 : k * n) + PACK_COST * k * m + m * n;
   return swapped < direct ? 'swapped' : 'direct';
 }
 
 /** Wraps BatchMatMul so that it never sees transpose flags and packs the cheaper operand. */
-export function withExplicitTranspose(original: tf.KernelFunc, options: { swap: boolean } = { swap: false }): tf.KernelFunc {
+export function withExplicitTranspose(
+  original: tf.KernelFunc,
+  options: { swap: boolean } = { swap: false },
+): tf.KernelFunc {
   const transposeKernel = tf.getKernel('Transpose', 'wasm').kernelFunc;
   return ((args: KernelArgs) => {
     const { inputs, backend, attrs } = args;
@@ -50,7 +63,12 @@ export function withExplicitTranspose(original: tf.KernelFunc, options: { swap: 
       temporaries.push(t);
       return t;
     };
-    const run = (x: Info, y: Info) => original({ inputs: { ...inputs, a: x, b: y }, backend, attrs: { ...attrs, transposeA: false, transposeB: false } }) as Info;
+    const run = (x: Info, y: Info) =>
+      original({
+        inputs: { ...inputs, a: x, b: y },
+        backend,
+        attrs: { ...attrs, transposeA: false, transposeB: false },
+      }) as Info;
     const batch = (x: Info) => x.shape.slice(0, -2).reduce((p, d) => p * d, 1);
     const [m, k] = transposeA ? [a.shape[a.shape.length - 1], a.shape[a.shape.length - 2]] : a.shape.slice(-2);
     const n = transposeB ? b.shape[b.shape.length - 2] : b.shape[b.shape.length - 1];
@@ -59,7 +77,11 @@ export function withExplicitTranspose(original: tf.KernelFunc, options: { swap: 
       const bT = transposeB ? b : flip(b);
       const aT = transposeA ? a : flip(a);
       const productT = run({ ...bT, shape: [1, n, k] }, { ...aT, shape: [1, k, m] });
-      const out = transposeKernel({ inputs: { x: { ...productT, shape: [n, m] } }, backend, attrs: { perm: [1, 0] } }) as Info;
+      const out = transposeKernel({
+        inputs: { x: { ...productT, shape: [n, m] } },
+        backend,
+        attrs: { perm: [1, 0] },
+      }) as Info;
       temporaries.push(productT);
       for (const t of temporaries) backend.disposeData(t.dataId);
       return { ...out, shape: [...outer, m, n] };

@@ -88,8 +88,14 @@ export function maxPoolGrad(args: { inputs: { dy: Info; input: Info }; backend: 
 /** 2×2 windows, stride 2, all inside the input: every input pixel is in at most one window. */
 function isPlain2x2(info: tf.backend_util.Conv2DInfo): boolean {
   return (
-    info.filterHeight === 2 && info.filterWidth === 2 && info.strideHeight === 2 && info.strideWidth === 2 &&
-    info.padInfo.top === 0 && info.padInfo.left === 0 && 2 * info.outHeight <= info.inHeight && 2 * info.outWidth <= info.inWidth
+    info.filterHeight === 2 &&
+    info.filterWidth === 2 &&
+    info.strideHeight === 2 &&
+    info.strideWidth === 2 &&
+    info.padInfo.top === 0 &&
+    info.padInfo.left === 0 &&
+    2 * info.outHeight <= info.inHeight &&
+    2 * info.outWidth <= info.inWidth
   );
 }
 

@@ -12,7 +12,11 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 type Info = tf.TensorInfo;
-interface KernelArgs { inputs: { x: Info }; backend: BackendWasm; attrs: { axis: number | number[]; keepDims?: boolean } }
+interface KernelArgs {
+  inputs: { x: Info };
+  backend: BackendWasm;
+  attrs: { axis: number | number[]; keepDims?: boolean };
+}
 
 /** Below this many values the JS loop is as fast as the transpose and product. */
 const MATMUL_MIN_SIZE = 1 << 16;
@@ -29,10 +33,15 @@ function sumByMatMul(backend: BackendWasm, x: Info, rows: number, width: number)
   const ones = backend.makeOutput([rows, 1], 'float32');
   (backend.typedArrayFromHeap(ones) as Float32Array).fill(1);
   const xT = run('Transpose', backend, { x: { ...x, shape: [rows, width] } }, { perm: [1, 0] });
-  const sums = run('BatchMatMul', backend, { a: { ...xT, shape: [1, width, rows] }, b: { ...ones, shape: [1, rows, 1] } }, {
-    transposeA: false,
-    transposeB: false,
-  });
+  const sums = run(
+    'BatchMatMul',
+    backend,
+    { a: { ...xT, shape: [1, width, rows] }, b: { ...ones, shape: [1, rows, 1] } },
+    {
+      transposeA: false,
+      transposeB: false,
+    },
+  );
   backend.disposeData(xT.dataId);
   backend.disposeData(ones.dataId);
   return sums;
@@ -43,7 +52,9 @@ export function withLeadingAxesSum(original: tf.KernelFunc): tf.KernelFunc {
     const { inputs, backend, attrs } = args;
     const { x } = inputs;
     const rank = x.shape.length;
-    const axes = (Array.isArray(attrs.axis) ? attrs.axis : [attrs.axis]).map((a) => (a < 0 ? a + rank : a)).sort((a, b) => a - b);
+    const axes = (Array.isArray(attrs.axis) ? attrs.axis : [attrs.axis])
+      .map((a) => (a < 0 ? a + rank : a))
+      .sort((a, b) => a - b);
     const leading = axes.length > 0 && axes.length < rank && axes.every((a, i) => a === i);
     if (x.dtype !== 'float32' || !leading) return original(args);
     const rest = x.shape.slice(axes.length);

@@ -82,7 +82,10 @@ function writeGlue(bundlePath: string, threads: number): { factoryFile: string; 
     writeFileSync(part, text);
     renameSync(part, file);
   };
-  atomicWrite(factoryFile, `${prelude}${helpers}\n${body}\nif (typeof module !== 'undefined') module.exports = WasmBackendModuleThreadedSimd;\n`);
+  atomicWrite(
+    factoryFile,
+    `${prelude}${helpers}\n${body}\nif (typeof module !== 'undefined') module.exports = WasmBackendModuleThreadedSimd;\n`,
+  );
   // Like tfjs, keep the string's "\n" escapes escaped: the script has them inside string literals.
   atomicWrite(workerFile, (JSON.parse(workerMatch[1]) as string).replace(/\n/g, '\\n'));
   return { factoryFile, workerFile };
@@ -118,7 +121,8 @@ export async function startThreadedWasm(threads: number): Promise<number> {
     dispose: module.cwrap('dispose', null, []),
   };
   wasmPackage.setThreadsCount(threads);
-  const registry = (tf.engine() as unknown as { registryFactory: Record<string, Registration | undefined> }).registryFactory;
+  const registry = (tf.engine() as unknown as { registryFactory: Record<string, Registration | undefined> })
+    .registryFactory;
   singleThreaded ??= registry.wasm;
   tf.removeBackend('wasm');
   tf.registerBackend('wasm', () => new wasmPackage.BackendWasm(module), 2);

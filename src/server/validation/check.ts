@@ -8,7 +8,10 @@ import { httpError } from '../httpError';
 import type { RouteDeps } from '../routes/context';
 import { runValidationJob, type SchemaRoute, type ValidationJob, type ValidationResult } from './job';
 
-type Answer<R extends SchemaRoute> = Extract<ValidationResult, { kind: R extends 'validate' ? 'response' : 'schema' | 'definition' }>;
+type Answer<R extends SchemaRoute> = Extract<
+  ValidationResult,
+  { kind: R extends 'validate' ? 'response' : 'schema' | 'definition' }
+>;
 
 /** Throws the 400/413/422 of a bad body or schema, 503 when the pool is busy or the check too slow. */
 export async function checkSchemaRequest<R extends SchemaRoute>(
@@ -18,21 +21,27 @@ export async function checkSchemaRequest<R extends SchemaRoute>(
   body?: Record<string, unknown>,
 ): Promise<Answer<R>> {
   const raw: unknown = ctx.state.rawBody;
-  const job: ValidationJob = body !== undefined
-    ? { route, body, roots: deps.workspace.roots }
-    : typeof raw === 'string'
-      ? { route, text: raw, roots: deps.workspace.roots }
-      : { route, body: ctx.state.body as unknown, roots: deps.workspace.roots };
+  const job: ValidationJob =
+    body !== undefined
+      ? { route, body, roots: deps.workspace.roots }
+      : typeof raw === 'string'
+        ? { route, text: raw, roots: deps.workspace.roots }
+        : { route, body: ctx.state.body as unknown, roots: deps.workspace.roots };
   const result = deps.validation ? await deps.validation.run(job) : runValidationJob(job);
-  if (result.kind === 'http') throw httpError(result.status, result.message, result.errors ? { errors: result.errors } : {});
+  if (result.kind === 'http')
+    throw httpError(result.status, result.message, result.errors ? { errors: result.errors } : {});
   return result as Answer<R>;
 }
 
 /** Checks an already-parsed `{ architecture, hyperparams }` or `{ schema }` as training would (catalog definitions). */
-export async function checkSchemaBody(body: Record<string, unknown>, deps: Pick<RouteDeps, 'workspace' | 'validation'>): Promise<void> {
+export async function checkSchemaBody(
+  body: Record<string, unknown>,
+  deps: Pick<RouteDeps, 'workspace' | 'validation'>,
+): Promise<void> {
   const job: ValidationJob = { route: 'train', body, roots: deps.workspace.roots };
   const result = deps.validation ? await deps.validation.run(job) : runValidationJob(job);
-  if (result.kind === 'http') throw httpError(result.status, result.message, result.errors ? { errors: result.errors } : {});
+  if (result.kind === 'http')
+    throw httpError(result.status, result.message, result.errors ? { errors: result.errors } : {});
 }
 
 /** Requests whose body the JSON middleware leaves as text for the worker to parse. */

@@ -8,7 +8,16 @@ import { dirname } from 'node:path';
 import { isObject } from '../../shared/isObject';
 import { convertOriginalBody } from '../../shared/original';
 import type { SchemaError, ValidateResponse } from '../../shared/protocol';
-import { LIMIT_CODES, analyzeSchema, analyzeSchemaText, measureValue, nestingOffset, toValidateResponse, type Analysis, type AnalyzeOptions } from '../../shared/schema';
+import {
+  LIMIT_CODES,
+  analyzeSchema,
+  analyzeSchemaText,
+  measureValue,
+  nestingOffset,
+  toValidateResponse,
+  type Analysis,
+  type AnalyzeOptions,
+} from '../../shared/schema';
 import type { StitchSchema } from '../../shared/schema/types';
 import { workspaceDatasetInfo } from '../data/datasetInfo';
 import { httpError, type HttpError } from '../httpError';
@@ -43,7 +52,6 @@ export type ValidationResult =
   /** A 4xx answer: bad body (400), schema over a cap (413/422), invalid schema at train (422). */
   | { kind: 'http'; status: number; message: string; errors?: SchemaError[] };
 
-
 const EXAMPLES: Record<SchemaRoute, string> = {
   validate: '{ "schema": { "version": 1, "input": { "shape": [2] }, "layers": [...] } }',
   train: '{ "schema": { … }, "schemaPath": "/abs/path/model.stitch.json" }',
@@ -52,12 +60,18 @@ const EXAMPLES: Record<SchemaRoute, string> = {
 function parseBody(text: string): unknown {
   if (text.trim() === '') return undefined;
   if (nestingOffset(text, MAX_BODY_DEPTH) !== undefined) {
-    throw httpError(400, `the request body nests objects and arrays more than ${MAX_BODY_DEPTH} deep; no Stitch request needs that`);
+    throw httpError(
+      400,
+      `the request body nests objects and arrays more than ${MAX_BODY_DEPTH} deep; no Stitch request needs that`,
+    );
   }
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw httpError(400, `the request body is not valid JSON (${(err as Error).message}); send a JSON object with Content-Type: application/json`);
+    throw httpError(
+      400,
+      `the request body is not valid JSON (${(err as Error).message}); send a JSON object with Content-Type: application/json`,
+    );
   }
 }
 
@@ -75,10 +89,15 @@ function analyse(body: Record<string, unknown>, options: AnalyzeOptions): { anal
   const oversize = schema !== undefined ? measureValue(schema) : measureValue({ architecture, hyperparams });
   if (oversize) {
     const message = `${schema !== undefined ? 'schema' : 'architecture'}: ${oversize.message}`;
-    throw httpError(oversize.code === 'schema-too-large' ? 413 : 422, message, { errors: [{ path: '', message: oversize.message }] });
+    throw httpError(oversize.code === 'schema-too-large' ? 413 : 422, message, {
+      errors: [{ path: '', message: oversize.message }],
+    });
   }
   if (schema !== undefined) {
-    return { analysis: typeof schema === 'string' ? analyzeSchemaText(schema, options) : analyzeSchema(schema, options), converted: false };
+    return {
+      analysis: typeof schema === 'string' ? analyzeSchemaText(schema, options) : analyzeSchema(schema, options),
+      converted: false,
+    };
   }
   const converted = convertOriginalBody(architecture, hyperparams);
   if (converted.errors.length > 0) throw invalid(converted.errors, 'could not convert { architecture, hyperparams }: ');
@@ -88,29 +107,49 @@ function analyse(body: Record<string, unknown>, options: AnalyzeOptions): { anal
 function check(job: ValidationJob): ValidationResult {
   const body = job.text !== undefined ? parseBody(job.text) : job.body;
   if (!isObject(body)) throw httpError(400, `send a JSON object in the request body, e.g. ${EXAMPLES[job.route]}`);
-  if (job.route === 'validate' && body.schema === undefined) throw httpError(400, 'schema: missing; send { "schema": { … } }');
+  if (job.route === 'validate' && body.schema === undefined)
+    throw httpError(400, 'schema: missing; send { "schema": { … } }');
   const workspace = new Workspace(job.roots);
   const schemaPath = checkedSchemaPath(body.schemaPath, workspace);
-  if (job.route === 'train' && body.schema === undefined && body.architecture === undefined && body.model_id !== undefined && body.model_id !== null) {
+  if (
+    job.route === 'train' &&
+    body.schema === undefined &&
+    body.architecture === undefined &&
+    body.model_id !== undefined &&
+    body.model_id !== null
+  ) {
     return { kind: 'definition', modelId: body.model_id, body };
   }
   if (body.schema === undefined && body.architecture === undefined) {
-    throw httpError(400, 'send { "schema": { … } } (a Stitch schema) or { "architecture": [...], "hyperparams": {...} } (the original Stitch body)');
+    throw httpError(
+      400,
+      'send { "schema": { … } } (a Stitch schema) or { "architecture": [...], "hyperparams": {...} } (the original Stitch body)',
+    );
   }
   const root = workspace.rootFor(schemaPath);
-  const { analysis, converted } = analyse(body, { datasetInfo: workspaceDatasetInfo(schemaPath ? dirname(schemaPath) : root, root) });
+  const { analysis, converted } = analyse(body, {
+    datasetInfo: workspaceDatasetInfo(schemaPath ? dirname(schemaPath) : root, root),
+  });
   const limits = analysis.problems.filter((p) => LIMIT_CODES.has(p.code));
   if (limits.length > 0) {
     const errors = limits.map((p) => ({ path: p.path, message: p.message }));
     const status = limits.some((p) => p.code === 'schema-too-large') ? 413 : 422;
-    throw httpError(status, `the schema is over a limit: ${errors.map((e) => `${e.path || '(root)'}: ${e.message}`).join('; ')}`, { errors });
+    throw httpError(
+      status,
+      `the schema is over a limit: ${errors.map((e) => `${e.path || '(root)'}: ${e.message}`).join('; ')}`,
+      { errors },
+    );
   }
   const response = toValidateResponse(analysis);
   if (job.route === 'validate') return { kind: 'response', response };
   if (response.errors.length > 0 || !analysis.schema) {
-    throw invalid(response.errors.length > 0 ? response.errors : [{ path: '', message: 'the schema is not valid' }], converted ? 'after converting { architecture, hyperparams }, ' : '');
+    throw invalid(
+      response.errors.length > 0 ? response.errors : [{ path: '', message: 'the schema is not valid' }],
+      converted ? 'after converting { architecture, hyperparams }, ' : '',
+    );
   }
-  const original = body.schema === undefined ? { architecture: body.architecture, hyperparams: body.hyperparams ?? null } : null;
+  const original =
+    body.schema === undefined ? { architecture: body.architecture, hyperparams: body.hyperparams ?? null } : null;
   return { kind: 'schema', schema: analysis.schema, schemaPath, modelId: body.model_id, original };
 }
 
@@ -122,6 +161,11 @@ export function runValidationJob(job: ValidationJob): ValidationResult {
     const status = (err as Partial<HttpError>).status;
     if (typeof status !== 'number' || status >= 500) throw err;
     const { errors } = err as HttpError;
-    return { kind: 'http', status, message: (err as Error).message, ...(Array.isArray(errors) ? { errors: errors as SchemaError[] } : {}) };
+    return {
+      kind: 'http',
+      status,
+      message: (err as Error).message,
+      ...(Array.isArray(errors) ? { errors: errors as SchemaError[] } : {}),
+    };
   }
 }

@@ -74,9 +74,14 @@ export class ValidationPool {
 
   /** Checks a schema in a worker; rejects with 503 when busy or too slow, 500 when the worker fails. */
   run(job: ValidationJob): Promise<ValidationResult> {
-    if (this.closed) return Promise.reject(unavailable('the server is shutting down; send the schema again once it is back'));
+    if (this.closed)
+      return Promise.reject(unavailable('the server is shutting down; send the schema again once it is back'));
     if (this.queue.length >= this.maxQueue) {
-      return Promise.reject(unavailable(`the server is busy checking ${this.queue.length} other schemas; retry in a moment`, { 'Retry-After': '1' }));
+      return Promise.reject(
+        unavailable(`the server is busy checking ${this.queue.length} other schemas; retry in a moment`, {
+          'Retry-After': '1',
+        }),
+      );
     }
     return new Promise((resolve, reject) => {
       this.queue.push({ id: this.nextId++, job, resolve, reject });
@@ -88,7 +93,9 @@ export class ValidationPool {
   async close(): Promise<void> {
     this.closed = true;
     for (const p of this.queue.splice(0)) p.reject(unavailable('the server is shutting down'));
-    await Promise.all(this.slots.splice(0).map((slot) => this.retire(slot, unavailable('the server is shutting down'))));
+    await Promise.all(
+      this.slots.splice(0).map((slot) => this.retire(slot, unavailable('the server is shutting down'))),
+    );
   }
 
   private dispatch(): void {
@@ -137,7 +144,12 @@ export class ValidationPool {
   private timeOut(slot: Slot): void {
     const seconds = Math.round(this.timeoutMs / 100) / 10;
     // retire() never rejects (see spawn).
-    void this.retire(slot, unavailable(`checking the schema took longer than ${seconds} s and was stopped; check that its dataset files are regular files, then retry`));
+    void this.retire(
+      slot,
+      unavailable(
+        `checking the schema took longer than ${seconds} s and was stopped; check that its dataset files are regular files, then retry`,
+      ),
+    );
   }
 
   /** Removes a worker (ended, failed or too slow), fails its job, and lets a fresh one take the queue. */

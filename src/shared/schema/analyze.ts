@@ -47,7 +47,12 @@ export interface Analysis {
 
 const TOP_LEVEL_KEYS = ['$schema', 'version', 'name', 'description', 'input', 'layers', 'training', 'layout'];
 
-const INPUT_SHAPE: ParamDef = { name: 'shape', kind: 'shape', required: true, description: 'Shape of one sample, without the batch dimension.' };
+const INPUT_SHAPE: ParamDef = {
+  name: 'shape',
+  kind: 'shape',
+  required: true,
+  description: 'Shape of one sample, without the batch dimension.',
+};
 
 type Raw = Record<string, unknown>;
 
@@ -84,14 +89,37 @@ export function analyzeSchemaText(text: string, options: AnalyzeOptions = {}): A
     // the syntax errors: checks of a half-parsed value would mostly be noise.
     const recovered = root ? analyzeValue(value, noLocator, options) : undefined;
     const problems: Problem[] = errors.map((e) => ({
-      path: '', segments: [], message: syntaxMessage(e), severity: 'error', code: 'json-syntax',
+      path: '',
+      segments: [],
+      message: syntaxMessage(e),
+      severity: 'error',
+      code: 'json-syntax',
       // jsonc-parser can give an unclosed comment at the end a length past the text: keep ranges inside it.
-      range: { offset: Math.min(e.offset, text.length), length: Math.max(0, Math.min(e.length, text.length - e.offset)) },
+      range: {
+        offset: Math.min(e.offset, text.length),
+        length: Math.max(0, Math.min(e.length, text.length - e.offset)),
+      },
     }));
     if (problems.length === 0) {
-      problems.push({ path: '', segments: [], message: 'the file is empty; write a schema object { "version": 1, … }', severity: 'error', code: 'json-syntax', range: { offset: 0, length: text.length } });
+      problems.push({
+        path: '',
+        segments: [],
+        message: 'the file is empty; write a schema object { "version": 1, … }',
+        severity: 'error',
+        code: 'json-syntax',
+        range: { offset: 0, length: text.length },
+      });
     }
-    return { schema: null, value, valid: false, problems: problems.slice(0, MAX_SYNTAX_ERRORS), shapes: recovered?.shapes ?? nullRecord(), params: 0, outputShape: null, omitted: Math.max(0, problems.length - MAX_SYNTAX_ERRORS) };
+    return {
+      schema: null,
+      value,
+      valid: false,
+      problems: problems.slice(0, MAX_SYNTAX_ERRORS),
+      shapes: recovered?.shapes ?? nullRecord(),
+      params: 0,
+      outputShape: null,
+      omitted: Math.max(0, problems.length - MAX_SYNTAX_ERRORS),
+    };
   }
   return analyzeValue(value, locate, options);
 }
@@ -114,29 +142,61 @@ function nullRecord<T>(): Record<string, T> {
 /** A schema too large or too deep to read: one problem, nothing else is analysed. */
 function refused(value: unknown, oversize: Oversize): Analysis {
   const problem: Problem = {
-    path: '', segments: [], message: oversize.message, severity: 'error', code: oversize.code,
+    path: '',
+    segments: [],
+    message: oversize.message,
+    severity: 'error',
+    code: oversize.code,
     range: oversize.offset === undefined ? null : { offset: oversize.offset, length: 1 },
   };
-  return { schema: null, value, valid: false, problems: [problem], shapes: nullRecord(), params: 0, outputShape: null, omitted: 0 };
+  return {
+    schema: null,
+    value,
+    valid: false,
+    problems: [problem],
+    shapes: nullRecord(),
+    params: 0,
+    outputShape: null,
+    omitted: 0,
+  };
 }
 
 function checkTopLevel(root: Raw, out: ProblemCollector): number[] | undefined {
   for (const key of Object.keys(root)) {
     if (TOP_LEVEL_KEYS.includes(key)) continue;
     const suggestion = closestMatch(key, TOP_LEVEL_KEYS);
-    out.warn([key], 'unknown-property', `unknown key "${key}"${didYouMean(suggestion)} (a schema has ${TOP_LEVEL_KEYS.slice(1).join(', ')}); it is ignored`, suggestion === undefined ? { target: 'key' } : { target: 'key', suggestion });
+    out.warn(
+      [key],
+      'unknown-property',
+      `unknown key "${key}"${didYouMean(suggestion)} (a schema has ${TOP_LEVEL_KEYS.slice(1).join(', ')}); it is ignored`,
+      suggestion === undefined ? { target: 'key' } : { target: 'key', suggestion },
+    );
   }
   if (root.version === undefined) out.warn(['version'], 'missing-version', `add "version": ${SCHEMA_VERSION}`);
-  else if (root.version !== SCHEMA_VERSION) out.report(['version'], 'unsupported-version', `this Stitch reads version ${SCHEMA_VERSION}; set "version": ${SCHEMA_VERSION}`);
+  else if (root.version !== SCHEMA_VERSION)
+    out.report(
+      ['version'],
+      'unsupported-version',
+      `this Stitch reads version ${SCHEMA_VERSION}; set "version": ${SCHEMA_VERSION}`,
+    );
   for (const key of ['name', 'description']) {
-    if (root[key] !== undefined && typeof root[key] !== 'string') out.report([key], 'wrong-type', `must be a string, got ${describeType(root[key])}`);
+    if (root[key] !== undefined && typeof root[key] !== 'string')
+      out.report([key], 'wrong-type', `must be a string, got ${describeType(root[key])}`);
   }
   if (root.layout !== undefined && !isObject(root.layout)) {
-    out.report(['layout'], 'wrong-type', `must be an object of positions by layer id, e.g. { "conv1": { "x": 0, "y": 0 } }`);
+    out.report(
+      ['layout'],
+      'wrong-type',
+      `must be an object of positions by layer id, e.g. { "conv1": { "x": 0, "y": 0 } }`,
+    );
   }
   const input = root.input;
   if (input === undefined) {
-    out.report(['input'], 'missing-input', `add "input": { "shape": [...] }, the shape of one sample without the batch dimension, e.g. [28, 28, 1]`);
+    out.report(
+      ['input'],
+      'missing-input',
+      `add "input": { "shape": [...] }, the shape of one sample without the batch dimension, e.g. [28, 28, 1]`,
+    );
     return undefined;
   }
   if (!isObject(input)) {
@@ -144,10 +204,20 @@ function checkTopLevel(root: Raw, out: ProblemCollector): number[] | undefined {
     return undefined;
   }
   for (const key of Object.keys(input)) {
-    if (key !== 'shape') out.report(['input', key], 'unknown-property', `unknown key "${key}"${didYouMean(closestMatch(key, ['shape']))} (input takes only "shape")`, { target: 'key' });
+    if (key !== 'shape')
+      out.report(
+        ['input', key],
+        'unknown-property',
+        `unknown key "${key}"${didYouMean(closestMatch(key, ['shape']))} (input takes only "shape")`,
+        { target: 'key' },
+      );
   }
   if (input.shape === undefined) {
-    out.report(['input', 'shape'], 'invalid-input-shape', `add "shape": the shape of one sample without the batch dimension, e.g. [28, 28, 1]`);
+    out.report(
+      ['input', 'shape'],
+      'invalid-input-shape',
+      `add "shape": the shape of one sample without the batch dimension, e.g. [28, 28, 1]`,
+    );
     return undefined;
   }
   const issue = checkParamValue(INPUT_SHAPE, input.shape);
@@ -169,8 +239,11 @@ function checkGraph(layers: CheckedLayer[], graph: Graph, out: ProblemCollector)
     const next = cycle[(at + 1) % cycle.length];
     const entry = layers[node].inputs?.indexOf(layers[next].id ?? '') ?? -1;
     const chain = describeCycle([...cycle.slice(at), ...cycle.slice(0, at), node].map(name));
-    out.report(entry >= 0 ? ['layers', node, 'inputs', entry] : ['layers', node, 'inputs'], 'cycle',
-      `the layers form a cycle, ${chain} (← means "takes its input from"); a layer cannot depend on its own output, so remove ${name(next)} from these inputs`);
+    out.report(
+      entry >= 0 ? ['layers', node, 'inputs', entry] : ['layers', node, 'inputs'],
+      'cycle',
+      `the layers form a cycle, ${chain} (← means "takes its input from"); a layer cannot depend on its own output, so remove ${name(next)} from these inputs`,
+    );
   }
   const inCycle = new Set(graph.cycles.flat());
   // When some cycles went unreported, a layer that no order could place may sit on one of them.
@@ -179,8 +252,11 @@ function checkGraph(layers: CheckedLayer[], graph: Graph, out: ProblemCollector)
   for (const layer of layers) {
     if (graph.feedsOutput[layer.index] || inCycle.has(layer.index)) continue;
     if (graph.cycles.length >= MAX_CYCLES && !placed.has(layer.index)) continue;
-    out.report(['layers', layer.index, 'id'], 'unreachable',
-      `${name(layer.index)} does not feed the output layer ${name(last)} (the last layer); use it in a later layer's "inputs" or remove it`);
+    out.report(
+      ['layers', layer.index, 'id'],
+      'unreachable',
+      `${name(layer.index)} does not feed the output layer ${name(last)} (the last layer); use it in a later layer's "inputs" or remove it`,
+    );
   }
 }
 
@@ -197,8 +273,11 @@ function describeCycle(names: string[]): string {
 function checkChainDepth(layers: CheckedLayer[], graph: Graph, out: ProblemCollector): void {
   for (const i of graph.order) {
     if (graph.depth[i] <= MAX_CHAIN_DEPTH) continue;
-    out.report(['layers', i], 'chain-too-deep',
-      `${layers[i].id === undefined ? 'this layer' : `"${layers[i].id}"`} sits ${graph.depth[i]} layers deep, more than the ${MAX_CHAIN_DEPTH} TensorFlow.js can train without overflowing its stack; make the model shallower`);
+    out.report(
+      ['layers', i],
+      'chain-too-deep',
+      `${layers[i].id === undefined ? 'this layer' : `"${layers[i].id}"`} sits ${graph.depth[i]} layers deep, more than the ${MAX_CHAIN_DEPTH} TensorFlow.js can train without overflowing its stack; make the model shallower`,
+    );
     return;
   }
 }
@@ -209,7 +288,12 @@ interface Inferred {
 }
 
 /** Output shapes in topological order; a layer with a wrong parameter or source is skipped, with its consumers. */
-function inferShapes(layers: CheckedLayer[], graph: Graph, inputShape: Shape | undefined, out: ProblemCollector): Inferred {
+function inferShapes(
+  layers: CheckedLayer[],
+  graph: Graph,
+  inputShape: Shape | undefined,
+  out: ProblemCollector,
+): Inferred {
   const shapes: (number[] | undefined)[] = new Array(layers.length).fill(undefined);
   const params: (number | undefined)[] = new Array(layers.length).fill(undefined);
   for (const i of graph.order) {
@@ -221,7 +305,7 @@ function inferShapes(layers: CheckedLayer[], graph: Graph, inputShape: Shape | u
     if (srcs.length !== expected || (def.merge ? srcs.length < 2 : srcs.length !== 1)) continue;
     const inputs = srcs.map((s) => (s === INPUT_INDEX ? inputShape : shapes[s]));
     if (inputs.some((s) => s === undefined)) continue;
-    const names = srcs.map((s) => (s === INPUT_INDEX ? 'input' : layers[s].id ?? `layers[${s}]`));
+    const names = srcs.map((s) => (s === INPUT_INDEX ? 'input' : (layers[s].id ?? `layers[${s}]`)));
     const result = def.infer(inputs as Shape[], layer.config, names);
     if ('issues' in result) {
       for (const issue of result.issues) out.report(['layers', i, issue.param ?? 'type'], issue.code, issue.message);
@@ -241,7 +325,8 @@ function outputInfo(layers: CheckedLayer[], graph: Graph, inferred: Inferred): O
   const shape = inferred.shapes[last];
   if (!shape) return undefined;
   let i = last;
-  while (PASS_THROUGH.has(layers[i].type ?? '') && graph.sources[i].length === 1 && graph.sources[i][0] !== INPUT_INDEX) i = graph.sources[i][0];
+  while (PASS_THROUGH.has(layers[i].type ?? '') && graph.sources[i].length === 1 && graph.sources[i][0] !== INPUT_INDEX)
+    i = graph.sources[i][0];
   const config = layers[i].config ?? {};
   const activation = typeof config.activation === 'string' ? config.activation : undefined;
   const unitsPath = layers[i].type === 'dense' ? ['layers', i, 'units'] : ['layers', i, 'type'];
@@ -250,9 +335,22 @@ function outputInfo(layers: CheckedLayer[], graph: Graph, inferred: Inferred): O
 
 function analyzeValue(value: unknown, locate: Locator, options: AnalyzeOptions): Analysis {
   const out = new ProblemCollector(locate);
-  const empty = (): Analysis => ({ schema: null, value, valid: false, problems: out.problems, shapes: nullRecord(), params: 0, outputShape: null, omitted: 0 });
+  const empty = (): Analysis => ({
+    schema: null,
+    value,
+    valid: false,
+    problems: out.problems,
+    shapes: nullRecord(),
+    params: 0,
+    outputShape: null,
+    omitted: 0,
+  });
   if (!isObject(value)) {
-    out.report([], 'not-an-object', `a schema is an object like { "version": 1, "input": { "shape": [2] }, "layers": [...] }, got ${describeType(value)}`);
+    out.report(
+      [],
+      'not-an-object',
+      `a schema is an object like { "version": 1, "input": { "shape": [2] }, "layers": [...] }, got ${describeType(value)}`,
+    );
     return empty();
   }
   const inputShape = checkTopLevel(value, out);
@@ -267,8 +365,11 @@ function analyzeValue(value: unknown, locate: Locator, options: AnalyzeOptions):
   const last = layers.length - 1;
   const output = layers.length > 0 ? outputInfo(layers, graph, inferred) : undefined;
   if (output && output.shape.length !== 1) {
-    out.report(['layers', last, 'type'], 'output-rank',
-      `the model outputs shape [${output.shape.join(', ')}] per sample, but training needs one vector per sample (the class scores); add a flatten or globalAveragePooling2d layer before the output layer`);
+    out.report(
+      ['layers', last, 'type'],
+      'output-rank',
+      `the model outputs shape [${output.shape.join(', ')}] per sample, but training needs one vector per sample (the class scores); add a flatten or globalAveragePooling2d layer before the output layer`,
+    );
   }
   checkTraining(value.training, { inputShape, output, datasetInfo: options.datasetInfo }, out);
   out.finish();
@@ -294,7 +395,7 @@ function analyzeValue(value: unknown, locate: Locator, options: AnalyzeOptions):
     problems: out.problems,
     shapes,
     params: complete ? total : 0,
-    outputShape: layers.length > 0 ? inferred.shapes[last] ?? null : null,
+    outputShape: layers.length > 0 ? (inferred.shapes[last] ?? null) : null,
     ...(cost === undefined ? {} : { cost }),
     omitted: out.omitted,
   };

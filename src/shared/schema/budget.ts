@@ -24,7 +24,10 @@ export interface ModelCost {
 
 /** The parameter that sets a layer's size, to name in "reduce …". */
 const SIZE_PARAM: Partial<Record<LayerType, string>> = {
-  dense: 'units', conv2d: 'filters', separableConv2d: 'filters', depthwiseConv2d: 'depthMultiplier',
+  dense: 'units',
+  conv2d: 'filters',
+  separableConv2d: 'filters',
+  depthwiseConv2d: 'depthMultiplier',
 };
 
 function reduceHint(type: LayerType | undefined): string {
@@ -66,23 +69,38 @@ export function checkBudget(
       widestBytes = bytes;
     }
     if (p > PARAM_BUDGET) {
-      out.report(['layers', i], 'over-budget',
-        `${layer.type ?? 'layer'} of ${formatCount(p)} parameters (${formatBytes(p * BYTES_PER_VALUE)} of weights) exceeds the ${formatCount(PARAM_BUDGET)} parameter budget; ${reduceHint(layer.type)}`);
+      out.report(
+        ['layers', i],
+        'over-budget',
+        `${layer.type ?? 'layer'} of ${formatCount(p)} parameters (${formatBytes(p * BYTES_PER_VALUE)} of weights) exceeds the ${formatCount(PARAM_BUDGET)} parameter budget; ${reduceHint(layer.type)}`,
+      );
     }
   }
   if (!inferredAny) return undefined;
   const biggestAlone = largest >= 0 && (inferred.params[largest] ?? 0) > PARAM_BUDGET;
   if (params > PARAM_BUDGET && !biggestAlone && largest >= 0) {
     const type = layers[largest].type;
-    out.report(['layers', largest], 'over-budget',
-      `the model has ${formatCount(params)} parameters (${formatBytes(params * BYTES_PER_VALUE)} of weights), over the ${formatCount(PARAM_BUDGET)} parameter budget; this ${type ?? 'layer'} holds the most (${formatCount(inferred.params[largest] ?? 0)}): ${reduceHint(type)}`);
+    out.report(
+      ['layers', largest],
+      'over-budget',
+      `the model has ${formatCount(params)} parameters (${formatBytes(params * BYTES_PER_VALUE)} of weights), over the ${formatCount(PARAM_BUDGET)} parameter budget; this ${type ?? 'layer'} holds the most (${formatCount(inferred.params[largest] ?? 0)}): ${reduceHint(type)}`,
+    );
   }
   const activationBytes = perSample * input.batchSize;
   if (activationBytes > ACTIVATION_BUDGET_BYTES && widest >= 0) {
     const type = layers[widest].type;
     const shape = inferred.shapes[widest] ?? [];
-    out.report(['layers', widest], 'over-budget',
-      `the model's activations take ${formatBytes(activationBytes)} for a batch of ${input.batchSize}, over the ${formatBytes(ACTIVATION_BUDGET_BYTES)} activation budget; this ${type ?? 'layer'} outputs the most, ${formatShape(shape)} per sample (${formatBytes(widestBytes * input.batchSize)} per batch): ${reduceHint(type)}, add strides or pooling before it, or lower training.batchSize`);
+    out.report(
+      ['layers', widest],
+      'over-budget',
+      `the model's activations take ${formatBytes(activationBytes)} for a batch of ${input.batchSize}, over the ${formatBytes(ACTIVATION_BUDGET_BYTES)} activation budget; this ${type ?? 'layer'} outputs the most, ${formatShape(shape)} per sample (${formatBytes(widestBytes * input.batchSize)} per batch): ${reduceHint(type)}, add strides or pooling before it, or lower training.batchSize`,
+    );
   }
-  return { params, weightBytes: params * BYTES_PER_VALUE, activationBytesPerSample: perSample, batchSize: input.batchSize, activationBytes };
+  return {
+    params,
+    weightBytes: params * BYTES_PER_VALUE,
+    activationBytesPerSample: perSample,
+    batchSize: input.batchSize,
+    activationBytes,
+  };
 }

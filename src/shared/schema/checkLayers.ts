@@ -43,7 +43,13 @@ function ownersOf(param: string): LayerType[] {
 function checkId(raw: Raw, index: number, seen: Map<string, number>, out: ProblemCollector): string | undefined {
   const at = ['layers', index, 'id'];
   const id = raw.id;
-  if (typeof id === 'string' && ID_PATTERN.test(id) && id !== MODEL_INPUT_ID && !PROTOTYPE_NAMES.has(id) && !seen.has(id)) {
+  if (
+    typeof id === 'string' &&
+    ID_PATTERN.test(id) &&
+    id !== MODEL_INPUT_ID &&
+    !PROTOTYPE_NAMES.has(id) &&
+    !seen.has(id)
+  ) {
     seen.set(id, index);
     return id; // the common case, kept cheap for big schemas
   }
@@ -53,21 +59,43 @@ function checkId(raw: Raw, index: number, seen: Map<string, number>, out: Proble
     return undefined;
   }
   if (typeof id !== 'string' || id === '') {
-    out.report(at, 'wrong-type', `must be a non-empty string, got ${describeType(id)}; e.g. ${JSON.stringify(proposal)}`);
+    out.report(
+      at,
+      'wrong-type',
+      `must be a non-empty string, got ${describeType(id)}; e.g. ${JSON.stringify(proposal)}`,
+    );
     return undefined;
   }
   if (id === MODEL_INPUT_ID) {
-    out.report(at, 'reserved-id', `"${MODEL_INPUT_ID}" names the model input in "inputs"; give this layer another id, e.g. ${JSON.stringify(proposal)}`);
+    out.report(
+      at,
+      'reserved-id',
+      `"${MODEL_INPUT_ID}" names the model input in "inputs"; give this layer another id, e.g. ${JSON.stringify(proposal)}`,
+    );
     return undefined;
   }
   if (!ID_PATTERN.test(id)) {
     // TensorFlow.js refuses layer names that start with "_" (and so with "__proto__"), ".", or "-".
-    const fixed = id.slice(0, 64).replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^[^A-Za-z]+/, '') || proposal;
-    out.report(at, 'invalid-id', `ids may use letters, digits, "_", "." and "-" and must start with a letter (TensorFlow.js refuses other layer names); use ${JSON.stringify(fixed)}`, { suggestion: fixed });
+    const fixed =
+      id
+        .slice(0, 64)
+        .replace(/[^A-Za-z0-9_.-]/g, '_')
+        .replace(/^[^A-Za-z]+/, '') || proposal;
+    out.report(
+      at,
+      'invalid-id',
+      `ids may use letters, digits, "_", "." and "-" and must start with a letter (TensorFlow.js refuses other layer names); use ${JSON.stringify(fixed)}`,
+      { suggestion: fixed },
+    );
     return undefined;
   }
   if (PROTOTYPE_NAMES.has(id)) {
-    out.report(at, 'reserved-id', `"${id}" is the name of a built-in JavaScript property, which TensorFlow.js cannot use as a layer name; use e.g. "${id}_1"`, { suggestion: `${id}_1` });
+    out.report(
+      at,
+      'reserved-id',
+      `"${id}" is the name of a built-in JavaScript property, which TensorFlow.js cannot use as a layer name; use e.g. "${id}_1"`,
+      { suggestion: `${id}_1` },
+    );
     return undefined;
   }
   const first = seen.get(id);
@@ -76,7 +104,12 @@ function checkId(raw: Raw, index: number, seen: Map<string, number>, out: Proble
     // for each would make the check quadratic.
     let n = 2;
     while (!out.full && n < 100 && seen.has(`${id}_${n}`)) n++;
-    out.report(at, 'duplicate-id', `"${id}" is already the id of layers[${first}]; ids must be unique, e.g. "${id}_${n}"`, { suggestion: `${id}_${n}` });
+    out.report(
+      at,
+      'duplicate-id',
+      `"${id}" is already the id of layers[${first}]; ids must be unique, e.g. "${id}_${n}"`,
+      { suggestion: `${id}_${n}` },
+    );
     return undefined;
   }
   seen.set(id, index);
@@ -95,13 +128,23 @@ function checkType(raw: Raw, index: number, out: ProblemCollector): LayerType | 
   } else {
     const suggestion = closestMatch(type, LAYER_TYPES, LAYER_ALIASES);
     const tail = suggestion === undefined ? `; use one of ${list}` : `${didYouMean(suggestion)} Layer types: ${list}`;
-    out.report(at, 'unknown-layer-type', `unknown layer type "${type}"${tail}`, suggestion === undefined ? {} : { suggestion });
+    out.report(
+      at,
+      'unknown-layer-type',
+      `unknown layer type "${type}"${tail}`,
+      suggestion === undefined ? {} : { suggestion },
+    );
   }
   return undefined;
 }
 
 /** Unknown keys, wrong values and missing required parameters; returns the config when all is well. */
-function checkParams(raw: Raw, index: number, type: LayerType, out: ProblemCollector): Record<string, unknown> | undefined {
+function checkParams(
+  raw: Raw,
+  index: number,
+  type: LayerType,
+  out: ProblemCollector,
+): Record<string, unknown> | undefined {
   const def = LAYERS[type];
   const names = def.params.map((p) => p.name);
   // Built only for messages: most layers have nothing to report.
@@ -118,13 +161,23 @@ function checkParams(raw: Raw, index: number, type: LayerType, out: ProblemColle
       const suggestion = out.full ? undefined : closestMatch(key, [...names, ...LAYER_KEYS]);
       if (suggestion !== undefined) {
         suggested.add(suggestion);
-        out.report(at, 'unknown-parameter', `unknown parameter "${key}"${didYouMean(suggestion)} (${accepted()})`, { target: 'key', suggestion });
+        out.report(at, 'unknown-parameter', `unknown parameter "${key}"${didYouMean(suggestion)} (${accepted()})`, {
+          target: 'key',
+          suggestion,
+        });
       } else if (key === 'inputShape' || key === 'batchInputShape') {
-        out.report(at, 'unknown-parameter', `the model's input shape goes in "input": { "shape": [...] } at the top level; remove "${key}"`, { target: 'key' });
+        out.report(
+          at,
+          'unknown-parameter',
+          `the model's input shape goes in "input": { "shape": [...] } at the top level; remove "${key}"`,
+          { target: 'key' },
+        );
       } else {
         const owners = ownersOf(key);
         const belongs = owners.length > 0 ? ` (it is a parameter of ${owners.join(', ')})` : '';
-        out.report(at, 'unknown-parameter', `"${key}" is not a parameter of ${type}${belongs}; ${accepted()}`, { target: 'key' });
+        out.report(at, 'unknown-parameter', `"${key}" is not a parameter of ${type}${belongs}; ${accepted()}`, {
+          target: 'key',
+        });
       }
       continue;
     }
@@ -140,7 +193,11 @@ function checkParams(raw: Raw, index: number, type: LayerType, out: ProblemColle
     if (suggested.has(param.name)) continue;
     const example = def.example[param.name];
     const hint = example === undefined ? '' : `, e.g. "${param.name}": ${JSON.stringify(example)}`;
-    out.report(['layers', index, param.name], 'missing-parameter', `${type} needs "${param.name}" (${param.description})${hint}`);
+    out.report(
+      ['layers', index, param.name],
+      'missing-parameter',
+      `${type} needs "${param.name}" (${param.description})${hint}`,
+    );
   }
   if (!ok) return undefined;
   const config: Record<string, unknown> = {};
@@ -156,11 +213,19 @@ function checkInputsForm(raw: Raw, index: number, out: ProblemCollector): string
   if (inputs === undefined) return undefined;
   const at = ['layers', index, 'inputs'];
   if (!Array.isArray(inputs) || !inputs.every((s) => typeof s === 'string')) {
-    out.report(at, 'wrong-type', `must be a list of layer ids (or "${MODEL_INPUT_ID}" for the model input), e.g. ["conv1", "conv2"]; got ${describeType(inputs)}`);
+    out.report(
+      at,
+      'wrong-type',
+      `must be a list of layer ids (or "${MODEL_INPUT_ID}" for the model input), e.g. ["conv1", "conv2"]; got ${describeType(inputs)}`,
+    );
     return undefined;
   }
   if (inputs.length > MAX_INPUTS_PER_LAYER) {
-    out.report(at, 'too-many-inputs', `names ${inputs.length} inputs, more than the ${MAX_INPUTS_PER_LAYER} a layer may take; combine them in stages (several add or concatenate layers)`);
+    out.report(
+      at,
+      'too-many-inputs',
+      `names ${inputs.length} inputs, more than the ${MAX_INPUTS_PER_LAYER} a layer may take; combine them in stages (several add or concatenate layers)`,
+    );
     return undefined;
   }
   return inputs as string[];
@@ -169,7 +234,11 @@ function checkInputsForm(raw: Raw, index: number, out: ProblemCollector): string
 /** Checks each layer on its own, then the ids named in `inputs` and the number of inputs. */
 export function checkLayers(value: unknown, out: ProblemCollector): CheckedLayer[] {
   if (value === undefined) {
-    out.report(['layers'], 'missing-layers', `add "layers": a list of layers, e.g. [{ "id": "out", "type": "dense", "units": 10, "activation": "softmax" }]`);
+    out.report(
+      ['layers'],
+      'missing-layers',
+      `add "layers": a list of layers, e.g. [{ "id": "out", "type": "dense", "units": 10, "activation": "softmax" }]`,
+    );
     return [];
   }
   if (!Array.isArray(value)) {
@@ -177,17 +246,29 @@ export function checkLayers(value: unknown, out: ProblemCollector): CheckedLayer
     return [];
   }
   if (value.length === 0) {
-    out.report(['layers'], 'missing-layers', `add at least one layer, e.g. { "id": "out", "type": "dense", "units": 10, "activation": "softmax" }`);
+    out.report(
+      ['layers'],
+      'missing-layers',
+      `add at least one layer, e.g. { "id": "out", "type": "dense", "units": 10, "activation": "softmax" }`,
+    );
     return [];
   }
   if (value.length > MAX_LAYERS) {
-    out.report(['layers'], 'too-many-layers', `has ${value.length.toLocaleString('en-US')} layers, more than the ${MAX_LAYERS.toLocaleString('en-US')} a schema may hold; make the model smaller`);
+    out.report(
+      ['layers'],
+      'too-many-layers',
+      `has ${value.length.toLocaleString('en-US')} layers, more than the ${MAX_LAYERS.toLocaleString('en-US')} a schema may hold; make the model smaller`,
+    );
     return [];
   }
   const seen = new Map<string, number>();
   const layers: CheckedLayer[] = value.map((raw, index) => {
     if (!isObject(raw)) {
-      out.report(['layers', index], 'wrong-type', `each layer must be an object like { "id": "dense1", "type": "dense", "units": 64 }, got ${describeType(raw)}`);
+      out.report(
+        ['layers', index],
+        'wrong-type',
+        `each layer must be an object like { "id": "dense1", "type": "dense", "units": 64 }, got ${describeType(raw)}`,
+      );
       return { index, id: undefined, type: undefined, inputs: undefined, config: undefined };
     }
     const id = checkId(raw, index, seen, out);
@@ -209,12 +290,20 @@ function checkDilation(raw: Raw, index: number, out: ProblemCollector): void {
   const rate = raw.dilationRate;
   const dilated = (Array.isArray(rate) ? rate : [rate]).some((r) => typeof r === 'number' && r > 1);
   if (!dilated) return;
-  out.report(['layers', index, 'dilationRate'], 'untrainable',
-    'TensorFlow.js cannot compute the gradients of a dilated convolution, so training this model fails; use dilationRate 1 (a larger kernelSize, or strides, widens the view instead)');
+  out.report(
+    ['layers', index, 'dilationRate'],
+    'untrainable',
+    'TensorFlow.js cannot compute the gradients of a dilated convolution, so training this model fails; use dilationRate 1 (a larger kernelSize, or strides, widens the view instead)',
+  );
 }
 
 /** Every id in `inputs` must exist; merge layers need two or more inputs, other layers exactly one. */
-function checkInputRefs(layers: CheckedLayer[], raws: unknown[], ids: Map<string, number>, out: ProblemCollector): void {
+function checkInputRefs(
+  layers: CheckedLayer[],
+  raws: unknown[],
+  ids: Map<string, number>,
+  out: ProblemCollector,
+): void {
   const candidates = [MODEL_INPUT_ID, ...ids.keys()];
   // "Did you mean" compares a name with every id: do it for the first few unknown names only, so that
   // thousands of them stay linear in the number of layers.
@@ -224,9 +313,16 @@ function checkInputRefs(layers: CheckedLayer[], raws: unknown[], ids: Map<string
     if (layer.inputs !== undefined) {
       layer.inputs.forEach((name, k) => {
         if (name === MODEL_INPUT_ID || ids.has(name)) return;
-        const suggestion = out.full || searches++ >= MAX_SUGGESTION_SEARCHES ? undefined : closestMatch(name, candidates);
-        const hint = suggestion === undefined ? `; use the id of a layer or "${MODEL_INPUT_ID}"` : didYouMean(suggestion);
-        out.report(['layers', layer.index, 'inputs', k], 'unknown-input', `no layer has the id "${name}"${hint}`, suggestion === undefined ? {} : { suggestion });
+        const suggestion =
+          out.full || searches++ >= MAX_SUGGESTION_SEARCHES ? undefined : closestMatch(name, candidates);
+        const hint =
+          suggestion === undefined ? `; use the id of a layer or "${MODEL_INPUT_ID}"` : didYouMean(suggestion);
+        out.report(
+          ['layers', layer.index, 'inputs', k],
+          'unknown-input',
+          `no layer has the id "${name}"${hint}`,
+          suggestion === undefined ? {} : { suggestion },
+        );
       });
     }
     if (layer.type === undefined || raw === undefined) continue;
@@ -235,11 +331,19 @@ function checkInputRefs(layers: CheckedLayer[], raws: unknown[], ids: Map<string
     const at = ['layers', layer.index, 'inputs'];
     if (LAYERS[layer.type].merge && count < 2) {
       const before = layer.index > 0 ? (layers[layer.index - 1].id ?? 'previous') : 'conv1';
-      out.report(at, 'input-count', `${layer.type} combines two or more layers: list them, e.g. "inputs": ["${before}", "${MODEL_INPUT_ID}"]`);
+      out.report(
+        at,
+        'input-count',
+        `${layer.type} combines two or more layers: list them, e.g. "inputs": ["${before}", "${MODEL_INPUT_ID}"]`,
+      );
     } else if (!LAYERS[layer.type].merge && count !== 1) {
-      out.report(at, 'input-count', count === 0
-        ? `${layer.type} takes exactly one input; name it, e.g. ["${MODEL_INPUT_ID}"], or remove "inputs" to use the previous layer`
-        : `${layer.type} takes exactly one input but "inputs" names ${count}; to combine layers, feed them into an add or concatenate layer first`);
+      out.report(
+        at,
+        'input-count',
+        count === 0
+          ? `${layer.type} takes exactly one input; name it, e.g. ["${MODEL_INPUT_ID}"], or remove "inputs" to use the previous layer`
+          : `${layer.type} takes exactly one input but "inputs" names ${count}; to combine layers, feed them into an add or concatenate layer first`,
+      );
     }
   }
 }

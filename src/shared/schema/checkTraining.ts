@@ -3,12 +3,27 @@
  * the optimizer and its options, the loss against the model output, and early stopping.
  */
 import type { DatasetSpec } from './types';
-import { DATASET_NAMES, builtinDatasetOf, datasetAcceptsShape, describeDataset, type DatasetInfoProvider } from './datasets';
+import {
+  DATASET_NAMES,
+  builtinDatasetOf,
+  datasetAcceptsShape,
+  describeDataset,
+  type DatasetInfoProvider,
+} from './datasets';
 import { checkParamValue, describeType, type ParamDef } from './params';
 import type { ProblemCollector, Segments } from './problems';
 import { formatShape } from './shapes';
 import { closestMatch, didYouMean } from './suggest';
-import { CSV_KEYS, EARLY_STOPPING_PARAMS, IDX_KEYS, LOSS_NAMES, OPTIMIZERS, OPTIMIZER_TYPES, TRAINING_PARAMS, TRAINING_SPECIAL_KEYS } from './training';
+import {
+  CSV_KEYS,
+  EARLY_STOPPING_PARAMS,
+  IDX_KEYS,
+  LOSS_NAMES,
+  OPTIMIZERS,
+  OPTIMIZER_TYPES,
+  TRAINING_PARAMS,
+  TRAINING_SPECIAL_KEYS,
+} from './training';
 import { isObject } from '../isObject';
 
 type Raw = Record<string, unknown>;
@@ -29,7 +44,14 @@ export interface TrainingContext {
 }
 
 /** Checks the keys of an object against parameter definitions (unknown keys, values); true when all fine. */
-export function checkObjectParams(obj: Raw, at: Segments, defs: readonly ParamDef[], extraKeys: readonly string[], owner: string, out: ProblemCollector): boolean {
+export function checkObjectParams(
+  obj: Raw,
+  at: Segments,
+  defs: readonly ParamDef[],
+  extraKeys: readonly string[],
+  owner: string,
+  out: ProblemCollector,
+): boolean {
   let ok = true;
   const names = [...defs.map((d) => d.name), ...extraKeys];
   for (const key of Object.keys(obj)) {
@@ -39,13 +61,23 @@ export function checkObjectParams(obj: Raw, at: Segments, defs: readonly ParamDe
       ok = false;
       const suggestion = closestMatch(key, names);
       const accepted = names.length === 0 ? `${owner} takes no options` : `${owner} takes ${names.join(', ')}`;
-      out.report([...at, key], 'unknown-property', `unknown key "${key}"${didYouMean(suggestion)} (${accepted})`, suggestion === undefined ? { target: 'key' } : { target: 'key', suggestion });
+      out.report(
+        [...at, key],
+        'unknown-property',
+        `unknown key "${key}"${didYouMean(suggestion)} (${accepted})`,
+        suggestion === undefined ? { target: 'key' } : { target: 'key', suggestion },
+      );
       continue;
     }
     const issue = checkParamValue(def, obj[key]);
     if (issue) {
       ok = false;
-      out.report([...at, key], issue.code, issue.message, issue.suggestion === undefined ? {} : { suggestion: issue.suggestion });
+      out.report(
+        [...at, key],
+        issue.code,
+        issue.message,
+        issue.suggestion === undefined ? {} : { suggestion: issue.suggestion },
+      );
     }
   }
   return ok;
@@ -56,7 +88,11 @@ function checkPathString(obj: Raw, key: string, at: Segments, out: ProblemCollec
   if (value === undefined) {
     if (required) out.report([...at, key], 'missing-property', `add "${key}": a path relative to the schema file`);
   } else if (typeof value !== 'string' || value.trim() === '') {
-    out.report([...at, key], 'invalid-path', `must be a file path relative to the schema file, got ${describeType(value)}`);
+    out.report(
+      [...at, key],
+      'invalid-path',
+      `must be a file path relative to the schema file, got ${describeType(value)}`,
+    );
   }
 }
 
@@ -68,11 +104,20 @@ function checkDataset(spec: unknown, out: ProblemCollector): boolean {
   if (typeof spec === 'string') {
     if (builtinDatasetOf(spec)) return true;
     if (/\.(csv|tsv)$/i.test(spec)) {
-      out.report(at, 'unknown-dataset', `for a CSV file write { "csv": ${JSON.stringify(spec)}, "label": "<label column>" }`);
+      out.report(
+        at,
+        'unknown-dataset',
+        `for a CSV file write { "csv": ${JSON.stringify(spec)}, "label": "<label column>" }`,
+      );
       return false;
     }
     const suggestion = closestMatch(spec, DATASET_NAMES);
-    out.report(at, 'unknown-dataset', `unknown dataset "${spec}"${didYouMean(suggestion)} Built in: ${DATASET_NAMES.join(', ')}; or use a CSV/IDX file`, suggestion === undefined ? {} : { suggestion });
+    out.report(
+      at,
+      'unknown-dataset',
+      `unknown dataset "${spec}"${didYouMean(suggestion)} Built in: ${DATASET_NAMES.join(', ')}; or use a CSV/IDX file`,
+      suggestion === undefined ? {} : { suggestion },
+    );
     return false;
   }
   if (!isObject(spec)) {
@@ -84,17 +129,27 @@ function checkDataset(spec: unknown, out: ProblemCollector): boolean {
     if (!builtin) {
       const name = spec.name;
       const suggestion = typeof name === 'string' ? closestMatch(name, DATASET_NAMES) : undefined;
-      out.report([...at, 'name'], 'unknown-dataset', `unknown dataset ${describeType(name)}${didYouMean(suggestion)} Built in: ${DATASET_NAMES.join(', ')}`, suggestion === undefined ? {} : { suggestion });
+      out.report(
+        [...at, 'name'],
+        'unknown-dataset',
+        `unknown dataset ${describeType(name)}${didYouMean(suggestion)} Built in: ${DATASET_NAMES.join(', ')}`,
+        suggestion === undefined ? {} : { suggestion },
+      );
       return false;
     }
-    const owner = builtin.options.length === 0 ? `${builtin.name} (use training.maxSamples to train on fewer samples)` : builtin.name;
+    const owner =
+      builtin.options.length === 0
+        ? `${builtin.name} (use training.maxSamples to train on fewer samples)`
+        : builtin.name;
     return checkObjectParams(spec, at, builtin.options, ['name'], owner, out);
   }
   if ('csv' in spec) {
     checkPathString(spec, 'csv', at, out);
     const label = spec.label;
-    if (label === undefined) out.report([...at, 'label'], 'missing-property', `add "label": the name of the CSV column that holds the class`);
-    else if (typeof label !== 'string' || label === '') out.report([...at, 'label'], 'wrong-type', `must be the name of a CSV column, got ${describeType(label)}`);
+    if (label === undefined)
+      out.report([...at, 'label'], 'missing-property', `add "label": the name of the CSV column that holds the class`);
+    else if (typeof label !== 'string' || label === '')
+      out.report([...at, 'label'], 'wrong-type', `must be the name of a CSV column, got ${describeType(label)}`);
     return checkObjectParams(spec, at, [], CSV_KEYS, 'a CSV dataset', out);
   }
   if ('idx' in spec) {
@@ -102,7 +157,11 @@ function checkDataset(spec: unknown, out: ProblemCollector): boolean {
     const idx = spec.idx;
     const idxAt = [...at, 'idx'];
     if (!isObject(idx)) {
-      out.report(idxAt, 'wrong-type', `must be { "images": "…-images-idx3-ubyte", "labels": "…-labels-idx1-ubyte" }, got ${describeType(idx)}`);
+      out.report(
+        idxAt,
+        'wrong-type',
+        `must be { "images": "…-images-idx3-ubyte", "labels": "…-labels-idx1-ubyte" }, got ${describeType(idx)}`,
+      );
       return false;
     }
     checkPathString(idx, 'images', idxAt, out);
@@ -124,14 +183,23 @@ function checkOptimizer(spec: unknown, out: ProblemCollector): void {
   const at = ['training', 'optimizer'];
   const unknown = (where: Segments, name: unknown) => {
     const suggestion = typeof name === 'string' ? closestMatch(name, OPTIMIZER_TYPES) : undefined;
-    out.report(where, 'unknown-optimizer', `unknown optimizer ${describeType(name)}${didYouMean(suggestion)} Use one of ${OPTIMIZER_TYPES.join(', ')}`, suggestion === undefined ? {} : { suggestion });
+    out.report(
+      where,
+      'unknown-optimizer',
+      `unknown optimizer ${describeType(name)}${didYouMean(suggestion)} Use one of ${OPTIMIZER_TYPES.join(', ')}`,
+      suggestion === undefined ? {} : { suggestion },
+    );
   };
   if (typeof spec === 'string') {
     if (!(OPTIMIZER_TYPES as string[]).includes(spec)) unknown(at, spec);
     return;
   }
   if (!isObject(spec)) {
-    out.report(at, 'wrong-type', `must be an optimizer name (${OPTIMIZER_TYPES.join(', ')}) or { "type": "adam", "learningRate": 0.001 }, got ${describeType(spec)}`);
+    out.report(
+      at,
+      'wrong-type',
+      `must be an optimizer name (${OPTIMIZER_TYPES.join(', ')}) or { "type": "adam", "learningRate": 0.001 }, got ${describeType(spec)}`,
+    );
     return;
   }
   const type = spec.type;
@@ -146,40 +214,76 @@ function checkOptimizer(spec: unknown, out: ProblemCollector): void {
   const def = OPTIMIZERS[type as keyof typeof OPTIMIZERS];
   checkObjectParams(spec, at, def.params, ['type'], type, out);
   if (spec.rho !== undefined && spec.decay !== undefined) {
-    out.report([...at, 'decay'], 'invalid-value', `rho and decay are the same setting (Keras and tfjs names); keep one`, { target: 'key' });
+    out.report(
+      [...at, 'decay'],
+      'invalid-value',
+      `rho and decay are the same setting (Keras and tfjs names); keep one`,
+      { target: 'key' },
+    );
   }
 }
 
 /** The loss must suit the output layer and the dataset's classes; says which number or activation to use. */
-function checkLoss(loss: string, output: OutputInfo, classes: number | undefined, dataset: string, out: ProblemCollector): void {
+function checkLoss(
+  loss: string,
+  output: OutputInfo,
+  classes: number | undefined,
+  dataset: string,
+  out: ProblemCollector,
+): void {
   if (output.shape.length !== 1) return;
   const units = output.shape[0];
   const act = output.activation;
   const lossAt = ['training', 'loss'];
   if (loss === 'categoricalCrossentropy' || loss === 'sparseCategoricalCrossentropy') {
     if (classes !== undefined && units !== classes) {
-      out.report(output.unitsPath, 'loss-mismatch', `the output has ${units} units but ${dataset} has ${classes} classes; set "units": ${classes}`);
+      out.report(
+        output.unitsPath,
+        'loss-mismatch',
+        `the output has ${units} units but ${dataset} has ${classes} classes; set "units": ${classes}`,
+      );
     }
     if (act !== 'softmax') {
-      out.report(output.unitsPath.slice(0, 2).concat('activation'), 'output-activation', `${loss} needs class probabilities from the output layer; set "activation": "softmax" on it (it is ${JSON.stringify(act ?? 'linear')})`);
+      out.report(
+        output.unitsPath.slice(0, 2).concat('activation'),
+        'output-activation',
+        `${loss} needs class probabilities from the output layer; set "activation": "softmax" on it (it is ${JSON.stringify(act ?? 'linear')})`,
+      );
     }
     return;
   }
   if (loss === 'binaryCrossentropy') {
     if (classes !== undefined && classes > 2) {
-      out.report(lossAt, 'loss-mismatch', `binaryCrossentropy is for two classes but ${dataset} has ${classes}; use "categoricalCrossentropy" with ${classes} softmax units`, { suggestion: 'categoricalCrossentropy' });
+      out.report(
+        lossAt,
+        'loss-mismatch',
+        `binaryCrossentropy is for two classes but ${dataset} has ${classes}; use "categoricalCrossentropy" with ${classes} softmax units`,
+        { suggestion: 'categoricalCrossentropy' },
+      );
       return;
     }
     if (units !== 1 && units !== (classes ?? 2)) {
-      out.report(output.unitsPath, 'loss-mismatch', `binaryCrossentropy needs one sigmoid unit (or one per class); set "units": 1 and "activation": "sigmoid"`);
+      out.report(
+        output.unitsPath,
+        'loss-mismatch',
+        `binaryCrossentropy needs one sigmoid unit (or one per class); set "units": 1 and "activation": "sigmoid"`,
+      );
     } else if (act !== 'sigmoid' && !(units > 1 && act === 'softmax')) {
-      out.report(output.unitsPath.slice(0, 2).concat('activation'), 'output-activation', `binaryCrossentropy needs probabilities in 0..1; set "activation": "sigmoid" on the output layer (it is ${JSON.stringify(act ?? 'linear')})`);
+      out.report(
+        output.unitsPath.slice(0, 2).concat('activation'),
+        'output-activation',
+        `binaryCrossentropy needs probabilities in 0..1; set "activation": "sigmoid" on the output layer (it is ${JSON.stringify(act ?? 'linear')})`,
+      );
     }
     return;
   }
   // Regression losses compare with the one-hot class vector (or the 0/1 label for a single unit).
   if (classes !== undefined && units !== classes && !(classes === 2 && units === 1)) {
-    out.report(output.unitsPath, 'loss-mismatch', `${loss} compares the output with the one-hot labels of ${dataset}'s ${classes} classes; set "units": ${classes}`);
+    out.report(
+      output.unitsPath,
+      'loss-mismatch',
+      `${loss} compares the output with the one-hot labels of ${dataset}'s ${classes} classes; set "units": ${classes}`,
+    );
   }
 }
 
@@ -187,7 +291,11 @@ export function checkTraining(value: unknown, ctx: TrainingContext, out: Problem
   if (value === undefined) return;
   const at = ['training'];
   if (!isObject(value)) {
-    out.report(at, 'wrong-type', `must be an object like { "dataset": "mnist", "epochs": 3 }, got ${describeType(value)}`);
+    out.report(
+      at,
+      'wrong-type',
+      `must be an object like { "dataset": "mnist", "epochs": 3 }, got ${describeType(value)}`,
+    );
     return;
   }
   checkObjectParams(value, at, TRAINING_PARAMS, TRAINING_SPECIAL_KEYS, 'training', out);
@@ -199,17 +307,31 @@ export function checkTraining(value: unknown, ctx: TrainingContext, out: Problem
     else {
       loss = undefined;
       const suggestion = typeof value.loss === 'string' ? closestMatch(value.loss, LOSS_NAMES) : undefined;
-      out.report([...at, 'loss'], 'unknown-loss', `unknown loss ${describeType(value.loss)}${didYouMean(suggestion)} Use one of ${LOSS_NAMES.join(', ')}`, suggestion === undefined ? {} : { suggestion });
+      out.report(
+        [...at, 'loss'],
+        'unknown-loss',
+        `unknown loss ${describeType(value.loss)}${didYouMean(suggestion)} Use one of ${LOSS_NAMES.join(', ')}`,
+        suggestion === undefined ? {} : { suggestion },
+      );
     }
   }
 
   const es = value.earlyStopping;
   if (es !== undefined) {
-    if (!isObject(es)) out.report([...at, 'earlyStopping'], 'wrong-type', `must be an object like { "monitor": "val_loss", "patience": 2 }, got ${describeType(es)}`);
+    if (!isObject(es))
+      out.report(
+        [...at, 'earlyStopping'],
+        'wrong-type',
+        `must be an object like { "monitor": "val_loss", "patience": 2 }, got ${describeType(es)}`,
+      );
     else if (checkObjectParams(es, [...at, 'earlyStopping'], EARLY_STOPPING_PARAMS, [], 'earlyStopping', out)) {
       const monitor = (es.monitor as string | undefined) ?? 'val_loss';
       if (monitor.startsWith('val_') && value.validationSplit === 0) {
-        out.report([...at, 'earlyStopping', 'monitor'], 'early-stopping', `${monitor} needs validation data but validationSplit is 0; monitor "${monitor.slice(4)}" or set validationSplit to 0.1`);
+        out.report(
+          [...at, 'earlyStopping', 'monitor'],
+          'early-stopping',
+          `${monitor} needs validation data but validationSplit is 0; monitor "${monitor.slice(4)}" or set validationSplit to 0.1`,
+        );
       }
     }
   }
@@ -221,11 +343,16 @@ export function checkTraining(value: unknown, ctx: TrainingContext, out: Problem
   if (!checkDataset(value.dataset, out)) return;
   const spec = value.dataset as DatasetSpec;
   const info = describeDataset(spec, ctx.datasetInfo);
-  for (const problem of info?.problems ?? []) out.report([...at, 'dataset', ...problem.segments], problem.code, problem.message);
+  for (const problem of info?.problems ?? [])
+    out.report([...at, 'dataset', ...problem.segments], problem.code, problem.message);
   const name = builtinDatasetOf(spec)?.name ?? 'the dataset';
   if (info?.inputShape && ctx.inputShape && !datasetAcceptsShape(info.inputShape, ctx.inputShape)) {
     const flat = info.inputShape.length > 1 ? ` (or the flat [${info.inputShape.reduce((a, b) => a * b, 1)}])` : '';
-    out.report(['input', 'shape'], 'dataset-shape', `${name} gives samples of shape ${formatShape(info.inputShape)}; set input.shape to ${formatShape(info.inputShape)}${flat}`);
+    out.report(
+      ['input', 'shape'],
+      'dataset-shape',
+      `${name} gives samples of shape ${formatShape(info.inputShape)}; set input.shape to ${formatShape(info.inputShape)}${flat}`,
+    );
   }
   if (loss !== undefined && ctx.output) checkLoss(loss, ctx.output, info?.classes, name, out);
   checkTrainingSamples(value, spec, out);
@@ -240,11 +367,13 @@ function trainingSampleCount(training: Raw, spec: DatasetSpec): number | undefin
   let count: number | undefined;
   if (builtin?.trainSamples !== undefined) count = builtin.trainSamples;
   else if (builtin) {
-    const samples = typeof spec === 'object' && 'samples' in spec && typeof spec.samples === 'number' ? spec.samples : 500;
+    const samples =
+      typeof spec === 'object' && 'samples' in spec && typeof spec.samples === 'number' ? spec.samples : 500;
     count = samples - Math.max(1, Math.round(samples * SYNTHETIC_TEST_FRACTION));
   }
   const max = training.maxSamples;
-  if (typeof max === 'number' && Number.isInteger(max) && max >= 1) count = count === undefined ? max : Math.min(count, max);
+  if (typeof max === 'number' && Number.isInteger(max) && max >= 1)
+    count = count === undefined ? max : Math.min(count, max);
   return count;
 }
 
@@ -261,7 +390,9 @@ function checkTrainingSamples(training: Raw, spec: DatasetSpec, out: ProblemColl
   const held = Math.max(1, Math.round(n * split));
   if (n - held >= 1) return;
   const where = typeof training.maxSamples === 'number' && training.maxSamples === n ? 'maxSamples' : 'the dataset';
-  out.report(['training', 'validationSplit'], 'no-training-samples',
-    `holds out ${held} of the ${n} training samples (${where} gives ${n}), which leaves none to train on; ${n >= 2 ? 'lower validationSplit (e.g. 0.1)' : 'set validationSplit to 0'} or raise maxSamples`);
+  out.report(
+    ['training', 'validationSplit'],
+    'no-training-samples',
+    `holds out ${held} of the ${n} training samples (${where} gives ${n}), which leaves none to train on; ${n >= 2 ? 'lower validationSplit (e.g. 0.1)' : 'set validationSplit to 0'} or raise maxSamples`,
+  );
 }
-

@@ -23,25 +23,56 @@ export interface BuiltinDataset {
 }
 
 const syntheticOptions: readonly ParamDef[] = [
-  { name: 'samples', kind: 'int', default: 500, min: 10, max: 100000, description: 'Number of points generated (split into train and test).' },
-  { name: 'noise', kind: 'number', default: 0, min: 0, max: 1, description: 'Amount of random noise added to the points, 0 (none) to 1 (a lot).' },
+  {
+    name: 'samples',
+    kind: 'int',
+    default: 500,
+    min: 10,
+    max: 100000,
+    description: 'Number of points generated (split into train and test).',
+  },
+  {
+    name: 'noise',
+    kind: 'number',
+    default: 0,
+    min: 0,
+    max: 1,
+    description: 'Amount of random noise added to the points, 0 (none) to 1 (a lot).',
+  },
 ];
 
 const synthetic = (name: BuiltinDatasetName, description: string): BuiltinDataset => ({
-  name, kind: 'synthetic', description, inputShape: [2], classes: 2, labels: ['0', '1'], options: syntheticOptions,
+  name,
+  kind: 'synthetic',
+  description,
+  inputShape: [2],
+  classes: 2,
+  labels: ['0', '1'],
+  options: syntheticOptions,
 });
 
 export const DATASETS: Readonly<Record<BuiltinDatasetName, BuiltinDataset>> = {
   mnist: {
-    name: 'mnist', kind: 'image', description: 'Handwritten digits 0–9, 28×28 grayscale.',
-    inputShape: [28, 28, 1], classes: 10, labels: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
-    trainSamples: 60000, testSamples: 10000, options: [],
+    name: 'mnist',
+    kind: 'image',
+    description: 'Handwritten digits 0–9, 28×28 grayscale.',
+    inputShape: [28, 28, 1],
+    classes: 10,
+    labels: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+    trainSamples: 60000,
+    testSamples: 10000,
+    options: [],
   },
   'fashion-mnist': {
-    name: 'fashion-mnist', kind: 'image', description: 'Zalando clothing images in 10 classes, 28×28 grayscale.',
-    inputShape: [28, 28, 1], classes: 10,
+    name: 'fashion-mnist',
+    kind: 'image',
+    description: 'Zalando clothing images in 10 classes, 28×28 grayscale.',
+    inputShape: [28, 28, 1],
+    classes: 10,
     labels: ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'],
-    trainSamples: 60000, testSamples: 10000, options: [],
+    trainSamples: 60000,
+    testSamples: 10000,
+    options: [],
   },
   spiral: synthetic('spiral', 'Two interleaved spirals in the plane (TensorFlow Playground).'),
   xor: synthetic('xor', 'Points labelled by the sign of x·y: the XOR pattern (TensorFlow Playground).'),

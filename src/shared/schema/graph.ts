@@ -94,7 +94,9 @@ export const MAX_CYCLES = 20;
  * back edge, at most MAX_CYCLES (each layer is visited once, so the search stays linear).
  */
 function findCycles(sources: readonly number[][], pending: readonly number[]): number[][] {
-  const WHITE = 0, GREY = 1, BLACK = 2;
+  const WHITE = 0,
+    GREY = 1,
+    BLACK = 2;
   const color = new Array<number>(sources.length).fill(WHITE);
   const cycles: number[][] = [];
   // Where each grey layer sits on `path`, so a cycle is cut out without searching the path.
@@ -138,6 +140,8 @@ function findCycles(sources: readonly number[][], pending: readonly number[]): n
  */
 export function schemaGraph(schema: StitchSchema): { sources: string[][]; order: number[] } {
   const graph = buildGraph(schema.layers.map((l) => ({ id: l.id, inputs: l.inputs })));
-  const sources = graph.sources.map((srcs) => srcs.map((s) => (s === INPUT_INDEX ? MODEL_INPUT_ID : schema.layers[s].id)));
+  const sources = graph.sources.map((srcs) =>
+    srcs.map((s) => (s === INPUT_INDEX ? MODEL_INPUT_ID : schema.layers[s].id)),
+  );
   return { sources, order: graph.order };
 }

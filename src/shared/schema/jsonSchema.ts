@@ -40,7 +40,9 @@ export function paramSchema(def: ParamDef): JsonSchema {
       break;
     }
     case 'shape': {
-      const item = def.allowInfer ? { anyOf: [{ type: 'integer', minimum: 1 }, { const: -1 }] } : { type: 'integer', minimum: 1 };
+      const item = def.allowInfer
+        ? { anyOf: [{ type: 'integer', minimum: 1 }, { const: -1 }] }
+        : { type: 'integer', minimum: 1 };
       schema = { type: 'array', items: item, minItems: 1 };
       break;
     }
@@ -65,16 +67,28 @@ const required = (defs: readonly ParamDef[]): string[] => defs.filter((d) => d.r
 
 function layerSchema(): JsonSchema {
   const common = {
-    id: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_.-]*$', not: { const: 'input' }, description: 'Unique id of the layer; other layers name it in "inputs".' },
+    id: {
+      type: 'string',
+      pattern: '^[A-Za-z_][A-Za-z0-9_.-]*$',
+      not: { const: 'input' },
+      description: 'Unique id of the layer; other layers name it in "inputs".',
+    },
     // The known types are offered for completion (the enum branch), but any string validates: an unknown type
     // gets one diagnostic, Stitch's own (with its "did you mean" quick fix), not also the JSON enum warning.
     type: {
-      type: 'string', description: 'The tf.layers layer type.',
-      anyOf: [{ enum: LAYER_TYPES, enumDescriptions: LAYER_TYPES.map((t) => LAYERS[t].description) }, { type: 'string' }],
+      type: 'string',
+      description: 'The tf.layers layer type.',
+      anyOf: [
+        { enum: LAYER_TYPES, enumDescriptions: LAYER_TYPES.map((t) => LAYERS[t].description) },
+        { type: 'string' },
+      ],
     },
     inputs: {
-      type: 'array', items: { type: 'string' }, minItems: 1,
-      description: 'Source layer ids ("input" is the model input). Default: the previous layer. Merge layers (add, concatenate) need two or more.',
+      type: 'array',
+      items: { type: 'string' },
+      minItems: 1,
+      description:
+        'Source layer ids ("input" is the model input). Default: the previous layer. Merge layers (add, concatenate) need two or more.',
     },
   };
   return {
@@ -87,7 +101,12 @@ function layerSchema(): JsonSchema {
         if: { properties: { type: { const: t } }, required: ['type'] },
         then: {
           description: def.description,
-          properties: { id: {}, type: {}, inputs: def.merge ? { minItems: 2 } : { maxItems: 1 }, ...paramsObject(def.params) },
+          properties: {
+            id: {},
+            type: {},
+            inputs: def.merge ? { minItems: 2 } : { maxItems: 1 },
+            ...paramsObject(def.params),
+          },
           required: def.merge ? ['inputs', ...required(def.params)] : required(def.params),
           additionalProperties: false,
         },
@@ -108,20 +127,31 @@ function datasetSchema(): JsonSchema {
     anyOf: [
       { type: 'string', enum: DATASET_NAMES, enumDescriptions: DATASET_NAMES.map((n) => DATASETS[n].description) },
       {
-        type: 'object', required: ['name'], additionalProperties: false,
+        type: 'object',
+        required: ['name'],
+        additionalProperties: false,
         properties: { name: { type: 'string', enum: DATASET_NAMES }, ...paramsObject(DATASETS.spiral.options) },
         description: 'A built-in dataset with options (synthetic sets: samples, noise).',
       },
       {
-        type: 'object', required: ['csv', 'label'], additionalProperties: false,
-        properties: { csv: path, label: { type: 'string', minLength: 1, description: 'The column that holds the class.' } },
+        type: 'object',
+        required: ['csv', 'label'],
+        additionalProperties: false,
+        properties: {
+          csv: path,
+          label: { type: 'string', minLength: 1, description: 'The column that holds the class.' },
+        },
         description: 'A CSV file with a header row; every other column is a numeric feature.',
       },
       {
-        type: 'object', required: ['idx'], additionalProperties: false,
+        type: 'object',
+        required: ['idx'],
+        additionalProperties: false,
         properties: {
           idx: {
-            type: 'object', required: ['images', 'labels'], additionalProperties: false,
+            type: 'object',
+            required: ['images', 'labels'],
+            additionalProperties: false,
             properties: { images: path, labels: path, testImages: path, testLabels: path },
           },
         },
@@ -135,9 +165,14 @@ function optimizerSchema(): JsonSchema {
   return {
     description: 'The optimizer: a name, or an object with its options.',
     anyOf: [
-      { type: 'string', enum: OPTIMIZER_TYPES, enumDescriptions: OPTIMIZER_TYPES.map((t) => OPTIMIZERS[t].description) },
       {
-        type: 'object', required: ['type'],
+        type: 'string',
+        enum: OPTIMIZER_TYPES,
+        enumDescriptions: OPTIMIZER_TYPES.map((t) => OPTIMIZERS[t].description),
+      },
+      {
+        type: 'object',
+        required: ['type'],
         properties: { type: { type: 'string', enum: OPTIMIZER_TYPES } },
         allOf: OPTIMIZER_TYPES.map((t) => ({
           if: { properties: { type: { const: t } }, required: ['type'] },
@@ -150,18 +185,25 @@ function optimizerSchema(): JsonSchema {
 
 function trainingSchema(): JsonSchema {
   return {
-    type: 'object', required: ['dataset'], additionalProperties: false,
+    type: 'object',
+    required: ['dataset'],
+    additionalProperties: false,
     description: 'How to train: dataset, epochs, batch size, optimizer, loss.',
     properties: {
       dataset: datasetSchema(),
       ...paramsObject(TRAINING_PARAMS),
       optimizer: optimizerSchema(),
       loss: {
-        type: 'string', enum: LOSS_NAMES, default: 'categoricalCrossentropy', description: 'The loss function.',
+        type: 'string',
+        enum: LOSS_NAMES,
+        default: 'categoricalCrossentropy',
+        description: 'The loss function.',
         enumDescriptions: LOSS_NAMES.map((l) => LOSSES[l]),
       },
       earlyStopping: {
-        type: 'object', additionalProperties: false, description: 'Stop when the monitored metric stops improving.',
+        type: 'object',
+        additionalProperties: false,
+        description: 'Stop when the monitored metric stops improving.',
         properties: paramsObject(EARLY_STOPPING_PARAMS),
       },
     },
@@ -182,17 +224,35 @@ export function buildJsonSchema(): object {
       name: { type: 'string', description: 'Name of the model.' },
       description: { type: 'string', description: 'What the model is for.' },
       input: {
-        type: 'object', required: ['shape'], additionalProperties: false, description: 'The model input.',
-        properties: { shape: { type: 'array', items: { type: 'integer', minimum: 1 }, minItems: 1, description: 'Shape of one sample without the batch dimension, e.g. [28, 28, 1].' } },
+        type: 'object',
+        required: ['shape'],
+        additionalProperties: false,
+        description: 'The model input.',
+        properties: {
+          shape: {
+            type: 'array',
+            items: { type: 'integer', minimum: 1 },
+            minItems: 1,
+            description: 'Shape of one sample without the batch dimension, e.g. [28, 28, 1].',
+          },
+        },
       },
       layers: {
-        type: 'array', minItems: 1, items: { $ref: '#/definitions/layer' },
-        description: 'The layers; each consumes the previous one unless it names "inputs". The last layer is the output.',
+        type: 'array',
+        minItems: 1,
+        items: { $ref: '#/definitions/layer' },
+        description:
+          'The layers; each consumes the previous one unless it names "inputs". The last layer is the output.',
       },
       training: { $ref: '#/definitions/training' },
       layout: {
-        type: 'object', description: 'Node positions in the visual editor, by layer id (written by the editor).',
-        additionalProperties: { type: 'object', properties: { x: { type: 'number' }, y: { type: 'number' } }, required: ['x', 'y'] },
+        type: 'object',
+        description: 'Node positions in the visual editor, by layer id (written by the editor).',
+        additionalProperties: {
+          type: 'object',
+          properties: { x: { type: 'number' }, y: { type: 'number' } },
+          required: ['x', 'y'],
+        },
       },
     },
     definitions: { layer: layerSchema(), training: trainingSchema() },

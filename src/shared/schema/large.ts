@@ -29,7 +29,13 @@ export function makeLargeSchema(n: number): StitchSchema {
     description: `A ${n}-layer residual MLP for benchmarks.`,
     input: { shape: [2] },
     layers,
-    training: { dataset: 'spiral', epochs: 1, batchSize: 32, optimizer: { type: 'adam', learningRate: 0.001 }, loss: 'categoricalCrossentropy' },
+    training: {
+      dataset: 'spiral',
+      epochs: 1,
+      batchSize: 32,
+      optimizer: { type: 'adam', learningRate: 0.001 },
+      loss: 'categoricalCrossentropy',
+    },
   };
 }
 

@@ -9,19 +9,42 @@ import { INFERERS, type Inferer } from './shapes';
 
 /** tf.layers activation identifiers (tfjs 4.x). */
 export const ACTIVATIONS = [
-  'linear', 'relu', 'relu6', 'elu', 'selu', 'sigmoid', 'hardSigmoid', 'tanh', 'softmax', 'softplus',
-  'softsign', 'swish', 'mish', 'gelu',
+  'linear',
+  'relu',
+  'relu6',
+  'elu',
+  'selu',
+  'sigmoid',
+  'hardSigmoid',
+  'tanh',
+  'softmax',
+  'softplus',
+  'softsign',
+  'swish',
+  'mish',
+  'gelu',
 ] as const;
 
 /** tf.layers initializer identifiers that need no further configuration. */
 export const INITIALIZERS = [
-  'glorotUniform', 'glorotNormal', 'heUniform', 'heNormal', 'leCunUniform', 'leCunNormal', 'randomUniform',
-  'randomNormal', 'truncatedNormal', 'varianceScaling', 'zeros', 'ones',
+  'glorotUniform',
+  'glorotNormal',
+  'heUniform',
+  'heNormal',
+  'leCunUniform',
+  'leCunNormal',
+  'randomUniform',
+  'randomNormal',
+  'truncatedNormal',
+  'varianceScaling',
+  'zeros',
+  'ones',
 ] as const;
 
 export const PADDINGS = ['valid', 'same'] as const;
 
-export type LayerCategory = 'core' | 'convolution' | 'pooling' | 'regularization' | 'normalization' | 'reshape' | 'merge';
+export type LayerCategory =
+  'core' | 'convolution' | 'pooling' | 'regularization' | 'normalization' | 'reshape' | 'merge';
 
 export interface LayerDef {
   type: LayerType;
@@ -39,43 +62,93 @@ export interface LayerDef {
 
 // Parameters shared by several layer types. Defaults are tf.layers' own.
 const activation = (fallback: string): ParamDef => ({
-  name: 'activation', kind: 'enum', values: ACTIVATIONS, default: fallback,
+  name: 'activation',
+  kind: 'enum',
+  values: ACTIVATIONS,
+  default: fallback,
   description: 'Activation function applied to the output.',
 });
-const useBias: ParamDef = { name: 'useBias', kind: 'bool', default: true, description: 'Whether the layer adds a bias vector.' };
+const useBias: ParamDef = {
+  name: 'useBias',
+  kind: 'bool',
+  default: true,
+  description: 'Whether the layer adds a bias vector.',
+};
 const initializer = (name: string, fallback: string, what: string): ParamDef => ({
-  name, kind: 'enum', values: INITIALIZERS, default: fallback, description: `Initializer for ${what}.`,
+  name,
+  kind: 'enum',
+  values: INITIALIZERS,
+  default: fallback,
+  description: `Initializer for ${what}.`,
 });
 const kernelSize: ParamDef = {
-  name: 'kernelSize', kind: 'intOrPair', required: true, min: 1,
+  name: 'kernelSize',
+  kind: 'intOrPair',
+  required: true,
+  min: 1,
   description: 'Size of the convolution window: n for n×n, or [rows, cols].',
 };
-const strides: ParamDef = { name: 'strides', kind: 'intOrPair', default: 1, min: 1, description: 'Step of the window: n, or [rows, cols].' };
+const strides: ParamDef = {
+  name: 'strides',
+  kind: 'intOrPair',
+  default: 1,
+  min: 1,
+  description: 'Step of the window: n, or [rows, cols].',
+};
 const padding: ParamDef = {
-  name: 'padding', kind: 'enum', values: PADDINGS, default: 'valid',
+  name: 'padding',
+  kind: 'enum',
+  values: PADDINGS,
+  default: 'valid',
   description: '"valid": no padding, the output shrinks; "same": pad so that output = ceil(input / strides).',
 };
 const dilationRate: ParamDef = {
-  name: 'dilationRate', kind: 'intOrPair', default: 1, min: 1,
+  name: 'dilationRate',
+  kind: 'intOrPair',
+  default: 1,
+  min: 1,
   description: 'Spacing between kernel taps (atrous convolution); cannot be combined with strides > 1.',
 };
 const depthMultiplier: ParamDef = {
-  name: 'depthMultiplier', kind: 'int', default: 1, min: 1,
+  name: 'depthMultiplier',
+  kind: 'int',
+  default: 1,
+  min: 1,
   description: 'Output channels per input channel of the depthwise step.',
 };
-const filters: ParamDef = { name: 'filters', kind: 'int', required: true, min: 1, description: 'Number of output channels (filters).' };
-const poolSize: ParamDef = { name: 'poolSize', kind: 'intOrPair', default: 2, min: 1, description: 'Size of the pooling window: n for n×n, or [rows, cols].' };
+const filters: ParamDef = {
+  name: 'filters',
+  kind: 'int',
+  required: true,
+  min: 1,
+  description: 'Number of output channels (filters).',
+};
+const poolSize: ParamDef = {
+  name: 'poolSize',
+  kind: 'intOrPair',
+  default: 2,
+  min: 1,
+  description: 'Size of the pooling window: n for n×n, or [rows, cols].',
+};
 const poolStrides: ParamDef = {
-  name: 'strides', kind: 'intOrPair', min: 1, defaultNote: 'poolSize',
+  name: 'strides',
+  kind: 'intOrPair',
+  min: 1,
+  defaultNote: 'poolSize',
   description: 'Step of the pooling window; defaults to poolSize.',
 };
 const axis = (what: string): ParamDef => ({
-  name: 'axis', kind: 'int', default: -1,
+  name: 'axis',
+  kind: 'int',
+  default: -1,
   description: `Axis ${what} (counting the batch as axis 0; -1 is the last axis).`,
 });
 
 const pool = (type: 'maxPooling2d' | 'averagePooling2d', what: string): LayerDef => ({
-  type, factory: type, category: 'pooling', merge: false,
+  type,
+  factory: type,
+  category: 'pooling',
+  merge: false,
   description: `Downsamples each channel by taking the ${what} over poolSize windows.`,
   params: [poolSize, poolStrides, padding],
   example: { poolSize: 2 },
@@ -84,11 +157,15 @@ const pool = (type: 'maxPooling2d' | 'averagePooling2d', what: string): LayerDef
 
 export const LAYERS: Readonly<Record<LayerType, LayerDef>> = {
   dense: {
-    type: 'dense', factory: 'dense', category: 'core', merge: false,
+    type: 'dense',
+    factory: 'dense',
+    category: 'core',
+    merge: false,
     description: 'Fully connected layer: output = activation(input · kernel + bias), applied to the last axis.',
     params: [
       { name: 'units', kind: 'int', required: true, min: 1, description: 'Number of output units.' },
-      activation('linear'), useBias,
+      activation('linear'),
+      useBias,
       initializer('kernelInitializer', 'glorotUniform', 'the weight matrix'),
       initializer('biasInitializer', 'zeros', 'the bias'),
     ],
@@ -96,10 +173,19 @@ export const LAYERS: Readonly<Record<LayerType, LayerDef>> = {
     infer: INFERERS.dense,
   },
   conv2d: {
-    type: 'conv2d', factory: 'conv2d', category: 'convolution', merge: false,
+    type: 'conv2d',
+    factory: 'conv2d',
+    category: 'convolution',
+    merge: false,
     description: '2-D convolution over a [height, width, channels] input.',
     params: [
-      filters, kernelSize, strides, padding, dilationRate, activation('linear'), useBias,
+      filters,
+      kernelSize,
+      strides,
+      padding,
+      dilationRate,
+      activation('linear'),
+      useBias,
       initializer('kernelInitializer', 'glorotUniform', 'the kernel'),
       initializer('biasInitializer', 'zeros', 'the bias'),
     ],
@@ -107,10 +193,20 @@ export const LAYERS: Readonly<Record<LayerType, LayerDef>> = {
     infer: INFERERS.conv2d,
   },
   depthwiseConv2d: {
-    type: 'depthwiseConv2d', factory: 'depthwiseConv2d', category: 'convolution', merge: false,
-    description: 'Depthwise 2-D convolution: each input channel is convolved on its own (depthMultiplier outputs each).',
+    type: 'depthwiseConv2d',
+    factory: 'depthwiseConv2d',
+    category: 'convolution',
+    merge: false,
+    description:
+      'Depthwise 2-D convolution: each input channel is convolved on its own (depthMultiplier outputs each).',
     params: [
-      kernelSize, depthMultiplier, strides, padding, dilationRate, activation('linear'), useBias,
+      kernelSize,
+      depthMultiplier,
+      strides,
+      padding,
+      dilationRate,
+      activation('linear'),
+      useBias,
       initializer('depthwiseInitializer', 'glorotUniform', 'the depthwise kernel'),
       initializer('biasInitializer', 'zeros', 'the bias'),
     ],
@@ -118,10 +214,20 @@ export const LAYERS: Readonly<Record<LayerType, LayerDef>> = {
     infer: INFERERS.depthwiseConv2d,
   },
   separableConv2d: {
-    type: 'separableConv2d', factory: 'separableConv2d', category: 'convolution', merge: false,
+    type: 'separableConv2d',
+    factory: 'separableConv2d',
+    category: 'convolution',
+    merge: false,
     description: 'Depthwise convolution followed by a 1×1 pointwise convolution to `filters` channels.',
     params: [
-      filters, kernelSize, strides, padding, dilationRate, depthMultiplier, activation('linear'), useBias,
+      filters,
+      kernelSize,
+      strides,
+      padding,
+      dilationRate,
+      depthMultiplier,
+      activation('linear'),
+      useBias,
       initializer('depthwiseInitializer', 'glorotUniform', 'the depthwise kernel'),
       initializer('pointwiseInitializer', 'glorotUniform', 'the pointwise kernel'),
       initializer('biasInitializer', 'zeros', 'the bias'),
@@ -132,33 +238,69 @@ export const LAYERS: Readonly<Record<LayerType, LayerDef>> = {
   maxPooling2d: pool('maxPooling2d', 'maximum'),
   averagePooling2d: pool('averagePooling2d', 'average'),
   globalAveragePooling2d: {
-    type: 'globalAveragePooling2d', factory: 'globalAveragePooling2d', category: 'pooling', merge: false,
+    type: 'globalAveragePooling2d',
+    factory: 'globalAveragePooling2d',
+    category: 'pooling',
+    merge: false,
     description: 'Averages each channel over height and width: [h, w, c] → [c].',
     params: [],
     example: {},
     infer: INFERERS.globalAveragePooling2d,
   },
   flatten: {
-    type: 'flatten', factory: 'flatten', category: 'reshape', merge: false,
+    type: 'flatten',
+    factory: 'flatten',
+    category: 'reshape',
+    merge: false,
     description: 'Flattens the input to one dimension: [h, w, c] → [h·w·c].',
     params: [],
     example: {},
     infer: INFERERS.flatten,
   },
   dropout: {
-    type: 'dropout', factory: 'dropout', category: 'regularization', merge: false,
+    type: 'dropout',
+    factory: 'dropout',
+    category: 'regularization',
+    merge: false,
     description: 'Randomly sets a fraction `rate` of the inputs to 0 during training.',
-    params: [{ name: 'rate', kind: 'number', required: true, min: 0, max: 1, exclusiveMax: true, description: 'Fraction of the inputs to drop, in [0, 1).' }],
+    params: [
+      {
+        name: 'rate',
+        kind: 'number',
+        required: true,
+        min: 0,
+        max: 1,
+        exclusiveMax: true,
+        description: 'Fraction of the inputs to drop, in [0, 1).',
+      },
+    ],
     example: { rate: 0.2 },
     infer: INFERERS.dropout,
   },
   batchNormalization: {
-    type: 'batchNormalization', factory: 'batchNormalization', category: 'normalization', merge: false,
+    type: 'batchNormalization',
+    factory: 'batchNormalization',
+    category: 'normalization',
+    merge: false,
     description: 'Normalizes the activations per channel with a moving mean and variance.',
     params: [
       axis('to normalize (the channels)'),
-      { name: 'momentum', kind: 'number', default: 0.99, min: 0, max: 1, description: 'Momentum of the moving mean and variance.' },
-      { name: 'epsilon', kind: 'number', default: 0.001, min: 0, exclusiveMin: true, description: 'Small number added to the variance to avoid dividing by zero.' },
+      {
+        name: 'momentum',
+        kind: 'number',
+        default: 0.99,
+        min: 0,
+        max: 1,
+        description: 'Momentum of the moving mean and variance.',
+      },
+      {
+        name: 'epsilon',
+        kind: 'number',
+        default: 0.001,
+        min: 0,
+        exclusiveMin: true,
+        description: 'Small number added to the variance to avoid dividing by zero.',
+      },
       { name: 'center', kind: 'bool', default: true, description: 'Whether to learn an offset beta.' },
       { name: 'scale', kind: 'bool', default: true, description: 'Whether to learn a scale gamma.' },
     ],
@@ -166,28 +308,56 @@ export const LAYERS: Readonly<Record<LayerType, LayerDef>> = {
     infer: INFERERS.batchNormalization,
   },
   activation: {
-    type: 'activation', factory: 'activation', category: 'core', merge: false,
+    type: 'activation',
+    factory: 'activation',
+    category: 'core',
+    merge: false,
     description: 'Applies an activation function.',
-    params: [{ name: 'activation', kind: 'enum', values: ACTIVATIONS, required: true, description: 'Activation function to apply.' }],
+    params: [
+      {
+        name: 'activation',
+        kind: 'enum',
+        values: ACTIVATIONS,
+        required: true,
+        description: 'Activation function to apply.',
+      },
+    ],
     example: { activation: 'relu' },
     infer: INFERERS.activation,
   },
   reshape: {
-    type: 'reshape', factory: 'reshape', category: 'reshape', merge: false,
+    type: 'reshape',
+    factory: 'reshape',
+    category: 'reshape',
+    merge: false,
     description: 'Reshapes the input to targetShape (same number of values).',
-    params: [{ name: 'targetShape', kind: 'shape', required: true, allowInfer: true, description: 'Output shape without the batch dimension; one entry may be -1.' }],
+    params: [
+      {
+        name: 'targetShape',
+        kind: 'shape',
+        required: true,
+        allowInfer: true,
+        description: 'Output shape without the batch dimension; one entry may be -1.',
+      },
+    ],
     example: { targetShape: [28, 28, 1] },
     infer: INFERERS.reshape,
   },
   add: {
-    type: 'add', factory: 'add', category: 'merge', merge: true,
+    type: 'add',
+    factory: 'add',
+    category: 'merge',
+    merge: true,
     description: 'Adds two or more inputs of the same shape (residual connections).',
     params: [],
     example: {},
     infer: INFERERS.add,
   },
   concatenate: {
-    type: 'concatenate', factory: 'concatenate', category: 'merge', merge: true,
+    type: 'concatenate',
+    factory: 'concatenate',
+    category: 'merge',
+    merge: true,
     description: 'Joins two or more inputs along an axis.',
     params: [axis('to join along')],
     example: {},
@@ -202,13 +372,32 @@ export const LAYER_KEYS = ['id', 'type', 'inputs'] as const;
 
 /** Other names people use for layer types (normalized: lowercase, no `_`/`-`), for "did you mean". */
 export const LAYER_ALIASES: Readonly<Record<string, LayerType>> = {
-  linear: 'dense', fc: 'dense', fullyconnected: 'dense', conv: 'conv2d', convolution2d: 'conv2d',
-  maxpool: 'maxPooling2d', maxpool2d: 'maxPooling2d', maxpooling: 'maxPooling2d',
-  avgpool: 'averagePooling2d', avgpool2d: 'averagePooling2d', averagepooling: 'averagePooling2d',
-  globalavgpool: 'globalAveragePooling2d', globalavgpool2d: 'globalAveragePooling2d', globalaveragepooling: 'globalAveragePooling2d',
-  batchnorm: 'batchNormalization', bn: 'batchNormalization', batchnorm2d: 'batchNormalization',
-  relu: 'activation', softmax: 'activation', concat: 'concatenate', merge: 'concatenate', sum: 'add',
-  view: 'reshape', depthwiseconv: 'depthwiseConv2d', separableconv: 'separableConv2d', sepconv2d: 'separableConv2d',
+  linear: 'dense',
+  fc: 'dense',
+  fullyconnected: 'dense',
+  conv: 'conv2d',
+  convolution2d: 'conv2d',
+  maxpool: 'maxPooling2d',
+  maxpool2d: 'maxPooling2d',
+  maxpooling: 'maxPooling2d',
+  avgpool: 'averagePooling2d',
+  avgpool2d: 'averagePooling2d',
+  averagepooling: 'averagePooling2d',
+  globalavgpool: 'globalAveragePooling2d',
+  globalavgpool2d: 'globalAveragePooling2d',
+  globalaveragepooling: 'globalAveragePooling2d',
+  batchnorm: 'batchNormalization',
+  bn: 'batchNormalization',
+  batchnorm2d: 'batchNormalization',
+  relu: 'activation',
+  softmax: 'activation',
+  concat: 'concatenate',
+  merge: 'concatenate',
+  sum: 'add',
+  view: 'reshape',
+  depthwiseconv: 'depthwiseConv2d',
+  separableconv: 'separableConv2d',
+  sepconv2d: 'separableConv2d',
 };
 
 export function isLayerType(type: unknown): type is LayerType {
@@ -225,7 +414,10 @@ export function findParam(type: LayerType, name: string): ParamDef | undefined {
  * reshape, pass the analysis' shapes: tf.layers keeps a -1 in targetShape unresolved in its symbolic shapes
  * (so a following dense or conv layer cannot be built), and the inferred output shape resolves it.
  */
-export function layerConfig(layer: LayerSpec, shapes?: Readonly<Record<string, { outputShape: number[] }>>): Record<string, unknown> {
+export function layerConfig(
+  layer: LayerSpec,
+  shapes?: Readonly<Record<string, { outputShape: number[] }>>,
+): Record<string, unknown> {
   const config: Record<string, unknown> = {};
   for (const def of LAYERS[layer.type].params) {
     const value = layer[def.name] !== undefined ? layer[def.name] : def.default;

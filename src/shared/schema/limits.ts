@@ -53,7 +53,12 @@ export function formatCount(n: number): string {
 
 /** `4e9` → `4 GB`, `2.5e8` → `250 MB` (decimal units, as a person reads them). */
 export function formatBytes(bytes: number): string {
-  const units: [number, string][] = [[1e12, 'TB'], [1e9, 'GB'], [1e6, 'MB'], [1e3, 'KB']];
+  const units: [number, string][] = [
+    [1e12, 'TB'],
+    [1e9, 'GB'],
+    [1e6, 'MB'],
+    [1e3, 'KB'],
+  ];
   for (const [size, unit] of units) {
     if (bytes >= size) {
       const v = bytes / size;

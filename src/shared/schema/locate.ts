@@ -16,7 +16,8 @@ export function treeLocator(root: Node | undefined): Locator {
   return (segments: Segments, target) => {
     const node = findNodeAtLocation(root, segments as (string | number)[]);
     if (node) {
-      if (target === 'key' && node.parent?.type === 'property' && node.parent.children) return rangeOf(node.parent.children[0]);
+      if (target === 'key' && node.parent?.type === 'property' && node.parent.children)
+        return rangeOf(node.parent.children[0]);
       return rangeOf(node);
     }
     for (let n = segments.length - 1; n >= 0; n--) {
@@ -35,7 +36,8 @@ export function treeLocator(root: Node | undefined): Locator {
 }
 
 const SYNTAX_MESSAGES: Record<string, string> = {
-  InvalidSymbol: 'unexpected character; JSON values are objects, arrays, strings in double quotes, numbers, true, false or null',
+  InvalidSymbol:
+    'unexpected character; JSON values are objects, arrays, strings in double quotes, numbers, true, false or null',
   InvalidNumberFormat: 'invalid number; write numbers like 3, 0.5 or 1e-3',
   PropertyNameExpected: 'expected a key in double quotes, e.g. "units"',
   ValueExpected: 'expected a value here',

@@ -105,7 +105,10 @@ function checkShape(def: ParamDef, value: unknown): ValueIssue | null {
     return { code: 'wrong-type', message: `must be ${what}, got ${describeType(value)}` };
   }
   if (value.length > MAX_SHAPE_RANK) {
-    return { code: 'out-of-range', message: `has ${value.length} dimensions; TensorFlow.js layers take at most ${MAX_SHAPE_RANK} besides the batch` };
+    return {
+      code: 'out-of-range',
+      message: `has ${value.length} dimensions; TensorFlow.js layers take at most ${MAX_SHAPE_RANK} besides the batch`,
+    };
   }
   let inferred = 0;
   for (const n of value) {

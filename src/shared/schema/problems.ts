@@ -75,7 +75,12 @@ export type ProblemCode =
  * Problems that refuse the schema as a whole before it is analysed in full: the routes answer them with
  * 413 (size) or 422 (the rest) whatever the route, and the editor shows them like any other problem.
  */
-export const LIMIT_CODES: ReadonlySet<string> = new Set(['schema-too-large', 'too-deep', 'too-many-layers', 'too-many-inputs']);
+export const LIMIT_CODES: ReadonlySet<string> = new Set([
+  'schema-too-large',
+  'too-deep',
+  'too-many-layers',
+  'too-many-inputs',
+]);
 
 export interface Problem {
   /** The JSON path as text: `layers[3].kernelSize`, `training.optimizer.learningRate`, `` for the root. */
@@ -136,7 +141,10 @@ export class ProblemCollector {
   private errors = 0;
   private omittedErrors = 0;
   private omittedWarnings = 0;
-  constructor(private readonly locate: Locator, private readonly max = MAX_PROBLEMS) {}
+  constructor(
+    private readonly locate: Locator,
+    private readonly max = MAX_PROBLEMS,
+  ) {}
 
   /** True once further problems are only counted: callers skip costly "did you mean" searches then. */
   get full(): boolean {
@@ -179,11 +187,18 @@ export class ProblemCollector {
   /** Adds the count of what was left out, as one problem at the root (an error if any left out was one). */
   finish(): void {
     if (this.omitted === 0) return;
-    const what = this.omittedErrors > 0 && this.omittedWarnings > 0
-      ? `${this.omittedErrors.toLocaleString('en-US')} errors and ${this.omittedWarnings.toLocaleString('en-US')} warnings`
-      : this.omittedErrors > 0 ? `${this.omittedErrors.toLocaleString('en-US')} errors` : `${this.omittedWarnings.toLocaleString('en-US')} warnings`;
+    const what =
+      this.omittedErrors > 0 && this.omittedWarnings > 0
+        ? `${this.omittedErrors.toLocaleString('en-US')} errors and ${this.omittedWarnings.toLocaleString('en-US')} warnings`
+        : this.omittedErrors > 0
+          ? `${this.omittedErrors.toLocaleString('en-US')} errors`
+          : `${this.omittedWarnings.toLocaleString('en-US')} warnings`;
     this.problems.push({
-      path: '', segments: [], severity: this.omittedErrors > 0 ? 'error' : 'warning', range: this.locate([], 'value') === null ? null : { offset: 0, length: 1 }, code: 'too-many-problems',
+      path: '',
+      segments: [],
+      severity: this.omittedErrors > 0 ? 'error' : 'warning',
+      range: this.locate([], 'value') === null ? null : { offset: 0, length: 1 },
+      code: 'too-many-problems',
       message: `${what} more are not listed (the first ${this.max} are); fix these and check again`,
     });
   }

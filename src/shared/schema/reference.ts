@@ -46,17 +46,29 @@ export function schemaReferenceMarkdown(): string {
   for (const type of LAYER_TYPES) {
     const def = LAYERS[type];
     const inputs = def.merge ? ' Takes two or more `inputs`.' : '';
-    out.push(`### \`${type}\``, '', `${def.description}${inputs} (\`tf.layers.${def.factory}\`)`, '', paramTable(def.params));
+    out.push(
+      `### \`${type}\``,
+      '',
+      `${def.description}${inputs} (\`tf.layers.${def.factory}\`)`,
+      '',
+      paramTable(def.params),
+    );
   }
   out.push('## Datasets', '', '| name | input shape | classes | description |', '| --- | --- | --- | --- |');
   for (const name of DATASET_NAMES) {
     const d = DATASETS[name];
     out.push(`| \`${name}\` | [${d.inputShape.join(', ')}] | ${d.classes} | ${d.description} |`);
   }
-  out.push('', 'Options of the synthetic datasets (`{ "name": "spiral", "samples": 500, "noise": 0.2 }`):', '', paramTable(DATASETS.spiral.options));
+  out.push(
+    '',
+    'Options of the synthetic datasets (`{ "name": "spiral", "samples": 500, "noise": 0.2 }`):',
+    '',
+    paramTable(DATASETS.spiral.options),
+  );
   out.push('## Training', '', paramTable(TRAINING_PARAMS));
   out.push('### Optimizers', '');
-  for (const type of OPTIMIZER_TYPES) out.push(`#### \`${type}\``, '', OPTIMIZERS[type].description, '', paramTable(OPTIMIZERS[type].params));
+  for (const type of OPTIMIZER_TYPES)
+    out.push(`#### \`${type}\``, '', OPTIMIZERS[type].description, '', paramTable(OPTIMIZERS[type].params));
   out.push('### Losses', '', ...LOSS_NAMES.map((l) => `- \`${l}\`: ${LOSSES[l]}`), '');
   out.push('### Early stopping', '', paramTable(EARLY_STOPPING_PARAMS));
   return out.join('\n');
@@ -64,7 +76,13 @@ export function schemaReferenceMarkdown(): string {
 
 function compactParam(p: ParamDef): string {
   const value = p.kind === 'enum' ? (p.values ?? []).join('|') : kindText(p);
-  const dflt = p.required ? 'required' : p.defaultNote ? `default ${p.defaultNote}` : p.default === undefined ? 'optional' : `default ${JSON.stringify(p.default)}`;
+  const dflt = p.required
+    ? 'required'
+    : p.defaultNote
+      ? `default ${p.defaultNote}`
+      : p.default === undefined
+        ? 'optional'
+        : `default ${JSON.stringify(p.default)}`;
   return `${p.name}: ${value}, ${dflt}`;
 }
 
@@ -74,14 +92,30 @@ export function schemaReferenceText(): string {
   for (const type of LAYER_TYPES) {
     const def = LAYERS[type];
     // Initializers are listed once below instead of on every layer, to keep the prompt short.
-    const params = def.params.filter((p) => !p.name.endsWith('Initializer')).map(compactParam).join('; ');
-    lines.push(`- ${type}${def.merge ? ' (merge: needs "inputs" with 2+ ids)' : ''}: ${def.description}${params ? ` Params: ${params}.` : ''}`);
+    const params = def.params
+      .filter((p) => !p.name.endsWith('Initializer'))
+      .map(compactParam)
+      .join('; ');
+    lines.push(
+      `- ${type}${def.merge ? ' (merge: needs "inputs" with 2+ ids)' : ''}: ${def.description}${params ? ` Params: ${params}.` : ''}`,
+    );
   }
-  lines.push(`Initializers (kernelInitializer, biasInitializer, depthwiseInitializer, pointwiseInitializer where the layer has weights): ${INITIALIZERS.join('|')}.`);
-  lines.push('Datasets: ' + DATASET_NAMES.map((n) => `${n} (input [${DATASETS[n].inputShape.join(', ')}], ${DATASETS[n].classes} classes)`).join(', ') +
-    '; or { "csv": "path.csv", "label": "column" } or { "idx": { "images": …, "labels": … } }.');
+  lines.push(
+    `Initializers (kernelInitializer, biasInitializer, depthwiseInitializer, pointwiseInitializer where the layer has weights): ${INITIALIZERS.join('|')}.`,
+  );
+  lines.push(
+    'Datasets: ' +
+      DATASET_NAMES.map(
+        (n) => `${n} (input [${DATASETS[n].inputShape.join(', ')}], ${DATASETS[n].classes} classes)`,
+      ).join(', ') +
+      '; or { "csv": "path.csv", "label": "column" } or { "idx": { "images": …, "labels": … } }.',
+  );
   lines.push('Training: ' + TRAINING_PARAMS.map(compactParam).join('; ') + '.');
-  lines.push('Optimizers: ' + OPTIMIZER_TYPES.map((t) => `${t} (${OPTIMIZERS[t].params.map(compactParam).join('; ')})`).join(', ') + '.');
+  lines.push(
+    'Optimizers: ' +
+      OPTIMIZER_TYPES.map((t) => `${t} (${OPTIMIZERS[t].params.map(compactParam).join('; ')})`).join(', ') +
+      '.',
+  );
   lines.push('Losses: ' + LOSS_NAMES.join(', ') + '.');
   return lines.join('\n');
 }

@@ -40,14 +40,20 @@ function rankProblem(type: string, input: Shape): InferResult | null {
   if (input.length === 3) return null;
   const needs = `${type} needs a [height, width, channels] input but gets ${formatShape(input)}`;
   if (input.length === 2) {
-    return fail('wrong-rank', `${needs}; add a reshape layer with "targetShape": [${input[0]}, ${input[1]}, 1] before it`);
+    return fail(
+      'wrong-rank',
+      `${needs}; add a reshape layer with "targetShape": [${input[0]}, ${input[1]}, 1] before it`,
+    );
   }
   if (input.length === 1) {
     const n = input[0];
     for (const channels of [1, 3]) {
       const side = Math.round(Math.sqrt(n / channels));
       if (side * side * channels === n) {
-        return fail('wrong-rank', `${needs}; add a reshape layer with "targetShape": [${side}, ${side}, ${channels}] before it, or set input.shape to it`);
+        return fail(
+          'wrong-rank',
+          `${needs}; add a reshape layer with "targetShape": [${side}, ${side}, ${channels}] before it, or set input.shape to it`,
+        );
       }
     }
     return fail('wrong-rank', `${needs}; reshape it to [height, width, channels] first`);
@@ -83,9 +89,10 @@ function slide(
   });
   const use = fits[0] === fits[1] ? `${fits[0]}` : formatShape(fits);
   const given = Array.isArray(p[windowParam]) ? formatShape(window) : `${window[0]}`;
-  const spans = dilation[0] > 1 || dilation[1] > 1
-    ? ` (with dilationRate ${formatShape(dilation)} it spans ${(window[0] - 1) * dilation[0] + 1}×${(window[1] - 1) * dilation[1] + 1})`
-    : '';
+  const spans =
+    dilation[0] > 1 || dilation[1] > 1
+      ? ` (with dilationRate ${formatShape(dilation)} it spans ${(window[0] - 1) * dilation[0] + 1}×${(window[1] - 1) * dilation[1] + 1})`
+      : '';
   return fail(
     'kernel-too-large',
     `${given}${spans} is larger than the ${input[0]}×${input[1]} input of this layer; use ${use} or add padding "same"`,
@@ -99,12 +106,17 @@ function convWindow(type: string, input: Shape, p: Params, kernelParam: string, 
   const stride = toPair(p.strides ?? p[kernelParam]);
   const dilation = toPair(p.dilationRate ?? 1);
   if ((stride[0] > 1 || stride[1] > 1) && (dilation[0] > 1 || dilation[1] > 1)) {
-    return fail('strides-and-dilation', `TensorFlow.js cannot combine strides > 1 with dilationRate > 1; set one of them to 1`, 'dilationRate');
+    return fail(
+      'strides-and-dilation',
+      `TensorFlow.js cannot combine strides > 1 with dilationRate > 1; set one of them to 1`,
+      'dilationRate',
+    );
   }
   return slide(input, p, kernelParam, stride, dilation, kernel);
 }
 
-const isResult = (x: unknown): x is InferResult => typeof x === 'object' && x !== null && ('issues' in x || 'outputShape' in x);
+const isResult = (x: unknown): x is InferResult =>
+  typeof x === 'object' && x !== null && ('issues' in x || 'outputShape' in x);
 
 const conv2d: Inferer = ([input], p) => {
   const w = convWindow('conv2d', input, p, 'kernelSize', true);
@@ -135,11 +147,13 @@ const separableConv2d: Inferer = ([input], p) => {
 };
 
 /** Pools slide `poolSize` with strides that default to the pool size (tfjs). */
-const pooling = (type: string): Inferer => ([input], p) => {
-  const w = convWindow(type, input, p, 'poolSize', false);
-  if (isResult(w)) return w;
-  return { outputShape: [w.rows, w.cols, input[2]], params: 0 };
-};
+const pooling =
+  (type: string): Inferer =>
+  ([input], p) => {
+    const w = convWindow(type, input, p, 'poolSize', false);
+    if (isResult(w)) return w;
+    return { outputShape: [w.rows, w.cols, input[2]], params: 0 };
+  };
 
 const globalAveragePooling2d: Inferer = ([input]) =>
   rankProblem('globalAveragePooling2d', input) ?? { outputShape: [input[2]], params: 0 };
@@ -154,7 +168,11 @@ const dense: Inferer = ([input], p) => {
 /** tf.layers.flatten needs at least two dimensions besides the batch: it refuses a vector. */
 const flatten: Inferer = ([input]) =>
   input.length < 2
-    ? fail('wrong-rank', `flatten needs an input of 2 or more dimensions, but ${formatShape(input)} is already a vector; remove this layer`, 'type')
+    ? fail(
+        'wrong-rank',
+        `flatten needs an input of 2 or more dimensions, but ${formatShape(input)} is already a vector; remove this layer`,
+        'type',
+      )
     : { outputShape: [size(input)], params: 0 };
 
 const passThrough: Inferer = ([input]) => ({ outputShape: [...input], params: 0 });
@@ -194,10 +212,18 @@ const reshape: Inferer = ([input], p) => {
       out[inferIndex] = total / known;
       return { outputShape: out, params: 0 };
     }
-    return fail('reshape-size', `the input ${formatShape(input)} has ${total} values, which cannot be split into ${formatShape(target)}; make the other sizes divide ${total}`, 'targetShape');
+    return fail(
+      'reshape-size',
+      `the input ${formatShape(input)} has ${total} values, which cannot be split into ${formatShape(target)}; make the other sizes divide ${total}`,
+      'targetShape',
+    );
   }
   if (known === total) return { outputShape: [...target], params: 0 };
-  return fail('reshape-size', `${formatShape(target)} holds ${known} values but the input ${formatShape(input)} has ${total}; make the sizes multiply to ${total}, or use -1 for one of them`, 'targetShape');
+  return fail(
+    'reshape-size',
+    `${formatShape(target)} holds ${known} values but the input ${formatShape(input)} has ${total}; make the sizes multiply to ${total}, or use -1 for one of them`,
+    'targetShape',
+  );
 };
 
 const describeSources = (inputs: readonly Shape[], sources: readonly string[]): string =>
@@ -216,13 +242,21 @@ const add: Inferer = (inputs, _p, sources) => {
 const concatenate: Inferer = (inputs, p, sources) => {
   const rank = inputs[0].length;
   if (inputs.some((s) => s.length !== rank)) {
-    return fail('shape-mismatch', `concatenate needs inputs of the same rank, got ${describeSources(inputs, sources)}; flatten or reshape them first`, 'inputs');
+    return fail(
+      'shape-mismatch',
+      `concatenate needs inputs of the same rank, got ${describeSources(inputs, sources)}; flatten or reshape them first`,
+      'inputs',
+    );
   }
   const axis = resolveAxis(p.axis as number, rank);
   if (axis < 0) return axisProblem(p.axis as number, inputs[0]);
   const other = (s: Shape) => formatShape(s.filter((_, i) => i !== axis));
   if (inputs.some((s) => other(s) !== other(inputs[0]))) {
-    return fail('shape-mismatch', `concatenate along axis ${p.axis} needs the other sizes to match, got ${describeSources(inputs, sources)}; change the axis or the layers' sizes`, 'inputs');
+    return fail(
+      'shape-mismatch',
+      `concatenate along axis ${p.axis} needs the other sizes to match, got ${describeSources(inputs, sources)}; change the axis or the layers' sizes`,
+      'inputs',
+    );
   }
   const out = [...inputs[0]];
   out[axis] = inputs.reduce((a, s) => a + s[axis], 0);

@@ -22,7 +22,8 @@ export function editDistance(a: string, b: string): number {
     for (let j = 1; j <= b.length; j++) {
       const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
       curr[j] = Math.min(prev[j] + 1, curr[j - 1] + 1, prev[j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) curr[j] = Math.min(curr[j], before[j - 2] + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        curr[j] = Math.min(curr[j], before[j - 2] + 1);
     }
     [before, prev, curr] = [prev, curr, before];
   }
@@ -54,7 +55,8 @@ export function closestMatch(
     const c = normalize(candidate);
     if (c === w) return candidate;
     // A clear abbreviation ("batchnorm" for "batchNormalization") counts as close.
-    const d = w.length >= 4 && c.startsWith(w) ? 1 : Math.abs(w.length - c.length) > limit ? limit + 1 : editDistance(w, c);
+    const d =
+      w.length >= 4 && c.startsWith(w) ? 1 : Math.abs(w.length - c.length) > limit ? limit + 1 : editDistance(w, c);
     if (d < bestDistance) {
       best = candidate;
       bestDistance = d;

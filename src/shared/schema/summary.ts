@@ -26,10 +26,20 @@ export interface ModelSummaryTable {
 }
 
 const CLASS_NAMES: Record<string, string> = {
-  dense: 'Dense', conv2d: 'Conv2D', depthwiseConv2d: 'DepthwiseConv2D', separableConv2d: 'SeparableConv2D',
-  maxPooling2d: 'MaxPooling2D', averagePooling2d: 'AveragePooling2D', globalAveragePooling2d: 'GlobalAveragePooling2D',
-  flatten: 'Flatten', dropout: 'Dropout', batchNormalization: 'BatchNormalization', activation: 'Activation',
-  reshape: 'Reshape', add: 'Add', concatenate: 'Concatenate',
+  dense: 'Dense',
+  conv2d: 'Conv2D',
+  depthwiseConv2d: 'DepthwiseConv2D',
+  separableConv2d: 'SeparableConv2D',
+  maxPooling2d: 'MaxPooling2D',
+  averagePooling2d: 'AveragePooling2D',
+  globalAveragePooling2d: 'GlobalAveragePooling2D',
+  flatten: 'Flatten',
+  dropout: 'Dropout',
+  batchNormalization: 'BatchNormalization',
+  activation: 'Activation',
+  reshape: 'Reshape',
+  add: 'Add',
+  concatenate: 'Concatenate',
 };
 
 function nonTrainableOf(layer: LayerSpec, shape: LayerShapeInfo | undefined): number {
@@ -39,12 +49,15 @@ function nonTrainableOf(layer: LayerSpec, shape: LayerShapeInfo | undefined): nu
   return 2 * (shape.outputShape[axis] ?? 0);
 }
 
-export function modelSummary(schema: Pick<StitchSchema, 'layers'>, shapes: Readonly<Record<string, LayerShapeInfo>>): ModelSummaryTable {
+export function modelSummary(
+  schema: Pick<StitchSchema, 'layers'>,
+  shapes: Readonly<Record<string, LayerShapeInfo>>,
+): ModelSummaryTable {
   const rows = schema.layers.map((layer): SummaryRow => {
     const info = Object.prototype.hasOwnProperty.call(shapes, layer.id) ? shapes[layer.id] : undefined;
     return {
       id: layer.id,
-      className: CLASS_NAMES[layer.type] ?? (LAYERS[layer.type]?.factory ?? String(layer.type)),
+      className: CLASS_NAMES[layer.type] ?? LAYERS[layer.type]?.factory ?? String(layer.type),
       outputShape: info ? info.outputShape : null,
       params: info?.params ?? 0,
       nonTrainable: nonTrainableOf(layer, info),
@@ -62,13 +75,26 @@ export function formatSummaryShape(shape: readonly number[] | null): string {
 
 /** The table as text, in model.summary()'s layout. */
 export function formatSummary(table: ModelSummaryTable, name = 'model'): string {
-  const cells = table.rows.map((r) => [`${r.id} (${r.className})`, formatSummaryShape(r.outputShape), r.params.toLocaleString('en-US')]);
+  const cells = table.rows.map((r) => [
+    `${r.id} (${r.className})`,
+    formatSummaryShape(r.outputShape),
+    r.params.toLocaleString('en-US'),
+  ]);
   const head = ['Layer (type)', 'Output shape', 'Param #'];
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)) + 2);
-  const line = (c: string[]): string => c.map((v, i) => (i === 2 ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (c: string[]): string =>
+    c
+      .map((v, i) => (i === 2 ? v.padStart(widths[i]) : v.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   const rule = '─'.repeat(widths.reduce((a, b) => a + b + 2, 0));
   return [
-    `Model: "${name}"`, rule, line(head), rule.replace(/─/g, '═'), ...cells.map(line), rule,
+    `Model: "${name}"`,
+    rule,
+    line(head),
+    rule.replace(/─/g, '═'),
+    ...cells.map(line),
+    rule,
     `Total params: ${table.total.toLocaleString('en-US')}`,
     `Trainable params: ${table.trainable.toLocaleString('en-US')}`,
     `Non-trainable params: ${table.nonTrainable.toLocaleString('en-US')}`,

@@ -28,7 +28,11 @@ export function toChatEvent(message: SseMessage): ChatStreamEvent | undefined {
       return {
         type: 'done',
         ...(typeof p.answer === 'string' ? { answer: p.answer } : {}),
-        ...(p.proposal === null ? { proposal: null } : typeof p.proposal === 'object' ? { proposal: readProposal(p.proposal) } : {}),
+        ...(p.proposal === null
+          ? { proposal: null }
+          : typeof p.proposal === 'object'
+            ? { proposal: readProposal(p.proposal) }
+            : {}),
       };
     }
     case 'error': {

@@ -39,7 +39,10 @@ export interface FollowOptions {
 }
 
 /** Yields the run's events in order, each once, until its final `state` event (or the stream's end). */
-export async function* followRunEvents(source: RunStreamSource, options: FollowOptions = {}): AsyncGenerator<TrainingEvent> {
+export async function* followRunEvents(
+  source: RunStreamSource,
+  options: FollowOptions = {},
+): AsyncGenerator<TrainingEvent> {
   let lastId = options.lastEventId ?? 0;
   let failures = 0;
   for (;;) {

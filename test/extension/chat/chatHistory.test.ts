@@ -48,7 +48,7 @@ describe('panel chat requests', () => {
     assert.equal(requests.running, 0);
   });
 
-  test('Clear aborts that file\'s requests only; a proposal stays tied to its file after the reply ends', () => {
+  test("Clear aborts that file's requests only; a proposal stays tied to its file after the reply ends", () => {
     const requests = new ChatRequests();
     const a = requests.start(1, A);
     const b = requests.start(2, B);
@@ -62,7 +62,7 @@ describe('panel chat requests', () => {
     assert.equal(requests.documentOf(3), undefined);
   });
 
-  test('only the latest requests\' files are remembered', () => {
+  test("only the latest requests' files are remembered", () => {
     const requests = new ChatRequests(2);
     for (const id of [1, 2, 3]) requests.finish(id, requests.start(id, `${A}#${id}`));
     assert.equal(requests.documentOf(1), undefined);

@@ -60,7 +60,9 @@ test('against a real run the feed relays every event once, in batches, then ends
   const server = await startTestServer({ token: 'feed-token' });
   try {
     const client = new StitchClient(server.url, 'feed-token');
-    const { run_id: runId } = await client.train({ schema: spiralSchema({ epochs: 1, samples: 64, name: 'feed-run' }) });
+    const { run_id: runId } = await client.train({
+      schema: spiralSchema({ epochs: 1, samples: 64, name: 'feed-run' }),
+    });
     const batches: number[][] = [];
     const statuses: string[] = [];
     const feed = new RunFeed(runId, {
@@ -71,7 +73,11 @@ test('against a real run the feed relays every event once, in batches, then ends
     });
     await feed.done;
     const ids = batches.flat();
-    assert.deepEqual(ids, [...new Set(ids)].sort((a, b) => a - b), 'each event once, in order');
+    assert.deepEqual(
+      ids,
+      [...new Set(ids)].sort((a, b) => a - b),
+      'each event once, in order',
+    );
     assert.equal(feed.lastEventId, ids.at(-1));
     assert.equal((await client.run(runId)).state, 'succeeded');
     assert.deepEqual([statuses[0], statuses.at(-1)], ['connecting', 'ended']);

@@ -32,7 +32,11 @@ function nextDiagnostics(diagnostics: SchemaDiagnostics, uri: vscode.Uri): Promi
  * extension analyzes synchronously when the document reaches the extension host, so most of this is VS
  * Code bringing the document over; the bench prints the plain analysis time beside it.)
  */
-async function openAndTime(diagnostics: SchemaDiagnostics, name: string, text: string): Promise<{ ms: number; uri: vscode.Uri }> {
+async function openAndTime(
+  diagnostics: SchemaDiagnostics,
+  name: string,
+  text: string,
+): Promise<{ ms: number; uri: vscode.Uri }> {
   const uri = workspaceFile(name);
   await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
   const started = performance.now();

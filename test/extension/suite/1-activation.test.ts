@@ -17,7 +17,8 @@ describe('activation', () => {
       contributes: { commands: { command: string; category: string }[] };
     };
     const contributed = manifest.contributes.commands.map((c) => c.command).sort();
-    const registered = (await vscode.commands.getCommands(true)).filter((c) => c.startsWith('stitch.'))
+    const registered = (await vscode.commands.getCommands(true))
+      .filter((c) => c.startsWith('stitch.'))
       .filter((c) => !c.startsWith('stitch.runs.')) // the view's own focus/open/... commands, made by VS Code
       .sort();
     assert.deepEqual(registered, contributed);

@@ -10,8 +10,12 @@ import { openFixture, stitch, stitchDiagnostics, waitFor } from './helpers';
 async function applyQuickFix(uri: vscode.Uri, diagnostic: vscode.Diagnostic, title: RegExp): Promise<string> {
   let actions: vscode.CodeAction[] = [];
   const ask = async () => {
-    actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri,
-      diagnostic.range, vscode.CodeActionKind.QuickFix.value);
+    actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider',
+      uri,
+      diagnostic.range,
+      vscode.CodeActionKind.QuickFix.value,
+    );
     return actions.find((a) => title.test(a.title));
   };
   const action = await waitFor(ask, `a quick fix matching ${title}`, 10_000).catch(() => undefined);
@@ -23,7 +27,7 @@ async function applyQuickFix(uri: vscode.Uri, diagnostic: vscode.Diagnostic, tit
 describe('editing a schema', () => {
   before(() => stitch());
 
-  it('puts the core\'s problems in the Problems panel at the exact ranges', async () => {
+  it("puts the core's problems in the Problems panel at the exact ranges", async () => {
     const editor = await openFixture('broken.stitch.json');
     const { document } = editor;
     const diagnostics = await waitFor(() => {
@@ -32,14 +36,20 @@ describe('editing a schema', () => {
     }, 'diagnostics of broken.stitch.json');
     const at = (d: vscode.Diagnostic) => document.getText(d.range);
     const kernel = diagnostics.find((d) => d.code === 'kernel-too-large');
-    assert.ok(kernel, `no kernel-too-large diagnostic: ${diagnostics.map((d) => `${d.code}: ${d.message}`).join(' | ')}`);
+    assert.ok(
+      kernel,
+      `no kernel-too-large diagnostic: ${diagnostics.map((d) => `${d.code}: ${d.message}`).join(' | ')}`,
+    );
     assert.equal(at(kernel), '30', 'the kernel size diagnostic must cover the value 30');
     assert.equal(kernel.range.start.line, 5);
     assert.equal(kernel.severity, vscode.DiagnosticSeverity.Error);
     const type = diagnostics.find((d) => d.code === 'unknown-layer-type');
     assert.ok(type);
     assert.equal(at(type), '"dens"');
-    assert.ok(diagnostics.some((d) => d.code === 'missing-id'), 'a layer without an id is reported');
+    assert.ok(
+      diagnostics.some((d) => d.code === 'missing-id'),
+      'a layer without an id is reported',
+    );
   });
 
   it('updates diagnostics as the text changes, and offers quick fixes that work', async () => {
@@ -62,7 +72,11 @@ describe('editing a schema', () => {
   it('shows a CodeLens above "layers" with Train, Open Editor and the parameter count', async () => {
     const { document } = await openFixture('cnn.stitch.json');
     const lenses = await waitFor(async () => {
-      const l = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', document.uri, 10);
+      const l = await vscode.commands.executeCommand<vscode.CodeLens[]>(
+        'vscode.executeCodeLensProvider',
+        document.uri,
+        10,
+      );
       return l.length ? l : undefined;
     }, 'code lenses');
     const titles = lenses.map((l) => l.command?.title);
@@ -72,22 +86,33 @@ describe('editing a schema', () => {
     assert.equal(lenses[0].command?.command, 'stitch.train');
   });
 
-  it('shows each layer\'s output shape as an inlay hint after the layer', async () => {
+  it("shows each layer's output shape as an inlay hint after the layer", async () => {
     const { document } = await openFixture('cnn.stitch.json');
     const all = new vscode.Range(0, 0, document.lineCount, 0);
-    const hints = await vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', document.uri, all);
+    const hints = await vscode.commands.executeCommand<vscode.InlayHint[]>(
+      'vscode.executeInlayHintProvider',
+      document.uri,
+      all,
+    );
     const labels = hints.map((h) => (typeof h.label === 'string' ? h.label : h.label.map((p) => p.value).join('')));
     assert.deepEqual(labels, ['→ [26, 26, 32]', '→ [13, 13, 32]', '→ [5408]', '→ [10]']);
     const pool = hints[1];
     assert.match(document.lineAt(pool.position.line).text, /"id": "pool1"/);
-    assert.equal(document.lineAt(pool.position.line).text.slice(0, pool.position.character).trimEnd().endsWith('}'), true);
+    assert.equal(
+      document.lineAt(pool.position.line).text.slice(0, pool.position.character).trimEnd().endsWith('}'),
+      true,
+    );
   });
 
   it('hovers a layer type with its parameters and output shape', async () => {
     const { document } = await openFixture('cnn.stitch.json');
     const line = [...Array(document.lineCount).keys()].find((i) => document.lineAt(i).text.includes('"conv2d"'))!;
     const position = new vscode.Position(line, document.lineAt(line).text.indexOf('"conv2d"') + 3);
-    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, position);
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+      'vscode.executeHoverProvider',
+      document.uri,
+      position,
+    );
     const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
     assert.match(text, /Output `\[26, 26, 32\]` · 320 params/);
     assert.match(text, /`filters` \(required\)/);

@@ -8,9 +8,18 @@ describe('visual editor', () => {
     const uri = workspaceFile('cnn.stitch.json');
     await openFixture('cnn.stitch.json');
     await vscode.commands.executeCommand('stitch.openVisualEditor', uri);
-    const tab = await waitFor(() => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) =>
-      t.input instanceof vscode.TabInputCustom && t.input.viewType === 'stitch.visualEditor' &&
-      t.input.uri.toString() === uri.toString()), 'the visual editor tab');
+    const tab = await waitFor(
+      () =>
+        vscode.window.tabGroups.all
+          .flatMap((g) => g.tabs)
+          .find(
+            (t) =>
+              t.input instanceof vscode.TabInputCustom &&
+              t.input.viewType === 'stitch.visualEditor' &&
+              t.input.uri.toString() === uri.toString(),
+          ),
+      'the visual editor tab',
+    );
     assert.notEqual(tab.group.viewColumn, vscode.ViewColumn.One, 'the visual editor opens beside the text');
   });
 
@@ -18,7 +27,10 @@ describe('visual editor', () => {
     const api = await stitch();
     const { document } = await openFixture('cnn.stitch.json');
     const before = api.visualEditor.snapshot(document);
-    assert.deepEqual(before.layers.map((l) => l.id), ['conv1', 'pool1', 'flat', 'out']);
+    assert.deepEqual(
+      before.layers.map((l) => l.id),
+      ['conv1', 'pool1', 'flat', 'out'],
+    );
     assert.deepEqual(before.layers[1].outputShape, [13, 13, 32]);
     // Sent at once, as a held key or an edge drag does: each is applied on the text the previous one left.
     const results = await Promise.all([
@@ -31,7 +43,12 @@ describe('visual editor', () => {
     assert.ok(document.isDirty);
     const after = api.visualEditor.snapshot(document);
     assert.deepEqual(after.layers[0].outputShape, [26, 26, 16]);
-    const missing = await api.visualEditor.applyIntent(document, { type: 'layer/update', id: 'nope', key: 'units', value: 1 });
+    const missing = await api.visualEditor.applyIntent(document, {
+      type: 'layer/update',
+      id: 'nope',
+      key: 'units',
+      value: 1,
+    });
     assert.equal(missing.ok, false);
     assert.match(missing.ok ? '' : missing.error, /no layer "nope"/);
     await vscode.commands.executeCommand('workbench.action.files.revert');

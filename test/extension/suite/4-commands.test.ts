@@ -46,13 +46,18 @@ describe('commands without the server', () => {
   it('New Architecture opens a template as an untitled *.stitch.json', async function () {
     const api = await stitch();
     const examples = vscode.Uri.joinPath(api.services.context.extensionUri, 'examples');
-    const templates = (await vscode.workspace.fs.readDirectory(examples)).map(([n]) => n).filter((n) => n.endsWith('.stitch.json'));
+    const templates = (await vscode.workspace.fs.readDirectory(examples))
+      .map(([n]) => n)
+      .filter((n) => n.endsWith('.stitch.json'));
     if (templates.length === 0) this.skip(); // examples/ is filled by the schema issue
     const uri = await vscode.commands.executeCommand<vscode.Uri>('stitch.newArchitecture', templates[0]);
     assert.ok(uri);
     assert.equal(uri.scheme, 'untitled');
     assert.ok(uri.path.endsWith('.stitch.json'));
-    const document = await waitFor(() => vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString()), 'the new document');
+    const document = await waitFor(
+      () => vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString()),
+      'the new document',
+    );
     assert.ok(document.getText().includes('"layers"'));
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });

@@ -15,7 +15,9 @@ const KEY = 'sk-e2e-chat-key-1234';
 /** review.ts's scheme (importing it would bundle jsonc-parser's UMD build into the suite, which cannot load). */
 const PROPOSAL_SCHEME = 'stitch-proposal';
 
-async function reviewProposal(...args: Parameters<StitchApi['services']['chat']['review']>): Promise<'applied' | 'rejected'> {
+async function reviewProposal(
+  ...args: Parameters<StitchApi['services']['chat']['review']>
+): Promise<'applied' | 'rejected'> {
   return (await stitch()).services.chat.review(...args);
 }
 
@@ -51,8 +53,10 @@ async function collect(stream: AsyncGenerator<ChatStreamEvent>): Promise<ChatStr
   return events;
 }
 
-const diffTabs = (): vscode.Tab[] => vscode.window.tabGroups.all.flatMap((g) => g.tabs)
-  .filter((t) => t.input instanceof vscode.TabInputTextDiff && t.input.modified.scheme === PROPOSAL_SCHEME);
+const diffTabs = (): vscode.Tab[] =>
+  vscode.window.tabGroups.all
+    .flatMap((g) => g.tabs)
+    .filter((t) => t.input instanceof vscode.TabInputTextDiff && t.input.modified.scheme === PROPOSAL_SCHEME);
 
 describe('AI chat', function () {
   this.timeout(60_000);
@@ -107,7 +111,7 @@ describe('AI chat', function () {
     assert.equal(api.services.chat.history(uri).length, 2);
   });
 
-  it('sends the file\'s history on the next turn', async () => {
+  it("sends the file's history on the next turn", async () => {
     const api = await stitch();
     fake.script({ kind: 'stream', chunks: ['It would have 130 parameters.'] });
     await collect(api.services.chat.send(document, 'How many parameters then?'));
@@ -120,10 +124,12 @@ describe('AI chat', function () {
 
   it('rejecting the diff leaves the file untouched and closes the diff', async () => {
     let sawDiff = false;
-    const result = await reviewProposal(document, PROPOSED, { confirm: async () => {
-      sawDiff = diffTabs().length === 1;
-      return false;
-    } });
+    const result = await reviewProposal(document, PROPOSED, {
+      confirm: async () => {
+        sawDiff = diffTabs().length === 1;
+        return false;
+      },
+    });
     assert.equal(result, 'rejected');
     assert.ok(sawDiff, 'the diff was open while the user decided');
     assert.equal(document.getText(), ORIGINAL);
@@ -133,11 +139,13 @@ describe('AI chat', function () {
 
   it('accepting applies ONE edit keeping formatting, comments and layout; one Undo restores the file', async () => {
     let diffText = '';
-    const result = await reviewProposal(document, PROPOSED, { confirm: async () => {
-      const input = diffTabs()[0]?.input as vscode.TabInputTextDiff | undefined;
-      if (input) diffText = (await vscode.workspace.openTextDocument(input.modified)).getText();
-      return true;
-    } });
+    const result = await reviewProposal(document, PROPOSED, {
+      confirm: async () => {
+        const input = diffTabs()[0]?.input as vscode.TabInputTextDiff | undefined;
+        if (input) diffText = (await vscode.workspace.openTextDocument(input.modified)).getText();
+        return true;
+      },
+    });
     assert.equal(result, 'applied');
     const expected = ORIGINAL.replace('"units": 8, "activation": "relu" }', '"units": 32, "activation": "relu" }');
     assert.equal(document.getText(), expected, 'only the changed value differs');
@@ -150,13 +158,33 @@ describe('AI chat', function () {
   });
 
   it('a proposal that adds a layer keeps the layout of the layers that stay and drops removed ones', async () => {
-    const deeper = { ...PROPOSED, layers: [PROPOSED.layers[0], { id: 'drop', type: 'dropout', rate: 0.2 }, { id: 'final', type: 'dense', units: 2, activation: 'softmax' }] };
+    const deeper = {
+      ...PROPOSED,
+      layers: [
+        PROPOSED.layers[0],
+        { id: 'drop', type: 'dropout', rate: 0.2 },
+        { id: 'final', type: 'dense', units: 2, activation: 'softmax' },
+      ],
+    };
     assert.equal(await reviewProposal(document, deeper, { confirm: async () => true }), 'applied');
-    const applied = JSON.parse(document.getText().replace('// edited by hand', '')) as { layers: { id: string }[]; layout: Record<string, unknown> };
-    assert.deepEqual(applied.layers.map((l) => l.id), ['hidden', 'drop', 'final']);
+    const applied = JSON.parse(document.getText().replace('// edited by hand', '')) as {
+      layers: { id: string }[];
+      layout: Record<string, unknown>;
+    };
+    assert.deepEqual(
+      applied.layers.map((l) => l.id),
+      ['hidden', 'drop', 'final'],
+    );
     assert.deepEqual(applied.layout, { hidden: { x: 10, y: 20 } });
-    assert.match(document.getText(), /^ {8}\{ "id": "drop", "type": "dropout", "rate": 0.2 \},$/m, 'a new layer in the file\'s one-line style');
-    assert.match(document.getText(), /^ {8}\{ "id": "hidden", "type": "dense", "units": 32, "activation": "relu" \},$/m);
+    assert.match(
+      document.getText(),
+      /^ {8}\{ "id": "drop", "type": "dropout", "rate": 0.2 \},$/m,
+      "a new layer in the file's one-line style",
+    );
+    assert.match(
+      document.getText(),
+      /^ {8}\{ "id": "hidden", "type": "dense", "units": 32, "activation": "relu" \},$/m,
+    );
     assert.match(document.getText(), /^ {4}\/\/ edited by hand$/m);
     await vscode.window.showTextDocument(document);
     await vscode.commands.executeCommand('undo');
@@ -178,9 +206,15 @@ describe('AI chat', function () {
     const api = await stitch();
     api.services.chat.clearHistory(uri);
     const broken = { ...PROPOSED, layers: [{ id: 'hidden', type: 'dense', activation: 'relu' }, PROPOSED.layers[1]] };
-    fake.script({ kind: 'stream', chunks: [proposalAnswer(broken, 'Try this.')] }, { kind: 'stream', chunks: [proposalAnswer(PROPOSED, 'Fixed.')] });
+    fake.script(
+      { kind: 'stream', chunks: [proposalAnswer(broken, 'Try this.')] },
+      { kind: 'stream', chunks: [proposalAnswer(PROPOSED, 'Fixed.')] },
+    );
     const events = await collect(api.services.chat.send(document, 'Make the hidden layer wider'));
-    assert.deepEqual(events.find((e) => e.type === 'schema'), { type: 'schema', proposedSchema: PROPOSED, valid: true, errors: [] });
+    assert.deepEqual(
+      events.find((e) => e.type === 'schema'),
+      { type: 'schema', proposedSchema: PROPOSED, valid: true, errors: [] },
+    );
     const answer = api.services.chat.history(uri)[1].content;
     assert.match(answer, /Try this\./);
     assert.ok(answer.includes(JSON.stringify(PROPOSED, null, 2)), answer);
@@ -188,17 +222,20 @@ describe('AI chat', function () {
     api.services.chat.clearHistory(uri);
   });
 
-  it('the diff opens in the schema editor\'s column, not over the active one (the Stitch panel)', async () => {
+  it("the diff opens in the schema editor's column, not over the active one (the Stitch panel)", async () => {
     await vscode.window.showTextDocument(document, vscode.ViewColumn.One);
     const other = await vscode.workspace.openTextDocument({ content: 'another editor', language: 'plaintext' });
     await vscode.window.showTextDocument(other, vscode.ViewColumn.Two);
     assert.equal(vscode.window.tabGroups.activeTabGroup.viewColumn, vscode.ViewColumn.Two);
     let column: vscode.ViewColumn | undefined;
-    await reviewProposal(document, PROPOSED, { confirm: async () => {
-      column = vscode.window.tabGroups.all.find((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputTextDiff
-        && t.input.modified.scheme === PROPOSAL_SCHEME))?.viewColumn;
-      return false;
-    } });
+    await reviewProposal(document, PROPOSED, {
+      confirm: async () => {
+        column = vscode.window.tabGroups.all.find((g) =>
+          g.tabs.some((t) => t.input instanceof vscode.TabInputTextDiff && t.input.modified.scheme === PROPOSAL_SCHEME),
+        )?.viewColumn;
+        return false;
+      },
+    });
     await vscode.window.showTextDocument(other, vscode.ViewColumn.Two);
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
     assert.equal(column, vscode.ViewColumn.One);

@@ -24,7 +24,11 @@ export async function openFixture(name: string): Promise<vscode.TextEditor> {
 }
 
 /** Polls `probe` every 100 ms until it returns a truthy value. */
-export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, ms = 10_000): Promise<T> {
+export async function waitFor<T>(
+  probe: () => T | undefined | Promise<T | undefined>,
+  what: string,
+  ms = 10_000,
+): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const value = await probe();
@@ -40,6 +44,7 @@ export function stitchDiagnostics(uri: vscode.Uri): vscode.Diagnostic[] {
 
 /** The tab of the Stitch panel (metrics and chat), if open. The tab's viewType may carry a prefix. */
 export function stitchPanelTab(): vscode.Tab | undefined {
-  return vscode.window.tabGroups.all.flatMap((g) => g.tabs)
+  return vscode.window.tabGroups.all
+    .flatMap((g) => g.tabs)
     .find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('stitch.panel'));
 }

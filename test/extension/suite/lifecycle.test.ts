@@ -29,9 +29,30 @@ async function localReady(read: () => ServerState): Promise<void> {
 }
 
 /** `node dist/cli.js serve` with a token, as a person would run it on a bigger machine. */
-async function startRemote(cliPath: string, token: string, runsDir: string, workspace: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [cliPath, 'serve', '--port', '0', '--token', token, '--runs-dir', runsDir,
-    '--workspace', workspace, '--backend', 'cpu'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', STITCH_TOKEN: '' } });
+async function startRemote(
+  cliPath: string,
+  token: string,
+  runsDir: string,
+  workspace: string,
+): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(
+    process.execPath,
+    [
+      cliPath,
+      'serve',
+      '--port',
+      '0',
+      '--token',
+      token,
+      '--runs-dir',
+      runsDir,
+      '--workspace',
+      workspace,
+      '--backend',
+      'cpu',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', STITCH_TOKEN: '' } },
+  );
   let stdout = '';
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
@@ -51,9 +72,15 @@ describe('run and server lifecycle', function () {
 
   it('Cancel Run while a longer run trains ends it cancelled, and the runs view shows it', async () => {
     const api = await stitch();
-    const training = vscode.commands.executeCommand<TrainOutcome | undefined>('stitch.train', workspaceFile('long.stitch.json'));
-    const active = await waitFor(() => [...api.services.tracker.active.values()].find((r) => r.state === 'running' && r.progress > 0),
-      'the long run to train its first batches', 60_000);
+    const training = vscode.commands.executeCommand<TrainOutcome | undefined>(
+      'stitch.train',
+      workspaceFile('long.stitch.json'),
+    );
+    const active = await waitFor(
+      () => [...api.services.tracker.active.values()].find((r) => r.state === 'running' && r.progress > 0),
+      'the long run to train its first batches',
+      60_000,
+    );
     assert.equal(active.name, 'spiral-long');
     const cancelled = await vscode.commands.executeCommand<string>('stitch.cancelRun');
     assert.equal(cancelled, active.runId);
@@ -77,24 +104,41 @@ describe('run and server lifecycle', function () {
     const token = `remote-${Date.now()}`;
     const runsDir = mkdtempSync(path.join(os.tmpdir(), 'stitch-remote-runs-'));
     const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
-    const remote = await startRemote(api.services.context.asAbsolutePath(path.join('dist', 'cli.js')), token, runsDir, folder);
+    const remote = await startRemote(
+      api.services.context.asAbsolutePath(path.join('dist', 'cli.js')),
+      token,
+      runsDir,
+      folder,
+    );
     const config = vscode.workspace.getConfiguration('stitch');
     try {
       assert.equal(await vscode.commands.executeCommand('stitch.setRemoteServerToken', token), true);
       // Changing the setting while connected reconnects by itself, to the remote server.
       await config.update('server.url', remote.url, vscode.ConfigurationTarget.Global);
-      const connected = await settled(read, (s) => s.kind === 'ready' && s.remote, 'the connection to the remote server');
+      const connected = await settled(
+        read,
+        (s) => s.kind === 'ready' && s.remote,
+        'the connection to the remote server',
+      );
       assert.equal(connected.kind === 'ready' && connected.url, remote.url);
       assert.equal(server.pid, undefined, 'remote mode spawns no server');
 
-      const outcome = await vscode.commands.executeCommand<TrainOutcome>('stitch.train', workspaceFile('xor.stitch.json'));
+      const outcome = await vscode.commands.executeCommand<TrainOutcome>(
+        'stitch.train',
+        workspaceFile('xor.stitch.json'),
+      );
       assert.equal(outcome?.state, 'succeeded', outcome?.error);
       // The run lives in the remote server's store, reached with the token.
-      const response = await fetch(`${remote.url}/api/runs/${outcome.runId}`, { headers: { Authorization: `Bearer ${token}` } });
+      const response = await fetch(`${remote.url}/api/runs/${outcome.runId}`, {
+        headers: { Authorization: `Bearer ${token}` },
+      });
       assert.equal(response.status, 200);
       assert.equal(((await response.json()) as { state: string }).state, 'succeeded');
       const items = await api.services.runsView.getChildren();
-      assert.ok(items.some((i) => i.run.run_id === outcome.runId), 'the runs view lists the remote run');
+      assert.ok(
+        items.some((i) => i.run.run_id === outcome.runId),
+        'the runs view lists the remote run',
+      );
 
       // A new token reconnects at once; a wrong one is refused with a message that says what to do.
       await vscode.commands.executeCommand('stitch.setRemoteServerToken', 'not-the-token');
@@ -129,11 +173,18 @@ async function dieThreeTimes(server: ServerController): Promise<void> {
     const pid = server.pid;
     assert.ok(pid && server.state.kind === 'ready', `death ${death}: the server is up`);
     process.kill(pid, 'SIGKILL');
-    await waitFor(() => (server.state.kind === 'crashed' || (server.state.kind === 'ready' && server.pid !== pid) ? true : undefined),
-      `the server to come back or give up after death ${death}`, 30_000);
+    await waitFor(
+      () =>
+        server.state.kind === 'crashed' || (server.state.kind === 'ready' && server.pid !== pid) ? true : undefined,
+      `the server to come back or give up after death ${death}`,
+      30_000,
+    );
     assert.equal(server.state.kind, death < 3 ? 'ready' : 'crashed', `after death ${death}`);
   }
-  assert.match(server.state.kind === 'crashed' ? server.state.message : '', /stopped 3 times in a row \(last: signal SIGKILL\)/);
+  assert.match(
+    server.state.kind === 'crashed' ? server.state.message : '',
+    /stopped 3 times in a row \(last: signal SIGKILL\)/,
+  );
   assert.equal(server.pid, undefined);
   // Nothing restarts it behind our back.
   await new Promise((r) => setTimeout(r, 2500));

@@ -5,7 +5,12 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { stitch, stitchPanelTab, waitFor, workspaceFile } from './helpers';
 
-interface Outcome { runId: string; state: string; error?: string; testAccuracy?: number | null }
+interface Outcome {
+  runId: string;
+  state: string;
+  error?: string;
+  testAccuracy?: number | null;
+}
 
 /** Trains the tiny XOR fixture through the command, as a person would; asserts it succeeded. */
 async function trainXor(): Promise<Outcome> {
@@ -54,7 +59,10 @@ describe('training through the spawned server', function () {
     assert.match(metrics, /\| 1 \| [\d.]+ \|/, 'one table row per epoch');
     assert.match(metrics, /\| 2 \| [\d.]+ \|/);
     const uri = await vscode.commands.executeCommand<vscode.Uri>('stitch.openTrainedSchema', runId);
-    const trained = JSON.parse((await vscode.workspace.openTextDocument(uri)).getText()) as { name: string; layers: unknown[] };
+    const trained = JSON.parse((await vscode.workspace.openTextDocument(uri)).getText()) as {
+      name: string;
+      layers: unknown[];
+    };
     assert.equal(trained.name, 'xor-tiny');
     assert.equal(trained.layers.length, 2);
   });
@@ -68,7 +76,7 @@ describe('training through the spawned server', function () {
     assert.equal((JSON.parse(readFileSync(modelJson, 'utf8')) as { format: string }).format, 'layers-model');
   });
 
-  it('exports the trained model for PyTorch: model.py, weights, train.py, the run\'s samples', async () => {
+  it("exports the trained model for PyTorch: model.py, weights, train.py, the run's samples", async () => {
     const target = vscode.Uri.file(mkdtempSync(path.join(os.tmpdir(), 'stitch-export-')));
     const folder = await vscode.commands.executeCommand<vscode.Uri>('stitch.exportModel', runId, target, 'pytorch');
     assert.ok(folder, 'nothing exported');
@@ -84,11 +92,17 @@ describe('training through the spawned server', function () {
     const pid = server.pid;
     assert.ok(pid, 'the local server has a pid');
     process.kill(pid, 'SIGKILL');
-    const state = await waitFor(() => (server.state.kind === 'ready' && server.pid !== pid ? server.state : undefined),
-      'the server to come back', 30_000);
+    const state = await waitFor(
+      () => (server.state.kind === 'ready' && server.pid !== pid ? server.state : undefined),
+      'the server to come back',
+      30_000,
+    );
     assert.equal(state.kind, 'ready');
     const items = await api.services.runsView.getChildren();
-    assert.ok(items.some((i) => i.run.run_id === runId), 'the restarted server still knows the run');
+    assert.ok(
+      items.some((i) => i.run.run_id === runId),
+      'the restarted server still knows the run',
+    );
   });
 
   it('deletes a run', async () => {
@@ -97,7 +111,10 @@ describe('training through the spawned server', function () {
     assert.equal(await vscode.commands.executeCommand('stitch.deleteRun', doomed), true);
     const items = await api.services.runsView.getChildren();
     assert.ok(!items.some((i) => i.run.run_id === doomed));
-    assert.ok(items.some((i) => i.run.run_id === runId), 'only that run is gone');
+    assert.ok(
+      items.some((i) => i.run.run_id === runId),
+      'only that run is gone',
+    );
   });
 
   it('Restart Server answers with the new address', async () => {

@@ -4,7 +4,12 @@
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { EditorHostMessage, EditorWebviewMessage, PanelHostMessage, PanelWebviewMessage } from '../../../src/shared/webviewProtocol';
+import type {
+  EditorHostMessage,
+  EditorWebviewMessage,
+  PanelHostMessage,
+  PanelWebviewMessage,
+} from '../../../src/shared/webviewProtocol';
 import { LOAD_ATTEMPTS, WebviewHost } from '../../../src/extension/webviewHost';
 import { stitch, waitFor } from './helpers';
 
@@ -26,7 +31,10 @@ describe('webview host', function () {
     const { extensionUri } = (await stitch()).services.context;
     let ready = 0;
     const host = new WebviewHost<PanelWebviewMessage, PanelHostMessage>(panel('host: panel'), {
-      kind: 'panel', title: 'panel', extensionUri, log,
+      kind: 'panel',
+      title: 'panel',
+      extensionUri,
+      log,
       onReady: () => void ready++,
       onMessage: () => undefined,
     });
@@ -42,7 +50,10 @@ describe('webview host', function () {
     this.retries(1);
     const { extensionUri } = (await stitch()).services.context;
     const host = new WebviewHost<EditorWebviewMessage, EditorHostMessage>(panel('host: editor'), {
-      kind: 'editor', title: 'editor', extensionUri, log,
+      kind: 'editor',
+      title: 'editor',
+      extensionUri,
+      log,
       onReady: () => undefined,
       onMessage: () => undefined,
     });
@@ -59,7 +70,10 @@ describe('webview host', function () {
     let failed = 0;
     const started = Date.now();
     const host = new WebviewHost<PanelWebviewMessage, PanelHostMessage>(panel('host: broken'), {
-      kind: 'panel', title: 'broken', extensionUri, log,
+      kind: 'panel',
+      title: 'broken',
+      extensionUri,
+      log,
       onReady: () => assert.fail('a page without its script cannot say ready'),
       onMessage: () => undefined,
       onLoadFailed: () => void failed++,

@@ -17,9 +17,13 @@ function apply(text: string, intent: EditIntent): string {
   return result.text;
 }
 function noProblemsIn(text: string): void {
-  assert.deepEqual(analyzeSchema(JSON.parse(text)).problems.map((p) => `${p.path}: ${p.message}`), []);
+  assert.deepEqual(
+    analyzeSchema(JSON.parse(text)).problems.map((p) => `${p.path}: ${p.message}`),
+    [],
+  );
 }
-const layers = (text: string) => (JSON.parse(text) as { layers: { id: string; type: string; inputs?: string[] }[] }).layers;
+const layers = (text: string) =>
+  (JSON.parse(text) as { layers: { id: string; type: string; inputs?: string[] }[] }).layers;
 
 describe('intents as edits', () => {
   test('layer/add without a selection goes before the output layer, wired in; the edit is one small span', () => {
@@ -36,16 +40,35 @@ describe('intents as edits', () => {
   });
 
   test('layer/add after a selected layer inserts into the chain, with a saved position', () => {
-    const after = apply(mnist, { type: 'layer/add', layerType: 'batchNormalization', afterId: 'conv1', position: { x: 10.4, y: 20.6 } });
-    assert.deepEqual(layers(after).map((l) => l.id).slice(0, 3), ['conv1', 'batchNormalization1', 'pool1']);
+    const after = apply(mnist, {
+      type: 'layer/add',
+      layerType: 'batchNormalization',
+      afterId: 'conv1',
+      position: { x: 10.4, y: 20.6 },
+    });
+    assert.deepEqual(
+      layers(after)
+        .map((l) => l.id)
+        .slice(0, 3),
+      ['conv1', 'batchNormalization1', 'pool1'],
+    );
     assert.deepEqual(JSON.parse(after).layout, { batchNormalization1: { x: 10, y: 21 } });
     assert.equal(analyzeSchemaText(after).valid, true);
   });
 
   test('layer/add into an edge: implicit and explicit consumers (residual-cnn stays valid)', () => {
     // conv1 → pool1 is implicit in mnist-cnn.
-    const chain = apply(mnist, { type: 'layer/add', layerType: 'batchNormalization', intoEdge: { from: 'conv1', to: 'pool1' } });
-    assert.deepEqual(layers(chain).map((l) => l.id).slice(0, 3), ['conv1', 'batchNormalization1', 'pool1']);
+    const chain = apply(mnist, {
+      type: 'layer/add',
+      layerType: 'batchNormalization',
+      intoEdge: { from: 'conv1', to: 'pool1' },
+    });
+    assert.deepEqual(
+      layers(chain)
+        .map((l) => l.id)
+        .slice(0, 3),
+      ['conv1', 'batchNormalization1', 'pool1'],
+    );
     assert.equal(layers(chain)[1].inputs, undefined);
     assert.equal(analyzeSchemaText(chain).valid, true);
     // stem → skip is an explicit skip connection: the new layer takes stem, skip takes the new layer.
@@ -56,12 +79,17 @@ describe('intents as edits', () => {
     const at = placed.findIndex((l) => l.id === 'dropout1');
     assert.equal(placed[at + 1].id, 'skip');
     assert.deepEqual(placed[at].inputs, ['stem']);
-    assert.deepEqual(placed[at + 1].inputs, skipEdge.inputs!.map((s) => (s === 'stem' ? 'dropout1' : s)));
+    assert.deepEqual(
+      placed[at + 1].inputs,
+      skipEdge.inputs!.map((s) => (s === 'stem' ? 'dropout1' : s)),
+    );
     noProblemsIn(skip);
     // Without a selection in residual-cnn (its output has explicit inputs or not), the model stays valid.
     noProblemsIn(apply(residual, { type: 'layer/add', layerType: 'dropout' }));
-    assert.deepEqual(applyIntentToText(mnist, { type: 'layer/add', layerType: 'dense', intoEdge: { from: 'conv1', to: 'flat' } }),
-      { ok: false, error: '"flat" does not take its input from "conv1"' });
+    assert.deepEqual(
+      applyIntentToText(mnist, { type: 'layer/add', layerType: 'dense', intoEdge: { from: 'conv1', to: 'flat' } }),
+      { ok: false, error: '"flat" does not take its input from "conv1"' },
+    );
   });
 
   test('a merge layer is added with two sources', () => {
@@ -81,7 +109,10 @@ describe('intents as edits', () => {
   test('layer/rename renames references in inputs and layout', () => {
     const withLayout = apply(residual, { type: 'layout/set', positions: { stem: { x: 1, y: 2 } } });
     const after = apply(withLayout, { type: 'layer/rename', id: 'stem', newId: 'entry' });
-    const parsed = JSON.parse(after) as { layers: { id: string; inputs?: string[] }[]; layout: Record<string, unknown> };
+    const parsed = JSON.parse(after) as {
+      layers: { id: string; inputs?: string[] }[];
+      layout: Record<string, unknown>;
+    };
     assert.ok(parsed.layers.some((l) => l.id === 'entry'));
     assert.ok(!after.includes('"stem"'), 'no reference to the old id is left');
     assert.deepEqual(parsed.layout, { entry: { x: 1, y: 2 } });
@@ -89,7 +120,7 @@ describe('intents as edits', () => {
     assert.equal(applyIntentToText(residual, { type: 'layer/rename', id: 'stem', newId: 'input' }).ok, false);
   });
 
-  test('layer/delete reconnects consumers to the deleted layer\'s sources', () => {
+  test("layer/delete reconnects consumers to the deleted layer's sources", () => {
     const ids = layers(residual).map((l) => l.id);
     const merge = layers(residual).find((l) => l.type === 'add')!;
     const victim = merge.inputs![0];
@@ -112,7 +143,10 @@ describe('intents as edits', () => {
   // its place for skip, and a copy of skip must not leave skip unconsumed.
   const noProblems = (text: string) => {
     const problems = analyzeSchema(JSON.parse(text)).problems;
-    assert.deepEqual(problems.map((p) => `${p.path}: ${p.message}`), []);
+    assert.deepEqual(
+      problems.map((p) => `${p.path}: ${p.message}`),
+      [],
+    );
   };
   test('inserting after a layer with explicit consumers rewires them (residual-cnn stays valid)', () => {
     noProblems(residual);
@@ -120,7 +154,12 @@ describe('intents as edits', () => {
     assert.deepEqual(layers(dense).find((l) => l.id === 'skip')!.inputs, ['stem', 'batchNormalization1']);
     noProblems(dense);
     const dupConv = apply(residual, { type: 'layer/duplicate', ids: ['conv_b'] });
-    assert.deepEqual(layers(dupConv).map((l) => l.id).slice(2, 5), ['conv_b', 'conv2d1', 'skip']);
+    assert.deepEqual(
+      layers(dupConv)
+        .map((l) => l.id)
+        .slice(2, 5),
+      ['conv_b', 'conv2d1', 'skip'],
+    );
     assert.deepEqual(layers(dupConv).find((l) => l.id === 'skip')!.inputs, ['stem', 'conv2d1']);
     noProblems(dupConv);
     const dupSkip = apply(residual, { type: 'layer/duplicate', ids: ['skip'] });
@@ -132,16 +171,24 @@ describe('intents as edits', () => {
 
   test('a batch (an edge moved) is applied as one edit', () => {
     // Drag the edge pool1 → conv2 onto flat: conv2 loses its source, flat gains pool1.
-    const moved = apply(mnist, { type: 'batch', intents: [
-      { type: 'edge/disconnect', from: 'pool1', to: 'conv2' }, { type: 'edge/connect', from: 'pool1', to: 'flat' },
-    ] });
+    const moved = apply(mnist, {
+      type: 'batch',
+      intents: [
+        { type: 'edge/disconnect', from: 'pool1', to: 'conv2' },
+        { type: 'edge/connect', from: 'pool1', to: 'flat' },
+      ],
+    });
     assert.deepEqual(layers(moved)[2].inputs, []);
     assert.deepEqual(layers(moved)[4].inputs, ['pool1']);
     const edit = minimalEdit(mnist, moved)!;
     assert.equal(mnist.slice(0, edit.offset) + edit.content + mnist.slice(edit.offset + edit.length), moved);
-    const failed = applyIntentToText(mnist, { type: 'batch', intents: [
-      { type: 'edge/disconnect', from: 'pool1', to: 'conv2' }, { type: 'edge/connect', from: 'pool1', to: 'nope' },
-    ] });
+    const failed = applyIntentToText(mnist, {
+      type: 'batch',
+      intents: [
+        { type: 'edge/disconnect', from: 'pool1', to: 'conv2' },
+        { type: 'edge/connect', from: 'pool1', to: 'nope' },
+      ],
+    });
     assert.deepEqual(failed, { ok: false, error: 'there is no layer "nope"' });
   });
 
@@ -150,11 +197,23 @@ describe('intents as edits', () => {
     assert.deepEqual(layers(connected)[2].inputs, ['conv1']);
     const problems = analyzeSchemaText(connected).problems.map((p) => p.code);
     assert.ok(problems.includes('unreachable'), `pool1 now feeds nothing: ${problems.join(', ')}`);
-    const merged = apply(residual, { type: 'edge/connect', from: 'input', to: layers(residual).find((l) => l.type === 'add')!.id });
-    assert.equal(layers(merged).find((l) => l.type === 'add')!.inputs!.at(-1), 'input');
+    const merged = apply(residual, {
+      type: 'edge/connect',
+      from: 'input',
+      to: layers(residual).find((l) => l.type === 'add')!.id,
+    });
+    assert.equal(
+      layers(merged)
+        .find((l) => l.type === 'add')!
+        .inputs!.at(-1),
+      'input',
+    );
     const cut = apply(mnist, { type: 'edge/disconnect', from: 'pool1', to: 'conv2' });
     assert.deepEqual(layers(cut)[2].inputs, []);
-    assert.ok(analyzeSchemaText(cut).problems.some((p) => p.path.startsWith('layers[2]')), 'the cut edge is flagged on conv2');
+    assert.ok(
+      analyzeSchemaText(cut).problems.some((p) => p.path.startsWith('layers[2]')),
+      'the cut edge is flagged on conv2',
+    );
   });
 
   test('layout/set and training/update', () => {
@@ -169,7 +228,12 @@ describe('intents as edits', () => {
 
   test('an empty file starts from a trainable skeleton on the first palette click', () => {
     const after = apply('', { type: 'layer/add', layerType: 'flatten' });
-    const next = apply(apply(after, { type: 'layer/add', layerType: 'dense' }), { type: 'layer/update', id: 'dense1', key: 'units', value: 10 });
+    const next = apply(apply(after, { type: 'layer/add', layerType: 'dense' }), {
+      type: 'layer/update',
+      id: 'dense1',
+      key: 'units',
+      value: 10,
+    });
     const softmax = apply(next, { type: 'layer/update', id: 'dense1', key: 'activation', value: 'softmax' });
     const analysis = analyzeSchemaText(softmax);
     assert.equal(analysis.valid, true, JSON.stringify(analysis.problems));

@@ -21,12 +21,13 @@ class VersionedDoc {
 test('edits queued at once on one document all apply, in order', async () => {
   const queues = new SerialQueues();
   const doc = new VersionedDoc();
-  const edit = (c: string) => queues.run('a.stitch.json', async () => {
-    const version = doc.version;
-    const text = doc.text;
-    await delay(1); // computing the edit
-    return doc.apply(version, text + c);
-  });
+  const edit = (c: string) =>
+    queues.run('a.stitch.json', async () => {
+      const version = doc.version;
+      const text = doc.text;
+      await delay(1); // computing the edit
+      return doc.apply(version, text + c);
+    });
   const results = await Promise.all(['d', 'c', '→'].map(edit));
   assert.deepEqual(results, [true, true, true]);
   assert.equal(doc.text, 'dc→');

@@ -3,14 +3,24 @@ import type { OriginalGraph } from '../../../src/shared/originalGraph';
 
 /** A canvas as the original frontend sends it: uuid-style ids, layers in creation order, edges shuffled. */
 export function mnistCanvas(): OriginalGraph {
-  const layer = (id: string, kind: string, params: Record<string, unknown>, x: number) => ({ id, kind, params, position: { x, y: 250 } });
+  const layer = (id: string, kind: string, params: Record<string, unknown>, x: number) => ({
+    id,
+    kind,
+    params,
+    position: { x, y: 250 },
+  });
   return {
     layers: {
       'output-7f3a': layer('output-7f3a', 'Output', { classes: 10, activation: 'softmax' }, 1800),
       'dense-19c2': layer('dense-19c2', 'Dense', { units: 64, activation: 'relu' }, 1200),
       'input-0001': layer('input-0001', 'Input', { size: 784, channels: 1, height: 28, width: 28 }, 0),
       'pool-55aa': layer('pool-55aa', 'Pooling', { type: 'max', pool_size: 2, stride: 2, padding: 0 }, 600),
-      'conv-8b41': layer('conv-8b41', 'Convolution', { filters: 8, kernel: 3, stride: 1, padding: 'same', activation: 'relu' }, 300),
+      'conv-8b41': layer(
+        'conv-8b41',
+        'Convolution',
+        { filters: 8, kernel: 3, stride: 1, padding: 'same', activation: 'relu' },
+        300,
+      ),
       'dropout-3e': layer('dropout-3e', 'Dropout', { rate: 0.25 }, 1500),
       'flatten-d0': layer('flatten-d0', 'Flatten', {}, 900),
     } as OriginalGraph['layers'],

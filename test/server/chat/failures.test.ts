@@ -8,12 +8,26 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { FakeOpenAI, tokens } from '../../support/fakeOpenAI';
-import { API_KEY, chat, chatBody, errorOf, sequence, SPIRAL_SCHEMA, startChatRig, textOf, type ChatRig } from './helpers';
+import {
+  API_KEY,
+  chat,
+  chatBody,
+  errorOf,
+  sequence,
+  SPIRAL_SCHEMA,
+  startChatRig,
+  textOf,
+  type ChatRig,
+} from './helpers';
 
 describe('chat failures', () => {
   let rig: ChatRig;
-  before(async () => { rig = await startChatRig({ chat: { env: {}, timeoutMs: 400 } }); });
-  after(async () => { await rig.stop(); });
+  before(async () => {
+    rig = await startChatRig({ chat: { env: {}, timeoutMs: 400 } });
+  });
+  after(async () => {
+    await rig.stop();
+  });
 
   test('no key: says how to set one, and no request goes upstream', async () => {
     const before = rig.fake.requests.length;
@@ -27,7 +41,12 @@ describe('chat failures', () => {
   });
 
   test('401: the key was rejected, with the command to fix it; the echoed key is scrubbed', async () => {
-    rig.fake.script({ kind: 'error', status: 401, code: 'invalid_api_key', message: `Incorrect API key provided: ${API_KEY}.` });
+    rig.fake.script({
+      kind: 'error',
+      status: 401,
+      code: 'invalid_api_key',
+      message: `Incorrect API key provided: ${API_KEY}.`,
+    });
     const error = errorOf(await chat(rig.server, chatBody(rig)));
     assert.equal(error.code, 'auth');
     assert.match(error.error, /API key was rejected/);
@@ -37,7 +56,13 @@ describe('chat failures', () => {
 
   test('429: rate limited, with the wait from retry-after, and no silent retries', async () => {
     const before = rig.fake.requests.length;
-    rig.fake.script({ kind: 'error', status: 429, code: 'rate_limit_exceeded', message: 'Rate limit reached for gpt-4.1', headers: { 'retry-after': '7' } });
+    rig.fake.script({
+      kind: 'error',
+      status: 429,
+      code: 'rate_limit_exceeded',
+      message: 'Rate limit reached for gpt-4.1',
+      headers: { 'retry-after': '7' },
+    });
     const started = performance.now();
     const error = errorOf(await chat(rig.server, chatBody(rig)));
     assert.equal(error.code, 'rate-limit');
@@ -47,7 +72,12 @@ describe('chat failures', () => {
   });
 
   test('404: the model was not found, naming the model and the setting', async () => {
-    rig.fake.script({ kind: 'error', status: 404, code: 'model_not_found', message: 'The model `gpt-9` does not exist' });
+    rig.fake.script({
+      kind: 'error',
+      status: 404,
+      code: 'model_not_found',
+      message: 'The model `gpt-9` does not exist',
+    });
     const error = errorOf(await chat(rig.server, chatBody(rig, { model: 'gpt-9' })));
     assert.equal(error.code, 'model-not-found');
     assert.match(error.error, /"gpt-9" was not found/);
@@ -74,7 +104,10 @@ describe('chat failures', () => {
   });
 
   test('a mid-stream failure keeps the tokens sent so far, then an error; the server keeps serving', async () => {
-    rig.fake.script({ kind: 'break', chunks: tokens('The first layer has', 5) }, { kind: 'stream', chunks: ['still here'] });
+    rig.fake.script(
+      { kind: 'break', chunks: tokens('The first layer has', 5) },
+      { kind: 'stream', chunks: ['still here'] },
+    );
     const events = await chat(rig.server, chatBody(rig));
     assert.deepEqual(sequence(events), ['token', 'error']);
     assert.equal(textOf(events), 'The first layer has');
@@ -92,7 +125,10 @@ describe('chat failures', () => {
     const closed = await Promise.race([request.closedEarly.then(() => true), sleep(1_000).then(() => false)]);
     assert.ok(closed, 'the fake server saw the upstream connection close');
     assert.ok(performance.now() - disconnectedAt < 500, 'within half a second');
-    assert.deepEqual(sequence(await chat(rig.server, (rig.fake.script({ kind: 'stream', chunks: ['ok'] }), chatBody(rig)))), ['token', 'done']);
+    assert.deepEqual(
+      sequence(await chat(rig.server, (rig.fake.script({ kind: 'stream', chunks: ['ok'] }), chatBody(rig)))),
+      ['token', 'done'],
+    );
   });
 
   test('the API key never appears in the server log or the run store', async () => {
@@ -100,7 +136,10 @@ describe('chat failures', () => {
     const error = errorOf(await chat(rig.server, chatBody(rig)));
     assert.equal(error.code, 'upstream');
     assert.ok(!error.error.includes(API_KEY));
-    assert.ok(rig.server.logs.some((line) => line.includes('chat: upstream')), 'failures are logged');
+    assert.ok(
+      rig.server.logs.some((line) => line.includes('chat: upstream')),
+      'failures are logged',
+    );
     const leaks = rig.server.logs.filter((line) => line.includes(API_KEY));
     assert.deepEqual(leaks, []);
     for (const file of filesUnder(rig.server.dir)) {

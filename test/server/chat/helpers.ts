@@ -24,7 +24,14 @@ export async function startChatRig(options: ServerOptions = {}): Promise<ChatRig
   const fake = await FakeOpenAI.start();
   // An empty environment: the tests decide whether the server has a key or base URL of its own.
   const server = await startTestServer({ chat: { env: {}, timeoutMs: 5_000 }, ...options });
-  return { server, fake, async stop() { await server.stop(); await fake.close(); } };
+  return {
+    server,
+    fake,
+    async stop() {
+      await server.stop();
+      await fake.close();
+    },
+  };
 }
 
 export const SPIRAL_SCHEMA = {
@@ -56,8 +63,10 @@ export async function chat(server: TestServer, body: unknown, options: ChatOptio
   const apiKey = options.apiKey === undefined ? API_KEY : options.apiKey;
   if (apiKey) headers['X-OpenAI-Key'] = apiKey;
   const response = await server.api('/api/chat', { method: 'POST', json: body, headers, signal: controller.signal });
-  if (response.status !== 200 || !response.body) throw new Error(`chat answered ${response.status}: ${await response.text()}`);
-  if (!response.headers.get('content-type')?.startsWith('text/event-stream')) throw new Error('chat did not answer with an event stream');
+  if (response.status !== 200 || !response.body)
+    throw new Error(`chat answered ${response.status}: ${await response.text()}`);
+  if (!response.headers.get('content-type')?.startsWith('text/event-stream'))
+    throw new Error('chat did not answer with an event stream');
   const events: ReceivedEvent[] = [];
   const text = response.body.pipeThrough(new TextDecoderStream()) as unknown as AsyncIterable<string>;
   try {
@@ -86,6 +95,7 @@ export function textOf(events: ReceivedEvent[]): string {
 
 export function errorOf(events: ReceivedEvent[]): ChatEventMap['error'] {
   const last = events.at(-1);
-  if (last?.event !== 'error') throw new Error(`expected the stream to end with an error, got ${sequence(events).join(', ')}`);
+  if (last?.event !== 'error')
+    throw new Error(`expected the stream to end with an error, got ${sequence(events).join(', ')}`);
   return last.data;
 }

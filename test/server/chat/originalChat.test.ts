@@ -28,7 +28,9 @@ function widerProposal(): Record<string, unknown> {
 /** A page on another loopback origin (another port), as the original's dev server is. */
 function startPageServer(): Promise<Server> {
   return new Promise((resolve) => {
-    const server = createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><title>stitchy</title>'));
+    const server = createServer((_req, res) =>
+      res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><title>stitchy</title>'),
+    );
     server.listen(0, '127.0.0.1', () => resolve(server));
   });
 }
@@ -40,13 +42,15 @@ function proposalOf(events: ReceivedEvent[]): OriginalGraph {
   return (schema.data as unknown as { proposedSchema: OriginalGraph }).proposedSchema;
 }
 
-describe('the original frontend\'s chat', () => {
+describe("the original frontend's chat", () => {
   let fake: FakeOpenAI;
   let server: TestServer;
   before(async () => {
     fake = await FakeOpenAI.start();
     // As `stitch serve --port 8080` with the key in its environment: no token, the env's endpoint.
-    server = await startTestServer({ chat: { env: { OPENAI_API_KEY: ENV_KEY, OPENAI_BASE_URL: fake.url }, timeoutMs: 5_000 } });
+    server = await startTestServer({
+      chat: { env: { OPENAI_API_KEY: ENV_KEY, OPENAI_BASE_URL: fake.url }, timeoutMs: 5_000 },
+    });
   });
   after(async () => {
     await server.stop();
@@ -56,13 +60,16 @@ describe('the original frontend\'s chat', () => {
   test('a page on another loopback origin streams the answer cross-origin and gets a graph it can apply', async () => {
     fake.script({ kind: 'stream', chunks: tokens(proposalAnswer(widerProposal()), 40), delayMs: 25 });
     const page = await startPageServer();
-    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu'],
+    });
     try {
       const tab = await browser.newPage();
       await tab.goto(`http://127.0.0.1:${(page.address() as AddressInfo).port}/`);
       // The original's request: JSON (so the browser sends a preflight), no token, no key, read as a stream.
       const body = { message: 'Make it a bit bigger', currentSchema: mnistCanvas(), requestSchemaChange: true };
-      const events = await tab.evaluate(`(async () => {
+      const events = (await tab.evaluate(`(async () => {
         const response = await fetch(${JSON.stringify(`${server.url}/api/chat`)}, {
           method: 'POST', headers: { 'Content-Type': 'application/json' }, body: ${JSON.stringify(JSON.stringify(body))},
         });
@@ -83,7 +90,7 @@ describe('the original frontend\'s chat', () => {
           }
         }
         return events;
-      })()`) as ReceivedEvent[];
+      })()`)) as ReceivedEvent[];
 
       assert.deepEqual(sequence(events), ['token', 'schema', 'done']);
       const tokenTimes = events.filter((e) => e.event === 'token').map((e) => e.at);
@@ -91,17 +98,32 @@ describe('the original frontend\'s chat', () => {
       assert.ok(tokenTimes.at(-1)! - tokenTimes[0] > 200, 'tokens arrive as the model sends them, not all at the end');
       assert.match(textOf(events), /Here is a wider version/);
       assert.deepEqual(events.at(-1)?.data, {});
-      assert.ok(server.logs.some((l) => /^OPTIONS \/api\/chat 204/.test(l)), 'the preflight was answered');
+      assert.ok(
+        server.logs.some((l) => /^OPTIONS \/api\/chat 204/.test(l)),
+        'the preflight was answered',
+      );
 
       const graph = proposalOf(events);
       const order = [...CHAIN.slice(0, 6), 'dense-extra', ...CHAIN.slice(6)];
       assert.deepEqual(Object.keys(graph.layers), order);
-      assert.deepEqual(order.map((id) => graph.layers[id].position), order.map((_, i) => ({ x: i * 300, y: 200 })));
+      assert.deepEqual(
+        order.map((id) => graph.layers[id].position),
+        order.map((_, i) => ({ x: i * 300, y: 200 })),
+      );
       const canvas = mnistCanvas();
-      for (const id of CHAIN.filter((i) => i !== 'conv-8b41')) assert.deepEqual(graph.layers[id].params, canvas.layers[id].params, id);
+      for (const id of CHAIN.filter((i) => i !== 'conv-8b41'))
+        assert.deepEqual(graph.layers[id].params, canvas.layers[id].params, id);
       assert.deepEqual(graph.layers['conv-8b41'].params, { ...canvas.layers['conv-8b41'].params, filters: 16 });
-      assert.deepEqual(graph.layers['dense-extra'], { id: 'dense-extra', kind: 'Dense', params: { units: 32, activation: 'relu' }, position: { x: 1800, y: 200 } });
-      assert.deepEqual(graph.edges.map((e) => [e.source, e.target]), order.slice(1).map((id, i) => [order[i], id]));
+      assert.deepEqual(graph.layers['dense-extra'], {
+        id: 'dense-extra',
+        kind: 'Dense',
+        params: { units: 32, activation: 'relu' },
+        position: { x: 1800, y: 200 },
+      });
+      assert.deepEqual(
+        graph.edges.map((e) => [e.source, e.target]),
+        order.slice(1).map((id, i) => [order[i], id]),
+      );
       assert.equal(graph.edges[0].id, 'e1', 'unchanged edges keep their ids');
       // And back: the proposal converts to the schema the model proposed.
       assert.deepEqual(graphToSchema(graph).schema.layers, widerProposal().layers);
@@ -109,7 +131,11 @@ describe('the original frontend\'s chat', () => {
       const request = fake.requests.at(-1)!;
       assert.equal(request.headers.authorization, `Bearer ${ENV_KEY}`);
       const system = request.body.messages[0].content;
-      assert.match(system, /"id":"conv-8b41","type":"conv2d","filters":8,"kernelSize":3/, 'the model sees the canvas as our schema');
+      assert.match(
+        system,
+        /"id":"conv-8b41","type":"conv2d","filters":8,"kernelSize":3/,
+        'the model sees the canvas as our schema',
+      );
       assert.match(system, /original Stitch web app/);
       assert.match(system, /asked for a change to the canvas/);
     } finally {
@@ -120,13 +146,26 @@ describe('the original frontend\'s chat', () => {
 
   test('a proposal the canvas cannot show is repaired; one in the graph format is converted too', async () => {
     const { schema } = graphToSchema(mnistCanvas());
-    const withBatchNorm = { ...schema, layers: [schema.layers[0], { id: 'bn', type: 'batchNormalization' }, ...schema.layers.slice(1)] };
+    const withBatchNorm = {
+      ...schema,
+      layers: [schema.layers[0], { id: 'bn', type: 'batchNormalization' }, ...schema.layers.slice(1)],
+    };
     const graphAnswer = mnistCanvas();
     graphAnswer.layers['dense-19c2'].params = { units: 128, activation: 'tanh' };
-    fake.script({ kind: 'stream', chunks: [proposalAnswer(withBatchNorm)] }, { kind: 'stream', chunks: [proposalAnswer(graphAnswer)] });
-    const events = await chat(server, { message: 'Add batch normalization', currentSchema: mnistCanvas(), requestSchemaChange: true }, { apiKey: null });
+    fake.script(
+      { kind: 'stream', chunks: [proposalAnswer(withBatchNorm)] },
+      { kind: 'stream', chunks: [proposalAnswer(graphAnswer)] },
+    );
+    const events = await chat(
+      server,
+      { message: 'Add batch normalization', currentSchema: mnistCanvas(), requestSchemaChange: true },
+      { apiKey: null },
+    );
     assert.deepEqual(sequence(events), ['token', 'schema', 'done']);
-    assert.match(fake.requests.at(-1)!.body.messages.at(-1)!.content, /layers\[1\]\.type: "batchNormalization" has no layer on the original canvas/);
+    assert.match(
+      fake.requests.at(-1)!.body.messages.at(-1)!.content,
+      /layers\[1\]\.type: "batchNormalization" has no layer on the original canvas/,
+    );
     const graph = proposalOf(events);
     assert.deepEqual(Object.keys(graph.layers), CHAIN);
     assert.deepEqual(graph.layers['dense-19c2'].params, { units: 128, activation: 'tanh' });
@@ -135,17 +174,31 @@ describe('the original frontend\'s chat', () => {
 
   test('a proposal still unusable after the repair is described, not offered; done is {}', async () => {
     const { schema } = graphToSchema(mnistCanvas());
-    const bad = { ...schema, layers: [...schema.layers.slice(0, 5), { id: 'out', type: 'dense', units: 10, activation: 'sigmoid' }] };
+    const bad = {
+      ...schema,
+      layers: [...schema.layers.slice(0, 5), { id: 'out', type: 'dense', units: 10, activation: 'sigmoid' }],
+    };
     fake.script({ kind: 'stream', chunks: [proposalAnswer(bad)] }, { kind: 'stream', chunks: [proposalAnswer(bad)] });
-    const events = await chat(server, { message: 'Use sigmoid', currentSchema: mnistCanvas(), requestSchemaChange: true }, { apiKey: null });
+    const events = await chat(
+      server,
+      { message: 'Use sigmoid', currentSchema: mnistCanvas(), requestSchemaChange: true },
+      { apiKey: null },
+    );
     assert.deepEqual(sequence(events), ['token', 'done']);
-    assert.match(textOf(events), /not offered to apply[\s\S]*layers\[5\]\.activation: the canvas Output layer is a softmax classifier/);
+    assert.match(
+      textOf(events),
+      /not offered to apply[\s\S]*layers\[5\]\.activation: the canvas Output layer is a softmax classifier/,
+    );
     assert.deepEqual(events.at(-1)?.data, {});
   });
 
   test('a question without a canvas (requestSchemaChange false, currentSchema null) is answered as text', async () => {
     fake.script({ kind: 'stream', chunks: ['Dropout ', 'randomly zeroes ', 'activations.'] });
-    const events = await chat(server, { message: 'What is dropout?', currentSchema: null, requestSchemaChange: false }, { apiKey: null });
+    const events = await chat(
+      server,
+      { message: 'What is dropout?', currentSchema: null, requestSchemaChange: false },
+      { apiKey: null },
+    );
     assert.deepEqual(sequence(events), ['token', 'done']);
     assert.deepEqual(events.at(-1)?.data, {});
     const system = fake.requests.at(-1)!.body.messages[0].content;
@@ -153,12 +206,19 @@ describe('the original frontend\'s chat', () => {
     assert.doesNotMatch(system, /asked for a change/);
   });
 
-  test('the canvas\'s own problems reach the model at the canvas\'s paths', async () => {
+  test("the canvas's own problems reach the model at the canvas's paths", async () => {
     const canvas = mnistCanvas();
     canvas.edges = canvas.edges.filter((e) => e.target !== 'output-7f3a');
     fake.script({ kind: 'stream', chunks: ['Connect the output.'] });
-    await chat(server, { message: 'Why can I not train?', currentSchema: canvas, requestSchemaChange: false }, { apiKey: null });
+    await chat(
+      server,
+      { message: 'Why can I not train?', currentSchema: canvas, requestSchemaChange: false },
+      { apiKey: null },
+    );
     const system = fake.requests.at(-1)!.body.messages[0].content;
-    assert.match(system, /Problems of the canvas itself[\s\S]*- layers\["output-7f3a"\]: "output-7f3a" is not connected/);
+    assert.match(
+      system,
+      /Problems of the canvas itself[\s\S]*- layers\["output-7f3a"\]: "output-7f3a" is not connected/,
+    );
   });
 });

@@ -13,11 +13,18 @@ import { spiralSchema } from '../serverHarness';
 const CLI = join(__dirname, '../../../src/server/cli.ts');
 const TSX = pathToFileURL(require.resolve('tsx')).href;
 
-interface Result { code: number | null; stdout: string; stderr: string }
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 function stitch(args: string[], cwd: string, onStdout?: (text: string, kill: () => void) => void): Promise<Result> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], { cwd, env: { ...process.env, STITCH_TOKEN: '' } });
+    const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], {
+      cwd,
+      env: { ...process.env, STITCH_TOKEN: '' },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (t: string) => {
@@ -30,9 +37,15 @@ function stitch(args: string[], cwd: string, onStdout?: (text: string, kill: () 
 }
 
 /** `stitch serve` as its own process; resolves once it prints its listening line. */
-function serve(args: string[], cwd: string): Promise<{ url: string; child: ChildProcess; stderr: () => string; stop: () => Promise<void> }> {
+function serve(
+  args: string[],
+  cwd: string,
+): Promise<{ url: string; child: ChildProcess; stderr: () => string; stop: () => Promise<void> }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX, CLI, 'serve', '--port', '0', ...args], { cwd, env: { ...process.env, STITCH_TOKEN: '' } });
+    const child = spawn(process.execPath, ['--import', TSX, CLI, 'serve', '--port', '0', ...args], {
+      cwd,
+      env: { ...process.env, STITCH_TOKEN: '' },
+    });
     let stdout = '';
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
@@ -45,10 +58,11 @@ function serve(args: string[], cwd: string): Promise<{ url: string; child: Child
         url: line[1],
         child,
         stderr: () => stderr,
-        stop: () => new Promise<void>((done) => {
-          child.removeAllListeners('exit').on('exit', () => done());
-          child.kill('SIGINT');
-        }),
+        stop: () =>
+          new Promise<void>((done) => {
+            child.removeAllListeners('exit').on('exit', () => done());
+            child.kill('SIGINT');
+          }),
       });
     });
   });
@@ -59,17 +73,20 @@ describe('stitch CLI', () => {
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'stitch-cli-'));
     writeFileSync(join(dir, 'spiral.stitch.json'), JSON.stringify(spiralSchema({ epochs: 3, samples: 240 }), null, 2));
-    writeFileSync(join(dir, 'broken.stitch.json'), [
-      '{',
-      '  "version": 1,',
-      '  "input": { "shape": [2] },',
-      '  "layers": [',
-      '    { "id": "h1", "type": "dense", "units": -3 },',
-      '    { "id": "out", "type": "denze", "units": 2 }',
-      '  ],',
-      '  "training": { "dataset": "spiral" }',
-      '}',
-    ].join('\n'));
+    writeFileSync(
+      join(dir, 'broken.stitch.json'),
+      [
+        '{',
+        '  "version": 1,',
+        '  "input": { "shape": [2] },',
+        '  "layers": [',
+        '    { "id": "h1", "type": "dense", "units": -3 },',
+        '    { "id": "out", "type": "denze", "units": 2 }',
+        '  ],',
+        '  "training": { "dataset": "spiral" }',
+        '}',
+      ].join('\n'),
+    );
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -114,14 +131,22 @@ describe('stitch CLI', () => {
 
   test('train --server URL --token T uses a running stitch serve (another process) and needs its token', async () => {
     const token = 'cli-test-token-5678';
-    const server = await serve(['--token', token, '--runs-dir', join(dir, 'remote-runs'), '--backend', 'cpu', '--workspace', dir], dir);
+    const server = await serve(
+      ['--token', token, '--runs-dir', join(dir, 'remote-runs'), '--backend', 'cpu', '--workspace', dir],
+      dir,
+    );
     try {
-      const ok = await stitch(['train', 'spiral.stitch.json', '--server', server.url, '--token', token, '--epochs', '2'], dir);
+      const ok = await stitch(
+        ['train', 'spiral.stitch.json', '--server', server.url, '--token', token, '--epochs', '2'],
+        dir,
+      );
       assert.equal(ok.code, 0, ok.stderr);
       assert.match(ok.stdout, /^epoch 2\/2 {2}loss \d\.\d{4}/m);
       assert.match(ok.stdout, /^test accuracy: (0|1)\.\d{4} /m);
       // The run happened in the serve process: it is in that server's run store, trained on its backend.
-      const runs = (await (await fetch(`${server.url}/api/runs`, { headers: { Authorization: `Bearer ${token}` } })).json()) as { runs: { state: string; backend: string }[] };
+      const runs = (await (
+        await fetch(`${server.url}/api/runs`, { headers: { Authorization: `Bearer ${token}` } })
+      ).json()) as { runs: { state: string; backend: string }[] };
       assert.equal(runs.runs.length, 1);
       assert.equal(runs.runs[0].state, 'succeeded');
       assert.match(server.stderr(), /POST \/api\/train 202/);
@@ -142,30 +167,46 @@ describe('stitch CLI', () => {
     writeFileSync(join(dir, 'tty.stitch.json'), JSON.stringify(spiralSchema({ epochs: 2, samples: 1200 })));
     const command = `stty cols 150; exec ${process.execPath} --import ${TSX} ${CLI} train tty.stitch.json --runs-dir ${join(dir, 'tty-runs')} --backend cpu`;
     const result = await new Promise<Result>((resolve) => {
-      const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: dir, env: { ...process.env, STITCH_TOKEN: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn('script', ['-qec', command, '/dev/null'], {
+        cwd: dir,
+        env: { ...process.env, STITCH_TOKEN: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stdout = '';
       child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
       child.on('exit', (code) => resolve({ code, stdout, stderr: '' }));
     });
     assert.equal(result.code, 0, result.stdout);
     // Each redraw: carriage return, bar, every figure, erase-to-end-of-line.
-    const status = /\r\[[#.]{20}\] epoch (\d)\/2 batch (\d+)\/(\d+) loss \d\.\d{4} acc \d\.\d{4} \d+ samples\/s ETA \d+s\x1b\[K/g;
+    const status =
+      /\r\[[#.]{20}\] epoch (\d)\/2 batch (\d+)\/(\d+) loss \d\.\d{4} acc \d\.\d{4} \d+ samples\/s ETA \d+s\x1b\[K/g;
     const redraws = [...result.stdout.matchAll(status)];
     assert.ok(redraws.length >= 2, JSON.stringify(result.stdout.slice(0, 600)));
     const batches = redraws[0][3];
     assert.ok(Number(batches) > 20 && redraws.every((m) => m[3] === batches));
-    assert.ok(redraws.some((m) => m[1] === '2' && m[2] === batches), 'the last batch of the last epoch is drawn');
+    assert.ok(
+      redraws.some((m) => m[1] === '2' && m[2] === batches),
+      'the last batch of the last epoch is drawn',
+    );
     // Permanent lines erase the status line first, so no figure is left half-overwritten.
     assert.match(result.stdout, /\r\x1b\[Kepoch 1\/2 {2}loss/);
     assert.match(result.stdout, /test accuracy: /);
   });
 
   test('serve --exit-with-stdin stops when its standard input closes (the process that spawned it died)', async () => {
-    const server = await serve(['--exit-with-stdin', '--runs-dir', join(dir, 'stdin-runs'), '--backend', 'cpu', '--workspace', dir], dir);
-    const exited = new Promise<number | null>((done) => server.child.removeAllListeners('exit').on('exit', (code) => done(code)));
+    const server = await serve(
+      ['--exit-with-stdin', '--runs-dir', join(dir, 'stdin-runs'), '--backend', 'cpu', '--workspace', dir],
+      dir,
+    );
+    const exited = new Promise<number | null>((done) =>
+      server.child.removeAllListeners('exit').on('exit', (code) => done(code)),
+    );
     assert.equal((await fetch(`${server.url}/api/runs`)).status, 200);
     server.child.stdin!.end();
-    const code = await Promise.race([exited, new Promise<'still running'>((r) => setTimeout(() => r('still running'), 5000))]);
+    const code = await Promise.race([
+      exited,
+      new Promise<'still running'>((r) => setTimeout(() => r('still running'), 5000)),
+    ]);
     assert.equal(code, 0, server.stderr());
     assert.match(server.stderr(), /standard input closed: stopping/);
   });

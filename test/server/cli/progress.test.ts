@@ -7,10 +7,28 @@ import assert from 'node:assert/strict';
 import type { BatchEvent, MetricEvent } from '../../../src/shared/protocol';
 import { ProgressReporter, formatDuration, renderStatus } from '../../../src/server/cli/progress';
 
-const batch: BatchEvent = { epoch: 2, batch: 37, batches: 844, loss: 0.123456, accuracy: 0.9543, progress: 0.52, samples_per_sec: 1234.4, eta_seconds: 95 };
+const batch: BatchEvent = {
+  epoch: 2,
+  batch: 37,
+  batches: 844,
+  loss: 0.123456,
+  accuracy: 0.9543,
+  progress: 0.52,
+  samples_per_sec: 1234.4,
+  eta_seconds: 95,
+};
 const metric: MetricEvent = {
-  epoch: 2, epochs: 3, train_loss: 0.2, train_accuracy: 0.9, val_loss: 0.25, val_accuracy: 0.88, learning_rate: 0.001,
-  epoch_time: 12.34, samples_per_sec: 4400, progress: 0.66, eta_seconds: 12,
+  epoch: 2,
+  epochs: 3,
+  train_loss: 0.2,
+  train_accuracy: 0.9,
+  val_loss: 0.25,
+  val_accuracy: 0.88,
+  learning_rate: 0.001,
+  epoch_time: 12.34,
+  samples_per_sec: 4400,
+  progress: 0.66,
+  eta_seconds: 12,
 };
 
 function terminal(columns: number | undefined, isTTY = true) {
@@ -32,7 +50,10 @@ describe('progress renderer', () => {
     // A permanent line clears the status line first, then the next batch redraws it.
     reporter.metric(metric);
     assert.equal(writes[1], '\r\x1b[K');
-    assert.match(writes[2], /^epoch 2\/3 {2}loss 0\.2000 {2}acc 0\.9000 {2}val_loss 0\.2500 {2}val_acc 0\.8800 {2}12\.3s {2}4400 samples\/s {2}ETA 12s\n$/);
+    assert.match(
+      writes[2],
+      /^epoch 2\/3 {2}loss 0\.2000 {2}acc 0\.9000 {2}val_loss 0\.2500 {2}val_acc 0\.8800 {2}12\.3s {2}4400 samples\/s {2}ETA 12s\n$/,
+    );
     reporter.batch({ ...batch, epoch: 3, batch: 1 });
     assert.match(writes[3], /^\r\[.*epoch 3\/3 batch 1\/844 /);
   });
@@ -61,6 +82,14 @@ describe('progress renderer', () => {
   });
 
   test('durations read as a person would', () => {
-    assert.deepEqual([0, 59.4, 61, 3599, 3661, -1, NaN].map(formatDuration), ['0s', '59s', '1m01s', '59m59s', '1h01m', '-', '-']);
+    assert.deepEqual([0, 59.4, 61, 3599, 3661, -1, NaN].map(formatDuration), [
+      '0s',
+      '59s',
+      '1m01s',
+      '59m59s',
+      '1h01m',
+      '-',
+      '-',
+    ]);
   });
 });

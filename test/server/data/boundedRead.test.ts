@@ -28,7 +28,10 @@ test('a gzipped IDX that inflates to 300 MB is read only as far as maxSamples ne
     const header = idxHeader([count, 28, 28]);
     writeFileSync(join(dir, 'big.gz'), gzipSync(Buffer.concat([header, Buffer.alloc(count * 784)]), { level: 1 }));
     // A header that claims 2^31 samples over a few real ones.
-    writeFileSync(join(dir, 'liar.gz'), gzipSync(Buffer.concat([idxHeader([0x7fffffff, 28, 28]), Buffer.alloc(784 * 10)])));
+    writeFileSync(
+      join(dir, 'liar.gz'),
+      gzipSync(Buffer.concat([idxHeader([0x7fffffff, 28, 28]), Buffer.alloc(784 * 10)])),
+    );
     const before = process.memoryUsage().rss;
     const started = Date.now();
     const head = await readIdxPrefix(join(dir, 'big.gz'), 'big.gz', 1000);
@@ -36,9 +39,15 @@ test('a gzipped IDX that inflates to 300 MB is read only as far as maxSamples ne
     assert.equal(head.data.length, 1000 * 784);
     assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
     assert.ok(process.memoryUsage().rss - before < 100 * 1024 * 1024, 'the file was not inflated whole');
-    await assert.rejects(readIdxPrefix(join(dir, 'big.gz'), 'big.gz', Infinity), new RegExp(`more than the ${MAX_IDX_BYTES / 1024 / 1024} MB .*set training\\.maxSamples to at most \\d+`));
+    await assert.rejects(
+      readIdxPrefix(join(dir, 'big.gz'), 'big.gz', Infinity),
+      new RegExp(`more than the ${MAX_IDX_BYTES / 1024 / 1024} MB .*set training\\.maxSamples to at most \\d+`),
+    );
     await assert.rejects(readIdxPrefix(join(dir, 'liar.gz'), 'liar.gz', Infinity), /more than the 256 MB/);
-    await assert.rejects(readIdxPrefix(join(dir, 'liar.gz'), 'liar.gz', 50), /truncated: its header promises 2147483647 samples/);
+    await assert.rejects(
+      readIdxPrefix(join(dir, 'liar.gz'), 'liar.gz', 50),
+      /truncated: its header promises 2147483647 samples/,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -49,9 +58,22 @@ test('a FIFO or a folder named as a CSV dataset fails at once with what it is', 
   try {
     execFileSync('mkfifo', [join(dir, 'pipe.csv')]);
     mkdirSync(join(dir, 'folder.csv'));
-    const context = { baseDir: dir, workspaceRoot: dir, cacheDir: join(dir, 'c'), baseUrl: null, seed: 1, log: () => undefined };
-    await assert.rejects(loadDataset({ csv: 'pipe.csv', label: 'y' }, context), /pipe\.csv is a named pipe \(FIFO\), not a file/);
-    await assert.rejects(loadDataset({ csv: 'folder.csv', label: 'y' }, context), /folder\.csv is a folder, not a file/);
+    const context = {
+      baseDir: dir,
+      workspaceRoot: dir,
+      cacheDir: join(dir, 'c'),
+      baseUrl: null,
+      seed: 1,
+      log: () => undefined,
+    };
+    await assert.rejects(
+      loadDataset({ csv: 'pipe.csv', label: 'y' }, context),
+      /pipe\.csv is a named pipe \(FIFO\), not a file/,
+    );
+    await assert.rejects(
+      loadDataset({ csv: 'folder.csv', label: 'y' }, context),
+      /folder\.csv is a folder, not a file/,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -83,7 +83,10 @@ describe('built-in image datasets', () => {
   test('a checksum mismatch is an error and caches nothing', async () => {
     const cache = join(dir, 'cache2');
     const wrong = { ...checksums, 'train-images-idx3-ubyte': { sha256: sha256(Buffer.from('something else')) } };
-    await assert.rejects(loadImageDataset('fashion-mnist', context(cache, baseUrl), { checksums: wrong }), /failed its SHA-256 check/);
+    await assert.rejects(
+      loadImageDataset('fashion-mnist', context(cache, baseUrl), { checksums: wrong }),
+      /failed its SHA-256 check/,
+    );
     assert.equal(existsSync(join(cache, 'fashion-mnist', 'train-images-idx3-ubyte.gz')), false);
   });
 
@@ -94,7 +97,10 @@ describe('built-in image datasets', () => {
     assert.equal(expected, '8d4fb7e6c68d591d4c3dfef9ec88bf0d');
     await assert.rejects(
       loadImageDataset('fashion-mnist', context(cache, baseUrl)),
-      (err: Error) => err.message.includes(`expected ${expected}`) && err.message.includes('MD5') && err.message.includes('train-images-idx3-ubyte.gz'),
+      (err: Error) =>
+        err.message.includes(`expected ${expected}`) &&
+        err.message.includes('MD5') &&
+        err.message.includes('train-images-idx3-ubyte.gz'),
     );
     assert.equal(existsSync(join(cache, 'fashion-mnist', 'train-images-idx3-ubyte.gz')), false);
     assert.equal(existsSync(join(cache, 'fashion-mnist', 'train-images-idx3-ubyte.gz.part')), false);
@@ -106,7 +112,10 @@ describe('built-in image datasets', () => {
   test('an injected MD5 that does not match is refused too', async () => {
     const cache = join(dir, 'cache-md5');
     const wrong = { ...checksums, 'train-labels-idx1-ubyte': { md5: md5(Buffer.from('other')) } };
-    await assert.rejects(loadImageDataset('fashion-mnist', context(cache, baseUrl), { checksums: wrong }), /failed its MD5 check/);
+    await assert.rejects(
+      loadImageDataset('fashion-mnist', context(cache, baseUrl), { checksums: wrong }),
+      /failed its MD5 check/,
+    );
   });
 
   test('a cached file that no longer matches its sidecar is removed with a clear error', async () => {
@@ -123,13 +132,19 @@ describe('built-in image datasets', () => {
   });
 
   test('a missing file on the mirror is reported with its URL', async () => {
-    await assert.rejects(loadImageDataset('fashion-mnist', context(join(dir, 'c404'), `${baseUrl}/nowhere`)), /HTTP 404.*download address/);
+    await assert.rejects(
+      loadImageDataset('fashion-mnist', context(join(dir, 'c404'), `${baseUrl}/nowhere`)),
+      /HTTP 404.*download address/,
+    );
   });
 
   test('a server that never answers times out instead of hanging', async () => {
     const started = Date.now();
     await assert.rejects(
-      downloadFile(`${baseUrl}/silent/fashion-mnist/train-images-idx3-ubyte.gz`, join(dir, 'never.gz'), { log: () => {}, idleTimeoutMs: 300 }),
+      downloadFile(`${baseUrl}/silent/fashion-mnist/train-images-idx3-ubyte.gz`, join(dir, 'never.gz'), {
+        log: () => {},
+        idleTimeoutMs: 300,
+      }),
       /timed out/,
     );
     assert.ok(Date.now() - started < 3000);

@@ -38,7 +38,14 @@ after(() => {
 
 /** Schemas live in `<root>/models`, so dataset paths are relative to it. */
 function context(): DatasetContext {
-  return { baseDir: join(root, 'models'), workspaceRoot: root, cacheDir: join(root, '.cache'), baseUrl: null, seed: 7, log: () => {} };
+  return {
+    baseDir: join(root, 'models'),
+    workspaceRoot: root,
+    cacheDir: join(root, '.cache'),
+    baseUrl: null,
+    seed: 7,
+    log: () => {},
+  };
 }
 
 describe('CSV datasets', () => {
@@ -60,14 +67,29 @@ describe('CSV datasets', () => {
   });
 
   test('a bad value names its line and column', async () => {
-    await assert.rejects(loadDataset({ csv: '../data/bad.csv', label: 'label' }, context()), /line 3: column "b" is "oops", not a number/);
-    await assert.rejects(loadDataset({ csv: '../data/short.csv', label: 'label' }, context()), /line 4: 2 values but the header has 3 columns/);
-    await assert.rejects(loadDataset({ csv: '../data/iris.csv', label: 'kind' }, context()), /no column "kind".*sepal, petal, species/);
+    await assert.rejects(
+      loadDataset({ csv: '../data/bad.csv', label: 'label' }, context()),
+      /line 3: column "b" is "oops", not a number/,
+    );
+    await assert.rejects(
+      loadDataset({ csv: '../data/short.csv', label: 'label' }, context()),
+      /line 4: 2 values but the header has 3 columns/,
+    );
+    await assert.rejects(
+      loadDataset({ csv: '../data/iris.csv', label: 'kind' }, context()),
+      /no column "kind".*sepal, petal, species/,
+    );
   });
 
   test('paths that leave the workspace are refused', async () => {
-    await assert.rejects(loadDataset({ csv: '../../' + outside.split('/').pop() + '/secret.csv', label: 'label' }, context()), /outside the workspace/);
-    await assert.rejects(loadDataset({ csv: join(outside, 'secret.csv'), label: 'label' }, context()), /outside the workspace/);
+    await assert.rejects(
+      loadDataset({ csv: '../../' + outside.split('/').pop() + '/secret.csv', label: 'label' }, context()),
+      /outside the workspace/,
+    );
+    await assert.rejects(
+      loadDataset({ csv: join(outside, 'secret.csv'), label: 'label' }, context()),
+      /outside the workspace/,
+    );
     await assert.rejects(loadDataset({ csv: '../data/link.csv', label: 'label' }, context()), /outside the workspace/);
     await assert.rejects(loadDataset({ csv: '../data/missing.csv', label: 'label' }, context()), /does not exist/);
   });
@@ -87,7 +109,14 @@ describe('isInside', () => {
 describe('IDX datasets from the workspace', () => {
   test('with explicit test files (plain and gzipped)', async () => {
     const data = await loadDataset(
-      { idx: { images: '../data/imgs', labels: '../data/lbls.gz', testImages: '../data/test-imgs', testLabels: '../data/test-lbls' } },
+      {
+        idx: {
+          images: '../data/imgs',
+          labels: '../data/lbls.gz',
+          testImages: '../data/test-imgs',
+          testLabels: '../data/test-lbls',
+        },
+      },
       context(),
     );
     assert.equal(data.train.count, 20);
@@ -103,7 +132,10 @@ describe('IDX datasets from the workspace', () => {
   });
 
   test('mismatched counts are reported', async () => {
-    await assert.rejects(loadDataset({ idx: { images: '../data/imgs', labels: '../data/test-lbls' } }, context()), /20 images but .* 5 labels/);
+    await assert.rejects(
+      loadDataset({ idx: { images: '../data/imgs', labels: '../data/test-lbls' } }, context()),
+      /20 images but .* 5 labels/,
+    );
   });
 });
 

@@ -18,7 +18,9 @@ import { decodeSafetensors } from '../../../src/server/export/safetensors';
 import { loadModel } from '../../../src/server/training/modelIo';
 import { startTestServer, submit, waitForState, type TestServer } from '../serverHarness';
 
-const PYTHON = ['/usr/bin/python3', 'python3'].find((p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
+const PYTHON = ['/usr/bin/python3', 'python3'].find(
+  (p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0,
+);
 
 const cnn: StitchSchema = {
   version: 1,
@@ -34,7 +36,15 @@ const cnn: StitchSchema = {
     { id: 'drop', type: 'dropout', rate: 0.2 },
     { id: 'out', type: 'dense', units: 10, activation: 'softmax' },
   ],
-  training: { dataset: 'mnist', epochs: 1, batchSize: 32, maxSamples: 384, testSamples: 1000, seed: 3, optimizer: { type: 'adam', learningRate: 0.01 } },
+  training: {
+    dataset: 'mnist',
+    epochs: 1,
+    batchSize: 32,
+    maxSamples: 384,
+    testSamples: 1000,
+    seed: 3,
+    optimizer: { type: 'adam', learningRate: 0.01 },
+  },
 };
 
 const graph: StitchSchema = {
@@ -49,7 +59,13 @@ const graph: StitchSchema = {
     { id: 'hid', type: 'dense', units: 6, activation: 'hardSigmoid' },
     { id: 'out', type: 'dense', units: 2, activation: 'softmax' },
   ],
-  training: { dataset: { name: 'spiral', samples: 300 }, epochs: 2, batchSize: 16, seed: 5, optimizer: { type: 'sgd', learningRate: 0.05, momentum: 0.9 } },
+  training: {
+    dataset: { name: 'spiral', samples: 300 },
+    epochs: 2,
+    batchSize: 16,
+    seed: 5,
+    optimizer: { type: 'sgd', learningRate: 0.05, momentum: 0.9 },
+  },
 };
 
 let server: TestServer;
@@ -59,7 +75,11 @@ before(async () => {
   server = await startTestServer({ backend: 'wasm' });
   for (const schema of [cnn, graph]) {
     const runId = await submit(server, schema);
-    assert.equal(await waitForState(server, runId, ['succeeded', 'failed'], 120_000), 'succeeded', server.logs.join('\n'));
+    assert.equal(
+      await waitForState(server, runId, ['succeeded', 'failed'], 120_000),
+      'succeeded',
+      server.logs.join('\n'),
+    );
     runIds[schema.name ?? ''] = runId;
   }
 });
@@ -78,7 +98,16 @@ async function ourPredictions(runId: string, x: Float32Array, inputShape: number
 
 async function exportTo(runId: string, format: string, out: string): Promise<string[]> {
   const lines: string[] = [];
-  const code = await exportCommand({ run: runId, format, out, includeData: true, runsDir: join(server.dir, 'runs'), dataDir: join(server.dir, 'data'), workspace: server.dir, print: (l) => lines.push(l) });
+  const code = await exportCommand({
+    run: runId,
+    format,
+    out,
+    includeData: true,
+    runsDir: join(server.dir, 'runs'),
+    dataDir: join(server.dir, 'data'),
+    workspace: server.dir,
+    print: (l) => lines.push(l),
+  });
   assert.equal(code, 0);
   return lines;
 }
@@ -119,42 +148,66 @@ acc = (p.argmax(1) == t["y_test"].long()).float().mean().item()
 print(json.dumps({"agree": agree, "max_diff": (p - ours).abs().max().item(), "accuracy": acc, "torch": torch.__version__}))
 `;
 
-describe('export to PyTorch', { skip: PYTHON ? false : 'no python3 with torch here (Debian: apt-get install python3-torch)' }, () => {
-  for (const schema of [cnn, graph]) {
-    test(`${schema.name}: PyTorch predicts what we predict, and train.py trains one epoch`, async () => {
-      const runId = runIds[schema.name ?? ''];
-      const out = join(server.dir, `export-${schema.name}`);
-      const lines = await exportTo(runId, 'pytorch', out);
-      assert.match(lines.join('\n'), /model\.py/);
-      for (const f of ['model.py', 'train.py', 'weights.safetensors', 'data/dataset.safetensors', 'README.md', 'schema.stitch.json']) assert.ok(existsSync(join(out, f)), f);
+describe(
+  'export to PyTorch',
+  { skip: PYTHON ? false : 'no python3 with torch here (Debian: apt-get install python3-torch)' },
+  () => {
+    for (const schema of [cnn, graph]) {
+      test(`${schema.name}: PyTorch predicts what we predict, and train.py trains one epoch`, async () => {
+        const runId = runIds[schema.name ?? ''];
+        const out = join(server.dir, `export-${schema.name}`);
+        const lines = await exportTo(runId, 'pytorch', out);
+        assert.match(lines.join('\n'), /model\.py/);
+        for (const f of [
+          'model.py',
+          'train.py',
+          'weights.safetensors',
+          'data/dataset.safetensors',
+          'README.md',
+          'schema.stitch.json',
+        ])
+          assert.ok(existsSync(join(out, f)), f);
 
-      const { x, labels } = testSplit(join(out, 'data/dataset.safetensors'), schema.input.shape);
-      const ours = await ourPredictions(runId, x, schema.input.shape);
-      writeFileSync(join(out, 'ours.bin'), Buffer.from(ours.buffer));
-      const run = spawnSync(PYTHON ?? 'python3', ['-c', COMPARE, out, join(out, 'ours.bin')], { encoding: 'utf8' });
-      assert.equal(run.status, 0, run.stderr);
-      const result = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}') as { agree: number; max_diff: number; accuracy: number };
-      assert.ok(labels.length >= 50);
-      assert.ok(result.agree >= 0.999, `argmax agreement ${result.agree}`);
-      assert.ok(result.max_diff <= 1e-4, `largest probability difference ${result.max_diff}`);
+        const { x, labels } = testSplit(join(out, 'data/dataset.safetensors'), schema.input.shape);
+        const ours = await ourPredictions(runId, x, schema.input.shape);
+        writeFileSync(join(out, 'ours.bin'), Buffer.from(ours.buffer));
+        const run = spawnSync(PYTHON ?? 'python3', ['-c', COMPARE, out, join(out, 'ours.bin')], { encoding: 'utf8' });
+        assert.equal(run.status, 0, run.stderr);
+        const result = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}') as {
+          agree: number;
+          max_diff: number;
+          accuracy: number;
+        };
+        assert.ok(labels.length >= 50);
+        assert.ok(result.agree >= 0.999, `argmax agreement ${result.agree}`);
+        assert.ok(result.max_diff <= 1e-4, `largest probability difference ${result.max_diff}`);
 
-      const train = spawnSync(PYTHON ?? 'python3', ['train.py', '--epochs', '1', '--max-samples', '128'], { cwd: out, encoding: 'utf8' });
-      assert.equal(train.status, 0, train.stderr);
-      assert.match(train.stdout, /epoch 1\/1 +loss [0-9.]+ +accuracy/);
-      assert.match(train.stdout, /test accuracy [0-9.]+%/);
-      assert.ok(existsSync(join(out, 'trained.safetensors')));
-      const reload = spawnSync(PYTHON ?? 'python3', ['model.py'], { cwd: out, encoding: 'utf8' });
-      assert.equal(reload.status, 0, reload.stderr);
-    });
-  }
-});
+        const train = spawnSync(PYTHON ?? 'python3', ['train.py', '--epochs', '1', '--max-samples', '128'], {
+          cwd: out,
+          encoding: 'utf8',
+        });
+        assert.equal(train.status, 0, train.stderr);
+        assert.match(train.stdout, /epoch 1\/1 +loss [0-9.]+ +accuracy/);
+        assert.match(train.stdout, /test accuracy [0-9.]+%/);
+        assert.ok(existsSync(join(out, 'trained.safetensors')));
+        const reload = spawnSync(PYTHON ?? 'python3', ['model.py'], { cwd: out, encoding: 'utf8' });
+        assert.equal(reload.status, 0, reload.stderr);
+      });
+    }
+  },
+);
 
 test('keras and tfjs exports: files, weights in Keras order, model.py compiles; tfjs reloads to the same predictions', async () => {
   const runId = runIds['export-cnn'];
   const source = folderRunSource(join(server.dir, 'runs'));
   const options = { dataCacheDir: join(server.dir, 'data'), workspaceRoot: () => server.dir };
   const keras = await exportRun(source, runId, { ...options, format: 'keras' });
-  assert.deepEqual(keras.map((f) => f.path).sort(), ['README.md', 'model.py', 'schema.stitch.json', 'weights.safetensors']);
+  assert.deepEqual(keras.map((f) => f.path).sort(), [
+    'README.md',
+    'model.py',
+    'schema.stitch.json',
+    'weights.safetensors',
+  ]);
   const { tensors } = decodeSafetensors(keras.find((f) => f.path === 'weights.safetensors')?.data ?? Buffer.alloc(0));
   assert.deepEqual(tensors.get('conv1/kernel')?.shape, [3, 3, 1, 4]);
   assert.deepEqual([...tensors.keys()].slice(0, 2), ['conv1/kernel', 'conv1/bias']);
@@ -171,13 +224,26 @@ test('keras and tfjs exports: files, weights in Keras order, model.py compiles; 
 });
 
 test('POST /api/runs/:id/export returns the files; bad format 400, unknown run 404, cancelled run 409', async () => {
-  const res = await server.api(`/api/runs/${runIds['export-graph']}/export`, { method: 'POST', json: { format: 'pytorch', include_data: false } });
+  const res = await server.api(`/api/runs/${runIds['export-graph']}/export`, {
+    method: 'POST',
+    json: { format: 'pytorch', include_data: false },
+  });
   assert.equal(res.status, 200);
   const body = (await res.json()) as { files: { path: string; base64: string; bytes: number }[] };
-  assert.deepEqual(body.files.map((f) => f.path).sort(), ['README.md', 'model.py', 'schema.stitch.json', 'train.py', 'weights.safetensors']);
+  assert.deepEqual(body.files.map((f) => f.path).sort(), [
+    'README.md',
+    'model.py',
+    'schema.stitch.json',
+    'train.py',
+    'weights.safetensors',
+  ]);
   const modelPy = Buffer.from(body.files.find((f) => f.path === 'model.py')?.base64 ?? '', 'base64').toString();
   assert.match(modelPy, /self\.sum|sum = a \+ b/);
-  assert.equal((await server.api(`/api/runs/${runIds['export-graph']}/export`, { method: 'POST', json: { format: 'onnx' } })).status, 400);
+  assert.equal(
+    (await server.api(`/api/runs/${runIds['export-graph']}/export`, { method: 'POST', json: { format: 'onnx' } }))
+      .status,
+    400,
+  );
   assert.equal((await server.api('/api/runs/nope/export', { method: 'POST', json: { format: 'tfjs' } })).status, 404);
   const bad = await submit(server, { ...graph, name: 'cancelled', training: { ...graph.training, epochs: 50 } });
   assert.equal((await server.api(`/api/train/${bad}/cancel`, { method: 'POST' })).status, 202);

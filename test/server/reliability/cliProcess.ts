@@ -17,7 +17,10 @@ export interface ServeProcess {
 /** Starts `stitch serve --port 0 ARGS`; resolves on its listening line, rejects if it exits first. */
 export function serveProcess(args: string[], cwd: string): Promise<ServeProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX, CLI, 'serve', '--port', '0', ...args], { cwd, env: { ...process.env, STITCH_TOKEN: '' } });
+    const child = spawn(process.execPath, ['--import', TSX, CLI, 'serve', '--port', '0', ...args], {
+      cwd,
+      env: { ...process.env, STITCH_TOKEN: '' },
+    });
     let stdout = '';
     let stderr = '';
     const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
@@ -34,7 +37,10 @@ export function serveProcess(args: string[], cwd: string): Promise<ServeProcess>
 /** Runs `stitch ARGS` to its end. */
 export function runCli(args: string[], cwd: string): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], { cwd, env: { ...process.env, STITCH_TOKEN: '' } });
+    const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], {
+      cwd,
+      env: { ...process.env, STITCH_TOKEN: '' },
+    });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
     child.on('exit', (code) => resolve({ code, stderr }));
@@ -66,7 +72,9 @@ export interface HealthStats extends LatencyStats {
 
 /** Starts healthProbe.ts against `url`; `stop()` resolves with its latency statistics. */
 export function startHealthProbe(url: string, intervalMs = 10): { stop: () => Promise<HealthStats> } {
-  const child = spawn(process.execPath, ['--import', TSX, join(__dirname, 'healthProbe.ts'), url, String(intervalMs)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', TSX, join(__dirname, 'healthProbe.ts'), url, String(intervalMs)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (t: string) => (out += t));
   const exited = new Promise<void>((done) => child.on('exit', () => done()));

@@ -37,7 +37,16 @@ async function readLive(url: string, runId: string, enough: (events: string) => 
 
 test('kill -9 of the server: its trainer stops, and the next server marks the run failed with every stored event and a final state', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'stitch-kill-'));
-  const args = ['--runs-dir', join(dir, 'runs'), '--data-dir', join(dir, 'data'), '--workspace', dir, '--backend', 'cpu'];
+  const args = [
+    '--runs-dir',
+    join(dir, 'runs'),
+    '--data-dir',
+    join(dir, 'data'),
+    '--workspace',
+    dir,
+    '--backend',
+    'cpu',
+  ];
   try {
     const first = await serveProcess(args, dir);
     const response = await fetch(`${first.url}/api/train`, {
@@ -64,7 +73,11 @@ test('kill -9 of the server: its trainer stops, and the next server marks the ru
       const replay = await fetch(`${second.url}/api/runs/${runId}/events`);
       const text = await replay.text();
       const ids = [...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
-      assert.deepEqual(ids, ids.map((_, i) => i + 1), 'ids 1..n, none lost or repeated');
+      assert.deepEqual(
+        ids,
+        ids.map((_, i) => i + 1),
+        'ids 1..n, none lost or repeated',
+      );
       // Every event a client saw before the kill is in the replay, in the same order.
       const seenIds = [...seen.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
       assert.ok(seenIds.every((id) => ids.includes(id)));
@@ -123,7 +136,10 @@ test('a runs folder that disappears (ENOTDIR) while serving: new runs get 503 sa
     writeFileSync(runs, '');
     const refused = await server.api('/api/train', { method: 'POST', json: { schema: spiralSchema() } });
     assert.equal(refused.status, 503);
-    assert.match(((await refused.json()) as { error: string }).error, /the runs folder .* cannot be written \(ENOTDIR.*then train again/);
+    assert.match(
+      ((await refused.json()) as { error: string }).error,
+      /the runs folder .* cannot be written \(ENOTDIR.*then train again/,
+    );
     const list = (await (await server.api('/api/runs')).json()) as { runs: unknown[] };
     assert.equal(list.runs.length, 1, 'nothing was queued');
     unlinkSync(runs);
@@ -148,7 +164,10 @@ test('a trainer past its memory budget fails its run with a message naming the b
     const runId = await submit(server, schema);
     assert.equal(await waitForState(server, runId, ['succeeded', 'failed'], 60_000), 'failed');
     const run = (await (await server.api(`/api/runs/${runId}`)).json()) as RunDetail;
-    assert.match(run.error ?? '', /^the trainer ran out of memory: it may use 280 MB \(it used \d+ MB\); .*--trainer-memory-mb$/);
+    assert.match(
+      run.error ?? '',
+      /^the trainer ran out of memory: it may use 280 MB \(it used \d+ MB\); .*--trainer-memory-mb$/,
+    );
     const small = await submit(server, spiralSchema({ epochs: 1, samples: 40 }));
     assert.equal(await waitForState(server, small, ['succeeded', 'failed']), 'succeeded');
   } finally {

@@ -39,7 +39,9 @@ describe('request and connection limits', () => {
   test('a body that trickles in is cut with a JSON 408 after the body timeout, and its connection closed', async () => {
     const socket = await rawSocket(server);
     const closed = untilClosed(socket);
-    socket.write('POST /api/validate HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer secret\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{');
+    socket.write(
+      'POST /api/validate HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer secret\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{',
+    );
     const trickle = setInterval(() => socket.writable && socket.write(' '), 100);
     const { text, ms } = await closed;
     clearInterval(trickle);
@@ -61,18 +63,29 @@ describe('request and connection limits', () => {
 
   test('an upload the client abandons is logged as a 400 from a closed client, not as an internal error', async () => {
     const socket = await rawSocket(server);
-    socket.write('POST /api/validate HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer secret\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"schema":');
+    socket.write(
+      'POST /api/validate HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer secret\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"schema":',
+    );
     await sleep(100);
     socket.destroy();
     await sleep(200);
-    assert.ok(server.logs.some((l) => /^POST \/api\/validate 400 \d+ms \(client closed the connection\)$/.test(l)), server.logs.join('\n'));
+    assert.ok(
+      server.logs.some((l) => /^POST \/api\/validate 400 \d+ms \(client closed the connection\)$/.test(l)),
+      server.logs.join('\n'),
+    );
     assert.ok(!server.logs.some((l) => l.includes('internal error')), server.logs.join('\n'));
   });
 
   test('the request log records 401, 403 and 400 as such', async () => {
     await fetch(`${server.url}/api/runs`);
-    await fetch(`${server.url}/api/runs`, { headers: { Authorization: 'Bearer secret', Origin: 'https://evil.example' } });
-    await server.api('/api/validate', { method: 'POST', body: '{ not json', headers: { 'Content-Type': 'application/json' } });
+    await fetch(`${server.url}/api/runs`, {
+      headers: { Authorization: 'Bearer secret', Origin: 'https://evil.example' },
+    });
+    await server.api('/api/validate', {
+      method: 'POST',
+      body: '{ not json',
+      headers: { 'Content-Type': 'application/json' },
+    });
     const lines = server.logs.join('\n');
     assert.match(lines, /^GET \/api\/runs 401 /m);
     assert.match(lines, /^GET \/api\/runs 403 /m);

@@ -47,12 +47,19 @@ function describeShot(shot: Shot): string {
 
 test('hostile bodies and headers on every route: no 5xx, no hang, health within 50 ms throughout', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'stitch-fuzz-'));
-  const server = await serveProcess(['--runs-dir', join(dir, 'runs'), '--data-dir', join(dir, 'data'), '--workspace', dir, '--backend', 'cpu'], dir);
+  const server = await serveProcess(
+    ['--runs-dir', join(dir, 'runs'), '--data-dir', join(dir, 'data'), '--workspace', dir, '--backend', 'cpu'],
+    dir,
+  );
   try {
     // A finished run, so that run, model, events and infer routes have something real to work on.
-    const trained = await fetch(`${server.url}/api/train`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ schema: spiralSchema({ epochs: 1, samples: 40 }) }) });
+    const trained = await fetch(`${server.url}/api/train`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ schema: spiralSchema({ epochs: 1, samples: 40 }) }),
+    });
     const { run_id: runId } = (await trained.json()) as { run_id: string };
-    for (let state = ''; state !== 'succeeded'; ) {
+    for (let state = ''; state !== 'succeeded';) {
       await new Promise((r) => setTimeout(r, 200));
       state = ((await (await fetch(`${server.url}/api/runs/${runId}`)).json()) as { state: string }).state;
       assert.notEqual(state, 'failed');
@@ -61,7 +68,11 @@ test('hostile bodies and headers on every route: no 5xx, no hang, health within 
     assert.equal((await fetch(`${server.url}/api/health`)).status, 200);
     const probe = startHealthProbe(server.url);
 
-    const ids = fc.oneof(fc.constant(runId), fc.constantFrom('nope', '..%2F..%2Fetc', '%00', 'a'.repeat(300), '__proto__'), fc.string({ unit: 'grapheme-ascii', maxLength: 40 }).map(encodeURIComponent));
+    const ids = fc.oneof(
+      fc.constant(runId),
+      fc.constantFrom('nope', '..%2F..%2Fetc', '%00', 'a'.repeat(300), '__proto__'),
+      fc.string({ unit: 'grapheme-ascii', maxLength: 40 }).map(encodeURIComponent),
+    );
     const routes = fc.oneof(
       fc.constant({ method: 'GET', path: '/api/health' }),
       fc.constant({ method: 'POST', path: '/api/validate' }),
@@ -71,21 +82,35 @@ test('hostile bodies and headers on every route: no 5xx, no hang, health within 
       ids.map((id) => ({ method: 'GET', path: `/api/runs/${id}` })),
       ids.map((id) => ({ method: 'GET', path: `/api/runs/${id}/events` })),
       ids.map((id) => ({ method: 'GET', path: `/api/runs/${id}/model` })),
-      fc.tuple(ids, fc.constantFrom('model.json', 'weights.bin', '..%2Frun.json', '.%2E', 'x')).map(([id, f]) => ({ method: 'GET', path: `/api/runs/${id}/model/${f}` })),
+      fc
+        .tuple(ids, fc.constantFrom('model.json', 'weights.bin', '..%2Frun.json', '.%2E', 'x'))
+        .map(([id, f]) => ({ method: 'GET', path: `/api/runs/${id}/model/${f}` })),
       ids.map((id) => ({ method: 'DELETE', path: `/api/runs/${id}x` })),
       fc.constant({ method: 'POST', path: '/api/infer' }),
       fc.constant({ method: 'GET', path: '/api/models' }),
       ids.map((id) => ({ method: 'GET', path: `/api/models/${id}` })),
       ids.map((id) => ({ method: 'POST', path: `/api/models/${id}/save` })),
       fc.constant({ method: 'POST', path: '/api/chat' }),
-      fc.tuple(fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'), fc.string({ unit: 'grapheme-ascii', maxLength: 30 })).map(([method, p]) => ({ method, path: `/api/${encodeURIComponent(p)}` })),
+      fc
+        .tuple(
+          fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'),
+          fc.string({ unit: 'grapheme-ascii', maxLength: 30 }),
+        )
+        .map(([method, p]) => ({ method, path: `/api/${encodeURIComponent(p)}` })),
     );
     const base = spiralSchema({ epochs: 1, samples: 40 }) as unknown as Record<string, unknown>;
     const mutatedSchema = fc
-      .tuple(fc.constantFrom('version', 'name', 'input', 'layers', 'training', 'layout', '__proto__', 'constructor'), fc.jsonValue({ maxDepth: 4 }))
+      .tuple(
+        fc.constantFrom('version', 'name', 'input', 'layers', 'training', 'layout', '__proto__', 'constructor'),
+        fc.jsonValue({ maxDepth: 4 }),
+      )
       .map(([key, value]) => JSON.stringify({ schema: { ...base, [key]: value } }));
     const mutatedLayer = fc
-      .tuple(fc.nat(3), fc.constantFrom('id', 'type', 'units', 'inputs', 'activation', 'kernelSize', 'rate'), fc.jsonValue({ maxDepth: 3 }))
+      .tuple(
+        fc.nat(3),
+        fc.constantFrom('id', 'type', 'units', 'inputs', 'activation', 'kernelSize', 'rate'),
+        fc.jsonValue({ maxDepth: 3 }),
+      )
       .map(([i, key, value]) => {
         const layers = [...(base.layers as Record<string, unknown>[])];
         layers[i % layers.length] = { ...layers[i % layers.length], [key]: value };
@@ -96,15 +121,41 @@ test('hostile bodies and headers on every route: no 5xx, no hang, health within 
       fc.record({ schema: fc.jsonValue({ maxDepth: 4 }) }).map((v) => JSON.stringify(v)),
       mutatedSchema,
       mutatedLayer,
-      fc.record({ run_id: fc.constant(runId), inputs: fc.array(fc.oneof(fc.double(), fc.constant(1e308), fc.jsonValue()), { maxLength: 4 }) }).map((v) => JSON.stringify(v)),
-      fc.record({ architecture: fc.jsonValue({ maxDepth: 3 }), hyperparams: fc.jsonValue({ maxDepth: 3 }) }).map((v) => JSON.stringify(v)),
+      fc
+        .record({
+          run_id: fc.constant(runId),
+          inputs: fc.array(fc.oneof(fc.double(), fc.constant(1e308), fc.jsonValue()), { maxLength: 4 }),
+        })
+        .map((v) => JSON.stringify(v)),
+      fc
+        .record({ architecture: fc.jsonValue({ maxDepth: 3 }), hyperparams: fc.jsonValue({ maxDepth: 3 }) })
+        .map((v) => JSON.stringify(v)),
       fc.string({ maxLength: 300 }),
-      fc.constantFrom('', '{', 'null', '[]', '"x"', '1e999', '{"__proto__":{"polluted":true}}', '{"schema":"{\\"version\\":1,"}', '\u0000\u0001'),
+      fc.constantFrom(
+        '',
+        '{',
+        'null',
+        '[]',
+        '"x"',
+        '1e999',
+        '{"__proto__":{"polluted":true}}',
+        '{"schema":"{\\"version\\":1,"}',
+        '\u0000\u0001',
+      ),
     );
     const printable = fc.string({ unit: 'grapheme-ascii', maxLength: 60 });
     const headers = fc.record(
       {
-        'Content-Type': fc.oneof(fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=utf-16'), printable),
+        'Content-Type': fc.oneof(
+          fc.constantFrom(
+            'application/json',
+            'text/plain',
+            'application/x-www-form-urlencoded',
+            'multipart/form-data; boundary=x',
+            'application/json; charset=utf-16',
+          ),
+          printable,
+        ),
         'Last-Event-ID': fc.oneof(fc.constantFrom('-1', '0', '3', '1e309', '99999999999999999999', 'NaN'), printable),
         Accept: fc.oneof(fc.constant('text/event-stream'), printable),
         Origin: fc.constantFrom('null', 'https://evil.example', 'vscode-webview://abc', 'http://127.0.0.1:1'),
@@ -141,21 +192,37 @@ test('hostile bodies and headers on every route: no 5xx, no hang, health within 
       `{"schema":${deep(20_000)}}`,
       `{"schema":{"version":1,"input":{"shape":[2]},"layers":${deep(10_000)}}}`,
       `{"architecture":${deep(20_000)},"hyperparams":{}}`,
-      JSON.stringify({ schema: JSON.stringify({ version: 1, input: { shape: [2] }, layers: [{ id: 'x'.repeat(1_000_000), type: 'dense', units: 2 }] }) }),
+      JSON.stringify({
+        schema: JSON.stringify({
+          version: 1,
+          input: { shape: [2] },
+          layers: [{ id: 'x'.repeat(1_000_000), type: 'dense', units: 2 }],
+        }),
+      }),
       'x'.repeat(11 * 1024 * 1024),
     ]) {
       for (const path of ['/api/validate', '/api/train', '/api/infer', '/api/chat']) {
         const shot: Shot = { method: 'POST', path, body, headers: { 'Content-Type': 'application/json' } };
         const started = Date.now();
-        const status = await fire(server.url, shot).catch((err: Error) => (failures.push(`${err.message}: ${describeShot(shot)}`), 0));
-        slowest.push({ ms: Date.now() - started, what: `${path} ${status} ${body.slice(0, 40)}… (${body.length} chars)` });
+        const status = await fire(server.url, shot).catch(
+          (err: Error) => (failures.push(`${err.message}: ${describeShot(shot)}`), 0),
+        );
+        slowest.push({
+          ms: Date.now() - started,
+          what: `${path} ${status} ${body.slice(0, 40)}… (${body.length} chars)`,
+        });
         if (status >= 500) failures.push(`${status}: ${describeShot(shot)}`);
       }
     }
 
     const hostileHealth = await hostileProbe.stop();
     slowest.sort((a, b) => b.ms - a.ms);
-    process.stdout.write(`route fuzz, slowest hostile bodies: ${slowest.slice(0, 4).map((s) => `${s.ms} ms ${s.what}`).join(' | ')}\n`);
+    process.stdout.write(
+      `route fuzz, slowest hostile bodies: ${slowest
+        .slice(0, 4)
+        .map((s) => `${s.ms} ms ${s.what}`)
+        .join(' | ')}\n`,
+    );
     process.stdout.write(`route fuzz, ${RUNS} generated requests: ${describeHealth(generatedHealth)}\n`);
     process.stdout.write(`route fuzz, 24 hostile bodies: ${describeHealth(hostileHealth)}\n`);
     assert.deepEqual(failures, []);
@@ -167,7 +234,8 @@ test('hostile bodies and headers on every route: no 5xx, no hang, health within 
       // schedule processes on time) is not the server blocking, so it is added to the budget. On a machine
       // loaded past 1.5 runnable processes per core (other test files run in parallel), single stalls of
       // 100 ms hit any process; there only the median is held to the budget (docs/reliability.md).
-      if (loadavg()[0] / availableParallelism() < 1.5) assert.ok(health.max < HEALTH_BUDGET_MS + health.control.max, describeHealth(health));
+      if (loadavg()[0] / availableParallelism() < 1.5)
+        assert.ok(health.max < HEALTH_BUDGET_MS + health.control.max, describeHealth(health));
     }
     assert.doesNotMatch(server.stderr(), /internal error/);
   } finally {

@@ -70,10 +70,19 @@ describe('CSV and IDX datasets are checked at validate and train time', () => {
     // is found and the shape is judged.
     const wrong = withShape(iris, [5]);
     const fromRoot = await validate(wrong);
-    assert.deepEqual(fromRoot.errors.map((e) => e.path), ['training.dataset.csv']);
+    assert.deepEqual(
+      fromRoot.errors.map((e) => e.path),
+      ['training.dataset.csv'],
+    );
     assert.match(fromRoot.errors[0].message, /"data\/iris\.csv" does not exist/);
-    assert.deepEqual((await validate(wrong, schemaPath)).errors.map((e) => e.path), ['input.shape']);
-    const outside = await server.api('/api/validate', { method: 'POST', json: { schema: wrong, schemaPath: '/etc/iris.stitch.json' } });
+    assert.deepEqual(
+      (await validate(wrong, schemaPath)).errors.map((e) => e.path),
+      ['input.shape'],
+    );
+    const outside = await server.api('/api/validate', {
+      method: 'POST',
+      json: { schema: wrong, schemaPath: '/etc/iris.stitch.json' },
+    });
     assert.equal(outside.status, 400);
     assert.match(((await outside.json()) as { error: string }).error, /outside the workspace/);
   });
@@ -82,15 +91,24 @@ describe('CSV and IDX datasets are checked at validate and train time', () => {
     const training = iris.training as Record<string, unknown>;
     const escape = { ...iris, training: { ...training, dataset: { csv: '../../../../etc/passwd', label: 'species' } } };
     const outside = await validate(escape, schemaPath);
-    assert.deepEqual(outside.errors.map((e) => e.path), ['training.dataset.csv']);
+    assert.deepEqual(
+      outside.errors.map((e) => e.path),
+      ['training.dataset.csv'],
+    );
     assert.match(outside.errors[0].message, /outside the workspace/);
     const train = await server.api('/api/train', { method: 'POST', json: { schema: escape, schemaPath } });
     assert.equal(train.status, 422);
 
     const noLabel = { ...iris, training: { ...training, dataset: { csv: 'data/iris.csv', label: 'kind' } } };
     const labelled = await validate(noLabel, schemaPath);
-    assert.deepEqual(labelled.errors.map((e) => e.path), ['training.dataset.label']);
-    assert.match(labelled.errors[0].message, /"kind" is not a column .* sepal_length, sepal_width, petal_length, petal_width, species/);
+    assert.deepEqual(
+      labelled.errors.map((e) => e.path),
+      ['training.dataset.label'],
+    );
+    assert.match(
+      labelled.errors[0].message,
+      /"kind" is not a column .* sepal_length, sepal_width, petal_length, petal_width, species/,
+    );
   });
 
   test('an IDX dataset (gzipped) is checked against its image dimensions', async () => {

@@ -30,7 +30,11 @@ const mnist: StitchSchema = {
 
 test('an MNIST run streams its evaluation before the final state; the run detail and the samples route agree', async () => {
   const runId = await submit(server, mnist);
-  assert.equal(await waitForState(server, runId, ['succeeded', 'failed'], 120_000), 'succeeded', server.logs.join('\n'));
+  assert.equal(
+    await waitForState(server, runId, ['succeeded', 'failed'], 120_000),
+    'succeeded',
+    server.logs.join('\n'),
+  );
   const events = await readEvents(server, runId);
   const at = events.findIndex((e) => e.event === 'evaluation');
   const final = events.at(-1);
@@ -41,13 +45,23 @@ test('an MNIST run streams its evaluation before the final state; the run detail
   const state = final.data as StateEvent;
   assert.equal(evaluation.run_id, runId);
   assert.equal(evaluation.samples, 300);
-  assert.equal(evaluation.confusion.flat().reduce((a, b) => a + b, 0), 300);
-  assert.ok(Math.abs(evaluation.accuracy - (state.test?.accuracy ?? -1)) < 1e-6, `${evaluation.accuracy} vs ${state.test?.accuracy}`);
+  assert.equal(
+    evaluation.confusion.flat().reduce((a, b) => a + b, 0),
+    300,
+  );
+  assert.ok(
+    Math.abs(evaluation.accuracy - (state.test?.accuracy ?? -1)) < 1e-6,
+    `${evaluation.accuracy} vs ${state.test?.accuracy}`,
+  );
   assert.equal(evaluation.per_class.length, 10);
-  assert.equal(evaluation.per_class.reduce((a, c) => a + c.support, 0), 300);
+  assert.equal(
+    evaluation.per_class.reduce((a, c) => a + c.support, 0),
+    300,
+  );
   const wrong = evaluation.examples.filter((e) => e.label !== e.prediction);
   assert.ok(wrong.length > 0, 'a one-epoch model on 512 samples gets some wrong');
-  for (let i = 1; i < wrong.length; i++) assert.ok(wrong[i - 1].confidence >= wrong[i].confidence, 'most confidently wrong first');
+  for (let i = 1; i < wrong.length; i++)
+    assert.ok(wrong[i - 1].confidence >= wrong[i].confidence, 'most confidently wrong first');
   const image = evaluation.examples[0].image;
   assert.ok(image);
   assert.deepEqual([image.width, image.height, image.channels], [28, 28, 1]);
@@ -60,9 +74,19 @@ test('an MNIST run streams its evaluation before the final state; the run detail
 
   const [cell] = Object.entries(evaluation.cells).filter(([key]) => key.split(',')[0] !== key.split(',')[1]);
   assert.ok(cell);
-  const samples = (await (await server.api(`/api/runs/${runId}/evaluation/samples?cell=${cell[0]}`)).json()) as { samples: { index: number; label: number; prediction: number; image?: { base64: string } }[] };
-  assert.deepEqual(samples.samples.map((s) => s.index), cell[1]);
-  assert.ok(samples.samples.every((s) => `${s.label},${s.prediction}` === cell[0] && s.image && Buffer.from(s.image.base64, 'base64').length === 784));
+  const samples = (await (await server.api(`/api/runs/${runId}/evaluation/samples?cell=${cell[0]}`)).json()) as {
+    samples: { index: number; label: number; prediction: number; image?: { base64: string } }[];
+  };
+  assert.deepEqual(
+    samples.samples.map((s) => s.index),
+    cell[1],
+  );
+  assert.ok(
+    samples.samples.every(
+      (s) =>
+        `${s.label},${s.prediction}` === cell[0] && s.image && Buffer.from(s.image.base64, 'base64').length === 784,
+    ),
+  );
   assert.equal((await server.api(`/api/runs/${runId}/evaluation/samples?cell=x`)).status, 400);
 });
 

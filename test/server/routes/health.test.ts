@@ -32,17 +32,21 @@ test('health names the backend in use and the built-in datasets', async () => {
   }
 });
 
-test('a forced backend that cannot load → 503 saying why and what to change, not a 500', { skip: tfjsNodeInstalled() && 'tfjs-node is installed here' }, async () => {
-  const server = await startTestServer({ backend: 'tensorflow' });
-  try {
-    const response = await server.api('/api/health');
-    assert.equal(response.status, 503);
-    const { error } = (await response.json()) as { error: string };
-    assert.match(error, /tensorflow backend was requested but cannot start/);
-    assert.match(error, /tfjs-node/);
-    assert.match(error, /stitch\.server\.backend/);
-    assert.ok(!server.logs.some((l) => l.includes('internal error')), server.logs.join('\n'));
-  } finally {
-    await server.stop();
-  }
-});
+test(
+  'a forced backend that cannot load → 503 saying why and what to change, not a 500',
+  { skip: tfjsNodeInstalled() && 'tfjs-node is installed here' },
+  async () => {
+    const server = await startTestServer({ backend: 'tensorflow' });
+    try {
+      const response = await server.api('/api/health');
+      assert.equal(response.status, 503);
+      const { error } = (await response.json()) as { error: string };
+      assert.match(error, /tensorflow backend was requested but cannot start/);
+      assert.match(error, /tfjs-node/);
+      assert.match(error, /stitch\.server\.backend/);
+      assert.ok(!server.logs.some((l) => l.includes('internal error')), server.logs.join('\n'));
+    } finally {
+      await server.stop();
+    }
+  },
+);

@@ -35,8 +35,23 @@ describe('the original Stitch API', () => {
   test('its documented body, its frontend CNN and a dense-only network each train to succeeded, hyperparameters kept', async () => {
     const bodies = [
       { architecture: DOCUMENTED_BODY.architecture, hyperparams: { ...DOCUMENTED_BODY.hyperparams, ...FAST } },
-      { architecture: FRONTEND_CNN, hyperparams: { ...FAST, max_samples: 128, batch_size: 32, optimizer: { type: 'adam', lr: 0.003 }, loss: 'cross_entropy', train_split: 0.75, shuffle: false, seed: 4 } },
-      { architecture: DENSE_ONLY, hyperparams: { ...FAST, optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9 }, shuffle: true, seed: 9 } },
+      {
+        architecture: FRONTEND_CNN,
+        hyperparams: {
+          ...FAST,
+          max_samples: 128,
+          batch_size: 32,
+          optimizer: { type: 'adam', lr: 0.003 },
+          loss: 'cross_entropy',
+          train_split: 0.75,
+          shuffle: false,
+          seed: 4,
+        },
+      },
+      {
+        architecture: DENSE_ONLY,
+        hyperparams: { ...FAST, optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9 }, shuffle: true, seed: 9 },
+      },
     ];
     const started = [];
     for (const body of bodies) {
@@ -44,24 +59,66 @@ describe('the original Stitch API', () => {
       assert.equal(status, 202, JSON.stringify(answer));
       const runId = String(answer.run_id);
       assert.deepEqual(answer, {
-        run_id: runId, status: 'queued', created_at: answer.created_at, epochs_total: 1, metrics: [], test_accuracy: null,
-        events_url: `/api/runs/${runId}/events`, model_id: null,
+        run_id: runId,
+        status: 'queued',
+        created_at: answer.created_at,
+        epochs_total: 1,
+        metrics: [],
+        test_accuracy: null,
+        events_url: `/api/runs/${runId}/events`,
+        model_id: null,
       });
       assert.ok(!Number.isNaN(Date.parse(String(answer.created_at))));
       started.push(runId);
     }
     const expected = [
-      { learningRate: 0.1, momentum: undefined, type: 'sgd', validationSplit: 0.1, shuffle: true, batchSize: 64, maxSamples: 256 },
-      { learningRate: 0.003, momentum: undefined, type: 'adam', validationSplit: 0.25, shuffle: false, batchSize: 32, maxSamples: 128 },
-      { learningRate: 0.05, momentum: 0.9, type: 'sgd', validationSplit: 0.1, shuffle: true, batchSize: 64, maxSamples: 256 },
+      {
+        learningRate: 0.1,
+        momentum: undefined,
+        type: 'sgd',
+        validationSplit: 0.1,
+        shuffle: true,
+        batchSize: 64,
+        maxSamples: 256,
+      },
+      {
+        learningRate: 0.003,
+        momentum: undefined,
+        type: 'adam',
+        validationSplit: 0.25,
+        shuffle: false,
+        batchSize: 32,
+        maxSamples: 128,
+      },
+      {
+        learningRate: 0.05,
+        momentum: 0.9,
+        type: 'sgd',
+        validationSplit: 0.1,
+        shuffle: true,
+        batchSize: 64,
+        maxSamples: 256,
+      },
     ];
     for (const [i, runId] of started.entries()) {
-      assert.equal(await waitForState(server, runId, ['succeeded', 'failed'], 120_000), 'succeeded', server.logs.join('\n'));
+      assert.equal(
+        await waitForState(server, runId, ['succeeded', 'failed'], 120_000),
+        'succeeded',
+        server.logs.join('\n'),
+      );
       const run = await get<RunDetail>(`/api/runs/${runId}`);
       const training = run.schema.training;
       const optimizer = typeof training?.optimizer === 'object' ? training.optimizer : undefined;
       assert.deepEqual(
-        { learningRate: optimizer?.learningRate, momentum: optimizer?.momentum, type: optimizer?.type, validationSplit: training?.validationSplit, shuffle: training?.shuffle, batchSize: training?.batchSize, maxSamples: training?.maxSamples },
+        {
+          learningRate: optimizer?.learningRate,
+          momentum: optimizer?.momentum,
+          type: optimizer?.type,
+          validationSplit: training?.validationSplit,
+          shuffle: training?.shuffle,
+          batchSize: training?.batchSize,
+          maxSamples: training?.maxSamples,
+        },
         expected[i],
       );
       const events = await readEvents(server, runId);
@@ -78,7 +135,9 @@ describe('the original Stitch API', () => {
       for (const sample of state.sample_predictions ?? []) {
         assert.deepEqual(Object.keys(sample).sort(), ['confidence', 'grid', 'label', 'prediction']);
         assert.equal(sample.grid.length, 28);
-        assert.ok(sample.grid.every((row) => row.length === 28 && row.every((v) => Number.isInteger(v) && v >= 0 && v <= 255)));
+        assert.ok(
+          sample.grid.every((row) => row.length === 28 && row.every((v) => Number.isInteger(v) && v >= 0 && v <= 255)),
+        );
         assert.ok(sample.label >= 0 && sample.label < 10 && sample.prediction >= 0 && sample.prediction < 10);
         assert.ok(sample.confidence > 0 && sample.confidence <= 1);
       }
@@ -93,24 +152,46 @@ describe('the original Stitch API', () => {
     for (const { body } of [second, first]) {
       const cancel = await post(`/api/train/${String(body.run_id)}/cancel`, {});
       assert.equal(cancel.status, 202);
-      assert.deepEqual({ run_id: cancel.body.run_id, status: cancel.body.status }, { run_id: body.run_id, status: 'cancelling' });
+      assert.deepEqual(
+        { run_id: cancel.body.run_id, status: cancel.body.status },
+        { run_id: body.run_id, status: 'cancelling' },
+      );
     }
-    assert.equal(await waitForState(server, String(first.body.run_id), ['cancelled', 'failed', 'succeeded']), 'cancelled');
+    assert.equal(
+      await waitForState(server, String(first.body.run_id), ['cancelled', 'failed', 'succeeded']),
+      'cancelled',
+    );
     const again = await post(`/api/train/${String(first.body.run_id)}/cancel`, {});
     assert.equal(again.status, 409);
   });
 
-  test('the model catalog: create 201 / update 200, bare-array list, a train body\'s model_id, both save workflows, infer', async () => {
-    const created = await post('/api/models', { name: 'digits', description: 'an MLP', architecture: DENSE_ONLY, hyperparams: { ...FAST } });
+  test("the model catalog: create 201 / update 200, bare-array list, a train body's model_id, both save workflows, infer", async () => {
+    const created = await post('/api/models', {
+      name: 'digits',
+      description: 'an MLP',
+      architecture: DENSE_ONLY,
+      hyperparams: { ...FAST },
+    });
     assert.equal(created.status, 201);
     const modelId = String(created.body.model_id);
     assert.match(modelId, /^m_[0-9a-f]+$/);
     assert.deepEqual(created.body, {
-      ...created.body, name: 'digits', description: 'an MLP', architecture: DENSE_ONLY, trained: false, saved_model_path: null,
-      saved_model_exists: false, last_trained_at: null, runs_total: 0, highest_accuracy: null,
+      ...created.body,
+      name: 'digits',
+      description: 'an MLP',
+      architecture: DENSE_ONLY,
+      trained: false,
+      saved_model_path: null,
+      saved_model_exists: false,
+      last_trained_at: null,
+      runs_total: 0,
+      highest_accuracy: null,
     });
     const updated = await post('/api/models', { model_id: modelId, name: 'digits v2' });
-    assert.deepEqual([updated.status, updated.body.model_id, updated.body.name, updated.body.description], [200, modelId, 'digits v2', 'an MLP']);
+    assert.deepEqual(
+      [updated.status, updated.body.model_id, updated.body.name, updated.body.description],
+      [200, modelId, 'digits v2', 'an MLP'],
+    );
 
     // A train body that names only the model trains its stored definition; the run belongs to the model.
     const train = await post('/api/train', { model_id: modelId });
@@ -123,24 +204,46 @@ describe('the original Stitch API', () => {
 
     const promoted = await post(`/api/models/${modelId}/save`, { run_id: runId });
     assert.equal(promoted.status, 200);
-    assert.deepEqual([promoted.body.trained, promoted.body.saved_model_exists, promoted.body.runs_total, promoted.body.name], [true, true, 1, 'digits v2']);
+    assert.deepEqual(
+      [promoted.body.trained, promoted.body.saved_model_exists, promoted.body.runs_total, promoted.body.name],
+      [true, true, 1, 'digits v2'],
+    );
     assert.equal(typeof promoted.body.saved_model_path, 'string');
     assert.equal(typeof promoted.body.highest_accuracy, 'number');
     assert.equal(typeof promoted.body.last_trained_at, 'string');
 
     const list = await get<ModelSummary[]>('/api/models');
     assert.ok(Array.isArray(list));
-    const summaryKeys = ['model_id', 'name', 'description', 'architecture', 'hyperparams', 'created_at', 'trained', 'saved_model_path', 'saved_model_exists', 'last_trained_at', 'runs_total', 'highest_accuracy'];
+    const summaryKeys = [
+      'model_id',
+      'name',
+      'description',
+      'architecture',
+      'hyperparams',
+      'created_at',
+      'trained',
+      'saved_model_path',
+      'saved_model_exists',
+      'last_trained_at',
+      'runs_total',
+      'highest_accuracy',
+    ];
     for (const key of summaryKeys) assert.ok(key in list[0], key);
     const detail = await get<ModelDetail>(`/api/models/${modelId}`);
-    assert.deepEqual(detail.runs.map((r) => [r.run_id, r.state, r.metrics.length]), [[runId, 'succeeded', 1]]);
+    assert.deepEqual(
+      detail.runs.map((r) => [r.run_id, r.state, r.metrics.length]),
+      [[runId, 'succeeded', 1]],
+    );
 
     const pixels = Array.from({ length: 784 }, (_, i) => (i % 28 > 10 && i % 28 < 16 ? 255 : 0));
     const infer = await post('/api/infer', { model_id: modelId, pixels });
     assert.equal(infer.status, 200);
     assert.equal(infer.body.run_id, runId);
     assert.equal((infer.body.probabilities as number[]).length, 10);
-    assert.equal(infer.body.label, (infer.body.probabilities as number[]).indexOf(Math.max(...(infer.body.probabilities as number[]))));
+    assert.equal(
+      infer.body.label,
+      (infer.body.probabilities as number[]).indexOf(Math.max(...(infer.body.probabilities as number[]))),
+    );
     const byRun = await post('/api/infer', { run_id: runId, pixels });
     assert.deepEqual(byRun.body, infer.body);
     for (const bad of [[1e308], ['NaN'], [-1], [Number.MAX_VALUE]]) {
@@ -153,9 +256,18 @@ describe('the original Stitch API', () => {
     const saved = await post('/api/models/save', { run_id: runId, name: 'from the form', description: 'kept' });
     assert.equal(saved.status, 201);
     assert.notEqual(saved.body.model_id, modelId);
-    assert.deepEqual([saved.body.name, saved.body.trained, saved.body.architecture], ['from the form', true, DENSE_ONLY]);
-    const redefined = await post(`/api/models/${modelId}/save`, { architecture: DOCUMENTED_BODY.architecture, hyperparams: FAST });
-    assert.deepEqual([redefined.status, redefined.body.trained, redefined.body.architecture], [200, false, DOCUMENTED_BODY.architecture]);
+    assert.deepEqual(
+      [saved.body.name, saved.body.trained, saved.body.architecture],
+      ['from the form', true, DENSE_ONLY],
+    );
+    const redefined = await post(`/api/models/${modelId}/save`, {
+      architecture: DOCUMENTED_BODY.architecture,
+      hyperparams: FAST,
+    });
+    assert.deepEqual(
+      [redefined.status, redefined.body.trained, redefined.body.architecture],
+      [200, false, DOCUMENTED_BODY.architecture],
+    );
   });
 
   test('every error the original returned: 400, 404, 409, 415, 422, each with a message', async () => {
@@ -180,13 +292,23 @@ describe('the original Stitch API', () => {
     }
     const loss = await post('/api/train', { architecture: DENSE_ONLY, hyperparams: { loss: 'hinge' } });
     assert.match(String(loss.body.error), /hyperparams\.loss: unknown loss "hinge"; use "cross_entropy"/);
-    const running = await post('/api/train', { architecture: DENSE_ONLY, hyperparams: { epochs: 200, max_samples: 4096 } });
+    const running = await post('/api/train', {
+      architecture: DENSE_ONLY,
+      hyperparams: { epochs: 200, max_samples: 4096 },
+    });
     const notDone = await post('/api/models/save', { run_id: running.body.run_id, name: 'too early' });
     assert.equal(notDone.status, 409);
     await post(`/api/train/${String(running.body.run_id)}/cancel`, {});
-    const form = await server.api('/api/train', { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'epochs=5' });
+    const form = await server.api('/api/train', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'epochs=5',
+    });
     assert.equal(form.status, 415);
     assert.match(((await form.json()) as { error: string }).error, /application\/x-www-form-urlencoded; send JSON/);
-    assert.ok(!server.logs.some((l) => l.startsWith('internal error')), server.logs.filter((l) => l.startsWith('internal')).join('\n'));
+    assert.ok(
+      !server.logs.some((l) => l.startsWith('internal error')),
+      server.logs.filter((l) => l.startsWith('internal')).join('\n'),
+    );
   });
 });

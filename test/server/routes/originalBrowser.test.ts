@@ -17,15 +17,20 @@ function startDevServer(target: URL): Promise<Server & { seenHosts: string[] }> 
   const seenHosts: string[] = [];
   const server = createServer((req, res) => {
     if (!req.url?.startsWith('/api/')) {
-      res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><title>Stitch</title><div id="root"></div>');
+      res
+        .writeHead(200, { 'Content-Type': 'text/html' })
+        .end('<!doctype html><title>Stitch</title><div id="root"></div>');
       return;
     }
     const headers = { ...req.headers, host: target.host };
     seenHosts.push(headers.host);
-    const upstream = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    const upstream = request(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     upstream.on('error', () => res.writeHead(502).end());
     req.pipe(upstream);
   });
@@ -71,7 +76,10 @@ let browser: Browser;
 before(async () => {
   server = await startTestServer();
   dev = await startDevServer(new URL(server.url));
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu'],
+  });
 });
 after(async () => {
   await browser.close();
@@ -83,40 +91,79 @@ test('the original frontend, served on another loopback port behind a Host-rewri
   const tab = await browser.newPage();
   const pageUrl = `http://127.0.0.1:${(dev.address() as AddressInfo).port}/`;
   await tab.goto(pageUrl);
-  const body = { architecture: DOCUMENTED_BODY.architecture, hyperparams: { ...DOCUMENTED_BODY.hyperparams, epochs: 2, max_samples: 256 } };
+  const body = {
+    architecture: DOCUMENTED_BODY.architecture,
+    hyperparams: { ...DOCUMENTED_BODY.hyperparams, epochs: 2, max_samples: 256 },
+  };
   type Answer = { status: number; body: Record<string, unknown> };
-  const seen = (await tab.evaluate(FRONTEND_SCRIPT(body))) as Record<string, Answer> & { events: { event: string; data: Record<string, unknown> }[] };
+  const seen = (await tab.evaluate(FRONTEND_SCRIPT(body))) as Record<string, Answer> & {
+    events: { event: string; data: Record<string, unknown> }[];
+  };
 
-  assert.ok(dev.seenHosts.length > 0 && dev.seenHosts.every((h) => h === new URL(server.url).host), 'the proxy rewrote Host to the target');
+  assert.ok(
+    dev.seenHosts.length > 0 && dev.seenHosts.every((h) => h === new URL(server.url).host),
+    'the proxy rewrote Host to the target',
+  );
   const runId = String(seen.train.body.run_id);
   assert.equal(seen.train.status, 202);
-  assert.deepEqual(Object.keys(seen.train.body).sort(), ['created_at', 'epochs_total', 'events_url', 'metrics', 'model_id', 'run_id', 'status', 'test_accuracy']);
-  assert.deepEqual([seen.train.body.status, seen.train.body.epochs_total, seen.train.body.metrics, seen.train.body.test_accuracy], ['queued', 2, [], null]);
+  assert.deepEqual(Object.keys(seen.train.body).sort(), [
+    'created_at',
+    'epochs_total',
+    'events_url',
+    'metrics',
+    'model_id',
+    'run_id',
+    'status',
+    'test_accuracy',
+  ]);
+  assert.deepEqual(
+    [seen.train.body.status, seen.train.body.epochs_total, seen.train.body.metrics, seen.train.body.test_accuracy],
+    ['queued', 2, [], null],
+  );
 
   const metrics = seen.events.filter((e) => e.event === 'metric');
   assert.equal(metrics.length, 2);
-  assert.ok(metrics.every((m) => m.data.run_id === runId && typeof m.data.train_loss === 'number' && typeof m.data.val_accuracy === 'number'));
+  assert.ok(
+    metrics.every(
+      (m) =>
+        m.data.run_id === runId && typeof m.data.train_loss === 'number' && typeof m.data.val_accuracy === 'number',
+    ),
+  );
   const final = seen.events.at(-1)?.data ?? {};
   assert.equal(final.state, 'succeeded');
   assert.equal(typeof final.test_accuracy, 'number');
-  const samples = final.sample_predictions as { grid: number[][]; label: number; prediction: number; confidence: number }[];
+  const samples = final.sample_predictions as {
+    grid: number[][];
+    label: number;
+    prediction: number;
+    confidence: number;
+  }[];
   assert.equal(samples.length, 8);
   assert.ok(samples.every((s) => s.grid.length === 28 && s.grid[0].length === 28 && typeof s.confidence === 'number'));
 
   assert.equal(seen.saved.status, 201);
   assert.match(String(seen.saved.body.model_id), /^m_[0-9a-f]+$/);
-  assert.deepEqual([seen.saved.body.name, seen.saved.body.trained, seen.saved.body.saved_model_exists], ['from the page', true, true]);
+  assert.deepEqual(
+    [seen.saved.body.name, seen.saved.body.trained, seen.saved.body.saved_model_exists],
+    ['from the page', true, true],
+  );
   assert.equal(seen.models.status, 200);
   assert.ok(Array.isArray(seen.models.body));
   assert.equal(seen.model.status, 200);
-  assert.deepEqual((seen.model.body.runs as { run_id: string; state: string }[]).map((r) => [r.run_id, r.state]), [[runId, 'succeeded']]);
+  assert.deepEqual(
+    (seen.model.body.runs as { run_id: string; state: string }[]).map((r) => [r.run_id, r.state]),
+    [[runId, 'succeeded']],
+  );
   assert.equal(seen.infer.status, 200);
   assert.deepEqual(Object.keys(seen.infer.body).sort(), ['label', 'probabilities', 'run_id']);
   assert.equal((seen.infer.body.probabilities as number[]).length, 10);
 
   // A second run while one trains: the original answered 409, we queue; the frontend gets a normal 202.
   assert.deepEqual([seen.long.status, seen.queued.status, seen.queued.body.status], [202, 202, 'queued']);
-  for (const [answer, started] of [[seen.cancelQueued, seen.queued], [seen.cancel, seen.long]]) {
+  for (const [answer, started] of [
+    [seen.cancelQueued, seen.queued],
+    [seen.cancel, seen.long],
+  ]) {
     assert.equal(answer.status, 202);
     assert.deepEqual([answer.body.run_id, answer.body.status], [started.body.run_id, 'cancelling']);
   }

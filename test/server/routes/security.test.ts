@@ -12,7 +12,10 @@ function rawGet(url: string, headers: Record<string, string>): Promise<{ status:
   return new Promise((resolve, reject) => {
     const req = request(url, { headers }, (res) => {
       let body = '';
-      res.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res
+        .setEncoding('utf8')
+        .on('data', (c: string) => (body += c))
+        .on('end', () => resolve({ status: res.statusCode ?? 0, body }));
     });
     req.on('error', reject).end();
   });
@@ -66,7 +69,11 @@ describe('security', () => {
     assert.equal(local.headers.get('access-control-allow-origin'), 'http://127.0.0.1:5173');
     const preflight = await fetch(`${server.url}/api/train`, {
       method: 'OPTIONS',
-      headers: { Origin: 'http://localhost:3000', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization' },
+      headers: {
+        Origin: 'http://localhost:3000',
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'authorization',
+      },
     });
     assert.equal(preflight.status, 204);
     assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /Authorization/);
@@ -74,7 +81,11 @@ describe('security', () => {
 
   test('a body over the limit → 413, with or without Content-Length', async () => {
     const big = 'x'.repeat(20 * 1024 * 1024);
-    const declared = await server.api('/api/train', { method: 'POST', body: JSON.stringify({ schema: big }), headers: { 'Content-Type': 'application/json' } });
+    const declared = await server.api('/api/train', {
+      method: 'POST',
+      body: JSON.stringify({ schema: big }),
+      headers: { 'Content-Type': 'application/json' },
+    });
     assert.equal(declared.status, 413);
     assert.match(((await declared.json()) as { error: string }).error, /larger than the limit of 1 MB/);
     // A streamed body has no Content-Length: the limit is enforced on the bytes as they arrive.
@@ -92,14 +103,21 @@ describe('security', () => {
   });
 
   test('malformed requests → 400 with a message', async () => {
-    const notJson = await server.api('/api/train', { method: 'POST', body: '{ nope', headers: { 'Content-Type': 'application/json' } });
+    const notJson = await server.api('/api/train', {
+      method: 'POST',
+      body: '{ nope',
+      headers: { 'Content-Type': 'application/json' },
+    });
     assert.equal(notJson.status, 400);
     assert.match(((await notJson.json()) as { error: string }).error, /not valid JSON/);
     const empty = await server.api('/api/train', { method: 'POST', json: {} });
     assert.equal(empty.status, 400);
     const array = await server.api('/api/validate', { method: 'POST', json: [1, 2] });
     assert.equal(array.status, 400);
-    const outside = await server.api('/api/train', { method: 'POST', json: { schema: spiralSchema(), schemaPath: '/etc/passwd.stitch.json' } });
+    const outside = await server.api('/api/train', {
+      method: 'POST',
+      json: { schema: spiralSchema(), schemaPath: '/etc/passwd.stitch.json' },
+    });
     assert.equal(outside.status, 400);
     assert.match(((await outside.json()) as { error: string }).error, /outside the workspace/);
     const infer = await server.api('/api/infer', { method: 'POST', json: { pixels: [1] } });
@@ -109,13 +127,28 @@ describe('security', () => {
   test('each invalid schema → 422 naming the path of every error', async () => {
     const base = spiralSchema();
     const cases: { schema: unknown; paths: string[] }[] = [
-      { schema: { ...base, layers: [{ id: 'h1', type: 'dense', units: -1 }, base.layers[1]] }, paths: ['layers[0].units'] },
-      { schema: { ...base, layers: [{ id: 'h1', type: 'denze', units: 4 }, base.layers[1]] }, paths: ['layers[0].type'] },
+      {
+        schema: { ...base, layers: [{ id: 'h1', type: 'dense', units: -1 }, base.layers[1]] },
+        paths: ['layers[0].units'],
+      },
+      {
+        schema: { ...base, layers: [{ id: 'h1', type: 'denze', units: 4 }, base.layers[1]] },
+        paths: ['layers[0].type'],
+      },
       { schema: { ...base, input: { shape: 'big' } }, paths: ['input.shape'] },
       { schema: { ...base, layers: [base.layers[0], { ...base.layers[1], id: 'h1' }] }, paths: ['layers[1].id'] },
-      { schema: { ...base, layers: [base.layers[0], { ...base.layers[1], inputs: ['ghost'] }] }, paths: ['layers[1].inputs[0]'] },
       {
-        schema: { ...base, layers: [{ id: 'h1', type: 'dense', units: 0 }, { ...base.layers[1], activation: 'sofmax' }] },
+        schema: { ...base, layers: [base.layers[0], { ...base.layers[1], inputs: ['ghost'] }] },
+        paths: ['layers[1].inputs[0]'],
+      },
+      {
+        schema: {
+          ...base,
+          layers: [
+            { id: 'h1', type: 'dense', units: 0 },
+            { ...base.layers[1], activation: 'sofmax' },
+          ],
+        },
         paths: ['layers[0].units', 'layers[1].activation'],
       },
       { schema: 'not json {', paths: [''] },
@@ -126,7 +159,10 @@ describe('security', () => {
       const body = (await response.json()) as { error: string; errors: { path: string; message: string }[] };
       assert.equal(response.status, 422, JSON.stringify(schema).slice(0, 80));
       for (const path of paths) {
-        assert.ok(body.errors.some((e) => e.path === path), `expected an error at "${path}", got ${JSON.stringify(body.errors)}`);
+        assert.ok(
+          body.errors.some((e) => e.path === path),
+          `expected an error at "${path}", got ${JSON.stringify(body.errors)}`,
+        );
         if (path) assert.ok(body.error.includes(path), `the message names ${path}: ${body.error}`);
       }
     }
@@ -149,16 +185,27 @@ describe('security', () => {
     for (const method of ['PROPFIND', 'MKCOL']) {
       const response = await server.api('/api/runs', { method });
       assert.equal(response.status, 501, method);
-      assert.match(((await response.json()) as { error: string }).error, new RegExp(`does not support the ${method} method`));
+      assert.match(
+        ((await response.json()) as { error: string }).error,
+        new RegExp(`does not support the ${method} method`),
+      );
     }
-    assert.ok(!server.logs.some((l) => l.startsWith('internal error')), server.logs.filter((l) => l.startsWith('internal')).join('\n'));
+    assert.ok(
+      !server.logs.some((l) => l.startsWith('internal error')),
+      server.logs.filter((l) => l.startsWith('internal')).join('\n'),
+    );
   });
 
   test('unknown runs, models and routes → 404; none of the above crashed the server', async () => {
     for (const [method, path] of [
-      ['GET', '/api/runs/nope'], ['GET', '/api/runs/nope/events'], ['DELETE', '/api/runs/nope'],
-      ['POST', '/api/train/nope/cancel'], ['GET', '/api/models/nope'], ['POST', '/api/models/nope/save'],
-      ['GET', '/api/runs/..%2F..%2Fetc/model/passwd'], ['GET', '/api/nothing-here'],
+      ['GET', '/api/runs/nope'],
+      ['GET', '/api/runs/nope/events'],
+      ['DELETE', '/api/runs/nope'],
+      ['POST', '/api/train/nope/cancel'],
+      ['GET', '/api/models/nope'],
+      ['POST', '/api/models/nope/save'],
+      ['GET', '/api/runs/..%2F..%2Fetc/model/passwd'],
+      ['GET', '/api/nothing-here'],
     ] as const) {
       const response = await server.api(path, { method });
       assert.equal(response.status, 404, `${method} ${path}`);
@@ -166,7 +213,10 @@ describe('security', () => {
     }
     const infer = await server.api('/api/infer', { method: 'POST', json: { run_id: 'nope', inputs: [1, 2] } });
     assert.equal(infer.status, 404);
-    assert.ok(!server.logs.some((l) => l.startsWith('internal error')), server.logs.filter((l) => l.startsWith('internal')).join('\n'));
+    assert.ok(
+      !server.logs.some((l) => l.startsWith('internal error')),
+      server.logs.filter((l) => l.startsWith('internal')).join('\n'),
+    );
     assert.equal((await server.api('/api/runs')).status, 200);
   });
 });

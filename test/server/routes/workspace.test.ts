@@ -26,7 +26,13 @@ before(async () => {
 });
 after(() => server.stop());
 
-async function validate(schema: unknown, schemaPath: string): Promise<{ status: number; body: { valid?: boolean; errors?: { path: string; message: string }[]; error?: string } }> {
+async function validate(
+  schema: unknown,
+  schemaPath: string,
+): Promise<{
+  status: number;
+  body: { valid?: boolean; errors?: { path: string; message: string }[]; error?: string };
+}> {
   const response = await server.api('/api/validate', { method: 'POST', json: { schema, schemaPath } });
   return { status: response.status, body: (await response.json()) as never };
 }
@@ -36,14 +42,23 @@ test('a schema in the second folder reads its CSV relative to itself', async () 
   assert.equal(ok.status, 200);
   assert.deepEqual(ok.body.errors, []);
   const wrong = await validate({ ...iris, input: { shape: [5] } }, join(second, 'iris.stitch.json'));
-  assert.deepEqual(wrong.body.errors?.map((e) => e.path), ['input.shape']);
+  assert.deepEqual(
+    wrong.body.errors?.map((e) => e.path),
+    ['input.shape'],
+  );
 });
 
 test('dataset paths stay inside the folder of the schema, and a schema outside every folder is refused', async () => {
   const training = iris.training as Record<string, unknown>;
-  const crossing = { ...iris, training: { ...training, dataset: { csv: '../second/data/iris.csv', label: 'species' } } };
+  const crossing = {
+    ...iris,
+    training: { ...training, dataset: { csv: '../second/data/iris.csv', label: 'species' } },
+  };
   const result = await validate(crossing, join(first, 'iris.stitch.json'));
-  assert.deepEqual(result.body.errors?.map((e) => e.path), ['training.dataset.csv']);
+  assert.deepEqual(
+    result.body.errors?.map((e) => e.path),
+    ['training.dataset.csv'],
+  );
   assert.match(result.body.errors?.[0].message ?? '', /outside the workspace/);
   const outside = await validate(iris, join(tmpdir(), 'elsewhere', 'iris.stitch.json'));
   assert.equal(outside.status, 400);

@@ -37,7 +37,10 @@ test('a damaged run folder is repaired or skipped with a log line, and never tak
 
     const [good, wrongTypes, noSchema, torn, garbage, notJson] = ids;
     // run.json with wrong types (the attack: a number in created_at stopped the server).
-    const record = JSON.parse(readFileSync(join(dir, 'runs', wrongTypes, 'run.json'), 'utf8')) as Record<string, unknown>;
+    const record = JSON.parse(readFileSync(join(dir, 'runs', wrongTypes, 'run.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     Object.assign(record, { created_at: 12345, epochs_done: 'two', test: 'n/a', state: 'exploded', input_shape: [-1] });
     writeFileSync(join(dir, 'runs', wrongTypes, 'run.json'), JSON.stringify(record));
     rmSync(join(dir, 'runs', noSchema, 'schema.json'));
@@ -54,14 +57,22 @@ test('a damaged run folder is repaired or skipped with a log line, and never tak
     // A FIFO where a run's event log should be: reading it would block the server forever.
     const fifoRun = 'fifo-run';
     execFileSync('mkdir', ['-p', join(dir, 'runs', fifoRun)]);
-    writeFileSync(join(dir, 'runs', fifoRun, 'run.json'), JSON.stringify({ ...record, run_id: fifoRun, created_at: new Date().toISOString(), state: 'succeeded' }));
+    writeFileSync(
+      join(dir, 'runs', fifoRun, 'run.json'),
+      JSON.stringify({ ...record, run_id: fifoRun, created_at: new Date().toISOString(), state: 'succeeded' }),
+    );
     writeFileSync(join(dir, 'runs', fifoRun, 'schema.json'), JSON.stringify(spiralSchema()));
     execFileSync('mkfifo', [join(dir, 'runs', fifoRun, 'events.jsonl')]);
 
     second = await startTestServer({ dir });
     const logs = second.logs.join('\n');
     assert.match(logs, new RegExp(`skipping run folder ${notJson}: run\\.json is not readable`));
-    assert.match(logs, new RegExp(`run ${wrongTypes}: repaired a damaged run\\.json \\(state was "exploded", now "failed"; created_at was 12345`));
+    assert.match(
+      logs,
+      new RegExp(
+        `run ${wrongTypes}: repaired a damaged run\\.json \\(state was "exploded", now "failed"; created_at was 12345`,
+      ),
+    );
 
     const list = ((await (await second.api('/api/runs')).json()) as { runs: RunSummary[] }).runs;
     assert.deepEqual(list.map((r) => r.run_id).sort(), [good, wrongTypes, noSchema, torn, garbage, fifoRun].sort());
@@ -71,7 +82,11 @@ test('a damaged run folder is repaired or skipped with a log line, and never tak
     assert.equal(repaired.test, null);
     assert.ok(!Number.isNaN(Date.parse(repaired.created_at)));
     // The repair was written back: a third start would not need it again.
-    assert.equal(typeof (JSON.parse(readFileSync(runFile(second, wrongTypes, 'run.json'), 'utf8')) as { created_at: unknown }).created_at, 'string');
+    assert.equal(
+      typeof (JSON.parse(readFileSync(runFile(second, wrongTypes, 'run.json'), 'utf8')) as { created_at: unknown })
+        .created_at,
+      'string',
+    );
 
     assert.deepEqual(await readEvents(second, good), intact);
 
@@ -86,12 +101,19 @@ test('a damaged run folder is repaired or skipped with a log line, and never tak
       assert.equal(last?.event, 'state', `${id} ends with its final state`);
       assert.equal(last.event === 'state' && last.data.state, 'succeeded');
       const eventIds = events.map((e) => e.id);
-      assert.deepEqual(eventIds, [...eventIds].sort((a, b) => a - b), 'ids only increase');
+      assert.deepEqual(
+        eventIds,
+        [...eventIds].sort((a, b) => a - b),
+        'ids only increase',
+      );
       const detail = await second.api(`/api/runs/${id}`);
       assert.equal(detail.status, 200);
       assert.equal(((await detail.json()) as RunDetail).state, 'succeeded');
     }
-    assert.match(second.logs.join('\n'), new RegExp(`run ${torn}: events\\.jsonl ended in a torn line; appended the final state \\(succeeded\\)`));
+    assert.match(
+      second.logs.join('\n'),
+      new RegExp(`run ${torn}: events\\.jsonl ended in a torn line; appended the final state \\(succeeded\\)`),
+    );
     assert.match(second.logs.join('\n'), new RegExp(`run ${garbage}: skipped 3 damaged line\\(s\\)`));
     // The torn run's log was repaired on disk: one line per event, the last one the final state.
     const repairedLines = readFileSync(tornFile, 'utf8').trimEnd().split('\n');

@@ -41,12 +41,21 @@ describe('run queue (concurrency 1)', () => {
     const b = await detail(server, second);
     assert.equal(a.state, 'succeeded');
     assert.ok(b.started_at! >= a.finished_at!, 'the second run started after the first finished');
-    assert.deepEqual(b.metrics.map((m) => m.epoch), [1, 2]);
+    assert.deepEqual(
+      b.metrics.map((m) => m.epoch),
+      [1, 2],
+    );
     assert.equal(b.epochs_done, 2);
-    const states = (await readEvents(server, second)).filter((e) => e.event === 'state').map((e) => e.event === 'state' && e.data.state);
+    const states = (await readEvents(server, second))
+      .filter((e) => e.event === 'state')
+      .map((e) => e.event === 'state' && e.data.state);
     assert.deepEqual(states, ['queued', 'running', 'succeeded']);
     const list = (await (await server.api('/api/runs')).json()) as { runs: { run_id: string }[] };
-    assert.deepEqual(list.runs.map((r) => r.run_id), [second, first], 'newest first');
+    assert.deepEqual(
+      list.runs.map((r) => r.run_id),
+      [second, first],
+      'newest first',
+    );
   });
 
   test('cancel while running and while queued: both end cancelled within a second; a finished run answers 409', async () => {

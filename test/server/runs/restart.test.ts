@@ -19,7 +19,9 @@ test('a restarted server lists earlier runs with their metrics, replays events e
     assert.equal(await waitForState(first, done, ['succeeded', 'failed']), 'succeeded');
     const before = (await (await first.api(`/api/runs/${done}`)).json()) as RunDetail;
     const eventsBefore = await readEvents(first, done);
-    const inferBefore = (await (await first.api('/api/infer', { method: 'POST', json: { run_id: done, inputs: [0.3, -0.2] } })).json()) as InferResponse;
+    const inferBefore = (await (
+      await first.api('/api/infer', { method: 'POST', json: { run_id: done, inputs: [0.3, -0.2] } })
+    ).json()) as InferResponse;
     const saved = await first.api(`/api/models/${done}/save`, { method: 'POST', json: { name: 'my spiral' } });
     assert.equal(saved.status, 200);
 
@@ -48,11 +50,17 @@ test('a restarted server lists earlier runs with their metrics, replays events e
     assert.equal(interrupted.state, 'failed');
     assert.match(interrupted.error ?? '', /the server stopped while this run was active/);
     const interruptedEvents = await readEvents(second, active);
-    assert.deepEqual(interruptedEvents.map((e) => e.id), interruptedEvents.map((_, i) => i + 1));
+    assert.deepEqual(
+      interruptedEvents.map((e) => e.id),
+      interruptedEvents.map((_, i) => i + 1),
+    );
     const states = interruptedEvents.flatMap((e) => (e.event === 'state' ? [e.data.state] : []));
     assert.deepEqual(states, ['queued', 'running', 'failed']);
 
-    const inferAfter = await second.api('/api/infer', { method: 'POST', json: { model_id: done, inputs: [[0.3, -0.2]] } });
+    const inferAfter = await second.api('/api/infer', {
+      method: 'POST',
+      json: { model_id: done, inputs: [[0.3, -0.2]] },
+    });
     assert.equal(inferAfter.status, 200);
     assert.deepEqual(await inferAfter.json(), inferBefore);
     assert.equal(inferBefore.run_id, done);
@@ -63,14 +71,24 @@ test('a restarted server lists earlier runs with their metrics, replays events e
 
     const wrongSize = await second.api('/api/infer', { method: 'POST', json: { run_id: done, inputs: [1, 2, 3] } });
     assert.equal(wrongSize.status, 400);
-    assert.match(((await wrongSize.json()) as { error: string }).error, /takes 2 numbers \(input shape \[2\]\) but got 3/);
+    assert.match(
+      ((await wrongSize.json()) as { error: string }).error,
+      /takes 2 numbers \(input shape \[2\]\) but got 3/,
+    );
     const noModel = await second.api('/api/infer', { method: 'POST', json: { run_id: active, inputs: [1, 2] } });
     assert.equal(noModel.status, 409);
 
     const models = (await (await second.api('/api/models?saved=true')).json()) as ModelSummary[];
-    assert.deepEqual(models.map((m) => [m.run_id, m.name, m.trained, m.params, m.input_shape]), [[done, 'my spiral', true, 2 * 12 + 12 + 12 * 2 + 2, [2]]]);
-    const listing = (await (await second.api(`/api/runs/${done}/model`)).json()) as { files: { name: string; url: string }[] };
-    assert.ok(listing.files.some((f) => f.name === 'model.json') && listing.files.some((f) => f.name === 'weights.bin'));
+    assert.deepEqual(
+      models.map((m) => [m.run_id, m.name, m.trained, m.params, m.input_shape]),
+      [[done, 'my spiral', true, 2 * 12 + 12 + 12 * 2 + 2, [2]]],
+    );
+    const listing = (await (await second.api(`/api/runs/${done}/model`)).json()) as {
+      files: { name: string; url: string }[];
+    };
+    assert.ok(
+      listing.files.some((f) => f.name === 'model.json') && listing.files.some((f) => f.name === 'weights.bin'),
+    );
     const modelJson = await second.api(`/api/runs/${done}/model/model.json`);
     assert.equal(modelJson.status, 200);
     assert.equal(((await modelJson.json()) as { format: string }).format, 'layers-model');

@@ -11,8 +11,16 @@ import type { RunDetail } from '../../../src/shared/protocol';
 import { readEvents, spiralSchema, startTestServer, submit, TRAINER, waitForState } from '../serverHarness';
 
 for (const { what, execPath, reason } of [
-  { what: 'a missing executable (spawn error event)', execPath: '/nonexistent/bin/node', reason: /could not be started \(spawn \/nonexistent\/bin\/node ENOENT\)/ },
-  { what: 'an executable path fork refuses (fork throws)', execPath: '/usr/bin/no\0de', reason: /could not be started \(.*must be a string without null bytes/ },
+  {
+    what: 'a missing executable (spawn error event)',
+    execPath: '/nonexistent/bin/node',
+    reason: /could not be started \(spawn \/nonexistent\/bin\/node ENOENT\)/,
+  },
+  {
+    what: 'an executable path fork refuses (fork throws)',
+    execPath: '/usr/bin/no\0de',
+    reason: /could not be started \(.*must be a string without null bytes/,
+  },
 ]) {
   test(`a trainer start that fails with ${what} is a failed run with its reason, and the queue moves on`, async () => {
     const server = await startTestServer({ trainer: { ...TRAINER, execPath }, concurrency: 1 });

@@ -27,7 +27,11 @@ test('formatted events decode to the same data, for every way of splitting the s
     const chunks: string[] = [];
     for (let i = 0; i < text.length; i += size) chunks.push(text.slice(i, i + size));
     const { messages, comments } = decodeAll(chunks);
-    assert.deepEqual(messages.map((m) => [m.event, m.id, JSON.parse(m.data)]), frames.map((f) => [f.event, String(f.id), f.data]), `chunk size ${size}`);
+    assert.deepEqual(
+      messages.map((m) => [m.event, m.id, JSON.parse(m.data)]),
+      frames.map((f) => [f.event, String(f.id), f.data]),
+      `chunk size ${size}`,
+    );
     assert.deepEqual(comments, ['hello', 'keep-alive']);
   }
 });
@@ -46,7 +50,10 @@ test('CR, LF and CRLF line ends (a CRLF split across chunks counts once); unterm
   assert.deepEqual(lines.push('a\r'), []);
   assert.deepEqual(lines.push('\nb\rc\n'), ['a', 'b', 'c']);
   const { messages } = decodeAll(['data: 1\r\n\r', '\ndata: 2\n', '\rdata: 3']);
-  assert.deepEqual(messages.map((m) => m.data), ['1', '2']);
+  assert.deepEqual(
+    messages.map((m) => m.data),
+    ['1', '2'],
+  );
 });
 
 test('fields follow the standard: default event name, ids persist, retry, unknown fields ignored', () => {

@@ -23,7 +23,8 @@ function followWithEventSource(url: string): Promise<TrainingEvent[]> {
   return new Promise((resolve, reject) => {
     const events: TrainingEvent[] = [];
     const es = new EventSource(url, {
-      fetch: (input, init) => fetch(input, { ...init, headers: { ...init?.headers, Authorization: `Bearer ${token}` } }),
+      fetch: (input, init) =>
+        fetch(input, { ...init, headers: { ...init?.headers, Authorization: `Bearer ${token}` } }),
     });
     for (const name of ['state', 'metric', 'batch', 'evaluation']) {
       es.addEventListener(name, (e) => {
@@ -44,7 +45,9 @@ function followWithEventSource(url: string): Promise<TrainingEvent[]> {
 /** A tiny loopback page for the browser: its origin is another loopback port, as a dev web page would be. */
 function startPageServer(): Promise<Server> {
   return new Promise((resolve) => {
-    const server = createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><title>t</title>'));
+    const server = createServer((_req, res) =>
+      res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><title>t</title>'),
+    );
     server.listen(0, '127.0.0.1', () => resolve(server));
   });
 }
@@ -58,7 +61,10 @@ describe('training event streams', () => {
 
   test('eventsource, fetch and a browser EventSource each receive every event of a run', async () => {
     const page = await startPageServer();
-    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu'],
+    });
     try {
       const tab = await browser.newPage();
       await tab.goto(`http://127.0.0.1:${(page.address() as AddressInfo).port}/`);
@@ -80,10 +86,18 @@ describe('training event streams', () => {
         }
         es.onerror = () => { if (es.readyState === EventSource.CLOSED) reject(new Error('browser EventSource closed')); };
       })`) as Promise<TrainingEvent[]>;
-      const [viaEventSource, viaFetch, viaBrowser] = await Promise.all([followWithEventSource(url), readEvents(server, runId), browserEvents]);
+      const [viaEventSource, viaFetch, viaBrowser] = await Promise.all([
+        followWithEventSource(url),
+        readEvents(server, runId),
+        browserEvents,
+      ]);
       const all = await readEvents(server, runId); // replay of the finished run: the server's list
       assert.equal(all.at(-1)?.event, 'state');
-      assert.deepEqual(all.map((e) => e.id), all.map((_, i) => i + 1), 'ids increase by one from 1');
+      assert.deepEqual(
+        all.map((e) => e.id),
+        all.map((_, i) => i + 1),
+        'ids increase by one from 1',
+      );
       assert.equal(all.filter((e) => e.event === 'metric').length, 4);
       assert.deepEqual(viaEventSource, all);
       assert.deepEqual(viaFetch, all);
@@ -121,7 +135,10 @@ describe('training event streams', () => {
       while (!got) {
         const { value, done: ended } = await reader.read();
         if (ended) break;
-        got = decoder.push(value).map(toTrainingEvent).find((e) => e !== undefined);
+        got = decoder
+          .push(value)
+          .map(toTrainingEvent)
+          .find((e) => e !== undefined);
       }
       controller.abort();
       if (got) received.push(got);
@@ -134,10 +151,12 @@ describe('training event streams', () => {
   });
 
   test('a finished run replays from any id and closes; nothing new answers 204', async () => {
-    const runId = (await (await server.api('/api/runs')).json() as { runs: { run_id: string }[] }).runs[0].run_id;
+    const runId = ((await (await server.api('/api/runs')).json()) as { runs: { run_id: string }[] }).runs[0].run_id;
     const all = await readEvents(server, runId);
     assert.deepEqual(await readEvents(server, runId, 3), all.slice(3));
-    const response = await server.api(`/api/runs/${runId}/events`, { headers: { 'Last-Event-ID': String(all.at(-1)!.id) } });
+    const response = await server.api(`/api/runs/${runId}/events`, {
+      headers: { 'Last-Event-ID': String(all.at(-1)!.id) },
+    });
     assert.equal(response.status, 204);
   });
 });
@@ -151,7 +170,9 @@ test('an idle stream gets keep-alive comments; a client that goes away ends the 
     });
     http.listen(0, '127.0.0.1', async () => {
       const controller = new AbortController();
-      const response = await fetch(`http://127.0.0.1:${(http.address() as AddressInfo).port}/`, { signal: controller.signal });
+      const response = await fetch(`http://127.0.0.1:${(http.address() as AddressInfo).port}/`, {
+        signal: controller.signal,
+      });
       assert.equal(response.headers.get('content-type'), 'text/event-stream; charset=utf-8');
       assert.equal(response.headers.get('cache-control'), 'no-cache, no-transform');
       assert.equal(response.headers.get('x-accel-buffering'), 'no');

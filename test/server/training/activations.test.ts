@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { ActivationRequestError, layerActivations, MAX_ACTIVATION_LAYERS } from '../../../src/server/training/activations';
+import {
+  ActivationRequestError,
+  layerActivations,
+  MAX_ACTIVATION_LAYERS,
+} from '../../../src/server/training/activations';
 import { buildModel } from '../../../src/server/training/model';
 
 const schema = {
@@ -36,12 +40,25 @@ test('each named layer returns its output, quantized between its min and max', a
 test('the bounds: unknown layers, too many layers and too many values are refused with what to change', async () => {
   const model = buildModel(schema);
   const input = tf.zeros([1, 28, 28, 1]);
-  assert.throws(() => layerActivations(model, input, ['nope']), (e: Error) => e instanceof ActivationRequestError && /no layer "nope"; its layers are conv, pool/.test(e.message));
-  assert.throws(() => layerActivations(model, input, new Array<string>(MAX_ACTIVATION_LAYERS + 1).fill('conv')), /at most 16 layers/);
+  assert.throws(
+    () => layerActivations(model, input, ['nope']),
+    (e: Error) => e instanceof ActivationRequestError && /no layer "nope"; its layers are conv, pool/.test(e.message),
+  );
+  assert.throws(
+    () => layerActivations(model, input, new Array<string>(MAX_ACTIVATION_LAYERS + 1).fill('conv')),
+    /at most 16 layers/,
+  );
   const many = new Array<string>(12).fill('conv'); // 12 × 2,704 = 32,448: allowed
   assert.equal(layerActivations(model, input, many).length, 12);
   model.dispose();
-  const wide = buildModel({ ...schema, layers: [{ id: 'wide', type: 'conv2d', filters: 400, kernelSize: 3 }, { id: 'flat', type: 'flatten' }, { id: 'out', type: 'dense', units: 2 }] });
+  const wide = buildModel({
+    ...schema,
+    layers: [
+      { id: 'wide', type: 'conv2d', filters: 400, kernelSize: 3 },
+      { id: 'flat', type: 'flatten' },
+      { id: 'out', type: 'dense', units: 2 },
+    ],
+  });
   assert.throws(() => layerActivations(wide, input, ['wide']), /output 270,400 values, more than the 262,144/);
   wide.dispose();
 });

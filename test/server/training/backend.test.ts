@@ -24,7 +24,7 @@ function halves(count: number, seed: number): LabeledSamples {
   const labels = new Int32Array(count);
   for (let i = 0; i < count; i++) {
     labels[i] = i % 2;
-    for (let p = 0; p < 100; p++) x[i * 100 + p] = random() * 0.5 + ((p % 10 < 5) === (labels[i] === 0) ? 0.5 : 0);
+    for (let p = 0; p < 100; p++) x[i * 100 + p] = random() * 0.5 + (p % 10 < 5 === (labels[i] === 0) ? 0.5 : 0);
   }
   return { x, labels, count };
 }
@@ -84,13 +84,17 @@ describe('backend choice', () => {
     assert.equal(tf.getBackend(), 'wasm');
     const single = await trainLosses();
     // XNNPACK splits work by output tiles, so the sums are the same on any thread count; allow rounding anyway.
-    for (let i = 0; i < first.length; i++) assert.ok(Math.abs(single[i] - first[i]) < 1e-4, `${single[i]} vs ${first[i]}`);
+    for (let i = 0; i < first.length; i++)
+      assert.ok(Math.abs(single[i] - first[i]) < 1e-4, `${single[i]} vs ${first[i]}`);
   });
 
   test('more threads than the wasm build has are capped, with a note', async () => {
     const choice = await chooseBackend('wasm', { threads: 64 });
     assert.ok(choice.threads <= 8);
-    assert.ok(choice.notes.some((n) => /64 threads asked for/.test(n)), choice.notes.join('; '));
+    assert.ok(
+      choice.notes.some((n) => /64 threads asked for/.test(n)),
+      choice.notes.join('; '),
+    );
     await chooseBackend('wasm', { threads: 1 });
   });
 
@@ -99,13 +103,19 @@ describe('backend choice', () => {
     applyThreadsFlag({ threads: '3' }, env);
     assert.equal(env.STITCH_THREADS, '3');
     assert.equal(threadsFromEnv(env), 3);
-    assert.throws(() => applyThreadsFlag({ threads: '0' }, env), (e: Error) => e instanceof UsageError && /--threads: expected a whole number from 1/.test(e.message));
+    assert.throws(
+      () => applyThreadsFlag({ threads: '0' }, env),
+      (e: Error) => e instanceof UsageError && /--threads: expected a whole number from 1/.test(e.message),
+    );
     assert.throws(() => threadsFromEnv({ STITCH_THREADS: 'all' }), /STITCH_THREADS="all" is not a thread count/);
     assert.equal(threadsFromEnv({}), null);
   });
 
   test('a GPU adapter is named by vendor and architecture, with its description', () => {
-    assert.equal(adapterName({ info: { description: 'NVIDIA: 580.159.04', vendor: 'nvidia', architecture: 'hopper' } }), 'nvidia hopper (NVIDIA: 580.159.04)');
+    assert.equal(
+      adapterName({ info: { description: 'NVIDIA: 580.159.04', vendor: 'nvidia', architecture: 'hopper' } }),
+      'nvidia hopper (NVIDIA: 580.159.04)',
+    );
     assert.equal(adapterName({ info: { description: 'NVIDIA H200' } }), 'NVIDIA H200');
     assert.equal(adapterName({ info: { vendor: 'nvidia', architecture: 'hopper' } }), 'nvidia hopper');
     assert.equal(adapterName({}), 'unnamed adapter');

@@ -20,18 +20,26 @@ let circle: Dataset;
 
 before(async () => {
   await selectBackend('cpu');
-  circle = await loadDataset({ name: 'circle', samples: 200, noise: 0.05 }, { baseDir: '.', workspaceRoot: '.', cacheDir: '.', baseUrl: null, seed: 1, log: () => {} });
+  circle = await loadDataset(
+    { name: 'circle', samples: 200, noise: 0.05 },
+    { baseDir: '.', workspaceRoot: '.', cacheDir: '.', baseUrl: null, seed: 1, log: () => {} },
+  );
 });
 
 /** The schema the converter makes of an original body on a 2-feature dataset. */
 function converted(hyperparams: Record<string, unknown>): StitchSchema {
-  const { schema, errors } = convertOriginalBody({ input_size: 2, layers: [{ type: 'linear', in: 2, out: 8 }, { type: 'tanh' }, { type: 'linear', in: 8, out: 2 }] }, { dataset: 'circle', ...hyperparams });
+  const { schema, errors } = convertOriginalBody(
+    { input_size: 2, layers: [{ type: 'linear', in: 2, out: 8 }, { type: 'tanh' }, { type: 'linear', in: 8, out: 2 }] },
+    { dataset: 'circle', ...hyperparams },
+  );
   assert.deepEqual(errors, []);
   return schema;
 }
 
 test('sgd with lr and momentum builds tf.train.momentum with both; momentum 0 is plain sgd at that lr', () => {
-  const withMomentum = createOptimizer(converted({ optimizer: { type: 'sgd', lr: 0.1, momentum: 0.9 } }).training?.optimizer);
+  const withMomentum = createOptimizer(
+    converted({ optimizer: { type: 'sgd', lr: 0.1, momentum: 0.9 } }).training?.optimizer,
+  );
   assert.equal(withMomentum.getClassName(), 'Momentum');
   assert.deepEqual(withMomentum.getConfig(), { learningRate: 0.1, momentum: 0.9, useNesterov: false });
   const plain = createOptimizer(converted({ optimizer: { type: 'sgd', lr: 0.1, momentum: 0.0 } }).training?.optimizer);
@@ -43,7 +51,11 @@ test('sgd with lr and momentum builds tf.train.momentum with both; momentum 0 is
 
 test('train_split 0.9 keeps 90% for training and the last 10% for validation', () => {
   const split = converted({ train_split: 0.9 }).training?.validationSplit ?? NaN;
-  const samples: LabeledSamples = { x: Float32Array.from({ length: 200 }, (_, i) => i), labels: Int32Array.from({ length: 100 }, (_, i) => i % 2), count: 100 };
+  const samples: LabeledSamples = {
+    x: Float32Array.from({ length: 200 }, (_, i) => i),
+    labels: Int32Array.from({ length: 100 }, (_, i) => i % 2),
+    count: 100,
+  };
   const { trainSet, validation } = splitValidation({ train: samples, inputShape: [2], numClasses: 2 }, split);
   assert.equal(trainSet.count, 90);
   assert.equal(validation?.count, 10);
@@ -53,7 +65,10 @@ test('train_split 0.9 keeps 90% for training and the last 10% for validation', (
 test('shuffle: false keeps the order (epochOrder is null, max_samples takes the first samples); true is a seeded permutation', () => {
   assert.equal(epochOrder(10, 42, 1, false), null);
   const a = epochOrder(50, 42, 1, true);
-  assert.deepEqual([...(a ?? [])].sort((x, y) => x - y), Array.from({ length: 50 }, (_, i) => i));
+  assert.deepEqual(
+    [...(a ?? [])].sort((x, y) => x - y),
+    Array.from({ length: 50 }, (_, i) => i),
+  );
   assert.deepEqual(a, epochOrder(50, 42, 1, true));
   assert.notDeepEqual(a, epochOrder(50, 42, 2, true));
   const first = limitDataset(circle, { maxSamples: 30, seed: 5, shuffle: false });
@@ -71,9 +86,18 @@ async function batchLosses(seed: number, shuffle: boolean): Promise<number[]> {
   const losses: number[] = [];
   try {
     await withSeededMathRandom(seed, () =>
-      train(model, { train: circle.train, inputShape: [2], numClasses: 2 }, {
-        epochs: 1, batchSize: 16, seed, shuffle, optimizer: schema.training?.optimizer, onBatch: (b) => losses.push(b.loss),
-      }),
+      train(
+        model,
+        { train: circle.train, inputShape: [2], numClasses: 2 },
+        {
+          epochs: 1,
+          batchSize: 16,
+          seed,
+          shuffle,
+          optimizer: schema.training?.optimizer,
+          onBatch: (b) => losses.push(b.loss),
+        },
+      ),
     );
   } finally {
     model.dispose();
@@ -87,9 +111,20 @@ test('in training, shuffle: false gives the same batches whatever the seed; shuf
 });
 
 test('sample predictions: 8 samples with a 28×28 grid of 0–255, the label, the prediction and its confidence', () => {
-  const schema: StitchSchema = { version: 1, input: { shape: [28, 28, 1] }, layers: [{ id: 'f', type: 'flatten' }, { id: 'out', type: 'dense', units: 10, activation: 'softmax' }] };
+  const schema: StitchSchema = {
+    version: 1,
+    input: { shape: [28, 28, 1] },
+    layers: [
+      { id: 'f', type: 'flatten' },
+      { id: 'out', type: 'dense', units: 10, activation: 'softmax' },
+    ],
+  };
   const model = buildModel(schema);
-  const set: LabeledSamples = { x: Float32Array.from({ length: 10 * 784 }, (_, i) => (i % 784) / 783), labels: Int32Array.from({ length: 10 }, (_, i) => i), count: 10 };
+  const set: LabeledSamples = {
+    x: Float32Array.from({ length: 10 * 784 }, (_, i) => (i % 784) / 783),
+    labels: Int32Array.from({ length: 10 }, (_, i) => i),
+    count: 10,
+  };
   const samples = samplePredictions(model, set, [28, 28, 1]);
   assert.equal(samples.length, 8);
   for (const [i, s] of samples.entries()) {
@@ -100,6 +135,10 @@ test('sample predictions: 8 samples with a 28×28 grid of 0–255, the label, th
     assert.ok(Number.isInteger(s.prediction) && s.prediction >= 0 && s.prediction < 10);
     assert.ok(s.confidence > 0 && s.confidence <= 1);
   }
-  assert.deepEqual(samplePredictions(model, { x: new Float32Array(4), labels: new Int32Array(2), count: 2 }, [2]), [], 'no picture for a non-square vector');
+  assert.deepEqual(
+    samplePredictions(model, { x: new Float32Array(4), labels: new Int32Array(2), count: 2 }, [2]),
+    [],
+    'no picture for a non-square vector',
+  );
   model.dispose();
 });

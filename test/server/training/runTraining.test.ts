@@ -26,7 +26,17 @@ async function run(schema: StitchSchema, backend: StartMessage['backend'], signa
   const messages: TrainerToParent[] = [];
   const modelDir = join(dir, `model-${messages.length}-${Math.random().toString(36).slice(2)}`);
   const outcome = await runTraining(
-    { type: 'start', runId: 't', schema, schemaDir: examples, workspaceRoot: join(examples, '..'), modelDir, dataCacheDir: join(dir, 'cache'), datasetBaseUrl: null, backend },
+    {
+      type: 'start',
+      runId: 't',
+      schema,
+      schemaDir: examples,
+      workspaceRoot: join(examples, '..'),
+      modelDir,
+      dataCacheDir: join(dir, 'cache'),
+      datasetBaseUrl: null,
+      backend,
+    },
     (m) => messages.push(m),
     signal,
   );
@@ -42,11 +52,28 @@ describe('runTraining', () => {
     const backend = messages.find((m) => m.type === 'backend');
     // wasm on every core by default (at most 8): the message says how many.
     const threads = Math.min(8, availableParallelism());
-    assert.deepEqual(backend, { type: 'backend', backend: 'wasm', threads, detail: `wasm, ${threads} thread${threads === 1 ? '' : 's'}` });
+    assert.deepEqual(backend, {
+      type: 'backend',
+      backend: 'wasm',
+      threads,
+      detail: `wasm, ${threads} thread${threads === 1 ? '' : 's'}`,
+    });
     const metrics = messages.filter((m): m is Extract<TrainerToParent, { type: 'metric' }> => m.type === 'metric');
     assert.equal(metrics.length, 3);
     for (const m of metrics) {
-      for (const key of ['epoch', 'epochs', 'train_loss', 'val_loss', 'train_accuracy', 'val_accuracy', 'learning_rate', 'epoch_time', 'samples_per_sec', 'progress', 'eta_seconds'] as const) {
+      for (const key of [
+        'epoch',
+        'epochs',
+        'train_loss',
+        'val_loss',
+        'train_accuracy',
+        'val_accuracy',
+        'learning_rate',
+        'epoch_time',
+        'samples_per_sec',
+        'progress',
+        'eta_seconds',
+      ] as const) {
         assert.equal(typeof m[key], 'number', `${key} is a number`);
       }
     }
@@ -67,7 +94,10 @@ describe('runTraining', () => {
     const { outcome, messages } = await run(schema, 'wasm');
     assert.equal(outcome.state, 'succeeded', JSON.stringify(messages.filter((m) => m.type === 'failed')));
     const done = messages[messages.length - 1];
-    assert.ok(done.type === 'succeeded' && done.test.samples === 200 && done.test.accuracy! > 0.3, JSON.stringify(done));
+    assert.ok(
+      done.type === 'succeeded' && done.test.samples === 200 && done.test.accuracy! > 0.3,
+      JSON.stringify(done),
+    );
     assert.equal(tf.memory().numTensors, before, 'no tensor outlives the run');
   });
 
@@ -84,7 +114,10 @@ describe('runTraining', () => {
     const schema = example('fashion-cnn');
     const { outcome } = await run(schema, 'cpu');
     assert.equal(outcome.state, 'failed');
-    assert.match((outcome as { error: string }).error, /fashion-mnist dataset is not in the cache .* set STITCH_DATASET_URL/);
+    assert.match(
+      (outcome as { error: string }).error,
+      /fashion-mnist dataset is not in the cache .* set STITCH_DATASET_URL/,
+    );
   });
 
   test('an aborted signal ends the run as cancelled', async () => {

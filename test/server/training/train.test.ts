@@ -39,9 +39,17 @@ async function trainCircle(options: TrainOptions, layers = MLP) {
 
 before(async () => {
   await selectBackend('wasm');
-  circle = await loadDataset({ name: 'circle', samples: 400, noise: 0.05 }, {
-    baseDir: '.', workspaceRoot: '.', cacheDir: '.', baseUrl: null, seed: 1, log: () => {},
-  });
+  circle = await loadDataset(
+    { name: 'circle', samples: 400, noise: 0.05 },
+    {
+      baseDir: '.',
+      workspaceRoot: '.',
+      cacheDir: '.',
+      baseUrl: null,
+      seed: 1,
+      log: () => {},
+    },
+  );
 });
 
 describe('train', () => {
@@ -54,9 +62,18 @@ describe('train', () => {
     ];
     for (const optimizer of optimizers) {
       const epochs: number[] = [];
-      const { model, result } = await trainCircle({ epochs: 20, batchSize: 16, optimizer, validationSplit: 0.2, onEpoch: (e) => epochs.push(e.epoch) });
+      const { model, result } = await trainCircle({
+        epochs: 20,
+        batchSize: 16,
+        optimizer,
+        validationSplit: 0.2,
+        onEpoch: (e) => epochs.push(e.epoch),
+      });
       model.dispose();
-      assert.deepEqual(epochs, Array.from({ length: 20 }, (_, i) => i + 1));
+      assert.deepEqual(
+        epochs,
+        Array.from({ length: 20 }, (_, i) => i + 1),
+      );
       const last = result.epochs[result.epochs.length - 1];
       assert.ok(last.val_loss !== null && last.val_accuracy !== null);
       assert.equal(last.learning_rate, optimizer.learningRate);
@@ -78,32 +95,44 @@ describe('train', () => {
 
   test('tensor memory stays flat from epoch to epoch', async () => {
     const counts: number[] = [];
-    const { model } = await trainCircle({ epochs: 6, batchSize: 32, validationSplit: 0.2, onEpoch: () => counts.push(tf.memory().numTensors) }, [
-      { id: 'h1', type: 'dense', units: 8, activation: 'relu' },
-      { id: 'bn', type: 'batchNormalization' },
-      { id: 'drop', type: 'dropout', rate: 0.1 },
-      { id: 'out', type: 'dense', units: 2, activation: 'softmax' },
-    ]);
+    const { model } = await trainCircle(
+      { epochs: 6, batchSize: 32, validationSplit: 0.2, onEpoch: () => counts.push(tf.memory().numTensors) },
+      [
+        { id: 'h1', type: 'dense', units: 8, activation: 'relu' },
+        { id: 'bn', type: 'batchNormalization' },
+        { id: 'drop', type: 'dropout', rate: 0.1 },
+        { id: 'out', type: 'dense', units: 2, activation: 'softmax' },
+      ],
+    );
     const afterTraining = tf.memory().numTensors;
     model.dispose();
-    assert.ok(counts.slice(1).every((c) => c === counts[1]), `tensors per epoch: ${counts.join(', ')}`);
+    assert.ok(
+      counts.slice(1).every((c) => c === counts[1]),
+      `tensors per epoch: ${counts.join(', ')}`,
+    );
     assert.ok(tf.memory().numTensors < afterTraining, 'disposing the model frees its tensors');
   });
 
   test('a NaN loss stops training with where it happened and what to try', async () => {
     await assert.rejects(
       // A linear output with squared error has nothing that saturates, so a huge step overflows.
-      trainCircle({ epochs: 5, batchSize: 8, loss: 'meanSquaredError', optimizer: { type: 'sgd', learningRate: 1e6 } }, [
-        { id: 'h', type: 'dense', units: 8 },
-        { id: 'out', type: 'dense', units: 2 },
-      ]),
+      trainCircle(
+        { epochs: 5, batchSize: 8, loss: 'meanSquaredError', optimizer: { type: 'sgd', learningRate: 1e6 } },
+        [
+          { id: 'h', type: 'dense', units: 8 },
+          { id: 'out', type: 'dense', units: 2 },
+        ],
+      ),
       /loss became (NaN|Infinity) in epoch \d+, batch \d+; lower the learning rate \(now 1000000\) or normalize the inputs/,
     );
   });
 
   test('early stopping ends training when the monitored value stops improving', async () => {
     const { model, result } = await trainCircle({
-      epochs: 200, batchSize: 32, validationSplit: 0.2, optimizer: { type: 'adam', learningRate: 0.05 },
+      epochs: 200,
+      batchSize: 32,
+      validationSplit: 0.2,
+      optimizer: { type: 'adam', learningRate: 0.05 },
       earlyStopping: { monitor: 'val_loss', patience: 2, minDelta: 0.01 },
     });
     model.dispose();
@@ -119,7 +148,14 @@ describe('train', () => {
     const controller = new AbortController();
     let batches = 0;
     await assert.rejects(
-      trainCircle({ epochs: 100, batchSize: 4, signal: controller.signal, onBatch: () => { if (++batches === 10) controller.abort(); } }),
+      trainCircle({
+        epochs: 100,
+        batchSize: 4,
+        signal: controller.signal,
+        onBatch: () => {
+          if (++batches === 10) controller.abort();
+        },
+      }),
       TrainingCancelled,
     );
     assert.equal(batches, 10);
@@ -133,14 +169,22 @@ describe('train', () => {
   });
 
   test('binary crossentropy with one sigmoid unit, and sparse labels', async () => {
-    const sigmoid = await trainCircle({ epochs: 15, batchSize: 16, loss: 'binaryCrossentropy', optimizer: { type: 'adam', learningRate: 0.03 } }, [
-      { id: 'h', type: 'dense', units: 12, activation: 'relu' },
-      { id: 'out', type: 'dense', units: 1, activation: 'sigmoid' },
-    ]);
+    const sigmoid = await trainCircle(
+      { epochs: 15, batchSize: 16, loss: 'binaryCrossentropy', optimizer: { type: 'adam', learningRate: 0.03 } },
+      [
+        { id: 'h', type: 'dense', units: 12, activation: 'relu' },
+        { id: 'out', type: 'dense', units: 1, activation: 'sigmoid' },
+      ],
+    );
     sigmoid.model.dispose();
     assert.equal(sigmoid.result.encoding, 'binary');
     assert.ok(sigmoid.result.test!.accuracy! > 0.85, `binary accuracy ${sigmoid.result.test!.accuracy}`);
-    const sparse = await trainCircle({ epochs: 15, batchSize: 16, loss: 'sparseCategoricalCrossentropy', optimizer: { type: 'adam', learningRate: 0.03 } });
+    const sparse = await trainCircle({
+      epochs: 15,
+      batchSize: 16,
+      loss: 'sparseCategoricalCrossentropy',
+      optimizer: { type: 'adam', learningRate: 0.03 },
+    });
     sparse.model.dispose();
     assert.equal(sparse.result.encoding, 'sparse');
     assert.ok(sparse.result.test!.accuracy! > 0.85, `sparse accuracy ${sparse.result.test!.accuracy}`);
@@ -154,11 +198,17 @@ describe('saveModel / loadModel', () => {
       const { model } = await trainCircle({ epochs: 2, batchSize: 32 });
       await saveModel(model, dir);
       const loaded = await loadModel(dir);
-      const x = tf.tensor2d([[0.5, -1], [3, 3]]);
+      const x = tf.tensor2d([
+        [0.5, -1],
+        [3, 3],
+      ]);
       const a = (model.predict(x) as tf.Tensor).arraySync();
       const b = (loaded.predict(x) as tf.Tensor).arraySync();
       assert.deepEqual(b, a);
-      assert.deepEqual(loaded.layers.map((l) => l.name), model.layers.map((l) => l.name));
+      assert.deepEqual(
+        loaded.layers.map((l) => l.name),
+        model.layers.map((l) => l.name),
+      );
       tf.dispose([x]);
       model.dispose();
       loaded.dispose();

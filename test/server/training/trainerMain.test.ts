@@ -23,7 +23,11 @@ function spiralSchema(epochs: number, samples: number): StitchSchema {
 }
 
 /** Forks the trainer, sends `start`, and collects messages until the child exits. */
-function runChild(schema: StitchSchema, dir: string, onMessage?: (m: TrainerToParent, send: (x: unknown) => void) => void) {
+function runChild(
+  schema: StitchSchema,
+  dir: string,
+  onMessage?: (m: TrainerToParent, send: (x: unknown) => void) => void,
+) {
   const child = fork(entry, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const messages: TrainerToParent[] = [];
   const start: StartMessage = {
@@ -53,10 +57,16 @@ test('the trainer child trains, reports every epoch and saves the model, then ex
     const { code, messages } = await runChild(spiralSchema(3, 200), dir);
     assert.equal(code, 0);
     const types = messages.map((m) => m.type);
-    assert.deepEqual(messages.find((m) => m.type === 'backend'), { type: 'backend', backend: 'cpu', threads: 1, detail: 'cpu' });
+    assert.deepEqual(
+      messages.find((m) => m.type === 'backend'),
+      { type: 'backend', backend: 'cpu', threads: 1, detail: 'cpu' },
+    );
     assert.ok(types.indexOf('running') < types.indexOf('metric'));
     const metrics = messages.filter((m) => m.type === 'metric');
-    assert.deepEqual(metrics.map((m) => m.epoch), [1, 2, 3]);
+    assert.deepEqual(
+      metrics.map((m) => m.epoch),
+      [1, 2, 3],
+    );
     const last = messages[messages.length - 1];
     assert.equal(last.type, 'succeeded');
     if (last.type === 'succeeded') {

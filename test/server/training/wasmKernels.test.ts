@@ -21,7 +21,11 @@ function randomValues(size: number, seed: number): Float32Array {
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** Runs `fn` on a backend with fresh tensors made from `arrays`; returns the results as plain arrays. */
-async function onBackend(backend: string, arrays: [Float32Array, number[]][], fn: (...t: tf.Tensor[]) => tf.Tensor[]): Promise<Float32Array[]> {
+async function onBackend(
+  backend: string,
+  arrays: [Float32Array, number[]][],
+  fn: (...t: tf.Tensor[]) => tf.Tensor[],
+): Promise<Float32Array[]> {
   await tf.setBackend(backend);
   const tensors = arrays.map(([values, shape]) => tf.tensor(values, shape));
   const outs = tf.tidy(() => fn(...tensors));
@@ -41,14 +45,29 @@ function assertClose(actual: Float32Array, expected: Float32Array, what: string)
 }
 
 /** Gradients of Σ(op(x, w) · upstream) with respect to x and w, on wasm and on cpu. */
-async function compareGrads(what: string, xShape: Shape4, wShape: Shape4, op: (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor) {
+async function compareGrads(
+  what: string,
+  xShape: Shape4,
+  wShape: Shape4,
+  op: (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor,
+) {
   const x = randomValues(size(xShape), 1);
   const w = randomValues(size(wShape), 2);
-  const outShape = tf.tidy(() => op(tf.zeros(xShape) as tf.Tensor4D, tf.zeros(wShape) as tf.Tensor4D).shape as number[]);
+  const outShape = tf.tidy(
+    () => op(tf.zeros(xShape) as tf.Tensor4D, tf.zeros(wShape) as tf.Tensor4D).shape as number[],
+  );
   const up = randomValues(size(outShape), 3);
   const f = (xt: tf.Tensor, wt: tf.Tensor, upt: tf.Tensor) =>
-    tf.grads((a: tf.Tensor, b: tf.Tensor) => op(a as tf.Tensor4D, b as tf.Tensor4D).mul(upt).sum())([xt, wt]);
-  const inputs: [Float32Array, number[]][] = [[x, xShape], [w, wShape], [up, outShape]];
+    tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+      op(a as tf.Tensor4D, b as tf.Tensor4D)
+        .mul(upt)
+        .sum(),
+    )([xt, wt]);
+  const inputs: [Float32Array, number[]][] = [
+    [x, xShape],
+    [w, wShape],
+    [up, outShape],
+  ];
   const [cpuDx, cpuDw] = await onBackend('cpu', inputs, f);
   const [wasmDx, wasmDw] = await onBackend('wasm', inputs, f);
   assertClose(wasmDw, cpuDw, `${what} filter gradient`);
@@ -122,18 +141,56 @@ describe('depthwise backprops on wasm', () => {
       const x = randomValues(size(xShape), 4);
       const w = randomValues(size(wShape), 5);
       const wide = new Float32Array(size(wideShape));
-      for (let kh = 0; kh < 2; kh++) for (let kw = 0; kw < 3; kw++) for (let j = 0; j < 4; j++) wide[((kh * 2) * 5 + kw * 2) * 4 + j] = w[(kh * 3 + kw) * 4 + j];
-      const outShape = tf.tidy(() => tf.depthwiseConv2d(tf.zeros(xShape) as tf.Tensor4D, tf.zeros(wideShape) as tf.Tensor4D, 1, pad).shape);
-      const up = randomValues(size(outShape), 6);
-      const [cpuDx, cpuDwide] = await onBackend('cpu', [[x, xShape], [wide, wideShape], [up, outShape]], (xt, wt, upt) =>
-        tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, pad).mul(upt).sum())([xt, wt]),
+      for (let kh = 0; kh < 2; kh++)
+        for (let kw = 0; kw < 3; kw++)
+          for (let j = 0; j < 4; j++) wide[(kh * 2 * 5 + kw * 2) * 4 + j] = w[(kh * 3 + kw) * 4 + j];
+      const outShape = tf.tidy(
+        () => tf.depthwiseConv2d(tf.zeros(xShape) as tf.Tensor4D, tf.zeros(wideShape) as tf.Tensor4D, 1, pad).shape,
       );
-      const [wasmDw, wasmDx] = await onBackend('wasm', [[x, xShape], [w, wShape], [up, outShape]], (xt, wt, dy) => [
-        tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x: xt, dy }, { strides: 1, pad, dilations: 2, filterShape: wShape }) as tf.Tensor,
-        tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: wt }, { strides: 1, pad, dilations: 2, inputShape: xShape }) as tf.Tensor,
-      ]);
+      const up = randomValues(size(outShape), 6);
+      const [cpuDx, cpuDwide] = await onBackend(
+        'cpu',
+        [
+          [x, xShape],
+          [wide, wideShape],
+          [up, outShape],
+        ],
+        (xt, wt, upt) =>
+          tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+            tf
+              .depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, pad)
+              .mul(upt)
+              .sum(),
+          )([xt, wt]),
+      );
+      const [wasmDw, wasmDx] = await onBackend(
+        'wasm',
+        [
+          [x, xShape],
+          [w, wShape],
+          [up, outShape],
+        ],
+        (xt, wt, dy) => [
+          tf
+            .engine()
+            .runKernel(
+              'DepthwiseConv2dNativeBackpropFilter',
+              { x: xt, dy },
+              { strides: 1, pad, dilations: 2, filterShape: wShape },
+            ) as tf.Tensor,
+          tf
+            .engine()
+            .runKernel(
+              'DepthwiseConv2dNativeBackpropInput',
+              { dy, filter: wt },
+              { strides: 1, pad, dilations: 2, inputShape: xShape },
+            ) as tf.Tensor,
+        ],
+      );
       const expectedDw = new Float32Array(size(wShape));
-      for (let kh = 0; kh < 2; kh++) for (let kw = 0; kw < 3; kw++) for (let j = 0; j < 4; j++) expectedDw[(kh * 3 + kw) * 4 + j] = cpuDwide[((kh * 2) * 5 + kw * 2) * 4 + j];
+      for (let kh = 0; kh < 2; kh++)
+        for (let kw = 0; kw < 3; kw++)
+          for (let j = 0; j < 4; j++) expectedDw[(kh * 3 + kw) * 4 + j] = cpuDwide[(kh * 2 * 5 + kw * 2) * 4 + j];
       assertClose(wasmDw, expectedDw, 'dilated filter gradient');
       assertClose(wasmDx, cpuDx, 'dilated input gradient');
     });
@@ -156,7 +213,11 @@ describe('other training gradients on wasm', () => {
     [[2, 6, 5, 2], 2, 1, 'valid'],
   ];
   // Ties (the first maximum in row-major order takes the gradient), NaN and −Infinity (never a maximum).
-  for (const [poolSize, strides, pad] of [[2, 2, 'valid'], [3, 2, 'same'], [2, 1, 'valid']] as const) {
+  for (const [poolSize, strides, pad] of [
+    [2, 2, 'valid'],
+    [3, 2, 'same'],
+    [2, 1, 'valid'],
+  ] as const) {
     test(`maxPool ${poolSize}×${poolSize}, strides ${strides}, pad ${pad} with ties, NaN and -Infinity`, async () => {
       const shape: Shape4 = [2, 6, 7, 3];
       const rand = createRandom(21);
@@ -166,15 +227,38 @@ describe('other training gradients on wasm', () => {
       });
       const outShape = tf.tidy(() => tf.maxPool(tf.zeros(shape) as tf.Tensor4D, poolSize, strides, pad).shape);
       const up = randomValues(size(outShape), 22);
-      const f = (xt: tf.Tensor, upt: tf.Tensor) => [tf.grad((a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, poolSize, strides, pad).mul(upt).sum())(xt)];
-      const [cpu] = await onBackend('cpu', [[x, shape], [up, outShape]], f);
-      const [wasm] = await onBackend('wasm', [[x, shape], [up, outShape]], f);
+      const f = (xt: tf.Tensor, upt: tf.Tensor) => [
+        tf.grad((a: tf.Tensor) =>
+          tf
+            .maxPool(a as tf.Tensor4D, poolSize, strides, pad)
+            .mul(upt)
+            .sum(),
+        )(xt),
+      ];
+      const [cpu] = await onBackend(
+        'cpu',
+        [
+          [x, shape],
+          [up, outShape],
+        ],
+        f,
+      );
+      const [wasm] = await onBackend(
+        'wasm',
+        [
+          [x, shape],
+          [up, outShape],
+        ],
+        f,
+      );
       assertClose(wasm, cpu, 'maxPool input gradient');
     });
   }
   for (const [shape, poolSize, strides, pad] of pools) {
     test(`maxPool ${poolSize}×${poolSize}, strides ${strides}, pad ${pad} on ${shape.join('×')}`, async () => {
-      await compareGrads('maxPool', shape, [1, 1, shape[3], shape[3]], (x, w) => tf.maxPool(tf.conv2d(x, w, 1, 'valid'), poolSize, strides, pad));
+      await compareGrads('maxPool', shape, [1, 1, shape[3], shape[3]], (x, w) =>
+        tf.maxPool(tf.conv2d(x, w, 1, 'valid'), poolSize, strides, pad),
+      );
     });
     test(`avgPool ${poolSize}×${poolSize}, strides ${strides}, pad ${pad} on ${shape.join('×')}`, async () => {
       // The reference is the gradient of the definition on cpu: window sums (a depthwise convolution with a
@@ -189,14 +273,26 @@ describe('other training gradients on wasm', () => {
       const x = randomValues(size(shape), 7);
       const outShape = tf.tidy(() => tf.avgPool(tf.zeros(shape) as tf.Tensor4D, poolSize, strides, pad).shape);
       const up = randomValues(size(outShape), 8);
-      const inputs: [Float32Array, number[]][] = [[x, shape], [up, outShape]];
+      const inputs: [Float32Array, number[]][] = [
+        [x, shape],
+        [up, outShape],
+      ];
       const [cpuY, cpuDx] = await onBackend('cpu', inputs, (xt, upt) => [
         reference(xt as tf.Tensor4D),
-        tf.grad((a: tf.Tensor) => reference(a as tf.Tensor4D).mul(upt).sum())(xt),
+        tf.grad((a: tf.Tensor) =>
+          reference(a as tf.Tensor4D)
+            .mul(upt)
+            .sum(),
+        )(xt),
       ]);
       const [wasmY, wasmDx] = await onBackend('wasm', inputs, (xt, upt) => [
         tf.avgPool(xt as tf.Tensor4D, poolSize, strides, pad),
-        tf.grad((a: tf.Tensor) => tf.avgPool(a as tf.Tensor4D, poolSize, strides, pad).mul(upt).sum())(xt),
+        tf.grad((a: tf.Tensor) =>
+          tf
+            .avgPool(a as tf.Tensor4D, poolSize, strides, pad)
+            .mul(upt)
+            .sum(),
+        )(xt),
       ]);
       assertClose(wasmY, cpuY, 'avgPool forward');
       assertClose(wasmDx, cpuDx, 'avgPool input gradient');
@@ -224,10 +320,15 @@ describe('sums over leading axes on wasm (bias gradients)', () => {
       const [wasm] = await onBackend('wasm', [[x, c.shape]], f);
       assertClose(wasm, cpu, 'sum');
       await tf.setBackend('wasm');
-      assert.deepEqual(tf.tidy(() => tf.sum(tf.zeros(c.shape), c.axis, c.keepDims).shape), tf.tidy(() => {
-        const expected = c.shape.map((d, i) => (c.axis.map((a) => (a < 0 ? a + c.shape.length : a)).includes(i) ? (c.keepDims ? 1 : 0) : d));
-        return expected.filter((d) => d !== 0);
-      }));
+      assert.deepEqual(
+        tf.tidy(() => tf.sum(tf.zeros(c.shape), c.axis, c.keepDims).shape),
+        tf.tidy(() => {
+          const expected = c.shape.map((d, i) =>
+            c.axis.map((a) => (a < 0 ? a + c.shape.length : a)).includes(i) ? (c.keepDims ? 1 : 0) : d,
+          );
+          return expected.filter((d) => d !== 0);
+        }),
+      );
     });
   }
 });
@@ -291,13 +392,30 @@ describe('matrix products on wasm', () => {
       const a = randomValues(size(aShape), 31);
       const b = randomValues(size(bShape), 32);
       const f = (at: tf.Tensor, bt: tf.Tensor) => [tf.matMul(at, bt, transposeA, transposeB)];
-      const [cpu] = await onBackend('cpu', [[a, aShape], [b, bShape]], f);
-      const [wasm] = await onBackend('wasm', [[a, aShape], [b, bShape]], f);
+      const [cpu] = await onBackend(
+        'cpu',
+        [
+          [a, aShape],
+          [b, bShape],
+        ],
+        f,
+      );
+      const [wasm] = await onBackend(
+        'wasm',
+        [
+          [a, aShape],
+          [b, bShape],
+        ],
+        f,
+      );
       assertClose(wasm, cpu, 'matMul');
       await tf.setBackend('wasm');
       const shape = tf.tidy(() => tf.matMul(tf.zeros(aShape), tf.zeros(bShape), transposeA, transposeB).shape);
       await tf.setBackend('cpu');
-      assert.deepEqual(shape, tf.tidy(() => tf.matMul(tf.zeros(aShape), tf.zeros(bShape), transposeA, transposeB).shape));
+      assert.deepEqual(
+        shape,
+        tf.tidy(() => tf.matMul(tf.zeros(aShape), tf.zeros(bShape), transposeA, transposeB).shape),
+      );
     });
   }
 });
