@@ -37,7 +37,7 @@ function install(set: KernelSet, names: Iterable<string>): void {
 /** Registers a checkout's kernels on top of the backend's own and returns the resulting set. */
 function kernelsOf(dir: string, original: KernelSet): KernelSet {
   install(original, new Set([...snapshot().keys(), ...original.keys()]));
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+
   (
     require(join(dir, 'src/server/training/wasmKernels')) as { registerWasmTrainingKernels(): void }
   ).registerWasmTrainingKernels();

@@ -12,7 +12,7 @@ export interface CommandTarget {
   runId?: string;
 }
 
-const WEBVIEW_COMMANDS: { readonly [C in PanelCommand]: (target: CommandTarget) => Thenable<unknown> } = {
+const WEBVIEW_COMMANDS: Readonly<Record<PanelCommand, (target: CommandTarget) => Thenable<unknown>>> = {
   train: ({ document }) => vscode.commands.executeCommand('stitch.train', document?.uri),
   cancel: ({ runId }) => vscode.commands.executeCommand('stitch.cancelRun', runId),
   showMetrics: ({ runId }) => vscode.commands.executeCommand('stitch.showMetrics', runId),

@@ -364,7 +364,7 @@ function inputNode(shape: unknown, id: string, errors: SchemaError[]): Node | un
     errors.push({ path: 'input.shape', message: 'expected the input shape as a list of numbers' });
     return undefined;
   }
-  const dims = shape as number[];
+  const dims = shape;
   if (dims.length === 1) return { id, kind: 'Input', params: { size: dims[0] } };
   if (dims.length === 3)
     return {

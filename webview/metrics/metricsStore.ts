@@ -85,10 +85,8 @@ export function ingest(run: RunSeries, events: readonly TrainingEvent[]): number
       case 'evaluation':
         run.evaluation = e.data;
         break;
-      default: {
-        const unknown: never = e;
-        void unknown;
-      }
+      default:
+        e satisfies never;
     }
   }
   return added;

@@ -262,7 +262,7 @@ function connect(
 /** Whether the layer's type merges several inputs (add, concatenate, …). */
 function isMerge(layer: RawLayer): boolean {
   const type = String(layer.type);
-  return isLayerType(type) && LAYERS[type].merge === true;
+  return isLayerType(type) && LAYERS[type].merge;
 }
 
 /**

@@ -42,7 +42,7 @@ export class VisualEditorProvider implements vscode.CustomTextEditorProvider {
 
   resolveCustomTextEditor(document: vscode.TextDocument, panel: vscode.WebviewPanel): void {
     // The view disposes itself with its panel.
-    void new VisualEditorView(document, panel, this.context, this.tracker, this.log);
+    new VisualEditorView(document, panel, this.context, this.tracker, this.log);
   }
 }
 

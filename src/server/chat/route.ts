@@ -48,9 +48,7 @@ export function chatRoutes(
         'baseUrl: expected an http(s) URL of an OpenAI-compatible API, like "http://localhost:11434/v1"',
       );
     }
-    const original = isOriginalChatRequest(body as Record<string, unknown>)
-      ? originalChat(body as Record<string, unknown>)
-      : undefined;
+    const original = isOriginalChatRequest(body) ? originalChat(body) : undefined;
     const header = ctx.get(API_KEY_HEADER);
     const config = resolveProvider(
       { apiKey: header, baseUrl: body.baseUrl, model: body.model, temperature: body.temperature },

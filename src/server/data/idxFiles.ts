@@ -12,7 +12,12 @@ import { holdOut, type Dataset, type DatasetContext } from './types';
 /** Fraction of the samples held out as the test split when there are no test files. */
 const HOLD_OUT = 0.2;
 
-type IdxSpec = { images: string; labels: string; testImages?: string; testLabels?: string };
+interface IdxSpec {
+  images: string;
+  labels: string;
+  testImages?: string;
+  testLabels?: string;
+}
 
 /** Reads at most `maxItems` image/label pairs; the files' claimed counts must agree. */
 async function readPair(images: string, labels: string, context: DatasetContext, field: string, maxItems: number) {

@@ -435,5 +435,5 @@ export class ModelService {
 }
 
 function definedOnly(change: ModelChange): ModelChange {
-  return Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)) as ModelChange;
+  return Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined));
 }

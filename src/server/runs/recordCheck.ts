@@ -27,7 +27,7 @@ export function checkRecord(raw: unknown, runId: string): CheckedRecord {
     repairs.push(`${key} was ${describe(value)}, now ${JSON.stringify(fallback)}`);
     return fallback;
   };
-  const state = field('state', (v): v is RunState => STATES.includes(v as RunState), 'failed' as RunState);
+  const state = field('state', (v): v is RunState => STATES.includes(v as RunState), 'failed');
   const record: RunRecord = {
     // Fields this check does not know (added by a newer server) are kept as they are.
     ...(raw as Partial<RunRecord>),

@@ -228,7 +228,7 @@ function checkInputsForm(raw: Raw, index: number, out: ProblemCollector): string
     );
     return undefined;
   }
-  return inputs as string[];
+  return inputs;
 }
 
 /** Checks each layer on its own, then the ids named in `inputs` and the number of inputs. */

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Evaluation } from '../../../src/shared/evaluation';
-import type { RunDetail, StateEvent } from '../../../src/shared/protocol';
+import type { RunDetail } from '../../../src/shared/protocol';
 import type { StitchSchema } from '../../../src/shared/schema/types';
 import { readEvents, spiralSchema, startTestServer, submit, waitForState, type TestServer } from '../serverHarness';
 
@@ -42,7 +42,7 @@ test('an MNIST run streams its evaluation before the final state; the run detail
   assert.equal(final?.event, 'state');
   assert.ok(at < events.length - 1, 'the evaluation comes before the final state');
   const evaluation = events[at].data as Evaluation & { run_id: string };
-  const state = final.data as StateEvent;
+  const state = final.data;
   assert.equal(evaluation.run_id, runId);
   assert.equal(evaluation.samples, 300);
   assert.equal(

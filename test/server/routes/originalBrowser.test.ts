@@ -95,7 +95,10 @@ test('the original frontend, served on another loopback port behind a Host-rewri
     architecture: DOCUMENTED_BODY.architecture,
     hyperparams: { ...DOCUMENTED_BODY.hyperparams, epochs: 2, max_samples: 256 },
   };
-  type Answer = { status: number; body: Record<string, unknown> };
+  interface Answer {
+    status: number;
+    body: Record<string, unknown>;
+  }
   const seen = (await tab.evaluate(FRONTEND_SCRIPT(body))) as Record<string, Answer> & {
     events: { event: string; data: Record<string, unknown> }[];
   };

@@ -97,7 +97,7 @@ test('a damaged run folder is repaired or skipped with a log line, and never tak
 
     for (const id of [torn, garbage, fifoRun]) {
       const events = await readEvents(second, id);
-      const last = events.at(-1) as TrainingEvent | undefined;
+      const last = events.at(-1);
       assert.equal(last?.event, 'state', `${id} ends with its final state`);
       assert.equal(last.event === 'state' && last.data.state, 'succeeded');
       const eventIds = events.map((e) => e.id);
