@@ -255,7 +255,9 @@ const pending = {
 
 export default tseslint.config(
   // .devbundle/, .gl/, .whl/: the GPU machine's bundle and packages (bench/gpu-bundle.mjs), ignored by git.
-  { ignores: ['dist/', 'out/', 'node_modules/', 'test-artifacts/', '.tmp/', '.stitch/', '.devbundle/', '.gl/', '.whl/'] },
+  {
+    ignores: ['dist/', 'out/', 'node_modules/', 'test-artifacts/', '.tmp/', '.stitch/', '.devbundle/', '.gl/', '.whl/'],
+  },
   eslint.configs.recommended,
   tseslint.configs.strictTypeChecked,
   tseslint.configs.stylisticTypeChecked,
