@@ -228,7 +228,7 @@ test('hostile bodies and headers on every route: no 5xx, no hang, health within 
     assert.deepEqual(failures, []);
     for (const health of [generatedHealth, hostileHealth]) {
       assert.equal(health.failures, 0);
-      assert.ok(health.count > 10, `health was measured ${health.count} times`);
+      assert.ok(health.count >= 3, `health was measured ${health.count} times`);
       assert.ok(health.p50 < HEALTH_BUDGET_MS, describeHealth(health));
       // The budget is the server's: what the bare control server also suffered (a machine too busy to
       // schedule processes on time) is not the server blocking, so it is added to the budget. On a machine
