@@ -396,6 +396,8 @@ export async function webviewSmoke({ page, pick, log, check, sleep, waitFor, art
   // 8. the chat reaches the provider of the User setting stitch.chat.baseUrl (code-server is a remote window).
   // Last: a reload after a chat turn did not navigate within 30 s in code-server (cause not found).
   await clearToasts();
+  // The chat works on the schema of the active editor: after the reload the panel had the focus.
+  await pick('Control+P', 'xor.stitch.json', 'xor.stitch.json');
   await pick('F1', '>Stitch: Open Chat', 'Stitch: Open Chat');
   const chat = await webviewFrame(page, '.chat vscode-textarea', waitFor, 'the chat tab');
   await chat.locator('.chat vscode-textarea textarea').fill('add a dropout layer');
