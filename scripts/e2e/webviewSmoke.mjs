@@ -396,9 +396,11 @@ export async function webviewSmoke({ page, pick, log, check, sleep, waitFor, art
   // 8. the chat reaches the provider of the User setting stitch.chat.baseUrl (code-server is a remote window).
   // Last: a reload after a chat turn did not navigate within 30 s in code-server (cause not found).
   await clearToasts();
-  // The chat works on the schema of the active editor: after the reload the panel had the focus.
-  await pick('Control+P', 'xor.stitch.json', 'xor.stitch.json');
+  // The chat works on the schema of the last active schema editor: after the reload the panel had the focus,
+  // so focus the text of xor.stitch.json (the first editor group) before opening the chat.
+  await page.locator('.editor-group-container').first().locator('.view-lines').first().click();
   await pick('F1', '>Stitch: Open Chat', 'Stitch: Open Chat');
+  await page.locator('.tabs-container .tab', { hasText: 'Stitch' }).last().click();
   const chat = await webviewFrame(page, '.chat vscode-textarea', waitFor, 'the chat tab');
   await chat.locator('.chat vscode-textarea textarea').fill('add a dropout layer');
   await chat.locator('.chat vscode-textarea textarea').press('Enter');
