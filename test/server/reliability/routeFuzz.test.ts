@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { spiralSchema } from '../serverHarness';
@@ -15,6 +15,8 @@ import { serveProcess, startHealthProbe, type HealthStats } from './cliProcess';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
 const HEALTH_BUDGET_MS = 50;
+/** The longest single stall of health allowed (see the comment at its assertion). */
+const STALL_BOUND_MS = 400;
 const REQUEST_TIMEOUT_MS = 10_000;
 
 interface Shot {
@@ -230,12 +232,11 @@ test('hostile bodies and headers on every route: no 5xx, no hang, health within 
       assert.equal(health.failures, 0);
       assert.ok(health.count >= 3, `health was measured ${health.count} times`);
       assert.ok(health.p50 < HEALTH_BUDGET_MS, describeHealth(health));
-      // The budget is the server's: what the bare control server also suffered (a machine too busy to
-      // schedule processes on time) is not the server blocking, so it is added to the budget. On a machine
-      // loaded past 1.5 runnable processes per core (other test files run in parallel), single stalls of
-      // 100 ms hit any process; there only the median is held to the budget (docs/reliability.md).
-      if (loadavg()[0] / availableParallelism() < 1.5)
-        assert.ok(health.max < HEALTH_BUDGET_MS + health.control.max, describeHealth(health));
+      // No freeze: the original bug held every route for up to two minutes. A single stall remains: a body of
+      // about 1 MB sent to a route whose body is parsed on the event loop (infer, chat, models) costs one
+      // JSON.parse there, up to ~150 ms on this machine (docs/reliability.md, "Known gaps"). What the bare
+      // control server also suffered (a machine too busy to schedule processes) is added to the bound.
+      assert.ok(health.max < STALL_BOUND_MS + health.control.max, describeHealth(health));
     }
     assert.doesNotMatch(server.stderr(), /internal error/);
   } finally {
