@@ -7,16 +7,11 @@
  * see docs/webview.md).
  */
 import { el } from '../dom';
+import { RUN_COLOR_VARS } from '../metrics/runLabels';
 import { planeToPixel, pixelToPlane, type Plane, type Raster } from './boundary';
 
-export const CLASS_COLOR_VARS = [
-  '--vscode-charts-blue',
-  '--vscode-charts-orange',
-  '--vscode-charts-green',
-  '--vscode-charts-purple',
-  '--vscode-charts-red',
-  '--vscode-charts-yellow',
-] as const;
+/** Class colours: the chart palette the runs use (theme tokens), one entry per class, cycling. */
+export const CLASS_COLOR_VARS = RUN_COLOR_VARS;
 
 /**
  * The raster (cells filled with the class colour, alpha by confidence) with `points` (x, y, label) on top;
