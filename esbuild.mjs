@@ -83,6 +83,7 @@ function copyWebviewAssets() {
   mkdirSync(out, { recursive: true });
   for (const [from, to] of [
     ['webview/webview.css', 'webview.css'],
+    ['webview/evaluation/views.css', 'views.css'],
     ['node_modules/@vscode/codicons/dist/codicon.css', 'codicon.css'],
     ['node_modules/@vscode/codicons/dist/codicon.ttf', 'codicon.ttf'],
     ['node_modules/uplot/dist/uPlot.min.css', 'uPlot.min.css'],

@@ -117,6 +117,16 @@ export const COMMANDS: readonly CommandSpec[] = [
     },
   },
   {
+    id: 'stitch.showEvaluation',
+    title: 'Show Evaluation',
+    run: (s, arg) => showModelTab(s, 'evaluate', arg),
+  },
+  {
+    id: 'stitch.testModel',
+    title: 'Test Trained Model',
+    run: (s, arg) => showModelTab(s, 'test', arg),
+  },
+  {
     id: 'stitch.openChat',
     title: 'Open Chat',
     run: (s) => {
@@ -265,6 +275,17 @@ export function registerCommands(services: StitchServices): vscode.Disposable[] 
       }
     }),
   );
+}
+
+/**
+ * Opens the panel's Evaluate or Test tab on a run: the one given (a run id, e.g. from the model catalog, or a
+ * runs view item), else the last run that succeeded in this window; the tab's picker offers the others.
+ */
+function showModelTab(s: StitchServices, tab: 'evaluate' | 'test', arg: unknown): string {
+  const last = s.tracker.lastOutcome;
+  const runId = runIdFrom(arg) ?? (last?.state === 'succeeded' ? last.runId : undefined);
+  s.panels.show(tab, runId);
+  return runId ?? 'panel';
 }
 
 /** The schema document from a command argument (a URI from a menu or CodeLens) or the active editor. */

@@ -44,6 +44,7 @@ export function webviewHtml(
 <link rel="stylesheet" href="${asset('codicon.css')}" id="vscode-codicon-stylesheet">
 <link rel="stylesheet" href="${asset('uPlot.min.css')}">
 <link rel="stylesheet" href="${asset('webview.css')}">
+<link rel="stylesheet" href="${asset('views.css')}">
 <title>${escapeHtml(title)}</title>
 </head>
 <body data-view="${kind}">

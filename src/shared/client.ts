@@ -15,6 +15,7 @@ import type {
   ExportRequest,
   ExportResponse,
   HealthResponse,
+  InferResponse,
   ModelSummary,
   RunDetail,
   RunSummary,
@@ -22,6 +23,7 @@ import type {
   TrainResponse,
   TrainingEvent,
 } from './protocol';
+import type { EvaluationSample } from './evaluation';
 import { API_KEY_HEADER } from './protocol';
 import { toChatEvent } from './sse/chat';
 import { decodeSse } from './sse/decoder';
@@ -104,6 +106,27 @@ export class StitchClient {
       "list the trained model's files",
     );
     return body.files;
+  }
+
+  /**
+   * `POST /api/infer` (docs/server.md): one sample (`pixels` or `inputs`), optionally with the `activations`
+   * of the named layers, or a `batch` of flat rows. The answer's shape depends on the request, so the caller
+   * names it.
+   */
+  infer<T = InferResponse>(body: Record<string, unknown>): Promise<T> {
+    return this.json('POST', '/api/infer', body, 'predict');
+  }
+
+  /** The samples of one confusion matrix cell ("t,p") of a run's evaluation, with their inputs. */
+  async evaluationSamples(runId: string, cell: string): Promise<EvaluationSample[]> {
+    const query = `cell=${encodeURIComponent(cell)}`;
+    const body = await this.json<{ samples: EvaluationSample[] }>(
+      'GET',
+      `/api/runs/${encodeURIComponent(runId)}/evaluation/samples?${query}`,
+      undefined,
+      `read the samples of cell ${cell}`,
+    );
+    return body.samples;
   }
 
   /** Raw GET of a path under the server (model files); throws StitchHttpError unless 2xx. */

@@ -5,8 +5,10 @@
  *
  * Pure types (plus two tiny helpers): no `vscode`, no DOM, no Node.
  */
+import type { Evaluation, EvaluationSample } from './evaluation';
 import type { ChatStreamEvent, RunState, RunSummary, TrainingEvent } from './protocol';
 import type { Severity } from './schema/problems';
+import type { ModelSummaryTable } from './schema/summary';
 
 // ---------------------------------------------------------------------------------------------------
 // The visual editor (custom editor over one `*.stitch.json` document)
@@ -130,7 +132,23 @@ export type PanelHostMessage =
   | { type: 'runs'; runs: RunSummary[]; serverState: string }
   | { type: 'run/events'; runId: string; events: TrainingEvent[] }
   | { type: 'run/stream'; runId: string; status: StreamStatus; message?: string }
-  | { type: 'focus'; tab: 'metrics' | 'chat'; runId?: string }
+  /** Show a tab; `runId` selects that run (in the metrics, or as the run evaluated and tested). */
+  | { type: 'focus'; tab: PanelTab; runId?: string }
+  /** What the Evaluate and Test tabs show for a run (answer to `model/load`; `view` null with `error`). */
+  | { type: 'model'; runId: string; view: RunModelView | null; error?: string }
+  /** The samples of one confusion cell (answer to `evaluation/cell`). */
+  | { type: 'evaluation/cell'; runId: string; cell: string; samples: EvaluationSample[]; error?: string }
+  /** A prediction for the Test tab's input (answer to `test/predict`). */
+  | {
+      type: 'test/result';
+      requestId: number;
+      runId: string;
+      probabilities: number[] | null;
+      activations: LayerActivationView[];
+      error?: string;
+    }
+  /** Probabilities for a batch of plane points, row by row (answer to `test/boundary`). */
+  | { type: 'test/boundary'; requestId: number; runId: string; probabilities: number[][] | null; error?: string }
   /** The schema document the chat is about (the proposal preview diffs against `schema`). */
   | { type: 'chat/context'; fileName: string | null; schema: unknown }
   | { type: 'chat/event'; requestId: number; event: ChatStreamEvent }
@@ -145,7 +163,53 @@ export type PanelWebviewMessage =
   | { type: 'chat/stop'; requestId: number }
   | { type: 'chat/apply'; requestId: number; proposedSchema: unknown }
   | { type: 'chat/clear' }
-  | { type: 'command'; command: PanelCommand; runId?: string };
+  | { type: 'command'; command: PanelCommand; runId?: string }
+  /** The run the Evaluate and Test tabs show changed (or the page was reloaded): send its `model`. */
+  | { type: 'model/load'; runId: string }
+  | { type: 'evaluation/cell'; runId: string; cell: string }
+  /** Predict one input (flat, in the model's input order); `activations`: the layer ids to look inside. */
+  | { type: 'test/predict'; requestId: number; runId: string; input: number[]; image: boolean; activations: string[] }
+  | { type: 'test/boundary'; requestId: number; runId: string; points: number[][] };
+
+/** The Stitch panel's tabs, in their order. */
+export type PanelTab = 'metrics' | 'evaluate' | 'test' | 'chat';
+export const PANEL_TABS: readonly PanelTab[] = ['metrics', 'evaluate', 'test', 'chat'];
+
+/** How the Test tab takes input for a model (src/extension/panels/runModelView.ts decides). */
+export type TestInputKind = 'drawing' | 'points' | 'form' | 'none';
+
+/** A layer whose output the Test tab can show: a feature map grid ([h, w, c]) or a heat strip ([n]). */
+export interface InspectableLayer {
+  id: string;
+  type: string;
+  outputShape: number[];
+}
+
+/** A run as the Evaluate and Test tabs see it: its evaluation, model summary and how to feed it. */
+export interface RunModelView {
+  runId: string;
+  name: string;
+  evaluation: Evaluation | null;
+  summary: ModelSummaryTable | null;
+  inputShape: number[];
+  classes: string[];
+  input: TestInputKind;
+  /** For the form: one name per input feature (the CSV's columns when they could be read). */
+  featureNames: string[];
+  /** For the decision boundary: the data points shown under it (x, y, label). */
+  points: { x: number; y: number; label: number }[];
+  /** The layers whose activations are asked for with each prediction (within the server's bound). */
+  layers: InspectableLayer[];
+}
+
+/** A layer's activation as `POST /api/infer` returns it (docs/server.md): bytes 0..255 between min and max. */
+export interface LayerActivationView {
+  id: string;
+  shape: number[];
+  min: number;
+  max: number;
+  base64: string;
+}
 
 /** For the `default:` branch of a switch over a union: a compile error when a case is missing. */
 export function assertNever(value: never, what: string): never {

@@ -57,18 +57,21 @@ export interface Caption {
 
 export function caption(sample: EvaluationSample, classes: readonly string[]): Caption {
   const name = (c: number): string => classes[c] ?? String(c);
-  const confidence = `${(sample.confidence * 100).toFixed(0)}%`;
+  // A confusion cell's samples (GET …/evaluation/samples) come without their confidence.
+  const known = Number.isFinite(sample.confidence);
+  const confidence = known ? ` ${(sample.confidence * 100).toFixed(0)}%` : '';
+  const withConfidence = known ? ` with${confidence} confidence` : '';
   const wrong = sample.prediction !== sample.label;
   return wrong
     ? {
         wrong,
-        text: `${name(sample.prediction)} (not ${name(sample.label)}) ${confidence}`,
-        label: `Test sample ${String(sample.index)}: predicted ${name(sample.prediction)} with ${confidence} confidence, but it is ${name(sample.label)}`,
+        text: `${name(sample.prediction)} (not ${name(sample.label)})${confidence}`,
+        label: `Test sample ${String(sample.index)}: predicted ${name(sample.prediction)}${withConfidence}, but it is ${name(sample.label)}`,
       }
     : {
         wrong,
-        text: `${name(sample.prediction)} ${confidence}`,
-        label: `Test sample ${String(sample.index)}: correctly predicted ${name(sample.prediction)} with ${confidence} confidence`,
+        text: `${name(sample.prediction)}${confidence}`,
+        label: `Test sample ${String(sample.index)}: correctly predicted ${name(sample.prediction)}${withConfidence}`,
       };
 }
 

@@ -1,18 +1,23 @@
 /**
- * The Stitch panel: two tabs, Metrics and Chat. Its webview state (restored by the panel serializer after
- * a reload) holds only the open tab and the runs being shown; the host replays those runs' events, so the
- * charts come back complete without storing 100,000 points in the state.
+ * The Stitch panel: four tabs, Metrics, Evaluate, Test and Chat. Its webview state (restored by the panel
+ * serializer after a reload) holds only the open tab, the runs being charted and the run evaluated and
+ * tested; the host replays those runs' events and sends that run's model view again, so everything comes
+ * back without storing 100,000 points in the state.
  */
-import type { PanelHostMessage, PanelWebviewMessage } from '../../src/shared/webviewProtocol';
+import type { PanelHostMessage, PanelTab, PanelWebviewMessage } from '../../src/shared/webviewProtocol';
+import { PANEL_TABS } from '../../src/shared/webviewProtocol';
 import { hostChannel, ignoreUnknown } from '../vscodeApi';
 import { ChatView } from '../chat/chatView';
 import { MetricsView, type ChartViewState } from '../metrics/metricsView';
+import { ModelTabs } from './modelTabs';
 
-type Tab = 'metrics' | 'chat';
+const TAB_TITLES: Record<PanelTab, string> = { metrics: 'Metrics', evaluate: 'Evaluate', test: 'Test', chat: 'Chat' };
 
 interface PanelState {
-  tab: Tab;
+  tab: PanelTab;
   runIds: string[];
+  /** The run the Evaluate and Test tabs show (absent in states saved by older versions). */
+  modelRunId?: string;
   /** The charts' mode and smoothing (absent in states saved by older versions). */
   charts?: ChartViewState;
 }
@@ -24,30 +29,29 @@ export function startPanel(app: HTMLElement): void {
   app.className = 'panel';
 
   const tabs = document.createElement('vscode-tabs') as HTMLElement & { selectedIndex: number };
-  const metricsHeader = document.createElement('vscode-tab-header');
-  metricsHeader.setAttribute('slot', 'header');
-  metricsHeader.id = 'tab-metrics';
-  metricsHeader.textContent = 'Metrics';
-  const metricsPanel = document.createElement('vscode-tab-panel');
-  const chatHeader = document.createElement('vscode-tab-header');
-  chatHeader.setAttribute('slot', 'header');
-  chatHeader.id = 'tab-chat';
-  chatHeader.textContent = 'Chat';
-  const chatPanel = document.createElement('vscode-tab-panel');
-  tabs.append(metricsHeader, metricsPanel, chatHeader, chatPanel);
+  const panels = {} as Record<PanelTab, HTMLElement>;
+  for (const tab of PANEL_TABS) {
+    const header = document.createElement('vscode-tab-header');
+    header.setAttribute('slot', 'header');
+    header.id = `tab-${tab}`;
+    header.textContent = TAB_TITLES[tab];
+    panels[tab] = document.createElement('vscode-tab-panel');
+    panels[tab].id = `panel-${tab}`;
+    tabs.append(header, panels[tab]);
+  }
   app.appendChild(tabs);
-  const select = (tab: Tab) => {
+  const select = (tab: PanelTab) => {
     state.tab = tab;
-    tabs.selectedIndex = tab === 'metrics' ? 0 : 1;
+    tabs.selectedIndex = PANEL_TABS.indexOf(tab);
     save();
   };
   tabs.addEventListener('vsc-tabs-select', (e: Event) => {
     const index = (e as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex;
-    state.tab = index === 1 ? 'chat' : 'metrics';
+    state.tab = PANEL_TABS[index] ?? 'metrics';
     save();
   });
 
-  const metrics = new MetricsView(metricsPanel, state.runIds, state.charts ?? { mode: 'epoch', smoothing: 0 }, {
+  const metrics = new MetricsView(panels.metrics, state.runIds, state.charts ?? { mode: 'epoch', smoothing: 0 }, {
     follow: (runIds, after) => host.post({ type: 'runs/follow', runIds, after }),
     refresh: () => host.post({ type: 'runs/refresh' }),
     selectionChanged: (runIds) => {
@@ -60,7 +64,7 @@ export function startPanel(app: HTMLElement): void {
     },
     command: (command, runId) => host.post({ type: 'command', command, runId }),
   });
-  const chat = new ChatView(chatPanel, {
+  const chat = new ChatView(panels.chat, {
     send: (requestId, text) => host.post({ type: 'chat/send', requestId, text }),
     stop: (requestId) => host.post({ type: 'chat/stop', requestId }),
     apply: (requestId, proposedSchema) => host.post({ type: 'chat/apply', requestId, proposedSchema }),
@@ -68,10 +72,23 @@ export function startPanel(app: HTMLElement): void {
     command: (command) => host.post({ type: 'command', command }),
   });
 
+  const models = new ModelTabs(panels.evaluate, panels.test, state.modelRunId ?? null, {
+    load: (runId) => host.post({ type: 'model/load', runId }),
+    cell: (runId, cell) => host.post({ type: 'evaluation/cell', runId, cell }),
+    predict: (requestId, runId, input, image, activations) =>
+      host.post({ type: 'test/predict', requestId, runId, input, image, activations }),
+    boundary: (requestId, runId, points) => host.post({ type: 'test/boundary', requestId, runId, points }),
+    picked: (runId) => {
+      state.modelRunId = runId;
+      save();
+    },
+  });
+
   host.onMessage((message) => {
     switch (message.type) {
       case 'runs':
         metrics.setRuns(message.runs);
+        models.setRuns(message.runs);
         break;
       case 'run/events':
         metrics.addEvents(message.runId, message.events);
@@ -81,7 +98,20 @@ export function startPanel(app: HTMLElement): void {
         break;
       case 'focus':
         select(message.tab);
-        if (message.runId) metrics.focusRun(message.runId);
+        if (message.runId && (message.tab === 'evaluate' || message.tab === 'test')) models.select(message.runId);
+        else if (message.runId) metrics.focusRun(message.runId);
+        break;
+      case 'model':
+        models.onModel(message);
+        break;
+      case 'evaluation/cell':
+        models.evaluate.showCell(message.runId, message.cell, message.samples, message.error);
+        break;
+      case 'test/result':
+        models.test.onResult(message);
+        break;
+      case 'test/boundary':
+        models.test.onBoundary(message);
         break;
       case 'chat/context':
         chat.setContext(message.fileName, message.schema);

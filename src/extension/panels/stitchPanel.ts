@@ -9,7 +9,7 @@
  * After a reload the page asks again (`runs/follow` with the ids it has, 0 for none) and gets everything after.
  */
 import * as vscode from 'vscode';
-import type { PanelHostMessage, PanelWebviewMessage } from '../../shared/webviewProtocol';
+import type { PanelHostMessage, PanelTab, PanelWebviewMessage } from '../../shared/webviewProtocol';
 import { assertNever } from '../../shared/webviewProtocol';
 import type { ChatService } from '../chat/chatService';
 import { Disposable } from '../disposable';
@@ -20,7 +20,9 @@ import { runWebviewCommand } from '../webviewCommands';
 import { WebviewHost } from '../webviewHost';
 import { webviewOptions } from '../webviewHtml';
 import { ChatController } from './chatController';
+import { EvaluationController } from './evaluationController';
 import { RunsController } from './runsController';
+import { TestController } from './testController';
 
 export const PANEL_VIEW_TYPE = 'stitch.panel';
 
@@ -39,6 +41,8 @@ class StitchPanel extends Disposable {
   private readonly host: WebviewHost<PanelWebviewMessage, PanelHostMessage>;
   private readonly runs: RunsController;
   private readonly chat: ChatController;
+  private readonly evaluation: EvaluationController;
+  private readonly test: TestController;
   /** The last focus asked for, handed on if the panel is replaced. */
   lastFocus: Focus | undefined;
 
@@ -52,6 +56,9 @@ class StitchPanel extends Disposable {
     const post = (message: PanelHostMessage): void => this.host.post(message);
     this.runs = this.register(new RunsController(services.server, services.tracker, post));
     this.chat = this.register(new ChatController(services.chat, post));
+    const client = () => services.server.ensureStarted();
+    this.evaluation = new EvaluationController(client, post);
+    this.test = new TestController(client, post);
     this.host = this.register(
       new WebviewHost<PanelWebviewMessage, PanelHostMessage>(panel, {
         kind: 'panel',
@@ -92,6 +99,14 @@ class StitchPanel extends Disposable {
         return this.chat.apply(message.requestId, message.proposedSchema);
       case 'chat/clear':
         return this.chat.clear();
+      case 'model/load':
+        return this.evaluation.load(message.runId);
+      case 'evaluation/cell':
+        return this.evaluation.cell(message.runId, message.cell);
+      case 'test/predict':
+        return this.test.predict(message);
+      case 'test/boundary':
+        return this.test.boundary(message);
       case 'command':
         return runWebviewCommand(message.command, { document: this.chat.schemaDocument, runId: message.runId });
       default:
@@ -122,8 +137,8 @@ export class StitchPanels extends Disposable {
     return this.current !== undefined;
   }
 
-  /** Opens (or reveals) the panel on a tab; `runId` selects that run in the metrics. */
-  show(tab: 'metrics' | 'chat', runId?: string): void {
+  /** Opens (or reveals) the panel on a tab; `runId` selects that run (metrics, or the run evaluated and tested). */
+  show(tab: PanelTab, runId?: string): void {
     const document = activeSchemaDocument();
     if (this.current) this.current.panel.reveal(undefined, false);
     const current = this.current ?? this.create(vscode.ViewColumn.Beside, false, false);
