@@ -33,10 +33,11 @@ export function startPanel(app: HTMLElement): void {
   for (const tab of PANEL_TABS) {
     const header = document.createElement('vscode-tab-header');
     header.setAttribute('slot', 'header');
-    header.id = `tab-${tab}`;
+    // vscode-tabs gives headers and panels ids of its own: name them by data attributes instead.
+    header.dataset.tab = tab;
     header.textContent = TAB_TITLES[tab];
     panels[tab] = document.createElement('vscode-tab-panel');
-    panels[tab].id = `panel-${tab}`;
+    panels[tab].dataset.tab = tab;
     tabs.append(header, panels[tab]);
   }
   app.appendChild(tabs);

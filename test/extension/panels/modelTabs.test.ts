@@ -119,8 +119,9 @@ test('a drawing is predicted: ten probabilities summing to 1 (activations when t
   const result = last('test/result');
   assert.equal(result.error, undefined);
   assert.equal(result.requestId, 7);
-  assert.equal(result.probabilities?.length, 10);
-  assert.ok(Math.abs((result.probabilities ?? []).reduce((a, b) => a + b, 0) - 1) < 1e-4);
+  assert.ok(result.probabilities);
+  assert.equal(result.probabilities.length, 10);
+  assert.ok(Math.abs(result.probabilities.reduce((a, b) => a + b, 0) - 1) < 1e-4);
   // Before the server's activations option (issue 11's server side) the list is empty; after, one per layer.
   if (result.activations.length > 0)
     assert.deepEqual(
