@@ -28,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { cancelFromNotification, crashedNotification, packageAndInstallVsix } from './lifecycleChecks.mjs';
 import { webviewSmoke } from './webviewSmoke.mjs';
+import { evaluateSmoke } from './evaluateSmoke.mjs';
 import { startFakeProvider } from './fakeProvider.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -349,6 +350,17 @@ try {
       workspace: D['ws-ui'],
       root: ROOT,
       provider,
+    });
+    await evaluateSmoke({
+      page,
+      pick,
+      log,
+      check,
+      sleep,
+      waitFor,
+      artifacts: ARTIFACTS,
+      workspace: D['ws-ui'],
+      root: ROOT,
     });
   }
 } catch (err) {

@@ -1,0 +1,159 @@
+// The "use what you trained" steps of the e2e run (called from run.mjs with its page and helpers), in a real
+// VS Code, as a new user would:
+//  1. train an MNIST CNN (examples/mnist-cnn.stitch.json on 4,000 samples, 2 epochs: about 94% test
+//     accuracy, enough to read hand-drawn digits) from the command palette;
+//  2. "Stitch: Show Evaluation": the Evaluate tab shows the test accuracy, the 10×10 confusion matrix, the
+//     per-class table, the wrong samples and the model summary; a click on a mistake's cell shows its samples;
+//  3. "Stitch: Test Trained Model": the 10 hand-drawn digits of test/fixtures/hand-digits.json are drawn on
+//     the pad with mouse strokes (pad coordinates 0..1 scaled to its box); at least 8 must be recognised,
+//     and the activations of the conv / pool / dense layers are shown;
+//  4. screenshots of both tabs in Light, Dark and High Contrast (test-artifacts/evaluate-*.png, test-*.png),
+//     checking that the headline and the predicted digit contrast with the background in each.
+import fs from 'node:fs';
+import path from 'node:path';
+
+const NAME = 'mnist-digits';
+
+/** The inner webview frame that contains `selector`. */
+function webviewFrame(page, selector, waitFor, what, ms = 30000) {
+  return waitFor(
+    async () => {
+      for (const frame of page.frames()) {
+        if (!frame.url().includes('/webview/')) continue;
+        if (
+          await frame
+            .locator(selector)
+            .count()
+            .catch(() => 0)
+        )
+          return frame;
+      }
+      return undefined;
+    },
+    what,
+    ms,
+  );
+}
+
+/** WCAG contrast ratio of an element's text colour against the page background. */
+function contrastOf(frame, selector) {
+  return frame.evaluate((sel) => {
+    const lum = (c) => {
+      const [r, g, b] = (c.match(/[\d.]+/g) ?? ['0', '0', '0']).slice(0, 3).map((v) => {
+        const s = Number(v) / 255;
+        return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+      });
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const fg = lum(getComputedStyle(document.querySelector(sel)).color);
+    const bg = lum(getComputedStyle(document.body).backgroundColor);
+    return (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+  }, selector);
+}
+
+export async function evaluateSmoke({ page, pick, log, check, sleep, waitFor, artifacts, workspace, root }) {
+  const started = Date.now();
+  // 1. train
+  const schema = JSON.parse(fs.readFileSync(path.join(root, 'examples/mnist-cnn.stitch.json'), 'utf8'));
+  schema.name = NAME;
+  schema.training = { ...schema.training, epochs: 2, maxSamples: 4000, testSamples: 1000 };
+  fs.writeFileSync(path.join(workspace, `${NAME}.stitch.json`), JSON.stringify(schema, null, 2));
+  await pick('Control+P', `${NAME}.stitch.json`, `${NAME}.stitch.json`);
+  await page
+    .locator('.tabs-container .tab', { hasText: `${NAME}.stitch.json` })
+    .first()
+    .waitFor({ timeout: 20000 });
+  await pick('F1', '>Stitch: Train Current Schema', 'Stitch: Train Current Schema');
+  const toast = page.locator('.notifications-toasts .notification-toast', { hasText: `${NAME} trained` }).first();
+  await toast.waitFor({ timeout: 300000 });
+  const trained = (await toast.innerText()).replace(/\s+/g, ' ');
+  check(/test accuracy \d/.test(trained), `trained mnist-cnn on 4,000 samples: "${trained.slice(0, 80)}"`);
+
+  // 2. the Evaluate tab
+  await pick('F1', '>Stitch: Show Evaluation', 'Stitch: Show Evaluation');
+  const frame = await webviewFrame(page, '.evaluation-headline', waitFor, 'the Evaluate tab', 60000);
+  const panel = (tab) => frame.locator(`vscode-tab-panel[data-tab=${tab}]`);
+  const evaluate = panel('evaluate');
+  const headline = await evaluate.locator('.evaluation-headline').innerText();
+  check(/^Test accuracy \d+\.\d% · loss [\d.]+ · 1,000 samples/.test(headline), `Evaluate: "${headline}"`);
+  const cells = await evaluate.locator('.confusion-matrix tbody td').count();
+  const classes = await evaluate.locator('.class-table tbody tr').count();
+  const wrong = await evaluate.locator('.wrong-samples figure.wrong').count();
+  const summary = await evaluate.locator('.summary-table tbody tr').count();
+  check(cells === 100, `confusion matrix: ${cells} cells (10 × 10)`);
+  check(classes === 10, `per-class table: ${classes} rows`);
+  check(wrong > 0, `gallery: ${wrong} wrong samples with their images`);
+  check(summary === 7, `model summary: ${summary} layers`);
+  // The first off-diagonal cell with samples: a click shows them.
+  const mistake = evaluate.locator('.confusion-matrix td[tabindex]:not(.diagonal)').first();
+  const title = await mistake.getAttribute('title');
+  await mistake.click();
+  await evaluate.locator('.cell-samples figure').first().waitFor({ timeout: 20000 });
+  const shown = await evaluate.locator('.cell-samples figure').count();
+  check(shown > 0, `clicked "${title}": ${shown} of its samples shown`);
+
+  // 3. the Test tab: draw the hand-drawn digits
+  await pick('F1', '>Stitch: Test Trained Model', 'Stitch: Test Trained Model');
+  const test = panel('test');
+  const pad = test.locator('canvas.drawing-pad');
+  await pad.waitFor({ state: 'visible', timeout: 30000 });
+  const result = test.locator('.test-result');
+  const { digits } = JSON.parse(fs.readFileSync(path.join(root, 'test/fixtures/hand-digits.json'), 'utf8'));
+  const read = [];
+  for (const digit of digits) {
+    await test.locator('.drawing-tools vscode-button').nth(2).click(); // Clear
+    const box = await pad.boundingBox();
+    for (const stroke of digit.strokes) {
+      const at = ([x, y]) => [box.x + x * box.width, box.y + y * box.height];
+      await page.mouse.move(...at(stroke[0]));
+      await page.mouse.down();
+      for (const point of stroke.slice(1)) await page.mouse.move(...at(point));
+      await page.mouse.up();
+    }
+    await waitFor(
+      async () => (await result.getAttribute('data-state')) === 'done',
+      `the prediction of a ${digit.label}`,
+      30000,
+    );
+    read.push({ label: digit.label, predicted: await test.locator('.test-prediction').getAttribute('data-label') });
+  }
+  const recognised = read.filter((r) => String(r.label) === r.predicted).length;
+  check(
+    recognised >= 8,
+    `hand-drawn digits recognised: ${recognised}/10 (${read.map((r) => `${r.label}→${r.predicted}`).join(' ')})`,
+  );
+  const maps = await test.locator('.activation .feature-map').count();
+  const strips = await test.locator('.activation .heat-strip').count();
+  const layers = await test.locator('.activation figcaption').allTextContents();
+  check(
+    maps > 0 && strips > 0,
+    `activations: ${maps} feature maps, ${strips} heat strip(s) for ${layers.map((l) => l.split(' ')[0]).join(', ')}`,
+  );
+
+  // 4. both tabs in each theme kind
+  for (const [theme, file] of [
+    ['Light Modern', 'light'],
+    ['Dark Modern', 'dark'],
+    ['Dark High Contrast', 'hc'],
+  ]) {
+    await pick('F1', '>Preferences: Color Theme', 'Preferences: Color Theme');
+    await page.locator('.quick-input-widget input').fill(theme);
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: theme }).first().waitFor({ timeout: 5000 });
+    await page.keyboard.press('Enter');
+    await sleep(1200);
+    await frame.locator('vscode-tab-header[data-tab=evaluate]').click();
+    await sleep(400);
+    await page.screenshot({ path: path.join(artifacts, `evaluate-${file}.png`) });
+    const headlineContrast = await contrastOf(frame, 'vscode-tab-panel[data-tab=evaluate] .evaluation-headline');
+    await frame.locator('vscode-tab-header[data-tab=test]').click();
+    await sleep(400);
+    await page.screenshot({ path: path.join(artifacts, `test-${file}.png`) });
+    const digitContrast = await contrastOf(frame, 'vscode-tab-panel[data-tab=test] .test-prediction');
+    check(
+      headlineContrast >= 4.5 && digitContrast >= 4.5,
+      `${theme}: headline ${headlineContrast.toFixed(1)}:1, predicted digit ${digitContrast.toFixed(1)}:1 against the background`,
+    );
+  }
+  check(true, 'screenshots saved (test-artifacts/{evaluate,test}-{light,dark,hc}.png)');
+  log(`evaluate/test steps took ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
