@@ -15,6 +15,10 @@ import type {
   ExportRequest,
   ExportResponse,
   HealthResponse,
+  InferBatchRequest,
+  InferBatchResponse,
+  InferRequest,
+  InferResponse,
   ModelSummary,
   RunDetail,
   RunSummary,
@@ -88,6 +92,16 @@ export class StitchClient {
   /** The saved model of a run (`GET /api/models/:id`). */
   model(modelId: string): Promise<ModelSummary> {
     return this.json('GET', `/api/models/${encodeURIComponent(modelId)}`, undefined, 'read the model');
+  }
+
+  /** One sample through a trained model, with the named layers' activations when asked (`POST /api/infer`). */
+  infer(body: InferRequest): Promise<InferResponse> {
+    return this.json('POST', '/api/infer', body, 'run the model');
+  }
+
+  /** Many input rows through a trained model at once, e.g. a grid over a plane (`POST /api/infer`). */
+  inferBatch(body: InferBatchRequest): Promise<InferBatchResponse> {
+    return this.json('POST', '/api/infer', body, 'run the model');
   }
 
   /** A trained run as files for another framework (docs/export.md). */
