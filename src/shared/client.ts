@@ -15,6 +15,9 @@ import type {
   ExportRequest,
   ExportResponse,
   HealthResponse,
+  InferBatchRequest,
+  InferBatchResponse,
+  InferRequest,
   InferResponse,
   ModelSummary,
   RunDetail,
@@ -92,6 +95,16 @@ export class StitchClient {
     return this.json('GET', `/api/models/${encodeURIComponent(modelId)}`, undefined, 'read the model');
   }
 
+  /** One sample through a trained model, with the named layers' activations when asked (`POST /api/infer`). */
+  infer(body: InferRequest): Promise<InferResponse> {
+    return this.json('POST', '/api/infer', body, 'run the model');
+  }
+
+  /** Many input rows through a trained model at once, e.g. a grid over a plane (`POST /api/infer`). */
+  inferBatch(body: InferBatchRequest): Promise<InferBatchResponse> {
+    return this.json('POST', '/api/infer', body, 'run the model');
+  }
+
   /** A trained run as files for another framework (docs/export.md). */
   exportRun(runId: string, body: ExportRequest): Promise<ExportResponse> {
     return this.json('POST', `/api/runs/${encodeURIComponent(runId)}/export`, body, `export run ${runId}`);
@@ -106,15 +119,6 @@ export class StitchClient {
       "list the trained model's files",
     );
     return body.files;
-  }
-
-  /**
-   * `POST /api/infer` (docs/server.md): one sample (`pixels` or `inputs`), optionally with the `activations`
-   * of the named layers, or a `batch` of flat rows. The answer's shape depends on the request, so the caller
-   * names it.
-   */
-  infer<T = InferResponse>(body: Record<string, unknown>): Promise<T> {
-    return this.json('POST', '/api/infer', body, 'predict');
   }
 
   /** The samples of one confusion matrix cell ("t,p") of a run's evaluation, with their inputs. */

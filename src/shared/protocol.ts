@@ -248,10 +248,59 @@ export interface RunDetail extends RunSummary {
   evaluation: Evaluation | null;
 }
 
+/**
+ * `POST /api/infer` for one sample (docs/server.md): `pixels` (an image, 0..255 or 0..1) or `inputs` (numbers
+ * shaped like the model input, nested or flat), and optionally the ids of layers whose outputs to return.
+ */
+export interface InferRequest {
+  run_id?: string;
+  model_id?: string;
+  pixels?: unknown[];
+  inputs?: unknown[];
+  /** Layer ids (the schema's); at most 16 layers and 262,144 values in all. */
+  activations?: string[];
+}
+
 export interface InferResponse {
   run_id: string;
   label: number;
   probabilities: number[];
+  /** The class's name when the dataset has names (e.g. Fashion-MNIST's). */
+  class_name?: string;
+  /** Present when the request named layers: their outputs, in the order asked. */
+  activations?: LayerActivation[];
+}
+
+/**
+ * What one layer outputs for the sample, quantized per layer to bytes: 0..255 between its `min` and `max`
+ * (all 0 when min = max), which is what a heat strip or an image grid shows and keeps the answer small.
+ */
+export interface LayerActivation {
+  id: string;
+  /** Output shape without the batch dimension, e.g. [26, 26, 32] (height, width, channels). */
+  shape: number[];
+  min: number;
+  max: number;
+  /** Row-major values, one byte each, base64. */
+  base64: string;
+}
+
+/**
+ * `POST /api/infer` for many samples at once (the decision boundary over a plane): each row is a flat input
+ * vector like `inputs`; at most 10,000 rows and 1,000,000 values in all.
+ */
+export interface InferBatchRequest {
+  run_id?: string;
+  model_id?: string;
+  batch: number[][];
+}
+
+export interface InferBatchResponse {
+  run_id: string;
+  /** One predicted class per row. */
+  labels: number[];
+  /** One probability vector per row (a single sigmoid unit answers [1 − p, p]). */
+  probabilities: number[][];
 }
 
 /**

@@ -6,7 +6,7 @@
  * Pure types (plus two tiny helpers): no `vscode`, no DOM, no Node.
  */
 import type { Evaluation, EvaluationSample } from './evaluation';
-import type { ChatStreamEvent, RunState, RunSummary, TrainingEvent } from './protocol';
+import type { ChatStreamEvent, LayerActivation, RunState, RunSummary, TrainingEvent } from './protocol';
 import type { Severity } from './schema/problems';
 import type { ModelSummaryTable } from './schema/summary';
 
@@ -203,13 +203,7 @@ export interface RunModelView {
 }
 
 /** A layer's activation as `POST /api/infer` returns it (docs/server.md): bytes 0..255 between min and max. */
-export interface LayerActivationView {
-  id: string;
-  shape: number[];
-  min: number;
-  max: number;
-  base64: string;
-}
+export type LayerActivationView = LayerActivation;
 
 /** For the `default:` branch of a switch over a union: a compile error when a case is missing. */
 export function assertNever(value: never, what: string): never {

@@ -4,8 +4,8 @@
  * (docs/server.md). Errors are answered to the page, which shows them under the input. No vscode: tested in
  * Node against a real server (test/extension/panels/modelTabs.test.ts).
  */
-import type { InferResponse } from '../../shared/protocol';
-import type { LayerActivationView, PanelWebviewMessage } from '../../shared/webviewProtocol';
+import type { InferRequest } from '../../shared/protocol';
+import type { PanelWebviewMessage } from '../../shared/webviewProtocol';
 import type { ClientSource, Post } from './evaluationController';
 
 type Predict = Extract<PanelWebviewMessage, { type: 'test/predict' }>;
@@ -19,9 +19,9 @@ export class TestController {
 
   async predict({ requestId, runId, input, image, activations }: Predict): Promise<void> {
     try {
-      const body: Record<string, unknown> = { run_id: runId, [image ? 'pixels' : 'inputs']: input };
+      const body: InferRequest = image ? { run_id: runId, pixels: input } : { run_id: runId, inputs: input };
       if (activations.length > 0) body.activations = activations;
-      const answer = await (await this.client()).infer<InferResponse & { activations?: LayerActivationView[] }>(body);
+      const answer = await (await this.client()).infer(body);
       this.post({
         type: 'test/result',
         requestId,
@@ -37,7 +37,7 @@ export class TestController {
 
   async boundary({ requestId, runId, points }: Boundary): Promise<void> {
     try {
-      const answer = await (await this.client()).infer<{ probabilities: number[][] }>({ run_id: runId, batch: points });
+      const answer = await (await this.client()).inferBatch({ run_id: runId, batch: points });
       this.post({ type: 'test/boundary', requestId, runId, probabilities: answer.probabilities });
     } catch (err) {
       this.post({ type: 'test/boundary', requestId, runId, probabilities: null, error: (err as Error).message });

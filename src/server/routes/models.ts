@@ -2,7 +2,7 @@
  * The model catalog and inference, with the original Stitch's shapes: `GET /api/models` (a bare array),
  * `GET /api/models/:model_id` (with its runs), `POST /api/models` (create 201 / update 200),
  * `POST /api/models/:model_id/save` (store a definition, or promote a run), `POST /api/models/save`
- * (a new model from a run, 201) and `POST /api/infer`.
+ * (a new model from a run, 201); `POST /api/infer` is in infer.ts.
  */
 import type { Context } from 'koa';
 import { httpError } from '../httpError';
@@ -10,6 +10,7 @@ import type { ModelChange } from '../runs/models';
 import type { ApiRouter, RouteDeps } from './context';
 import { objectBody } from './context';
 import { checkSchemaBody } from '../validation/check';
+import { inferRoutes } from './infer';
 
 export function modelRoutes(router: ApiRouter, deps: RouteDeps): void {
   const { models } = deps;
@@ -38,41 +39,18 @@ export function modelRoutes(router: ApiRouter, deps: RouteDeps): void {
   });
 
   router.get('/api/models/:model_id', (ctx) => {
-    ctx.body = models.get(String(ctx.params.model_id));
+    ctx.body = models.get(ctx.params.model_id);
   });
 
   router.post('/api/models/:model_id/save', async (ctx) => {
     const body = bodyOrEmpty(ctx);
     const runId = idField(body.run_id, 'run_id', false);
     const change = await modelChange(body, true, deps);
-    ctx.body = models.save(String(ctx.params.model_id), change, runId);
+    ctx.body = models.save(ctx.params.model_id, change, runId);
   });
 
-  router.post('/api/infer', async (ctx) => {
-    const body = objectBody(ctx, '{ "run_id": "…", "pixels": [784 numbers] }');
-    const id = body.run_id ?? body.model_id;
-    if (typeof id !== 'string' || id === '')
-      throw httpError(
-        400,
-        'run_id: missing; send { "run_id": "…", "pixels": [...] } or { "model_id": "…", "inputs": [...] }',
-      );
-    const source = body.pixels !== undefined ? 'pixels' : body.inputs !== undefined ? 'inputs' : undefined;
-    if (!source)
-      throw httpError(
-        400,
-        'send the sample as "pixels" (784 numbers for MNIST) or "inputs" (numbers shaped like the model input)',
-      );
-    const values =
-      source === 'pixels'
-        ? flattenNumbers(body[source], 0, 255)
-        : flattenNumbers(body[source], -FLOAT32_MAX, FLOAT32_MAX);
-    if (typeof values === 'string') throw httpError(400, `${source}: ${values}`);
-    ctx.body = await models.infer(id, values, source);
-  });
+  inferRoutes(router, deps);
 }
-
-/** The largest float32: a value above it becomes Infinity in the tensor (1e308 answered label -1 before). */
-const FLOAT32_MAX = 3.4028234663852886e38;
 
 /** `save` may be called with no body at all. */
 function bodyOrEmpty(ctx: Context): Record<string, unknown> {
@@ -89,7 +67,7 @@ function idField(value: unknown, field: string, required: boolean): string | und
   if (typeof value !== 'string' || !/^[A-Za-z0-9_-]{1,100}$/.test(value)) {
     throw httpError(
       400,
-      `${field}: expected an id (letters, digits, "_" and "-"), got ${JSON.stringify(value)?.slice(0, 60)}`,
+      `${field}: expected an id (letters, digits, "_" and "-"), got ${(JSON.stringify(value) as string | undefined)?.slice(0, 60)}`,
     );
   }
   return value;
@@ -124,27 +102,4 @@ async function modelChange(
     change.hyperparams = body.hyperparams ?? null;
   }
   return change;
-}
-
-/** Nested arrays of numbers within [min, max] → one flat list; or a message saying what is wrong. */
-function flattenNumbers(value: unknown, min: number, max: number): number[] | string {
-  const out: number[] = [];
-  const visit = (v: unknown, depth: number): string | undefined => {
-    if (depth > 8) return 'nested too deeply';
-    if (Array.isArray(v)) {
-      for (const item of v) {
-        const problem = visit(item, depth + 1);
-        if (problem) return problem;
-      }
-      return undefined;
-    }
-    if (typeof v !== 'number' || !Number.isFinite(v))
-      return `expected finite numbers, found ${JSON.stringify(v)?.slice(0, 40)}`;
-    if (v < min || v > max)
-      return `${v} is out of range; send values ${max === 255 ? 'from 0 to 255 (or 0 to 1)' : `within ±${max.toExponential(2)} (float32)`}`;
-    out.push(v);
-    return undefined;
-  };
-  if (!Array.isArray(value)) return 'expected an array of numbers';
-  return visit(value, 0) ?? out;
 }

@@ -9,8 +9,8 @@
  */
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LayersModel } from '@tensorflow/tfjs';
-import type { BackendName, InferResponse, ModelDetail, ModelSummary } from '../../shared/protocol';
+import type { LayersModel, Tensor } from '@tensorflow/tfjs';
+import type { BackendName, InferBatchResponse, InferResponse, ModelDetail, ModelSummary } from '../../shared/protocol';
 import { isObject } from '../../shared/isObject';
 import type { HttpError } from '../httpError';
 import { ModelCatalog, type CatalogModel } from './catalog';
@@ -193,43 +193,77 @@ export class ModelService {
     );
   }
 
+  /** One sample; `activations` names layers whose outputs to return too (bounded, training/activations.ts). */
   async infer(
     modelId: string,
     values: number[],
     source: 'pixels' | 'inputs',
-  ): Promise<InferResponse & { class_name?: string }> {
+    activations: readonly string[] = [],
+  ): Promise<InferResponse> {
     const record = this.recordOf(this.runIdOf(modelId));
-    const size = record.input_shape.reduce((a, b) => a * b, 1);
-    const sample = values.length === size ? values : undefined;
-    if (!sample) {
-      throw new ModelRequestError(
-        400,
-        `${source}: this model takes ${size} numbers (input shape [${record.input_shape.join(', ')}]) but got ${values.length}`,
-      );
-    }
+    const size = inputSize(record);
+    if (values.length !== size) throw wrongSize(record, source, values.length);
     // Pixels may come as 0..255 (a canvas) or 0..1 (what the model was trained on).
-    const input = source === 'pixels' && sample.some((v) => v > 1) ? sample.map((v) => v / 255) : sample;
+    const input = source === 'pixels' && values.some((v) => v > 1) ? values.map((v) => v / 255) : values;
     const model = await this.load(record);
-    // The same CommonJS instance of tfjs that modelIo uses (an ESM import could load a second copy).
+    const tf = tfjs();
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const tf = require('@tensorflow/tfjs') as typeof import('@tensorflow/tfjs');
-    const output = tf.tidy(() => {
-      const prediction = model.predict(tf.tensor(input, [1, ...record.input_shape]));
-      const tensor = Array.isArray(prediction) ? prediction[0] : prediction;
-      return tensor.reshape([-1]).arraySync() as number[];
+    const probe = require('../training/activations') as typeof import('../training/activations');
+    try {
+      probe.checkActivationRequest(model, activations);
+    } catch (error) {
+      if (error instanceof probe.ActivationRequestError) throw new ModelRequestError(400, error.message);
+      throw error;
+    }
+    const tensor = tf.tensor(input, [1, ...record.input_shape]);
+    try {
+      const [probabilities] = this.predict(model, tensor, source);
+      const label = argmax(probabilities);
+      const className = this.classNames(record)?.[label];
+      const answer: InferResponse = { run_id: record.run_id, label, probabilities };
+      if (className !== undefined) answer.class_name = className;
+      if (activations.length > 0) answer.activations = probe.layerActivations(model, tensor, activations);
+      return answer;
+    } finally {
+      tensor.dispose();
+    }
+  }
+
+  /** Many samples at once (the decision boundary); each row a flat input vector, checked by the route. */
+  async inferBatch(modelId: string, rows: readonly number[][]): Promise<InferBatchResponse> {
+    const record = this.recordOf(this.runIdOf(modelId));
+    const size = inputSize(record);
+    const flat = new Float32Array(rows.length * size);
+    rows.forEach((row, i) => {
+      if (row.length !== size) throw wrongSize(record, `batch[${i}]`, row.length);
+      flat.set(row, i * size);
     });
-    if (!output.every(Number.isFinite)) {
+    const model = await this.load(record);
+    const tensor = tfjs().tensor(flat, [rows.length, ...record.input_shape]);
+    try {
+      const probabilities = this.predict(model, tensor, 'batch');
+      return { run_id: record.run_id, labels: probabilities.map(argmax), probabilities };
+    } finally {
+      tensor.dispose();
+    }
+  }
+
+  /** Class probabilities per sample of `input` ([n, ...input shape]); a 400 when the output is not finite. */
+  private predict(model: LayersModel, input: Tensor, source: string): number[][] {
+    const tf = tfjs();
+    const output = tf.tidy(() => {
+      const prediction = model.predict(input, { batchSize: 512 });
+      const tensor = Array.isArray(prediction) ? prediction[0] : prediction;
+      return tensor.reshape([input.shape[0], -1]).arraySync() as number[][];
+    });
+    if (!output.every((row) => row.every(Number.isFinite))) {
       throw new ModelRequestError(
         400,
         `${source}: the model's output is not finite for these values; send values of the size it was trained on (${source === 'pixels' ? '0..255 or 0..1' : 'like the dataset'})`,
       );
     }
     // A single sigmoid unit is a binary classifier: report both classes.
-    const probabilities = output.length === 1 ? [1 - output[0], output[0]] : output;
-    const label = probabilities.indexOf(Math.max(...probabilities));
-    const className = this.classNames(record)?.[label];
-    const answer: InferResponse = { run_id: record.run_id, label, probabilities };
-    return className === undefined ? answer : { ...answer, class_name: className };
+    return output.map((row) => (row.length === 1 ? [1 - row[0], row[0]] : row));
   }
 
   private load(record: RunRecord): Promise<LayersModel> {
@@ -436,4 +470,25 @@ export class ModelService {
 
 function definedOnly(change: ModelChange): ModelChange {
   return Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined));
+}
+
+/** The same CommonJS instance of tfjs that modelIo uses (an ESM import could load a second copy). */
+function tfjs(): typeof import('@tensorflow/tfjs') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('@tensorflow/tfjs') as typeof import('@tensorflow/tfjs');
+}
+
+function inputSize(record: RunRecord): number {
+  return record.input_shape.reduce((a, b) => a * b, 1);
+}
+
+function wrongSize(record: RunRecord, field: string, got: number): ModelRequestError {
+  return new ModelRequestError(
+    400,
+    `${field}: this model takes ${inputSize(record)} numbers (input shape [${record.input_shape.join(', ')}]) but got ${got}`,
+  );
+}
+
+function argmax(values: readonly number[]): number {
+  return values.indexOf(Math.max(...values));
 }

@@ -6,20 +6,14 @@
  * (docs/server.md, POST /api/infer).
  */
 import * as tf from '@tensorflow/tfjs';
+import type { LayerActivation } from '../../shared/protocol';
+
+/** The shape moved to the protocol (the panel reads it); re-exported for the server's callers. */
+export type { LayerActivation };
 
 export const MAX_ACTIVATION_LAYERS = 16;
 /** 28×28×32 (a first MNIST convolution) is 25,088; this admits several such layers. */
 export const MAX_ACTIVATION_VALUES = 262_144;
-
-export interface LayerActivation {
-  id: string;
-  /** Output shape without the batch dimension, e.g. [26, 26, 32] (height, width, channels). */
-  shape: number[];
-  min: number;
-  max: number;
-  /** Row-major values quantized to 0..255 between min and max (all 0 when min = max). */
-  base64: string;
-}
 
 export class ActivationRequestError extends Error {}
 
@@ -40,7 +34,7 @@ export function checkActivationRequest(model: tf.LayersModel, ids: readonly stri
           .map((l) => l.name)
           .join(', ')}`,
       );
-    total += (layer.outputShape as number[]).slice(1).reduce((a, b) => a * (b ?? 1), 1);
+    total += (layer.outputShape as (number | null)[]).slice(1).reduce<number>((a, b) => a * (b ?? 1), 1);
   }
   if (total > MAX_ACTIVATION_VALUES)
     throw new ActivationRequestError(

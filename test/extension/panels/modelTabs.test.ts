@@ -105,7 +105,7 @@ test("a confusion cell's samples come with their images; a bad cell is answered 
   assert.match(last('evaluation/cell').error ?? '', /give the true and predicted class as "t,p"/);
 });
 
-test('a drawing is predicted: ten probabilities summing to 1 (activations when the server returns them)', async () => {
+test('a drawing is predicted: ten probabilities summing to 1, and the activations of the layers asked for', async () => {
   const input = new Array<number>(784).fill(0);
   for (let y = 6; y < 22; y++) input[y * 28 + 14] = 1; // a "1"
   await testing.predict({
@@ -122,16 +122,14 @@ test('a drawing is predicted: ten probabilities summing to 1 (activations when t
   assert.ok(result.probabilities);
   assert.equal(result.probabilities.length, 10);
   assert.ok(Math.abs(result.probabilities.reduce((a, b) => a + b, 0) - 1) < 1e-4);
-  // Before the server's activations option (issue 11's server side) the list is empty; after, one per layer.
-  if (result.activations.length > 0)
-    assert.deepEqual(
-      result.activations.map((a) => [a.id, a.shape]),
-      [
-        ['conv1', [26, 26, 4]],
-        ['pool1', [13, 13, 4]],
-        ['out', [10]],
-      ],
-    );
+  assert.deepEqual(
+    result.activations.map((a) => [a.id, a.shape]),
+    [
+      ['conv1', [26, 26, 4]],
+      ['pool1', [13, 13, 4]],
+      ['out', [10]],
+    ],
+  );
   await testing.predict({
     type: 'test/predict',
     requestId: 8,
@@ -170,9 +168,9 @@ test('a 2-D run: the decision boundary input with the test points; a click on th
     ],
   });
   const boundary = last('test/boundary');
-  // With the server's batch option: one probability row per point; without it, its 400 reason.
-  if (boundary.probabilities) assert.equal(boundary.probabilities.length, 3);
-  else assert.ok(boundary.error);
+  assert.equal(boundary.error, undefined);
+  assert.equal(boundary.probabilities?.length, 3);
+  assert.ok(boundary.probabilities?.every((row) => row.length === 2));
 });
 
 test('an unknown run is answered with a message the tab can show', async () => {
