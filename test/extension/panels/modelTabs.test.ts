@@ -169,8 +169,9 @@ test('a 2-D run: the decision boundary input with the test points; a click on th
   });
   const boundary = last('test/boundary');
   assert.equal(boundary.error, undefined);
-  assert.equal(boundary.probabilities?.length, 3);
-  assert.ok(boundary.probabilities?.every((row) => row.length === 2));
+  assert.ok(boundary.probabilities);
+  assert.equal(boundary.probabilities.length, 3);
+  assert.ok(boundary.probabilities.every((row) => row.length === 2));
 });
 
 test('an unknown run is answered with a message the tab can show', async () => {
