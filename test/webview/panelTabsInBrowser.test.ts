@@ -233,12 +233,38 @@ test('Test: a drawing is predicted one request at a time, the latest drawing win
   assert.equal(await page.locator('vscode-tab-panel[data-tab=test] .activation .feature-map').count(), 4);
   assert.equal(await page.locator('vscode-tab-panel[data-tab=test] .activation .heat-strip').count(), 1);
 
+  // The next answer repaints the same figures in place (live drawing must not build hundreds of canvases).
+  await page.evaluate("document.querySelector('figure.activation').dataset.marker = 'kept'");
+  await stroke(page, [0.2, 0.7], [0.8, 0.7]);
+  const third = (await postedOf(page, 'test/predict')).at(-1);
+  assert.ok(third && third.requestId > second[1].requestId);
+  await send(page, {
+    type: 'test/result',
+    requestId: third.requestId,
+    runId: 'r2',
+    probabilities: [0.6, 0.3, 0.1],
+    activations: [
+      { id: 'conv', shape: [2, 2, 4], min: -1, max: 2, base64: Buffer.alloc(16, 255).toString('base64') },
+      { id: 'out', shape: [3], min: 0, max: 1, base64: bytes(3) },
+    ],
+  });
+  assert.equal(await page.locator('figure.activation[data-marker=kept]').count(), 1, 'the same figure');
+  assert.match(
+    (await page.locator('figure.activation figcaption').first().textContent()) ?? '',
+    /^conv \[2, 2, 4\] -1\.00 … 2\.00$/,
+  );
+  const pixel = await page.evaluate<number[]>(
+    "Array.from(document.querySelector('figure.activation canvas').getContext('2d').getImageData(0, 0, 1, 1).data)",
+  );
+  assert.deepEqual(pixel, [255, 255, 255, 255], 'repainted with the new bytes');
+
+  const before = (await postedOf(page, 'test/predict')).length;
   await page.click('vscode-tab-panel[data-tab=test] .drawing-tools vscode-button:nth-of-type(3)'); // Clear
   assert.equal(
     await page.locator('vscode-tab-panel[data-tab=test] .test-result').first().getAttribute('data-state'),
     'idle',
   );
-  assert.equal((await postedOf(page, 'test/predict')).length, 2, 'an empty pad is not sent');
+  assert.equal((await postedOf(page, 'test/predict')).length, before, 'an empty pad is not sent');
   await page.close();
 });
 

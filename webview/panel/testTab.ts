@@ -7,7 +7,7 @@
  */
 import type { PanelHostMessage, RunModelView } from '../../src/shared/webviewProtocol';
 import { el } from '../dom';
-import { renderActivation } from '../testing/activationView';
+import { renderActivation, repaintActivation } from '../testing/activationView';
 import { boundaryRaster, gridPoints, planeAround, type Plane } from '../testing/boundary';
 import { renderDecisionBoundary } from '../testing/decisionBoundary';
 import { createDrawingPad } from '../testing/drawingPad';
@@ -82,10 +82,7 @@ export class TestView {
     label.title = `Predicted class: ${name}`;
     this.result.dataset.state = state;
     this.result.replaceChildren(label, renderProbabilityBars(probabilities, view.classes));
-    this.activations.replaceChildren(
-      ...(message.activations.length > 0 ? [el('h3', '', 'Inside the network')] : []),
-      ...message.activations.map(renderActivation),
-    );
+    this.showActivations(message.activations);
   }
 
   onBoundary(message: BoundaryAnswer): void {
@@ -135,6 +132,19 @@ export class TestView {
           `No test input for a model of input shape [${view.inputShape.join(', ')}]: the pad takes 28×28×1 images, the form flat inputs.`,
         );
     }
+  }
+
+  /** Each layer's figure is repainted in place while its shape stays (see `repaintActivation`). */
+  private showActivations(activations: Result['activations']): void {
+    const figures = new Map<string, HTMLElement>();
+    for (const figure of this.activations.querySelectorAll<HTMLElement>('figure.activation'))
+      figures.set(figure.dataset.layer ?? '', figure);
+    const next = activations.map((activation) => {
+      const figure = figures.get(activation.id);
+      return figure && repaintActivation(figure, activation) ? figure : renderActivation(activation);
+    });
+    const heading = this.activations.querySelector('h3') ?? el('h3', '', 'Inside the network');
+    this.activations.replaceChildren(...(next.length > 0 ? [heading] : []), ...next);
   }
 
   private clearResult(text: string): void {

@@ -18,8 +18,42 @@ function planeCanvas(plane: Uint8Array, width: number, height: number): HTMLCanv
   return canvas;
 }
 
+/** The figcaption's text: id, shape and value range. */
+function captionOf(activation: LayerActivation): string {
+  const { id, shape, min, max } = activation;
+  return `${id} [${shape.join(', ')}] ${min.toPrecision(3)} … ${max.toPrecision(3)}`;
+}
+
+/**
+ * Redraws a figure made by `renderActivation` for a new activation of the same layer and shape, in place:
+ * live predictions arrive several times a second, and building a few hundred canvases each time is what
+ * the page cannot afford. False when the figure does not fit (a new layer or shape): render a new one.
+ */
+export function repaintActivation(figure: HTMLElement, activation: LayerActivation): boolean {
+  if (figure.dataset.layer !== activation.id || figure.dataset.shape !== activation.shape.join(',')) return false;
+  const bytes = decodeBase64(activation.base64);
+  const canvases = [...figure.querySelectorAll('canvas')];
+  const shape = activation.shape;
+  const planes = shape.length === 3 ? channelPlanes(bytes, shape[0], shape[1], shape[2]) : [bytes];
+  if (planes.length !== canvases.length) return false;
+  canvases.forEach((canvas, i) => {
+    canvas
+      .getContext('2d')
+      ?.putImageData(
+        new ImageData(bytesToRgba(planes[i], canvas.width, canvas.height, 1), canvas.width, canvas.height),
+        0,
+        0,
+      );
+  });
+  const caption = figure.querySelector('figcaption');
+  if (caption) caption.textContent = captionOf(activation);
+  return true;
+}
+
 export function renderActivation(activation: LayerActivation): HTMLElement {
   const root = el('figure', 'activation');
+  root.dataset.layer = activation.id;
+  root.dataset.shape = activation.shape.join(',');
   const bytes = decodeBase64(activation.base64);
   const shape = activation.shape;
   if (shape.length === 3) {
@@ -39,12 +73,6 @@ export function renderActivation(activation: LayerActivation): HTMLElement {
     canvas.className = 'heat-strip';
     root.appendChild(canvas);
   }
-  root.appendChild(
-    el(
-      'figcaption',
-      '',
-      `${activation.id} [${shape.join(', ')}] ${activation.min.toPrecision(3)} … ${activation.max.toPrecision(3)}`,
-    ),
-  );
+  root.appendChild(el('figcaption', '', captionOf(activation)));
   return root;
 }
