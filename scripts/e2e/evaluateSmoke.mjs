@@ -9,6 +9,7 @@
 //     and the activations of the conv / pool / dense layers are shown;
 //  4. screenshots of both tabs in Light, Dark and High Contrast (test-artifacts/evaluate-*.png, test-*.png),
 //     checking that the headline and the predicted digit contrast with the background in each.
+/* global document, getComputedStyle -- the frame.evaluate callbacks below run in the webview page */
 import fs from 'node:fs';
 import path from 'node:path';
 
