@@ -75,6 +75,14 @@ export async function evaluateSmoke({ page, pick, log, check, sleep, waitFor, ar
   const frame = await webviewFrame(page, '.evaluation-headline', waitFor, 'the Evaluate tab', 60000);
   const panel = (tab) => frame.locator(`vscode-tab-panel[data-tab=${tab}]`);
   const evaluate = panel('evaluate');
+  // The panel may still show the run it picked before (the newest then): wait for this one's evaluation.
+  await waitFor(
+    async () =>
+      (await evaluate.locator('.run-picker option:checked').innerText()).startsWith(NAME) &&
+      (await evaluate.locator('.evaluation-headline').count()) > 0,
+    `the Evaluate tab on ${NAME}`,
+    30000,
+  );
   const headline = await evaluate.locator('.evaluation-headline').innerText();
   check(/^Test accuracy \d+\.\d% · loss [\d.]+ · 1,000 samples/.test(headline), `Evaluate: "${headline}"`);
   const cells = await evaluate.locator('.confusion-matrix tbody td').count();

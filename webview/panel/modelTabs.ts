@@ -19,6 +19,8 @@ export interface ModelTabsCallbacks extends TestCallbacks {
 
 export class ModelTabs {
   private runs: RunSummary[] = [];
+  /** The run whose view the tabs show (null while loading, or after an error). */
+  private shown: string | null = null;
   private readonly evaluatePicker = el('div', 'model-toolbar');
   private readonly testPicker = el('div', 'model-toolbar');
   readonly evaluate: EvaluateView;
@@ -54,9 +56,14 @@ export class ModelTabs {
     this.drawPickers();
   }
 
-  /** Shows `runId` in both tabs (asks the host again even if it is already shown: it may have changed). */
+  /**
+   * Shows `runId` in both tabs, asking the host for it; a run already shown stays as it is (a command that
+   * opens the other tab on the same run must not wipe a drawing or a clicked cell).
+   */
   select(runId: string): void {
+    if (runId === this.selected && this.shown === runId) return;
     this.selected = runId;
+    this.shown = null;
     this.callbacks.picked(runId);
     this.drawPickers();
     this.showMessage('Loading the run…');
@@ -65,6 +72,7 @@ export class ModelTabs {
 
   onModel(message: Extract<PanelHostMessage, { type: 'model' }>): void {
     if (message.runId !== this.selected) return;
+    this.shown = message.view ? message.runId : null;
     const error = message.error ?? 'The run could not be read.';
     this.evaluate.show(message.view, error);
     this.test.show(message.view, error);
