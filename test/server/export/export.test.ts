@@ -72,6 +72,7 @@ const graph: StitchSchema = {
 
 let server: TestServer;
 const runIds: Record<string, string> = {};
+const details: Record<string, RunDetail> = {};
 
 before(async () => {
   server = await startTestServer({ backend: 'wasm' });
@@ -83,6 +84,9 @@ before(async () => {
       server.logs.join('\n'),
     );
     runIds[schema.name ?? ''] = runId;
+    // Read now: the tests' spawnSync blocks this process (the server's too) for seconds, after which a
+    // kept-alive connection may be reset as it is reused.
+    details[runId] = (await (await server.api(`/api/runs/${runId}`)).json()) as RunDetail;
   }
 });
 after(() => server.stop());
@@ -183,6 +187,7 @@ describe(
       test(`${schema.name}: PyTorch predicts what we predict, and train.py trains one epoch`, async () => {
         const runId = runIds[schema.name ?? ''];
         const out = join(server.dir, `export-${schema.name}`);
+        const detail = details[runId];
         const lines = await exportTo(runId, 'pytorch', out);
         assert.match(lines.join('\n'), /model\.py/);
         for (const f of [
@@ -212,7 +217,6 @@ describe(
         const ourAccuracy = accuracyOf(ours, labels);
         const slack = 1 - result.agree + 1e-6; // torch averages in float32
         assert.ok(Math.abs(result.accuracy - ourAccuracy) <= slack, `${result.accuracy} vs ours ${ourAccuracy}`);
-        const detail = (await (await server.api(`/api/runs/${runId}`)).json()) as RunDetail;
         assert.equal(detail.test?.samples, labels.length);
         assert.ok(
           // The trainer evaluated in its own process and backend: a near tie may fall the other way there.
@@ -241,6 +245,7 @@ test(
   async () => {
     const out = join(server.dir, 'export-ddp');
     await exportTo(runIds['export-cnn'], 'pytorch', out);
+    assert.match(readFileSync(join(out, 'README.md'), 'utf8'), /add `--redirects 1 --tee 1`/);
     // torchrun is `python3 -m torch.distributed.run`; the module works where the script is not on PATH.
     // `--redirects 1 --tee 1`: torch < 2.0 on Python 3.11 (Debian 12) reads the defaults ("0") as None and
     // stops with "'NoneType' object has no attribute 'get'"; the exported README.md says so.
