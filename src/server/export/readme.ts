@@ -54,7 +54,9 @@ torchrun --nproc_per_node 4 train.py             # 4 GPUs (or CPU processes): Di
 torchrun --nnodes 2 --nproc_per_node 8 --rdzv_endpoint HOST:29500 train.py   # two machines
 \`\`\`
 Options: \`--epochs\`, \`--batch-size\` (per process), \`--max-samples\`, \`--data\`, \`--out\`. Rank 0 prints each
-epoch's loss and accuracy, the test accuracy, and writes \`trained.safetensors\`.
+epoch's loss and accuracy, the test accuracy, and writes \`trained.safetensors\`. On CPUs the processes talk
+over gloo. With torch older than 2.0 on Python 3.11 (e.g. Debian 12's), torchrun stops with
+"'NoneType' object has no attribute 'get'"; add \`--redirects 1 --tee 1\` to its options.
 `;
     default: {
       const never: never = format;

@@ -8,9 +8,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
+import type { RunDetail } from '../../../src/shared/protocol';
 import type { StitchSchema } from '../../../src/shared/schema/types';
 import { exportCommand, folderRunSource } from '../../../src/server/cli/export';
 import { exportRun } from '../../../src/server/export/runExport';
@@ -70,6 +72,7 @@ const graph: StitchSchema = {
 
 let server: TestServer;
 const runIds: Record<string, string> = {};
+const details: Record<string, RunDetail> = {};
 
 before(async () => {
   server = await startTestServer({ backend: 'wasm' });
@@ -81,6 +84,9 @@ before(async () => {
       server.logs.join('\n'),
     );
     runIds[schema.name ?? ''] = runId;
+    // Read now: the tests' spawnSync blocks this process (the server's too) for seconds, after which a
+    // kept-alive connection may be reset as it is reused.
+    details[runId] = (await (await server.api(`/api/runs/${runId}`)).json()) as RunDetail;
   }
 });
 after(() => server.stop());
@@ -132,6 +138,31 @@ function testSplit(file: string, inputShape: number[]): { x: Float32Array; label
   return { x, labels: tensors.get('y_test')?.data as Int32Array };
 }
 
+/** The share of rows of `probabilities` (classes per row) whose argmax is the label. */
+function accuracyOf(probabilities: Float32Array, labels: Int32Array): number {
+  const classes = probabilities.length / labels.length;
+  let hits = 0;
+  labels.forEach((label, n) => {
+    const row = probabilities.subarray(n * classes, (n + 1) * classes);
+    if (row.indexOf(Math.max(...row)) === label) hits++;
+  });
+  return hits / labels.length;
+}
+
+/** A port nothing listens on now, for torchrun's rendezvous (tests run in parallel). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => {
+        resolve(port);
+      });
+    });
+  });
+}
+
 const COMPARE = `
 import json, sys, torch
 sys.path.insert(0, sys.argv[1])
@@ -156,6 +187,7 @@ describe(
       test(`${schema.name}: PyTorch predicts what we predict, and train.py trains one epoch`, async () => {
         const runId = runIds[schema.name ?? ''];
         const out = join(server.dir, `export-${schema.name}`);
+        const detail = details[runId];
         const lines = await exportTo(runId, 'pytorch', out);
         assert.match(lines.join('\n'), /model\.py/);
         for (const f of [
@@ -181,6 +213,16 @@ describe(
         assert.ok(labels.length >= 50);
         assert.ok(result.agree >= 0.999, `argmax agreement ${result.agree}`);
         assert.ok(result.max_diff <= 1e-4, `largest probability difference ${result.max_diff}`);
+        // The same test-set accuracy: ours from our predictions, and the one the run reported when it ended.
+        const ourAccuracy = accuracyOf(ours, labels);
+        const slack = 1 - result.agree + 1e-6; // torch averages in float32
+        assert.ok(Math.abs(result.accuracy - ourAccuracy) <= slack, `${result.accuracy} vs ours ${ourAccuracy}`);
+        assert.equal(detail.test?.samples, labels.length);
+        assert.ok(
+          // The trainer evaluated in its own process and backend: a near tie may fall the other way there.
+          Math.abs(result.accuracy - (detail.test.accuracy ?? -1)) <= slack + 1 / labels.length,
+          `${result.accuracy} vs the run's ${detail.test.accuracy}`,
+        );
 
         const train = spawnSync(PYTHON ?? 'python3', ['train.py', '--epochs', '1', '--max-samples', '128'], {
           cwd: out,
@@ -194,6 +236,46 @@ describe(
         assert.equal(reload.status, 0, reload.stderr);
       });
     }
+  },
+);
+
+test(
+  'train.py runs unchanged under torchrun --nproc_per_node 2 on CPUs (DistributedDataParallel, gloo)',
+  { skip: PYTHON ? false : 'no python3 with torch here (Debian: apt-get install python3-torch)' },
+  async () => {
+    const out = join(server.dir, 'export-ddp');
+    await exportTo(runIds['export-cnn'], 'pytorch', out);
+    assert.match(readFileSync(join(out, 'README.md'), 'utf8'), /add `--redirects 1 --tee 1`/);
+    // torchrun is `python3 -m torch.distributed.run`; the module works where the script is not on PATH.
+    // `--redirects 1 --tee 1`: torch < 2.0 on Python 3.11 (Debian 12) reads the defaults ("0") as None and
+    // stops with "'NoneType' object has no attribute 'get'"; the exported README.md says so.
+    const args = [
+      '-m',
+      'torch.distributed.run',
+      '--nnodes',
+      '1',
+      '--nproc_per_node',
+      '2',
+      '--redirects',
+      '1',
+      '--tee',
+      '1',
+    ];
+    args.push('--master_addr', '127.0.0.1', '--master_port', String(await freePort()));
+    args.push('train.py', '--epochs', '1', '--max-samples', '256');
+    const run = spawnSync(PYTHON ?? 'python3', args, {
+      cwd: out,
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...process.env, CUDA_VISIBLE_DEVICES: '', OMP_NUM_THREADS: '1' },
+    });
+    assert.equal(run.status, 0, run.stdout + run.stderr);
+    // Rank 0 alone prints, once per epoch, with the loss and accuracy summed over both ranks.
+    assert.equal(run.stdout.match(/epoch 1\/1 +loss [0-9.]+ +accuracy/g)?.length, 1, run.stdout);
+    assert.match(run.stdout, /test accuracy [0-9.]+%/);
+    assert.ok(existsSync(join(out, 'trained.safetensors')));
+    const reload = spawnSync(PYTHON ?? 'python3', ['model.py'], { cwd: out, encoding: 'utf8' });
+    assert.equal(reload.status, 0, reload.stderr);
   },
 );
 
