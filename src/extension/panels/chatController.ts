@@ -15,7 +15,7 @@ import { activeSchemaDocument, isSchemaDocument } from '../schemaDocuments';
 
 export class ChatController extends Disposable {
   private readonly requests = new ChatRequests();
-  private document: vscode.TextDocument | undefined = activeSchemaDocument();
+  private document: vscode.TextDocument | undefined = activeSchemaDocument() ?? visibleSchemaDocument();
 
   constructor(
     private readonly chat: ChatService,
@@ -57,7 +57,8 @@ export class ChatController extends Disposable {
   }
 
   async send(requestId: number, text: string): Promise<void> {
-    const document = this.document ?? activeSchemaDocument();
+    const document = this.document ?? activeSchemaDocument() ?? (await shownSchemaDocument());
+    if (document && document !== this.document) this.bind(document);
     if (!document) {
       return this.post({
         type: 'chat/event',
@@ -105,4 +106,38 @@ export class ChatController extends Disposable {
       failed((err as Error).message);
     }
   }
+}
+
+/**
+ * The schema document of an editor on screen (text or visual) when none is active: after a window reload
+ * the restored panel has the focus, and the schema beside it is what the user means. Visible text editors
+ * first, then the active tab of each editor group (a visual editor is a custom editor, not a text editor).
+ */
+function visibleSchemaDocument(): vscode.TextDocument | undefined {
+  const text = vscode.window.visibleTextEditors.find((e) => isSchemaDocument(e.document));
+  if (text) return text.document;
+  const shown = new Set(shownSchemaUris().map((u) => u.toString()));
+  return vscode.workspace.textDocuments.find((d) => shown.has(d.uri.toString()) && isSchemaDocument(d));
+}
+
+/** Like visibleSchemaDocument, and opens the document of a restored tab that is not loaded yet. */
+async function shownSchemaDocument(): Promise<vscode.TextDocument | undefined> {
+  const loaded = visibleSchemaDocument();
+  if (loaded) return loaded;
+  for (const uri of shownSchemaUris()) {
+    const document = await vscode.workspace.openTextDocument(uri).then(
+      (d) => d,
+      () => undefined, // deleted since the tab was restored: try the next one
+    );
+    if (document && isSchemaDocument(document)) return document;
+  }
+  return undefined;
+}
+
+function shownSchemaUris(): vscode.Uri[] {
+  return vscode.window.tabGroups.all
+    .map((g) => g.activeTab?.input)
+    .filter((i) => i instanceof vscode.TabInputCustom || i instanceof vscode.TabInputText)
+    .map((i) => i.uri)
+    .filter((u) => u.path.endsWith('.stitch.json'));
 }
