@@ -12,6 +12,7 @@ import type { ChatService } from '../chat/chatService';
 import { reviewProposal } from '../chat/review';
 import { Disposable } from '../disposable';
 import { activeSchemaDocument, isSchemaDocument } from '../schemaDocuments';
+import { shownSchemaDocument, visibleSchemaDocument } from './shownSchema';
 
 export class ChatController extends Disposable {
   private readonly requests = new ChatRequests();
@@ -108,36 +109,3 @@ export class ChatController extends Disposable {
   }
 }
 
-/**
- * The schema document of an editor on screen (text or visual) when none is active: after a window reload
- * the restored panel has the focus, and the schema beside it is what the user means. Visible text editors
- * first, then the active tab of each editor group (a visual editor is a custom editor, not a text editor).
- */
-function visibleSchemaDocument(): vscode.TextDocument | undefined {
-  const text = vscode.window.visibleTextEditors.find((e) => isSchemaDocument(e.document));
-  if (text) return text.document;
-  const shown = new Set(shownSchemaUris().map((u) => u.toString()));
-  return vscode.workspace.textDocuments.find((d) => shown.has(d.uri.toString()) && isSchemaDocument(d));
-}
-
-/** Like visibleSchemaDocument, and opens the document of a restored tab that is not loaded yet. */
-async function shownSchemaDocument(): Promise<vscode.TextDocument | undefined> {
-  const loaded = visibleSchemaDocument();
-  if (loaded) return loaded;
-  for (const uri of shownSchemaUris()) {
-    const document = await vscode.workspace.openTextDocument(uri).then(
-      (d) => d,
-      () => undefined, // deleted since the tab was restored: try the next one
-    );
-    if (document && isSchemaDocument(document)) return document;
-  }
-  return undefined;
-}
-
-function shownSchemaUris(): vscode.Uri[] {
-  return vscode.window.tabGroups.all
-    .map((g) => g.activeTab?.input)
-    .filter((i) => i instanceof vscode.TabInputCustom || i instanceof vscode.TabInputText)
-    .map((i) => i.uri)
-    .filter((u) => u.path.endsWith('.stitch.json'));
-}
