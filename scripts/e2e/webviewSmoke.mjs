@@ -90,6 +90,8 @@ const THEMES = [
 
 /** Switches the color theme the way a user does (Preferences: Color Theme). */
 async function setTheme(page, pick, sleep, theme) {
+  // F1 pressed while a webview holds the focus sometimes never reaches the workbench: give it back first.
+  await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
   await pick('F1', '>Preferences: Color Theme', 'Preferences: Color Theme');
   const input = page.locator('.quick-input-widget input');
   await input.fill(theme);

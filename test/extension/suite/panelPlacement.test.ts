@@ -87,3 +87,31 @@ describe('panel placement', function () {
     assert.equal(shown?.uri.toString(), document.uri.toString());
   });
 });
+
+describe('run progress in the status bar', function () {
+  this.timeout(120_000);
+
+  it('shows the epoch, batch and percentage while a run trains, then the labelled result', async () => {
+    const api = await stitch();
+    const long = vscode.commands.executeCommand<{ state: string } | undefined>(
+      'stitch.train',
+      workspaceFile('long.stitch.json'),
+    );
+    const text = await waitFor(
+      () => (/spiral-long epoch 1\/\d+ · batch \d+\/\d+ · \d+%/.test(api.statusBar.text) ? api.statusBar.text : ''),
+      'batch progress in the status bar',
+      60_000,
+    );
+    const run = [...api.services.tracker.active.values()][0];
+    assert.match(text, new RegExp(`epoch ${run.epoch}/${run.epochs}`), 'the same epoch as the run the panel follows');
+    await vscode.commands.executeCommand('stitch.cancelRun', run.runId);
+    assert.equal((await long)?.state, 'cancelled');
+    assert.match(api.statusBar.text, /spiral-long cancelled/);
+    const xor = await vscode.commands.executeCommand<{ state: string } | undefined>(
+      'stitch.train',
+      workspaceFile('xor.stitch.json'),
+    );
+    assert.equal(xor?.state, 'succeeded');
+    assert.match(api.statusBar.text, /xor-tiny test accuracy \d+\.\d%/);
+  });
+});
