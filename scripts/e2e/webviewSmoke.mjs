@@ -90,9 +90,19 @@ const THEMES = [
 
 /** Switches the color theme the way a user does (Preferences: Color Theme). */
 async function setTheme(page, pick, sleep, theme) {
-  // F1 pressed while a webview holds the focus sometimes never reaches the workbench: give it back first.
-  await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
-  await pick('F1', '>Preferences: Color Theme', 'Preferences: Color Theme');
+  // F1 pressed while a webview holds the focus sometimes never reaches the workbench, and a panel that was
+  // just revealed can take the focus back and close the palette: settle, give the focus back, try again.
+  for (let attempt = 1; ; attempt++) {
+    await sleep(500);
+    await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+    try {
+      await pick('F1', '>Preferences: Color Theme', 'Preferences: Color Theme');
+      break;
+    } catch (err) {
+      if (attempt === 3) throw err;
+      await page.keyboard.press('Escape');
+    }
+  }
   const input = page.locator('.quick-input-widget input');
   await input.fill(theme);
   await page.locator('.quick-input-widget .monaco-list-row', { hasText: theme }).first().waitFor({ timeout: 5000 });

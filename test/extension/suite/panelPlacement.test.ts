@@ -88,7 +88,7 @@ describe('panel placement', function () {
   });
 });
 
-describe('run progress in the status bar', function () {
+describe('panel placement: run progress in the status bar', function () {
   this.timeout(120_000);
 
   it('shows the epoch, batch and percentage while a run trains, then the labelled result', async () => {
