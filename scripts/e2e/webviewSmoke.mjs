@@ -471,9 +471,8 @@ export async function webviewSmoke({ page, pick, log, check, sleep, waitFor, art
   // 8. the chat reaches the provider of the User setting stitch.chat.baseUrl (code-server is a remote window).
   // Last: a reload after a chat turn did not navigate within 30 s in code-server (cause not found).
   await clearToasts();
-  // The chat works on the schema of the last active schema editor: after the reload the panel had the focus,
-  // so focus the text of xor.stitch.json (the first editor group) before opening the chat.
-  await page.locator('.editor-group-container').first().locator('.view-lines').first().click();
+  // After the reload the panel has the focus and no schema editor is active: the chat must still work on the
+  // schema editor on screen (xor.stitch.json's visual editor), not answer "Open a *.stitch.json file first".
   await pick('F1', '>Stitch: Open Chat', 'Stitch: Open Chat');
   await page.locator('.tabs-container .tab', { hasText: 'Stitch' }).last().click();
   const chat = await webviewFrame(page, '.chat vscode-textarea', waitFor, 'the chat tab');
@@ -483,6 +482,10 @@ export async function webviewSmoke({ page, pick, log, check, sleep, waitFor, art
     async () => provider.requests.length > 0,
     'the chat request at the provider of the User setting',
     30000,
+  );
+  check(
+    !(await chat.locator('.chat').innerText()).includes('Open a *.stitch.json file first'),
+    'with the panel focused after the reload, the chat works on the schema editor on screen',
   );
   check(
     provider.requests[0].body.model === 'e2e-fake',
