@@ -33,6 +33,14 @@ export class ChatController extends Disposable {
         if (e.document === this.document) this.postContext();
       }),
     );
+    // Without a document (the panel restored with the focus after a reload), take the schema editor that
+    // comes on screen: the chat's context must be right before the user types, as the page keys the
+    // conversation by file.
+    this.register(
+      vscode.window.tabGroups.onDidChangeTabs(() => {
+        if (!this.document) this.postContext();
+      }),
+    );
     this.register(new vscode.Disposable(() => this.requests.stopAll()));
   }
 
@@ -48,6 +56,7 @@ export class ChatController extends Disposable {
   }
 
   postContext(): void {
+    this.document ??= visibleSchemaDocument();
     const d = this.document;
     const root = d ? parseTree(d.getText()) : undefined;
     this.post({
@@ -58,8 +67,8 @@ export class ChatController extends Disposable {
   }
 
   async send(requestId: number, text: string): Promise<void> {
+    // Not bound here: a new context would switch the page to that file's conversation mid-turn.
     const document = this.document ?? activeSchemaDocument() ?? (await shownSchemaDocument());
-    if (document && document !== this.document) this.bind(document);
     if (!document) {
       return this.post({
         type: 'chat/event',
