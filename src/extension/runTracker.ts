@@ -1,13 +1,17 @@
 /**
  * Training a schema document: checks it with the schema core, starts a run on the server, follows its
- * SSE events in a cancellable progress notification (and the status bar), then reports the outcome:
- * test accuracy with "Show Metrics", or the server's own failure message.
+ * SSE events into `active` (the status bar item and the runs view render it; the panel follows the same
+ * events), then reports the outcome: test accuracy with "Show Metrics", or the server's own failure message.
+ *
+ * No progress notification: a toast that stays up for the whole run covers the charts and the chat input
+ * (docs/extension.md, "Progress and notifications"). A run says it started in a status-bar message, and
+ * only its end gets a notification. Cancelling is in the status item's menu and "Stitch: Cancel Run".
  */
 import * as vscode from 'vscode';
 import type { StitchClient } from '../shared/client';
 import type { RunState, StateEvent, TrainingEvent } from '../shared/protocol';
 import { isTerminal } from '../shared/protocol';
-import type { StitchSchema } from '../shared/schema/types';
+import { TRAINING_DEFAULTS, type StitchSchema } from '../shared/schema/types';
 import { assertNever } from '../shared/webviewProtocol';
 import * as path from 'node:path';
 import type { ServerController } from './serverController';
@@ -21,15 +25,22 @@ export interface ActiveRun {
   state: RunState;
   /** 0..1 over the whole run. */
   progress: number;
+  /** The epoch being trained (1-based; 0 before the first batch), counted as the panel counts it. */
   epoch: number;
+  /** From the schema's `training.epochs` until the server's first metric says otherwise. */
   epochs: number;
+  /** The batch within `epoch`, and how many it has (0 before the first batch event). */
+  batch: number;
+  batches: number;
 }
 
 export interface TrainOutcome {
   runId: string;
+  name: string;
   state: RunState;
   error?: string;
   testAccuracy?: number | null;
+  testLoss?: number;
 }
 
 export class RunTracker implements vscode.Disposable {
@@ -51,34 +62,28 @@ export class RunTracker implements vscode.Disposable {
     const schema = this.checkedSchema(document);
     if (!schema) return undefined;
     const name = schema.name ?? path.basename(document.uri.path).replace(/\.stitch\.json$/, '');
-    return vscode.window
-      .withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Stitch: training ${name}`, cancellable: true },
-        async (progress, token) => {
-          progress.report({ message: 'starting the server…' });
-          const client = await this.server.ensureStarted();
-          const { run_id: runId } = await client.train({ schema, schemaPath: schemaPathFor(document) });
-          this.server.log.info(`run ${runId} started for ${document.uri.toString()}`);
-          const onCancel = token.onCancellationRequested(() => {
-            progress.report({ message: 'cancelling…' });
-            void client.cancel(runId).catch((err: Error) => this.server.log.warn(err.message));
-          });
-          try {
-            const final = await this.follow(
-              client,
-              { runId, name, state: 'queued', progress: 0, epoch: 0, epochs: 0 },
-              progress,
-            );
-            return this.report(name, final);
-          } finally {
-            onCancel.dispose();
-          }
-        },
-      )
-      .then(undefined, (err: Error) => {
-        showError(this.server.log, err.message);
-        return undefined;
+    try {
+      const client = await this.server.ensureStarted();
+      const { run_id: runId } = await client.train({ schema, schemaPath: schemaPathFor(document) });
+      this.server.log.info(`run ${runId} started for ${document.uri.toString()}`);
+      // The start is worth a word, not a toast: it goes by itself, and the status item carries on.
+      vscode.window.setStatusBarMessage(`$(play) Stitch: training ${name} started`, 5000);
+      const epochs = schema.training?.epochs ?? TRAINING_DEFAULTS.epochs;
+      const final = await this.follow(client, {
+        runId,
+        name,
+        state: 'queued',
+        progress: 0,
+        epoch: 0,
+        epochs,
+        batch: 0,
+        batches: 0,
       });
+      return this.report(name, final);
+    } catch (err) {
+      showError(this.server.log, (err as Error).message);
+      return undefined;
+    }
   }
 
   /** The document's schema when the schema core finds no error; otherwise says so, offering the Problems panel. */
@@ -96,14 +101,14 @@ export class RunTracker implements vscode.Disposable {
     return undefined;
   }
 
-  /** Follows the run's events into `run` and the progress notification until its final state. */
-  private async follow(client: StitchClient, run: ActiveRun, progress: Progress): Promise<StateEvent> {
+  /** Follows the run's events into `run` until its final state. */
+  private async follow(client: StitchClient, run: ActiveRun): Promise<StateEvent> {
     this.active.set(run.runId, run);
     this.changed.fire();
     const abort = new AbortController();
     try {
       for await (const event of client.events(run.runId, { signal: abort.signal })) {
-        const final = applyEvent(run, event, progress);
+        const final = applyEvent(run, event);
         this.changed.fire();
         if (final) return final;
       }
@@ -123,22 +128,18 @@ export class RunTracker implements vscode.Disposable {
   private report(name: string, final: StateEvent): TrainOutcome {
     const outcome: TrainOutcome = {
       runId: final.run_id,
+      name,
       state: final.state,
       error: final.error,
       testAccuracy: final.test?.accuracy,
+      testLoss: final.test?.loss,
     };
     this.lastOutcome = outcome;
+    this.changed.fire();
     switch (final.state) {
       case 'succeeded': {
-        const accuracy = final.test?.accuracy;
-        const result =
-          accuracy !== undefined && accuracy !== null
-            ? `test accuracy ${percent(accuracy)}`
-            : final.test && Number.isFinite(final.test.loss)
-              ? `test loss ${final.test.loss.toFixed(4)}`
-              : 'done';
         void vscode.window
-          .showInformationMessage(`Stitch: ${name} trained: ${result}.`, 'Show Metrics')
+          .showInformationMessage(`Stitch: ${name} trained: ${resultText(outcome)}.`, 'Show Metrics')
           .then((c) => c && vscode.commands.executeCommand('stitch.showMetrics', final.run_id));
         break;
       }
@@ -152,42 +153,40 @@ export class RunTracker implements vscode.Disposable {
   }
 }
 
-type Progress = vscode.Progress<{ message?: string; increment?: number }>;
+/** A finished run's result, labelled: the held-out test accuracy, else the test loss. */
+export function resultText(outcome: TrainOutcome): string {
+  if (outcome.testAccuracy !== undefined && outcome.testAccuracy !== null)
+    return `test accuracy ${percent(outcome.testAccuracy)}`;
+  const loss = outcome.testLoss;
+  return loss !== undefined && Number.isFinite(loss) ? `test loss ${loss.toFixed(4)}` : 'done';
+}
 
-/** Folds one training event into the run and the notification; returns the final state when it is one. */
-function applyEvent(run: ActiveRun, event: TrainingEvent, progress: Progress): StateEvent | undefined {
-  let message: string | undefined;
-  let final: StateEvent | undefined;
-  let nextProgress = run.progress;
+/**
+ * Folds one training event into the run; returns the final state when it is one. The epoch is the one being
+ * trained, the larger of the last batch's and the last finished one's: the panel counts it the same way
+ * (webview/metrics/metricsStore.ts), so both show the same figure.
+ */
+function applyEvent(run: ActiveRun, event: TrainingEvent): StateEvent | undefined {
   switch (event.event) {
     case 'state':
       run.state = event.data.state;
-      message = event.data.state;
-      if (isTerminal(event.data.state)) final = event.data;
-      break;
+      return isTerminal(event.data.state) ? event.data : undefined;
     case 'batch':
-      nextProgress = event.data.progress;
-      run.epoch = event.data.epoch;
-      message = `epoch ${event.data.epoch} · batch ${event.data.batch}/${event.data.batches} · loss ${event.data.loss.toFixed(4)}`;
-      break;
+      run.epoch = Math.max(run.epoch, event.data.epoch);
+      run.batch = event.data.batch;
+      run.batches = event.data.batches;
+      run.progress = Math.max(run.progress, event.data.progress);
+      return undefined;
     case 'metric':
-      nextProgress = event.data.progress;
-      run.epoch = event.data.epoch;
+      run.epoch = Math.max(run.epoch, event.data.epoch);
       run.epochs = event.data.epochs;
-      message =
-        `epoch ${event.data.epoch}/${event.data.epochs} · loss ${event.data.train_loss.toFixed(4)}` +
-        (event.data.val_accuracy !== null ? ` · val acc ${percent(event.data.val_accuracy)}` : '');
-      break;
+      run.progress = Math.max(run.progress, event.data.progress);
+      return undefined;
     case 'evaluation':
-      message = `test accuracy ${percent(event.data.accuracy)}`;
-      break;
+      return undefined;
     default:
-      assertNever(event, 'training event');
+      return assertNever(event, 'training event');
   }
-  const increment = Math.max(0, nextProgress - run.progress) * 100;
-  run.progress = Math.max(run.progress, nextProgress);
-  progress.report({ message, increment });
-  return final;
 }
 
 /**

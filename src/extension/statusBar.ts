@@ -1,10 +1,15 @@
 /**
  * The status bar item: one `switch` over the server state, overlaid with the progress of the run this
- * window is following. Clicking it shows the server log (or the run's notification while training).
+ * window is following (epoch, batch, percentage: the run's only progress display outside the panel), and
+ * after a run with its labelled result. Clicking it while training or after a run opens a short menu
+ * (metrics, cancel, log); otherwise it shows the server log (docs/extension.md, "Progress and notifications").
  */
 import * as vscode from 'vscode';
 import type { ServerController, ServerState } from './serverController';
-import type { ActiveRun, RunTracker } from './runTracker';
+import { resultText, type ActiveRun, type RunTracker, type TrainOutcome } from './runTracker';
+
+/** The item's click while a run trains or after one: not a palette command (package.json does not list it). */
+export const STATUS_MENU_COMMAND = 'stitch.statusMenu';
 
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('stitch.status', vscode.StatusBarAlignment.Left, 10);
@@ -19,7 +24,11 @@ export class StatusBar implements vscode.Disposable {
     private readonly tracker: RunTracker,
   ) {
     this.item.name = 'Stitch';
-    this.subscriptions = [server.onDidChangeState(() => this.render()), tracker.onDidChange(() => this.render())];
+    this.subscriptions = [
+      server.onDidChangeState(() => this.render()),
+      tracker.onDidChange(() => this.render()),
+      vscode.commands.registerCommand(STATUS_MENU_COMMAND, () => this.menu()),
+    ];
     this.render();
     this.item.show();
   }
@@ -30,12 +39,17 @@ export class StatusBar implements vscode.Disposable {
   }
 
   private render(): void {
-    const run = [...this.tracker.active.values()][0];
+    const run = [...this.tracker.active.values()].at(0);
     const state = this.server.state;
     this.item.backgroundColor = undefined;
     this.item.command = 'stitch.showServerLog';
     if (run && state.kind === 'ready') {
       this.renderRun(run);
+      return;
+    }
+    const last = this.tracker.lastOutcome;
+    if (last && state.kind === 'ready') {
+      this.renderOutcome(last, state.remote);
       return;
     }
     switch (state.kind) {
@@ -69,16 +83,47 @@ export class StatusBar implements vscode.Disposable {
   }
 
   private renderRun(run: ActiveRun): void {
-    const epochs = run.epochs ? ` epoch ${run.epoch}/${run.epochs}` : '';
-    this.item.text = `$(sync~spin) Stitch: ${run.name}${epochs} ${Math.round(run.progress * 100)}%`;
-    // A click shows the run; cancelling stays behind the notification's Cancel or "Stitch: Cancel Run", since
-    // people click a status item to look, and a long run should not end by accident.
-    this.item.tooltip = `Training ${run.name} (run ${run.runId}): ${run.state}. Click to show its metrics.`;
-    this.item.command = { command: 'stitch.showMetrics', title: 'Show Training Metrics', arguments: [run.runId] };
+    this.item.text = `$(sync~spin) Stitch: ${run.name} ${runProgressText(run)}`;
+    // A click opens a menu: people click a status item to look, and a long run should not end by accident.
+    this.item.tooltip = `Training ${run.name} (run ${run.runId}): ${run.state}. Click for its metrics or to cancel it.`;
+    this.item.command = STATUS_MENU_COMMAND;
+  }
+
+  private renderOutcome(outcome: TrainOutcome, remote: boolean): void {
+    const result = outcome.state === 'succeeded' ? resultText(outcome) : outcome.state;
+    this.item.text = `$(${remote ? 'remote' : 'pulse'}) Stitch: ${outcome.name} ${result}`;
+    this.item.tooltip = `Last run ${outcome.name} (${outcome.runId}): ${outcome.state}${
+      outcome.state === 'succeeded' ? `, ${result}` : ''
+    }. Click for its metrics or the server log.`;
+    this.item.command = STATUS_MENU_COMMAND;
+  }
+
+  /** The click menu: the run's metrics, Cancel while it trains, the server log. */
+  private async menu(): Promise<void> {
+    const run = [...this.tracker.active.values()].at(0);
+    const runId = run?.runId ?? this.tracker.lastOutcome?.runId;
+    const items: (vscode.QuickPickItem & { command: string; args: unknown[] })[] = [
+      { label: '$(graph-line) Show Training Metrics', command: 'stitch.showMetrics', args: runId ? [runId] : [] },
+    ];
+    if (run)
+      items.push({ label: `$(debug-stop) Cancel ${run.name}`, command: 'stitch.cancelRun', args: [run.runId] });
+    items.push({ label: '$(output) Show Server Log', command: 'stitch.showServerLog', args: [] });
+    const title = run ? `Stitch: ${run.name} ${runProgressText(run)}` : 'Stitch';
+    const choice = await vscode.window.showQuickPick(items, { title });
+    if (choice) await vscode.commands.executeCommand(choice.command, ...choice.args);
   }
 
   dispose(): void {
-    this.subscriptions.forEach((s) => s.dispose());
+    for (const s of this.subscriptions) s.dispose();
     this.item.dispose();
   }
+}
+
+/** "epoch 1/2 · batch 3/10 · 40%": the epoch as the panel counts it (the one being trained). */
+export function runProgressText(run: ActiveRun): string {
+  const parts: string[] = [];
+  if (run.epoch > 0) parts.push(`epoch ${run.epoch}/${run.epochs || '?'}`);
+  if (run.batches > 0) parts.push(`batch ${run.batch}/${run.batches}`);
+  parts.push(run.state === 'queued' ? 'queued' : `${Math.round(run.progress * 100)}%`);
+  return parts.join(' · ');
 }

@@ -12,10 +12,11 @@ import type { ChatService } from '../chat/chatService';
 import { reviewProposal } from '../chat/review';
 import { Disposable } from '../disposable';
 import { activeSchemaDocument, isSchemaDocument } from '../schemaDocuments';
+import { shownSchemaDocument, visibleSchemaDocument } from './shownSchema';
 
 export class ChatController extends Disposable {
   private readonly requests = new ChatRequests();
-  private document: vscode.TextDocument | undefined = activeSchemaDocument();
+  private document: vscode.TextDocument | undefined = activeSchemaDocument() ?? visibleSchemaDocument();
 
   constructor(
     private readonly chat: ChatService,
@@ -30,6 +31,14 @@ export class ChatController extends Disposable {
     this.register(
       vscode.workspace.onDidChangeTextDocument((e) => {
         if (e.document === this.document) this.postContext();
+      }),
+    );
+    // Without a document (the panel restored with the focus after a reload), take the schema editor that
+    // comes on screen: the chat's context must be right before the user types, as the page keys the
+    // conversation by file.
+    this.register(
+      vscode.window.tabGroups.onDidChangeTabs(() => {
+        if (!this.document) this.postContext();
       }),
     );
     this.register(new vscode.Disposable(() => this.requests.stopAll()));
@@ -47,6 +56,7 @@ export class ChatController extends Disposable {
   }
 
   postContext(): void {
+    this.document ??= visibleSchemaDocument();
     const d = this.document;
     const root = d ? parseTree(d.getText()) : undefined;
     this.post({
@@ -57,7 +67,8 @@ export class ChatController extends Disposable {
   }
 
   async send(requestId: number, text: string): Promise<void> {
-    const document = this.document ?? activeSchemaDocument();
+    // Not bound here: a new context would switch the page to that file's conversation mid-turn.
+    const document = this.document ?? activeSchemaDocument() ?? (await shownSchemaDocument());
     if (!document) {
       return this.post({
         type: 'chat/event',
@@ -106,3 +117,4 @@ export class ChatController extends Disposable {
     }
   }
 }
+

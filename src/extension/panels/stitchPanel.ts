@@ -25,6 +25,7 @@ import { RunsController } from './runsController';
 import { TestController } from './testController';
 
 export const PANEL_VIEW_TYPE = 'stitch.panel';
+const LAST_COLUMN_KEY = 'stitch.panel.lastColumn';
 
 type Focus = Extract<PanelHostMessage, { type: 'focus' }>;
 
@@ -74,6 +75,13 @@ class StitchPanel extends Disposable {
       }),
     );
     this.register(panel.onDidDispose(() => this.dispose()));
+    // Remembered so that the next panel of this workspace opens where the user last had it (panelColumn).
+    const remember = (): void => {
+      const state = services.context.workspaceState;
+      if (panel.viewColumn !== undefined) void state.update(LAST_COLUMN_KEY, panel.viewColumn); // a memento write
+    };
+    remember();
+    this.register(panel.onDidChangeViewState(remember));
   }
 
   focus(focus: Focus): void {
@@ -123,13 +131,18 @@ export class StitchPanels extends Disposable {
     super();
     this.register(
       vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
-        deserializeWebviewPanel: async (panel) => {
+        deserializeWebviewPanel: (panel) => {
           this.current?.panel.dispose();
           this.adopt(panel, false);
+          return Promise.resolve();
         },
       }),
     );
-    this.register(new vscode.Disposable(() => this.current?.panel.dispose()));
+    this.register(
+      new vscode.Disposable(() => {
+        this.current?.panel.dispose();
+      }),
+    );
   }
 
   /** Whether a panel is open (tests and commands use it). */
@@ -141,9 +154,14 @@ export class StitchPanels extends Disposable {
   show(tab: PanelTab, runId?: string): void {
     const document = activeSchemaDocument();
     if (this.current) this.current.panel.reveal(undefined, false);
-    const current = this.current ?? this.create(vscode.ViewColumn.Beside, false, false);
+    const current = this.current ?? this.create(panelColumn(this.lastColumn()), false, false);
     if (document) current.bindChat(document);
     current.focus({ type: 'focus', tab, runId });
+  }
+
+  /** The column the panel was last in (this window, across reloads). */
+  private lastColumn(): vscode.ViewColumn | undefined {
+    return this.services.context.workspaceState.get<vscode.ViewColumn>(LAST_COLUMN_KEY);
   }
 
   private create(viewColumn: vscode.ViewColumn, preserveFocus: boolean, replacement: boolean): StitchPanel {
@@ -186,4 +204,18 @@ export class StitchPanels extends Disposable {
     const next = this.create(column, true, true);
     if (focus) next.focus(focus);
   }
+}
+
+/**
+ * Where a new panel opens (docs/webview.md, "Where the panel opens"): never a third column. With one column it
+ * goes beside it; with two or more it reuses a column other than the active editor's: the one it was last in
+ * when that still exists, else the last column (the one `Beside` would have split off from the first).
+ */
+export function panelColumn(lastColumn: vscode.ViewColumn | undefined): vscode.ViewColumn {
+  const columns = vscode.window.tabGroups.all.map((g) => g.viewColumn);
+  if (columns.length < 2) return vscode.ViewColumn.Beside;
+  const active = vscode.window.tabGroups.activeTabGroup.viewColumn;
+  if (lastColumn !== undefined && lastColumn !== active && columns.includes(lastColumn)) return lastColumn;
+  const others = columns.filter((c) => c !== active);
+  return others.at(-1) ?? vscode.ViewColumn.Beside;
 }
