@@ -337,8 +337,9 @@ try {
     const text = await toast('xor-tiny trained').locator('.notification-list-item-message').innerText();
     check(/test accuracy \d+(\.\d)?%/.test(text), `result notification: "${text.trim()}"`);
     check(
-      (await toast('xor-tiny trained').locator('.monaco-button', { hasText: 'Show Metrics' }).count()) === 1,
-      'the result notification offers Show Metrics',
+      (await toast('xor-tiny trained').locator('.monaco-button', { hasText: 'Show Metrics' }).count()) === 1 &&
+        (await toast('xor-tiny trained').locator('.monaco-button', { hasText: 'Evaluate' }).count()) === 1,
+      'the result notification offers Show Metrics and Evaluate',
     );
     await sleep(500);
     await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-trained.png') });

@@ -1,7 +1,7 @@
 /**
  * Training a schema document: checks it with the schema core, starts a run on the server, follows its
  * SSE events into `active` (the status bar item and the runs view render it; the panel follows the same
- * events), then reports the outcome: test accuracy with "Show Metrics", or the server's own failure message.
+ * events), then reports the outcome: test accuracy with "Show Metrics" and "Evaluate", or the server's own failure message.
  *
  * No progress notification: a toast that stays up for the whole run covers the charts and the chat input
  * (docs/extension.md, "Progress and notifications"). A run says it started in a status-bar message, and
@@ -139,8 +139,12 @@ export class RunTracker implements vscode.Disposable {
     switch (final.state) {
       case 'succeeded': {
         void vscode.window
-          .showInformationMessage(`Stitch: ${name} trained: ${resultText(outcome)}.`, 'Show Metrics')
-          .then((c) => c && vscode.commands.executeCommand('stitch.showMetrics', final.run_id));
+          .showInformationMessage(`Stitch: ${name} trained: ${resultText(outcome)}.`, 'Show Metrics', 'Evaluate')
+          .then((c) =>
+            c === 'Evaluate'
+              ? vscode.commands.executeCommand('stitch.showEvaluation', final.run_id)
+              : c && vscode.commands.executeCommand('stitch.showMetrics', final.run_id),
+          );
         break;
       }
       case 'failed':
