@@ -86,6 +86,10 @@ const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'stitch-e2e-'));
 const D = Object.fromEntries(['ud', 'ext', 'ws-tests', 'ws-ui', 'xdg', 'chrome'].map((n) => [n, path.join(TMP, n)]));
 Object.values(D).forEach((d) => fs.mkdirSync(d, { recursive: true }));
 fs.mkdirSync(ARTIFACTS, { recursive: true });
+// The design pass's "before" screenshots (issue 12, taken from the commit before it) sit beside the "after"
+// set that the UI smoke saves, so the two can be compared in the artifacts.
+for (const f of fs.readdirSync(path.join(ROOT, 'docs/screenshots/before')))
+  fs.copyFileSync(path.join(ROOT, 'docs/screenshots/before', f), path.join(ARTIFACTS, f));
 fs.mkdirSync(path.join(D.ud, 'User'));
 // The chat's endpoint is a *User* setting, as a user trying Ollama would set it: it must reach the
 // extension host of this remote window (docs/extension.md, "Scopes"). Only for phase 2: the in-host chat

@@ -16,9 +16,9 @@
 //  8. crowding (issue 12, item 6): Show Training Metrics never opens a third column, and no progress toast
 //     stays up during a run (progress is in the status bar item; lifecycleChecks.mjs checks its text and
 //     cancels from its menu); the finish toast labels the test accuracy.
-// With STITCH_E2E_SHOTS=<prefix> (e.g. "after"), each state of the design pass is also captured in Light, Dark
-// and High Contrast as test-artifacts/<prefix>-<theme>-<state>.png (editor, fit, palette, epoch1, placement,
-// chat), for before/after comparisons.
+// Each state of the design pass is also captured in Light, Dark and High Contrast as
+// test-artifacts/<prefix>-<theme>-<state>.png (editor, fit, palette, epoch1, placement, chat); the prefix is
+// STITCH_E2E_SHOTS, "after" by default ("0" skips them), beside the committed before-* set (docs/screenshots/before).
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -112,8 +112,10 @@ async function setTheme(page, pick, sleep, theme) {
 
 /** `state` in each theme kind, when STITCH_E2E_SHOTS names a prefix; ends in Dark Modern (the default). */
 async function themedShots(page, pick, sleep, artifacts, state) {
-  const prefix = process.env.STITCH_E2E_SHOTS;
-  if (!prefix) return;
+  // "after" by default: the design pass's shots beside the committed "before" set (run.mjs copies it in);
+  // STITCH_E2E_SHOTS=0 skips them.
+  const prefix = process.env.STITCH_E2E_SHOTS ?? 'after';
+  if (prefix === '0') return;
   for (const [theme, file] of THEMES) {
     await setTheme(page, pick, sleep, theme);
     await page.screenshot({ path: path.join(artifacts, `${prefix}-${file}-${state}.png`) });
