@@ -37,6 +37,8 @@ export interface SoakResult {
   /** Connections refused or dropped by the server (each retried). */
   connectionErrors: number;
   firstError: string | null;
+  /** From asking for the stream to its headers, in ms. */
+  connectMs: { p50: number; p99: number; max: number };
   events: number;
   lost: number;
   duplicated: number;
@@ -61,7 +63,7 @@ async function subscriber(
   url: string,
   runId: string,
   seen: TrainingEvent[],
-  counts: { reconnects: number; errors: string[] },
+  counts: { reconnects: number; errors: string[]; connectMs: number[] },
   stop: AbortSignal,
 ): Promise<void> {
   for (;;) {
@@ -74,10 +76,12 @@ async function subscriber(
     const dropAfter = 1 + Math.floor(Math.random() * 15);
     let got = 0;
     try {
+      const asked = performance.now();
       const response = await fetch(`${url}/api/runs/${runId}/events`, {
         headers,
         signal: AbortSignal.any([controller.signal, stop]),
       });
+      counts.connectMs.push(performance.now() - asked);
       if (response.status === 204) return;
       // Anything but a stream is a failure of the test or the server, never something to retry in a loop
       // (an unchecked 404 here once made every subscriber spin forever: docs/reliability.md).
@@ -183,6 +187,12 @@ function audit(
   return { events, lost, duplicated, reordered, withoutFinalState };
 }
 
+const percentiles = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const at = (q: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0);
+  return { p50: at(0.5), p99: at(0.99), max: Math.round(sorted.at(-1) ?? 0) };
+};
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 /** Samples the server's RSS every 100 ms for `ms`; returns the median. */
@@ -205,12 +215,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     // Two runs: the first trains while the second waits in the queue (an idle stream), then the second trains.
     const runs = [await submit(server.url, 'soak-a'), await submit(server.url, 'soak-b')];
     const rssBaselineMb = await settledRss(pid, 1000);
-    const counts = { reconnects: 0, errors: [] as string[] };
+    const counts = { reconnects: 0, errors: [] as string[], connectMs: [] as number[] };
     const seen = Array.from({ length: options.subscribers }, () => [] as TrainingEvent[]);
     const done = seen.map(() => false);
     const following = Promise.all(
       seen.map((events, i) =>
-        subscriber(server.url, runs[i % 2], events, counts, stop.signal).then(() => (done[i] = true)),
+        subscriber(server.url, runs[i % 2], events, counts, stop.signal).then(() => (done[i] = !stop.signal.aborted)),
       ),
     );
     const rss: number[] = [];
@@ -240,6 +250,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       reconnects: counts.reconnects,
       connectionErrors: counts.errors.length,
       firstError: counts.errors[0] ?? null,
+      connectMs: percentiles(counts.connectMs),
       stuck: stuck.slice(0, 10),
       ...audit(
         seen,
