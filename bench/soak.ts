@@ -11,7 +11,8 @@ import type { TrainingEvent } from '../src/shared/protocol';
 import { isTerminal } from '../src/shared/protocol';
 import { decodeSse } from '../src/shared/sse/decoder';
 import { toTrainingEvent } from '../src/shared/sse/training';
-import { serveProcess } from '../test/server/reliability/cliProcess';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { serveProcess, startHealthProbe, type HealthStats } from '../test/server/reliability/cliProcess';
 import { spiralSchema } from '../test/server/serverHarness';
 
 export interface SoakOptions {
@@ -37,6 +38,10 @@ export interface SoakResult {
   /** Connections refused or dropped by the server (each retried). */
   connectionErrors: number;
   firstError: string | null;
+  /** `GET /api/health` while the subscribers churn (from another process), beside a bare control server's max. */
+  serverHealthMs: Pick<HealthStats, 'p50' | 'p99' | 'max'> & { controlMax: number };
+  /** This (client) process's event-loop delay while the subscribers churn. */
+  clientLagMs: { p50: number; p99: number; max: number };
   /** From asking for the stream to its headers, in ms. */
   connectMs: { p50: number; p99: number; max: number };
   events: number;
@@ -223,6 +228,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         subscriber(server.url, runs[i % 2], events, counts, stop.signal).then(() => (done[i] = !stop.signal.aborted)),
       ),
     );
+    // Where reconnects wait: the server's health latency (from another process) and this process's own lag.
+    const probe = startHealthProbe(server.url, 200);
+    const lag = monitorEventLoopDelay({ resolution: 10 });
+    lag.enable();
     const rss: number[] = [];
     const sampler = setInterval(() => rss.push(rssMb(pid)), 100);
     // Each run trains for half the time while the subscribers churn, then is cancelled (its final state).
@@ -237,6 +246,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     await following;
     clearTimeout(deadline);
     clearInterval(sampler);
+    lag.disable();
+    const health = await probe.stop();
     const stuck = done.flatMap((d, i) => (d ? [] : [`#${i} at id ${seen[i].at(-1)?.id ?? 0}`]));
     // The runs' full logs, as a fresh client replays them: every subscriber must have ended with all of it.
     const totals: number[] = [];
@@ -251,6 +262,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       connectionErrors: counts.errors.length,
       firstError: counts.errors[0] ?? null,
       connectMs: percentiles(counts.connectMs),
+      serverHealthMs: { p50: health.p50, p99: health.p99, max: health.max, controlMax: health.control.max },
+      clientLagMs: {
+        p50: Math.round(lag.percentile(50) / 1e6),
+        p99: Math.round(lag.percentile(99) / 1e6),
+        max: Math.round(lag.max / 1e6),
+      },
       stuck: stuck.slice(0, 10),
       ...audit(
         seen,
