@@ -11,29 +11,51 @@ import type { TrainingEvent } from '../src/shared/protocol';
 import { isTerminal } from '../src/shared/protocol';
 import { decodeSse } from '../src/shared/sse/decoder';
 import { toTrainingEvent } from '../src/shared/sse/training';
-import { serveProcess } from '../test/server/reliability/cliProcess';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { serveProcess, startHealthProbe, type HealthStats } from '../test/server/reliability/cliProcess';
 import { spiralSchema } from '../test/server/serverHarness';
 
 export interface SoakOptions {
   /** How long the runs train while subscribers churn. */
   seconds: number;
   subscribers: number;
+  /** After the last cancel, how long subscribers may take to see the end before they are stopped. Default 20000. */
+  drainMs?: number;
 }
 
 export interface SoakResult {
   subscribers: number;
+  /** Subscribers still following at the deadline (none expected), with the last id each saw. */
+  stuck: string[];
+  /** Events in each run's full log. */
+  runEvents: number[];
+  reordered: number;
+  /** Subscribers whose last event is not the run's final state. */
+  withoutFinalState: number;
+  /** Wall time of the whole soak, in seconds. */
+  seconds: number;
   reconnects: number;
   /** Connections refused or dropped by the server (each retried). */
   connectionErrors: number;
   firstError: string | null;
+  /** `GET /api/health` while the subscribers churn (from another process), beside a bare control server's max. */
+  serverHealthMs: Pick<HealthStats, 'p50' | 'p99' | 'max'> & { controlMax: number };
+  /** This (client) process's event-loop delay while the subscribers churn. */
+  clientLagMs: { p50: number; p99: number; max: number };
+  /** From asking for the stream to its headers, in ms. */
+  connectMs: { p50: number; p99: number; max: number };
   events: number;
   lost: number;
   duplicated: number;
-  /** The server's resident memory (MB) once everyone was connected, and at the end. */
-  rssStartMb: number;
-  rssEndMb: number;
+  /** The server's resident memory (MB): before any subscriber, at most while they churned, after they left. */
+  rssBaselineMb: number;
   rssMaxMb: number;
+  rssEndMb: number;
 }
+
+class SoakError extends Error {}
+
+const stopped = (signal: AbortSignal): boolean => signal.aborted;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -46,9 +68,11 @@ async function subscriber(
   url: string,
   runId: string,
   seen: TrainingEvent[],
-  counts: { reconnects: number; errors: string[] },
+  counts: { reconnects: number; errors: string[]; connectMs: number[] },
+  stop: AbortSignal,
 ): Promise<void> {
   for (;;) {
+    if (stop.aborted) return;
     const last = seen.at(-1);
     if (last?.event === 'state' && isTerminal(last.data.state)) return;
     const controller = new AbortController();
@@ -57,8 +81,16 @@ async function subscriber(
     const dropAfter = 1 + Math.floor(Math.random() * 15);
     let got = 0;
     try {
-      const response = await fetch(`${url}/api/runs/${runId}/events`, { headers, signal: controller.signal });
+      const asked = performance.now();
+      const response = await fetch(`${url}/api/runs/${runId}/events`, {
+        headers,
+        signal: AbortSignal.any([controller.signal, stop]),
+      });
+      counts.connectMs.push(performance.now() - asked);
       if (response.status === 204) return;
+      // Anything but a stream is a failure of the test or the server, never something to retry in a loop
+      // (an unchecked 404 here once made every subscriber spin forever: docs/reliability.md).
+      if (response.status !== 200) throw new SoakError(`events answered ${response.status}: ${await response.text()}`);
       const text = (response.body as ReadableStream<Uint8Array>).pipeThrough(
         new TextDecoderStream(),
       ) as unknown as AsyncIterable<string>;
@@ -72,6 +104,9 @@ async function subscriber(
         }
       }
     } catch (err) {
+      if (err instanceof SoakError) throw err;
+      // Checked again: the soak's deadline may have stopped this subscriber while it waited.
+      if (stopped(stop)) return;
       if (!controller.signal.aborted) {
         // A refused or dropped connection: retry as EventSource would, and count it.
         counts.errors.push((err as { cause?: Error }).cause?.message ?? (err as Error).message);
@@ -82,92 +117,182 @@ async function subscriber(
   }
 }
 
+/** Submits a long run (cancelled by the soak); fails at once if the server refuses it. */
+async function submit(url: string, name: string): Promise<string> {
+  const response = await fetch(`${url}/api/train`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ schema: spiralSchema({ name, epochs: 10_000, samples: 2000 }) }),
+  });
+  const body = (await response.json()) as { run_id?: string };
+  if (response.status !== 202 || !body.run_id) {
+    throw new SoakError(`train answered ${response.status}: ${JSON.stringify(body)}`);
+  }
+  return body.run_id;
+}
+
+/** Resolves once the run is training (its first batch or metric event); the trainer's start can take seconds. */
+async function trainingStarted(url: string, runId: string, timeoutMs = 120_000): Promise<void> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  try {
+    const response = await fetch(`${url}/api/runs/${runId}/events`, { signal: controller.signal });
+    const text = (response.body as ReadableStream<Uint8Array>).pipeThrough(
+      new TextDecoderStream(),
+    ) as unknown as AsyncIterable<string>;
+    for await (const message of decodeSse(text)) {
+      const event = toTrainingEvent(message);
+      if (event?.event === 'batch' || event?.event === 'metric') return;
+      if (event?.event === 'state' && isTerminal(event.data.state)) break;
+    }
+    throw new SoakError(`run ${runId} ended before training`);
+  } catch (err) {
+    if (controller.signal.aborted) throw new SoakError(`run ${runId} did not start training in ${timeoutMs} ms`);
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+}
+
+/** Retried: a pooled keep-alive socket the server has just closed fails once, as it would for any client. */
+async function cancel(url: string, runId: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const response = await fetch(`${url}/api/train/${runId}/cancel`, { method: 'POST' });
+      await response.arrayBuffer();
+      return;
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      await sleep(100);
+    }
+  }
+}
+
+/** Counts, per subscriber, ids missing, seen twice, going backwards, and a missing final state. */
+function audit(
+  seen: TrainingEvent[][],
+  totals: number[],
+): Pick<SoakResult, 'events' | 'lost' | 'duplicated' | 'reordered' | 'withoutFinalState'> {
+  let lost = 0;
+  let duplicated = 0;
+  let reordered = 0;
+  let withoutFinalState = 0;
+  let events = 0;
+  for (const [i, list] of seen.entries()) {
+    const ids = list.map((e) => e.id);
+    events += ids.length;
+    const unique = new Set(ids);
+    duplicated += ids.length - unique.size;
+    for (let k = 1; k < ids.length; k++) if (ids[k] <= ids[k - 1]) reordered++;
+    for (let id = 1; id <= totals[i]; id++) if (!unique.has(id)) lost++;
+    const last = list.at(-1);
+    if (!(last?.event === 'state' && isTerminal(last.data.state))) withoutFinalState++;
+  }
+  return { events, lost, duplicated, reordered, withoutFinalState };
+}
+
+const percentiles = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const at = (q: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0);
+  return { p50: at(0.5), p99: at(0.99), max: Math.round(sorted.at(-1) ?? 0) };
+};
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+
+/** Samples the server's RSS every 100 ms for `ms`; returns the median. */
+async function settledRss(pid: number, ms: number): Promise<number> {
+  const samples: number[] = [];
+  for (const end = Date.now() + ms; Date.now() < end; await sleep(100)) samples.push(rssMb(pid));
+  return median(samples);
+}
+
 export async function runSoak(options: SoakOptions): Promise<SoakResult> {
+  const started = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'stitch-soak-'));
   const server = await serveProcess(
     ['--runs-dir', join(dir, 'runs'), '--data-dir', join(dir, 'data'), '--workspace', dir, '--backend', 'cpu'],
     dir,
   );
   const pid = server.child.pid ?? 0;
+  const stop = new AbortController();
   try {
-    const submit = async () => {
-      const response = await fetch(`${server.url}/api/train`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ schema: spiralSchema({ epochs: 100_000, samples: 2000 }) }),
-      });
-      return ((await response.json()) as { run_id: string }).run_id;
-    };
     // Two runs: the first trains while the second waits in the queue (an idle stream), then the second trains.
-    const runs = [await submit(), await submit()];
-    const counts = { reconnects: 0, errors: [] as string[] };
+    const runs = [await submit(server.url, 'soak-a'), await submit(server.url, 'soak-b')];
+    const rssBaselineMb = await settledRss(pid, 1000);
+    const counts = { reconnects: 0, errors: [] as string[], connectMs: [] as number[] };
     const seen = Array.from({ length: options.subscribers }, () => [] as TrainingEvent[]);
-    const following = seen.map((events, i) => subscriber(server.url, runs[i % 2], events, counts));
-    await sleep(1000);
+    const done = seen.map(() => false);
+    const following = Promise.all(
+      seen.map((events, i) =>
+        subscriber(server.url, runs[i % 2], events, counts, stop.signal).then(() => (done[i] = !stop.signal.aborted)),
+      ),
+    );
+    // Where reconnects wait: the server's health latency (from another process) and this process's own lag.
+    const probe = startHealthProbe(server.url, 200);
+    const lag = monitorEventLoopDelay({ resolution: 10 });
+    lag.enable();
     const rss: number[] = [];
-    const sampler = setInterval(() => rss.push(rssMb(pid)), 200);
+    const sampler = setInterval(() => rss.push(rssMb(pid)), 100);
+    // Each run trains for half the time while the subscribers churn, then is cancelled (its final state).
     const half = (options.seconds * 1000) / 2;
-    await sleep(half);
-    // Retried: a pooled keep-alive socket the server has just closed fails once, as it would for any client.
-    const cancel = async (runId: string) => {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          return await fetch(`${server.url}/api/train/${runId}/cancel`, { method: 'POST' });
-        } catch (err) {
-          if (attempt >= 5) throw err;
-          await sleep(100);
-        }
-      }
-    };
-    await cancel(runs[0]);
-    await sleep(half);
-    await cancel(runs[1]);
-    await Promise.all(following);
+    for (const runId of runs) {
+      await trainingStarted(server.url, runId);
+      await sleep(half);
+      await cancel(server.url, runId);
+    }
+    // Never hang: past the deadline the subscribers are stopped and the ones still following are reported.
+    const deadline = setTimeout(() => stop.abort(), options.drainMs ?? 20_000);
+    await following;
+    clearTimeout(deadline);
     clearInterval(sampler);
-
-    let lost = 0;
-    let duplicated = 0;
-    let events = 0;
-    for (let i = 0; i < seen.length; i++) {
-      const ids = seen[i].map((e) => e.id);
-      events += ids.length;
-      for (let k = 0; k < ids.length; k++) {
-        const expected = k === 0 ? 1 : ids[k - 1] + 1;
-        if (ids[k] > expected) lost += ids[k] - expected;
-        if (ids[k] < expected) duplicated++;
-      }
-    }
+    lag.disable();
+    const health = await probe.stop();
+    const stuck = done.flatMap((d, i) => (d ? [] : [`#${i} at id ${seen[i].at(-1)?.id ?? 0}`]));
     // The runs' full logs, as a fresh client replays them: every subscriber must have ended with all of it.
-    for (const [i, runId] of runs.entries()) {
+    const totals: number[] = [];
+    for (const runId of runs) {
       const replay = await (await fetch(`${server.url}/api/runs/${runId}/events`)).text();
-      const total = [...replay.matchAll(/^id: (\d+)$/gm)].length;
-      for (let k = i; k < seen.length; k += 2) lost += Math.max(0, total - (seen[k].at(-1)?.id ?? 0));
+      totals.push([...replay.matchAll(/^id: (\d+)$/gm)].length);
     }
-    const window = Math.max(1, Math.floor(rss.length / 5));
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+    const rssEndMb = await settledRss(pid, 1500);
     return {
       subscribers: options.subscribers,
       reconnects: counts.reconnects,
       connectionErrors: counts.errors.length,
       firstError: counts.errors[0] ?? null,
-      events,
-      lost,
-      duplicated,
-      rssStartMb: median(rss.slice(0, window)),
-      rssEndMb: median(rss.slice(-window)),
+      connectMs: percentiles(counts.connectMs),
+      serverHealthMs: { p50: health.p50, p99: health.p99, max: health.max, controlMax: health.control.max },
+      clientLagMs: {
+        p50: Math.round(lag.percentile(50) / 1e6),
+        p99: Math.round(lag.percentile(99) / 1e6),
+        max: Math.round(lag.max / 1e6),
+      },
+      stuck: stuck.slice(0, 10),
+      ...audit(
+        seen,
+        seen.map((_, i) => totals[i % 2]),
+      ),
+      runEvents: totals,
+      rssBaselineMb,
       rssMaxMb: Math.max(...rss),
+      rssEndMb,
+      seconds: (Date.now() - started) / 1000,
     };
   } finally {
+    stop.abort();
     server.child.kill('SIGINT');
     await server.exited;
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-// The long version: `node --import tsx bench/soak.ts [SECONDS]` (default 120).
+// The long version: `node --import tsx bench/soak.ts [SECONDS] [SUBSCRIBERS]` (default 120 s, 300).
 if (require.main === module) {
-  void runSoak({ seconds: Number(process.argv[2] ?? 120), subscribers: 300 }).then((result) => {
+  const seconds = Number(process.argv[2] ?? 120);
+  void runSoak({ seconds, subscribers: Number(process.argv[3] ?? 300) }).then((result) => {
     console.log(JSON.stringify(result, null, 2));
-    process.exit(result.lost === 0 && result.duplicated === 0 ? 0 : 1);
+    const clean = result.lost + result.duplicated + result.reordered + result.withoutFinalState + result.stuck.length;
+    process.exit(clean === 0 ? 0 : 1);
   });
 }

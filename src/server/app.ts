@@ -20,7 +20,7 @@ import { modelRoutes } from './routes/models';
 import { runRoutes } from './routes/runs';
 import { trainRoutes } from './routes/train';
 import { validateRoutes } from './routes/validate';
-import { isSchemaRequest } from './validation/check';
+import { isSchemaRequest, poolBodyParser } from './validation/check';
 
 export interface AppDeps extends RouteDeps {
   /** Bearer token required on /api/*; undefined or empty = no authentication (loopback-only use). */
@@ -61,7 +61,14 @@ export function createApp(deps: AppDeps): Koa {
   app.use(hostCheck({ allowRemote: deps.allowRemote }));
   app.use(cors());
   app.use(bearerAuth({ token: deps.token }));
-  app.use(jsonBody({ limit: deps.bodyLimit, timeoutMs: deps.bodyTimeoutMs, raw: isSchemaRequest }));
+  app.use(
+    jsonBody({
+      limit: deps.bodyLimit,
+      timeoutMs: deps.bodyTimeoutMs,
+      raw: isSchemaRequest,
+      parse: deps.validation ? poolBodyParser(deps.validation) : undefined,
+    }),
+  );
   app.use(router.routes());
   // Without throw the router leaves 405/501 with an `Allow` header; errorHandler words them.
   app.use(router.allowedMethods());

@@ -26,11 +26,16 @@ export function runRoutes(router: ApiRouter, deps: RouteDeps): void {
 
   router.get('/api/runs/:run_id', async (ctx) => {
     const runId = knownRunId(ctx, runs);
-    const evaluation = await readEvaluation(deps, runId);
+    // Read without blocking the event loop (docs/reliability.md): schema.json and a finished run's events.jsonl.
+    const [evaluation, schema, events] = await Promise.all([
+      readEvaluation(deps, runId),
+      runs.schemaOfAsync(runId),
+      runs.eventsAsync(runId),
+    ]);
     const detail: RunDetail = {
       ...toSummary(runs.get(runId)!),
-      schema: runs.schemaOf(runId),
-      metrics: runs.metrics(runId),
+      schema,
+      metrics: events.flatMap((e) => (e.event === 'metric' ? [e.data] : [])),
       evaluation,
     };
     ctx.body = detail;
@@ -48,12 +53,16 @@ export function runRoutes(router: ApiRouter, deps: RouteDeps): void {
     ctx.status = 204;
   });
 
-  router.get('/api/runs/:run_id/events', (ctx) => {
+  router.get('/api/runs/:run_id/events', async (ctx) => {
     const runId = knownRunId(ctx, runs);
     const afterId = lastEventIdOf(ctx.req, ctx.query);
+    // A live run's events are in memory and must be subscribed to at once (no await before `subscribe`, so
+    // none slips by); a finished run's log is read asynchronously first, and cannot change meanwhile.
+    const stored = runs.isLive(runId) ? undefined : await runs.eventsAsync(runId);
     // A browser EventSource reconnects whenever a stream ends; 204 is the standard way to tell it the
     // stream is complete, so a finished run does not get reconnect requests forever.
-    if (runs.streamKind(runId, afterId) === 'nothing-new' && isTerminal(runs.get(runId)!.state)) {
+    const record = runs.get(runId);
+    if (stored && !stored.some((e) => e.id > afterId) && (!record || isTerminal(record.state))) {
       ctx.status = 204;
       return;
     }
@@ -63,7 +72,7 @@ export function runRoutes(router: ApiRouter, deps: RouteDeps): void {
       keepAliveMs: deps.keepAliveMs,
       headers: origin ? { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' } : {},
     });
-    runs.subscribe(runId, session, afterId);
+    runs.subscribe(runId, session, afterId, stored);
   });
 
   // The trained model's files, for "Export Trained Model": GET …/model lists them, GET …/model/<file> downloads.

@@ -24,7 +24,7 @@ import { SseChannel } from '../sse/channel';
 import type { SseSession } from '../sse/session';
 import type { TrainerToParent } from '../training/ipc';
 import type { Workspace } from '../workspace';
-import type { RunRecord, RunStore } from './store';
+import type { RunRecord, RunStore, StoredEvents } from './store';
 import { TrainerProcess, type TrainerLaunch, type TrainerOutcome } from './trainerProcess';
 
 export interface RunManagerOptions {
@@ -69,9 +69,6 @@ export class RunsFolderError extends Error {
 }
 
 export const SERVER_STOPPED = 'the server stopped while this run was active; train the schema again';
-
-/** What a stream request for a run will get. */
-export type StreamKind = 'live' | 'replay' | 'nothing-new';
 
 export class RunManager {
   private readonly entries = new Map<string, RunEntry>();
@@ -127,6 +124,28 @@ export class RunManager {
     return this.options.store.readSchema(runId);
   }
 
+  /** `schemaOf` without blocking the event loop (request paths). */
+  schemaOfAsync(runId: string): Promise<StitchSchema> {
+    return this.options.store.readSchemaAsync(runId);
+  }
+
+  /** True while the run is queued or training: its events are in memory and more may come. */
+  isLive(runId: string): boolean {
+    return this.entries.get(runId)?.channel !== undefined;
+  }
+
+  /**
+   * `events` without blocking the event loop: a finished run's log is read asynchronously (safe, since a
+   * finished run gets no more events; a live run's are in memory).
+   */
+  async eventsAsync(runId: string): Promise<TrainingEvent[]> {
+    const entry = this.entries.get(runId);
+    if (!entry) return [];
+    if (entry.channel) return entry.channel.eventsAfter(0);
+    if (entry.memoryEvents) return entry.memoryEvents;
+    return this.checkedStored(entry, await this.options.store.readEventLogAsync(runId));
+  }
+
   /** Every event of the run so far, in order. */
   events(runId: string): TrainingEvent[] {
     const entry = this.entries.get(runId);
@@ -141,9 +160,12 @@ export class RunManager {
    * appended once, with a log line.
    */
   private storedEvents(entry: RunEntry): TrainingEvent[] {
+    return this.checkedStored(entry, this.options.store.readEventLog(entry.record.run_id));
+  }
+
+  private checkedStored(entry: RunEntry, stored: StoredEvents): TrainingEvent[] {
     const { store, log } = this.options;
     const runId = entry.record.run_id;
-    const stored = store.readEventLog(runId);
     if (entry.eventsChecked) return entry.unsavedFinal ? [...stored.events, entry.unsavedFinal] : stored.events;
     entry.eventsChecked = true;
     if (stored.skipped > 0) log(`run ${runId}: skipped ${stored.skipped} damaged line(s) of events.jsonl`);
@@ -249,19 +271,15 @@ export class RunManager {
     return entry.record;
   }
 
-  /** What `subscribe` would do for a client that has seen events up to `afterId`. */
-  streamKind(runId: string, afterId: number): StreamKind {
-    const entry = this.entries.get(runId);
-    if (entry?.channel) return 'live';
-    return this.events(runId).some((e) => e.id > afterId) ? 'replay' : 'nothing-new';
-  }
-
-  /** Sends the events after `afterId` to the session, then live events until the run ends. */
-  subscribe(runId: string, session: SseSession, afterId: number): void {
+  /**
+   * Sends the events after `afterId` to the session, then live events until the run ends. `stored`: a
+   * finished run's events already read (`eventsAsync`), so that nothing is read synchronously here.
+   */
+  subscribe(runId: string, session: SseSession, afterId: number, stored?: TrainingEvent[]): void {
     const entry = this.entries.get(runId);
     if (!entry) return session.close();
     const channel =
-      entry.channel ?? new SseChannel<TrainingEvent>(entry.memoryEvents ?? this.storedEvents(entry), true);
+      entry.channel ?? new SseChannel<TrainingEvent>(stored ?? entry.memoryEvents ?? this.storedEvents(entry), true);
     channel.subscribe(session, afterId);
   }
 

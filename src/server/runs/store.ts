@@ -26,6 +26,7 @@ import {
   truncateSync,
   writeFileSync,
 } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunSummary, TrainingEvent } from '../../shared/protocol';
 import { isObject } from '../../shared/isObject';
@@ -146,42 +147,55 @@ export class RunStore {
    */
   readEventLog(runId: string): StoredEvents {
     const file = join(this.runDir(runId), 'events.jsonl');
-    const result: StoredEvents = { events: [], torn: false, skipped: 0 };
-    if (!isFile(file)) return result;
-    const text = readFileSync(file, 'utf8');
-    result.torn = text !== '' && !text.endsWith('\n');
-    let lastId = 0;
-    for (const line of text.split('\n')) {
-      if (!line.trim()) continue;
-      let event: unknown;
-      try {
-        event = JSON.parse(line);
-      } catch {
-        event = undefined;
-      }
-      if (isStoredEvent(event) && event.id > lastId) {
-        result.events.push(event);
-        lastId = event.id;
-      } else {
-        result.skipped++;
-      }
-    }
-    // The torn line is counted as skipped above; report it apart.
-    if (result.torn) result.skipped--;
-    return result;
+    return isFile(file) ? parseEventLog(readFileSync(file, 'utf8')) : { events: [], torn: false, skipped: 0 };
+  }
+
+  /** `readEventLog` without blocking the event loop (request paths: replays, run details). */
+  async readEventLogAsync(runId: string): Promise<StoredEvents> {
+    const file = join(this.runDir(runId), 'events.jsonl');
+    return (await isFileAsync(file))
+      ? parseEventLog(await readFile(file, 'utf8'))
+      : { events: [], torn: false, skipped: 0 };
   }
 
   /** The schema as submitted; a DamagedRunError (409) when schema.json is missing or not a JSON object. */
   readSchema(runId: string): StitchSchema {
     const file = join(this.runDir(runId), 'schema.json');
-    let schema: unknown;
+    let text: string | undefined;
     try {
       if (!isFile(file)) throw new Error('it is missing or not a file');
-      schema = JSON.parse(readFileSync(file, 'utf8'));
+      text = readFileSync(file, 'utf8');
     } catch (err) {
-      throw new DamagedRunError(
-        `run ${runId}'s schema.json cannot be read (${(err as Error).message}); its files in ${this.runDir(runId)} are damaged, delete the run and train again`,
-      );
+      throw this.unreadableSchema(runId, err);
+    }
+    return this.parseSchema(runId, text);
+  }
+
+  /** `readSchema` without blocking the event loop. */
+  async readSchemaAsync(runId: string): Promise<StitchSchema> {
+    const file = join(this.runDir(runId), 'schema.json');
+    let text: string | undefined;
+    try {
+      if (!(await isFileAsync(file))) throw new Error('it is missing or not a file');
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      throw this.unreadableSchema(runId, err);
+    }
+    return this.parseSchema(runId, text);
+  }
+
+  private unreadableSchema(runId: string, err: unknown): DamagedRunError {
+    return new DamagedRunError(
+      `run ${runId}'s schema.json cannot be read (${(err as Error).message}); its files in ${this.runDir(runId)} are damaged, delete the run and train again`,
+    );
+  }
+
+  private parseSchema(runId: string, text: string): StitchSchema {
+    let schema: unknown;
+    try {
+      schema = JSON.parse(text);
+    } catch (err) {
+      throw this.unreadableSchema(runId, err);
     }
     if (!isObject(schema))
       throw new DamagedRunError(
@@ -236,6 +250,41 @@ export class RunStore {
 }
 
 /** True for a regular file; false for a missing path, a folder, a FIFO or a device (never opened). */
+/**
+ * The stored events, checked: a torn last line, a line that is not an event, and an event whose id does
+ * not follow the previous one are skipped (SSE clients rely on ids that only increase).
+ */
+function parseEventLog(text: string): StoredEvents {
+  const result: StoredEvents = { events: [], torn: text !== '' && !text.endsWith('\n'), skipped: 0 };
+  let lastId = 0;
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    let event: unknown;
+    try {
+      event = JSON.parse(line);
+    } catch {
+      event = undefined;
+    }
+    if (isStoredEvent(event) && event.id > lastId) {
+      result.events.push(event);
+      lastId = event.id;
+    } else {
+      result.skipped++;
+    }
+  }
+  // The torn line is counted as skipped above; report it apart.
+  if (result.torn) result.skipped--;
+  return result;
+}
+
+async function isFileAsync(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
 function isFile(path: string): boolean {
   try {
     return statSync(path).isFile();

@@ -6,6 +6,7 @@
 import type { Context } from 'koa';
 import { httpError } from '../httpError';
 import type { RouteDeps } from '../routes/context';
+import type { ValidationPool } from './pool';
 import { runValidationJob, type SchemaRoute, type ValidationJob, type ValidationResult } from './job';
 
 type Answer<R extends SchemaRoute> = Extract<
@@ -42,6 +43,19 @@ export async function checkSchemaBody(
   const result = deps.validation ? await deps.validation.run(job) : runValidationJob(job);
   if (result.kind === 'http')
     throw httpError(result.status, result.message, result.errors ? { errors: result.errors } : {});
+}
+
+/**
+ * Parses a JSON body in the pool (or inline without one): the JSON body middleware's parser for the routes
+ * that are not schema checks, so a large infer, chat or models body does not hold the event loop either.
+ */
+export function poolBodyParser(pool: ValidationPool | undefined): (text: string) => Promise<unknown> {
+  return async (text) => {
+    const job: ValidationJob = { route: 'parse', text, roots: [] };
+    const result = pool ? await pool.run(job) : runValidationJob(job);
+    if (result.kind === 'http') throw httpError(result.status, result.message);
+    return result.kind === 'body' ? result.body : undefined;
+  };
 }
 
 /** Requests whose body the JSON middleware leaves as text for the worker to parse. */

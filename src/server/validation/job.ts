@@ -13,7 +13,6 @@ import {
   analyzeSchema,
   analyzeSchemaText,
   measureValue,
-  nestingOffset,
   toValidateResponse,
   type Analysis,
   type AnalyzeOptions,
@@ -21,14 +20,15 @@ import {
 import type { StitchSchema } from '../../shared/schema/types';
 import { workspaceDatasetInfo } from '../data/datasetInfo';
 import { httpError, type HttpError } from '../httpError';
-import { MAX_BODY_DEPTH } from '../middleware/jsonBody';
+import { parseJsonBody } from '../middleware/jsonBody';
 import { checkedSchemaPath } from '../routes/schemaInput';
 import { Workspace } from '../workspace';
 
 export type SchemaRoute = 'validate' | 'train';
 
 export interface ValidationJob {
-  route: SchemaRoute;
+  /** `parse`: only parse the body (the other routes' large bodies, jsonBody.ts), answered as `{ kind: 'body' }`. */
+  route: SchemaRoute | 'parse';
   /** The raw request body, parsed here; or `body`, already parsed. */
   text?: string;
   body?: unknown;
@@ -38,6 +38,7 @@ export interface ValidationJob {
 
 export type ValidationResult =
   | { kind: 'response'; response: ValidateResponse }
+  | { kind: 'body'; body: unknown }
   | {
       kind: 'schema';
       schema: StitchSchema;
@@ -56,24 +57,6 @@ const EXAMPLES: Record<SchemaRoute, string> = {
   validate: '{ "schema": { "version": 1, "input": { "shape": [2] }, "layers": [...] } }',
   train: '{ "schema": { … }, "schemaPath": "/abs/path/model.stitch.json" }',
 };
-
-function parseBody(text: string): unknown {
-  if (text.trim() === '') return undefined;
-  if (nestingOffset(text, MAX_BODY_DEPTH) !== undefined) {
-    throw httpError(
-      400,
-      `the request body nests objects and arrays more than ${MAX_BODY_DEPTH} deep; no Stitch request needs that`,
-    );
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw httpError(
-      400,
-      `the request body is not valid JSON (${(err as Error).message}); send a JSON object with Content-Type: application/json`,
-    );
-  }
-}
 
 /** Lists errors in a 422's message; `prefix` tells where the paths point (our schema, or a converted body). */
 function invalid(errors: SchemaError[], prefix = ''): HttpError {
@@ -105,7 +88,8 @@ function analyse(body: Record<string, unknown>, options: AnalyzeOptions): { anal
 }
 
 function check(job: ValidationJob): ValidationResult {
-  const body = job.text !== undefined ? parseBody(job.text) : job.body;
+  const body = job.text !== undefined ? parseJsonBody(job.text) : job.body;
+  if (job.route === 'parse') return { kind: 'body', body };
   if (!isObject(body)) throw httpError(400, `send a JSON object in the request body, e.g. ${EXAMPLES[job.route]}`);
   if (job.route === 'validate' && body.schema === undefined)
     throw httpError(400, 'schema: missing; send { "schema": { … } }');

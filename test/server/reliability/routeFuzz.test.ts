@@ -15,7 +15,7 @@ import { serveProcess, startHealthProbe, type HealthStats } from './cliProcess';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
 const HEALTH_BUDGET_MS = 50;
-/** The longest single stall of health allowed (see the comment at its assertion). */
+/** The longest single stall of health allowed, beyond the bare control server's own (see its assertion). */
 const STALL_BOUND_MS = 400;
 const REQUEST_TIMEOUT_MS = 10_000;
 
@@ -202,6 +202,8 @@ test('hostile bodies and headers on every route: no 5xx, no hang, health within 
         }),
       }),
       'x'.repeat(11 * 1024 * 1024),
+      // 1.3 MB of numbers: the costliest JSON.parse of its size (100-270 ms on this machine), a large infer body.
+      JSON.stringify({ model_id: 'none', inputs: Array.from({ length: 100_000 }, (_, i) => i * 1.2345) }),
     ]) {
       for (const path of ['/api/validate', '/api/train', '/api/infer', '/api/chat']) {
         const shot: Shot = { method: 'POST', path, body, headers: { 'Content-Type': 'application/json' } };
@@ -226,16 +228,17 @@ test('hostile bodies and headers on every route: no 5xx, no hang, health within 
         .join(' | ')}\n`,
     );
     process.stdout.write(`route fuzz, ${RUNS} generated requests: ${describeHealth(generatedHealth)}\n`);
-    process.stdout.write(`route fuzz, 24 hostile bodies: ${describeHealth(hostileHealth)}\n`);
+    process.stdout.write(`route fuzz, 28 hostile bodies: ${describeHealth(hostileHealth)}\n`);
     assert.deepEqual(failures, []);
     for (const health of [generatedHealth, hostileHealth]) {
       assert.equal(health.failures, 0);
       assert.ok(health.count >= 3, `health was measured ${health.count} times`);
       assert.ok(health.p50 < HEALTH_BUDGET_MS, describeHealth(health));
-      // No freeze: the original bug held every route for up to two minutes. A single stall remains: a body of
-      // about 1 MB sent to a route whose body is parsed on the event loop (infer, chat, models) costs one
-      // JSON.parse there, up to ~150 ms on this machine (docs/reliability.md, "Known gaps"). What the bare
-      // control server also suffered (a machine too busy to schedule processes) is added to the bound.
+      // No freeze: the original bug held every route for up to two minutes. Every body over 16 KB is now parsed
+      // in the worker pool, but on the shared 2-core machine (load 12+) single stalls of 100-450 ms beyond the
+      // control server's remain even for bodies that are never parsed (an 11 MB 413, a pooled /api/validate),
+      // so the bound stays at 400 ms (docs/reliability.md, "Known gaps"). What the bare control server also
+      // suffered (a machine too busy to schedule processes) is added to the bound.
       assert.ok(health.max < STALL_BOUND_MS + health.control.max, describeHealth(health));
     }
     assert.doesNotMatch(server.stderr(), /internal error/);
