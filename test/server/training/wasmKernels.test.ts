@@ -243,13 +243,15 @@ describe('other training gradients on wasm', () => {
     [[2, 6, 5, 2], 2, 1, 'valid'],
   ];
   // Ties (the first maximum in row-major order takes the gradient), NaN and −Infinity (never a maximum).
-  for (const [poolSize, strides, pad] of [
-    [2, 2, 'valid'],
-    [3, 2, 'same'],
-    [2, 1, 'valid'],
+  // Width 6: 2×2 windows tile the input; width 7: the last column is in no window.
+  for (const [poolSize, strides, pad, width] of [
+    [2, 2, 'valid', 7],
+    [2, 2, 'valid', 6],
+    [3, 2, 'same', 7],
+    [2, 1, 'valid', 7],
   ] as const) {
-    test(`maxPool ${poolSize}×${poolSize}, strides ${strides}, pad ${pad} with ties, NaN and -Infinity`, async () => {
-      const shape: Shape4 = [2, 6, 7, 3];
+    test(`maxPool ${poolSize}×${poolSize}, strides ${strides}, pad ${pad} on width ${width} with ties, NaN and -Infinity`, async () => {
+      const shape: Shape4 = [2, 6, width, 3];
       const rand = createRandom(21);
       const x = Float32Array.from({ length: size(shape) }, () => {
         const r = rand();
