@@ -6,6 +6,9 @@
  *   node --import tsx bench/profile-wasm.ts [mnist-cnn|mnist-mlp|…] [--batches=30] [--batch=64] [--shapes]
  *
  * `--shapes` lists each kernel once per input shapes; times are self times (nested kernel calls excluded).
+ * `--cpu` times kernels by this process's CPU time instead of wall time: on a loaded machine, wall time
+ * counts the moments another process held the core (use it with STITCH_THREADS=1; with more threads the
+ * workers' time is counted too).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,6 +25,12 @@ const option = (key: string, fallback: number) =>
 const batches = option('batches', 30);
 const batchSize = option('batch', 64);
 const byShape = args.includes('--shapes');
+const clock = args.includes('--cpu')
+  ? () => {
+      const { user, system } = process.cpuUsage();
+      return (user + system) / 1000;
+    }
+  : () => performance.now();
 
 function shapesOf(args: { inputs: Record<string, tf.TensorInfo> }): string {
   return Object.values(args.inputs)
@@ -42,10 +51,10 @@ function instrumentKernels(): void {
     tf.unregisterKernel(config.kernelName, 'wasm');
     const kernelFunc = ((args: never) => {
       if (!recording) return original(args);
-      const start = performance.now();
+      const start = clock();
       nested.push(0);
       const out = original(args);
-      const elapsed = performance.now() - start;
+      const elapsed = clock() - start;
       const inner = nested.pop()!;
       if (nested.length > 0) nested[nested.length - 1] += elapsed;
       const key = byShape ? `${config.kernelName} ${shapesOf(args)}` : config.kernelName;

@@ -13,7 +13,7 @@
  *   extension   the VS Code extension in code-server (scripts/e2e/run.mjs --bench): activation time and the
  *               time from opening a 200-layer schema to its diagnostics, vs the same analysis in plain Node
  *
- * Options: --quick (fewer samples), --accuracy, --only=schema,training,server,streaming,extension
+ * Options: --quick (fewer samples), --accuracy [--seeds=42,43,44], --only=schema,training,server,streaming,extension
  * Environment: STITCH_BACKEND / STITCH_THREADS force the automatic row's backend and threads;
  * STITCH_BENCH_ROOT and STITCH_MNIST_DIR point a bundled copy (bench/gpu-bundle.mjs) at its examples and data.
  */
@@ -297,22 +297,33 @@ async function benchServer(direct: Map<string, number>): Promise<void> {
   }
 }
 
+/** `--seeds=42,43,44`: the accuracy comparison once per seed (default: the example's own seed). */
+const seeds = args
+  .find((a) => a.startsWith('--seeds='))
+  ?.slice('--seeds='.length)
+  .split(',')
+  .map(Number);
+
 async function benchAccuracy(): Promise<void> {
-  console.log('\naccuracy: mnist-mlp, 3 epochs on all 60,000 samples');
-  const schema = example('mnist-mlp');
-  const full = { ...schema, training: { ...schema.training!, validationSplit: 0 } };
+  console.log('\naccuracy: mnist-mlp, 3 epochs on all 60,000 samples, tested on 10,000');
+  console.log('  PyTorch starts as the schema says (glorotUniform kernels, zero biases, Adam epsilon 1e-7)');
+  const example_ = example('mnist-mlp');
   const python = findTorchPython();
-  const torch = python
-    ? runTorch(python, schema, { samples: 60000, epochs: schema.training!.epochs ?? 3, test: 10000 })
-    : null;
-  // Every thread count must learn the same: the automatic choice (all cores) and one wasm thread.
-  const runs = [await trainDirect(full, process.env.STITCH_BACKEND ?? null)];
-  if (runs[0].detail !== 'wasm, 1 thread') runs.push(await trainDirect(full, 'wasm', 1));
-  for (const ours of runs) {
-    const note = torch?.result
-      ? `PyTorch ${torch.result.torch} ${fmt(torch.result.test_accuracy * 100, 2)} % (difference ${fmt(((ours.accuracy ?? 0) - torch.result.test_accuracy) * 100, 2)} points)`
-      : (torch?.reason ?? 'PyTorch reference skipped: no python3 with torch');
-    line(`test accuracy on ${ours.detail}`, `${fmt((ours.accuracy ?? 0) * 100, 2)} %`, note);
+  for (const [i, seed] of (seeds ?? [example_.training!.seed ?? 42]).entries()) {
+    const schema = { ...example_, training: { ...example_.training!, validationSplit: 0, seed } };
+    const torch = python
+      ? runTorch(python, schema, { samples: 60000, epochs: schema.training.epochs ?? 3, test: 10000 })
+      : null;
+    // Every thread count must learn the same: the automatic choice (all cores) and, for the first seed, one
+    // wasm thread.
+    const runs = [await trainDirect(schema, process.env.STITCH_BACKEND ?? null)];
+    if (i === 0 && runs[0].detail !== 'wasm, 1 thread') runs.push(await trainDirect(schema, 'wasm', 1));
+    for (const ours of runs) {
+      const note = torch?.result
+        ? `PyTorch ${torch.result.torch} ${fmt(torch.result.test_accuracy * 100, 2)} % (difference ${fmt(((ours.accuracy ?? 0) - torch.result.test_accuracy) * 100, 2)} points)`
+        : (torch?.reason ?? 'PyTorch reference skipped: no python3 with torch');
+      line(`seed ${seed}, test accuracy on ${ours.detail}`, `${fmt((ours.accuracy ?? 0) * 100, 2)} %`, note);
+    }
   }
 }
 

@@ -4,7 +4,13 @@ data with the same batch size and optimizer, and prints one JSON line with its t
 Only the layer types the benchmarked examples use are translated (dense, conv2d, maxPooling2d,
 averagePooling2d, flatten, dropout, activation); anything else is reported as unsupported.
 
+Like for like: the weights start as the schema says Stitch starts them (tf.layers' defaults: glorotUniform
+kernels, zero biases), not with PyTorch's own defaults (kaiming_uniform(a=√5) weights and uniform biases),
+and Adam's epsilon is the schema's or tfjs's default (1e-7, PyTorch's is 1e-8). `--init torch` keeps
+PyTorch's defaults instead. The JSON line says which (`init`).
+
 Usage: python3 torch_reference.py SCHEMA MNIST_DIR --samples N --epochs E [--test N] [--threads T] [--device cuda]
+       [--init schema|torch]
 
 On CUDA the samples are moved to the GPU once, before timing, and the timing ends after a synchronize: the
 same conditions as Stitch's GPU path, which keeps the dataset on the device too. MNIST_DIR holds the four IDX
@@ -44,7 +50,29 @@ def pair(v):
     return tuple(v) if isinstance(v, (list, tuple)) else (v, v)
 
 
-def build(schema):
+def initializer(name):
+    """The torch.nn.init function for a tf.layers initializer name; fans are computed as Keras does."""
+    table = {
+        'glorotUniform': nn.init.xavier_uniform_,
+        # Keras's he/leCun uniform: limit sqrt(6 / fan_in) and sqrt(3 / fan_in).
+        'heUniform': lambda w: nn.init.kaiming_uniform_(w, nonlinearity='relu'),
+        'leCunUniform': lambda w: nn.init.kaiming_uniform_(w, nonlinearity='linear'),
+        'zeros': nn.init.zeros_,
+        'ones': nn.init.ones_,
+    }
+    if name not in table:
+        raise ValueError(f'initializer {name} is not translated (use --init torch)')
+    return table[name]
+
+
+def init_as_schema(module, layer):
+    """Starts a Linear or Conv2d as tf.layers would: the schema's initializers, glorotUniform and zeros by default."""
+    initializer(layer.get('kernelInitializer', 'glorotUniform'))(module.weight)
+    if module.bias is not None:
+        initializer(layer.get('biasInitializer', 'zeros'))(module.bias)
+
+
+def build(schema, init='schema'):
     """Returns an nn.Sequential over NCHW (or N×features) tensors. The final softmax is left to the loss."""
     shape = schema['input']['shape']
     if len(shape) == 3:
@@ -61,6 +89,8 @@ def build(schema):
             k, s = pair(layer.get('kernelSize')), pair(layer.get('strides', 1))
             padding = layer.get('padding', 'valid')
             conv = nn.Conv2d(cur[1], layer['filters'], k, stride=s, padding=0 if padding == 'valid' else 'same')
+            if init == 'schema':
+                init_as_schema(conv, layer)
             mods.append(conv)
             h = (cur[2] - k[0]) // s[0] + 1 if padding == 'valid' else cur[2]
             w = (cur[3] - k[1]) // s[1] + 1 if padding == 'valid' else cur[3]
@@ -85,7 +115,10 @@ def build(schema):
         elif t == 'dense':
             if cur[0] != 'flat':
                 raise ValueError('dense on an image tensor is not translated')
-            mods.append(nn.Linear(cur[1], layer['units']))
+            linear = nn.Linear(cur[1], layer['units'])
+            if init == 'schema':
+                init_as_schema(linear, layer)
+            mods.append(linear)
             cur = ('flat', layer['units'])
             a = activation(layer.get('activation'))
             if a is not None:
@@ -95,11 +128,13 @@ def build(schema):
     return nn.Sequential(*mods), len(shape) == 3
 
 
-def optimizer(params, spec):
+def optimizer(params, spec, init):
     spec = {'type': spec} if isinstance(spec, str) else (spec or {'type': 'adam'})
     lr = spec.get('learningRate', 0.001 if spec['type'] in ('adam', 'rmsprop') else 0.01)
     if spec['type'] == 'adam':
-        return torch.optim.Adam(params, lr=lr)
+        # tfjs's Adam divides by sqrt(v) + 1e-7 unless the schema sets epsilon; PyTorch's default is 1e-8.
+        eps = spec.get('epsilon', 1e-7) if init == 'schema' else 1e-8
+        return torch.optim.Adam(params, lr=lr, eps=eps)
     if spec['type'] == 'sgd':
         return torch.optim.SGD(params, lr=lr, momentum=spec.get('momentum', 0))
     if spec['type'] == 'rmsprop':
@@ -116,6 +151,7 @@ def main():
     ap.add_argument('--test', type=int, default=10000)
     ap.add_argument('--threads', type=int, default=0)
     ap.add_argument('--device', default='cpu', choices=['cpu', 'cuda'])
+    ap.add_argument('--init', default='schema', choices=['schema', 'torch'])
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -129,7 +165,7 @@ def main():
     batch = training.get('batchSize', 32)
     torch.manual_seed(training.get('seed', 42))
     try:
-        model, image = build(schema)
+        model, image = build(schema, args.init)
     except ValueError as e:
         print(json.dumps({'unsupported': str(e)}))
         return
@@ -141,14 +177,16 @@ def main():
     x, tx = torch.from_numpy(x).reshape(shape).to(device), torch.from_numpy(tx).reshape(shape).to(device)
     y, ty = torch.from_numpy(y).to(device), torch.from_numpy(ty).to(device)
     model = model.to(device)
-    opt = optimizer(model.parameters(), training.get('optimizer'))
+    opt = optimizer(model.parameters(), training.get('optimizer'), args.init)
     loss_fn = nn.CrossEntropyLoss()
     epoch_times = []
+    cpu_times = []  # this process's CPU time (all threads): on a loaded machine, wall time also counts waiting
     for _ in range(args.epochs):
         model.train()
         perm = torch.randperm(len(x), device=device)
         sync()
         start = time.perf_counter()
+        cpu_start = time.process_time()
         for i in range(0, len(x), batch):
             idx = perm[i:i + batch]
             opt.zero_grad()
@@ -157,15 +195,18 @@ def main():
             opt.step()
         sync()
         epoch_times.append(time.perf_counter() - start)
+        cpu_times.append(time.process_time() - cpu_start)
     model.eval()
     with torch.no_grad():
         accuracy = (model(tx).argmax(1) == ty).float().mean().item()
     print(json.dumps({
         'samples_per_sec': len(x) * args.epochs / sum(epoch_times),
+        'samples_per_cpu_sec': len(x) * args.epochs / max(1e-9, sum(cpu_times)),
         'test_accuracy': accuracy,
         'threads': torch.get_num_threads(),
         'torch': torch.__version__,
         'device': args.device,
+        'init': args.init,
         'gpu': torch.cuda.get_device_name(0) if args.device == 'cuda' else None,
     }))
 

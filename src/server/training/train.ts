@@ -1,5 +1,5 @@
 /**
- * `train(model, data, options)`: the training loop. One `trainOnBatch` per batch over a seeded shuffle,
+ * `train(model, data, options)`: the training loop. One optimizer step per batch over a seeded shuffle,
  * validation after each epoch, optional early stopping, and the held-out test evaluation at the end.
  *
  * Why our own loop instead of `model.fit`: seeded per-epoch shuffling, cancellation between batches with an
@@ -17,6 +17,7 @@ import {
 import type { LabeledSamples } from '../data/types';
 import { accuracyMetric, labelEncodingFor, makeBatch, type LabelEncoding } from './batches';
 import { createOptimizer, normalizeOptimizer } from './optimizers';
+import { PendingSteps, trainStep } from './trainStep';
 import { shuffledIndices } from '../random';
 
 export interface TrainData {
@@ -80,6 +81,8 @@ export class TrainingCancelled extends Error {
 
 /** How long the loop may run without yielding to the event loop (so a cancel message gets through). */
 const YIELD_EVERY_MS = 40;
+/** How often the loop reads the pending batches' loss and accuracy back (see trainStep.ts). */
+const READ_EVERY_MS = 100;
 const EVAL_BATCH_SIZE = 512;
 
 export async function train(model: tf.LayersModel, data: TrainData, options: TrainOptions = {}): Promise<TrainResult> {
@@ -157,37 +160,57 @@ async function trainEpoch(
   let accSum = 0;
   let seen = 0;
   let lastYield = Date.now();
-  for (let b = 0; b < run.batches; b++) {
-    if (options.signal?.aborted) throw new TrainingCancelled();
-    const start = b * run.batchSize;
-    const end = Math.min(run.trainSet.count, start + run.batchSize);
-    const [batchLoss, batchAcc] = await trainBatch(model, run.batchOf(run.trainSet, order, start, end));
-    if (!Number.isFinite(batchLoss)) {
-      throw new Error(
-        `loss became ${Number.isNaN(batchLoss) ? 'NaN' : 'Infinity'} in epoch ${epoch}, batch ${b + 1}; ` +
-          `lower the learning rate (now ${run.learningRate}) or normalize the inputs`,
-      );
+  let lastRead = Date.now();
+  const pending = new PendingSteps<{ b: number; n: number }>();
+  /** Reads the pending batches' loss and accuracy, checks them and reports them in batch order. */
+  const report = async () => {
+    for (const { info, values } of await pending.read()) {
+      // Nothing is reported after a cancel, even batches already computed.
+      if (options.signal?.aborted) throw new TrainingCancelled();
+      // No accuracy metric (e.g. a regression loss): one value.
+      const [batchLoss, batchAcc]: [number, number | undefined] = [values[0], values[1]];
+      if (!Number.isFinite(batchLoss)) {
+        throw new Error(
+          `loss became ${Number.isNaN(batchLoss) ? 'NaN' : 'Infinity'} in epoch ${epoch}, batch ${info.b + 1}; ` +
+            `lower the learning rate (now ${run.learningRate}) or normalize the inputs`,
+        );
+      }
+      lossSum += batchLoss * info.n;
+      accSum += (batchAcc ?? 0) * info.n;
+      seen += info.n;
+      const elapsed = (Date.now() - run.startedAt) / 1000;
+      const progress = (epoch - 1 + (info.b + 1) / run.batches) / run.epochs;
+      options.onBatch?.({
+        epoch,
+        batch: info.b + 1,
+        batches: run.batches,
+        loss: batchLoss,
+        accuracy: batchAcc ?? null,
+        progress,
+        samples_per_sec: seen / Math.max(1e-3, (Date.now() - epochStart) / 1000),
+        eta_seconds: progress > 0 ? (elapsed / progress) * (1 - progress) : 0,
+      });
     }
-    const n = end - start;
-    lossSum += batchLoss * n;
-    accSum += (batchAcc ?? 0) * n;
-    seen += n;
-    const elapsed = (Date.now() - run.startedAt) / 1000;
-    const progress = (epoch - 1 + (b + 1) / run.batches) / run.epochs;
-    options.onBatch?.({
-      epoch,
-      batch: b + 1,
-      batches: run.batches,
-      loss: batchLoss,
-      accuracy: batchAcc ?? null,
-      progress,
-      samples_per_sec: seen / Math.max(1e-3, (Date.now() - epochStart) / 1000),
-      eta_seconds: progress > 0 ? (elapsed / progress) * (1 - progress) : 0,
-    });
-    if (Date.now() - lastYield > YIELD_EVERY_MS) {
-      await new Promise((resolve) => setImmediate(resolve));
-      lastYield = Date.now();
+  };
+  try {
+    for (let b = 0; b < run.batches; b++) {
+      if (options.signal?.aborted) throw new TrainingCancelled();
+      const start = b * run.batchSize;
+      const end = Math.min(run.trainSet.count, start + run.batchSize);
+      pending.add({ b, n: end - start }, await trainBatch(model, run.batchOf(run.trainSet, order, start, end)));
+      // Reading the values back waits for the backend to finish (on a GPU, to drain its queue): once every
+      // READ_EVERY_MS for all batches since, rather than after each batch.
+      if (b === run.batches - 1 || Date.now() - lastRead >= READ_EVERY_MS) {
+        await report();
+        lastRead = Date.now();
+      }
+      if (Date.now() - lastYield > YIELD_EVERY_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        lastYield = Date.now();
+      }
     }
+  } finally {
+    pending.discard();
   }
   const val = run.validation ? await evaluate(model, run.validation, run.batchOf, options.signal) : null;
   const epochTime = (Date.now() - epochStart) / 1000;
@@ -207,11 +230,10 @@ async function trainEpoch(
   };
 }
 
-/** One optimizer step on one batch, whose tensors it frees; returns [loss, accuracy?]. */
-async function trainBatch(model: tf.LayersModel, batch: { xs: tf.Tensor; ys: tf.Tensor }): Promise<number[]> {
+/** One optimizer step on one batch, whose tensors it frees; returns [loss, accuracy?], still on the backend. */
+async function trainBatch(model: tf.LayersModel, batch: { xs: tf.Tensor; ys: tf.Tensor }): Promise<tf.Scalar[]> {
   try {
-    const out = await model.trainOnBatch(batch.xs, batch.ys);
-    return Array.isArray(out) ? out : [out];
+    return await trainStep(model, batch.xs, batch.ys);
   } finally {
     batch.xs.dispose();
     batch.ys.dispose();

@@ -24,10 +24,17 @@ type ConvPad = 'valid' | 'same' | number | [[number, number], [number, number], 
 type Conv2DInfo = tf.backend_util.Conv2DInfo;
 
 /**
- * At most `chunkFloats` floats (16 MiB) of im2col columns at once; larger batches are done in chunks of
- * samples. Mutable so that tests can exercise chunking on small tensors.
+ * At most this many floats (16 MiB) of im2col columns at once; larger batches are done in chunks of samples.
+ * The functions that build columns take the limit as a parameter with this default.
  */
-export const im2colLimits = { chunkFloats: 1 << 22 };
+export const IM2COL_CHUNK_FLOATS = 1 << 22;
+
+/** Samples per im2col chunk: as many as fit in `chunkFloats`, at least one. */
+export function samplesPerChunk(info: Conv2DInfo, chunkFloats: number): number {
+  const K = info.filterHeight * info.filterWidth * info.inChannels;
+  const pixels = info.outHeight * info.outWidth;
+  return Math.max(1, Math.min(info.batchSize, Math.floor(chunkFloats / (K * pixels))));
+}
 
 function run(name: string, backend: BackendWasm, inputs: Record<string, Info>, attrs: Attrs): Info {
   // tfjs types the lookup as always found; it is undefined for a kernel the backend does not register.
@@ -40,11 +47,11 @@ function release(backend: BackendWasm, ...infos: Info[]): void {
   for (const info of infos) backend.disposeData(info.dataId);
 }
 
-export function conv2DBackpropFilter(args: {
-  inputs: { x: Info; dy: Info };
-  backend: BackendWasm;
-  attrs: Attrs;
-}): Info {
+/** The kernel: dW `[KH, KW, Ci, Co]` for NHWC x and dy, with im2col columns of at most `chunkFloats` floats. */
+export function conv2DBackpropFilter(
+  args: { inputs: { x: Info; dy: Info }; backend: BackendWasm; attrs: Attrs },
+  chunkFloats = IM2COL_CHUNK_FLOATS,
+): Info {
   const { inputs, backend, attrs } = args;
   const dataFormat = tf.backend_util.convertConv2DDataFormat(
     (attrs.dataFormat as 'NHWC' | 'NCHW' | undefined) ?? 'NHWC',
@@ -68,7 +75,7 @@ export function conv2DBackpropFilter(args: {
   const K = info.filterHeight * info.filterWidth * info.inChannels;
   const out =
     K <= info.outChannels
-      ? byIm2col(backend, inputs.x, inputs.dy, info)
+      ? byIm2col(backend, inputs.x, inputs.dy, info, chunkFloats)
       : byTransposedConv(backend, inputs.x, inputs.dy, info);
   return { ...out, shape: [...filterShape] };
 }
@@ -128,12 +135,12 @@ function fillColumns(cols: Float32Array, x: Float32Array, info: Conv2DInfo, firs
   });
 }
 
-/** dW as [K, Co] = (dyᵀ × cols)ᵀ, over chunks of samples whose columns fit in `im2colLimits.chunkFloats`. */
-function byIm2col(backend: BackendWasm, x: Info, dy: Info, info: Conv2DInfo): Info {
+/** dW as [K, Co] = (dyᵀ × cols)ᵀ, over chunks of samples whose columns fit in `chunkFloats`. */
+function byIm2col(backend: BackendWasm, x: Info, dy: Info, info: Conv2DInfo, chunkFloats: number): Info {
   const { batchSize, outChannels: Co } = info;
   const K = info.filterHeight * info.filterWidth * info.inChannels;
   const pixels = info.outHeight * info.outWidth;
-  const perChunk = Math.max(1, Math.min(batchSize, Math.floor(im2colLimits.chunkFloats / (K * pixels))));
+  const perChunk = samplesPerChunk(info, chunkFloats);
   let total: Info | null = null;
   for (let first = 0; first < batchSize; first += perChunk) {
     const count = Math.min(perChunk, batchSize - first);

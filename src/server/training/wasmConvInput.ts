@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { forEachColumnRun, im2colLimits } from './wasmConvFilter';
+import { forEachColumnRun, IM2COL_CHUNK_FLOATS, samplesPerChunk } from './wasmConvFilter';
 
 type Info = tf.TensorInfo;
 type Conv2DInfo = tf.backend_util.Conv2DInfo;
@@ -29,8 +29,14 @@ function addColumns(dx: Float32Array, cols: Float32Array, info: Conv2DInfo, firs
   });
 }
 
-/** dx `[B, H, W, Ci]` for NHWC dy and filter; the chunks of samples follow `im2colLimits`. */
-export function conv2DBackpropInputByCol2im(backend: BackendWasm, dy: Info, filter: Info, info: Conv2DInfo): Info {
+/** dx `[B, H, W, Ci]` for NHWC dy and filter, with column chunks of at most `chunkFloats` floats. */
+export function conv2DBackpropInputByCol2im(
+  backend: BackendWasm,
+  dy: Info,
+  filter: Info,
+  info: Conv2DInfo,
+  chunkFloats = IM2COL_CHUNK_FLOATS,
+): Info {
   const { batchSize, outChannels: Co } = info;
   const K = info.filterHeight * info.filterWidth * info.inChannels;
   const pixels = info.outHeight * info.outWidth;
@@ -38,7 +44,7 @@ export function conv2DBackpropInputByCol2im(backend: BackendWasm, dy: Info, filt
   (backend.typedArrayFromHeap(out) as Float32Array).fill(0);
   if (batchSize === 0 || pixels === 0) return out;
   const wT = run('Transpose', backend, { x: { ...filter, shape: [K, Co] } }, { perm: [1, 0] });
-  const perChunk = Math.max(1, Math.min(batchSize, Math.floor(im2colLimits.chunkFloats / (K * pixels))));
+  const perChunk = samplesPerChunk(info, chunkFloats);
   for (let first = 0; first < batchSize; first += perChunk) {
     const count = Math.min(perChunk, batchSize - first);
     const rows = count * pixels;

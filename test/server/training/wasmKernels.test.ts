@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../../src/server/training/backend';
 import { createRandom } from '../../../src/server/random';
-import { im2colLimits } from '../../../src/server/training/wasmConvFilter';
+import { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { conv2DBackpropFilter, samplesPerChunk } from '../../../src/server/training/wasmConvFilter';
+import { conv2DBackpropInputByCol2im } from '../../../src/server/training/wasmConvInput';
 import { planMatMul } from '../../../src/server/training/wasmMatMul';
 
 type Pad = 'same' | 'valid';
@@ -105,17 +107,45 @@ describe('Conv2DBackpropFilter on wasm', () => {
     });
   }
 
-  test('im2col in chunks of samples (a batch larger than the column limit)', async () => {
-    const saved = im2colLimits.chunkFloats;
-    // 9 values per pixel, 36 pixels per sample: 2 samples per chunk, so 5 samples take 3 chunks.
-    im2colLimits.chunkFloats = 9 * 36 * 2 + 5;
-    try {
-      await compareGrads('conv2d', [5, 8, 8, 1], [3, 3, 1, 12], (x, w) => tf.conv2d(x, w, 1, 'valid'));
-      await compareGrads('conv2d', [3, 7, 7, 1], [3, 3, 1, 12], (x, w) => tf.conv2d(x, w, 2, 'same'));
-    } finally {
-      im2colLimits.chunkFloats = saved;
-    }
-  });
+  // 9 values per pixel: a limit of two samples' columns (plus a little) makes 5 samples take 3 chunks.
+  const chunkCases: { x: Shape4; w: Shape4; strides: number; pad: Pad }[] = [
+    { x: [5, 8, 8, 1], w: [3, 3, 1, 12], strides: 1, pad: 'valid' },
+    { x: [3, 7, 7, 1], w: [3, 3, 1, 12], strides: 2, pad: 'same' },
+  ];
+  for (const c of chunkCases) {
+    test(`im2col and col2im in chunks of samples: x ${c.x.join('×')}, strides ${c.strides}`, async () => {
+      const info = tf.backend_util.computeConv2DInfo(c.x, c.w, c.strides, 1, c.pad);
+      const chunkFloats = 9 * info.outHeight * info.outWidth * 2 + 5;
+      assert.equal(samplesPerChunk(info, chunkFloats), 2);
+      const x = randomValues(size(c.x), 1);
+      const w = randomValues(size(c.w), 2);
+      const dyShape = [c.x[0], info.outHeight, info.outWidth, c.w[3]];
+      const dy = randomValues(size(dyShape), 3);
+      const inputs: [Float32Array, number[]][] = [
+        [x, c.x],
+        [w, c.w],
+        [dy, dyShape],
+      ];
+      const [cpuDx, cpuDw] = await onBackend('cpu', inputs, (xt, wt, upt) =>
+        tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+          tf
+            .conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad)
+            .mul(upt)
+            .sum(),
+        )([xt, wt]),
+      );
+      const [wasmDw, wasmDx] = await onBackend('wasm', inputs, (xt, wt, dyt) => {
+        const backend = tf.backend();
+        assert.ok(backend instanceof BackendWasm);
+        const attrs = { strides: c.strides, pad: c.pad, filterShape: c.w };
+        const dw = conv2DBackpropFilter({ inputs: { x: xt, dy: dyt }, backend, attrs }, chunkFloats);
+        const dx = conv2DBackpropInputByCol2im(backend, dyt, wt, info, chunkFloats);
+        return [dw, dx].map((out) => tf.engine().makeTensorFromTensorInfo(out));
+      });
+      assertClose(wasmDw, cpuDw, 'chunked filter gradient');
+      assertClose(wasmDx, cpuDx, 'chunked input gradient');
+    });
+  }
 });
 
 describe('depthwise backprops on wasm', () => {
@@ -213,13 +243,15 @@ describe('other training gradients on wasm', () => {
     [[2, 6, 5, 2], 2, 1, 'valid'],
   ];
   // Ties (the first maximum in row-major order takes the gradient), NaN and −Infinity (never a maximum).
-  for (const [poolSize, strides, pad] of [
-    [2, 2, 'valid'],
-    [3, 2, 'same'],
-    [2, 1, 'valid'],
+  // Width 6: 2×2 windows tile the input; width 7: the last column is in no window.
+  for (const [poolSize, strides, pad, width] of [
+    [2, 2, 'valid', 7],
+    [2, 2, 'valid', 6],
+    [3, 2, 'same', 7],
+    [2, 1, 'valid', 7],
   ] as const) {
-    test(`maxPool ${poolSize}×${poolSize}, strides ${strides}, pad ${pad} with ties, NaN and -Infinity`, async () => {
-      const shape: Shape4 = [2, 6, 7, 3];
+    test(`maxPool ${poolSize}×${poolSize}, strides ${strides}, pad ${pad} on width ${width} with ties, NaN and -Infinity`, async () => {
+      const shape: Shape4 = [2, 6, width, 3];
       const rand = createRandom(21);
       const x = Float32Array.from({ length: size(shape) }, () => {
         const r = rand();

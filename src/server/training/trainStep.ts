@@ -1,0 +1,62 @@
+/**
+ * One optimizer step whose loss and accuracy stay on the backend, and a queue that reads several steps'
+ * values back at once.
+ *
+ * Why: `model.trainOnBatch` awaits `loss.data()` after every batch. On webgpu that wait drains the GPU's
+ * queue each batch (the CPU cannot record the next batch's work until the GPU has finished this one); on wasm
+ * it is an await per batch. The step here is trainOnBatch's own computation (the model's train function on
+ * the standardized inputs), so the values are the same; only when they are read changes.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** The parts of tf.LayersModel that trainOnBatch uses; tfjs declares them protected. */
+interface TrainInternals {
+  standardizeUserData(x: tf.Tensor, y: tf.Tensor): Promise<[tf.Tensor[], tf.Tensor[]]>;
+  makeTrainFunction(): (data: tf.Tensor[]) => tf.Scalar[];
+}
+
+/** One optimizer step on xs, ys; returns [loss, metrics…] as scalars the caller must dispose. */
+export async function trainStep(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor): Promise<tf.Scalar[]> {
+  // A Sequential trains through the LayersModel it wraps (its trainOnBatch delegates to it).
+  const internals = (
+    model instanceof tf.Sequential ? (model as unknown as { model: tf.LayersModel }).model : model
+  ) as unknown as TrainInternals;
+  const [inputs, targets] = await internals.standardizeUserData(xs, ys);
+  const scalars = internals.makeTrainFunction()([...inputs, ...targets]);
+  // Standardizing may reshape (e.g. labels of rank 1 get a second axis): free what it made, as trainOnBatch does.
+  tf.dispose([...inputs, ...targets].filter((t) => t !== xs && t !== ys));
+  return scalars;
+}
+
+/** Steps whose values are still on the backend, in batch order, with what the caller needs to report them. */
+export class PendingSteps<T> {
+  private steps: { info: T; scalars: tf.Scalar[] }[] = [];
+
+  get size(): number {
+    return this.steps.length;
+  }
+
+  add(info: T, scalars: tf.Scalar[]): void {
+    this.steps.push({ info, scalars });
+  }
+
+  /** Reads every pending step's values (one wait for all of them) and frees them; returns them in order. */
+  async read(): Promise<{ info: T; values: number[] }[]> {
+    const steps = this.steps;
+    this.steps = [];
+    try {
+      const values = await Promise.all(
+        steps.map(async ({ scalars }) => Promise.all(scalars.map(async (s) => (await s.data())[0]))),
+      );
+      return steps.map(({ info }, i) => ({ info, values: values[i] }));
+    } finally {
+      tf.dispose(steps.flatMap((s) => s.scalars));
+    }
+  }
+
+  /** Frees what is pending without reading it (cancellation, errors). */
+  discard(): void {
+    tf.dispose(this.steps.flatMap((s) => s.scalars));
+    this.steps = [];
+  }
+}
