@@ -68,9 +68,7 @@ export function evaluatePredictions(
 ): Evaluation {
   const n = labels.length;
   const names =
-    options.classNames && options.classNames.length === classes
-      ? options.classNames
-      : Array.from({ length: classes }, (_, i) => String(i));
+    options.classNames?.length === classes ? options.classNames : Array.from({ length: classes }, (_, i) => String(i));
   const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   const predicted: { index: number; label: number; prediction: number; confidence: number }[] = [];
   let correct = 0;

@@ -64,7 +64,7 @@ export function setJsonValue(
     // an opening bracket when the first entry of a one-line container goes.
     const edits = modify(text, path, undefined, {}).map((e): Edit => {
       if (!oneLine || !container || e.offset !== container.offset + 1) return e;
-      const lead = /^[ \t]*/.exec(text.slice(e.offset, e.offset + e.length))![0].length;
+      const lead = leadingBlanks(text.slice(e.offset, e.offset + e.length)).length;
       return { offset: e.offset + lead, length: e.length - lead, content: e.content };
     });
     return applyEdits(text, edits);
@@ -92,7 +92,12 @@ export function minimalEdit(before: string, after: string): TextEdit | null {
 /** The whitespace that starts the line holding `offset`. */
 export function indentOf(text: string, offset: number): string {
   const start = text.lastIndexOf('\n', offset - 1) + 1;
-  return /^[ \t]*/.exec(text.slice(start))![0];
+  return leadingBlanks(text.slice(start));
+}
+
+/** The spaces and tabs a text starts with (the pattern matches every text, if only with ''). */
+function leadingBlanks(text: string): string {
+  return /^[ \t]*/.exec(text)?.[0] ?? '';
 }
 
 /** jsonc-parser's SyntaxKind values (a const enum, which isolatedModules cannot read from a .d.ts). */

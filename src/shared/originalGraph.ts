@@ -277,9 +277,9 @@ function toLayer(node: Node): LayerSpec {
   }
 }
 
+/** The layer without its undefined parameters (they would be written as absent anyway, but compare unequal). */
 function defined(layer: LayerSpec): LayerSpec {
-  for (const key of Object.keys(layer)) if (layer[key] === undefined) delete layer[key];
-  return layer;
+  return Object.fromEntries(Object.entries(layer).filter(([, value]) => value !== undefined)) as LayerSpec;
 }
 
 export interface SchemaToGraph {
@@ -455,7 +455,7 @@ function toNode(layer: Record<string, unknown>, i: number, last: boolean, errors
 
 /** The previous node's params when they mean the same layer (same kind, same converted parameters). */
 function keepPrevious(node: Node, previous: Node | undefined): Node {
-  if (!previous || previous.kind !== node.kind) return node;
+  if (previous?.kind !== node.kind) return node;
   const same =
     node.kind === 'Input'
       ? canonical(inputShape(previous, [])) === canonical(inputShape(node, []))

@@ -74,7 +74,9 @@ describe('StitchClient', () => {
     // A 404 cannot heal by reconnecting: the event loop throws at once.
     await assert.rejects(
       async () => {
-        for await (const event of client.events('no-such-run')) event;
+        for await (const _event of client.events('no-such-run')) {
+          // Reading is what fails: the events themselves do not matter.
+        }
       },
       (err: unknown) => err instanceof StitchHttpError && err.status === 404,
     );
@@ -127,7 +129,9 @@ describe('StitchClient', () => {
   test('a refused chat request throws before the stream starts', async () => {
     await assert.rejects(
       async () => {
-        for await (const event of client.chat({ message: '', currentSchema: {} })) event;
+        for await (const _event of client.chat({ message: '', currentSchema: {} })) {
+          // Reading is what fails: the events themselves do not matter.
+        }
       },
       (err: unknown) =>
         err instanceof StitchHttpError &&

@@ -122,7 +122,7 @@ describe('budgets', () => {
       problem.message,
       'dense of 1,000 M parameters (4 GB of weights) exceeds the 50 M parameter budget; reduce units',
     );
-    assert.ok(PARAM_BUDGET === 50_000_000);
+    assert.equal(PARAM_BUDGET, 50_000_000);
   });
 
   test('a model over the parameter budget in total points at its largest layer', () => {
@@ -226,7 +226,7 @@ describe('what cannot train is an error at its path', () => {
     const analysis = analyzeSchema(schemaObject({ layers: chain(MAX_CHAIN_DEPTH + 5) }));
     const problem = analysis.problems.find((p) => p.code === 'chain-too-deep');
     assert.equal(problem?.path, `layers[${MAX_CHAIN_DEPTH}]`);
-    assert.match(problem?.message ?? '', /1001 layers deep, more than the 1000/);
+    assert.match(problem.message, /1001 layers deep, more than the 1000/);
     assert.equal(analyzeSchema(schemaObject({ layers: chain(MAX_CHAIN_DEPTH) })).valid, true);
   });
 

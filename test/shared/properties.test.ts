@@ -30,7 +30,7 @@ function assertWellFormed(analysis: Analysis, text?: string): void {
     assert.equal(typeof p.path, 'string');
     assert.ok(Array.isArray(p.segments));
     assert.ok(typeof p.message === 'string' && p.message.length > 0 && p.message.length < 2000, `message of ${p.code}`);
-    assert.ok(p.severity === 'error' || p.severity === 'warning');
+    assert.ok(['error', 'warning'].includes(p.severity), p.severity);
     assert.equal(typeof p.code, 'string');
     if (text !== undefined && p.range)
       assert.ok(p.range.offset >= 0 && p.range.offset + p.range.length <= text.length, `range of ${p.code}`);
@@ -187,7 +187,7 @@ describe('the schema core under random input (fast-check)', () => {
         const schema = structuredClone(parsed[example]);
         const layers = schema.layers as Record<string, unknown>[];
         const target = layers[layer % layers.length];
-        if (value === undefined) delete target[key];
+        if (value === undefined) Reflect.deleteProperty(target, key);
         else target[key] = value;
         assertWellFormed(analyzeSchema(schema));
       }),

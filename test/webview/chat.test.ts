@@ -72,7 +72,7 @@ describe('chat state', () => {
     const id = startRequest(state, 'add dropout');
     const token = applyChatEvent(state, id, { type: 'token', content: 'Adding dropout.' }, current);
     assert.equal(token?.what, 'text');
-    assert.equal(token?.message, state.messages[3]);
+    assert.equal(token.message, state.messages[3]);
     assert.equal(
       applyChatEvent(state, id, { type: 'schema', proposedSchema: proposed, valid: true, errors: [] }, current)?.what,
       'message',

@@ -19,6 +19,7 @@ import {
   stopRequest,
   syncApplied,
   type ChatMessage,
+  type Proposal,
 } from './chatStore';
 import { hideSchemaBlocks, paramDelta } from './proposalSummary';
 
@@ -212,7 +213,7 @@ export class ChatView {
     this.fillBody(body, m);
     box.appendChild(body);
     this.shown.set(m, { box, body });
-    if (m.proposal) box.appendChild(this.renderProposal(m));
+    if (m.proposal) box.appendChild(this.renderProposal(m, m.proposal));
     if (m.error) {
       const error = el('div', 'chat-error');
       error.setAttribute('role', 'alert');
@@ -225,8 +226,7 @@ export class ChatView {
     return box;
   }
 
-  private renderProposal(m: ChatMessage): HTMLElement {
-    const p = m.proposal!;
+  private renderProposal(m: ChatMessage, p: Proposal): HTMLElement {
     const card = el('div', `proposal ${p.valid ? '' : 'invalid'}`);
     if (!p.applicable) {
       // Nothing to compare or apply (the model's block was not valid JSON, even after the repair round).

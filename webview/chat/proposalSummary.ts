@@ -47,7 +47,7 @@ export function diffLayers(current: unknown, proposed: unknown): LayerDiff {
       .map((k) =>
         k === 'type'
           ? `${String(prev[k])} → ${String(next[k])}`
-          : `${k}: ${JSON.stringify(prev[k]) ?? '–'} → ${JSON.stringify(next[k]) ?? '–'}`,
+          : `${k}: ${jsonOrDash(prev[k])} → ${jsonOrDash(next[k])}`,
       );
     if (diffs.length) changed.push({ id, what: diffs.join(', ') });
   }
@@ -117,4 +117,9 @@ export function hideSchemaBlocks(text: string): string {
   return text.replace(/```(?:json|jsonc)?[ \t]*\n[\s\S]*?(?:```|$)/g, (block) =>
     block.includes('"layers"') ? '*(proposed schema: summarized below)*' : block,
   );
+}
+
+/** A parameter's value as JSON, or – where the layer does not set it (JSON.stringify gives undefined then). */
+function jsonOrDash(value: unknown): string {
+  return value === undefined ? '–' : JSON.stringify(value);
 }

@@ -38,7 +38,7 @@ export function withAlpha(color: string, alpha: number): string {
   probe.remove();
   const m = /rgba?\(([\d.]+),\s*([\d.]+),\s*([\d.]+)(?:,\s*([\d.]+))?\)/.exec(rgb);
   if (!m) return color;
-  const a = (m[4] === undefined ? 1 : Number(m[4])) * alpha;
+  const a = (m.at(4) === undefined ? 1 : Number(m.at(4))) * alpha;
   return `rgba(${m[1]}, ${m[2]}, ${m[3]}, ${a.toFixed(3)})`;
 }
 
@@ -109,7 +109,10 @@ export class Chart {
         { ...axis, label: yLabel, size: 56, values: (_u, vals) => vals.map((v) => format(v)) },
       ],
       series: [
-        { label: frame.xLabel, value: (_u, v) => (v === null ? '–' : String(Math.round(v * 100) / 100)) },
+        {
+          label: frame.xLabel,
+          value: (_u, v: number | null) => (v === null ? '–' : String(Math.round(v * 100) / 100)),
+        },
         ...data.series.map((s) => ({
           label: s.label,
           stroke: s.split === 'live' ? withAlpha(frame.colorOf(s.runId), 0.7) : frame.colorOf(s.runId),

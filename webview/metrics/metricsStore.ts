@@ -209,7 +209,10 @@ export function chartData(
     x: xs,
     series: columns.map((c) => {
       const values = new Array<number | null>(xs.length).fill(null);
-      c.x.forEach((x, i) => (values[position.get(x)!] = c.y[i]));
+      c.x.forEach((x, i) => {
+        const at = position.get(x);
+        if (at !== undefined) values[at] = c.y[i];
+      });
       return toSeries(c, values);
     }),
   };

@@ -24,7 +24,7 @@ export function runNumbers(runs: readonly Pick<RunSummary, 'run_id' | 'created_a
 /** The theme variable of a run's color; unknown runs (not listed yet) hash their id to one. */
 export function runColorVar(runId: string, numbers: ReadonlyMap<string, number>): string {
   const n = numbers.get(runId);
-  const index = n !== undefined ? n - 1 : [...runId].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 0);
+  const index = n !== undefined ? n - 1 : Array.from(runId).reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 0);
   return RUN_COLOR_VARS[index % RUN_COLOR_VARS.length];
 }
 

@@ -74,7 +74,7 @@ export function toChatFailure(err: unknown, config: ProviderConfig): ChatFailure
           error: `The model "${config.model}" was not found at ${where} (404). Set an available model in the setting stitch.chat.model${config.baseUrl ? ' (or check stitch.chat.baseUrl)' : ''}.`,
         };
       case 429: {
-        const wait = retryAfterSeconds(err.headers);
+        const wait = retryAfterSeconds(err.headers as Headers | undefined);
         return {
           code: 'rate-limit',
           error: `Rate limited by ${where} (429). ${wait !== undefined ? `Try again in ${wait} s.` : 'Wait a moment and try again.'} Check your plan's quota if this persists.`,

@@ -38,7 +38,7 @@ export function parseCandidate(text: string): Extraction {
   const value: unknown = parse(trimmed, errors, { allowTrailingComma: true, disallowComments: false });
   if (errors.length > 0 || !isObject(value)) {
     if (!/"layers"\s*:/.test(trimmed)) return { kind: 'none' };
-    const first = errors[0];
+    const first = errors.at(0);
     const line = first ? trimmed.slice(0, first.offset).split('\n').length : 1;
     return {
       kind: 'unparsable',

@@ -13,8 +13,8 @@ export function answerForHistory(answer: string, proposedSchema: unknown): strin
   const json = JSON.stringify(proposedSchema, null, 2);
   let last: RegExpMatchArray | undefined;
   for (const match of answer.matchAll(FENCE)) {
-    const lang = (match[1] ?? '').toLowerCase();
-    if ((!lang || lang === 'json' || lang === 'jsonc' || lang === 'json5') && /"layers"\s*:/.test(match[2] ?? ''))
+    const lang = (match.at(1) ?? '').toLowerCase();
+    if ((!lang || lang === 'json' || lang === 'jsonc' || lang === 'json5') && /"layers"\s*:/.test(match.at(2) ?? ''))
       last = match;
   }
   // A proposal sent as a tool call has no block in the text: add one, so the model sees what it proposed.

@@ -51,7 +51,8 @@ export interface ParsedArgs {
 }
 
 export function parseCommandLine(argv: string[]): ParsedArgs {
-  const [command, ...rest] = argv;
+  const command = argv.at(0);
+  const rest = argv.slice(1);
   if (command === undefined || command === '--help' || command === '-h' || command === 'help')
     return { command: 'help', values: {} };
   if (command !== 'serve' && command !== 'train' && command !== 'validate' && command !== 'export') {

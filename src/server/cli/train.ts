@@ -121,7 +121,9 @@ async function follow(
     if (cancelling) return;
     cancelling = true;
     reporter.line('cancelling the run (press Ctrl+C again to quit at once)…');
-    client.cancel(runId).catch((e: Error) => options.err(`could not cancel: ${e.message}`));
+    client
+      .cancel(runId)
+      .catch((e: unknown) => options.err(`could not cancel: ${e instanceof Error ? e.message : String(e)}`));
   };
   options.interrupt?.addEventListener('abort', onInterrupt);
   let final: StateEvent | undefined;

@@ -35,12 +35,13 @@ export function md5(data: Uint8Array): string {
 export async function downloadFile(url: string, dest: string, options: DownloadOptions): Promise<Buffer> {
   const idleMs = options.idleTimeoutMs ?? 30_000;
   const controller = new AbortController();
-  let timedOut = false;
+  // An object, not a `let`: the flag is set in the timer's callback, which narrowing does not see.
+  const idle = { timedOut: false };
   let timer: NodeJS.Timeout | undefined;
   const arm = () => {
     clearTimeout(timer);
     timer = setTimeout(() => {
-      timedOut = true;
+      idle.timedOut = true;
       controller.abort();
     }, idleMs);
   };
@@ -80,7 +81,7 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
     );
     return data;
   } catch (err) {
-    if (timedOut)
+    if (idle.timedOut)
       throw new Error(
         `downloading ${url} timed out (no data for ${idleMs / 1000} s); check the network or the dataset download address`,
       );

@@ -127,7 +127,7 @@ export class ValidationPool {
         return;
       }
       const done = slot.busy;
-      if (!done || done.id !== reply.id) return;
+      if (done?.id !== reply.id) return;
       clearTimeout(done.timer);
       slot.busy = undefined;
       if (reply.result) done.resolve(reply.result);

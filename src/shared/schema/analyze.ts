@@ -294,8 +294,8 @@ function inferShapes(
   inputShape: Shape | undefined,
   out: ProblemCollector,
 ): Inferred {
-  const shapes: (number[] | undefined)[] = new Array(layers.length).fill(undefined);
-  const params: (number | undefined)[] = new Array(layers.length).fill(undefined);
+  const shapes = new Array<number[] | undefined>(layers.length).fill(undefined);
+  const params = new Array<number | undefined>(layers.length).fill(undefined);
   for (const i of graph.order) {
     const layer = layers[i];
     if (layer.type === undefined || layer.config === undefined) continue;

@@ -309,7 +309,7 @@ function checkInputRefs(
   // thousands of them stay linear in the number of layers.
   let searches = 0;
   for (const layer of layers) {
-    const raw = raws[layer.index] as Raw;
+    const raw = raws[layer.index] as Raw | undefined;
     if (layer.inputs !== undefined) {
       layer.inputs.forEach((name, k) => {
         if (name === MODEL_INPUT_ID || ids.has(name)) return;

@@ -40,7 +40,10 @@ export function buildGraph(layers: readonly GraphLayer[]): Graph {
     const out: number[] = [];
     for (const id of l.inputs) {
       if (id === MODEL_INPUT_ID) out.push(INPUT_INDEX);
-      else if (indexById.has(id)) out.push(indexById.get(id)!);
+      else {
+        const source = indexById.get(id);
+        if (source !== undefined) out.push(source);
+      }
     }
     return out;
   });
@@ -57,8 +60,9 @@ export function buildGraph(layers: readonly GraphLayer[]): Graph {
   });
   const order: number[] = [];
   for (let i = 0; i < n; i++) if (pending[i] === 0) order.push(i);
-  for (let head = 0; head < order.length; head++) {
-    for (const c of consumers[order[head]]) if (--pending[c] === 0) order.push(c);
+  // The iterator reads `order`'s length at every step, so it visits the layers pushed during the loop.
+  for (const placed of order) {
+    for (const c of consumers[placed]) if (--pending[c] === 0) order.push(c);
   }
 
   const cycles = order.length < n ? findCycles(sources, pending) : [];
@@ -74,8 +78,8 @@ export function buildGraph(layers: readonly GraphLayer[]): Graph {
   if (n > 0) {
     const stack = [n - 1];
     feedsOutput[n - 1] = true;
-    while (stack.length > 0) {
-      for (const s of sources[stack.pop()!]) {
+    for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+      for (const s of sources[top]) {
         if (s !== INPUT_INDEX && !feedsOutput[s]) {
           feedsOutput[s] = true;
           stack.push(s);

@@ -81,20 +81,29 @@ const initializer = (name: string, fallback: string, what: string): ParamDef => 
   default: fallback,
   description: `Initializer for ${what}.`,
 });
-const kernelSize: ParamDef = {
-  name: 'kernelSize',
-  kind: 'intOrPair',
-  required: true,
+/**
+ * A size or count of at least 1 (window sizes, strides, filters): one shape of definition shared by the
+ * convolution and pooling parameters, with either a tf.layers default or `required`.
+ */
+const positive = (
+  name: string,
+  kind: 'int' | 'intOrPair',
+  fallback: number | 'required',
+  description: string,
+): ParamDef => ({
+  name,
+  kind,
+  ...(fallback === 'required' ? { required: true } : { default: fallback }),
   min: 1,
-  description: 'Size of the convolution window: n for n×n, or [rows, cols].',
-};
-const strides: ParamDef = {
-  name: 'strides',
-  kind: 'intOrPair',
-  default: 1,
-  min: 1,
-  description: 'Step of the window: n, or [rows, cols].',
-};
+  description,
+});
+const kernelSize = positive(
+  'kernelSize',
+  'intOrPair',
+  'required',
+  'Size of the convolution window: n for n×n, or [rows, cols].',
+);
+const strides = positive('strides', 'intOrPair', 1, 'Step of the window: n, or [rows, cols].');
 const padding: ParamDef = {
   name: 'padding',
   kind: 'enum',
@@ -102,34 +111,20 @@ const padding: ParamDef = {
   default: 'valid',
   description: '"valid": no padding, the output shrinks; "same": pad so that output = ceil(input / strides).',
 };
-const dilationRate: ParamDef = {
-  name: 'dilationRate',
-  kind: 'intOrPair',
-  default: 1,
-  min: 1,
-  description: 'Spacing between kernel taps (atrous convolution); cannot be combined with strides > 1.',
-};
-const depthMultiplier: ParamDef = {
-  name: 'depthMultiplier',
-  kind: 'int',
-  default: 1,
-  min: 1,
-  description: 'Output channels per input channel of the depthwise step.',
-};
-const filters: ParamDef = {
-  name: 'filters',
-  kind: 'int',
-  required: true,
-  min: 1,
-  description: 'Number of output channels (filters).',
-};
-const poolSize: ParamDef = {
-  name: 'poolSize',
-  kind: 'intOrPair',
-  default: 2,
-  min: 1,
-  description: 'Size of the pooling window: n for n×n, or [rows, cols].',
-};
+const dilationRate = positive(
+  'dilationRate',
+  'intOrPair',
+  1,
+  'Spacing between kernel taps (atrous convolution); cannot be combined with strides > 1.',
+);
+const depthMultiplier = positive(
+  'depthMultiplier',
+  'int',
+  1,
+  'Output channels per input channel of the depthwise step.',
+);
+const filters = positive('filters', 'int', 'required', 'Number of output channels (filters).');
+const poolSize = positive('poolSize', 'intOrPair', 2, 'Size of the pooling window: n for n×n, or [rows, cols].');
 const poolStrides: ParamDef = {
   name: 'strides',
   kind: 'intOrPair',
@@ -155,6 +150,37 @@ const pool = (type: 'maxPooling2d' | 'averagePooling2d', what: string): LayerDef
   infer: INFERERS[type],
 });
 
+/**
+ * The three convolutions share their window parameters, activation, bias and initializers; they differ in
+ * what leads (`lead`: filters and/or kernelSize), what follows the window (`extra`) and which kernels they
+ * initialize (`kernels`: [parameter, what it initializes], all glorotUniform by default).
+ */
+const convolution = (
+  type: 'conv2d' | 'depthwiseConv2d' | 'separableConv2d',
+  description: string,
+  params: { lead: ParamDef[]; extra?: ParamDef[]; kernels: [string, string][] },
+  example: Readonly<Record<string, unknown>>,
+): LayerDef => ({
+  type,
+  factory: type,
+  category: 'convolution',
+  merge: false,
+  description,
+  params: [
+    ...params.lead,
+    strides,
+    padding,
+    dilationRate,
+    ...(params.extra ?? []),
+    activation('linear'),
+    useBias,
+    ...params.kernels.map(([name, what]) => initializer(name, 'glorotUniform', what)),
+    initializer('biasInitializer', 'zeros', 'the bias'),
+  ],
+  example,
+  infer: INFERERS[type],
+});
+
 export const LAYERS: Readonly<Record<LayerType, LayerDef>> = {
   dense: {
     type: 'dense',
@@ -172,69 +198,31 @@ export const LAYERS: Readonly<Record<LayerType, LayerDef>> = {
     example: { units: 64, activation: 'relu' },
     infer: INFERERS.dense,
   },
-  conv2d: {
-    type: 'conv2d',
-    factory: 'conv2d',
-    category: 'convolution',
-    merge: false,
-    description: '2-D convolution over a [height, width, channels] input.',
-    params: [
-      filters,
-      kernelSize,
-      strides,
-      padding,
-      dilationRate,
-      activation('linear'),
-      useBias,
-      initializer('kernelInitializer', 'glorotUniform', 'the kernel'),
-      initializer('biasInitializer', 'zeros', 'the bias'),
-    ],
-    example: { filters: 32, kernelSize: 3, activation: 'relu' },
-    infer: INFERERS.conv2d,
-  },
-  depthwiseConv2d: {
-    type: 'depthwiseConv2d',
-    factory: 'depthwiseConv2d',
-    category: 'convolution',
-    merge: false,
-    description:
-      'Depthwise 2-D convolution: each input channel is convolved on its own (depthMultiplier outputs each).',
-    params: [
-      kernelSize,
-      depthMultiplier,
-      strides,
-      padding,
-      dilationRate,
-      activation('linear'),
-      useBias,
-      initializer('depthwiseInitializer', 'glorotUniform', 'the depthwise kernel'),
-      initializer('biasInitializer', 'zeros', 'the bias'),
-    ],
-    example: { kernelSize: 3, activation: 'relu' },
-    infer: INFERERS.depthwiseConv2d,
-  },
-  separableConv2d: {
-    type: 'separableConv2d',
-    factory: 'separableConv2d',
-    category: 'convolution',
-    merge: false,
-    description: 'Depthwise convolution followed by a 1×1 pointwise convolution to `filters` channels.',
-    params: [
-      filters,
-      kernelSize,
-      strides,
-      padding,
-      dilationRate,
-      depthMultiplier,
-      activation('linear'),
-      useBias,
-      initializer('depthwiseInitializer', 'glorotUniform', 'the depthwise kernel'),
-      initializer('pointwiseInitializer', 'glorotUniform', 'the pointwise kernel'),
-      initializer('biasInitializer', 'zeros', 'the bias'),
-    ],
-    example: { filters: 32, kernelSize: 3, activation: 'relu' },
-    infer: INFERERS.separableConv2d,
-  },
+  conv2d: convolution(
+    'conv2d',
+    '2-D convolution over a [height, width, channels] input.',
+    { lead: [filters, kernelSize], kernels: [['kernelInitializer', 'the kernel']] },
+    { filters: 32, kernelSize: 3, activation: 'relu' },
+  ),
+  depthwiseConv2d: convolution(
+    'depthwiseConv2d',
+    'Depthwise 2-D convolution: each input channel is convolved on its own (depthMultiplier outputs each).',
+    { lead: [kernelSize, depthMultiplier], kernels: [['depthwiseInitializer', 'the depthwise kernel']] },
+    { kernelSize: 3, activation: 'relu' },
+  ),
+  separableConv2d: convolution(
+    'separableConv2d',
+    'Depthwise convolution followed by a 1×1 pointwise convolution to `filters` channels.',
+    {
+      lead: [filters, kernelSize],
+      extra: [depthMultiplier],
+      kernels: [
+        ['depthwiseInitializer', 'the depthwise kernel'],
+        ['pointwiseInitializer', 'the pointwise kernel'],
+      ],
+    },
+    { filters: 32, kernelSize: 3, activation: 'relu' },
+  ),
   maxPooling2d: pool('maxPooling2d', 'maximum'),
   averagePooling2d: pool('averagePooling2d', 'average'),
   globalAveragePooling2d: {

@@ -254,7 +254,7 @@ const concatenate: Inferer = (inputs, p, sources) => {
   if (inputs.some((s) => other(s) !== other(inputs[0]))) {
     return fail(
       'shape-mismatch',
-      `concatenate along axis ${p.axis} needs the other sizes to match, got ${describeSources(inputs, sources)}; change the axis or the layers' sizes`,
+      `concatenate along axis ${String(p.axis)} needs the other sizes to match, got ${describeSources(inputs, sources)}; change the axis or the layers' sizes`,
       'inputs',
     );
   }

@@ -5,7 +5,7 @@
  * run's page; equal to what tfjs' own summary counts (test/shared/summary.test.ts).
  */
 import type { LayerShapeInfo } from '../protocol';
-import { LAYERS } from './layers';
+import { LAYERS, isLayerType } from './layers';
 import type { LayerSpec, StitchSchema } from './types';
 
 export interface SummaryRow {
@@ -25,7 +25,7 @@ export interface ModelSummaryTable {
   nonTrainable: number;
 }
 
-const CLASS_NAMES: Record<string, string> = {
+const CLASS_NAMES: Readonly<Partial<Record<string, string>>> = {
   dense: 'Dense',
   conv2d: 'Conv2D',
   depthwiseConv2d: 'DepthwiseConv2D',
@@ -57,7 +57,7 @@ export function modelSummary(
     const info = Object.prototype.hasOwnProperty.call(shapes, layer.id) ? shapes[layer.id] : undefined;
     return {
       id: layer.id,
-      className: CLASS_NAMES[layer.type] ?? LAYERS[layer.type]?.factory ?? String(layer.type),
+      className: CLASS_NAMES[layer.type] ?? (isLayerType(layer.type) ? LAYERS[layer.type].factory : layer.type),
       outputShape: info ? info.outputShape : null,
       params: info?.params ?? 0,
       nonTrainable: nonTrainableOf(layer, info),

@@ -17,7 +17,7 @@ export function toChatEvent(message: SseMessage): ChatStreamEvent | undefined {
   switch (message.event) {
     case 'token': {
       const p = payload as Partial<ChatEventMap['token']>;
-      return { type: 'token', content: String(p.content ?? '') };
+      return { type: 'token', content: p.content ?? '' };
     }
     case 'schema': {
       const p = payload as Partial<ChatEventMap['schema']>;
@@ -37,7 +37,7 @@ export function toChatEvent(message: SseMessage): ChatStreamEvent | undefined {
     }
     case 'error': {
       const p = payload as Partial<ChatEventMap['error']>;
-      return { type: 'error', error: String(p.error ?? 'the chat failed'), ...(p.code ? { code: p.code } : {}) };
+      return { type: 'error', error: p.error ?? 'the chat failed', ...(p.code ? { code: p.code } : {}) };
     }
     default:
       return undefined;

@@ -110,7 +110,7 @@ describe('POST /api/chat', () => {
     );
     const events = await chat(rig.server, chatBody(rig, { message: 'Change it to a convnet' }));
     const done = events.find((e) => e.event === 'done')!;
-    assert.ok(done.event === 'done' && done.data.answer !== undefined, 'done carries the answer to keep');
+    assert.ok(done.data.answer !== undefined, 'done carries the answer to keep');
     const kept = done.data.answer;
     assert.deepEqual(done.data.proposal, { proposedSchema: WIDER, valid: true, errors: [] }, 'and the final proposal');
     assert.match(kept, /Try a convolution\./);
@@ -133,16 +133,12 @@ describe('POST /api/chat', () => {
     const events = await chat(rig.server, chatBody(rig, { message: 'Make it a convnet' }));
     assert.deepEqual(sequence(events), ['token', 'schema', 'done']);
     const schema = events.find((e) => e.event === 'schema')!;
-    assert.equal(schema.event === 'schema' && schema.data.valid, false);
+    assert.equal(schema.data.valid, false);
     assert.ok(
-      schema.event === 'schema' && schema.data.errors.some((e) => e.message.includes('not valid JSON')),
+      schema.data.errors.some((e) => e.message.includes('not valid JSON')),
       JSON.stringify(schema.data),
     );
-    assert.equal(
-      schema.event === 'schema' && schema.data.proposedSchema,
-      null,
-      'no schema to show or apply, not the broken text',
-    );
+    assert.equal(schema.data.proposedSchema, null, 'no schema to show or apply, not the broken text');
     assert.equal(rig.fake.requests.length, before + 2);
   });
 

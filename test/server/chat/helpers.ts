@@ -52,8 +52,8 @@ export function chatBody(rig: ChatRig, overrides: Partial<ChatRequest> = {}): Ch
 
 export interface ChatOptions {
   apiKey?: string | null;
-  /** Called with each event as it arrives; return true to disconnect. */
-  onEvent?: (event: ReceivedEvent) => boolean | void;
+  /** Called with each event as it arrives; return true to disconnect (callbacks that return nothing read on). */
+  onEvent?: (event: ReceivedEvent) => unknown;
 }
 
 /** Posts one turn and collects its events until the server ends the stream (or onEvent disconnects). */
@@ -71,7 +71,11 @@ export async function chat(server: TestServer, body: unknown, options: ChatOptio
   const text = response.body.pipeThrough(new TextDecoderStream()) as unknown as AsyncIterable<string>;
   try {
     for await (const message of decodeSse(text)) {
-      const event = { event: message.event, data: JSON.parse(message.data), at: performance.now() } as ReceivedEvent;
+      const event = {
+        event: message.event,
+        data: JSON.parse(message.data) as unknown,
+        at: performance.now(),
+      } as ReceivedEvent;
       events.push(event);
       if (options.onEvent?.(event)) {
         controller.abort();

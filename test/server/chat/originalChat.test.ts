@@ -69,7 +69,7 @@ describe("the original frontend's chat", () => {
       await tab.goto(`http://127.0.0.1:${(page.address() as AddressInfo).port}/`);
       // The original's request: JSON (so the browser sends a preflight), no token, no key, read as a stream.
       const body = { message: 'Make it a bit bigger', currentSchema: mnistCanvas(), requestSchemaChange: true };
-      const events = (await tab.evaluate(`(async () => {
+      const events = await tab.evaluate<ReceivedEvent[]>(`(async () => {
         const response = await fetch(${JSON.stringify(`${server.url}/api/chat`)}, {
           method: 'POST', headers: { 'Content-Type': 'application/json' }, body: ${JSON.stringify(JSON.stringify(body))},
         });
@@ -90,7 +90,7 @@ describe("the original frontend's chat", () => {
           }
         }
         return events;
-      })()`)) as ReceivedEvent[];
+      })()`);
 
       assert.deepEqual(sequence(events), ['token', 'schema', 'done']);
       const tokenTimes = events.filter((e) => e.event === 'token').map((e) => e.at);

@@ -28,7 +28,7 @@ test('formatted events decode to the same data, for every way of splitting the s
     for (let i = 0; i < text.length; i += size) chunks.push(text.slice(i, i + size));
     const { messages, comments } = decodeAll(chunks);
     assert.deepEqual(
-      messages.map((m) => [m.event, m.id, JSON.parse(m.data)]),
+      messages.map((m) => [m.event, m.id, JSON.parse(m.data) as unknown]),
       frames.map((f) => [f.event, String(f.id), f.data]),
       `chunk size ${size}`,
     );
