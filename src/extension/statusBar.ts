@@ -105,8 +105,7 @@ export class StatusBar implements vscode.Disposable {
     const items: (vscode.QuickPickItem & { command: string; args: unknown[] })[] = [
       { label: '$(graph-line) Show Training Metrics', command: 'stitch.showMetrics', args: runId ? [runId] : [] },
     ];
-    if (run)
-      items.push({ label: `$(debug-stop) Cancel ${run.name}`, command: 'stitch.cancelRun', args: [run.runId] });
+    if (run) items.push({ label: `$(debug-stop) Cancel ${run.name}`, command: 'stitch.cancelRun', args: [run.runId] });
     items.push({ label: '$(output) Show Server Log', command: 'stitch.showServerLog', args: [] });
     const title = run ? `Stitch: ${run.name} ${runProgressText(run)}` : 'Stitch';
     const choice = await vscode.window.showQuickPick(items, { title });

@@ -18,9 +18,9 @@ interface TrainInternals {
 /** One optimizer step on xs, ys; returns [loss, metrics…] as scalars the caller must dispose. */
 export async function trainStep(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor): Promise<tf.Scalar[]> {
   // A Sequential trains through the LayersModel it wraps (its trainOnBatch delegates to it).
-  const internals = (
-    model instanceof tf.Sequential ? (model as unknown as { model: tf.LayersModel }).model : model
-  ) as unknown as TrainInternals;
+  const internals = (model instanceof tf.Sequential
+    ? (model as unknown as { model: tf.LayersModel }).model
+    : model) as unknown as TrainInternals;
   const [inputs, targets] = await internals.standardizeUserData(xs, ys);
   const scalars = internals.makeTrainFunction()([...inputs, ...targets]);
   // Standardizing may reshape (e.g. labels of rank 1 get a second axis): free what it made, as trainOnBatch does.

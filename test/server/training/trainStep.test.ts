@@ -30,7 +30,10 @@ function compiled(): tf.LayersModel {
 function batches(count: number): { xs: tf.Tensor; ys: tf.Tensor }[] {
   const rand = createRandom(9);
   return Array.from({ length: count }, () => ({
-    xs: tf.tensor2d(Array.from({ length: 16 * 4 }, () => rand() * 2 - 1), [16, 4]),
+    xs: tf.tensor2d(
+      Array.from({ length: 16 * 4 }, () => rand() * 2 - 1),
+      [16, 4],
+    ),
     ys: tf.oneHot(
       tf.tensor1d(
         Array.from({ length: 16 }, () => Math.floor(rand() * 3)),
