@@ -102,6 +102,11 @@ export class ModelsView implements vscode.TreeDataProvider<ModelItem>, vscode.Di
     this.changed.fire();
   }
 
+  /** `models` in the view's order (or `sort`'s); tests call it through the extension's API. */
+  sorted(models: ModelSummary[], sort: ModelSort = this.sort): ModelSummary[] {
+    return sortModels(models, sort);
+  }
+
   private refreshSoon(): void {
     if (this.refreshTimer) return;
     this.refreshTimer = setTimeout(() => {
@@ -133,7 +138,7 @@ export class ModelsView implements vscode.TreeDataProvider<ModelItem>, vscode.Di
     const client = this.server.readyClient;
     if (!client) return []; // the welcome text explains and links "Show Models"
     try {
-      const models = sortModels(await client.models(), this.sort);
+      const models = this.sorted(await client.models());
       this.lastListed = models;
       const now = Date.now();
       const items = models.map((m) => new ModelItem(m, now));

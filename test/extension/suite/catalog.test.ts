@@ -6,7 +6,6 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ModelSummary } from '../../../src/shared/protocol';
-import { sortModels } from '../../../src/extension/modelsView';
 import { stitch, waitFor, workspaceFile } from './helpers';
 
 async function trainXor(): Promise<string> {
@@ -74,11 +73,11 @@ describe('catalog: Stitch Models and Compare Runs', function () {
     });
     const models = [at(0.5, '2026-01-03'), at(null, '2026-01-04'), at(0.9, '2026-01-01'), at(0.9, '2026-01-02')];
     assert.deepEqual(
-      sortModels(models, 'accuracy').map((m) => m.model_id),
+      api.services.modelsView.sorted(models, 'accuracy').map((m) => m.model_id),
       ['2026-01-02', '2026-01-01', '2026-01-03', '2026-01-04'],
     );
     assert.deepEqual(
-      sortModels(models, 'date').map((m) => m.model_id),
+      api.services.modelsView.sorted(models, 'date').map((m) => m.model_id),
       ['2026-01-04', '2026-01-03', '2026-01-02', '2026-01-01'],
     );
   });
