@@ -28,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { cancelFromNotification, crashedNotification, packageAndInstallVsix } from './lifecycleChecks.mjs';
 import { webviewSmoke } from './webviewSmoke.mjs';
+import { catalogSmoke } from './catalogSmoke.mjs';
 import { startFakeProvider } from './fakeProvider.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -350,6 +351,7 @@ try {
       root: ROOT,
       provider,
     });
+    await catalogSmoke({ page, pick, log, check, sleep, waitFor, artifacts: ARTIFACTS });
   }
 } catch (err) {
   failed = true;
