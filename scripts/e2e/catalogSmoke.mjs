@@ -7,6 +7,7 @@
 //     hyperparameters and two charts;
 //  5. screenshots in Light, Dark and High Contrast (test-artifacts/catalog-{light,dark,hc}.png), and in each
 //     the run names and table text have a readable contrast.
+/* global document, getComputedStyle -- textContrast's callback runs in the webview page */
 import path from 'node:path';
 
 const NAME = 'xor e2e model';
