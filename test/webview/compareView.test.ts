@@ -129,7 +129,10 @@ describe('compare page in Chromium', () => {
     await page.evaluate(`window.postMessage(${JSON.stringify({ type: 'compare', runs: [A, B], order })}, '*')`);
     await page.waitForSelector('.compare-run');
     const texts = (selector: string) =>
-      inPage<string[]>(`[...document.querySelectorAll(${JSON.stringify(selector)})].map((e) => e.textContent)`);
+      inPage<string[]>(
+        // Setting names carry zero-width spaces after their dots (line breaks): read them without.
+        `[...document.querySelectorAll(${JSON.stringify(selector)})].map((e) => e.textContent.replaceAll('\\u200b', ''))`,
+      );
     const styles = await inPage<string[]>(
       `[...document.querySelectorAll('.compare-run')].map((e) => e.getAttribute('style'))`,
     );

@@ -137,7 +137,8 @@ function hyperparamTable(runs: [RunDetail, RunDetail], label: (id: string) => st
   for (const row of rows) {
     const tr = body.insertRow();
     if (row.differs) tr.className = 'differs';
-    tr.appendChild(el('th', '', row.key)).setAttribute('scope', 'row');
+    // A break opportunity after each dot: long dotted names wrap between their parts in a narrow tab.
+    tr.appendChild(el('th', '', row.key.replaceAll('.', '.\u200b'))).setAttribute('scope', 'row');
     for (const v of row.values) tr.insertCell().textContent = v;
     tr.insertCell().textContent = row.differs ? '≠ differs' : '';
   }
