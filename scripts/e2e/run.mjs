@@ -29,6 +29,7 @@ import { chromium } from 'playwright-core';
 import { cancelFromStatusBar, crashedNotification, packageAndInstallVsix } from './lifecycleChecks.mjs';
 import { webviewSmoke } from './webviewSmoke.mjs';
 import { evaluateSmoke } from './evaluateSmoke.mjs';
+import { catalogSmoke } from './catalogSmoke.mjs';
 import { startFakeProvider } from './fakeProvider.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -372,6 +373,7 @@ try {
       workspace: D['ws-ui'],
       root: ROOT,
     });
+    await catalogSmoke({ page, pick, log, check, sleep, waitFor, artifacts: ARTIFACTS });
   }
 } catch (err) {
   failed = true;

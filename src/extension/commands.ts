@@ -4,10 +4,12 @@
  * `contributes.commands` (a test checks both directions).
  */
 import * as vscode from 'vscode';
-import type { RunSummary } from '../shared/protocol';
+import { CATALOG_COMMANDS } from './catalogCommands';
 import type { ChatService } from './chat/chatService';
+import { pickRun, runFrom, runIdFrom, textArg } from './commandArgs';
 import { exportModel } from './exportModel';
 import { newArchitecture } from './newArchitecture';
+import type { ModelsView } from './modelsView';
 import { schemaUri, type RunDocuments } from './runDocuments';
 import type { StitchPanels } from './panels/stitchPanel';
 import { RunItem, type RunsView } from './runsView';
@@ -24,6 +26,8 @@ export interface StitchServices {
   secrets: Secrets;
   tracker: RunTracker;
   runsView: RunsView;
+  /** The "Stitch Models" view (the server's model catalog). */
+  modelsView: ModelsView;
   runDocuments: RunDocuments;
   /** The AI chat (send a turn, per-file history); proposals are applied with chat/review's reviewProposal. */
   chat: ChatService;
@@ -31,7 +35,7 @@ export interface StitchServices {
   panels: StitchPanels;
 }
 
-interface CommandSpec {
+export interface CommandSpec {
   id: string;
   title: string;
   run(services: StitchServices, ...args: unknown[]): unknown;
@@ -138,16 +142,12 @@ export const COMMANDS: readonly CommandSpec[] = [
     id: 'stitch.setApiKey',
     title: 'Set OpenAI API Key',
     run: async (s, value) => {
-      const key =
-        typeof value === 'string'
-          ? value
-          : await vscode.window.showInputBox({
-              title: 'OpenAI API key for Stitch chat',
-              prompt: "Stored in VS Code's secret storage, never in settings or files.",
-              password: true,
-              ignoreFocusOut: true,
-              validateInput: (v) => (v.trim() ? undefined : 'Paste a key, or press Escape to cancel.'),
-            });
+      const key = await textArg(value, {
+        title: 'OpenAI API key for Stitch chat',
+        prompt: "Stored in VS Code's secret storage, never in settings or files.",
+        password: true,
+        validateInput: (v) => (v.trim() ? undefined : 'Paste a key, or press Escape to cancel.'),
+      });
       if (!key) return false;
       await s.secrets.set('openaiApiKey', key.trim());
       void vscode.window.showInformationMessage(
@@ -169,15 +169,11 @@ export const COMMANDS: readonly CommandSpec[] = [
     id: 'stitch.setRemoteServerToken',
     title: 'Set Remote Server Token',
     run: async (s, value) => {
-      const token =
-        typeof value === 'string'
-          ? value
-          : await vscode.window.showInputBox({
-              title: 'Token of the remote Stitch server',
-              prompt: "The server's STITCH_TOKEN. Set its address in the setting stitch.server.url.",
-              password: true,
-              ignoreFocusOut: true,
-            });
+      const token = await textArg(value, {
+        title: 'Token of the remote Stitch server',
+        prompt: "The server's STITCH_TOKEN. Set its address in the setting stitch.server.url.",
+        password: true,
+      });
       if (token === undefined) return false;
       await (token ? s.secrets.set('remoteToken', token.trim()) : s.secrets.delete('remoteToken'));
       const url = vscode.workspace.getConfiguration('stitch').get<string>('server.url');
@@ -229,6 +225,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     run: async (s) => {
       await s.server.ensureStarted().catch((err: Error) => vscode.window.showErrorMessage(`Stitch: ${err.message}`));
       s.runsView.refresh();
+      s.modelsView.refresh();
     },
   },
   {
@@ -259,9 +256,11 @@ export const COMMANDS: readonly CommandSpec[] = [
       const client = await s.server.ensureStarted();
       await client.deleteRun(run.run_id);
       s.runsView.refresh();
+      s.modelsView.refresh(); // a model saved from this run has lost its weights
       return true;
     },
   },
+  ...CATALOG_COMMANDS,
 ];
 
 export function registerCommands(services: StitchServices): vscode.Disposable[] {
@@ -295,37 +294,4 @@ async function schemaFrom(arg: unknown): Promise<vscode.TextDocument | undefined
     return isSchemaDocument(document) ? document : undefined;
   }
   return activeSchemaDocument();
-}
-
-function runIdFrom(arg: unknown): string | undefined {
-  if (typeof arg === 'string') return arg;
-  if (arg instanceof RunItem) return arg.run.run_id;
-  return undefined;
-}
-
-async function runFrom(s: StitchServices, arg: unknown): Promise<RunSummary | undefined> {
-  if (arg instanceof RunItem) return arg.run;
-  const runId = runIdFrom(arg);
-  return runId ? (await s.server.ensureStarted()).run(runId) : undefined;
-}
-
-/** A quick pick over the server's runs (newest first); says so when there are none. */
-async function pickRun(
-  s: StitchServices,
-  title: string,
-  filter: (r: RunSummary) => boolean = () => true,
-): Promise<RunSummary | undefined> {
-  const runs = (await (await s.server.ensureStarted()).runs()).filter(filter);
-  if (runs.length === 0) {
-    void vscode.window.showInformationMessage(
-      'Stitch: there is no such run yet. Train a schema first ("Stitch: Train Current Schema").',
-    );
-    return undefined;
-  }
-  runs.sort((a, b) => b.created_at.localeCompare(a.created_at));
-  const pick = await vscode.window.showQuickPick(
-    runs.map((run) => ({ label: run.name, description: `${run.state} · ${run.run_id}`, run })),
-    { title },
-  );
-  return pick?.run;
 }

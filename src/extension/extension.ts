@@ -10,6 +10,7 @@ import { SchemaQuickFixes } from './codeActions';
 import { SchemaDiagnostics } from './diagnostics';
 import { LayerTypeHovers } from './hovers';
 import { LayerShapeHints, SchemaCodeLenses } from './lenses';
+import { ModelsView } from './modelsView';
 import { RunDocuments } from './runDocuments';
 import { RunsView } from './runsView';
 import { Secrets } from './secrets';
@@ -44,10 +45,21 @@ export function activate(context: vscode.ExtensionContext): StitchApi {
   server = new ServerController(context, secrets, log);
   const tracker = new RunTracker(server);
   const runsView = RunsView.register(server, tracker);
+  const modelsView = ModelsView.register(context, server, tracker);
   const runDocuments = RunDocuments.register(server);
   const chat = new ChatService(server, secrets);
   const panels = new StitchPanels({ context, server, tracker, chat });
-  const services: StitchServices = { context, server, secrets, tracker, runsView, runDocuments, chat, panels };
+  const services: StitchServices = {
+    context,
+    server,
+    secrets,
+    tracker,
+    runsView,
+    modelsView,
+    runDocuments,
+    chat,
+    panels,
+  };
   const diagnostics = SchemaDiagnostics.register();
   const statusBar = StatusBar.register(server, tracker);
 
@@ -56,6 +68,7 @@ export function activate(context: vscode.ExtensionContext): StitchApi {
     server,
     tracker,
     runsView,
+    modelsView,
     runDocuments,
     diagnostics,
     statusBar,

@@ -60,7 +60,8 @@ export class RunsView implements vscode.TreeDataProvider<RunItem>, vscode.Dispos
   static register(server: ServerController, tracker: RunTracker): RunsView {
     const view = new RunsView(server);
     view.subscriptions.push(
-      vscode.window.registerTreeDataProvider(RUNS_VIEW_ID, view),
+      // Two runs selected together can be compared ("Compare Runs…" from the context menu).
+      vscode.window.createTreeView(RUNS_VIEW_ID, { treeDataProvider: view, canSelectMany: true }),
       server.onDidChangeState(() => view.refresh()),
       tracker.onDidChange(() => view.refreshSoon()),
     );

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 
-export type WebviewKind = 'editor' | 'panel';
+export type WebviewKind = 'editor' | 'panel' | 'compare';
 
 /** The only folder webviews may load files from. */
 export function webviewRoot(extensionUri: vscode.Uri): vscode.Uri {

@@ -105,6 +105,26 @@ export class StitchClient {
     return this.json('POST', '/api/infer', body, 'run the model');
   }
 
+  /** The model catalog (`GET /api/models`), newest first. */
+  models(): Promise<ModelSummary[]> {
+    return this.json('GET', '/api/models', undefined, 'list the saved models');
+  }
+
+  /** Keeps a succeeded run's weights as a named catalog model (`POST /api/models/save`). */
+  saveModel(runId: string, name: string, description?: string): Promise<ModelSummary> {
+    return this.json('POST', '/api/models/save', { run_id: runId, name, description }, `save run ${runId} as a model`);
+  }
+
+  /** Renames a catalog model and/or changes its description (`PATCH /api/models/:id`). */
+  updateModel(modelId: string, change: { name?: string; description?: string }): Promise<ModelSummary> {
+    return this.json('PATCH', `/api/models/${encodeURIComponent(modelId)}`, change, 'rename the model');
+  }
+
+  /** Removes a model from the catalog; its run and weights stay (`DELETE /api/models/:id`). */
+  async deleteModel(modelId: string): Promise<void> {
+    await this.json('DELETE', `/api/models/${encodeURIComponent(modelId)}`, undefined, 'delete the model');
+  }
+
   /** A trained run as files for another framework (docs/export.md). */
   exportRun(runId: string, body: ExportRequest): Promise<ExportResponse> {
     return this.json('POST', `/api/runs/${encodeURIComponent(runId)}/export`, body, `export run ${runId}`);

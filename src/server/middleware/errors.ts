@@ -81,7 +81,7 @@ function methodError(status: 405 | 501, method: string, path: string, allow: str
     : // httpError marks 5xx as not exposed by default; a 501 here is an answer about the request, not a hidden bug.
       httpError(
         501,
-        `this server does not support the ${method} method; the API uses GET, POST and DELETE (see docs/server.md)`,
+        `this server does not support the ${method} method; the API uses GET, POST, PATCH and DELETE (see docs/server.md)`,
         { expose: true },
       );
 }

@@ -2,7 +2,8 @@
  * The model catalog and inference, with the original Stitch's shapes: `GET /api/models` (a bare array),
  * `GET /api/models/:model_id` (with its runs), `POST /api/models` (create 201 / update 200),
  * `POST /api/models/:model_id/save` (store a definition, or promote a run), `POST /api/models/save`
- * (a new model from a run, 201); `POST /api/infer` is in infer.ts.
+ * (a new model from a run, 201), `PATCH /api/models/:model_id` (rename), `DELETE /api/models/:model_id`;
+ * `POST /api/infer` is in infer.ts.
  */
 import type { Context } from 'koa';
 import { httpError } from '../httpError';
@@ -40,6 +41,21 @@ export function modelRoutes(router: ApiRouter, deps: RouteDeps): void {
 
   router.get('/api/models/:model_id', (ctx) => {
     ctx.body = models.get(ctx.params.model_id);
+  });
+
+  router.patch('/api/models/:model_id', async (ctx) => {
+    const body = objectBody(ctx, '{ "name": "new name", "description": "…" }');
+    const unknown = Object.keys(body).filter((k) => k !== 'name' && k !== 'description');
+    if (unknown.length > 0)
+      throw httpError(400, `${unknown.join(', ')}: not changeable here; send only "name" and/or "description"`);
+    if (body.name === undefined && body.description === undefined)
+      throw httpError(400, 'send "name" and/or "description" to change');
+    ctx.body = models.rename(String(ctx.params.model_id), await modelChange(body, false, deps));
+  });
+
+  router.delete('/api/models/:model_id', (ctx) => {
+    models.remove(String(ctx.params.model_id));
+    ctx.status = 204;
   });
 
   router.post('/api/models/:model_id/save', async (ctx) => {

@@ -81,6 +81,13 @@ export class ModelCatalog {
     return model;
   }
 
+  /** Removes a model from the catalog (its runs and their weights stay); false when there was none. */
+  remove(id: string): boolean {
+    if (!this.models.delete(id)) return false;
+    this.write();
+    return true;
+  }
+
   private write(): void {
     const tmp = `${this.file}.tmp`;
     writeFileSync(tmp, JSON.stringify({ version: 1, models: this.list() }, null, 2));

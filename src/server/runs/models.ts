@@ -147,6 +147,16 @@ export class ModelService {
     return this.promote(this.upsert(undefined, {}).model.model_id, runId, change);
   }
 
+  /** `PATCH /api/models/:id`: renames a catalog model or changes its description; 404 for anything else. */
+  rename(modelId: string, change: Pick<ModelChange, 'name' | 'description'>): ModelSummary {
+    return this.catalogSummary(this.change(this.catalogModel(modelId), change));
+  }
+
+  /** `DELETE /api/models/:id`: takes the model out of the catalog; its runs (and their weights) are kept. */
+  remove(modelId: string): void {
+    this.catalog.remove(this.catalogModel(modelId).model_id);
+  }
+
   /** Remembers that a run was submitted for a catalog model and/or in the original's format. */
   recordSubmission(
     runId: string,
@@ -298,6 +308,17 @@ export class ModelService {
     } catch {
       return null;
     }
+  }
+
+  private catalogModel(modelId: string): CatalogModel {
+    const model = this.catalog.get(modelId);
+    if (model) return model;
+    throw new ModelRequestError(
+      404,
+      this.options.runs.get(modelId)
+        ? `"${modelId}" is a run, not a saved model; POST /api/models/save { run_id, name } saves it first`
+        : `there is no model "${modelId}"; GET /api/models lists them`,
+    );
   }
 
   /** The run behind a model id: a catalog model's promoted run, or the id itself (a run id). */
