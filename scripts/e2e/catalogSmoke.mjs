@@ -7,47 +7,10 @@
 //     hyperparameters and two charts;
 //  5. screenshots in Light, Dark and High Contrast (test-artifacts/catalog-{light,dark,hc}.png), and in each
 //     the run names and table text have a readable contrast.
-/* global document, getComputedStyle -- textContrast's callback runs in the webview page */
 import path from 'node:path';
+import { contrastOf, setTheme, THEMES, reloadWindow, webviewFrame } from './uiHelpers.mjs';
 
 const NAME = 'xor e2e model';
-
-/** The webview frame that contains `selector` (webviews are nested iframes under …/webview/…). */
-function frameWith(page, selector, waitFor, what, ms = 30000) {
-  return waitFor(
-    async () => {
-      for (const frame of page.frames()) {
-        if (!frame.url().includes('/webview/')) continue;
-        if (
-          (await frame
-            .locator(selector)
-            .count()
-            .catch(() => 0)) > 0
-        )
-          return frame;
-      }
-      return undefined;
-    },
-    what,
-    ms,
-  );
-}
-
-/** WCAG contrast of an element's text against the page background. */
-function textContrast(frame, selector) {
-  return frame.evaluate((sel) => {
-    const lum = (c) => {
-      const [r, g, b] = (c.match(/[\d.]+/g) ?? ['0', '0', '0']).slice(0, 3).map((v) => {
-        const s = Number(v) / 255;
-        return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
-      });
-      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
-    };
-    const fg = lum(getComputedStyle(document.querySelector(sel)).color);
-    const bg = lum(getComputedStyle(document.body).backgroundColor);
-    return (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
-  }, selector);
-}
 
 export async function catalogSmoke({ page, pick, log, check, sleep, waitFor, artifacts }) {
   const started = Date.now();
@@ -66,20 +29,7 @@ export async function catalogSmoke({ page, pick, log, check, sleep, waitFor, art
   check(true, `"Stitch: Save Model…" saved "${NAME}"`);
 
   // 2. Reload the window (up to three tries: the palette row is sometimes clicked while it re-renders).
-  let navigated = false;
-  for (let attempt = 1; attempt <= 3 && !navigated; attempt++) {
-    const navigation = page
-      .waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame(), timeout: 30000 })
-      .then(
-        () => true,
-        () => false,
-      );
-    await page.keyboard.press('Escape');
-    await pick('F1', '>Developer: Reload Window', 'Developer: Reload Window');
-    navigated = await navigation;
-  }
-  if (!navigated) throw new Error('Developer: Reload Window never reloaded the page');
-  await page.waitForSelector('.monaco-workbench .part.statusbar', { timeout: 60000 });
+  await reloadWindow(page, pick, log);
   log('window reloaded');
 
   // 3. The model in Stitch Models (Refresh Models starts the server if it is not running yet).
@@ -100,7 +50,7 @@ export async function catalogSmoke({ page, pick, log, check, sleep, waitFor, art
   await sleep(500);
   await quickRow.waitFor({ timeout: 30000 });
   await page.keyboard.press('Enter');
-  const compare = await frameWith(page, '.compare-final', waitFor, 'the Compare Runs tab with both runs');
+  const compare = await webviewFrame(page, '.compare-final', waitFor, 'the Compare Runs tab with both runs');
   const cards = await compare.locator('.compare-run').count();
   const charts = await compare.locator('.compare-charts .chart').count();
   check(cards === 2 && charts === 2, `Compare Runs shows ${cards} runs and ${charts} charts`);
@@ -111,19 +61,11 @@ export async function catalogSmoke({ page, pick, log, check, sleep, waitFor, art
   );
 
   // 5. Themes, switched as a user does.
-  for (const [theme, file] of [
-    ['Light Modern', 'light'],
-    ['Dark Modern', 'dark'],
-    ['Dark High Contrast', 'hc'],
-  ]) {
-    await pick('F1', '>Preferences: Color Theme', 'Preferences: Color Theme');
-    await input.fill(theme);
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: theme }).first().waitFor({ timeout: 5000 });
-    await page.keyboard.press('Enter');
-    await sleep(1200);
+  for (const [theme, file] of THEMES) {
+    await setTheme(page, pick, sleep, theme);
     await page.screenshot({ path: path.join(artifacts, `catalog-${file}.png`) });
-    const name = await textContrast(compare, '.compare-run-name');
-    const cell = await textContrast(compare, '.compare-final tbody td');
+    const name = await contrastOf(compare, '.compare-run-name');
+    const cell = await contrastOf(compare, '.compare-final tbody td');
     check(name >= 3 && cell >= 4.5, `${theme}: run name ${name.toFixed(1)}:1, table text ${cell.toFixed(1)}:1`);
   }
   check(true, 'screenshots in Light, Dark and High Contrast saved (test-artifacts/catalog-{light,dark,hc}.png)');

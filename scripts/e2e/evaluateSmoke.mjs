@@ -9,48 +9,11 @@
 //     and the activations of the conv / pool / dense layers are shown;
 //  4. screenshots of both tabs in Light, Dark and High Contrast (test-artifacts/evaluate-*.png, test-*.png),
 //     checking that the headline and the predicted digit contrast with the background in each.
-/* global document, getComputedStyle -- the frame.evaluate callbacks below run in the webview page */
 import fs from 'node:fs';
 import path from 'node:path';
+import { contrastOf, setTheme, THEMES, webviewFrame } from './uiHelpers.mjs';
 
 const NAME = 'mnist-digits';
-
-/** The inner webview frame that contains `selector`. */
-function webviewFrame(page, selector, waitFor, what, ms = 30000) {
-  return waitFor(
-    async () => {
-      for (const frame of page.frames()) {
-        if (!frame.url().includes('/webview/')) continue;
-        if (
-          await frame
-            .locator(selector)
-            .count()
-            .catch(() => 0)
-        )
-          return frame;
-      }
-      return undefined;
-    },
-    what,
-    ms,
-  );
-}
-
-/** WCAG contrast ratio of an element's text colour against the page background. */
-function contrastOf(frame, selector) {
-  return frame.evaluate((sel) => {
-    const lum = (c) => {
-      const [r, g, b] = (c.match(/[\d.]+/g) ?? ['0', '0', '0']).slice(0, 3).map((v) => {
-        const s = Number(v) / 255;
-        return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
-      });
-      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
-    };
-    const fg = lum(getComputedStyle(document.querySelector(sel)).color);
-    const bg = lum(getComputedStyle(document.body).backgroundColor);
-    return (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
-  }, selector);
-}
 
 export async function evaluateSmoke({ page, pick, log, check, sleep, waitFor, artifacts, workspace, root }) {
   const started = Date.now();
@@ -140,16 +103,8 @@ export async function evaluateSmoke({ page, pick, log, check, sleep, waitFor, ar
   );
 
   // 4. both tabs in each theme kind
-  for (const [theme, file] of [
-    ['Light Modern', 'light'],
-    ['Dark Modern', 'dark'],
-    ['Dark High Contrast', 'hc'],
-  ]) {
-    await pick('F1', '>Preferences: Color Theme', 'Preferences: Color Theme');
-    await page.locator('.quick-input-widget input').fill(theme);
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: theme }).first().waitFor({ timeout: 5000 });
-    await page.keyboard.press('Enter');
-    await sleep(1200);
+  for (const [theme, file] of THEMES) {
+    await setTheme(page, pick, sleep, theme);
     await frame.locator('vscode-tab-header[data-tab=evaluate]').click();
     await sleep(400);
     await page.screenshot({ path: path.join(artifacts, `evaluate-${file}.png`) });

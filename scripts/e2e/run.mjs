@@ -350,30 +350,11 @@ try {
     await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-trained.png') });
     log(`screenshots in ${ARTIFACTS}`);
     await cancelFromStatusBar({ page, pick, check, log });
-    await webviewSmoke({
-      page,
-      pick,
-      log,
-      check,
-      sleep,
-      waitFor,
-      artifacts: ARTIFACTS,
-      workspace: D['ws-ui'],
-      root: ROOT,
-      provider,
-    });
-    await evaluateSmoke({
-      page,
-      pick,
-      log,
-      check,
-      sleep,
-      waitFor,
-      artifacts: ARTIFACTS,
-      workspace: D['ws-ui'],
-      root: ROOT,
-    });
-    await catalogSmoke({ page, pick, log, check, sleep, waitFor, artifacts: ARTIFACTS });
+    // The webview, "use what you trained" and catalog steps share one page and one set of helpers.
+    const ui = { page, pick, log, check, sleep, waitFor, artifacts: ARTIFACTS, workspace: D['ws-ui'], root: ROOT };
+    await webviewSmoke({ ...ui, provider });
+    await evaluateSmoke(ui);
+    await catalogSmoke(ui);
   }
 } catch (err) {
   failed = true;

@@ -21,27 +21,7 @@
 // STITCH_E2E_SHOTS, "after" by default ("0" skips them), beside the committed before-* set (docs/screenshots/before).
 import fs from 'node:fs';
 import path from 'node:path';
-
-/** The inner webview frame (…/pre/fake.html, or index.html's child) that contains `selector`. */
-async function webviewFrame(page, selector, waitFor, what, ms = 30000) {
-  return waitFor(
-    async () => {
-      for (const frame of page.frames()) {
-        if (!frame.url().includes('/webview/')) continue;
-        if (
-          await frame
-            .locator(selector)
-            .count()
-            .catch(() => 0)
-        )
-          return frame;
-      }
-      return undefined;
-    },
-    what,
-    ms,
-  );
-}
+import { contrastOf, reloadWindow, setTheme, THEMES, webviewFrame } from './uiHelpers.mjs';
 
 /** The graph's size against the page, its zoom, fully visible nodes and the smallest node text on screen. */
 function graphLayout(frame) {
@@ -63,51 +43,6 @@ function graphLayout(frame) {
       minText: Math.min(...sizes) * zoom,
     };
   });
-}
-
-/** WCAG contrast ratio of an element's text color against the page background. */
-function contrastOf(frame, selector) {
-  return frame.evaluate((sel) => {
-    const rgb = (c) => (c.match(/[\d.]+/g) ?? ['0', '0', '0']).slice(0, 3).map(Number);
-    const lum = (c) => {
-      const [r, g, b] = rgb(c).map((v) => {
-        const s = v / 255;
-        return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
-      });
-      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
-    };
-    const fg = lum(getComputedStyle(document.querySelector(sel)).color);
-    const bg = lum(getComputedStyle(document.body).backgroundColor);
-    return (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
-  }, selector);
-}
-
-const THEMES = [
-  ['Light Modern', 'light'],
-  ['Dark High Contrast', 'hc'],
-  ['Dark Modern', 'dark'],
-];
-
-/** Switches the color theme the way a user does (Preferences: Color Theme). */
-async function setTheme(page, pick, sleep, theme) {
-  // F1 pressed while a webview holds the focus sometimes never reaches the workbench, and a panel that was
-  // just revealed can take the focus back and close the palette: settle, give the focus back, try again.
-  for (let attempt = 1; ; attempt++) {
-    await sleep(500);
-    await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
-    try {
-      await pick('F1', '>Preferences: Color Theme', 'Preferences: Color Theme');
-      break;
-    } catch (err) {
-      if (attempt === 3) throw err;
-      await page.keyboard.press('Escape');
-    }
-  }
-  const input = page.locator('.quick-input-widget input');
-  await input.fill(theme);
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: theme }).first().waitFor({ timeout: 5000 });
-  await page.keyboard.press('Enter');
-  await sleep(1200);
 }
 
 /** `state` in each theme kind, when STITCH_E2E_SHOTS names a prefix; ends in Dark Modern (the default). */
@@ -399,21 +334,7 @@ export async function webviewSmoke({ page, pick, log, check, sleep, waitFor, art
   // finish saving the layout there: the window came back from an older save, without the panel.
   // The palette's row is sometimes clicked while the list re-renders and the command does not run (seen in
   // about half the runs after the webview steps): try again, up to three times, before calling it a failure.
-  let navigated = false;
-  for (let attempt = 1; attempt <= 3 && !navigated; attempt++) {
-    const navigation = page
-      .waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame(), timeout: 30000 })
-      .then(
-        () => true,
-        () => false,
-      );
-    await page.keyboard.press('Escape');
-    await pick('F1', '>Developer: Reload Window', 'Developer: Reload Window');
-    navigated = await navigation;
-    if (!navigated) log(`Developer: Reload Window did not reload the page (attempt ${attempt})`);
-  }
-  if (!navigated) throw new Error('Developer: Reload Window never reloaded the page');
-  await page.waitForSelector('.monaco-workbench .part.statusbar', { timeout: 60000 });
+  await reloadWindow(page, pick, log);
   const restoredFrame = async (selector, what, tab) => {
     try {
       return await webviewFrame(page, selector, waitFor, what, 20000);

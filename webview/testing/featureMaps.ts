@@ -4,19 +4,11 @@
  * near-square grid for them. Pure: tested in test/webview/testingViews.test.ts.
  */
 
-/** Row-major h × w × c bytes → c planes of h × w bytes. */
-/**
- * The shape of a `LayerActivation` (src/server/training/activations.ts), repeated here because the webview
- * cannot import server code (it pulls in tfjs-node).
- */
-export interface LayerActivation {
-  id: string;
-  shape: number[];
-  min: number;
-  max: number;
-  base64: string;
-}
+import type { LayerActivation } from '../../src/shared/protocol';
 
+export type { LayerActivation };
+
+/** Row-major h × w × c bytes → c planes of h × w bytes. */
 export function channelPlanes(bytes: Uint8Array, height: number, width: number, channels: number): Uint8Array[] {
   if (bytes.length !== height * width * channels) {
     throw new Error(
