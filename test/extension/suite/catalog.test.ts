@@ -1,12 +1,12 @@
 /**
  * The model catalog in VS Code (docs/extension.md): two tiny XOR runs trained through the real server,
- * one saved as a model (revealed in Stitch Models), renamed, sorted, its schema opened, compared with the
- * other run in a Compare Runs tab, and deleted. Stand-alone: it trains what it needs.
+ * one saved as a model (revealed in Stitch Models), renamed, sorted, its schema opened, tested in the panel's
+ * Test tab, compared with the other run in a Compare Runs tab, and deleted. Stand-alone: it trains what it needs.
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ModelSummary } from '../../../src/shared/protocol';
-import { stitch, waitFor, workspaceFile } from './helpers';
+import { stitch, stitchPanelTab, waitFor, workspaceFile } from './helpers';
 
 async function trainXor(): Promise<string> {
   const outcome = await vscode.commands.executeCommand<{ runId: string; state: string; error?: string }>(
@@ -91,6 +91,16 @@ describe('catalog: Stitch Models and Compare Runs', function () {
     assert.ok(uri.path.startsWith(`/${runs[0]}/`), uri.toString());
     assert.match(vscode.window.activeTextEditor?.document.getText() ?? '', /"layers"/);
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  it("Test Saved Model opens the panel's Test tab on the model's run", async () => {
+    const api = await stitch();
+    const item = (await api.services.modelsView.getChildren()).find((i) => i.model.model_id === modelId);
+    assert.ok(item, 'the model is listed');
+    assert.equal(await vscode.commands.executeCommand<string>('stitch.testSavedModel', item), runs[0]);
+    const tab = await waitFor(() => stitchPanelTab(), 'the Stitch panel');
+    assert.ok(api.services.panels.isOpen);
+    await vscode.window.tabGroups.close(tab);
   });
 
   it('Compare Runs… opens a tab that loads both runs', async () => {
