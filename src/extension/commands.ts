@@ -17,6 +17,7 @@ import { activeSchemaDocument, isSchemaDocument } from './schemaDocuments';
 import type { Secrets } from './secrets';
 import type { ServerController } from './serverController';
 import { showError } from './showError';
+import { showRunMenu } from './statusBar';
 import type { RunTracker } from './runTracker';
 import { VISUAL_EDITOR_VIEW_TYPE } from './visualEditor/visualEditorProvider';
 
@@ -200,6 +201,12 @@ export const COMMANDS: readonly CommandSpec[] = [
         return undefined;
       }
     },
+  },
+  {
+    id: 'stitch.showRunMenu',
+    title: 'Show Run Menu',
+    // The status bar item's click: the run's metrics, Cancel while it trains, the server log.
+    run: (s) => showRunMenu(s.tracker),
   },
   {
     id: 'stitch.showServerLog',

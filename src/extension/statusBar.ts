@@ -8,8 +8,8 @@ import * as vscode from 'vscode';
 import type { ServerController, ServerState } from './serverController';
 import { resultText, type ActiveRun, type RunTracker, type TrainOutcome } from './runTracker';
 
-/** The item's click while a run trains or after one: not a palette command (package.json does not list it). */
-export const STATUS_MENU_COMMAND = 'stitch.statusMenu';
+/** The item's click while a run trains or after one ("Stitch: Show Run Menu", an entry of commands.ts). */
+export const RUN_MENU_COMMAND = 'stitch.showRunMenu';
 
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('stitch.status', vscode.StatusBarAlignment.Left, 10);
@@ -24,11 +24,7 @@ export class StatusBar implements vscode.Disposable {
     private readonly tracker: RunTracker,
   ) {
     this.item.name = 'Stitch';
-    this.subscriptions = [
-      server.onDidChangeState(() => this.render()),
-      tracker.onDidChange(() => this.render()),
-      vscode.commands.registerCommand(STATUS_MENU_COMMAND, () => this.menu()),
-    ];
+    this.subscriptions = [server.onDidChangeState(() => this.render()), tracker.onDidChange(() => this.render())];
     this.render();
     this.item.show();
   }
@@ -86,7 +82,7 @@ export class StatusBar implements vscode.Disposable {
     this.item.text = `$(sync~spin) Stitch: ${run.name} ${runProgressText(run)}`;
     // A click opens a menu: people click a status item to look, and a long run should not end by accident.
     this.item.tooltip = `Training ${run.name} (run ${run.runId}): ${run.state}. Click for its metrics or to cancel it.`;
-    this.item.command = STATUS_MENU_COMMAND;
+    this.item.command = RUN_MENU_COMMAND;
   }
 
   private renderOutcome(outcome: TrainOutcome, remote: boolean): void {
@@ -95,21 +91,7 @@ export class StatusBar implements vscode.Disposable {
     this.item.tooltip = `Last run ${outcome.name} (${outcome.runId}): ${outcome.state}${
       outcome.state === 'succeeded' ? `, ${result}` : ''
     }. Click for its metrics or the server log.`;
-    this.item.command = STATUS_MENU_COMMAND;
-  }
-
-  /** The click menu: the run's metrics, Cancel while it trains, the server log. */
-  private async menu(): Promise<void> {
-    const run = [...this.tracker.active.values()].at(0);
-    const runId = run?.runId ?? this.tracker.lastOutcome?.runId;
-    const items: (vscode.QuickPickItem & { command: string; args: unknown[] })[] = [
-      { label: '$(graph-line) Show Training Metrics', command: 'stitch.showMetrics', args: runId ? [runId] : [] },
-    ];
-    if (run) items.push({ label: `$(debug-stop) Cancel ${run.name}`, command: 'stitch.cancelRun', args: [run.runId] });
-    items.push({ label: '$(output) Show Server Log', command: 'stitch.showServerLog', args: [] });
-    const title = run ? `Stitch: ${run.name} ${runProgressText(run)}` : 'Stitch';
-    const choice = await vscode.window.showQuickPick(items, { title });
-    if (choice) await vscode.commands.executeCommand(choice.command, ...choice.args);
+    this.item.command = RUN_MENU_COMMAND;
   }
 
   dispose(): void {
@@ -125,4 +107,18 @@ export function runProgressText(run: ActiveRun): string {
   if (run.batches > 0) parts.push(`batch ${run.batch}/${run.batches}`);
   parts.push(run.state === 'queued' ? 'queued' : `${Math.round(run.progress * 100)}%`);
   return parts.join(' · ');
+}
+
+/** The status bar item's click menu: the run's metrics, Cancel while it trains, the server log. */
+export async function showRunMenu(tracker: RunTracker): Promise<void> {
+  const run = [...tracker.active.values()].at(0);
+  const runId = run?.runId ?? tracker.lastOutcome?.runId;
+  const items: (vscode.QuickPickItem & { command: string; args: unknown[] })[] = [
+    { label: '$(graph-line) Show Training Metrics', command: 'stitch.showMetrics', args: runId ? [runId] : [] },
+  ];
+  if (run) items.push({ label: `$(debug-stop) Cancel ${run.name}`, command: 'stitch.cancelRun', args: [run.runId] });
+  items.push({ label: '$(output) Show Server Log', command: 'stitch.showServerLog', args: [] });
+  const title = run ? `Stitch: ${run.name} ${runProgressText(run)}` : 'Stitch';
+  const choice = await vscode.window.showQuickPick(items, { title });
+  if (choice) await vscode.commands.executeCommand(choice.command, ...choice.args);
 }
