@@ -1,9 +1,23 @@
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { stitch, stitchPanelTab, waitFor, workspaceFile } from './helpers';
+
+/** Run in an exported PyTorch folder: the trained model's accuracy on the run's test samples. */
+const LOAD_AND_SCORE = `
+import json, sys, torch
+sys.path.insert(0, ".")
+from model import load_model
+from train import load_split
+model = load_model()
+x, y = load_split("data/dataset.safetensors", "test")
+with torch.no_grad():
+    hits = (model(x).argmax(1) == y).sum().item()
+print(json.dumps({"accuracy": hits / len(y), "count": len(y)}))
+`;
 
 interface Outcome {
   runId: string;
@@ -84,6 +98,23 @@ describe('training through the spawned server', function () {
       assert.ok(existsSync(path.join(folder.fsPath, file)), `${file} missing`);
     }
     assert.match(readFileSync(path.join(folder.fsPath, 'model.py'), 'utf8'), /class StitchModel\(nn\.Module\)/);
+    // Loaded in PyTorch the way the exported README says (load_model), the model scores the run's test samples
+    // as the run did (one sample of slack: the trainer evaluates in its own process). Where python3 has no
+    // torch (Debian: apt-get install python3-torch) this part is skipped with a line in the log.
+    const python = ['/usr/bin/python3', 'python3'].find(
+      (p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0,
+    );
+    if (!python) {
+      console.log('      (skipped the PyTorch load: no python3 with torch)');
+      return;
+    }
+    const load = spawnSync(python, ['-c', LOAD_AND_SCORE], { cwd: folder.fsPath, encoding: 'utf8' });
+    assert.equal(load.status, 0, load.stderr);
+    const { accuracy, count } = JSON.parse(load.stdout) as { accuracy: number; count: number };
+    const client = await (await stitch()).services.server.ensureStarted();
+    const reported = (await client.run(runId)).test?.accuracy;
+    assert.ok(reported !== undefined && reported !== null, 'the run reported no test accuracy');
+    assert.ok(Math.abs(accuracy - reported) <= 1 / count + 1e-9, `PyTorch ${accuracy} vs the run's ${reported}`);
   });
 
   it('restarts the server when its process is killed', async () => {
