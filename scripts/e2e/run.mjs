@@ -311,15 +311,17 @@ try {
       const end = Date.now() + ms;
       for (;;) {
         await page.keyboard.press(key);
-        await quickInput.waitFor({ state: 'visible' });
-        await quickInput.fill(text);
-        if (
-          await row.waitFor({ state: 'visible', timeout: 3000 }).then(
+        // The quick input can close as soon as it opens (a webview or a view that was just revealed takes the
+        // focus back, seen after a window reload): then the fill times out, and the whole step is tried again.
+        const shown = await quickInput
+          .waitFor({ state: 'visible', timeout: 5000 })
+          .then(() => quickInput.fill(text, { timeout: 5000 }))
+          .then(() => row.waitFor({ state: 'visible', timeout: 3000 }))
+          .then(
             () => true,
             () => false,
-          )
-        )
-          break;
+          );
+        if (shown) break;
         if (Date.now() > end) throw new Error(`"${rowText}" never appeared in the quick input`);
         await page.keyboard.press('Escape');
         await sleep(500);
