@@ -5,8 +5,8 @@ import { test, before, after } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { openBundledPage } from './bundledPage';
 import { buildSnapshot } from '../../src/extension/visualEditor/editorSnapshot';
 import { analyzeSchemaText } from '../../src/shared/schema';
 import { snapshotSummary } from '../../webview/editor/snapshotSummary';
@@ -30,23 +30,11 @@ const snapshotOf = (text: string) => buildSnapshot(text, analyzeSchemaText(text)
 let browser: Browser;
 let page: Page;
 before(async () => {
-  const bundle = await build({
-    stdin: { contents: pageCode, resolveDir: root, loader: 'ts' },
-    bundle: true,
-    format: 'iife',
-    write: false,
-  });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu'],
-  });
-  page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.setContent('<!doctype html><body><div id="app"></div></body>');
-  await page.addStyleTag({ content: readFileSync(join(root, 'webview/webview.css'), 'utf8') });
-  await page.addScriptTag({ content: bundle.outputFiles[0].text });
-  assert.deepEqual(errors, []);
+  ({ browser, page } = await openBundledPage(pageCode, {
+    body: '<body><div id="app"></div></body>',
+    css: readFileSync(join(root, 'webview/webview.css'), 'utf8'),
+    viewport: { width: 1200, height: 800 },
+  }));
 });
 after(async () => {
   await browser.close();

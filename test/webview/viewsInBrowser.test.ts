@@ -3,11 +3,9 @@
 // The page code is a string because the root tsconfig (which checks tests) has no DOM lib.
 import { test, before, after } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { build } from 'esbuild';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { openBundledPage } from './bundledPage';
 
-const root = join(__dirname, '../..');
 const pageCode = `
 import { evaluatePredictions } from './src/shared/evaluation';
 import { renderConfusionMatrix } from './webview/evaluation/confusionMatrix';
@@ -34,22 +32,7 @@ mount('pad', createDrawingPad((field) => { window.field = Array.from(field); log
 let browser: Browser;
 let page: Page;
 before(async () => {
-  const bundle = await build({
-    stdin: { contents: pageCode, resolveDir: root, loader: 'ts' },
-    bundle: true,
-    format: 'iife',
-    write: false,
-  });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu'],
-  });
-  page = await browser.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.setContent('<!doctype html><body style="margin:0"></body>');
-  await page.addScriptTag({ content: bundle.outputFiles[0].text });
-  assert.deepEqual(errors, []);
+  ({ browser, page } = await openBundledPage(pageCode, { body: '<body style="margin:0"></body>' }));
 });
 after(async () => {
   await browser.close();
