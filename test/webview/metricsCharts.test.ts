@@ -6,7 +6,14 @@ import * as assert from 'node:assert/strict';
 import type { MetricEvent, TrainingEvent } from '../../src/shared/protocol';
 import { chartData, emptyRun, ingest, liveTail, type RunSeries } from '../../webview/metrics/metricsStore';
 import { ACCURACY_RANGE, epochRange, epochTicks, overfitting, smooth } from '../../webview/metrics/trends';
-import { RUN_COLOR_VARS, relativeTime, resultLabel, runColorVar, runNumbers } from '../../webview/metrics/runLabels';
+import {
+  RUN_COLOR_VARS,
+  distinctRunColorVars,
+  relativeTime,
+  resultLabel,
+  runColorVar,
+  runNumbers,
+} from '../../webview/metrics/runLabels';
 import {
   readEvents,
   spiralSchema,
@@ -135,6 +142,24 @@ describe('run labels', () => {
     assert.equal(runColorVar('a', numbers), RUN_COLOR_VARS[0]);
     assert.equal(runColorVar('c', numbers), RUN_COLOR_VARS[2]);
     assert.ok(RUN_COLOR_VARS.includes(runColorVar('unknown', numbers) as (typeof RUN_COLOR_VARS)[number]));
+  });
+
+  test('runs shown together (Compare) never share a colour, even #1 and #7', () => {
+    const many = Array.from({ length: 8 }, (_, i) => ({
+      run_id: `r${i + 1}`,
+      created_at: `2026-12-04T10:0${i}:00Z`,
+    }));
+    const numbers = runNumbers(many);
+    assert.equal(runColorVar('r1', numbers), runColorVar('r7', numbers));
+    const [first, seventh] = distinctRunColorVars(['r1', 'r7'], numbers);
+    assert.equal(first, RUN_COLOR_VARS[0]);
+    assert.notEqual(seventh, first);
+    assert.deepEqual(distinctRunColorVars(['r2', 'r3'], numbers), [RUN_COLOR_VARS[1], RUN_COLOR_VARS[2]]);
+    const all = distinctRunColorVars(
+      many.map((r) => r.run_id),
+      numbers,
+    );
+    assert.equal(new Set(all.slice(0, 6)).size, 6);
   });
 
   test('relative start times', () => {

@@ -10,7 +10,7 @@ import type { RunDetail } from '../../src/shared/protocol';
 import { el } from '../dom';
 import { Chart } from '../metrics/chart';
 import { chartData } from '../metrics/metricsStore';
-import { localTime, relativeTime, runColorVar, runNumbers } from '../metrics/runLabels';
+import { distinctRunColorVars, localTime, relativeTime, runColorVar, runNumbers } from '../metrics/runLabels';
 import { ACCURACY_RANGE, epochRange } from '../metrics/trends';
 import { hostChannel, ignoreUnknown } from '../vscodeApi';
 import { finalRows, hyperparamRows, seriesOf } from './compareModel';
@@ -50,7 +50,13 @@ function render(
   open: (runId: string) => void,
 ): () => void {
   const numbers = runNumbers(order.length ? order : runs);
-  const colorVar = (runId: string) => runColorVar(runId, numbers);
+  const colors = new Map(
+    distinctRunColorVars(
+      runs.map((r) => r.run_id),
+      numbers,
+    ).map((color, i) => [runs[i].run_id, color]),
+  );
+  const colorVar = (runId: string) => colors.get(runId) ?? runColorVar(runId, numbers);
   const colorOf = (runId: string) =>
     getComputedStyle(document.body).getPropertyValue(colorVar(runId)).trim() || '#3794ff';
   const label = (runId: string) => `#${numbers.get(runId) ?? '?'} ${runs.find((r) => r.run_id === runId)?.name ?? ''}`;

@@ -28,6 +28,21 @@ export function runColorVar(runId: string, numbers: ReadonlyMap<string, number>)
   return RUN_COLOR_VARS[index % RUN_COLOR_VARS.length];
 }
 
+/**
+ * Colours for runs shown together (Compare): each keeps its usual colour unless an earlier one took it, then it
+ * gets the next free entry, so runs #1 and #7 are never drawn alike side by side.
+ */
+export function distinctRunColorVars(runIds: readonly string[], numbers: ReadonlyMap<string, number>): string[] {
+  const palette: readonly string[] = RUN_COLOR_VARS;
+  const taken = new Set<number>();
+  return runIds.map((runId) => {
+    let index = palette.indexOf(runColorVar(runId, numbers));
+    while (taken.has(index) && taken.size < palette.length) index = (index + 1) % palette.length;
+    taken.add(index);
+    return palette[index];
+  });
+}
+
 /** `just now`, `5 min ago`, `3 h ago`, `yesterday`, `4 days ago`; then the date. */
 export function relativeTime(iso: string, now: number = Date.now()): string {
   const then = Date.parse(iso);
