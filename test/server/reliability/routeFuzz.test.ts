@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { spiralSchema } from '../serverHarness';
 import { serveProcess, startHealthProbe, type HealthStats } from './cliProcess';
+import { describeStalls, wallClock, type Sent } from './stalls';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
 const HEALTH_BUDGET_MS = 50;
@@ -69,6 +70,8 @@ test('hostile bodies and headers on every route: no 5xx, no hang, health within 
     // The first health call loads the backend; measure the server as it runs, not its start-up.
     assert.equal((await fetch(`${server.url}/api/health`)).status, 200);
     const probe = startHealthProbe(server.url);
+    await probe.ready;
+    const sent: Sent[] = [];
 
     const ids = fc.oneof(
       fc.constant(runId),
@@ -172,11 +175,14 @@ test('hostile bodies and headers on every route: no 5xx, no hang, health within 
       fc.asyncProperty(routes, bodies, headers, async (route, body, hostileHeaders) => {
         const shot: Shot = { ...route, body, headers: hostileHeaders };
         let status: number;
+        const start = wallClock();
         try {
           status = await fire(server.url, shot);
         } catch (err) {
           failures.push(`${(err as Error).message}: ${describeShot(shot)}`);
           return false;
+        } finally {
+          sent.push({ what: `${shot.method} ${shot.path} ${shot.body?.slice(0, 40) ?? ''}`, start, end: wallClock() });
         }
         if (status >= 500) failures.push(`${status}: ${describeShot(shot)}`);
         return status < 500;
@@ -186,6 +192,7 @@ test('hostile bodies and headers on every route: no 5xx, no hang, health within 
 
     const generatedHealth = await probe.stop();
     const hostileProbe = startHealthProbe(server.url);
+    await hostileProbe.ready;
     const slowest: { ms: number; what: string }[] = [];
     // Bodies no generator finds by chance: deep nesting, a huge string, a body over the limit.
     const deep = (n: number) => '['.repeat(n) + ']'.repeat(n);
@@ -207,14 +214,13 @@ test('hostile bodies and headers on every route: no 5xx, no hang, health within 
     ]) {
       for (const path of ['/api/validate', '/api/train', '/api/infer', '/api/chat']) {
         const shot: Shot = { method: 'POST', path, body, headers: { 'Content-Type': 'application/json' } };
-        const started = Date.now();
+        const start = wallClock();
         const status = await fire(server.url, shot).catch(
           (err: Error) => (failures.push(`${err.message}: ${describeShot(shot)}`), 0),
         );
-        slowest.push({
-          ms: Date.now() - started,
-          what: `${path} ${status} ${body.slice(0, 40)}… (${body.length} chars)`,
-        });
+        const what = `${path} ${status} ${body.slice(0, 40)}… (${body.length} chars)`;
+        sent.push({ what, start, end: wallClock() });
+        slowest.push({ ms: wallClock() - start, what });
         if (status >= 500) failures.push(`${status}: ${describeShot(shot)}`);
       }
     }
@@ -224,11 +230,14 @@ test('hostile bodies and headers on every route: no 5xx, no hang, health within 
     process.stdout.write(
       `route fuzz, slowest hostile bodies: ${slowest
         .slice(0, 4)
-        .map((s) => `${s.ms} ms ${s.what}`)
+        .map((s) => `${s.ms.toFixed(0)} ms ${s.what}`)
         .join(' | ')}\n`,
     );
     process.stdout.write(`route fuzz, ${RUNS} generated requests: ${describeHealth(generatedHealth)}\n`);
     process.stdout.write(`route fuzz, 28 hostile bodies: ${describeHealth(hostileHealth)}\n`);
+    for (const health of [generatedHealth, hostileHealth]) {
+      for (const line of describeStalls(health, sent, server.logLines())) process.stdout.write(`  stall: ${line}\n`);
+    }
     assert.deepEqual(failures, []);
     for (const health of [generatedHealth, hostileHealth]) {
       assert.equal(health.failures, 0);

@@ -1,0 +1,50 @@
+/**
+ * Names what was happening during each slow health call: the requests the test had in flight, the control
+ * server's latency at the same moment, and the server's log lines from then (with STITCH_DEBUG_LOOP=1 these
+ * include its event-loop blocks and GC pauses). A failing latency bound then says what to look at.
+ */
+import type { HealthStats } from './cliProcess';
+
+/** One request the test sent, with wall-clock times in ms (`performance.timeOrigin + now`). */
+export interface Sent {
+  what: string;
+  start: number;
+  end: number;
+}
+
+export const wallClock = (): number => performance.timeOrigin + performance.now();
+
+/** Lines describing each health call slower than `thresholdMs` (the worst `limit`, in time order). */
+export function describeStalls(
+  health: HealthStats,
+  sent: readonly Sent[],
+  log: readonly { at: number; line: string }[],
+  thresholdMs = 20,
+  limit = 8,
+): string[] {
+  const stalls = health.samples
+    .filter(([, ms]) => ms > thresholdMs)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, limit)
+    .sort((a, b) => a[0] - b[0]);
+  return stalls.map(([start, ms]) => {
+    const end = start + ms;
+    const overlaps = (a: number, b: number) => a <= end && b >= start;
+    const inFlight = sent.filter((s) => overlaps(s.start, s.end)).map((s) => s.what.slice(0, 80));
+    const control = health.control.samples.filter(([t, c]) => overlaps(t, t + c)).map(([, c]) => c);
+    // Debug lines carry their own time; other lines arrive here a little after they were written.
+    const lines = log
+      .filter(({ at, line }) => {
+        const stamped = / ([\d.]+) ms from ([\d.]+)$/.exec(line);
+        if (!stamped) return at >= start && at <= end + 50;
+        return overlaps(Number(stamped[2]), Number(stamped[2]) + Number(stamped[1]));
+      })
+      .map(({ line }) => line.replace(/^\[stitch\] /, ''));
+    return [
+      `health ${ms.toFixed(1)} ms at ${new Date(start).toISOString().slice(11, 23)}`,
+      `control ${control.length > 0 ? `${Math.max(...control).toFixed(1)} ms` : 'no call'}`,
+      `in flight: ${inFlight.join(' + ') || 'nothing'}`,
+      `server log: ${lines.join(' / ') || 'nothing'}`,
+    ].join('; ');
+  });
+}
