@@ -20,7 +20,7 @@ import {
 import type { StitchSchema } from '../../shared/schema/types';
 import { workspaceDatasetInfo } from '../data/datasetInfo';
 import { httpError, type HttpError } from '../httpError';
-import { parseJsonBody } from '../middleware/jsonBody';
+import { bodyText, parseJsonBody, type BodyBytes } from '../middleware/jsonBody';
 import { checkedSchemaPath } from '../routes/schemaInput';
 import { Workspace } from '../workspace';
 
@@ -29,8 +29,8 @@ export type SchemaRoute = 'validate' | 'train';
 export interface ValidationJob {
   /** `parse`: only parse the body (the other routes' large bodies, jsonBody.ts), answered as `{ kind: 'body' }`. */
   route: SchemaRoute | 'parse';
-  /** The raw request body, parsed here; or `body`, already parsed. */
-  text?: string;
+  /** The raw request body (transferred to the worker, not copied), decoded and parsed here; or `body`, already parsed. */
+  bytes?: BodyBytes;
   body?: unknown;
   /** The workspace folders (schemaPath and dataset files must stay inside them). */
   roots: readonly string[];
@@ -88,7 +88,7 @@ function analyse(body: Record<string, unknown>, options: AnalyzeOptions): { anal
 }
 
 function check(job: ValidationJob): ValidationResult {
-  const body = job.text !== undefined ? parseJsonBody(job.text) : job.body;
+  const body = job.bytes !== undefined ? parseJsonBody(bodyText(job.bytes)) : job.body;
   if (job.route === 'parse') return { kind: 'body', body };
   if (!isObject(body)) throw httpError(400, `send a JSON object in the request body, e.g. ${EXAMPLES[job.route]}`);
   if (job.route === 'validate' && body.schema === undefined)
