@@ -5,6 +5,7 @@
  * a GC line is the collector. docs/reliability.md, "Health stalls", shows how it was used. Off by default:
  * the timer it runs costs a wake-up every 5 ms.
  */
+import { readFileSync } from 'node:fs';
 import { PerformanceObserver, constants, performance } from 'node:perf_hooks';
 
 /** Blocks and collections shorter than this are not logged. */
@@ -20,15 +21,37 @@ const GC_KINDS: Record<number, string> = {
 
 const wall = (relative: number): string => (performance.timeOrigin + relative).toFixed(1);
 
+/**
+ * The main thread's time on a CPU and waiting for one, in ms (Linux's schedstat; its thread id is the pid).
+ * A block that was mostly waiting is a machine too busy to run the server, not work on the event loop.
+ */
+function schedstat(): [number, number] | undefined {
+  try {
+    const [run, wait] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ').map(Number);
+    return [run / 1e6, wait / 1e6];
+  } catch {
+    return undefined;
+  }
+}
+
 /** Starts the monitor when the environment asks for it; returns its stop function. */
 export function debugLoopFromEnv(log: (line: string) => void): () => void {
   if (!process.env.STITCH_DEBUG_LOOP) return () => undefined;
   let last = performance.now();
+  let lastSched = schedstat();
   const timer = setInterval(() => {
     const now = performance.now();
+    const sched = schedstat();
     const blocked = now - last - TICK_MS;
-    if (blocked >= REPORT_MS) log(`[loop] blocked ${blocked.toFixed(1)} ms from ${wall(last + TICK_MS)}`);
+    if (blocked >= REPORT_MS) {
+      const split =
+        sched && lastSched
+          ? ` (on CPU ${(sched[0] - lastSched[0]).toFixed(1)} ms, waiting for one ${(sched[1] - lastSched[1]).toFixed(1)} ms)`
+          : '';
+      log(`[loop] blocked${split} ${blocked.toFixed(1)} ms from ${wall(last + TICK_MS)}`);
+    }
     last = now;
+    lastSched = sched;
   }, TICK_MS);
   timer.unref();
   const gc = new PerformanceObserver((list) => {
