@@ -152,7 +152,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       connectionsCheckingInterval: Math.min(1_000, headersTimeout),
       keepAliveTimeout: 5_000,
     },
-    handle,
+    (req, res) => void handle(req, res),
   );
   // `Expect: 100-continue` (curl sends it for bodies over 1 MB): the client waits for "100 Continue" before
   // sending the body. A body declared over the limit is not asked for: the app answers 413 and the connection

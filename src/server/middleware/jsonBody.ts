@@ -64,7 +64,10 @@ export function jsonBody(options: JsonBodyOptions = {}): Middleware {
   const limit = options.limit ?? DEFAULT_BODY_LIMIT;
   const timeoutMs = options.timeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
   return async function readJsonBody(ctx, next) {
-    if (ctx.method === 'GET' || ctx.method === 'HEAD' || ctx.method === 'OPTIONS') return next();
+    if (ctx.method === 'GET' || ctx.method === 'HEAD' || ctx.method === 'OPTIONS') {
+      await next();
+      return;
+    }
     // A declared type that is not JSON (a form, a file upload) is refused as the original Stitch did; text/plain
     // is what a browser's fetch sends for a string body, so it is read as JSON too.
     const type = ctx.get('Content-Type');
@@ -88,7 +91,8 @@ export function jsonBody(options: JsonBodyOptions = {}): Middleware {
       throw httpError(400, 'the client closed the connection before the request body was complete');
     if (options.raw?.(ctx)) {
       ctx.state.rawBody = bytes;
-      return next();
+      await next();
+      return;
     }
     if (options.parse && bodySize(bytes) > INLINE_PARSE_BYTES) ctx.state.body = await options.parse(bytes);
     else ctx.state.body = parseJsonBody(bodyText(bytes));

@@ -107,7 +107,10 @@ export class ValidationPool {
       if (!next) return;
       slot.busy = { ...next, timer: slot.ready ? this.startTimer(slot) : undefined };
       // The body's buffers move to the worker instead of being copied on the event loop (10 MB cost ~30 ms).
-      slot.worker.postMessage({ id: next.id, job: next.job }, next.job.bytes?.map((b) => b.buffer as ArrayBuffer));
+      slot.worker.postMessage(
+        { id: next.id, job: next.job },
+        next.job.bytes?.map((b) => b.buffer as ArrayBuffer),
+      );
     }
   }
 

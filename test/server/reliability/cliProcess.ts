@@ -17,11 +17,11 @@ export interface ServeProcess {
 }
 
 /** Starts `stitch serve --port 0 ARGS`; resolves on its listening line, rejects if it exits first. */
-export function serveProcess(args: string[], cwd: string): Promise<ServeProcess> {
+export function serveProcess(args: string[], cwd: string, env: Record<string, string> = {}): Promise<ServeProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', TSX, CLI, 'serve', '--port', '0', ...args], {
       cwd,
-      env: { ...process.env, STITCH_TOKEN: '' },
+      env: { ...process.env, STITCH_TOKEN: '', ...env },
     });
     let stdout = '';
     let stderr = '';

@@ -3,6 +3,8 @@
  * server's latency at the same moment, and the server's log lines from then (with STITCH_DEBUG_LOOP=1 these
  * include its event-loop blocks and GC pauses). A failing latency bound then says what to look at.
  */
+import { readFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import type { HealthStats } from './cliProcess';
 
 /** One request the test sent, with wall-clock times in ms (`performance.timeOrigin + now`). */
@@ -47,4 +49,35 @@ export function describeStalls(
       `server log: ${lines.join(' / ') || 'nothing'}`,
     ].join('; ');
   });
+}
+
+/**
+ * The server's event-loop blocks from its STITCH_DEBUG_LOOP log: how long each held the loop in all, and how
+ * much of that its thread spent on a CPU (Linux; undefined elsewhere). The CPU part is the server's own work
+ * between two turns of its loop, whatever the machine's load; the rest was waiting to be scheduled.
+ */
+export function loopBlocks(
+  log: readonly { line: string }[],
+): { ms: number; cpuMs: number | undefined; line: string }[] {
+  const blocks = [];
+  for (const { line } of log) {
+    const block = /\[loop\] blocked(?: \(on CPU ([\d.]+) ms, waiting for one [\d.]+ ms\))? ([\d.]+) ms from/.exec(line);
+    const cpu = block?.[1];
+    if (block) blocks.push({ ms: Number(block[2]), cpuMs: cpu === undefined ? undefined : Number(cpu), line });
+  }
+  return blocks;
+}
+
+/**
+ * How busy the machine is, 0–1: the share of the last 10 s in which some task waited for a CPU (Linux's
+ * pressure stall information), else the 1-minute load average per core (capped at 1).
+ */
+export function cpuPressure(): number {
+  try {
+    const some = /some avg10=([\d.]+)/.exec(readFileSync('/proc/pressure/cpu', 'utf8'));
+    if (some) return Number(some[1]) / 100;
+  } catch {
+    // No PSI on this system.
+  }
+  return Math.min(1, loadavg()[0] / availableParallelism());
 }
