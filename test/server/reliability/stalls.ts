@@ -12,6 +12,8 @@ export interface Sent {
   what: string;
   start: number;
   end: number;
+  /** A POST /api/train answered 202: a run was submitted. */
+  submitted?: boolean;
 }
 
 export const wallClock = (): number => performance.timeOrigin + performance.now();
@@ -58,12 +60,16 @@ export function describeStalls(
  */
 export function loopBlocks(
   log: readonly { line: string }[],
-): { ms: number; cpuMs: number | undefined; line: string }[] {
+): { ms: number; cpuMs: number | undefined; from: number; line: string }[] {
   const blocks = [];
   for (const { line } of log) {
-    const block = /\[loop\] blocked(?: \(on CPU ([\d.]+) ms, waiting for one [\d.]+ ms\))? ([\d.]+) ms from/.exec(line);
+    const block =
+      /\[loop\] blocked(?: \(on CPU ([\d.]+) ms, waiting for one [\d.]+ ms\))? ([\d.]+) ms from ([\d.]+)/.exec(line);
     const cpu = block?.[1];
-    if (block) blocks.push({ ms: Number(block[2]), cpuMs: cpu === undefined ? undefined : Number(cpu), line });
+    if (block) {
+      const cpuMs = cpu === undefined ? undefined : Number(cpu);
+      blocks.push({ ms: Number(block[2]), cpuMs, from: Number(block[3]), line });
+    }
   }
   return blocks;
 }
