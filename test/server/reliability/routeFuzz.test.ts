@@ -59,7 +59,7 @@ export function describeHealth(h: HealthStats): string {
 }
 
 function describeShot(shot: Shot): string {
-  return `${shot.method} ${shot.path} ${JSON.stringify(shot.headers)} ${(shot.body ?? '').slice(0, 300)}`;
+  return `${shot.method} ${shot.path} ${JSON.stringify(shot.headers)} ${JSON.stringify((shot.body ?? '').slice(0, 300))}`;
 }
 
 test('hostile bodies and headers on every route: no 5xx, no hang, health within 50 ms throughout', async () => {
@@ -200,7 +200,7 @@ test('hostile bodies and headers on every route: no 5xx, no hang, health within 
           return false;
         } finally {
           sent.push({
-            what: `${shot.method} ${shot.path} ${status} ${shot.body?.slice(0, 40) ?? ''}`,
+            what: `${shot.method} ${shot.path} ${status} ${JSON.stringify(shot.body?.slice(0, 40) ?? '')}`,
             start,
             end: wallClock(),
             submitted: status === 202 && shot.path === '/api/train',
