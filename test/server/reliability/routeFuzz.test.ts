@@ -282,6 +282,7 @@ test('hostile bodies and headers on every route: no 5xx, no hang, health within 
     process.stdout.write(
       `route fuzz, event loop: ${blocks.length} blocks over 10 ms, longest ${Math.max(0, ...blocks.map((b) => b.ms)).toFixed(1)} ms` +
         (onCpu[0] ? `; most CPU in one block ${onCpu[0].cpuMs?.toFixed(1)} ms` : '') +
+        `, without a submission ${(onCpu.find((b) => b.bound === HEALTH_BUDGET_MS)?.cpuMs ?? 0).toFixed(1)} ms` +
         '\n',
     );
     assert.deepEqual(failures, []);
