@@ -34,7 +34,8 @@ export interface JsonBodyOptions {
 }
 
 /**
- * A body's bytes, in order, one buffer per chunk received. Each owns its ArrayBuffer, so all of them can be transferred to a worker thread.
+ * A body's bytes, in order, one buffer per chunk received. Each owns its ArrayBuffer, so all of them can be
+ * transferred to a worker thread.
  */
 export type BodyBytes = Uint8Array[];
 

@@ -227,7 +227,9 @@ describe('the validation pool', () => {
     try {
       const next = await fresh.run({
         route: 'validate',
-        bytes: [new TextEncoder().encode(JSON.stringify({ schema: schemaOf([dense('out', { activation: 'softmax' })]) }))],
+        bytes: [
+          new TextEncoder().encode(JSON.stringify({ schema: schemaOf([dense('out', { activation: 'softmax' })]) })),
+        ],
         roots: [__dirname],
       });
       assert.equal(next.kind === 'response' && next.valid, true);
