@@ -2,7 +2,7 @@
  * `startServer(options)`: the run store, the run manager, the model service and the Koa app, listening.
  * Used by `stitch serve`, by `stitch train` (in-process, on an ephemeral port) and by the tests.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { homedir } from 'node:os';
 import { exportRun } from './export/runExport';
@@ -12,6 +12,8 @@ import type { BackendName, TrainingEvent } from '../shared/protocol';
 import { createApp, type AppDeps } from './app';
 import { ValidationPool } from './validation/pool';
 import { backendProbe } from './backendProbe';
+import { debugLoopFromEnv } from './debugLoop';
+import { DEFAULT_BODY_LIMIT } from './middleware/jsonBody';
 import { RunManager } from './runs/manager';
 import { ModelService } from './runs/models';
 import { RunStore } from './runs/store';
@@ -139,6 +141,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   });
 
   const headersTimeout = options.headersTimeoutMs ?? DEFAULT_LIMITS.headersTimeoutMs;
+  const handle = app.callback();
   const server: Server = createServer(
     {
       // Slow or stalled clients must not hold connections (docs/reliability.md). Node's timeouts only count
@@ -149,8 +152,18 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       connectionsCheckingInterval: Math.min(1_000, headersTimeout),
       keepAliveTimeout: 5_000,
     },
-    app.callback(),
+    (req, res) => void handle(req, res),
   );
+  // `Expect: 100-continue` (curl sends it for bodies over 1 MB): the client waits for "100 Continue" before
+  // sending the body. A body declared over the limit is not asked for: the app answers 413 and the connection
+  // is closed (the client may not send the body, or send it anyway), so neither side spends time on it.
+  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    if (Number(req.headers['content-length'] ?? 0) > bodyLimit) res.setHeader('Connection', 'close');
+    else res.writeContinue();
+    // Koa's handler answers every error itself; its promise does not reject.
+    void handle(req, res);
+  });
   // Beyond this, new sockets are closed at once: the server keeps answering the clients it has.
   server.maxConnections = options.maxConnections ?? DEFAULT_LIMITS.maxConnections;
   await new Promise<void>((resolveListen, reject) => {
@@ -170,6 +183,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     ).unref();
   }
 
+  // STITCH_DEBUG_LOOP=1: event-loop blocks and GC pauses in the log (src/server/debugLoop.ts).
+  const stopDebugLoop = debugLoopFromEnv(log);
   let closing: Promise<void> | undefined;
   return {
     url: `http://${host}:${address.port}`,
@@ -177,6 +192,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     runs,
     close() {
       closing ??= (async () => {
+        stopDebugLoop();
         const stopped = new Promise<void>((done) => server.close(() => done()));
         await runs.close(); // ends every run's stream, so their connections can close
         await validation.close();

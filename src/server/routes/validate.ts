@@ -9,6 +9,9 @@ import type { ApiRouter, RouteDeps } from './context';
 
 export function validateRoutes(router: ApiRouter, deps: RouteDeps): void {
   router.post('/api/validate', async (ctx) => {
-    ctx.body = (await checkSchemaRequest(ctx, deps, 'validate')).response;
+    const { json } = await checkSchemaRequest(ctx, deps, 'validate');
+    // Serialised in the worker (validation/job.ts): sent as it is.
+    ctx.type = 'application/json';
+    ctx.body = Buffer.from(json.buffer, json.byteOffset, json.byteLength);
   });
 }

@@ -10,6 +10,7 @@
  * size and kills it past the same budget. Either way the run fails with a message that names the cap.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { constants as osConstants, setPriority } from 'node:os';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { totalmem } from 'node:os';
@@ -122,6 +123,7 @@ export class TrainerProcess {
       return;
     }
     this.child = child;
+    lowerPriority(child);
     child.stdout
       ?.setEncoding('utf8')
       .on('data', (text: string) => logLines(text, (l) => options.log(`${this.tag} ${l}`)));
@@ -285,4 +287,18 @@ function startFailed(err: unknown): TrainerOutcome {
         ? 'the system cannot start more processes right now; train again in a moment'
         : 'check that Node.js and the trainer (dist/trainer.js) are installed, then train again';
   return { state: 'failed', error: `the trainer process could not be started (${message}); ${hint}` };
+}
+
+/**
+ * Training takes every core it gets; the server's event loop must still answer within 50 ms
+ * (docs/reliability.md). At a lower priority the trainer yields the CPU whenever the server has work, and
+ * trains as fast as before on an otherwise idle machine.
+ */
+function lowerPriority(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  try {
+    setPriority(child.pid, osConstants.priority.PRIORITY_BELOW_NORMAL);
+  } catch {
+    // Not permitted on this system (or the process already ended): it trains at the normal priority.
+  }
 }

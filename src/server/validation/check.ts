@@ -5,6 +5,7 @@
  */
 import type { Context } from 'koa';
 import { httpError } from '../httpError';
+import type { BodyBytes } from '../middleware/jsonBody';
 import type { RouteDeps } from '../routes/context';
 import type { ValidationPool } from './pool';
 import { runValidationJob, type SchemaRoute, type ValidationJob, type ValidationResult } from './job';
@@ -25,8 +26,8 @@ export async function checkSchemaRequest<R extends SchemaRoute>(
   const job: ValidationJob =
     body !== undefined
       ? { route, body, roots: deps.workspace.roots }
-      : typeof raw === 'string'
-        ? { route, text: raw, roots: deps.workspace.roots }
+      : Array.isArray(raw)
+        ? { route, bytes: raw as BodyBytes, roots: deps.workspace.roots }
         : { route, body: ctx.state.body as unknown, roots: deps.workspace.roots };
   const result = deps.validation ? await deps.validation.run(job) : runValidationJob(job);
   if (result.kind === 'http')
@@ -49,9 +50,9 @@ export async function checkSchemaBody(
  * Parses a JSON body in the pool (or inline without one): the JSON body middleware's parser for the routes
  * that are not schema checks, so a large infer, chat or models body does not hold the event loop either.
  */
-export function poolBodyParser(pool: ValidationPool | undefined): (text: string) => Promise<unknown> {
-  return async (text) => {
-    const job: ValidationJob = { route: 'parse', text, roots: [] };
+export function poolBodyParser(pool: ValidationPool | undefined): (bytes: BodyBytes) => Promise<unknown> {
+  return async (bytes) => {
+    const job: ValidationJob = { route: 'parse', bytes, roots: [] };
     const result = pool ? await pool.run(job) : runValidationJob(job);
     if (result.kind === 'http') throw httpError(result.status, result.message);
     return result.kind === 'body' ? result.body : undefined;

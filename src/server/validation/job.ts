@@ -7,7 +7,7 @@
 import { dirname } from 'node:path';
 import { isObject } from '../../shared/isObject';
 import { convertOriginalBody } from '../../shared/original';
-import type { SchemaError, ValidateResponse } from '../../shared/protocol';
+import type { SchemaError } from '../../shared/protocol';
 import {
   LIMIT_CODES,
   analyzeSchema,
@@ -20,7 +20,7 @@ import {
 import type { StitchSchema } from '../../shared/schema/types';
 import { workspaceDatasetInfo } from '../data/datasetInfo';
 import { httpError, type HttpError } from '../httpError';
-import { parseJsonBody } from '../middleware/jsonBody';
+import { bodyText, parseJsonBody, type BodyBytes } from '../middleware/jsonBody';
 import { checkedSchemaPath } from '../routes/schemaInput';
 import { Workspace } from '../workspace';
 
@@ -29,15 +29,19 @@ export type SchemaRoute = 'validate' | 'train';
 export interface ValidationJob {
   /** `parse`: only parse the body (the other routes' large bodies, jsonBody.ts), answered as `{ kind: 'body' }`. */
   route: SchemaRoute | 'parse';
-  /** The raw request body, parsed here; or `body`, already parsed. */
-  text?: string;
+  /** The raw request body (transferred to the worker, not copied), decoded and parsed here; or `body`, already parsed. */
+  bytes?: BodyBytes;
   body?: unknown;
   /** The workspace folders (schemaPath and dataset files must stay inside them). */
   roots: readonly string[];
 }
 
 export type ValidationResult =
-  | { kind: 'response'; response: ValidateResponse }
+  /**
+   * `/api/validate`'s answer, serialised here: an answer can be large (a 1 MB id is named in `shapes`), and
+   * cloning it back and serialising it again on the event loop cost tens of ms. The bytes are transferred.
+   */
+  | { kind: 'response'; valid: boolean; json: Uint8Array }
   | { kind: 'body'; body: unknown }
   | {
       kind: 'schema';
@@ -88,7 +92,7 @@ function analyse(body: Record<string, unknown>, options: AnalyzeOptions): { anal
 }
 
 function check(job: ValidationJob): ValidationResult {
-  const body = job.text !== undefined ? parseJsonBody(job.text) : job.body;
+  const body = job.bytes !== undefined ? parseJsonBody(bodyText(job.bytes)) : job.body;
   if (job.route === 'parse') return { kind: 'body', body };
   if (!isObject(body)) throw httpError(400, `send a JSON object in the request body, e.g. ${EXAMPLES[job.route]}`);
   if (job.route === 'validate' && body.schema === undefined)
@@ -125,7 +129,8 @@ function check(job: ValidationJob): ValidationResult {
     );
   }
   const response = toValidateResponse(analysis);
-  if (job.route === 'validate') return { kind: 'response', response };
+  if (job.route === 'validate')
+    return { kind: 'response', valid: response.valid, json: new TextEncoder().encode(JSON.stringify(response)) };
   if (response.errors.length > 0 || !analysis.schema) {
     throw invalid(
       response.errors.length > 0 ? response.errors : [{ path: '', message: 'the schema is not valid' }],
@@ -135,6 +140,11 @@ function check(job: ValidationJob): ValidationResult {
   const original =
     body.schema === undefined ? { architecture: body.architecture, hyperparams: body.hyperparams ?? null } : null;
   return { kind: 'schema', schema: analysis.schema, schemaPath, modelId: body.model_id, original };
+}
+
+/** The buffers a result can hand over to the other thread without a copy. */
+export function transferables(result: ValidationResult): ArrayBuffer[] {
+  return result.kind === 'response' ? [result.json.buffer as ArrayBuffer] : [];
 }
 
 /** Runs one check. A 4xx is a result, not a throw (it crosses the thread as data); a bug still throws. */

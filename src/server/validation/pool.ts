@@ -106,7 +106,11 @@ export class ValidationPool {
       const next = this.queue.shift();
       if (!next) return;
       slot.busy = { ...next, timer: slot.ready ? this.startTimer(slot) : undefined };
-      slot.worker.postMessage({ id: next.id, job: next.job });
+      // The body's buffers move to the worker instead of being copied on the event loop (10 MB cost ~30 ms).
+      slot.worker.postMessage(
+        { id: next.id, job: next.job },
+        next.job.bytes?.map((b) => b.buffer as ArrayBuffer),
+      );
     }
   }
 

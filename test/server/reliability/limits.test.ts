@@ -50,6 +50,28 @@ describe('request and connection limits', () => {
     assert.ok(ms < 3000, `closed after ${ms} ms`);
   });
 
+  test('Expect: 100-continue with a body over the limit: 413 at once, no "100 Continue", connection closed', async () => {
+    const socket = await rawSocket(server);
+    const closed = untilClosed(socket);
+    socket.write(
+      `POST /api/validate HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer secret\r\nContent-Type: application/json\r\nContent-Length: ${11 * 1024 * 1024}\r\nExpect: 100-continue\r\n\r\n`,
+    );
+    const { text, ms } = await closed;
+    assert.match(text, /^HTTP\/1\.1 413/);
+    assert.doesNotMatch(text, /100 Continue/);
+    assert.ok(ms < 3000, `closed after ${ms} ms`);
+    // Within the limit the body is asked for, and read.
+    const small = await rawSocket(server);
+    const answered = untilClosed(small);
+    small.write(
+      'POST /api/validate HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer secret\r\nContent-Type: application/json\r\nContent-Length: 2\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n',
+    );
+    await new Promise<void>((resolve) => small.once('data', () => resolve()));
+    small.write('{}');
+    const { text: reply } = await answered;
+    assert.match(reply, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 400/);
+  });
+
   test('headers that trickle in are cut after the headers timeout', async () => {
     const socket = await rawSocket(server);
     const closed = untilClosed(socket);

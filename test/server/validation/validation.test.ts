@@ -201,7 +201,7 @@ describe('the validation pool', () => {
         const started = Date.now();
         const result = await pool.run({ route: 'validate', body: { schema }, roots: [dir] });
         assert.ok(Date.now() - started < 4000, 'answered well before the check timeout');
-        assert.equal(result.kind === 'response' && result.response.valid, false);
+        assert.equal(result.kind === 'response' && result.valid, false);
       } finally {
         await pool.close();
         execFileSync('rm', ['-rf', dir]);
@@ -227,10 +227,12 @@ describe('the validation pool', () => {
     try {
       const next = await fresh.run({
         route: 'validate',
-        text: JSON.stringify({ schema: schemaOf([dense('out', { activation: 'softmax' })]) }),
+        bytes: [
+          new TextEncoder().encode(JSON.stringify({ schema: schemaOf([dense('out', { activation: 'softmax' })]) })),
+        ],
         roots: [__dirname],
       });
-      assert.equal(next.kind === 'response' && next.response.valid, true);
+      assert.equal(next.kind === 'response' && next.valid, true);
     } finally {
       await fresh.close();
     }
