@@ -36,7 +36,7 @@ export function trainRoutes(router: ApiRouter, deps: RouteDeps): void {
     const { schema, schemaPath, original } = checked;
     const modelId = catalogModelId(checked.modelId, deps);
     const record = deps.runs.submit(schema, schemaPath);
-    deps.models.recordSubmission(record.run_id, modelId, original);
+    await deps.models.recordSubmission(record.run_id, modelId, original);
     const response: TrainResponse = {
       run_id: record.run_id,
       status: 'queued',

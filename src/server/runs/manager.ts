@@ -192,6 +192,11 @@ export class RunManager {
     return this.events(runId).flatMap((e) => (e.event === 'metric' ? [e.data] : []));
   }
 
+  /** `metrics` without blocking the event loop (request paths). */
+  async metricsAsync(runId: string): Promise<MetricEvent[]> {
+    return (await this.eventsAsync(runId)).flatMap((e) => (e.event === 'metric' ? [e.data] : []));
+  }
+
   /** Queues a run; it starts as soon as a slot is free. */
   submit(schema: StitchSchema, schemaPath: string | null): RunRecord {
     if (this.closed) throw new Error('the server is shutting down');
