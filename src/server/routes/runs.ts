@@ -41,9 +41,9 @@ export function runRoutes(router: ApiRouter, deps: RouteDeps): void {
     ctx.body = detail;
   });
 
-  router.delete('/api/runs/:run_id', (ctx) => {
+  router.delete('/api/runs/:run_id', async (ctx) => {
     const runId = knownRunId(ctx, runs);
-    if (!runs.delete(runId)) {
+    if (!(await runs.delete(runId))) {
       throw httpError(
         409,
         `run ${runId} is ${runs.get(runId)?.state}; cancel it (POST /api/train/${runId}/cancel) before deleting it`,

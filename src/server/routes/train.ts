@@ -35,7 +35,7 @@ export function trainRoutes(router: ApiRouter, deps: RouteDeps): void {
     }
     const { schema, schemaPath, original } = checked;
     const modelId = catalogModelId(checked.modelId, deps);
-    const record = deps.runs.submit(schema, schemaPath);
+    const record = await deps.runs.submit(schema, schemaPath);
     await deps.models.recordSubmission(record.run_id, modelId, original);
     const response: TrainResponse = {
       run_id: record.run_id,
