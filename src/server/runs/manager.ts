@@ -503,11 +503,7 @@ export class RunManager {
   }
 
   /** `emit`, resolving once the event is published. */
-  private emitStored<K extends TrainingEventName>(
-    entry: RunEntry,
-    event: K,
-    data: TrainingEventMap[K],
-  ): Promise<void> {
+  private emitStored<K extends TrainingEventName>(entry: RunEntry, event: K, data: TrainingEventMap[K]): Promise<void> {
     const frame = { id: entry.nextId++, event, data } as TrainingEvent;
     const runId = entry.record.run_id;
     return this.options.store.appendEvent(runId, frame).then(
