@@ -63,6 +63,8 @@ const MODEL_FILE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 export class ModelService {
   private readonly cache = new Map<string, Promise<LayersModel>>();
   private readonly catalog: ModelCatalog;
+  /** The catalog change in progress (see `serial`). */
+  private changing: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: ModelServiceOptions) {
     this.catalog = new ModelCatalog(options.catalogFile, options.log);
@@ -88,7 +90,10 @@ export class ModelService {
   }
 
   /** `POST /api/models`: updates the named model (false) or creates one (true; a new `m_<hex>` when unnamed). */
-  async upsert(modelId: string | undefined, change: ModelChange): Promise<{ created: boolean; model: ModelSummary }> {
+  private async upsertNow(
+    modelId: string | undefined,
+    change: ModelChange,
+  ): Promise<{ created: boolean; model: ModelSummary }> {
     const existing = modelId === undefined ? undefined : this.catalog.get(modelId);
     if (existing) return { created: false, model: await this.catalogSummary(await this.change(existing, change)) };
     if (modelId !== undefined && this.options.runs.get(modelId)) {
@@ -117,12 +122,12 @@ export class ModelService {
    * Without: store the definition (a new architecture leaves the model untrained). A run id as `:id` keeps
    * that run's model in the catalog (our clients' "save"), reusing the model it was saved as before.
    */
-  async save(modelId: string, change: ModelChange, runId?: string): Promise<ModelSummary> {
+  private async saveNow(modelId: string, change: ModelChange, runId?: string): Promise<ModelSummary> {
     let model = this.catalog.get(modelId);
     if (!model && this.options.runs.get(modelId)) {
       await this.trainedRun(modelId); // before a catalog entry is made for it
       return this.promote(
-        this.catalog.byRun(modelId)?.model_id ?? (await this.upsert(undefined, {})).model.model_id,
+        this.catalog.byRun(modelId)?.model_id ?? (await this.upsertNow(undefined, {})).model.model_id,
         modelId,
         change,
       );
@@ -144,23 +149,23 @@ export class ModelService {
   }
 
   /** `POST /api/models/save { run_id, name }`: a new catalog model holding that run's weights. */
-  async saveRun(runId: string, change: ModelChange): Promise<ModelSummary> {
+  private async saveRunNow(runId: string, change: ModelChange): Promise<ModelSummary> {
     await this.trainedRun(runId);
-    return this.promote((await this.upsert(undefined, {})).model.model_id, runId, change);
+    return this.promote((await this.upsertNow(undefined, {})).model.model_id, runId, change);
   }
 
   /** `PATCH /api/models/:id`: renames a catalog model or changes its description; 404 for anything else. */
-  async rename(modelId: string, change: Pick<ModelChange, 'name' | 'description'>): Promise<ModelSummary> {
+  private async renameNow(modelId: string, change: Pick<ModelChange, 'name' | 'description'>): Promise<ModelSummary> {
     return this.catalogSummary(await this.change(this.catalogModel(modelId), change));
   }
 
   /** `DELETE /api/models/:id`: takes the model out of the catalog; its runs (and their weights) are kept. */
-  async remove(modelId: string): Promise<void> {
+  private async removeNow(modelId: string): Promise<void> {
     await this.catalog.remove(this.catalogModel(modelId).model_id);
   }
 
   /** Remembers that a run was submitted for a catalog model and/or in the original's format. */
-  async recordSubmission(
+  private async recordSubmissionNow(
     runId: string,
     modelId: string | null,
     original: { architecture: unknown; hyperparams: unknown } | null,
@@ -168,6 +173,47 @@ export class ModelService {
     if (original) await writeFile(join(this.options.runs.runDir(runId), ORIGINAL_BODY_FILE), JSON.stringify(original));
     const model = modelId === null ? undefined : this.catalog.get(modelId);
     if (model) await this.change(model, {}, [...model.run_ids, runId]);
+  }
+
+  /**
+   * Catalog changes run one at a time, as they did when they were synchronous: each reads the catalog after
+   * the awaits of the one before (two saves of one run must find the model the first one made).
+   */
+  private serial<T>(change: () => Promise<T>): Promise<T> {
+    const result = this.changing.then(change);
+    this.changing = result.then(
+      () => undefined,
+      () => undefined, // the failure goes to its own request
+    );
+    return result;
+  }
+
+  upsert(modelId: string | undefined, change: ModelChange): Promise<{ created: boolean; model: ModelSummary }> {
+    return this.serial(() => this.upsertNow(modelId, change));
+  }
+
+  save(modelId: string, change: ModelChange, runId?: string): Promise<ModelSummary> {
+    return this.serial(() => this.saveNow(modelId, change, runId));
+  }
+
+  saveRun(runId: string, change: ModelChange): Promise<ModelSummary> {
+    return this.serial(() => this.saveRunNow(runId, change));
+  }
+
+  rename(modelId: string, change: Pick<ModelChange, 'name' | 'description'>): Promise<ModelSummary> {
+    return this.serial(() => this.renameNow(modelId, change));
+  }
+
+  remove(modelId: string): Promise<void> {
+    return this.serial(() => this.removeNow(modelId));
+  }
+
+  recordSubmission(
+    runId: string,
+    modelId: string | null,
+    original: { architecture: unknown; hyperparams: unknown } | null,
+  ): Promise<void> {
+    return this.serial(() => this.recordSubmissionNow(runId, modelId, original));
   }
 
   /** A catalog model's definition, for a train body that names only its `model_id`. */

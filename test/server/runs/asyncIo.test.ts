@@ -48,6 +48,18 @@ describe('the catalog under concurrent requests', () => {
     client = new StitchClient(server.url);
     assert.deepEqual(names(await client.models()), expected);
   });
+  test("parallel saves of one run by its id keep that run's model once", async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => server.api(`/api/models/${runId}/save`, { method: 'POST' })),
+    );
+    const ids = await Promise.all(answers.map(async (r) => ((await r.json()) as { model_id: string }).model_id));
+    assert.deepEqual(
+      answers.map((r) => r.status),
+      answers.map(() => 200),
+    );
+    assert.equal(new Set(ids).size, 1, `one model for the run, got ${ids.join(', ')}`);
+    assert.equal((await client.models()).filter((m) => m.run_id === runId && m.model_id === ids[0]).length, 1);
+  });
 });
 
 describe('event logs of runs trained side by side', () => {
