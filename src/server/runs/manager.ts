@@ -57,7 +57,7 @@ interface RunEntry {
   eventsChecked?: boolean;
   /** Every event of a run whose event log could not be written, kept so its replay still loses nothing. */
   memoryEvents?: TrainingEvent[];
-  /** The rebuilt final state of a finished run, when it could not be appended to its event log. */
+  /** The rebuilt final state of a finished run whose log lacked it: served from memory to reads that miss it. */
   unsavedFinal?: TrainingEvent;
   /** A write to the runs folder failed during this run (logged once; the run goes on in memory). */
   storeFailed?: boolean;
