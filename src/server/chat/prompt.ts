@@ -4,15 +4,21 @@
  * from what the validator accepts. The model also gets the current schema with its problems, shapes and
  * parameter count, and the last run's metrics for that schema when there is one.
  */
-import type { MetricEvent } from '../../shared/protocol';
-import { analyzeSchema, formatProblem, formatShape, schemaReferenceText, type Analysis } from '../../shared/schema';
+import type { MetricEvent, ValidateResponse } from '../../shared/protocol';
+import { formatShape, schemaReferenceText } from '../../shared/schema';
 import type { RunRecord } from '../runs/store';
 
-/** What the prompt needs from the run manager. */
+/** What the prompt needs from the run manager (read without blocking the event loop). */
 export interface RunHistorySource {
   list(): RunRecord[];
-  metrics(runId: string): MetricEvent[];
+  metricsAsync(runId: string): Promise<MetricEvent[]>;
 }
+
+/**
+ * What the validator says about the current schema: its answer (checked in the validation worker pool,
+ * route.ts, so a large schema never holds the event loop), or why it was not checked (over a limit).
+ */
+export type CurrentCheck = Pick<ValidateResponse, 'errors' | 'shapes' | 'params'> | { refused: string };
 
 /** The fence a proposal must use; the extractor looks for it. */
 export const PROPOSAL_FENCE = '```json';
@@ -33,44 +39,55 @@ A layer consumes the previous layer unless it names its sources in "inputs": ["i
 
 export interface PromptContext {
   currentSchema: unknown;
+  /** The validator's answer for `currentSchema` (an object schema); without it, none is described. */
+  check?: CurrentCheck;
   /** Absolute path of the schema file, to find its runs. */
   schemaPath?: string;
   runs?: RunHistorySource;
 }
 
-export function systemPrompt(context: PromptContext): string {
+export async function systemPrompt(context: PromptContext): Promise<string> {
   reference ??= schemaReferenceText();
-  return [RULES, FORMAT, reference, describeCurrent(context.currentSchema), describeLastRun(context)].join('\n\n');
+  return [
+    RULES,
+    FORMAT,
+    reference,
+    describeCurrent(context.currentSchema, context.check),
+    await describeLastRun(context),
+  ].join('\n\n');
 }
 
 /** The schema as the user has it now, with what the validator says about it. */
-export function describeCurrent(currentSchema: unknown): string {
+export function describeCurrent(currentSchema: unknown, check: CurrentCheck | undefined): string {
   if (currentSchema === undefined || currentSchema === null || currentSchema === '') {
     return 'Current schema: none (the user has no schema open).';
   }
   if (typeof currentSchema === 'string') {
     return `Current schema: the file does not parse as JSON yet; its text is:\n${currentSchema.slice(0, 20_000)}`;
   }
-  const analysis = analyzeSchema(currentSchema);
+  if (check === undefined || 'refused' in check) {
+    // Over a cap: the schema is not repeated in full either (the prompt would be as large as the schema).
+    return `Current schema: not checked (${check?.refused ?? 'no check was made'}).`;
+  }
   return [
     `Current schema:\n${JSON.stringify(withoutLayout(currentSchema))}`,
-    describeProblems(analysis),
-    describeShapes(analysis),
+    describeProblems(check),
+    describeShapes(check),
   ].join('\n\n');
 }
 
-function describeProblems(analysis: Analysis): string {
-  if (analysis.problems.length === 0) return 'Validation: no problems.';
+function describeProblems(check: Pick<ValidateResponse, 'errors'>): string {
+  if (check.errors.length === 0) return 'Validation: no problems.';
   return (
     'Validation problems:\n' +
-    analysis.problems
+    check.errors
       .slice(0, 30)
-      .map((p) => `- ${p.severity}: ${formatProblem(p)}`)
+      .map((e) => `- error: ${e.path ? `${e.path}: ` : ''}${e.message}`)
       .join('\n')
   );
 }
 
-function describeShapes(analysis: Analysis): string {
+function describeShapes(analysis: Pick<ValidateResponse, 'shapes' | 'params'>): string {
   const entries = Object.entries(analysis.shapes);
   if (entries.length === 0) return 'Shapes: could not be inferred (fix the problems first).';
   const lines = entries.map(([id, s]) => `- ${id}: output ${formatShape(s.outputShape)}, ${s.params} params`);
@@ -82,10 +99,10 @@ function describeShapes(analysis: Analysis): string {
 }
 
 /** The newest run of this schema file (or, without a path, of a schema with the same name). */
-export function describeLastRun(context: PromptContext): string {
+export async function describeLastRun(context: PromptContext): Promise<string> {
   const run = lastRun(context);
   if (!run || !context.runs) return 'Training: this schema has not been trained yet.';
-  const metrics = context.runs.metrics(run.run_id);
+  const metrics = await context.runs.metricsAsync(run.run_id);
   const lines = [
     `Last training run (${run.run_id}, ${run.state}${run.error ? `: ${run.error}` : ''}, backend ${run.backend ?? 'unknown'}):`,
   ];

@@ -6,15 +6,20 @@
  *
  * The original Stitch's frontend posts its canvas graph instead of a schema (`originalChat.ts`): it is
  * recognised here, at the edge, and gets its proposals back as a graph; the turn itself does not know.
+ *
+ * The current schema is checked for the prompt in the validation worker pool (validation/pool.ts), as
+ * `POST /api/validate` would check it, so a large or hostile schema never holds the event loop.
  */
 import { API_KEY_HEADER, type ChatRequest } from '../../shared/protocol';
 import { httpError } from '../httpError';
 import type { ApiRouter, RouteDeps } from '../routes/context';
 import { objectBody } from '../routes/context';
 import { SseSession } from '../sse/session';
+import { runValidationJob, type ValidationJob } from '../validation/job';
 import { scrub } from './errors';
 import { readHistory } from './history';
 import { isOriginalChatRequest, originalChat, type SendEvent } from './originalChat';
+import type { CurrentCheck } from './prompt';
 import { resolveProvider, type ProviderDefaults } from './provider';
 import { runChatTurn } from './turn';
 
@@ -25,7 +30,7 @@ export type ChatOptions = ProviderDefaults;
 
 export function chatRoutes(
   router: ApiRouter,
-  deps: Pick<RouteDeps, 'runs' | 'log' | 'keepAliveMs'>,
+  deps: Pick<RouteDeps, 'runs' | 'log' | 'keepAliveMs' | 'validation' | 'workspace'>,
   options: ChatOptions = {},
 ): void {
   router.post('/api/chat', async (ctx) => {
@@ -54,6 +59,8 @@ export function chatRoutes(
       { apiKey: header, baseUrl: body.baseUrl, model: body.model, temperature: body.temperature },
       options,
     );
+    const currentSchema = original ? original.currentSchema : body.currentSchema;
+    const check = await checkCurrent(currentSchema, deps);
 
     ctx.respond = false;
     const origin = ctx.response.get('Access-Control-Allow-Origin');
@@ -69,7 +76,8 @@ export function chatRoutes(
       await runChatTurn(
         {
           message: body.message,
-          currentSchema: original ? original.currentSchema : body.currentSchema,
+          currentSchema,
+          check,
           history: readHistory(body.history),
           schemaPath: typeof body.schemaPath === 'string' ? body.schemaPath : undefined,
         },
@@ -93,6 +101,23 @@ export function chatRoutes(
       session.close();
     }
   });
+}
+
+/** The validator's answer for an object schema, from the worker pool (inline in an app without one). */
+async function checkCurrent(
+  schema: unknown,
+  deps: Pick<RouteDeps, 'validation' | 'workspace'>,
+): Promise<CurrentCheck | undefined> {
+  if (typeof schema !== 'object' || schema === null) return undefined; // none, or text that does not parse
+  const job: ValidationJob = { route: 'validate', body: { schema }, roots: deps.workspace.roots };
+  try {
+    const result = deps.validation ? await deps.validation.run(job) : runValidationJob(job);
+    if (result.kind === 'response') return result.response;
+    return { refused: result.kind === 'http' ? result.message : 'the validator gave no answer' };
+  } catch (err) {
+    // The pool is busy or the check ran past its time: the chat goes on without the analysis.
+    return { refused: (err as Error).message };
+  }
 }
 
 function isHttpUrl(value: unknown): boolean {

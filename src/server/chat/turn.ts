@@ -12,7 +12,7 @@ import { noKeyFailure, scrub, StreamStalledError, toChatFailure, upstreamDetail 
 import { extractProposal, type Extraction } from './extract';
 import { boundHistory } from './history';
 import { answerForHistory } from './historyAnswer';
-import { systemPrompt, PROPOSAL_FENCE, type RunHistorySource } from './prompt';
+import { systemPrompt, PROPOSAL_FENCE, type CurrentCheck, type RunHistorySource } from './prompt';
 import { createClient, needsKey, type ProviderConfig } from './provider';
 
 /** The note streamed while the repair round runs; clients drop it from the answer they keep as history. */
@@ -25,6 +25,8 @@ export type ChatEmit = <K extends keyof ChatEventMap>(event: K, data: ChatEventM
 export interface ChatTurn {
   message: string;
   currentSchema: unknown;
+  /** The validator's answer for `currentSchema`, made off the event loop by the route. */
+  check?: CurrentCheck;
   history: ChatHistoryMessage[];
   schemaPath?: string;
 }
@@ -55,7 +57,12 @@ export async function runChatTurn(turn: ChatTurn, deps: ChatTurnDeps): Promise<v
     {
       role: 'system',
       content: [
-        systemPrompt({ currentSchema: turn.currentSchema, schemaPath: turn.schemaPath, runs: deps.runs }),
+        await systemPrompt({
+          currentSchema: turn.currentSchema,
+          check: turn.check,
+          schemaPath: turn.schemaPath,
+          runs: deps.runs,
+        }),
         deps.proposals?.promptNote,
       ]
         .filter(Boolean)

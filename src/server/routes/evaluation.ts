@@ -14,7 +14,7 @@ import { knownRunId } from './context';
 export async function readEvaluation(deps: RouteDeps, runId: string): Promise<Evaluation | null> {
   if (!deps.runs.get(runId)?.model_id) return null;
   try {
-    const path = deps.models.filePath(runId, EVALUATION_FILE);
+    const path = await deps.models.filePath(runId, EVALUATION_FILE);
     return JSON.parse(await readFile(path, 'utf8')) as Evaluation;
   } catch {
     // No file (an older run, or one still training): the run simply has no evaluation to show.
@@ -45,7 +45,7 @@ export function evaluationRoutes(router: ApiRouter, deps: RouteDeps): void {
     const [label, prediction] = cell.split(',').map(Number);
     let inputs: Record<string, Pick<EvaluationSample, 'image' | 'features'>> = {};
     if (indices.length > 0) {
-      const path = deps.models.filePath(runId, EVALUATION_SAMPLES_FILE);
+      const path = await deps.models.filePath(runId, EVALUATION_SAMPLES_FILE);
       inputs = JSON.parse(await readFile(path, 'utf8')) as typeof inputs;
     }
     ctx.body = {

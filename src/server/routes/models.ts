@@ -16,8 +16,8 @@ import { inferRoutes } from './infer';
 export function modelRoutes(router: ApiRouter, deps: RouteDeps): void {
   const { models } = deps;
 
-  router.get('/api/models', (ctx) => {
-    ctx.body = models.list(ctx.query.saved === 'true' || ctx.query.trained === 'true');
+  router.get('/api/models', async (ctx) => {
+    ctx.body = await models.list(ctx.query.saved === 'true' || ctx.query.trained === 'true');
   });
 
   // Registered before `/api/models/:model_id/save`, which would otherwise take "save" for a model id.
@@ -27,20 +27,20 @@ export function modelRoutes(router: ApiRouter, deps: RouteDeps): void {
     if (body.name === undefined) throw httpError(400, 'name: missing; send { "run_id": "…", "name": "my model" }');
     ctx.status = 201;
     const change = await modelChange(body, false, deps);
-    ctx.body = models.saveRun(runId ?? '', change);
+    ctx.body = await models.saveRun(runId ?? '', change);
   });
 
   router.post('/api/models', async (ctx) => {
     const body = objectBody(ctx, '{ "name": "my model", "architecture": { "layers": [...] }, "hyperparams": { … } }');
     const modelId = idField(body.model_id, 'model_id', false);
     const change = await modelChange(body, true, deps);
-    const { created, model } = models.upsert(modelId, change);
+    const { created, model } = await models.upsert(modelId, change);
     ctx.status = created ? 201 : 200;
     ctx.body = model;
   });
 
-  router.get('/api/models/:model_id', (ctx) => {
-    ctx.body = models.get(ctx.params.model_id);
+  router.get('/api/models/:model_id', async (ctx) => {
+    ctx.body = await models.get(ctx.params.model_id);
   });
 
   router.patch('/api/models/:model_id', async (ctx) => {
@@ -50,11 +50,11 @@ export function modelRoutes(router: ApiRouter, deps: RouteDeps): void {
       throw httpError(400, `${unknown.join(', ')}: not changeable here; send only "name" and/or "description"`);
     if (body.name === undefined && body.description === undefined)
       throw httpError(400, 'send "name" and/or "description" to change');
-    ctx.body = models.rename(String(ctx.params.model_id), await modelChange(body, false, deps));
+    ctx.body = await models.rename(String(ctx.params.model_id), await modelChange(body, false, deps));
   });
 
-  router.delete('/api/models/:model_id', (ctx) => {
-    models.remove(String(ctx.params.model_id));
+  router.delete('/api/models/:model_id', async (ctx) => {
+    await models.remove(String(ctx.params.model_id));
     ctx.status = 204;
   });
 
@@ -62,7 +62,7 @@ export function modelRoutes(router: ApiRouter, deps: RouteDeps): void {
     const body = bodyOrEmpty(ctx);
     const runId = idField(body.run_id, 'run_id', false);
     const change = await modelChange(body, true, deps);
-    ctx.body = models.save(ctx.params.model_id, change, runId);
+    ctx.body = await models.save(ctx.params.model_id, change, runId);
   });
 
   inferRoutes(router, deps);

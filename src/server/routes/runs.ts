@@ -41,9 +41,9 @@ export function runRoutes(router: ApiRouter, deps: RouteDeps): void {
     ctx.body = detail;
   });
 
-  router.delete('/api/runs/:run_id', (ctx) => {
+  router.delete('/api/runs/:run_id', async (ctx) => {
     const runId = knownRunId(ctx, runs);
-    if (!runs.delete(runId)) {
+    if (!(await runs.delete(runId))) {
       throw httpError(
         409,
         `run ${runId} is ${runs.get(runId)?.state}; cancel it (POST /api/train/${runId}/cancel) before deleting it`,
@@ -76,9 +76,9 @@ export function runRoutes(router: ApiRouter, deps: RouteDeps): void {
   });
 
   // The trained model's files, for "Export Trained Model": GET …/model lists them, GET …/model/<file> downloads.
-  router.get('/api/runs/:run_id/model', (ctx) => {
+  router.get('/api/runs/:run_id/model', async (ctx) => {
     const runId = knownRunId(ctx, runs);
-    const files = deps.models.files(runId);
+    const files = await deps.models.files(runId);
     ctx.body = {
       run_id: runId,
       model_id: runId,
@@ -86,10 +86,10 @@ export function runRoutes(router: ApiRouter, deps: RouteDeps): void {
     };
   });
 
-  router.get('/api/runs/:run_id/model/:file', (ctx) => {
+  router.get('/api/runs/:run_id/model/:file', async (ctx) => {
     const runId = knownRunId(ctx, runs);
     const file = String(ctx.params.file);
-    const path = deps.models.filePath(runId, file);
+    const path = await deps.models.filePath(runId, file);
     ctx.type = file.endsWith('.json') ? 'application/json' : 'application/octet-stream';
     ctx.attachment(file);
     ctx.body = createReadStream(path);

@@ -35,8 +35,8 @@ export function trainRoutes(router: ApiRouter, deps: RouteDeps): void {
     }
     const { schema, schemaPath, original } = checked;
     const modelId = catalogModelId(checked.modelId, deps);
-    const record = deps.runs.submit(schema, schemaPath);
-    deps.models.recordSubmission(record.run_id, modelId, original);
+    const record = await deps.runs.submit(schema, schemaPath);
+    await deps.models.recordSubmission(record.run_id, modelId, original);
     const response: TrainResponse = {
       run_id: record.run_id,
       status: 'queued',

@@ -5,9 +5,15 @@
  *
  * One small JSON file, replaced atomically on every change; a damaged file is moved aside with a log line
  * and the catalog starts empty, so it can never stop the server.
+ *
+ * The catalog lives in memory; requests change it there at once (so concurrent requests see each other's
+ * changes in order) and then wait for the file to be written. Writes are asynchronous and queued one at a
+ * time, each writing the catalog as it is when that write starts, so the file always ends as the last change
+ * left it. Only the constructor reads synchronously: it runs once at server start, before any request.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
 import { isObject } from '../../shared/isObject';
 
 export interface CatalogModel {
@@ -29,11 +35,16 @@ const MODEL_ID = /^[A-Za-z0-9_-]{1,100}$/;
 
 export class ModelCatalog {
   private readonly models = new Map<string, CatalogModel>();
+  /** The write in progress (or the last one); the next write starts after it. */
+  private writing: Promise<void> = Promise.resolve();
+  /** A write is queued behind `writing` and will pick up every change made until it starts. */
+  private pending: Promise<void> | undefined;
 
   constructor(
     private readonly file: string,
     log: (line: string) => void,
   ) {
+    // Start-up only (not a request path): the server reads the catalog once before it listens.
     if (!existsSync(file)) return;
     try {
       const stored: unknown = JSON.parse(readFileSync(file, 'utf8'));
@@ -74,24 +85,38 @@ export class ModelCatalog {
     return this.list().find((m) => m.run_id === runId);
   }
 
-  /** Stores a new or changed model and writes the file. */
-  put(model: CatalogModel): CatalogModel {
+  /** Stores a new or changed model (in memory at once) and resolves once the file holds it. */
+  async put(model: CatalogModel): Promise<CatalogModel> {
     this.models.set(model.model_id, model);
-    this.write();
+    await this.write();
     return model;
   }
 
   /** Removes a model from the catalog (its runs and their weights stay); false when there was none. */
-  remove(id: string): boolean {
+  async remove(id: string): Promise<boolean> {
     if (!this.models.delete(id)) return false;
-    this.write();
+    await this.write();
     return true;
   }
 
-  private write(): void {
+  /**
+   * Resolves once the file holds the catalog as it is now. Writes run one at a time (two renames of one
+   * temporary file must not interleave); changes made while one runs share the single write queued after it.
+   */
+  private write(): Promise<void> {
+    this.pending ??= this.writing.then(
+      () => this.writeNow(),
+      () => this.writeNow(),
+    );
+    return this.pending;
+  }
+
+  private async writeNow(): Promise<void> {
+    this.writing = this.pending ?? Promise.resolve();
+    this.pending = undefined;
     const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ version: 1, models: this.list() }, null, 2));
-    renameSync(tmp, this.file);
+    await writeFile(tmp, JSON.stringify({ version: 1, models: this.list() }, null, 2));
+    await rename(tmp, this.file);
   }
 }
 

@@ -2,9 +2,10 @@
  * The runs: a queue with a concurrency limit (default 1: training uses every core, two at once would only
  * be slower), one trainer process per running run, one SSE channel per run, and the run store on disk.
  *
- * Every event of a run goes through `emit`, which gives it the next id, appends it to events.jsonl and
- * then publishes it, so what a live client sees, what a reconnecting client replays and what survives a
- * restart are the same list.
+ * Every event of a run goes through `emit`, which gives it the next id, queues it for events.jsonl and
+ * publishes it once it is written (store.ts: one write queue per run, in order), so what a live client
+ * sees, what a reconnecting client replays and what survives a restart are the same list. A run's stream
+ * ends only after its final state was published; a finished run's log is read after its queued writes.
  */
 import { randomBytes } from 'node:crypto';
 import { basename, dirname } from 'node:path';
@@ -56,10 +57,12 @@ interface RunEntry {
   eventsChecked?: boolean;
   /** Every event of a run whose event log could not be written, kept so its replay still loses nothing. */
   memoryEvents?: TrainingEvent[];
-  /** The rebuilt final state of a finished run, when it could not be appended to its event log. */
+  /** The rebuilt final state of a finished run whose log lacked it: served from memory to reads that miss it. */
   unsavedFinal?: TrainingEvent;
   /** A write to the runs folder failed during this run (logged once; the run goes on in memory). */
   storeFailed?: boolean;
+  /** The schema of a queued run, kept until it starts (so starting it reads no file). */
+  schema?: StitchSchema;
 }
 
 /** The runs folder cannot be written: answered 503 (the server cannot take runs now; nothing was queued). */
@@ -74,6 +77,8 @@ export class RunManager {
   private readonly entries = new Map<string, RunEntry>();
   private readonly queue: RunEntry[] = [];
   private readonly running = new Set<RunEntry>();
+  /** Run ids taken by a submit that is still creating the run's folder. */
+  private readonly creating = new Set<string>();
   private readonly concurrency: number;
   private closed = false;
 
@@ -82,7 +87,10 @@ export class RunManager {
     this.restore();
   }
 
-  /** Loads the stored runs; runs that were active when the previous server died become failed. */
+  /**
+   * Loads the stored runs; runs that were active when the previous server died become failed. Start-up
+   * only (the constructor, before the server listens): the synchronous reads here are on no request path.
+   */
   private restore(): void {
     const { store, log } = this.options;
     for (const record of store.loadAll(log)) {
@@ -139,6 +147,7 @@ export class RunManager {
    * finished run gets no more events; a live run's are in memory).
    */
   async eventsAsync(runId: string): Promise<TrainingEvent[]> {
+    // readEventLogAsync waits for the run's queued writes, so a run that just finished reads complete.
     const entry = this.entries.get(runId);
     if (!entry) return [];
     if (entry.channel) return entry.channel.eventsAfter(0);
@@ -166,7 +175,11 @@ export class RunManager {
   private checkedStored(entry: RunEntry, stored: StoredEvents): TrainingEvent[] {
     const { store, log } = this.options;
     const runId = entry.record.run_id;
-    if (entry.eventsChecked) return entry.unsavedFinal ? [...stored.events, entry.unsavedFinal] : stored.events;
+    if (entry.eventsChecked) {
+      // A read that began before the repair was written still gets the repaired final state, once.
+      const repair = entry.unsavedFinal;
+      return repair && (stored.events.at(-1)?.id ?? 0) < repair.id ? [...stored.events, repair] : stored.events;
+    }
     entry.eventsChecked = true;
     if (stored.skipped > 0) log(`run ${runId}: skipped ${stored.skipped} damaged line(s) of events.jsonl`);
     const last = stored.events.at(-1);
@@ -174,14 +187,16 @@ export class RunManager {
     if (ended || !isTerminal(entry.record.state)) return stored.events;
     entry.nextId = (last?.id ?? 0) + 1;
     const frame = { id: entry.nextId++, event: 'state', data: this.finalState(entry.record) } as TrainingEvent;
-    try {
-      if (!store.eventLogWritable(runId)) throw new Error('events.jsonl is not a regular file');
-      if (stored.torn) store.repairEvents(runId);
-      store.appendEvent(runId, frame);
-    } catch (err) {
+    entry.unsavedFinal = frame;
+    // Queued now (the run's writes keep their order; later readers wait for them); the frame is served
+    // from memory whatever the write's outcome.
+    void (async () => {
+      if (!(await store.eventLogWritable(runId))) throw new Error('events.jsonl is not a regular file');
+      if (stored.torn) await store.repairEventsAsync(runId);
+      await store.appendEvent(runId, frame);
+    })().catch((err: unknown) => {
       log(`run ${runId}: could not repair events.jsonl (${(err as Error).message}); serving the repair from memory`);
-      entry.unsavedFinal = frame;
-    }
+    });
     log(
       `run ${runId}: events.jsonl ${stored.torn ? 'ended in a torn line' : 'lacked the final state'}; appended the final state (${entry.record.state}) from run.json`,
     );
@@ -192,11 +207,38 @@ export class RunManager {
     return this.events(runId).flatMap((e) => (e.event === 'metric' ? [e.data] : []));
   }
 
-  /** Queues a run; it starts as soon as a slot is free. */
-  submit(schema: StitchSchema, schemaPath: string | null): RunRecord {
+  /** `metrics` without blocking the event loop (request paths). */
+  async metricsAsync(runId: string): Promise<MetricEvent[]> {
+    return (await this.eventsAsync(runId)).flatMap((e) => (e.event === 'metric' ? [e.data] : []));
+  }
+
+  /** Queues a run once its folder is written; it starts as soon as a slot is free. */
+  async submit(schema: StitchSchema, schemaPath: string | null): Promise<RunRecord> {
     if (this.closed) throw new Error('the server is shutting down');
     const runId = this.newRunId();
-    const record: RunRecord = {
+    this.creating.add(runId);
+    try {
+      const record = this.newRecord(runId, schema, schemaPath);
+      await this.options.store.create(record, schema).catch((err: unknown) => {
+        throw new RunsFolderError(
+          `the runs folder ${this.options.store.runsDir} cannot be written (${(err as Error).message}); free disk space or fix its permissions, then train again`,
+        );
+      });
+      if (this.isClosed()) throw new Error('the server is shutting down');
+      const entry: RunEntry = { record, channel: new SseChannel<TrainingEvent>(), nextId: 1, schema };
+      this.entries.set(runId, entry);
+      this.emit(entry, 'state', { run_id: runId, state: 'queued' });
+      this.queue.push(entry);
+      this.options.log(`run ${runId} (${record.name}) queued`);
+      this.pump();
+      return record;
+    } finally {
+      this.creating.delete(runId);
+    }
+  }
+
+  private newRecord(runId: string, schema: StitchSchema, schemaPath: string | null): RunRecord {
+    return {
       run_id: runId,
       name: schema.name || (schemaPath ? basename(schemaPath).replace(/\.stitch\.json$|\.json$/, '') : 'untitled'),
       state: 'queued',
@@ -216,20 +258,6 @@ export class RunManager {
       params: 0,
       input_shape: schema.input?.shape ?? [],
     };
-    try {
-      this.options.store.create(record, schema);
-    } catch (err) {
-      throw new RunsFolderError(
-        `the runs folder ${this.options.store.runsDir} cannot be written (${(err as Error).message}); free disk space or fix its permissions, then train again`,
-      );
-    }
-    const entry: RunEntry = { record, channel: new SseChannel<TrainingEvent>(), nextId: 1 };
-    this.entries.set(runId, entry);
-    this.emit(entry, 'state', { run_id: runId, state: 'queued' });
-    this.queue.push(entry);
-    this.options.log(`run ${runId} (${record.name}) queued`);
-    this.pump();
-    return record;
   }
 
   /** Cancels a queued or running run. Returns false when the run had already finished. */
@@ -252,13 +280,13 @@ export class RunManager {
     return true;
   }
 
-  /** Deletes a finished run and its files. Returns false while the run is active. */
-  delete(runId: string): boolean {
+  /** Deletes a finished run and its files (after its queued writes). Returns false while the run is active. */
+  async delete(runId: string): Promise<boolean> {
     const entry = this.entries.get(runId);
     if (!entry) return true;
     if (!isTerminal(entry.record.state)) return false;
     this.entries.delete(runId);
-    this.options.store.delete(runId);
+    await this.options.store.delete(runId);
     return true;
   }
 
@@ -267,7 +295,7 @@ export class RunManager {
     const entry = this.entries.get(runId);
     if (!entry) return undefined;
     Object.assign(entry.record, change);
-    this.options.store.writeRecord(entry.record);
+    this.persist(entry);
     return entry.record;
   }
 
@@ -293,6 +321,13 @@ export class RunManager {
       return trainer?.kill();
     });
     await Promise.all(stopping);
+    // The final states (and every event before them) are written before the server may exit.
+    await this.options.store.allDrained();
+  }
+
+  /** Read through a call: `closed` may change while a submit awaits its folder. */
+  private isClosed(): boolean {
+    return this.closed;
   }
 
   private pump(): void {
@@ -323,11 +358,12 @@ export class RunManager {
   private startTrainer(entry: RunEntry): void {
     const { record } = entry;
     const { store, workspace, dataCacheDir } = this.options;
-    const schema = store.readSchema(record.run_id);
+    const schema = entry.schema ?? store.readSchema(record.run_id);
+    entry.schema = undefined;
     record.state = 'running';
     record.started_at = new Date().toISOString();
     this.running.add(entry);
-    store.writeRecord(record);
+    this.persist(entry);
     this.emit(entry, 'state', { run_id: record.run_id, state: 'running' });
     entry.trainer = new TrainerProcess(
       {
@@ -414,11 +450,16 @@ export class RunManager {
       record.input_shape = outcome.inputShape;
     }
     this.persist(entry);
-    this.emit(entry, 'state', this.finalState(record, outcome.state === 'succeeded' ? outcome.samples : undefined));
-    // What could not be stored stays in memory until the server stops (only a restart can lose it).
-    if (entry.storeFailed && entry.channel) entry.memoryEvents = entry.channel.eventsAfter(0);
-    entry.channel?.end();
-    entry.channel = undefined;
+    const channel = entry.channel;
+    const final = this.finalState(record, outcome.state === 'succeeded' ? outcome.samples : undefined);
+    // The stream ends once the final state is written and published (every earlier event was, in order).
+    void this.emitStored(entry, 'state', final).then(() => {
+      // What could not be stored stays in memory until the server stops (only a restart can lose it).
+      if (entry.storeFailed && channel) entry.memoryEvents = channel.eventsAfter(0);
+      channel?.end();
+      if (entry.channel === channel) entry.channel = undefined;
+    });
+    entry.schema = undefined;
     entry.trainer = undefined;
     this.options.log(`run ${record.run_id} ${describeEnd(outcome.state, record.error)}`);
   }
@@ -439,26 +480,42 @@ export class RunManager {
 
   /** Writes run.json; a failure (disk full, folder removed) is logged, and the run goes on in memory. */
   private persist(entry: RunEntry): void {
-    this.stored(entry, () => this.options.store.writeRecord(entry.record));
+    void this.options.store.writeRecord(entry.record).catch((err: unknown) => this.storeFailed(entry, err));
   }
 
-  private stored(entry: RunEntry, write: () => void): void {
-    try {
-      write();
-    } catch (err) {
-      // Live clients still get every event; only a later replay (or a restart) can miss what was not stored.
-      if (!entry.storeFailed) {
-        this.options.log(
-          `run ${entry.record.run_id}: the runs folder cannot be written (${(err as Error).message}); events are kept in memory only`,
-        );
-      }
-      entry.storeFailed = true;
+  private storeFailed(entry: RunEntry, err: unknown): void {
+    // Live clients still get every event; only a later replay (or a restart) can miss what was not stored.
+    if (!entry.storeFailed) {
+      this.options.log(
+        `run ${entry.record.run_id}: the runs folder cannot be written (${(err as Error).message}); events are kept in memory only`,
+      );
     }
+    entry.storeFailed = true;
   }
 
+  /**
+   * Gives the event its id and queues it for the log; it is published when its line is written (or the
+   * write failed: then it lives in memory), so events are published in id order and never before they are
+   * stored.
+   */
   private emit<K extends TrainingEventName>(entry: RunEntry, event: K, data: TrainingEventMap[K]): void {
+    void this.emitStored(entry, event, data); // never rejects: a failed write is logged, the event still published
+  }
+
+  /** `emit`, resolving once the event is published. */
+  private emitStored<K extends TrainingEventName>(entry: RunEntry, event: K, data: TrainingEventMap[K]): Promise<void> {
     const frame = { id: entry.nextId++, event, data } as TrainingEvent;
-    this.stored(entry, () => this.options.store.appendEvent(entry.record.run_id, frame));
+    const runId = entry.record.run_id;
+    return this.options.store.appendEvent(runId, frame).then(
+      () => this.publish(entry, frame),
+      (err: unknown) => {
+        this.storeFailed(entry, err);
+        this.publish(entry, frame);
+      },
+    );
+  }
+
+  private publish(entry: RunEntry, frame: TrainingEvent): void {
     entry.channel?.publish(frame);
     this.options.onEvent?.(frame, entry.record.run_id);
   }
@@ -468,7 +525,7 @@ export class RunManager {
     for (;;) {
       const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
       const id = `${stamp}-${randomBytes(3).toString('hex')}`;
-      if (!this.entries.has(id)) return id;
+      if (!this.entries.has(id) && !this.creating.has(id)) return id;
     }
   }
 }

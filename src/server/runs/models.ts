@@ -6,8 +6,11 @@
  *
  * TensorFlow.js is loaded into the server process only when the first inference needs it, and loaded
  * models are kept in a small cache (they are small; loading one reads and parses its weights).
+ *
+ * Every method a request calls reads and writes files asynchronously (docs/reliability.md), and a large
+ * prediction runs in slices (training/slicedPredict.ts), so the event loop stays free for other requests.
  */
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LayersModel, Tensor } from '@tensorflow/tfjs';
 import type { BackendName, InferBatchResponse, InferResponse, ModelDetail, ModelSummary } from '../../shared/protocol';
@@ -16,6 +19,7 @@ import type { HttpError } from '../httpError';
 import { ModelCatalog, type CatalogModel } from './catalog';
 import type { RunManager } from './manager';
 import type { RunRecord } from './store';
+import { slicedPredict, type SlicedInput } from '../training/slicedPredict';
 
 /**
  * Thrown for requests that name a model or give inputs that cannot work: an HttpError (httpError.ts) whose
@@ -59,25 +63,25 @@ const MODEL_FILE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 export class ModelService {
   private readonly cache = new Map<string, Promise<LayersModel>>();
   private readonly catalog: ModelCatalog;
+  /** The catalog change in progress (see `serial`). */
+  private changing: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: ModelServiceOptions) {
     this.catalog = new ModelCatalog(options.catalogFile, options.log);
   }
 
   /** The catalog; `trainedOnly` leaves out models that are only a definition. */
-  list(trainedOnly = false): ModelSummary[] {
-    return this.catalog
-      .list()
-      .map((m) => this.catalogSummary(m))
-      .filter((m) => !trainedOnly || m.trained);
+  async list(trainedOnly = false): Promise<ModelSummary[]> {
+    const all = await Promise.all(this.catalog.list().map((m) => this.catalogSummary(m)));
+    return all.filter((m) => !trainedOnly || m.trained);
   }
 
   /** A catalog model, or a trained run's model, with its runs. */
-  get(modelId: string): ModelDetail {
+  async get(modelId: string): Promise<ModelDetail> {
     const model = this.catalog.get(modelId);
-    if (model) return { ...this.catalogSummary(model), runs: this.runsOf(model.run_ids) };
-    const record = this.recordOf(modelId);
-    return { ...this.runSummary(record), runs: this.runsOf([record.run_id]) };
+    if (model) return { ...(await this.catalogSummary(model)), runs: await this.runsOf(model.run_ids) };
+    const record = await this.recordOf(modelId);
+    return { ...(await this.runSummary(record)), runs: await this.runsOf([record.run_id]) };
   }
 
   /** Whether a catalog model exists (a train body's `model_id` must name one). */
@@ -86,9 +90,12 @@ export class ModelService {
   }
 
   /** `POST /api/models`: updates the named model (false) or creates one (true; a new `m_<hex>` when unnamed). */
-  upsert(modelId: string | undefined, change: ModelChange): { created: boolean; model: ModelSummary } {
+  private async upsertNow(
+    modelId: string | undefined,
+    change: ModelChange,
+  ): Promise<{ created: boolean; model: ModelSummary }> {
     const existing = modelId === undefined ? undefined : this.catalog.get(modelId);
-    if (existing) return { created: false, model: this.catalogSummary(this.change(existing, change)) };
+    if (existing) return { created: false, model: await this.catalogSummary(await this.change(existing, change)) };
     if (modelId !== undefined && this.options.runs.get(modelId)) {
       throw new ModelRequestError(
         409,
@@ -107,7 +114,7 @@ export class ModelService {
       run_id: null,
       run_ids: [],
     };
-    return { created: true, model: this.catalogSummary(this.catalog.put(model)) };
+    return { created: true, model: await this.catalogSummary(await this.catalog.put(model)) };
   }
 
   /**
@@ -115,12 +122,12 @@ export class ModelService {
    * Without: store the definition (a new architecture leaves the model untrained). A run id as `:id` keeps
    * that run's model in the catalog (our clients' "save"), reusing the model it was saved as before.
    */
-  save(modelId: string, change: ModelChange, runId?: string): ModelSummary {
+  private async saveNow(modelId: string, change: ModelChange, runId?: string): Promise<ModelSummary> {
     let model = this.catalog.get(modelId);
     if (!model && this.options.runs.get(modelId)) {
-      this.trainedRun(modelId); // before a catalog entry is made for it
+      await this.trainedRun(modelId); // before a catalog entry is made for it
       return this.promote(
-        this.catalog.byRun(modelId)?.model_id ?? this.upsert(undefined, {}).model.model_id,
+        this.catalog.byRun(modelId)?.model_id ?? (await this.upsertNow(undefined, {})).model.model_id,
         modelId,
         change,
       );
@@ -138,34 +145,75 @@ export class ModelService {
       // New weights are needed for a new architecture: the model goes back to being a definition.
       model = { ...model, run_id: null };
     }
-    return this.catalogSummary(this.change(model, change));
+    return this.catalogSummary(await this.change(model, change));
   }
 
   /** `POST /api/models/save { run_id, name }`: a new catalog model holding that run's weights. */
-  saveRun(runId: string, change: ModelChange): ModelSummary {
-    this.trainedRun(runId);
-    return this.promote(this.upsert(undefined, {}).model.model_id, runId, change);
+  private async saveRunNow(runId: string, change: ModelChange): Promise<ModelSummary> {
+    await this.trainedRun(runId);
+    return this.promote((await this.upsertNow(undefined, {})).model.model_id, runId, change);
   }
 
   /** `PATCH /api/models/:id`: renames a catalog model or changes its description; 404 for anything else. */
-  rename(modelId: string, change: Pick<ModelChange, 'name' | 'description'>): ModelSummary {
-    return this.catalogSummary(this.change(this.catalogModel(modelId), change));
+  private async renameNow(modelId: string, change: Pick<ModelChange, 'name' | 'description'>): Promise<ModelSummary> {
+    return this.catalogSummary(await this.change(this.catalogModel(modelId), change));
   }
 
   /** `DELETE /api/models/:id`: takes the model out of the catalog; its runs (and their weights) are kept. */
-  remove(modelId: string): void {
-    this.catalog.remove(this.catalogModel(modelId).model_id);
+  private async removeNow(modelId: string): Promise<void> {
+    await this.catalog.remove(this.catalogModel(modelId).model_id);
   }
 
   /** Remembers that a run was submitted for a catalog model and/or in the original's format. */
+  private async recordSubmissionNow(
+    runId: string,
+    modelId: string | null,
+    original: { architecture: unknown; hyperparams: unknown } | null,
+  ): Promise<void> {
+    if (original) await writeFile(join(this.options.runs.runDir(runId), ORIGINAL_BODY_FILE), JSON.stringify(original));
+    const model = modelId === null ? undefined : this.catalog.get(modelId);
+    if (model) await this.change(model, {}, [...model.run_ids, runId]);
+  }
+
+  /**
+   * Catalog changes run one at a time, as they did when they were synchronous: each reads the catalog after
+   * the awaits of the one before (two saves of one run must find the model the first one made).
+   */
+  private serial<T>(change: () => Promise<T>): Promise<T> {
+    const result = this.changing.then(change);
+    this.changing = result.then(
+      () => undefined,
+      () => undefined, // the failure goes to its own request
+    );
+    return result;
+  }
+
+  upsert(modelId: string | undefined, change: ModelChange): Promise<{ created: boolean; model: ModelSummary }> {
+    return this.serial(() => this.upsertNow(modelId, change));
+  }
+
+  save(modelId: string, change: ModelChange, runId?: string): Promise<ModelSummary> {
+    return this.serial(() => this.saveNow(modelId, change, runId));
+  }
+
+  saveRun(runId: string, change: ModelChange): Promise<ModelSummary> {
+    return this.serial(() => this.saveRunNow(runId, change));
+  }
+
+  rename(modelId: string, change: Pick<ModelChange, 'name' | 'description'>): Promise<ModelSummary> {
+    return this.serial(() => this.renameNow(modelId, change));
+  }
+
+  remove(modelId: string): Promise<void> {
+    return this.serial(() => this.removeNow(modelId));
+  }
+
   recordSubmission(
     runId: string,
     modelId: string | null,
     original: { architecture: unknown; hyperparams: unknown } | null,
-  ): void {
-    if (original) writeFileSync(join(this.options.runs.runDir(runId), ORIGINAL_BODY_FILE), JSON.stringify(original));
-    const model = modelId === null ? undefined : this.catalog.get(modelId);
-    if (model) this.change(model, {}, [...model.run_ids, runId]);
+  ): Promise<void> {
+    return this.serial(() => this.recordSubmissionNow(runId, modelId, original));
   }
 
   /** A catalog model's definition, for a train body that names only its `model_id`. */
@@ -175,22 +223,18 @@ export class ModelService {
   }
 
   /** The model folder's downloadable files. */
-  files(modelId: string): string[] {
-    const dir = this.dirOf(this.recordOf(modelId));
-    return readdirSync(dir)
-      .filter((f) => MODEL_FILE.test(f) && !f.endsWith('.tmp'))
-      .sort();
+  async files(modelId: string): Promise<string[]> {
+    const dir = this.dirOf(await this.recordOf(modelId));
+    return (await readdir(dir)).filter((f) => MODEL_FILE.test(f) && !f.endsWith('.tmp')).sort();
   }
 
   /** Absolute path of one model file, after checking the name cannot leave the model folder. */
-  filePath(modelId: string, file: string): string {
-    if (!this.files(modelId).includes(file)) {
-      throw new ModelRequestError(
-        404,
-        `model ${modelId} has no file "${file}"; it has ${this.files(modelId).join(', ')}`,
-      );
+  async filePath(modelId: string, file: string): Promise<string> {
+    const files = await this.files(modelId);
+    if (!files.includes(file)) {
+      throw new ModelRequestError(404, `model ${modelId} has no file "${file}"; it has ${files.join(', ')}`);
     }
-    return join(this.dirOf(this.recordOf(modelId)), file);
+    return join(this.dirOf(await this.recordOf(modelId)), file);
   }
 
   /** Forgets a model (its run was deleted). */
@@ -210,7 +254,7 @@ export class ModelService {
     source: 'pixels' | 'inputs',
     activations: readonly string[] = [],
   ): Promise<InferResponse> {
-    const record = this.recordOf(this.runIdOf(modelId));
+    const record = await this.recordOf(this.runIdOf(modelId));
     const size = inputSize(record);
     if (values.length !== size) throw wrongSize(record, source, values.length);
     // Pixels may come as 0..255 (a canvas) or 0..1 (what the model was trained on).
@@ -227,9 +271,9 @@ export class ModelService {
     }
     const tensor = tf.tensor(input, [1, ...record.input_shape]);
     try {
-      const [probabilities] = this.predict(model, tensor, source);
+      const [probabilities] = await this.predict(model, tensor, source);
       const label = argmax(probabilities);
-      const className = this.classNames(record)?.[label];
+      const className = (await this.classNames(record))?.[label];
       const answer: InferResponse = { run_id: record.run_id, label, probabilities };
       if (className !== undefined) answer.class_name = className;
       if (activations.length > 0) answer.activations = probe.layerActivations(model, tensor, activations);
@@ -241,31 +285,25 @@ export class ModelService {
 
   /** Many samples at once (the decision boundary); each row a flat input vector, checked by the route. */
   async inferBatch(modelId: string, rows: readonly number[][]): Promise<InferBatchResponse> {
-    const record = this.recordOf(this.runIdOf(modelId));
+    const record = await this.recordOf(this.runIdOf(modelId));
     const size = inputSize(record);
-    const flat = new Float32Array(rows.length * size);
     rows.forEach((row, i) => {
       if (row.length !== size) throw wrongSize(record, `batch[${i}]`, row.length);
-      flat.set(row, i * size);
     });
     const model = await this.load(record);
-    const tensor = tfjs().tensor(flat, [rows.length, ...record.input_shape]);
-    try {
-      const probabilities = this.predict(model, tensor, 'batch');
-      return { run_id: record.run_id, labels: probabilities.map(argmax), probabilities };
-    } finally {
-      tensor.dispose();
-    }
+    // Each slice's rows become a tensor only when that slice runs (filling one for 10,000 rows takes ~100 ms).
+    const rowsTensor = (offset: number, n: number): Tensor => {
+      const flat = new Float32Array(n * size);
+      for (let i = 0; i < n; i++) flat.set(rows[offset + i], i * size);
+      return tfjs().tensor(flat, [n, ...record.input_shape]);
+    };
+    const probabilities = await this.predict(model, { rows: rows.length, slice: rowsTensor }, 'batch');
+    return { run_id: record.run_id, labels: probabilities.map(argmax), probabilities };
   }
 
   /** Class probabilities per sample of `input` ([n, ...input shape]); a 400 when the output is not finite. */
-  private predict(model: LayersModel, input: Tensor, source: string): number[][] {
-    const tf = tfjs();
-    const output = tf.tidy(() => {
-      const prediction = model.predict(input, { batchSize: 512 });
-      const tensor = Array.isArray(prediction) ? prediction[0] : prediction;
-      return tensor.reshape([input.shape[0], -1]).arraySync() as number[][];
-    });
+  private async predict(model: LayersModel, input: Tensor | SlicedInput, source: string): Promise<number[][]> {
+    const output = await slicedPredict(tfjs(), model, input);
     if (!output.every((row) => row.every(Number.isFinite))) {
       throw new ModelRequestError(
         400,
@@ -300,10 +338,10 @@ export class ModelService {
     return model;
   }
 
-  private classNames(record: RunRecord): string[] | null {
+  private async classNames(record: RunRecord): Promise<string[] | null> {
     const file = join(this.dirOf(record), 'stitch-meta.json');
     try {
-      const meta = JSON.parse(readFileSync(file, 'utf8')) as { classNames?: unknown };
+      const meta = JSON.parse(await readFile(file, 'utf8')) as { classNames?: unknown };
       return Array.isArray(meta.classNames) ? meta.classNames.map(String) : null;
     } catch {
       return null;
@@ -333,7 +371,7 @@ export class ModelService {
     return model.run_id;
   }
 
-  private recordOf(modelId: string): RunRecord {
+  private async recordOf(modelId: string): Promise<RunRecord> {
     const record = this.options.runs.get(modelId);
     if (!record)
       throw new ModelRequestError(
@@ -346,7 +384,7 @@ export class ModelService {
         `run ${modelId} has no trained model (it is ${record.state}); only runs that succeeded have one`,
       );
     }
-    if (!existsSync(join(this.dirOf(record), 'model.json'))) {
+    if (!(await isFile(join(this.dirOf(record), 'model.json')))) {
       throw new ModelRequestError(
         404,
         `the model files of run ${modelId} are missing from the runs folder; train the schema again`,
@@ -360,20 +398,21 @@ export class ModelService {
   }
 
   /** A trained run's own model, in the catalog's shape. */
-  private runSummary(record: RunRecord): ModelSummary {
-    const original = this.originalBody(record.run_id);
+  private async runSummary(record: RunRecord): Promise<ModelSummary> {
+    const original = await this.originalBody(record.run_id);
+    const schema = original ? null : await this.schemaOf(record.run_id);
     const path = this.dirOf(record);
     const accuracy = record.test?.accuracy ?? record.best_val_accuracy;
     return {
       model_id: record.run_id,
       name: record.model_name ?? record.name,
       description: '',
-      architecture: original?.architecture ?? this.schemaOf(record.run_id),
-      hyperparams: original?.hyperparams ?? this.schemaOf(record.run_id)?.training ?? null,
+      architecture: original?.architecture ?? schema,
+      hyperparams: original?.hyperparams ?? schema?.training ?? null,
       created_at: record.finished_at ?? record.created_at,
       trained: true,
       saved_model_path: path,
-      saved_model_exists: existsSync(join(path, 'model.json')),
+      saved_model_exists: await isFile(join(path, 'model.json')),
       last_trained_at: record.finished_at,
       runs_total: 1,
       highest_accuracy: accuracy,
@@ -385,7 +424,7 @@ export class ModelService {
     };
   }
 
-  private catalogSummary(model: CatalogModel): ModelSummary {
+  private async catalogSummary(model: CatalogModel): Promise<ModelSummary> {
     const runs = model.run_ids.map((id) => this.options.runs.get(id)).filter((r): r is RunRecord => r !== undefined);
     const promoted = model.run_id === null ? undefined : this.options.runs.get(model.run_id);
     const path = promoted ? this.dirOf(promoted) : null;
@@ -396,7 +435,7 @@ export class ModelService {
       .filter((r) => r.state === 'succeeded' && r.finished_at !== null)
       .map((r) => r.finished_at ?? '')
       .sort();
-    const exists = path !== null && existsSync(join(path, 'model.json'));
+    const exists = path !== null && (await isFile(join(path, 'model.json')));
     return {
       model_id: model.model_id,
       name: model.name,
@@ -419,23 +458,25 @@ export class ModelService {
   }
 
   /** Makes `runId`'s weights the model's; the definition follows the run's unless the request gives one. */
-  private promote(modelId: string, runId: string, change: ModelChange): ModelSummary {
-    const record = this.trainedRun(runId);
+  private async promote(modelId: string, runId: string, change: ModelChange): Promise<ModelSummary> {
+    const record = await this.trainedRun(runId);
+    const source = await this.originalBody(runId);
+    const schema = source ? null : await this.schemaOf(runId);
+    // Read after the awaits: another request may have changed the model meanwhile.
     const model = this.catalog.get(modelId);
     if (!model) throw new ModelRequestError(404, `there is no model "${modelId}"`);
-    const source = this.originalBody(runId);
     const fromRun: ModelChange = {
       name: model.name === 'untitled model' ? (record.model_name ?? record.name) : model.name,
-      architecture: source?.architecture ?? this.schemaOf(runId),
-      hyperparams: source?.hyperparams ?? this.schemaOf(runId)?.training ?? null,
+      architecture: source?.architecture ?? schema,
+      hyperparams: source?.hyperparams ?? schema?.training ?? null,
     };
     const runIds = model.run_ids.includes(runId) ? model.run_ids : [...model.run_ids, runId];
     return this.catalogSummary(
-      this.change({ ...model, run_id: runId }, { ...fromRun, ...definedOnly(change) }, runIds),
+      await this.change({ ...model, run_id: runId }, { ...fromRun, ...definedOnly(change) }, runIds),
     );
   }
 
-  private change(model: CatalogModel, change: ModelChange, runIds = model.run_ids): CatalogModel {
+  private change(model: CatalogModel, change: ModelChange, runIds = model.run_ids): Promise<CatalogModel> {
     return this.catalog.put({
       ...model,
       ...definedOnly(change),
@@ -445,7 +486,7 @@ export class ModelService {
   }
 
   /** A run that exists, succeeded and has its weights; else 404/409 saying which. */
-  private trainedRun(runId: string): RunRecord {
+  private async trainedRun(runId: string): Promise<RunRecord> {
     const record = this.options.runs.get(runId);
     if (!record) throw new ModelRequestError(404, `there is no run "${runId}"; GET /api/runs lists the runs`);
     if (record.state !== 'succeeded' || record.model_id === null) {
@@ -454,25 +495,28 @@ export class ModelService {
         `run ${runId} is ${record.state}; only a run that succeeded has weights to save`,
       );
     }
-    if (!existsSync(join(this.dirOf(record), 'model.json'))) {
+    if (!(await isFile(join(this.dirOf(record), 'model.json')))) {
       throw new ModelRequestError(409, `the weights of run ${runId} are missing from the runs folder; train it again`);
     }
     return record;
   }
 
-  private runsOf(runIds: string[]): ModelDetail['runs'] {
-    return runIds.flatMap((id) => {
-      const record = this.options.runs.get(id);
-      if (!record) return [];
-      const { saved: _saved, model_name: _name, params: _params, input_shape: _shape, ...summary } = record;
-      return [{ ...summary, metrics: this.options.runs.metrics(id) }];
-    });
+  private async runsOf(runIds: string[]): Promise<ModelDetail['runs']> {
+    const runs = await Promise.all(
+      runIds.map(async (id) => {
+        const record = this.options.runs.get(id);
+        if (!record) return [];
+        const { saved: _saved, model_name: _name, params: _params, input_shape: _shape, ...summary } = record;
+        return [{ ...summary, metrics: await this.options.runs.metricsAsync(id) }];
+      }),
+    );
+    return runs.flat();
   }
 
-  private originalBody(runId: string): { architecture: unknown; hyperparams: unknown } | null {
+  private async originalBody(runId: string): Promise<{ architecture: unknown; hyperparams: unknown } | null> {
     try {
       const stored: unknown = JSON.parse(
-        readFileSync(join(this.options.runs.runDir(runId), ORIGINAL_BODY_FILE), 'utf8'),
+        await readFile(join(this.options.runs.runDir(runId), ORIGINAL_BODY_FILE), 'utf8'),
       );
       return isObject(stored) ? { architecture: stored.architecture, hyperparams: stored.hyperparams } : null;
     } catch {
@@ -480,12 +524,21 @@ export class ModelService {
     }
   }
 
-  private schemaOf(runId: string): ReturnType<RunManager['schemaOf']> | null {
+  private async schemaOf(runId: string): Promise<Awaited<ReturnType<RunManager['schemaOfAsync']>> | null> {
     try {
-      return this.options.runs.schemaOf(runId);
+      return await this.options.runs.schemaOfAsync(runId);
     } catch {
       return null; // a damaged run folder: the model is still listed, without its definition
     }
+  }
+}
+
+/** True for a regular file; false for a missing path or anything else (checked without opening it). */
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
   }
 }
 

@@ -7,26 +7,23 @@
  *   <runsDir>/<run_id>/events.jsonl   every SSE event with its id, one JSON object a line, append-only
  *   <runsDir>/<run_id>/model/         the trained model (tfjs layers format: model.json + weights.bin)
  *
- * Writes are synchronous on purpose: events are few (at most ~10 a second) and appending them in the
- * order they happen, before they are sent, is what makes a replay after a restart exact.
+ * Writes are asynchronous (the server's event loop answers health and event streams meanwhile) and go
+ * through one queue per run: event lines are appended in the order they were emitted, one write at a time
+ * (lines that arrive while a write runs go out together in the next), and run.json, truncation and
+ * deletion wait their turn in the same queue. The run manager publishes an event only once its line is
+ * written, so what a client saw is on disk, and a replay after a restart is exact. `drained` tells when a
+ * run's queue is empty: readers of the log wait for it.
+ *
+ * Synchronous reads remain only in start-up code (`loadAll`, `repairEvents`, `readEventLog`), which runs
+ * once before the server listens and is on no request path.
  *
  * Everything read back is checked (recordCheck.ts): a damaged run.json is repaired or skipped, a damaged
  * event line is skipped, a missing schema.json is a clear error for that run only; each with a log line.
  * Files are only opened after `stat` says they are regular files, so a FIFO planted in a run folder
  * cannot block the server.
  */
-import {
-  appendFileSync,
-  mkdirSync,
-  readFileSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  statSync,
-  truncateSync,
-  writeFileSync,
-} from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFile, mkdir, readFile, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunSummary, TrainingEvent } from '../../shared/protocol';
 import { isObject } from '../../shared/isObject';
@@ -68,7 +65,20 @@ export interface StoredEvents {
 /** The runs folder cannot be used at all (startup): the CLI prints the message alone, without a stack. */
 export class RunsDirError extends Error {}
 
+/** One run's write queue (see the top of this file). */
+interface RunWrites {
+  /** Settles when the last queued write has (it never rejects: each write's caller gets its failure). */
+  tail: Promise<void>;
+  /** Event lines waiting for the next append. */
+  lines: string[];
+  /** The queued append that will write `lines`, while it has not started. */
+  batch: Promise<void> | undefined;
+}
+
 export class RunStore {
+  private readonly writes = new Map<string, RunWrites>();
+
+  /** Start-up only (not a request path): the server makes and checks its runs folder before it listens. */
   constructor(readonly runsDir: string) {
     try {
       mkdirSync(runsDir, { recursive: true });
@@ -95,38 +105,100 @@ export class RunStore {
     return join(this.runDir(runId), 'model');
   }
 
-  create(record: RunRecord, schema: StitchSchema): void {
+  async create(record: RunRecord, schema: StitchSchema): Promise<void> {
     const dir = this.runDir(record.run_id);
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'schema.json'), JSON.stringify(schema, null, 2) + '\n');
-    writeFileSync(join(dir, 'events.jsonl'), '');
-    this.writeRecord(record);
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'schema.json'), JSON.stringify(schema, null, 2) + '\n');
+    await writeFile(join(dir, 'events.jsonl'), '');
+    await this.writeRecord(record);
   }
 
-  /** Replaces run.json atomically (write + rename), so a crash never leaves half a summary. */
-  writeRecord(record: RunRecord): void {
+  /**
+   * Replaces run.json atomically (write + rename), so a crash never leaves half a summary. Queued with the
+   * run's other writes; it writes the record as it is when its turn comes (the latest state).
+   */
+  writeRecord(record: RunRecord): Promise<void> {
+    return this.queue(record.run_id, () => this.replaceRecord(record));
+  }
+
+  private async replaceRecord(record: RunRecord): Promise<void> {
     const file = join(this.runDir(record.run_id), 'run.json');
-    writeFileSync(`${file}.tmp`, JSON.stringify(record, null, 2) + '\n');
-    renameSync(`${file}.tmp`, file);
+    await writeFile(`${file}.tmp`, JSON.stringify(record, null, 2) + '\n');
+    await rename(`${file}.tmp`, file);
   }
 
   /** The event log can be appended to without blocking: it is a regular file (or not there yet). */
-  eventLogWritable(runId: string): boolean {
+  async eventLogWritable(runId: string): Promise<boolean> {
     const file = join(this.runDir(runId), 'events.jsonl');
     try {
-      return statSync(file).isFile();
+      return (await stat(file)).isFile();
     } catch {
       return true;
     }
   }
 
-  appendEvent(runId: string, event: TrainingEvent): void {
-    appendFileSync(join(this.runDir(runId), 'events.jsonl'), JSON.stringify(event) + '\n');
+  /** Appends one event line after every write queued before it; resolves once it is written. */
+  appendEvent(runId: string, event: TrainingEvent): Promise<void> {
+    const writes = this.writesOf(runId);
+    writes.lines.push(JSON.stringify(event) + '\n');
+    writes.batch ??= this.queue(runId, async () => {
+      writes.batch = undefined;
+      const text = writes.lines.join('');
+      writes.lines = [];
+      await appendFile(join(this.runDir(runId), 'events.jsonl'), text);
+    });
+    return writes.batch;
+  }
+
+  /** Resolves when every write queued so far for the run has settled (readers of its files wait for it). */
+  drained(runId: string): Promise<void> {
+    return this.writes.get(runId)?.tail ?? Promise.resolve();
+  }
+
+  /** Resolves when every run's queued writes have settled (the server waits for it before it exits). */
+  async allDrained(): Promise<void> {
+    while (this.writes.size > 0) await Promise.all([...this.writes.values()].map((w) => w.tail));
+  }
+
+  /** `repairEvents` without blocking, in the run's write queue (before any append queued after it). */
+  repairEventsAsync(runId: string): Promise<void> {
+    return this.queue(runId, async () => {
+      const file = join(this.runDir(runId), 'events.jsonl');
+      if (!(await isFileAsync(file))) return;
+      const text = await readFile(file, 'utf8');
+      if (text === '' || text.endsWith('\n')) return;
+      await truncate(file, Buffer.byteLength(text.slice(0, text.lastIndexOf('\n') + 1)));
+    });
+  }
+
+  private writesOf(runId: string): RunWrites {
+    let writes = this.writes.get(runId);
+    if (!writes) {
+      writes = { tail: Promise.resolve(), lines: [], batch: undefined };
+      this.writes.set(runId, writes);
+    }
+    return writes;
+  }
+
+  /** Runs `write` after the run's queued writes; its failure goes to the caller, not to later writes. */
+  private queue(runId: string, write: () => Promise<void>): Promise<void> {
+    const writes = this.writesOf(runId);
+    const done = writes.tail.then(write);
+    const tail = done.then(
+      () => undefined,
+      () => undefined, // reported to the caller through `done`
+    );
+    writes.tail = tail;
+    void tail.then(() => {
+      // Idle again: forget the queue, so a long-running server keeps nothing per finished run.
+      if (writes.tail === tail && this.writes.get(runId) === writes) this.writes.delete(runId);
+    });
+    return done;
   }
 
   /**
    * Cuts a torn last line (the server died mid-write) off the event log, so that the next append starts on
-   * a line of its own instead of being glued to the torn one and lost with it.
+   * a line of its own instead of being glued to the torn one and lost with it. Start-up only (restore).
    */
   repairEvents(runId: string): void {
     const file = join(this.runDir(runId), 'events.jsonl');
@@ -136,7 +208,7 @@ export class RunStore {
     truncateSync(file, Buffer.byteLength(text.slice(0, text.lastIndexOf('\n') + 1)));
   }
 
-  /** The stored events in order (see `readEventLog`). */
+  /** The stored events in order (see `readEventLog`). Start-up only. */
   readEvents(runId: string): TrainingEvent[] {
     return this.readEventLog(runId).events;
   }
@@ -150,8 +222,9 @@ export class RunStore {
     return isFile(file) ? parseEventLog(readFileSync(file, 'utf8')) : { events: [], torn: false, skipped: 0 };
   }
 
-  /** `readEventLog` without blocking the event loop (request paths: replays, run details). */
+  /** `readEventLog` without blocking the event loop (request paths: replays, run details), after queued writes. */
   async readEventLogAsync(runId: string): Promise<StoredEvents> {
+    await this.drained(runId);
     const file = join(this.runDir(runId), 'events.jsonl');
     return (await isFileAsync(file))
       ? parseEventLog(await readFile(file, 'utf8'))
@@ -232,7 +305,9 @@ export class RunStore {
       if (checked.repairs.length > 0) {
         log(`run ${name.name}: repaired a damaged run.json (${checked.repairs.join('; ')})`);
         try {
-          this.writeRecord(checked.record);
+          const file = join(this.runsDir, name.name, 'run.json');
+          writeFileSync(`${file}.tmp`, JSON.stringify(checked.record, null, 2) + '\n');
+          renameSync(`${file}.tmp`, file);
         } catch (err) {
           log(
             `run ${name.name}: could not write the repaired run.json (${(err as Error).message}); using the repair in memory`,
@@ -244,12 +319,12 @@ export class RunStore {
     return records.sort((a, b) => a.created_at.localeCompare(b.created_at) || a.run_id.localeCompare(b.run_id));
   }
 
-  delete(runId: string): void {
-    rmSync(this.runDir(runId), { recursive: true, force: true });
+  /** Removes the run's folder once its queued writes are done (none can recreate part of it after). */
+  delete(runId: string): Promise<void> {
+    return this.queue(runId, () => rm(this.runDir(runId), { recursive: true, force: true }));
   }
 }
 
-/** True for a regular file; false for a missing path, a folder, a FIFO or a device (never opened). */
 /**
  * The stored events, checked: a torn last line, a line that is not an event, and an event whose id does
  * not follow the previous one are skipped (SSE clients rely on ids that only increase).
@@ -277,6 +352,7 @@ function parseEventLog(text: string): StoredEvents {
   return result;
 }
 
+/** True for a regular file; false for a missing path, a folder, a FIFO or a device (never opened). */
 async function isFileAsync(path: string): Promise<boolean> {
   try {
     return (await stat(path)).isFile();

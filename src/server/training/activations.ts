@@ -70,6 +70,8 @@ function quantize(id: string, t: tf.Tensor): LayerActivation {
     if (v > max) max = v;
   }
   const span = max - min;
-  const bytes = Buffer.from(Array.from(values, (v) => (span > 0 ? Math.round(((v - min) / span) * 255) : 0)));
+  // One typed array, no intermediate list: 262,144 values take about a millisecond (the event loop waits).
+  const bytes = Buffer.alloc(values.length);
+  if (span > 0) for (let i = 0; i < values.length; i++) bytes[i] = Math.round(((values[i] - min) / span) * 255);
   return { id, shape: t.shape.slice(1), min, max, base64: bytes.toString('base64') };
 }
