@@ -20,10 +20,10 @@ function processes() {
   return out;
 }
 
-/** The descendants of `root` (not `root` itself), each with its command line. */
-export function descendants(root) {
+/** `root` and its descendants, each with its command line. */
+export function processTree(root) {
   const all = processes();
-  const found = [];
+  const found = all.filter((p) => p.pid === root);
   let frontier = [root];
   while (frontier.length) {
     const next = all.filter((p) => frontier.includes(p.ppid));
