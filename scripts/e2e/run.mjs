@@ -10,7 +10,9 @@
 // Phase 2: a UI smoke test: open a tiny XOR schema, run "Stitch: Train Current Schema" from the palette,
 //          see the progress notification and the result; screenshots go to test-artifacts/. Then train a
 //          long schema and press Cancel on its notification. (After phase 1, the crash notification that
-//          the suite's last test provokes is checked with its "Show Log" button.)
+//          the suite's last test provokes is checked with its "Show Log" button.) Then the webview steps
+//          (webviewSmoke.mjs), the "use what you trained" walk-through (evaluateSmoke.mjs) and the catalog steps
+//          (catalogSmoke.mjs), which restart VS Code through restartCodeServer() below.
 // --vsix:  `npm run package`, install the .vsix into the throw-away extensions dir, and run phase 2 with the
 //          installed extension (no development path): what a user gets. About 45 s more, so not by default
 //          (`npm run test:e2e -- --vsix`).
