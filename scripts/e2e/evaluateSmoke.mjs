@@ -36,7 +36,10 @@ async function replaceAll(page, find, replace) {
 export async function evaluateSmoke({ page, pick, log, check, sleep, waitFor, artifacts, workspace, root }) {
   const started = Date.now();
   // 1. Open the example from the workspace, make it smaller in the editor as a user would, save, train.
+  // The example as it ships, put into the workspace's examples/ only now: the webview steps Quick Open
+  // "mnist-cnn.stitch.json" (their own copy at the root) and must find one file.
   const onDisk = path.join(workspace, FILE);
+  fs.cpSync(path.join(root, FILE), onDisk);
   // The webview steps left their own edited copy at the workspace root: Quick Open the one in examples/.
   await pick('Control+P', FILE, 'examples');
   await page.locator('.tabs-container .tab', { hasText: 'mnist-cnn.stitch.json' }).first().waitFor({ timeout: 20000 });

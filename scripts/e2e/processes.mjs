@@ -8,11 +8,12 @@ function processes() {
   for (const name of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
-      // The parent is the 2nd field after the command name, which is in parentheses and may hold spaces.
+      // State, parent and process group follow the command name, which is in parentheses and may hold spaces.
       const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const [state, ppid, pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (state === 'Z') continue; // exited, waiting for its parent to reap it
       const cmd = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').join(' ').trim();
-      out.push({ pid: Number(name), ppid, cmd });
+      out.push({ pid: Number(name), ppid: Number(ppid), pgrp: Number(pgrp), cmd });
     } catch {
       // The process ended while it was being read.
     }
@@ -31,6 +32,11 @@ export function processTree(root) {
     frontier = next.map((p) => p.pid);
   }
   return found;
+}
+
+/** The processes of a process group (code-server is spawned detached: its group has its pid). */
+export function processGroup(pgrp) {
+  return processes().filter((p) => p.pgrp === pgrp);
 }
 
 /** Those of `list` that still run (the same pid with the same command line: not a reused pid). */

@@ -33,7 +33,7 @@ import { webviewSmoke } from './webviewSmoke.mjs';
 import { evaluateSmoke } from './evaluateSmoke.mjs';
 import { catalogSmoke } from './catalogSmoke.mjs';
 import { startFakeProvider } from './fakeProvider.mjs';
-import { processTree, stillRunning } from './processes.mjs';
+import { processGroup, processTree, stillRunning } from './processes.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const args = new Set(process.argv.slice(2));
@@ -123,8 +123,6 @@ fs.writeFileSync(path.join(TMP, 'config.yaml'), 'auth: none\n');
 fs.cpSync(FIXTURES, D['ws-tests'], { recursive: true });
 fs.copyFileSync(path.join(FIXTURES, 'xor.stitch.json'), path.join(D['ws-ui'], 'xor.stitch.json'));
 fs.copyFileSync(path.join(FIXTURES, 'long.stitch.json'), path.join(D['ws-ui'], 'long.stitch.json'));
-// The MNIST example as it ships: the walk-through opens it and cuts its sizes in the editor (evaluateSmoke.mjs).
-fs.cpSync(path.join(ROOT, 'examples/mnist-cnn.stitch.json'), path.join(D['ws-ui'], 'examples/mnist-cnn.stitch.json'));
 const XDG = {
   XDG_CONFIG_HOME: path.join(D.xdg, 'config'),
   XDG_DATA_HOME: path.join(D.xdg, 'data'),
@@ -224,7 +222,8 @@ async function startCodeServer(authority) {
  * end by itself within 20 s. Whatever is left is killed and reported as a failure.
  */
 async function quitCodeServer() {
-  const tree = processTree(server.pid);
+  const pid = server.pid;
+  const tree = processTree(pid);
   const stitch = tree.filter((p) => / serve .*--exit-with-stdin/.test(p.cmd));
   check(
     stitch.length > 0,
@@ -232,12 +231,18 @@ async function quitCodeServer() {
   );
   const t = Date.now();
   process.kill(server.pid, 'SIGTERM');
-  while (stillRunning(tree).length && Date.now() - t < 20000) await sleep(200);
-  const left = stillRunning(tree);
+  // What it had started before (re-parented or not) and anything still in its process group.
+  const leftover = () => [
+    ...stillRunning(tree),
+    ...processGroup(pid).filter((p) => !tree.some((q) => q.pid === p.pid && q.cmd === p.cmd)),
+  ];
+  while (leftover().length && Date.now() - t < 20000) await sleep(200);
+  const left = leftover();
+  const took = Date.now() - t;
   await stopCodeServer(); // the group, in case something is left
   check(
     left.length === 0,
-    `code-server quit in ${Date.now() - t} ms; no process of it is left` +
+    `code-server quit in ${took} ms; no process of it is left` +
       (left.length ? ` (left: ${left.map((p) => `${p.pid} ${p.cmd.slice(0, 120)}`).join('; ')})` : ''),
   );
 }
