@@ -1,54 +1,96 @@
-// The model catalog's UI steps of the e2e run (called from run.mjs after the webview steps, with its page
-// and helpers), in a real VS Code, as a person does them:
-//  1. "Stitch: Save Model…" from the palette: pick a succeeded run, type a name → "saved" notification;
-//  2. Developer: Reload Window (a restart of the window; the catalog lives in the server's store);
-//  3. the model is listed in the Stitch Models view;
-//  4. "Stitch: Compare Runs…" with two picks → the compare tab shows both runs, their final figures, the
+// The model catalog's UI steps of the e2e run (called from run.mjs after the evaluate steps, with its page,
+// helpers, the digits evaluateSmoke drew and run.mjs's restartCodeServer), in a real VS Code, as a person does:
+//  1. "Stitch: Save Model…" from the palette: pick the newest succeeded run (the mnist-cnn one), type a name →
+//     "saved" notification;
+//  2. restart VS Code: quit code-server (no process of it, the `stitch serve` child included, may be left),
+//     start it again with the same user-data-dir, extensions dir and workspace, open a fresh page;
+//  3. the model is listed in the Stitch Models view, and the status bar item shows the last run's result;
+//  4. "Test Saved Model" from the model's context menu → the Test tab; two digits drawn again are read as
+//     they were before the restart;
+//  5. "Stitch: Compare Runs…" with two picks → the compare tab shows both runs, their final figures, the
 //     hyperparameters and two charts;
-//  5. screenshots in Light, Dark and High Contrast (test-artifacts/catalog-{light,dark,hc}.png), and in each
+//  6. "Export Trained Model…" from the model's context menu → PyTorch → the workspace folder; the exported
+//     model.py's load_model(), in /usr/bin/python3's torch, scores the exported test samples with the test
+//     accuracy the catalog shows (skipped with a line in the log where no python3 has torch);
+//  7. screenshots in Light, Dark and High Contrast (test-artifacts/catalog-{light,dark,hc}.png), and in each
 //     the run names and table text have a readable contrast.
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { contrastOf, setTheme, THEMES, reloadWindow, webviewFrame } from './uiHelpers.mjs';
+import { contextMenuAction, contrastOf, drawDigit, setTheme, THEMES, webviewFrame } from './uiHelpers.mjs';
 
-const NAME = 'xor e2e model';
+const NAME = 'mnist e2e model';
 
-export async function catalogSmoke({ page, pick, log, check, sleep, waitFor, artifacts }) {
+/** Run in an exported PyTorch folder (docs/export.md): the loaded model's accuracy on the exported test split. */
+const LOAD_AND_SCORE = `
+import json, sys, torch
+sys.path.insert(0, ".")
+from model import load_model
+from train import load_split
+model = load_model()
+x, y = load_split("data/dataset.safetensors", "test")
+with torch.no_grad():
+    hits = (model(x).argmax(1) == y).sum().item()
+print(json.dumps({"accuracy": hits / len(y), "count": len(y)}))
+`;
+
+export async function catalogSmoke(ui) {
+  const { log, check, sleep, waitFor, artifacts, drawn, restartCodeServer } = ui;
+  let { page, pick } = ui;
   const started = Date.now();
-  const quickRow = page.locator('.quick-input-widget .monaco-list-row').first();
-  const input = page.locator('.quick-input-widget input');
+  const quickRow = () => page.locator('.quick-input-widget .monaco-list-row').first();
+  const input = () => page.locator('.quick-input-widget input');
+  const toast = (text) => page.locator('.notifications-toasts .notification-toast', { hasText: text }).first();
 
   // 1. Save Model… on the newest succeeded run.
   await pick('F1', '>Stitch: Save Model', 'Stitch: Save Model…');
-  await quickRow.waitFor({ timeout: 30000 });
+  await quickRow().waitFor({ timeout: 30000 });
+  const saving = await quickRow().innerText();
   await page.keyboard.press('Enter');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(NAME);
+  await input().waitFor({ state: 'visible' });
+  await input().fill(NAME);
   await page.keyboard.press('Enter');
-  const saved = page.locator('.notifications-toasts .notification-toast', { hasText: `saved "${NAME}"` }).first();
-  await saved.waitFor({ timeout: 30000 });
-  check(true, `"Stitch: Save Model…" saved "${NAME}"`);
+  await toast(`saved "${NAME}"`).waitFor({ timeout: 30000 });
+  check(true, `"Stitch: Save Model…" saved "${NAME}" (run: ${saving.replace(/\s+/g, ' ').trim()})`);
 
-  // 2. Reload the window (up to three tries: the palette row is sometimes clicked while it re-renders).
-  await reloadWindow(page, pick, log);
-  log('window reloaded');
+  // 2. Restart VS Code.
+  ({ page, pick } = await restartCodeServer());
+  log('VS Code restarted');
 
-  // 3. The model in Stitch Models (Refresh Models starts the server if it is not running yet).
+  // 3. The model in Stitch Models (Refresh Models starts the server if it is not running yet), and the
+  //    status bar item with the last run's result, read back from the server.
   await pick('F1', '>Stitch: Refresh Models', 'Stitch: Refresh Models');
   await pick('F1', '>Focus on Stitch Models', 'Focus on Stitch Models View');
   const row = page.locator('.pane .monaco-list-row', { hasText: NAME }).first();
-  await row.waitFor({ timeout: 30000 });
-  const description = await row.innerText();
+  await row.waitFor({ timeout: 60000 });
+  const description = (await row.innerText()).replace(/\s+/g, ' ').trim();
+  const shown = /test (\d+(?:\.\d)?)%/.exec(description);
+  check(shown !== null, `after the restart Stitch Models lists "${description}"`);
+  const item = page.locator('.part.statusbar .statusbar-item', { hasText: 'mnist-cnn test accuracy' }).first();
+  await item.waitFor({ timeout: 30000 });
+  check(true, `after the restart the status bar item shows "${(await item.innerText()).trim()}"`);
+
+  // 4. Test it again: the same drawings give the same digits as before the restart.
+  await contextMenuAction(page, row, 'Test Saved Model', sleep);
+  const panel = await webviewFrame(page, 'canvas.drawing-pad', waitFor, 'the Test tab of the saved model', 60000);
+  const test = panel.locator('vscode-tab-panel[data-tab=test]');
+  await test.locator('canvas.drawing-pad').waitFor({ state: 'visible', timeout: 30000 });
+  const again = [];
+  for (const { digit, predicted } of drawn.slice(0, 2))
+    again.push({ label: digit.label, before: predicted, now: await drawDigit(page, test, digit, waitFor) });
+  await page.screenshot({ path: path.join(artifacts, 'catalog-test-after-restart.png') });
   check(
-    /test \d+(\.\d)?%/.test(description),
-    `after the reload Stitch Models lists "${description.replace(/\s+/g, ' ').trim()}"`,
+    again.every((d) => d.now === d.before),
+    `the saved model, tested after the restart, reads the drawings as before: ${again
+      .map((d) => `${d.label}→${d.now} (was ${d.before})`)
+      .join(', ')}`,
   );
 
-  // 4. Compare the two newest runs.
+  // 5. Compare the two newest runs.
   await pick('F1', '>Stitch: Compare Runs', 'Stitch: Compare Runs…');
-  await quickRow.waitFor({ timeout: 30000 });
+  await quickRow().waitFor({ timeout: 30000 });
   await page.keyboard.press('Enter');
   await sleep(500);
-  await quickRow.waitFor({ timeout: 30000 });
+  await quickRow().waitFor({ timeout: 30000 });
   await page.keyboard.press('Enter');
   const compare = await webviewFrame(page, '.compare-final', waitFor, 'the Compare Runs tab with both runs');
   const cards = await compare.locator('.compare-run').count();
@@ -60,7 +102,10 @@ export async function catalogSmoke({ page, pick, log, check, sleep, waitFor, art
     `final figures: ${finals.join(', ')}`,
   );
 
-  // 5. Themes, switched as a user does.
+  // 6. Export the saved model to PyTorch and score it in Python.
+  await exportAndScore({ page, row, toast, shown: Number(shown[1]), log, check, sleep });
+
+  // 7. Themes, switched as a user does.
   for (const [theme, file] of THEMES) {
     await setTheme(page, pick, sleep, theme);
     await page.screenshot({ path: path.join(artifacts, `catalog-${file}.png`) });
@@ -70,4 +115,41 @@ export async function catalogSmoke({ page, pick, log, check, sleep, waitFor, art
   }
   check(true, 'screenshots in Light, Dark and High Contrast saved (test-artifacts/catalog-{light,dark,hc}.png)');
   log(`catalog steps took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+async function exportAndScore({ page, row, toast, shown, log, check, sleep }) {
+  await page.keyboard.press('Escape');
+  await contextMenuAction(page, row, 'Export Trained Model', sleep);
+  const formats = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'PyTorch' }).first();
+  await formats.waitFor({ timeout: 30000 });
+  await formats.click();
+  // VS Code for the Web's folder dialog is a quick input opened on the workspace folder (the default):
+  // accept it with its "Export Here" button.
+  const ok = page.locator('.quick-input-widget .monaco-button', { hasText: 'Export Here' }).first();
+  await ok.waitFor({ timeout: 30000 });
+  await ok.click();
+  const done = toast('exported');
+  await done.waitFor({ timeout: 120000 });
+  const message = (await done.locator('.notification-list-item-message').innerText()).trim();
+  const folder = / to (\/.+?)\.?$/.exec(message)?.[1];
+  check(folder !== undefined, `"Export Trained Model…" → PyTorch: "${message}"`);
+  const python = ['/usr/bin/python3', 'python3'].find(
+    (p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0,
+  );
+  if (!python) {
+    log('skipped the PyTorch load: no python3 with torch (Debian: apt-get install python3-torch)');
+    return;
+  }
+  const load = spawnSync(python, ['-c', LOAD_AND_SCORE], { cwd: folder, encoding: 'utf8' });
+  check(
+    load.status === 0,
+    `${python}: load_model() from ${folder}/model.py ${load.status === 0 ? 'ran' : load.stderr}`,
+  );
+  const { accuracy, count } = JSON.parse(load.stdout);
+  // The catalog shows one decimal; the trainer evaluates in its own process: one sample of slack.
+  const slack = 0.05 + 100 / count + 1e-9;
+  check(
+    Math.abs(accuracy * 100 - shown) <= slack,
+    `PyTorch scores ${(accuracy * 100).toFixed(2)}% on the ${count} exported test samples; Stitch Models shows ${shown}%`,
+  );
 }

@@ -10,7 +10,9 @@
 // Phase 2: a UI smoke test: open a tiny XOR schema, run "Stitch: Train Current Schema" from the palette,
 //          see the progress notification and the result; screenshots go to test-artifacts/. Then train a
 //          long schema and press Cancel on its notification. (After phase 1, the crash notification that
-//          the suite's last test provokes is checked with its "Show Log" button.)
+//          the suite's last test provokes is checked with its "Show Log" button.) Then the webview steps
+//          (webviewSmoke.mjs), the "use what you trained" walk-through (evaluateSmoke.mjs) and the catalog steps
+//          (catalogSmoke.mjs), which restart VS Code through restartCodeServer() below.
 // --vsix:  `npm run package`, install the .vsix into the throw-away extensions dir, and run phase 2 with the
 //          installed extension (no development path): what a user gets. About 45 s more, so not by default
 //          (`npm run test:e2e -- --vsix`).
@@ -31,6 +33,7 @@ import { webviewSmoke } from './webviewSmoke.mjs';
 import { evaluateSmoke } from './evaluateSmoke.mjs';
 import { catalogSmoke } from './catalogSmoke.mjs';
 import { startFakeProvider } from './fakeProvider.mjs';
+import { processGroup, processTree, stillRunning } from './processes.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const args = new Set(process.argv.slice(2));
@@ -133,6 +136,10 @@ let failed = false;
 
 async function shutdown() {
   if (context) await context.close().catch(() => {});
+  await stopCodeServer();
+}
+
+async function stopCodeServer() {
   if (!server) return;
   // code-server runs in its own process group (wrapper, server, extension hosts and the Stitch servers
   // they spawned): SIGTERM the group, wait until it is gone, SIGKILL after 10 s.
@@ -159,6 +166,86 @@ process.on('SIGINT', async () => {
   await shutdown();
   process.exit(130);
 });
+
+/**
+ * Starts code-server on `authority` with the run's user-data-dir and extensions dir (the same on a restart, so
+ * settings, extension state and the Stitch store are kept), in its own process group, and waits until it listens.
+ */
+async function startCodeServer(authority) {
+  server = spawn(
+    CS_BIN,
+    [
+      '--config',
+      path.join(TMP, 'config.yaml'),
+      '--bind-addr',
+      authority,
+      '--auth',
+      'none',
+      '--user-data-dir',
+      D.ud,
+      '--extensions-dir',
+      D.ext,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+      '--ignore-last-opened',
+      '--log',
+      'info',
+    ],
+    {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        ...XDG,
+        STITCH_E2E_RESULT: RESULT,
+        ...(BENCH_OUT ? { STITCH_BENCH_OUT: path.resolve(BENCH_OUT), STITCH_E2E_GREP: 'bench \\(extension\\)' } : {}),
+      },
+    },
+  );
+  const serverLog = fs.createWriteStream(path.join(TMP, 'code-server.log'), { flags: 'a' });
+  server.stdout.pipe(serverLog);
+  server.stderr.pipe(serverLog);
+  let listening = false;
+  server.stdout.on('data', (b) => {
+    if (/HTTP server listening/.test(b)) listening = true;
+  });
+  const started = server;
+  await waitFor(async () => listening || started.exitCode !== null, 'code-server to listen', 30000);
+  check(server.exitCode === null, `code-server listening on http://${authority}`);
+}
+
+/**
+ * Quits code-server as a user stopping it does: SIGTERM to the code-server process only (not its group), then
+ * every process it had started (server, extension hosts, the extension's `stitch serve` and its trainers) must
+ * end by itself within 20 s. Whatever is left is killed and reported as a failure.
+ */
+async function quitCodeServer() {
+  const pid = server.pid;
+  const tree = processTree(pid);
+  const stitch = tree.filter((p) => / serve .*--exit-with-stdin/.test(p.cmd));
+  check(
+    stitch.length > 0,
+    `before quitting, code-server runs ${tree.length} processes, ${stitch.length} \`stitch serve\``,
+  );
+  const t = Date.now();
+  process.kill(server.pid, 'SIGTERM');
+  // What it had started before (re-parented or not) and anything still in its process group.
+  const leftover = () => [
+    ...stillRunning(tree),
+    ...processGroup(pid).filter((p) => !tree.some((q) => q.pid === p.pid && q.cmd === p.cmd)),
+  ];
+  while (leftover().length && Date.now() - t < 20000) await sleep(200);
+  const left = leftover();
+  const took = Date.now() - t;
+  await stopCodeServer(); // the group, in case something is left
+  check(
+    left.length === 0,
+    `code-server quit in ${took} ms; no process of it is left` +
+      (left.length ? ` (left: ${left.map((p) => `${p.pid} ${p.cmd.slice(0, 120)}`).join('; ')})` : ''),
+  );
+}
 
 /** Forwards a page's console to a file; returns the lines (workbench '%c LEVEL', 'color' prefixes dropped). */
 function captureConsole(page, file) {
@@ -192,47 +279,7 @@ try {
     });
   const port = await freePort();
   const authority = `127.0.0.1:${port}`;
-  server = spawn(
-    CS_BIN,
-    [
-      '--config',
-      path.join(TMP, 'config.yaml'),
-      '--bind-addr',
-      authority,
-      '--auth',
-      'none',
-      '--user-data-dir',
-      D.ud,
-      '--extensions-dir',
-      D.ext,
-      '--disable-telemetry',
-      '--disable-update-check',
-      '--disable-workspace-trust',
-      '--disable-getting-started-override',
-      '--ignore-last-opened',
-      '--log',
-      'info',
-    ],
-    {
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        ...XDG,
-        STITCH_E2E_RESULT: RESULT,
-        ...(BENCH_OUT ? { STITCH_BENCH_OUT: path.resolve(BENCH_OUT), STITCH_E2E_GREP: 'bench \\(extension\\)' } : {}),
-      },
-    },
-  );
-  const serverLog = fs.createWriteStream(path.join(TMP, 'code-server.log'));
-  server.stdout.pipe(serverLog);
-  server.stderr.pipe(serverLog);
-  let listening = false;
-  server.stdout.on('data', (b) => {
-    if (/HTTP server listening/.test(b)) listening = true;
-  });
-  await waitFor(async () => listening || server.exitCode !== null, 'code-server to listen', 30000);
-  check(server.exitCode === null, `code-server listening on http://${authority}`);
+  await startCodeServer(authority);
 
   context = await chromium.launchPersistentContext(D.chrome, {
     executablePath: CHROMIUM,
@@ -253,6 +300,45 @@ try {
   const devPath = `vscode-remote://${authority}${ROOT}`;
   const windowUrl = (folder, payload) =>
     `http://${authority}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+
+  /** A window on the UI workspace, once its workbench shows and the extension has activated (status bar item). */
+  let windows = 0;
+  const openWindow = async () => {
+    const page = await context.newPage();
+    captureConsole(page, path.join(TMP, windows++ ? `ui-console-${windows}.log` : 'ui-console.log'));
+    await page.goto(windowUrl(D['ws-ui'], VSIX ? [] : [['extensionDevelopmentPath', devPath]]), { timeout: 120_000 });
+    await page.waitForSelector('.monaco-workbench .part.statusbar', { timeout: 60000 });
+    await page.locator('.part.statusbar .statusbar-item', { hasText: 'Stitch' }).first().waitFor({ timeout: 120000 });
+    log('workbench loaded, Stitch activated');
+    return page;
+  };
+  // Quick Open a file (Ctrl+P) or run a command from the palette (F1). The palette lists a command only
+  // once the extension host registered it: reopen until the row shows (code-server pitfall).
+  const pickFor =
+    (page) =>
+    async (key, text, rowText, ms = 60000) => {
+      const quickInput = page.locator('.quick-input-widget input');
+      const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: rowText }).first();
+      const end = Date.now() + ms;
+      for (;;) {
+        await page.keyboard.press(key);
+        // The quick input can close as soon as it opens (a webview or a view that was just revealed takes the
+        // focus back, seen after a window reload): then the fill times out, and the whole step is tried again.
+        const shown = await quickInput
+          .waitFor({ state: 'visible', timeout: 5000 })
+          .then(() => quickInput.fill(text, { timeout: 5000 }))
+          .then(() => row.waitFor({ state: 'visible', timeout: 3000 }))
+          .then(
+            () => true,
+            () => false,
+          );
+        if (shown) break;
+        if (Date.now() > end) throw new Error(`"${rowText}" never appeared in the quick input`);
+        await page.keyboard.press('Escape');
+        await sleep(500);
+      }
+      await row.click();
+    };
 
   // ---- phase 1: the mocha suite inside the extension host ----------------------------------------------
   if (!args.has('--no-tests') && !VSIX) {
@@ -298,36 +384,8 @@ try {
   // ---- phase 2: train from the command palette ---------------------------------------------------------
   if (!args.has('--no-ui') && !BENCH_OUT) {
     writeUserSettings(true);
-    const page = await context.newPage();
-    captureConsole(page, path.join(TMP, 'ui-console.log'));
-    await page.goto(windowUrl(D['ws-ui'], VSIX ? [] : [['extensionDevelopmentPath', devPath]]), { timeout: 120_000 });
-    await page.waitForSelector('.monaco-workbench .part.statusbar', { timeout: 60000 });
-    log('workbench loaded');
-    const quickInput = page.locator('.quick-input-widget input');
-    // Quick Open the schema (Ctrl+P), then run the command from the palette. The palette lists a command
-    // only once the extension host registered it: reopen until the row shows (code-server pitfall).
-    const pick = async (key, text, rowText, ms = 60000) => {
-      const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: rowText }).first();
-      const end = Date.now() + ms;
-      for (;;) {
-        await page.keyboard.press(key);
-        // The quick input can close as soon as it opens (a webview or a view that was just revealed takes the
-        // focus back, seen after a window reload): then the fill times out, and the whole step is tried again.
-        const shown = await quickInput
-          .waitFor({ state: 'visible', timeout: 5000 })
-          .then(() => quickInput.fill(text, { timeout: 5000 }))
-          .then(() => row.waitFor({ state: 'visible', timeout: 3000 }))
-          .then(
-            () => true,
-            () => false,
-          );
-        if (shown) break;
-        if (Date.now() > end) throw new Error(`"${rowText}" never appeared in the quick input`);
-        await page.keyboard.press('Escape');
-        await sleep(500);
-      }
-      await row.click();
-    };
+    let page = await openWindow();
+    let pick = pickFor(page);
     await pick('Control+P', 'xor.stitch.json', 'xor.stitch.json');
     await page.locator('.tabs-container .tab', { hasText: 'xor.stitch.json' }).waitFor({ timeout: 20000 });
     check(true, 'xor.stitch.json opened');
@@ -355,8 +413,20 @@ try {
     // The webview, "use what you trained" and catalog steps share one page and one set of helpers.
     const ui = { page, pick, log, check, sleep, waitFor, artifacts: ARTIFACTS, workspace: D['ws-ui'], root: ROOT };
     await webviewSmoke({ ...ui, provider });
-    await evaluateSmoke(ui);
-    await catalogSmoke(ui);
+    const drawn = await evaluateSmoke(ui);
+    // "Restart VS Code": quit code-server (the window first), start it again on the same port with the same
+    // user-data-dir, extensions dir and workspace, and open a fresh page on it.
+    const restartCodeServer = async () => {
+      const blank = await context.newPage(); // the browser stays open while the window is closed
+      await page.close();
+      await quitCodeServer();
+      await startCodeServer(authority);
+      page = await openWindow();
+      pick = pickFor(page);
+      await blank.close();
+      return { page, pick };
+    };
+    await catalogSmoke({ ...ui, drawn, restartCodeServer });
   }
 } catch (err) {
   failed = true;

@@ -91,3 +91,56 @@ export async function reloadWindow(page, pick, log) {
   if (!navigated) throw new Error('Developer: Reload Window never reloaded the page');
   await page.waitForSelector('.monaco-workbench .part.statusbar', { timeout: 60000 });
 }
+
+/**
+ * Draws one digit of test/fixtures/hand-digits.json on the Test tab's pad with mouse strokes (pad coordinates
+ * 0..1 scaled to its box) after pressing Clear, and returns the predicted label once the prediction is done.
+ */
+export async function drawDigit(page, test, digit, waitFor) {
+  const pad = test.locator('canvas.drawing-pad');
+  const result = test.locator('.test-result');
+  await test.locator('.drawing-tools vscode-button').nth(2).click(); // Clear
+  const box = await pad.boundingBox();
+  for (const stroke of digit.strokes) {
+    const at = ([x, y]) => [box.x + x * box.width, box.y + y * box.height];
+    await page.mouse.move(...at(stroke[0]));
+    await page.mouse.down();
+    for (const point of stroke.slice(1)) await page.mouse.move(...at(point));
+    await page.mouse.up();
+  }
+  await waitFor(
+    async () => (await result.getAttribute('data-state')) === 'done',
+    `the prediction of a ${digit.label}`,
+    30000,
+  );
+  return test.locator('.test-prediction').getAttribute('data-label');
+}
+
+/**
+ * Right-clicks a tree row and runs `label` from its context menu, as a user does. A click that comes right
+ * after the menu opened is sometimes ignored (the menu stays open, seen in the e2e run): wait a moment before
+ * clicking, and when the menu is still open afterwards close it and try again (three tries).
+ */
+export async function contextMenuAction(page, row, label, sleep) {
+  const menu = page.locator('.monaco-menu').first();
+  for (let attempt = 1; ; attempt++) {
+    await row.click({ button: 'right' });
+    const item = page.locator('.monaco-menu .action-item', { hasText: label }).first();
+    const shown = await item.waitFor({ state: 'visible', timeout: 5000 }).then(
+      () => true,
+      () => false,
+    );
+    if (shown) {
+      await sleep(500);
+      await item.click();
+      const closed = await menu.waitFor({ state: 'hidden', timeout: 3000 }).then(
+        () => true,
+        () => false,
+      );
+      if (closed) return;
+    }
+    if (attempt === 3) throw new Error(`"${label}" in the context menu never ran`);
+    await page.keyboard.press('Escape');
+    await sleep(500);
+  }
+}

@@ -50,11 +50,50 @@ export class RunTracker implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
   /** The last outcome, for tests and the "Show Metrics" default. */
   lastOutcome: TrainOutcome | undefined;
+  private readonly subscription: vscode.Disposable;
 
-  constructor(private readonly server: ServerController) {}
+  constructor(private readonly server: ServerController) {
+    this.subscription = server.onDidChangeState((state) => {
+      if (state.kind === 'ready') void this.recallLastOutcome();
+    });
+  }
 
   dispose(): void {
+    this.subscription.dispose();
     this.changed.dispose();
+  }
+
+  /**
+   * After a window reload or a restart of VS Code this window has followed no run yet: once the server is
+   * ready (it starts lazily, so not at activation), the newest finished run in its list stands in as the last
+   * outcome, and the status bar shows that run's result instead of a plain "Stitch".
+   */
+  async recallLastOutcome(): Promise<void> {
+    const client = this.server.readyClient;
+    if (this.lastOutcome || !client) return;
+    let runs;
+    try {
+      runs = await client.runs();
+    } catch (err) {
+      // Only a nicety: the item keeps its plain text, and the reason goes to the log.
+      this.server.log.warn(`could not read the last run for the status bar: ${(err as Error).message}`);
+      return;
+    }
+    const last = runs
+      .filter((r) => isTerminal(r.state) && r.finished_at !== null)
+      .sort((a, b) => (b.finished_at ?? '').localeCompare(a.finished_at ?? ''))
+      .at(0);
+    if (!last) return;
+    // `??=`: a run this window followed that ended during the request stays the last outcome.
+    this.lastOutcome ??= {
+      runId: last.run_id,
+      name: last.name,
+      state: last.state,
+      error: last.error ?? undefined,
+      testAccuracy: last.test?.accuracy,
+      testLoss: last.test?.loss,
+    };
+    this.changed.fire();
   }
 
   /** Trains the document's schema; resolves when the run ended (undefined when it could not start). */

@@ -117,6 +117,17 @@ describe('training through the spawned server', function () {
     assert.ok(Math.abs(accuracy - reported) <= 1 / count + 1e-9, `PyTorch ${accuracy} vs the run's ${reported}`);
   });
 
+  it("shows the last run's result in the status bar after a reload (read from the server's runs list)", async () => {
+    const api = await stitch();
+    // A reloaded window has followed no run: no outcome in memory, and the server starts afresh.
+    api.services.tracker.lastOutcome = undefined;
+    await api.services.server.restart();
+    const tracker = api.services.tracker;
+    const recalled = await waitFor(() => tracker.lastOutcome, 'the last run read from the server', 30_000);
+    assert.equal(recalled.runId, runId);
+    assert.match(api.statusBar.text, /Stitch: xor-tiny test accuracy \d+(\.\d)?%/);
+  });
+
   it('restarts the server when its process is killed', async () => {
     const api = await stitch();
     const server = api.services.server;
