@@ -124,6 +124,6 @@ async function handle(message: WorkerRequest): Promise<void> {
 
 parentPort?.on('message', (message: WorkerRequest) => {
   handle(message).catch((err: unknown) => {
-    reply({ type: 'error', message: (err as Error).stack ?? String(err) });
+    reply({ type: 'error', message: (err as Error).message ?? String(err) });
   });
 });
