@@ -46,17 +46,29 @@ export function dataParallelAvailable(): boolean {
   return typeof SharedArrayBuffer !== 'undefined';
 }
 
+/** Layers whose work grows with every sample's pixels: what data-parallel workers share out (see below). */
+const CONVOLUTIONS: ReadonlySet<string> = new Set(['conv2d', 'depthwiseConv2d', 'separableConv2d']);
+
 /**
  * Whether a run of `schema` trains on data-parallel workers when it has more than one thread:
- * `STITCH_DATA_PARALLEL=on|off` decides; unset (`auto`), the rule of docs/training.md applies.
+ * `STITCH_DATA_PARALLEL=on|off` decides; unset (`auto`), models with a convolution do and the others don't.
+ * Why (docs/training.md): a dense model's step at batch 64 costs about what it costs at batch 32 (the weight
+ * gradients and the optimizer's update scale with the weights, not the batch), so every worker would repeat
+ * nearly the whole step; a convolution's cost scales with the samples, and halving the batch halves it.
  */
-export function wantsDataParallel(_schema: StitchSchema, env: NodeJS.ProcessEnv = process.env): boolean {
+export function wantsDataParallel(schema: StitchSchema, env: NodeJS.ProcessEnv = process.env): boolean {
   const value = env.STITCH_DATA_PARALLEL?.trim().toLowerCase() || 'auto';
   if (value === 'on' || value === '1') return true;
   if (value === 'off' || value === '0') return false;
   if (value !== 'auto')
     throw new Error(`STITCH_DATA_PARALLEL="${value}" is not a mode; use on, off or auto (or unset it)`);
-  return true;
+  const layers: unknown = (schema as { layers?: unknown }).layers;
+  return (
+    Array.isArray(layers) &&
+    layers.some(
+      (l: unknown) => typeof l === 'object' && l !== null && CONVOLUTIONS.has(String((l as { type?: unknown }).type)),
+    )
+  );
 }
 
 /** A variable, not a literal, so the bundler leaves it alone (only runs from source need tsx). */
@@ -90,8 +102,8 @@ export class DataParallelGroup {
   /** The averaged buffer holds gradients the workers have not applied yet. */
   private applyPending = false;
   private params = 0;
-  private gradients: Float32Array<ArrayBufferLike> = new Float32Array(0);
-  private averaged: Float32Array<ArrayBufferLike> = new Float32Array(0);
+  private gradients: Float32Array = new Float32Array(0);
+  private averaged: Float32Array = new Float32Array(0);
   private sum = new Float64Array(0);
 
   private constructor(count: number) {

@@ -29,8 +29,8 @@ interface Replica {
   vars: tf.Variable[];
   /** Offset of each trainable variable in the flat gradient layout (model.trainableWeights order). */
   offsets: number[];
-  slot: Float32Array<ArrayBufferLike>;
-  averaged: Float32Array<ArrayBufferLike>;
+  slot: Float32Array;
+  averaged: Float32Array;
 }
 
 let replica: Replica | null = null;
@@ -49,6 +49,8 @@ async function start(init: WorkerInit): Promise<Replica> {
   const optimizer = createOptimizer(init.optimizer);
   // Compiled for its loss function (the same one the single-thread path uses); the optimizer is applied here.
   model.compile({ optimizer, loss: init.loss });
+  // A LayerVariable's read() is its tf.Variable (tfjs-layers declares it as a Tensor).
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const offsets: number[] = [];
   let size = 0;
@@ -87,19 +89,22 @@ function shardGradients(r: Replica, x: Float32Array, labels: Int32Array, count: 
   const compiled = r.model instanceof tf.Sequential ? (r.model as unknown as { model: tf.LayersModel }).model : r.model;
   const lossFn = (compiled as unknown as { lossFunctions: LossFn[] }).lossFunctions[0];
   const metric = accuracyMetric(encoding);
-  let accuracy: tf.Tensor | null = null;
+  // The accuracy is computed inside the taped function (it needs the predictions) and kept out of its tidy.
+  const kept: { accuracy?: tf.Tensor } = {};
   try {
     const { value, grads } = tf.variableGrads(() => {
       const yPred = r.model.apply(batch.xs, { training: true }) as tf.Tensor;
-      accuracy = tf.keep(tf.mean(metric(batch.ys, yPred)));
-      return tf.mean(lossFn(batch.ys, yPred)) as tf.Scalar;
+      kept.accuracy = tf.keep(tf.mean(metric(batch.ys, yPred)));
+      return tf.mean<tf.Scalar>(lossFn(batch.ys, yPred));
     }, r.vars);
-    r.vars.forEach((v, i) => r.slot.set(grads[v.name].dataSync() as Float32Array, r.offsets[i]));
+    r.vars.forEach((v, i) => {
+      r.slot.set(grads[v.name].dataSync(), r.offsets[i]);
+    });
     const loss = value.dataSync()[0];
     tf.dispose([value, ...Object.values(grads)]);
-    return [loss, (accuracy as tf.Tensor | null)?.dataSync()[0] ?? NaN];
+    return [loss, kept.accuracy?.dataSync()[0] ?? NaN];
   } finally {
-    tf.dispose([batch.xs, batch.ys, ...(accuracy ? [accuracy] : [])]);
+    tf.dispose([batch.xs, batch.ys, ...(kept.accuracy ? [kept.accuracy] : [])]);
   }
 }
 
@@ -124,6 +129,6 @@ async function handle(message: WorkerRequest): Promise<void> {
 
 parentPort?.on('message', (message: WorkerRequest) => {
   handle(message).catch((err: unknown) => {
-    reply({ type: 'error', message: (err as Error).message ?? String(err) });
+    reply({ type: 'error', message: err instanceof Error ? err.message : String(err) });
   });
 });
