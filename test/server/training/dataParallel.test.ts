@@ -170,10 +170,10 @@ describe('data-parallel training', () => {
     }
   });
 
-  test('runTraining: a convolution model on 2 threads trains on 2 workers, a dense one on this thread', async () => {
+  test('runTraining: a convolution model on 2 threads trains on 2 workers (wasm, cpu), a dense one on threads', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'stitch-dp-'));
     let runs = 0;
-    const backendOf = async (layers: LayerSpec[]) => {
+    const backendOf = async (layers: LayerSpec[], backend: 'wasm' | 'cpu' = 'wasm') => {
       runs += 1;
       const messages: TrainerToParent[] = [];
       const spec = schema(layers);
@@ -188,7 +188,7 @@ describe('data-parallel training', () => {
           modelDir: join(dir, `model-${runs}`),
           dataCacheDir: join(dir, 'cache'),
           datasetBaseUrl: null,
-          backend: 'wasm',
+          backend,
           threads: 2,
         },
         (m) => messages.push(m),
@@ -202,6 +202,12 @@ describe('data-parallel training', () => {
       backend: 'wasm',
       threads: 2,
       detail: 'wasm, 2 workers',
+    });
+    assert.deepEqual(await backendOf(CONV, 'cpu'), {
+      type: 'backend',
+      backend: 'cpu',
+      threads: 2,
+      detail: 'cpu, 2 workers',
     });
     const dense = await backendOf(CONV.slice(3));
     assert.equal(dense?.type === 'backend' && dense.detail, 'wasm, 2 threads');
