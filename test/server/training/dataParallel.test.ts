@@ -50,7 +50,7 @@ before(async () => {
   await selectBackend('wasm', { threads: 1 });
   circle = await loadDataset(
     { name: 'circle', samples: 400, noise: 0.05 },
-    { baseDir: '.', workspaceRoot: '.', cacheDir: '.', baseUrl: null, seed: 1, log: () => {} },
+    { baseDir: '.', workspaceRoot: '.', cacheDir: '.', baseUrl: null, seed: 1, log: () => undefined },
   );
 });
 
