@@ -96,8 +96,9 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
   const stopper = createEarlyStopper(options.earlyStopping ?? null, run.validation !== null);
   const results: EpochResult[] = [];
   let stoppedEarlyAt: number | null = null;
-  const group = await startWorkers(model, data, run, options);
+  let group: DataParallelGroup | null = null;
   try {
+    group = await startWorkers(model, data, run, options);
     for (let epoch = 1; epoch <= run.epochs; epoch++) {
       const result = await trainEpoch(model, run, epoch, options, group);
       results.push(result);
