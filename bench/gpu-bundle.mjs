@@ -2,6 +2,8 @@
 // (the GPU machine of docs/benchmarks.md): run it there with bench/gpu-machine.sh.
 //
 //   bench.js            bench/run.ts bundled by esbuild with TensorFlow.js inlined
+//   trainingWorker.js   the data-parallel training worker, bundled the same way (dataParallel.ts loads it
+//                       from beside bench.js)
 //   *.wasm              tfjs-backend-wasm's binaries, beside bench.js where the inlined package looks for them
 //   wasm-dist/          the package's Node bundle, whose threaded glue wasmThreads.ts starts (STITCH_WASM_DIST)
 //   dawn.node.xz        Dawn's native addon from the `webgpu` package (STITCH_DAWN_NODE once unpacked)
@@ -23,20 +25,23 @@ const require = createRequire(join(root, 'package.json'));
 rmSync(out, { recursive: true, force: true });
 mkdirSync(join(out, 'wasm-dist'), { recursive: true });
 
-await esbuild.build({
-  entryPoints: [join(root, 'bench/run.ts')],
-  outfile: join(out, 'bench.js'),
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  minify: true,
-  logLevel: 'error',
-  // Optional native packages the bundle never carries (they are required inside try/catch); the bench's
-  // server section loads the CLI client and server, which stay inlined.
-  external: ['@tensorflow/tfjs-node', 'webgpu'],
-  alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
-});
+const bundle = (entry, outfile) =>
+  esbuild.build({
+    entryPoints: [join(root, entry)],
+    outfile: join(out, outfile),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    minify: true,
+    logLevel: 'error',
+    // Optional native packages the bundle never carries (they are required inside try/catch); the bench's
+    // server section loads the CLI client and server, which stay inlined.
+    external: ['@tensorflow/tfjs-node', 'webgpu'],
+    alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
+  });
+await bundle('bench/run.ts', 'bench.js');
+await bundle('src/server/training/dataParallelWorker.ts', 'trainingWorker.js');
 
 const wasmDist = dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
 for (const file of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {

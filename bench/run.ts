@@ -3,7 +3,8 @@
  *
  *   schema      analyzing a 1,000-layer schema vs JSON.parse of the same text
  *   training    samples/s of the MLP and CNN examples, engine called directly, on the automatic backend (all
- *               cores) and on wasm with 1 thread, vs PyTorch at its default thread count, at 1 thread and on
+ *               cores: data-parallel workers for convolution models, XNNPACK's threads for others, and the
+ *               other of the two), and on wasm with 1 thread, vs PyTorch at its default thread count, at 1 thread and on
  *               CUDA where it sees a GPU (same architecture, batch size, optimizer and MNIST samples), or
  *               "skipped" where torch is absent
  *   server      the same training through the server (HTTP + trainer process + SSE) vs the engine directly
@@ -70,8 +71,12 @@ async function trainDirect(
   schema: StitchSchema,
   backend: string | null,
   threads: number | null = null,
+  dataParallel: 'on' | 'off' | null = null,
 ): Promise<DirectRun> {
   const metrics: MetricEvent[] = [];
+  // The run reads STITCH_DATA_PARALLEL when it starts (src/server/training/dataParallel.ts).
+  const previous = process.env.STITCH_DATA_PARALLEL;
+  if (dataParallel) process.env.STITCH_DATA_PARALLEL = dataParallel;
   let chosen = '?';
   let detail = '?';
   let test: { accuracy: number | null } | null = null;
@@ -103,6 +108,10 @@ async function trainDirect(
     },
     new AbortController().signal,
   );
+  if (dataParallel) {
+    if (previous === undefined) delete process.env.STITCH_DATA_PARALLEL;
+    else process.env.STITCH_DATA_PARALLEL = previous;
+  }
   if (failure) throw new Error(failure);
   const samplesPerSec = metrics.reduce((sum, m) => sum + m.samples_per_sec, 0) / metrics.length;
   return {
@@ -181,15 +190,21 @@ async function benchTraining(): Promise<Map<string, number>> {
     const ours: DirectRun[] = [await trainDirect(schema, process.env.STITCH_BACKEND ?? null)];
     direct.set(c.name, ours[0].samplesPerSec);
     // One wasm thread (the figure before threads) or the counts in STITCH_BENCH_THREADS (e.g. 1,2,4,8 for a
-    // scaling curve), and wasm on all cores where the automatic choice was a GPU.
+    // scaling curve: workers for the CNN, XNNPACK threads for the MLP), and wasm on all cores where the
+    // automatic choice was a GPU.
     for (const threads of (process.env.STITCH_BENCH_THREADS ?? '1')
       .split(',')
       .map(Number)
       .filter((n) => n >= 1)) {
-      if (ours[0].detail !== `wasm, ${threads} thread${threads === 1 ? '' : 's'}`)
+      if (!new RegExp(`^wasm, ${threads} (thread|threads|workers)$`).test(ours[0].detail))
         ours.push(await trainDirect(schema, 'wasm', threads));
     }
     if (ours[0].backend !== 'wasm') ours.push(await trainDirect(schema, 'wasm'));
+    // Both ways of using every core, whichever the automatic rule chose: data-parallel workers and XNNPACK's
+    // thread pool (docs/training.md, "Threads and data-parallel workers").
+    const allCores = ours.find((r) => r.backend === 'wasm' && !r.detail.endsWith(' 1 thread'));
+    if (allCores)
+      ours.push(await trainDirect(schema, 'wasm', null, allCores.detail.endsWith('workers') ? 'off' : 'on'));
     for (const run of ours) {
       const vs = [
         reference ? `${fmt(run.samplesPerSec / reference.samples_per_sec, 2)}× ${torchLabel(reference)}` : '',

@@ -12,6 +12,7 @@ import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName } from '../../shared/protocol';
 import { setCurrentBackend, type BackendInfo } from './backendInfo';
+import { dataParallelAvailable } from './dataParallel';
 import { registerWasmTrainingKernels } from './wasmKernels';
 import { MAX_WASM_THREADS, startThreadedWasm, useSingleThreadedWasm } from './wasmThreads';
 import { loadWebgpu } from './webgpuBackend';
@@ -23,6 +24,8 @@ export function isBackendName(value: unknown): value is BackendName {
 }
 
 export interface BackendChoice extends BackendInfo {
+  /** Data-parallel workers to train on (≥ 2), or 1: this thread trains alone. */
+  workers: number;
   /** Why each backend tried before the chosen one was skipped, e.g. `tensorflow: @tensorflow/tfjs-node is not installed`. */
   skipped: string[];
   /** Other things worth a log line, e.g. why wasm runs on one thread although more were asked for. */
@@ -30,8 +33,14 @@ export interface BackendChoice extends BackendInfo {
 }
 
 export interface BackendOptions {
-  /** Threads for wasm; default `STITCH_THREADS`, else every core (at most 8, the build's limit). */
+  /** Threads for wasm (and cpu with `dataParallel`); default `STITCH_THREADS`, else every core. */
   threads?: number | null;
+  /**
+   * Train on `threads` data-parallel workers (dataParallel.ts) where the backend is wasm or cpu: this thread
+   * then runs the single-threaded build, and `workers` says how many workers train. Otherwise wasm runs
+   * XNNPACK's thread pool (at most 8, the build's limit).
+   */
+  dataParallel?: boolean;
 }
 
 /** The thread count set by the environment (`STITCH_THREADS`), or null when unset; throws on a bad value. */
@@ -96,25 +105,46 @@ async function loadBackend(name: BackendName): Promise<void> {
   }
 }
 
+/** Data-parallel workers for `name` (1 when this thread trains alone), with a note where they cannot start. */
+function workersFor(name: BackendName, wanted: number, options: BackendOptions, notes: string[]): number {
+  if (!options.dataParallel || wanted <= 1 || (name !== 'wasm' && name !== 'cpu')) return 1;
+  if (!dataParallelAvailable()) {
+    notes.push(`${name}: data-parallel workers need SharedArrayBuffer, which this Node lacks; training on one thread`);
+    return 1;
+  }
+  return wanted;
+}
+
 /** Activates `name`; returns what it runs on (threads, adapter) for the backend line. */
-async function activate(name: BackendName, options: BackendOptions, notes: string[]): Promise<BackendInfo> {
+async function activate(
+  name: BackendName,
+  options: BackendOptions,
+  notes: string[],
+): Promise<BackendInfo & { workers: number }> {
   // Production mode: skips tfjs's debug checks and its "install tfjs-node" banner on stdout; we already
   // report the backend and why faster ones were skipped.
   tf.env().set('PROD', true);
   let threads = 1;
   let detail: string = name;
+  const wanted = options.threads ?? threadsFromEnv() ?? defaultThreads();
+  const workers = workersFor(name, wanted, options, notes);
   if (name === 'webgpu') detail = `webgpu, ${await loadWebgpu()}`;
   else if (name === 'wasm') {
     // Importing the package registers the backend and its kernels; ours fill the gaps it has for training.
-    threads = await loadWasm(options.threads ?? threadsFromEnv() ?? defaultThreads(), notes);
+    // With workers, this thread only validates and evaluates: one thread (the workers each run one too).
+    threads = await loadWasm(workers > 1 ? 1 : wanted, notes);
     detail = `wasm, ${threads} thread${threads === 1 ? '' : 's'}`;
   } else await loadBackend(name);
+  if (workers > 1) {
+    threads = workers;
+    detail = `${name}, ${workers} workers`;
+  }
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`tf.setBackend('${name}') failed to initialize`);
   await tf.ready();
   const info = { backend: name, threads, detail };
   setCurrentBackend(info);
-  return info;
+  return { ...info, workers };
 }
 
 /** The backend forced by the environment (`STITCH_BACKEND`), or null when unset; throws on an unknown name. */

@@ -11,6 +11,7 @@ import { limitDataset, loadDataset, type Dataset } from '../data/index';
 import { evaluateModel, writeEvaluation } from './evaluateModel';
 import { sampleSize } from '../data/types';
 import { chooseBackend } from './backend';
+import { wantsDataParallel, type DataParallelOptions } from './dataParallel';
 import type { StartMessage, TrainerToParent } from './ipc';
 import { buildModel } from './model';
 import { saveModel } from './modelIo';
@@ -47,7 +48,8 @@ export async function runTraining(
 ): Promise<RunOutcome> {
   const log = (message: string): void => emit({ type: 'log', message });
   try {
-    const choice = await chooseBackend(start.backend, { threads: start.threads });
+    const dataParallel = wantsDataParallel(start.schema);
+    const choice = await chooseBackend(start.backend, { threads: start.threads, dataParallel });
     for (const reason of choice.skipped) log(`backend skipped: ${reason}`);
     for (const note of choice.notes) log(note);
     log(`backend: ${choice.detail}`);
@@ -59,7 +61,11 @@ export async function runTraining(
     const outcome = await withSeededMathRandom(seed, async () => {
       const dataset = await prepareDataset(schema, start, seed, log, signal);
       if (signal.aborted) throw new TrainingCancelled();
-      return trainAndSave(schema, dataset, start.modelDir, seed, emit, signal);
+      const parallel =
+        choice.workers > 1 && (choice.backend === 'wasm' || choice.backend === 'cpu')
+          ? { workers: choice.workers, backend: choice.backend, schema }
+          : null;
+      return trainAndSave(schema, dataset, start.modelDir, seed, parallel, emit, signal);
     });
     const test = outcome.result.test ?? { loss: NaN, accuracy: null, samples: 0 };
     emit({ type: 'succeeded', test, params: outcome.params, inputShape: schema.input.shape, samples: outcome.samples });
@@ -116,6 +122,7 @@ async function trainAndSave(
   dataset: Dataset,
   modelDir: string,
   seed: number,
+  parallel: DataParallelOptions | null,
   emit: (msg: TrainerToParent) => void,
   signal: AbortSignal,
 ): Promise<Extract<RunOutcome, { state: 'succeeded' }>> {
@@ -135,6 +142,7 @@ async function trainAndSave(
         optimizer: spec.optimizer,
         loss: spec.loss,
         earlyStopping: spec.earlyStopping,
+        parallel,
         signal,
         onBatch: throttledBatches(emit),
         onEpoch: (metric) => emit({ type: 'metric', ...metric }),

@@ -16,6 +16,7 @@ import {
 } from '../../shared/schema/types';
 import type { LabeledSamples } from '../data/types';
 import { accuracyMetric, labelEncodingFor, makeBatch, type LabelEncoding } from './batches';
+import { DataParallelGroup, type DataParallelOptions } from './dataParallel';
 import { createOptimizer, normalizeOptimizer } from './optimizers';
 import { PendingSteps, trainStep } from './trainStep';
 import { shuffledIndices } from '../random';
@@ -60,6 +61,11 @@ export interface TrainOptions {
   onBatch?: (progress: BatchProgress) => void;
   onEpoch?: (result: EpochResult) => void;
   earlyStopping?: EarlyStoppingSpec | null;
+  /**
+   * Train on this many worker threads, each with a replica of the model (dataParallel.ts); absent, null or
+   * 1 worker: this thread trains alone. The backend must be wasm or cpu.
+   */
+  parallel?: DataParallelOptions | null;
 }
 
 export interface TrainResult {
@@ -90,14 +96,24 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
   const stopper = createEarlyStopper(options.earlyStopping ?? null, run.validation !== null);
   const results: EpochResult[] = [];
   let stoppedEarlyAt: number | null = null;
-  for (let epoch = 1; epoch <= run.epochs; epoch++) {
-    const result = await trainEpoch(model, run, epoch, options);
-    results.push(result);
-    options.onEpoch?.(result);
-    if (stopper?.shouldStop(result)) {
-      stoppedEarlyAt = epoch;
-      break;
+  let group: DataParallelGroup | null = null;
+  try {
+    group = await startWorkers(model, data, run, options);
+    for (let epoch = 1; epoch <= run.epochs; epoch++) {
+      const result = await trainEpoch(model, run, epoch, options, group);
+      results.push(result);
+      options.onEpoch?.(result);
+      if (stopper?.shouldStop(result)) {
+        stoppedEarlyAt = epoch;
+        break;
+      }
     }
+  } catch (err) {
+    // A cancel rejects what waits on the workers with a plain error: report it as the cancel it is.
+    if (options.signal?.aborted) throw new TrainingCancelled();
+    throw err;
+  } finally {
+    await group?.close();
   }
   const test = data.test && data.test.count > 0 ? await evaluate(model, data.test, run.batchOf, options.signal) : null;
   return {
@@ -109,6 +125,25 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
   };
 }
 
+/** The data-parallel workers the options ask for (with the main model's weights), or null for this thread alone. */
+async function startWorkers(
+  model: tf.LayersModel,
+  data: TrainData,
+  run: PreparedRun,
+  options: TrainOptions,
+): Promise<DataParallelGroup | null> {
+  if (!options.parallel || options.parallel.workers <= 1) return null;
+  const settings = {
+    optimizer: run.optimizer,
+    loss: run.loss,
+    encoding: run.encoding,
+    inputShape: data.inputShape,
+    numClasses: data.numClasses,
+    seed: run.seed,
+  };
+  return DataParallelGroup.start(options.parallel, model, settings, options.signal);
+}
+
 /** What every epoch of one run shares: the compiled model's settings, the split data, how to build a batch. */
 interface PreparedRun {
   epochs: number;
@@ -116,6 +151,8 @@ interface PreparedRun {
   batches: number;
   seed: number;
   learningRate: number;
+  optimizer: OptimizerSpec;
+  loss: LossName;
   encoding: LabelEncoding;
   trainSet: LabeledSamples;
   validation: LabeledSamples | null;
@@ -139,6 +176,8 @@ function prepare(model: tf.LayersModel, data: TrainData, options: TrainOptions):
     batches: Math.ceil(trainSet.count / batchSize),
     seed: options.seed ?? TRAINING_DEFAULTS.seed,
     learningRate: optimizerSpec.learningRate,
+    optimizer: optimizerSpec,
+    loss,
     encoding,
     trainSet,
     validation,
@@ -153,6 +192,7 @@ async function trainEpoch(
   run: PreparedRun,
   epoch: number,
   options: TrainOptions,
+  group: DataParallelGroup | null,
 ): Promise<EpochResult> {
   const epochStart = Date.now();
   const order = epochOrder(run.trainSet.count, run.seed, epoch, options.shuffle ?? true);
@@ -197,7 +237,9 @@ async function trainEpoch(
       if (options.signal?.aborted) throw new TrainingCancelled();
       const start = b * run.batchSize;
       const end = Math.min(run.trainSet.count, start + run.batchSize);
-      pending.add({ b, n: end - start }, await trainBatch(model, run.batchOf(run.trainSet, order, start, end)));
+      if (group)
+        pending.addValues({ b, n: end - start }, await group.step(run.trainSet, order, start, end, options.signal));
+      else pending.add({ b, n: end - start }, await trainBatch(model, run.batchOf(run.trainSet, order, start, end)));
       // Reading the values back waits for the backend to finish (on a GPU, to drain its queue): once every
       // READ_EVERY_MS for all batches since, rather than after each batch.
       if (b === run.batches - 1 || Date.now() - lastRead >= READ_EVERY_MS) {
@@ -212,6 +254,8 @@ async function trainEpoch(
   } finally {
     pending.discard();
   }
+  // Validation, early stopping's choice and saving use this thread's model: give it the workers' weights.
+  await group?.syncInto(model, options.signal);
   const val = run.validation ? await evaluate(model, run.validation, run.batchOf, options.signal) : null;
   const epochTime = (Date.now() - epochStart) / 1000;
   const elapsed = (Date.now() - run.startedAt) / 1000;

@@ -30,7 +30,7 @@ export async function trainStep(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Ten
 
 /** Steps whose values are still on the backend, in batch order, with what the caller needs to report them. */
 export class PendingSteps<T> {
-  private steps: { info: T; scalars: tf.Scalar[] }[] = [];
+  private steps: { info: T; scalars: tf.Scalar[]; known?: number[] }[] = [];
 
   get size(): number {
     return this.steps.length;
@@ -40,13 +40,18 @@ export class PendingSteps<T> {
     this.steps.push({ info, scalars });
   }
 
+  /** A step whose values are already read (data-parallel steps answer with numbers). */
+  addValues(info: T, values: number[]): void {
+    this.steps.push({ info, scalars: [], known: values });
+  }
+
   /** Reads every pending step's values (one wait for all of them) and frees them; returns them in order. */
   async read(): Promise<{ info: T; values: number[] }[]> {
     const steps = this.steps;
     this.steps = [];
     try {
       const values = await Promise.all(
-        steps.map(async ({ scalars }) => Promise.all(scalars.map(async (s) => (await s.data())[0]))),
+        steps.map(async ({ scalars, known }) => known ?? Promise.all(scalars.map(async (s) => (await s.data())[0]))),
       );
       return steps.map(({ info }, i) => ({ info, values: values[i] }));
     } finally {
