@@ -112,7 +112,8 @@ async function checkCurrent(
   const job: ValidationJob = { route: 'validate', body: { schema }, roots: deps.workspace.roots };
   try {
     const result = deps.validation ? await deps.validation.run(job) : runValidationJob(job);
-    if (result.kind === 'response') return result.response;
+    // The worker sends the answer serialised (validation/job.ts); the current schema is capped, so it is small.
+    if (result.kind === 'response') return JSON.parse(new TextDecoder().decode(result.json)) as CurrentCheck;
     return { refused: result.kind === 'http' ? result.message : 'the validator gave no answer' };
   } catch (err) {
     // The pool is busy or the check ran past its time: the chat goes on without the analysis.
