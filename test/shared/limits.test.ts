@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import {
   ACTIVATION_BUDGET_BYTES,
   MAX_CHAIN_DEPTH,
+  MAX_ID_LENGTH,
   MAX_INPUTS_PER_LAYER,
   MAX_JSON_DEPTH,
   MAX_LAYERS,
@@ -70,6 +71,39 @@ describe('caps on what a schema may hold', () => {
       ['too-many-layers @ layers'],
     );
     assert.match(analysis.problems[0].message, /2,001 layers, more than the 2,000/);
+  });
+
+  test('an id longer than the cap is an error at its path, and no message repeats it', () => {
+    const long = 'a'.repeat(200_000);
+    const analysis = analyzeSchema(
+      schemaObject({
+        layers: [
+          { id: long, type: 'dense', units: 4 },
+          { id: 'out', type: 'dense', units: 2, activation: 'softmax', inputs: [long] },
+        ],
+      }),
+    );
+    const find = (path: string, code: string) => analysis.problems.find((p) => p.path === path && p.code === code);
+    const id = find('layers[0].id', 'invalid-id');
+    assert.ok(id, 'invalid-id at layers[0].id');
+    assert.match(id.message, /at most 128 characters, this one has 200,000; use a short name, e.g. "a{32}"/);
+    assert.match(find('layers[1].inputs[0]', 'unknown-input')?.message ?? '', /"a{32}"… \(200,000 characters\)/);
+    // The answer stays small: no message or suggestion carries the long name.
+    assert.ok(JSON.stringify(toValidateResponse(analysis)).length < 5_000);
+    // At the cap an id is accepted.
+    const atCap = 'b'.repeat(MAX_ID_LENGTH);
+    const ok = analyzeSchema(
+      schemaObject({
+        layers: [
+          { id: atCap, type: 'dense', units: 4 },
+          { id: 'out', type: 'dense', units: 2, activation: 'softmax' },
+        ],
+      }),
+    );
+    assert.deepEqual(
+      ok.problems.filter((p) => p.severity === 'error'),
+      [],
+    );
   });
 
   test('more inputs on one layer than the cap', () => {

@@ -61,8 +61,6 @@ interface RunEntry {
   unsavedFinal?: TrainingEvent;
   /** A write to the runs folder failed during this run (logged once; the run goes on in memory). */
   storeFailed?: boolean;
-  /** The schema of a queued run, kept until it starts (so starting it reads no file). */
-  schema?: StitchSchema;
 }
 
 /** The runs folder cannot be written: answered 503 (the server cannot take runs now; nothing was queued). */
@@ -225,7 +223,7 @@ export class RunManager {
         );
       });
       if (this.isClosed()) throw new Error('the server is shutting down');
-      const entry: RunEntry = { record, channel: new SseChannel<TrainingEvent>(), nextId: 1, schema };
+      const entry: RunEntry = { record, channel: new SseChannel<TrainingEvent>(), nextId: 1 };
       this.entries.set(runId, entry);
       this.emit(entry, 'state', { run_id: runId, state: 'queued' });
       this.queue.push(entry);
@@ -358,8 +356,6 @@ export class RunManager {
   private startTrainer(entry: RunEntry): void {
     const { record } = entry;
     const { store, workspace, dataCacheDir } = this.options;
-    const schema = entry.schema ?? store.readSchema(record.run_id);
-    entry.schema = undefined;
     record.state = 'running';
     record.started_at = new Date().toISOString();
     this.running.add(entry);
@@ -369,7 +365,7 @@ export class RunManager {
       {
         type: 'start',
         runId: record.run_id,
-        schema,
+        schemaFile: store.schemaFile(record.run_id),
         schemaDir: record.schema_path ? dirname(record.schema_path) : null,
         workspaceRoot: workspace.rootFor(record.schema_path),
         modelDir: store.modelDir(record.run_id),
@@ -459,7 +455,6 @@ export class RunManager {
       channel?.end();
       if (entry.channel === channel) entry.channel = undefined;
     });
-    entry.schema = undefined;
     entry.trainer = undefined;
     this.options.log(`run ${record.run_id} ${describeEnd(outcome.state, record.error)}`);
   }

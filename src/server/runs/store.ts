@@ -101,6 +101,11 @@ export class RunStore {
     return join(this.runsDir, runId);
   }
 
+  /** The schema as submitted (the trainer reads it from here). */
+  schemaFile(runId: string): string {
+    return join(this.runDir(runId), 'schema.json');
+  }
+
   modelDir(runId: string): string {
     return join(this.runDir(runId), 'model');
   }
@@ -108,7 +113,7 @@ export class RunStore {
   async create(record: RunRecord, schema: StitchSchema): Promise<void> {
     const dir = this.runDir(record.run_id);
     await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, 'schema.json'), JSON.stringify(schema, null, 2) + '\n');
+    await writeFile(this.schemaFile(record.run_id), JSON.stringify(schema, null, 2) + '\n');
     await writeFile(join(dir, 'events.jsonl'), '');
     await this.writeRecord(record);
   }
@@ -233,7 +238,7 @@ export class RunStore {
 
   /** The schema as submitted; a DamagedRunError (409) when schema.json is missing or not a JSON object. */
   readSchema(runId: string): StitchSchema {
-    const file = join(this.runDir(runId), 'schema.json');
+    const file = this.schemaFile(runId);
     let text: string | undefined;
     try {
       if (!isFile(file)) throw new Error('it is missing or not a file');
@@ -246,7 +251,7 @@ export class RunStore {
 
   /** `readSchema` without blocking the event loop. */
   async readSchemaAsync(runId: string): Promise<StitchSchema> {
-    const file = join(this.runDir(runId), 'schema.json');
+    const file = this.schemaFile(runId);
     let text: string | undefined;
     try {
       if (!(await isFileAsync(file))) throw new Error('it is missing or not a file');

@@ -7,10 +7,16 @@ import type { Evaluation } from '../../shared/evaluation';
 import type { BackendName, BatchEvent, MetricEvent, SamplePrediction } from '../../shared/protocol';
 import type { StitchSchema } from '../../shared/schema/types';
 
+/**
+ * Starts a trainer. The schema is not in the message: the trainer reads it from the run's `schema.json`, which
+ * the server wrote at submission; sending a schema of up to 1 MB over IPC serialised it on the server's event
+ * loop (tens of ms, docs/reliability.md), and a queued run restored after a restart would have to read it there.
+ */
 export interface StartMessage {
   type: 'start';
   runId: string;
-  schema: StitchSchema;
+  /** The run's schema.json (JSON of a checked schema). */
+  schemaFile: string;
   /** Folder of the schema file; relative dataset paths resolve against it (defaults to `workspaceRoot`). */
   schemaDir: string | null;
   /** Dataset files must stay inside this folder. */
@@ -26,6 +32,9 @@ export interface StartMessage {
   /** Threads for wasm; absent or null: `STITCH_THREADS`, else every core. */
   threads?: number | null;
 }
+
+/** What `runTraining` runs: the start message with its schema read. */
+export type TrainingStart = Omit<StartMessage, 'schemaFile'> & { schema: StitchSchema };
 
 export interface CancelMessage {
   type: 'cancel';

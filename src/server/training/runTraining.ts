@@ -12,7 +12,7 @@ import { evaluateModel, writeEvaluation } from './evaluateModel';
 import { sampleSize } from '../data/types';
 import { chooseBackend } from './backend';
 import { wantsDataParallel, type DataParallelOptions } from './dataParallel';
-import type { StartMessage, TrainerToParent } from './ipc';
+import type { TrainerToParent, TrainingStart } from './ipc';
 import { buildModel } from './model';
 import { saveModel } from './modelIo';
 import { samplePredictions } from './samples';
@@ -42,7 +42,7 @@ export interface ModelMetadata {
 }
 
 export async function runTraining(
-  start: StartMessage,
+  start: TrainingStart,
   emit: (msg: TrainerToParent) => void,
   signal: AbortSignal,
 ): Promise<RunOutcome> {
@@ -86,7 +86,7 @@ type TrainingSchema = StitchSchema & { training: NonNullable<StitchSchema['train
 /** The run's dataset, limited to `maxSamples`/`testSamples`, checked against the schema's input. */
 async function prepareDataset(
   schema: TrainingSchema,
-  start: StartMessage,
+  start: TrainingStart,
   seed: number,
   log: (message: string) => void,
   signal: AbortSignal,

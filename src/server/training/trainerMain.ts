@@ -3,7 +3,9 @@
  * `StartMessage`, runs it with `runTraining`, forwards every message to the parent, and exits 0 when the run
  * ends (succeeded, failed or cancelled). A `CancelMessage` — or the parent going away — aborts the run.
  */
-import type { ParentToTrainer, TrainerToParent } from './ipc';
+import { readFile, stat } from 'node:fs/promises';
+import type { StitchSchema } from '../../shared/schema/types';
+import type { ParentToTrainer, StartMessage, TrainerToParent } from './ipc';
 import { runTraining } from './runTraining';
 
 const controller = new AbortController();
@@ -16,9 +18,27 @@ function send(msg: TrainerToParent): Promise<void> {
   });
 }
 
-async function start(msg: Extract<ParentToTrainer, { type: 'start' }>): Promise<void> {
+/** The run's schema, as the server stored it; a message saying what is wrong when it cannot be read. */
+async function readSchema(file: string): Promise<StitchSchema | string> {
+  try {
+    // A FIFO or a folder put in its place must not hang the trainer or be read as a schema.
+    if (!(await stat(file)).isFile()) return `the run's ${file} is not a regular file`;
+    const schema: unknown = JSON.parse(await readFile(file, 'utf8'));
+    if (typeof schema !== 'object' || schema === null || Array.isArray(schema))
+      return `the run's ${file} does not hold a schema object`;
+    return schema as StitchSchema;
+  } catch (err) {
+    return `the run's ${file} could not be read (${(err as Error).message})`;
+  }
+}
+
+async function start(msg: StartMessage): Promise<void> {
   const pending: Promise<void>[] = [];
-  await runTraining(msg, (m) => void pending.push(send(m)), controller.signal);
+  const emit = (m: TrainerToParent) => void pending.push(send(m));
+  const { schemaFile, ...rest } = msg;
+  const schema = await readSchema(schemaFile);
+  if (typeof schema === 'string') emit({ type: 'failed', error: `${schema}; train the schema again` });
+  else await runTraining({ ...rest, schema }, emit, controller.signal);
   // Let every message reach the parent before exiting.
   await Promise.all(pending);
   process.exit(0);

@@ -6,7 +6,7 @@ import { MODEL_INPUT_ID, type LayerType } from './types';
 import { LAYERS, LAYER_ALIASES, LAYER_KEYS, LAYER_TYPES, isLayerType } from './layers';
 import { checkParamValue, describeType } from './params';
 import type { ProblemCollector } from './problems';
-import { MAX_INPUTS_PER_LAYER, MAX_LAYERS } from './limits';
+import { MAX_ID_LENGTH, MAX_INPUTS_PER_LAYER, MAX_LAYERS } from './limits';
 import { closestMatch, didYouMean } from './suggest';
 
 /** Unknown `inputs` names that get a "did you mean" search against every id. */
@@ -45,6 +45,7 @@ function checkId(raw: Raw, index: number, seen: Map<string, number>, out: Proble
   const id = raw.id;
   if (
     typeof id === 'string' &&
+    id.length <= MAX_ID_LENGTH &&
     ID_PATTERN.test(id) &&
     id !== MODEL_INPUT_ID &&
     !PROTOTYPE_NAMES.has(id) &&
@@ -71,6 +72,16 @@ function checkId(raw: Raw, index: number, seen: Map<string, number>, out: Proble
       at,
       'reserved-id',
       `"${MODEL_INPUT_ID}" names the model input in "inputs"; give this layer another id, e.g. ${JSON.stringify(proposal)}`,
+    );
+    return undefined;
+  }
+  if (id.length > MAX_ID_LENGTH) {
+    const fixed = ID_PATTERN.test(id.slice(0, 32)) ? id.slice(0, 32) : proposal;
+    out.report(
+      at,
+      'invalid-id',
+      `ids may be at most ${MAX_ID_LENGTH} characters, this one has ${id.length.toLocaleString('en-US')}; use a short name, e.g. ${JSON.stringify(fixed)}`,
+      { suggestion: fixed },
     );
     return undefined;
   }
@@ -297,6 +308,13 @@ function checkDilation(raw: Raw, index: number, out: ProblemCollector): void {
   );
 }
 
+/** A name for a message: a name longer than any id is cut (a 1 MB name would make a 1 MB answer). */
+function quotedName(name: string): string {
+  return name.length > MAX_ID_LENGTH
+    ? `${JSON.stringify(name.slice(0, 32))}… (${name.length.toLocaleString('en-US')} characters)`
+    : `"${name}"`;
+}
+
 /** Every id in `inputs` must exist; merge layers need two or more inputs, other layers exactly one. */
 function checkInputRefs(
   layers: CheckedLayer[],
@@ -320,7 +338,7 @@ function checkInputRefs(
         out.report(
           ['layers', layer.index, 'inputs', k],
           'unknown-input',
-          `no layer has the id "${name}"${hint}`,
+          `no layer has the id ${quotedName(name)}${hint}`,
           suggestion === undefined ? {} : { suggestion },
         );
       });

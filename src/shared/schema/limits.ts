@@ -17,6 +17,12 @@ export const MAX_JSON_DEPTH = 32;
 /** Most dimensions of a shape without the batch (`input.shape`, `targetShape`): tfjs ops go to rank 6 with it. */
 export const MAX_SHAPE_RANK = 5;
 
+/**
+ * Longest layer id. Keras' generated names are under 40 characters; an id is repeated in `inputs`, `shapes`,
+ * messages and the trainer's model, so a 1 MB id made every answer and the run's submission 1 MB larger.
+ */
+export const MAX_ID_LENGTH = 128;
+
 /** Most ids one layer may name in `inputs`. */
 export const MAX_INPUTS_PER_LAYER = 64;
 

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fork } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StartMessage, TrainerToParent } from '../../../src/server/training/ipc';
@@ -22,7 +23,10 @@ function spiralSchema(epochs: number, samples: number): StitchSchema {
   };
 }
 
-/** Forks the trainer, sends `start`, and collects messages until the child exits. */
+/**
+ * Forks the trainer, sends `start`, and collects messages until the child exits. The schema is written to the
+ * run's schema.json first, where the trainer reads it (as the server stores it), unless a test put something there.
+ */
 function runChild(
   schema: StitchSchema,
   dir: string,
@@ -30,10 +34,12 @@ function runChild(
 ) {
   const child = fork(entry, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const messages: TrainerToParent[] = [];
+  const schemaFile = join(dir, 'schema.json');
+  if (!existsSync(schemaFile)) writeFileSync(schemaFile, JSON.stringify(schema, null, 2) + '\n');
   const start: StartMessage = {
     type: 'start',
     runId: 'r1',
-    schema,
+    schemaFile,
     schemaDir: dir,
     workspaceRoot: dir,
     modelDir: join(dir, 'model'),
@@ -95,6 +101,32 @@ test('a cancel message ends a long run as cancelled within a second', async () =
     assert.equal(code, 0);
     assert.equal(messages[messages.length - 1].type, 'cancelled');
     assert.ok(Date.now() - cancelledAt < 1500, 'cancelled promptly');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a schema file that cannot be read fails the run with the reason, and the trainer exits 0', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stitch-trainer-'));
+  try {
+    const cases: [string, (file: string) => void, RegExp][] = [
+      ['not JSON', (file) => writeFileSync(file, '{ "version": 1,'), /could not be read \(.*JSON/],
+      ['a list', (file) => writeFileSync(file, '[]'), /does not hold a schema object/],
+      // A FIFO would block a read forever: the trainer looks at the file's type first.
+      ['a FIFO', (file) => execFileSync('mkfifo', [file]), /is not a regular file/],
+      ['a folder', (file) => mkdirSync(file), /is not a regular file/],
+    ];
+    for (const [what, make, reason] of cases) {
+      const runDir = join(dir, what.replace(/\W/g, '-'));
+      mkdirSync(runDir);
+      make(join(runDir, 'schema.json'));
+      const { code, messages } = await runChild(spiralSchema(1, 20), runDir);
+      assert.equal(code, 0, what);
+      const last = messages[messages.length - 1];
+      assert.ok(last.type === 'failed', `${what}: ${JSON.stringify(last)}`);
+      assert.match(last.error, reason, what);
+      assert.match(last.error, /schema\.json.*; train the schema again$/, what);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
