@@ -23,6 +23,16 @@ export class StreamStalledError extends Error {
   }
 }
 
+/**
+ * Thrown when an answer grows past MAX_ANSWER_CHARS (turn.ts): no schema proposal needs more, and checking a
+ * larger one would hold the server's event loop (~9 ms per 100 KB).
+ */
+export class AnswerTooLongError extends Error {
+  constructor(readonly chars: number) {
+    super(`the answer passed ${Math.round(chars / 1024)} KB`);
+  }
+}
+
 export function noKeyFailure(config: Pick<ProviderConfig, 'baseUrl' | 'requestedBaseUrl'>): ChatFailure {
   if (config.requestedBaseUrl) {
     return {
@@ -43,6 +53,12 @@ export function noKeyFailure(config: Pick<ProviderConfig, 'baseUrl' | 'requested
 
 export function toChatFailure(err: unknown, config: ProviderConfig): ChatFailure {
   const where = endpointName(config);
+  if (err instanceof AnswerTooLongError) {
+    return {
+      code: 'upstream',
+      error: `The model at ${where} sent an answer longer than ${Math.round(err.chars / 1024)} KB, more than any schema proposal needs, so it was stopped there. Ask again for a shorter answer, or check the model server (stitch.chat.baseUrl).`,
+    };
+  }
   if (err instanceof StreamStalledError || err instanceof APIConnectionTimeoutError) {
     return {
       code: 'timeout',

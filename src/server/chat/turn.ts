@@ -8,7 +8,7 @@ import type OpenAI from 'openai';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import type { ChatEventMap, ChatHistoryMessage, ChatProposal, SchemaError } from '../../shared/protocol';
 import { analyzeSchema } from '../../shared/schema';
-import { noKeyFailure, scrub, StreamStalledError, toChatFailure, upstreamDetail } from './errors';
+import { AnswerTooLongError, noKeyFailure, scrub, StreamStalledError, toChatFailure, upstreamDetail } from './errors';
 import { extractProposal, type Extraction } from './extract';
 import { boundHistory } from './history';
 import { answerForHistory } from './historyAnswer';
@@ -19,6 +19,13 @@ import { createClient, needsKey, type ProviderConfig } from './provider';
 export function repairNote(problems: number): string {
   return `\n\n_The proposal has ${problems} problem${problems === 1 ? '' : 's'}; asking the model to fix ${problems === 1 ? 'it' : 'them'}…_\n`;
 }
+
+/**
+ * Longest answer read from the model, in characters (tool-call arguments included). A proposal is parsed and
+ * checked on the server's event loop (~9 ms per 100 KB on the 2-core development machine), and no model writes
+ * a schema this long; an endpoint that sends more is stopped (docs/chat.md).
+ */
+export const MAX_ANSWER_CHARS = 256 * 1024;
 
 export type ChatEmit = <K extends keyof ChatEventMap>(event: K, data: ChatEventMap[K]) => void;
 
@@ -175,10 +182,18 @@ async function streamAnswer(
     );
     let text = '';
     const toolArguments: string[] = [];
+    let chars = 0;
     for await (const chunk of stream) {
       arm();
       // A chunk may carry no choice at all (a usage-only chunk at the end of some providers' streams).
       const delta = chunk.choices.at(0)?.delta;
+      chars +=
+        (delta?.content?.length ?? 0) +
+        (delta?.tool_calls ?? []).reduce((n, c) => n + (c.function?.arguments?.length ?? 0), 0);
+      if (chars > MAX_ANSWER_CHARS) {
+        controller.abort();
+        throw new AnswerTooLongError(MAX_ANSWER_CHARS);
+      }
       if (delta?.content) {
         text += delta.content;
         onText(delta.content);

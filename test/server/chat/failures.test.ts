@@ -8,6 +8,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { FakeOpenAI, tokens } from '../../support/fakeOpenAI';
+import { MAX_ANSWER_CHARS } from '../../../src/server/chat/turn';
 import {
   API_KEY,
   chat,
@@ -114,6 +115,25 @@ describe('chat failures', () => {
     assert.equal(errorOf(events).code, 'upstream');
     assert.match(errorOf(events).error, /Try again/);
     assert.deepEqual(sequence(await chat(rig.server, chatBody(rig))), ['token', 'done']);
+  });
+
+  test('an answer longer than the cap is stopped there with an error; the upstream request is closed', async () => {
+    // 300 KB of text in 4 KB chunks: past MAX_ANSWER_CHARS (256 KB) the server stops reading.
+    rig.fake.script({ kind: 'stream', chunks: Array.from({ length: 75 }, () => 'x'.repeat(4096)), delayMs: 2 });
+    const events = await chat(rig.server, chatBody(rig));
+    assert.equal(sequence(events).at(-1), 'error');
+    const streamed = textOf(events).length;
+    assert.ok(streamed <= MAX_ANSWER_CHARS && streamed > MAX_ANSWER_CHARS - 8192, `${streamed} characters streamed`);
+    assert.equal(errorOf(events).code, 'upstream');
+    assert.match(errorOf(events).error, /longer than 256 KB, more than any schema proposal needs/);
+    const request = rig.fake.requests.at(-1);
+    assert.ok(request);
+    const closed = await Promise.race([request.closedEarly.then(() => true), sleep(1_000).then(() => false)]);
+    assert.ok(closed, 'the fake server saw the upstream connection close before the end of its answer');
+    assert.deepEqual(
+      sequence(await chat(rig.server, (rig.fake.script({ kind: 'stream', chunks: ['ok'] }), chatBody(rig)))),
+      ['token', 'done'],
+    );
   });
 
   test('a client that disconnects aborts the upstream request at once', async () => {
