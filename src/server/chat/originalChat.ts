@@ -3,40 +3,34 @@
  * format"). Its frontend sends `{ message, currentSchema, requestSchemaChange }` with `currentSchema` its
  * canvas graph (or null), and applies `proposedSchema` to the canvas, so it needs that graph back.
  *
- * The chat turn itself stays format-agnostic: this module converts the canvas to our schema for the prompt
- * and validation, tells the model what the canvas can show, checks proposals (in our format or the graph's)
+ * The chat turn itself stays format-agnostic: the canvas is converted to our schema for the prompt and
+ * validation off the event loop (prepare.ts); this module tells the model what the canvas can show, checks
+ * proposals (in our format or the graph's)
  * for what the canvas cannot show so the repair round fixes that too, and turns the outgoing events into
  * the original's: `schema` `{ proposedSchema }` as a laid-out graph, `done` `{}`.
  */
 import { isOriginalGraph, graphToSchema, schemaToGraph } from '../../shared/originalGraph';
 import type { ChatEventMap, SchemaError } from '../../shared/protocol';
+import type { PreparedChat } from './prepare';
 import type { ChatEmit, ProposalFormat } from './turn';
 
 /** Writes one event to the client's stream, whatever its payload. */
 export type SendEvent = (event: keyof ChatEventMap, data: unknown) => void;
 
 export interface OriginalChat {
-  /** The canvas as our schema, for the prompt (null when the request has none). */
-  currentSchema: unknown;
   proposals: ProposalFormat;
   /** The turn's events, in the original's format. */
   emit(send: SendEvent): ChatEmit;
 }
 
-/** A request of the original frontend: a canvas graph, or no canvas and its `requestSchemaChange` flag. */
-export function isOriginalChatRequest(body: Record<string, unknown>): boolean {
-  const current = body.currentSchema;
-  return (
-    isOriginalGraph(current) ||
-    ((current === null || current === undefined) && typeof body.requestSchemaChange === 'boolean')
-  );
-}
-
-export function originalChat(body: Record<string, unknown>): OriginalChat {
-  const canvas = isOriginalGraph(body.currentSchema) ? body.currentSchema : undefined;
-  const converted = canvas ? graphToSchema(canvas) : undefined;
+/**
+ * The original's side of a turn, from the request as prepared off the event loop (prepare.ts: the canvas was
+ * recognised, converted for the prompt, and capped in size there; it is parsed again here to lay out proposals).
+ */
+export function originalChat(request: NonNullable<PreparedChat['original']>): OriginalChat {
+  const canvas: unknown = request.canvas === null ? undefined : JSON.parse(request.canvas);
   const proposals: ProposalFormat = {
-    promptNote: promptNote(converted?.errors ?? [], body.requestSchemaChange === true),
+    promptNote: promptNote(request.canvasErrors, request.changeRequested),
     read(value) {
       const fromGraph = isOriginalGraph(value) ? graphToSchema(value) : undefined;
       const schema = fromGraph ? (fromGraph.schema as unknown as Record<string, unknown>) : value;
@@ -44,7 +38,6 @@ export function originalChat(body: Record<string, unknown>): OriginalChat {
     },
   };
   return {
-    currentSchema: converted?.schema ?? null,
     proposals,
     emit: (send) => (event, data) => {
       if (event === 'schema') {

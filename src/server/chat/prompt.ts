@@ -38,23 +38,18 @@ const FORMAT = `Schema format: one JSON object { "version": 1, "name", "descript
 A layer consumes the previous layer unless it names its sources in "inputs": ["id", ...] ("input" = the model input), which gives residual and branching graphs. The last layer is the model's output.`;
 
 export interface PromptContext {
-  currentSchema: unknown;
-  /** The validator's answer for `currentSchema` (an object schema); without it, none is described. */
-  check?: CurrentCheck;
+  /** The current schema with the validator's answer, as `describeCurrent` wrote it (off the event loop). */
+  current: string;
   /** Absolute path of the schema file, to find its runs. */
   schemaPath?: string;
+  /** The current schema's name, to find its runs when there is no path. */
+  schemaName?: string;
   runs?: RunHistorySource;
 }
 
 export async function systemPrompt(context: PromptContext): Promise<string> {
   reference ??= schemaReferenceText();
-  return [
-    RULES,
-    FORMAT,
-    reference,
-    describeCurrent(context.currentSchema, context.check),
-    await describeLastRun(context),
-  ].join('\n\n');
+  return [RULES, FORMAT, reference, context.current, await describeLastRun(context)].join('\n\n');
 }
 
 /** The schema as the user has it now, with what the validator says about it. */
@@ -121,8 +116,8 @@ export async function describeLastRun(context: PromptContext): Promise<string> {
 function lastRun(context: PromptContext): RunRecord | undefined {
   const runs = context.runs?.list() ?? [];
   if (context.schemaPath) return runs.find((r) => r.schema_path === context.schemaPath);
-  const name = (context.currentSchema as { name?: unknown } | null)?.name;
-  return typeof name === 'string' ? runs.find((r) => r.name === name) : undefined;
+  const name = context.schemaName;
+  return name === undefined ? undefined : runs.find((r) => r.name === name);
 }
 
 function withoutLayout(schema: unknown): unknown {

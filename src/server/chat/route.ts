@@ -7,24 +7,18 @@
  * The original Stitch's frontend posts its canvas graph instead of a schema (`originalChat.ts`): it is
  * recognised here, at the edge, and gets its proposals back as a graph; the turn itself does not know.
  *
- * The current schema is checked for the prompt in the validation worker pool (validation/pool.ts), as
- * `POST /api/validate` would check it, so a large or hostile schema never holds the event loop.
+ * The body is read in the validation worker pool (prepare.ts): parsed, checked, the original's canvas
+ * converted, and the current schema checked as `POST /api/validate` would and described for the prompt, so a
+ * large or hostile body never holds the event loop.
  */
-import { API_KEY_HEADER, type ChatRequest } from '../../shared/protocol';
-import { httpError } from '../httpError';
+import { API_KEY_HEADER } from '../../shared/protocol';
 import type { ApiRouter, RouteDeps } from '../routes/context';
-import { objectBody } from '../routes/context';
 import { SseSession } from '../sse/session';
-import { runValidationJob, type ValidationJob } from '../validation/job';
+import { prepareChatRequest } from '../validation/check';
 import { scrub } from './errors';
-import { readHistory } from './history';
-import { isOriginalChatRequest, originalChat, type SendEvent } from './originalChat';
-import type { CurrentCheck } from './prompt';
+import { originalChat, type SendEvent } from './originalChat';
 import { resolveProvider, type ProviderDefaults } from './provider';
 import { runChatTurn } from './turn';
-
-/** Longest user message accepted, in characters. */
-const MAX_MESSAGE_CHARS = 20_000;
 
 export type ChatOptions = ProviderDefaults;
 
@@ -34,33 +28,10 @@ export function chatRoutes(
   options: ChatOptions = {},
 ): void {
   router.post('/api/chat', async (ctx) => {
-    const body = objectBody(
-      ctx,
-      '{ "message": "Why is my loss flat?", "currentSchema": { … } }',
-    ) as Partial<ChatRequest>;
-    if (typeof body.message !== 'string' || !body.message.trim()) {
-      throw httpError(400, 'message: missing; send { "message": "your question", "currentSchema": { … } }');
-    }
-    if (body.message.length > MAX_MESSAGE_CHARS) {
-      throw httpError(
-        413,
-        `message: ${body.message.length} characters is too long; keep it under ${MAX_MESSAGE_CHARS}`,
-      );
-    }
-    if (body.baseUrl !== undefined && body.baseUrl !== null && body.baseUrl !== '' && !isHttpUrl(body.baseUrl)) {
-      throw httpError(
-        400,
-        'baseUrl: expected an http(s) URL of an OpenAI-compatible API, like "http://localhost:11434/v1"',
-      );
-    }
-    const original = isOriginalChatRequest(body) ? originalChat(body) : undefined;
-    const header = ctx.get(API_KEY_HEADER);
-    const config = resolveProvider(
-      { apiKey: header, baseUrl: body.baseUrl, model: body.model, temperature: body.temperature },
-      options,
-    );
-    const currentSchema = original ? original.currentSchema : body.currentSchema;
-    const check = await checkCurrent(currentSchema, deps);
+    // Parsed, checked and described in the worker pool: only strings and small values come back.
+    const request = await prepareChatRequest(ctx, deps);
+    const original = request.original ? originalChat(request.original) : undefined;
+    const config = resolveProvider({ apiKey: ctx.get(API_KEY_HEADER), ...request.provider }, options);
 
     ctx.respond = false;
     const origin = ctx.response.get('Access-Control-Allow-Origin');
@@ -75,11 +46,11 @@ export function chatRoutes(
     try {
       await runChatTurn(
         {
-          message: body.message,
-          currentSchema,
-          check,
-          history: readHistory(body.history),
-          schemaPath: typeof body.schemaPath === 'string' ? body.schemaPath : undefined,
+          message: request.message,
+          current: request.current,
+          history: request.history,
+          schemaPath: request.schemaPath,
+          schemaName: request.schemaName,
         },
         {
           config,
@@ -101,32 +72,4 @@ export function chatRoutes(
       session.close();
     }
   });
-}
-
-/** The validator's answer for an object schema, from the worker pool (inline in an app without one). */
-async function checkCurrent(
-  schema: unknown,
-  deps: Pick<RouteDeps, 'validation' | 'workspace'>,
-): Promise<CurrentCheck | undefined> {
-  if (typeof schema !== 'object' || schema === null) return undefined; // none, or text that does not parse
-  const job: ValidationJob = { route: 'validate', body: { schema }, roots: deps.workspace.roots };
-  try {
-    const result = deps.validation ? await deps.validation.run(job) : runValidationJob(job);
-    // The worker sends the answer serialised (validation/job.ts); the current schema is capped, so it is small.
-    if (result.kind === 'response') return JSON.parse(new TextDecoder().decode(result.json)) as CurrentCheck;
-    return { refused: result.kind === 'http' ? result.message : 'the validator gave no answer' };
-  } catch (err) {
-    // The pool is busy or the check ran past its time: the chat goes on without the analysis.
-    return { refused: (err as Error).message };
-  }
-}
-
-function isHttpUrl(value: unknown): boolean {
-  if (typeof value !== 'string') return false;
-  try {
-    const url = new URL(value.trim());
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
 }

@@ -12,7 +12,7 @@ import { AnswerTooLongError, noKeyFailure, scrub, StreamStalledError, toChatFail
 import { extractProposal, type Extraction } from './extract';
 import { boundHistory } from './history';
 import { answerForHistory } from './historyAnswer';
-import { systemPrompt, PROPOSAL_FENCE, type CurrentCheck, type RunHistorySource } from './prompt';
+import { systemPrompt, PROPOSAL_FENCE, type RunHistorySource } from './prompt';
 import { createClient, needsKey, type ProviderConfig } from './provider';
 
 /** The note streamed while the repair round runs; clients drop it from the answer they keep as history. */
@@ -31,11 +31,11 @@ export type ChatEmit = <K extends keyof ChatEventMap>(event: K, data: ChatEventM
 
 export interface ChatTurn {
   message: string;
-  currentSchema: unknown;
-  /** The validator's answer for `currentSchema`, made off the event loop by the route. */
-  check?: CurrentCheck;
+  /** The current schema with the validator's answer, for the prompt (prepare.ts, off the event loop). */
+  current: string;
   history: ChatHistoryMessage[];
   schemaPath?: string;
+  schemaName?: string;
 }
 
 export interface ChatTurnDeps {
@@ -65,9 +65,9 @@ export async function runChatTurn(turn: ChatTurn, deps: ChatTurnDeps): Promise<v
       role: 'system',
       content: [
         await systemPrompt({
-          currentSchema: turn.currentSchema,
-          check: turn.check,
+          current: turn.current,
           schemaPath: turn.schemaPath,
+          schemaName: turn.schemaName,
           runs: deps.runs,
         }),
         deps.proposals?.promptNote,

@@ -7,6 +7,7 @@ import type { Context } from 'koa';
 import { httpError } from '../httpError';
 import type { BodyBytes } from '../middleware/jsonBody';
 import type { RouteDeps } from '../routes/context';
+import type { PreparedChat } from '../chat/prepare';
 import type { ValidationPool } from './pool';
 import { runValidationJob, type SchemaRoute, type ValidationJob, type ValidationResult } from './job';
 
@@ -46,6 +47,21 @@ export async function checkSchemaBody(
     throw httpError(result.status, result.message, result.errors ? { errors: result.errors } : {});
 }
 
+/** A `POST /api/chat` body read in the pool (chat/prepare.ts); throws its 400/413, or 503 when the pool is busy. */
+export async function prepareChatRequest(
+  ctx: Context,
+  deps: Pick<RouteDeps, 'workspace' | 'validation'>,
+): Promise<PreparedChat> {
+  const raw: unknown = ctx.state.rawBody;
+  const job: ValidationJob = Array.isArray(raw)
+    ? { route: 'chat', bytes: raw as BodyBytes, roots: deps.workspace.roots }
+    : { route: 'chat', body: ctx.state.body as unknown, roots: deps.workspace.roots };
+  const result = deps.validation ? await deps.validation.run(job) : runValidationJob(job);
+  if (result.kind === 'http') throw httpError(result.status, result.message);
+  if (result.kind !== 'chat') throw new Error(`the chat request was answered as ${result.kind}`);
+  return result.chat;
+}
+
 /**
  * Parses a JSON body in the pool (or inline without one): the JSON body middleware's parser for the routes
  * that are not schema checks, so a large infer, chat or models body does not hold the event loop either.
@@ -59,7 +75,12 @@ export function poolBodyParser(pool: ValidationPool | undefined): (bytes: BodyBy
   };
 }
 
-/** Requests whose body the JSON middleware leaves as text for the worker to parse. */
+/**
+ * Requests whose body the JSON middleware leaves as bytes for the worker to parse and check whole: the schema
+ * routes, and the chat (whose body holds a schema too).
+ */
 export function isSchemaRequest(ctx: Pick<Context, 'method' | 'path'>): boolean {
-  return ctx.method === 'POST' && (ctx.path === '/api/validate' || ctx.path === '/api/train');
+  return (
+    ctx.method === 'POST' && (ctx.path === '/api/validate' || ctx.path === '/api/train' || ctx.path === '/api/chat')
+  );
 }

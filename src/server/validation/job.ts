@@ -22,13 +22,18 @@ import { workspaceDatasetInfo } from '../data/datasetInfo';
 import { httpError, type HttpError } from '../httpError';
 import { bodyText, parseJsonBody, type BodyBytes } from '../middleware/jsonBody';
 import { checkedSchemaPath } from '../routes/schemaInput';
+import { prepareChat, type PreparedChat } from '../chat/prepare';
+import type { CurrentCheck } from '../chat/prompt';
 import { Workspace } from '../workspace';
 
 export type SchemaRoute = 'validate' | 'train';
 
 export interface ValidationJob {
-  /** `parse`: only parse the body (the other routes' large bodies, jsonBody.ts), answered as `{ kind: 'body' }`. */
-  route: SchemaRoute | 'parse';
+  /**
+   * `parse`: only parse the body (the other routes' large bodies, jsonBody.ts), answered as `{ kind: 'body' }`;
+   * `chat`: a `POST /api/chat` body, read and checked for the turn (chat/prepare.ts), answered as `{ kind: 'chat' }`.
+   */
+  route: SchemaRoute | 'parse' | 'chat';
   /** The raw request body (transferred to the worker, not copied), decoded and parsed here; or `body`, already parsed. */
   bytes?: BodyBytes;
   body?: unknown;
@@ -43,6 +48,7 @@ export type ValidationResult =
    */
   | { kind: 'response'; valid: boolean; json: Uint8Array }
   | { kind: 'body'; body: unknown }
+  | { kind: 'chat'; chat: PreparedChat }
   | {
       kind: 'schema';
       schema: StitchSchema;
@@ -94,6 +100,8 @@ function analyse(body: Record<string, unknown>, options: AnalyzeOptions): { anal
 function check(job: ValidationJob): ValidationResult {
   const body = job.bytes !== undefined ? parseJsonBody(bodyText(job.bytes)) : job.body;
   if (job.route === 'parse') return { kind: 'body', body };
+  if (job.route === 'chat')
+    return { kind: 'chat', chat: prepareChat(body, (schema) => currentCheck(schema, job.roots)) };
   if (!isObject(body)) throw httpError(400, `send a JSON object in the request body, e.g. ${EXAMPLES[job.route]}`);
   if (job.route === 'validate' && body.schema === undefined)
     throw httpError(400, 'schema: missing; send { "schema": { … } }');
@@ -140,6 +148,13 @@ function check(job: ValidationJob): ValidationResult {
   const original =
     body.schema === undefined ? { architecture: body.architecture, hyperparams: body.hyperparams ?? null } : null;
   return { kind: 'schema', schema: analysis.schema, schemaPath, modelId: body.model_id, original };
+}
+
+/** The validator's answer for the chat's current schema, as `POST /api/validate` gives it, or why there is none. */
+function currentCheck(schema: object, roots: readonly string[]): CurrentCheck {
+  const result = runValidationJob({ route: 'validate', body: { schema }, roots });
+  if (result.kind === 'response') return JSON.parse(new TextDecoder().decode(result.json)) as CurrentCheck;
+  return { refused: result.kind === 'http' ? result.message : 'the validator gave no answer' };
 }
 
 /** The buffers a result can hand over to the other thread without a copy. */

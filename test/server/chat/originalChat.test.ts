@@ -221,4 +221,22 @@ describe("the original frontend's chat", () => {
       /Problems of the canvas itself[\s\S]*- layers\["output-7f3a"\]: "output-7f3a" is not connected/,
     );
   });
+
+  test('a canvas over 256 KB is refused with 413 before anything goes upstream', async () => {
+    const canvas = mnistCanvas();
+    const dense = canvas.layers['dense-19c2'];
+    // 3,000 copies of a dense node: ~300 KB of graph, more than any canvas the original app draws.
+    for (let i = 0; i < 3_000; i++) canvas.layers[`dense-copy-${i}`] = { ...dense, params: { ...dense.params } };
+    const requests = fake.requests.length;
+    const response = await server.api('/api/chat', {
+      method: 'POST',
+      json: { message: 'Make it wider', currentSchema: canvas, requestSchemaChange: true },
+    });
+    assert.equal(response.status, 413);
+    assert.match(
+      ((await response.json()) as { error: string }).error,
+      /^currentSchema: the canvas graph is \d+ KB, more than the 256 KB a canvas may send; remove layers$/,
+    );
+    assert.equal(fake.requests.length, requests);
+  });
 });
