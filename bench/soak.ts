@@ -21,6 +21,11 @@ export interface SoakOptions {
   subscribers: number;
   /** After the last cancel, how long subscribers may take to see the end before they are stopped. Default 20000. */
   drainMs?: number;
+  /**
+   * Rounds against the same server, each with two fresh runs and fresh subscribers. Default 1. With more, the
+   * server's RSS after each round shows whether memory is flat (a plateau) or grows with every round (a leak).
+   */
+  rounds?: number;
 }
 
 export interface SoakResult {
@@ -51,6 +56,8 @@ export interface SoakResult {
   rssBaselineMb: number;
   rssMaxMb: number;
   rssEndMb: number;
+  /** The server's RSS (MB) settled after each round; `rssEndMb` is the last. */
+  rssAfterRoundMb: number[];
 }
 
 class SoakError extends Error {}
@@ -131,24 +138,33 @@ async function submit(url: string, name: string): Promise<string> {
   return body.run_id;
 }
 
-/** Resolves once the run is training (its first batch or metric event); the trainer's start can take seconds. */
+/**
+ * Resolves once the run is training (its first batch or metric event); the trainer's start can take seconds. A
+ * connection refused or dropped (the server at its connection cap while hundreds of subscribers churn) is
+ * retried, as a subscriber's is.
+ */
 async function trainingStarted(url: string, runId: string, timeoutMs = 120_000): Promise<void> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
-    const response = await fetch(`${url}/api/runs/${runId}/events`, { signal: controller.signal });
-    const text = (response.body as ReadableStream<Uint8Array>).pipeThrough(
-      new TextDecoderStream(),
-    ) as unknown as AsyncIterable<string>;
-    for await (const message of decodeSse(text)) {
-      const event = toTrainingEvent(message);
-      if (event?.event === 'batch' || event?.event === 'metric') return;
-      if (event?.event === 'state' && isTerminal(event.data.state)) break;
+    for (;;) {
+      try {
+        const response = await fetch(`${url}/api/runs/${runId}/events`, { signal: controller.signal });
+        const text = (response.body as ReadableStream<Uint8Array>).pipeThrough(
+          new TextDecoderStream(),
+        ) as unknown as AsyncIterable<string>;
+        for await (const message of decodeSse(text)) {
+          const event = toTrainingEvent(message);
+          if (event?.event === 'batch' || event?.event === 'metric') return;
+          if (event?.event === 'state' && isTerminal(event.data.state)) break;
+        }
+        throw new SoakError(`run ${runId} ended before training`);
+      } catch (err) {
+        if (controller.signal.aborted) throw new SoakError(`run ${runId} did not start training in ${timeoutMs} ms`);
+        if (err instanceof SoakError) throw err;
+        await sleep(100);
+      }
     }
-    throw new SoakError(`run ${runId} ended before training`);
-  } catch (err) {
-    if (controller.signal.aborted) throw new SoakError(`run ${runId} did not start training in ${timeoutMs} ms`);
-    throw err;
   } finally {
     clearTimeout(timer);
     controller.abort();
@@ -207,6 +223,8 @@ async function settledRss(pid: number, ms: number): Promise<number> {
   return median(samples);
 }
 
+type RoundResult = Omit<SoakResult, 'rssBaselineMb' | 'rssEndMb' | 'rssAfterRoundMb' | 'seconds'>;
+
 export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const started = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'stitch-soak-'));
@@ -215,21 +233,88 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     dir,
   );
   const pid = server.child.pid ?? 0;
+  try {
+    const rounds: RoundResult[] = [];
+    const rssAfterRoundMb: number[] = [];
+    let rssBaselineMb = 0;
+    for (let round = 0; round < (options.rounds ?? 1); round++) {
+      rounds.push(
+        await soakRound(server.url, pid, options, round, async () => {
+          // Before the first round's subscribers (its runs already queued): the baseline.
+          if (round === 0) rssBaselineMb = await settledRss(pid, 1000);
+        }),
+      );
+      rssAfterRoundMb.push(await settledRss(pid, 1500));
+    }
+    return {
+      ...combine(rounds),
+      rssBaselineMb,
+      rssEndMb: rssAfterRoundMb.at(-1) ?? 0,
+      rssAfterRoundMb,
+      seconds: (Date.now() - started) / 1000,
+    };
+  } finally {
+    server.child.kill('SIGINT');
+    await server.exited;
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Sums the rounds' counts; the worst of their latencies, memory peaks and lists. */
+function combine(rounds: RoundResult[]): RoundResult {
+  const sum = (pick: (r: RoundResult) => number) => rounds.reduce((n, r) => n + pick(r), 0);
+  const worst = <K extends 'connectMs' | 'clientLagMs'>(key: K) => ({
+    p50: Math.max(...rounds.map((r) => r[key].p50)),
+    p99: Math.max(...rounds.map((r) => r[key].p99)),
+    max: Math.max(...rounds.map((r) => r[key].max)),
+  });
+  return {
+    subscribers: rounds[0].subscribers,
+    reconnects: sum((r) => r.reconnects),
+    connectionErrors: sum((r) => r.connectionErrors),
+    firstError: rounds.find((r) => r.firstError !== null)?.firstError ?? null,
+    connectMs: worst('connectMs'),
+    serverHealthMs: {
+      p50: Math.max(...rounds.map((r) => r.serverHealthMs.p50)),
+      p99: Math.max(...rounds.map((r) => r.serverHealthMs.p99)),
+      max: Math.max(...rounds.map((r) => r.serverHealthMs.max)),
+      controlMax: Math.max(...rounds.map((r) => r.serverHealthMs.controlMax)),
+    },
+    clientLagMs: worst('clientLagMs'),
+    stuck: rounds.flatMap((r) => r.stuck).slice(0, 10),
+    events: sum((r) => r.events),
+    lost: sum((r) => r.lost),
+    duplicated: sum((r) => r.duplicated),
+    reordered: sum((r) => r.reordered),
+    withoutFinalState: sum((r) => r.withoutFinalState),
+    runEvents: rounds.flatMap((r) => r.runEvents),
+    rssMaxMb: Math.max(...rounds.map((r) => r.rssMaxMb)),
+  };
+}
+
+/** One round: two runs, the subscribers churning on them until both are cancelled, then the audit. */
+async function soakRound(
+  url: string,
+  pid: number,
+  options: SoakOptions,
+  round: number,
+  beforeSubscribers: () => Promise<void>,
+): Promise<RoundResult> {
   const stop = new AbortController();
   try {
     // Two runs: the first trains while the second waits in the queue (an idle stream), then the second trains.
-    const runs = [await submit(server.url, 'soak-a'), await submit(server.url, 'soak-b')];
-    const rssBaselineMb = await settledRss(pid, 1000);
+    const runs = [await submit(url, `soak-a${round}`), await submit(url, `soak-b${round}`)];
+    await beforeSubscribers();
     const counts = { reconnects: 0, errors: [] as string[], connectMs: [] as number[] };
     const seen = Array.from({ length: options.subscribers }, () => [] as TrainingEvent[]);
     const done = seen.map(() => false);
     const following = Promise.all(
       seen.map((events, i) =>
-        subscriber(server.url, runs[i % 2], events, counts, stop.signal).then(() => (done[i] = !stop.signal.aborted)),
+        subscriber(url, runs[i % 2], events, counts, stop.signal).then(() => (done[i] = !stop.signal.aborted)),
       ),
     );
     // Where reconnects wait: the server's health latency (from another process) and this process's own lag.
-    const probe = startHealthProbe(server.url, 200);
+    const probe = startHealthProbe(url, 200);
     const lag = monitorEventLoopDelay({ resolution: 10 });
     lag.enable();
     const rss: number[] = [];
@@ -237,9 +322,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     // Each run trains for half the time while the subscribers churn, then is cancelled (its final state).
     const half = (options.seconds * 1000) / 2;
     for (const runId of runs) {
-      await trainingStarted(server.url, runId);
+      await trainingStarted(url, runId);
       await sleep(half);
-      await cancel(server.url, runId);
+      await cancel(url, runId);
     }
     // Never hang: past the deadline the subscribers are stopped and the ones still following are reported.
     const deadline = setTimeout(() => stop.abort(), options.drainMs ?? 20_000);
@@ -248,14 +333,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     clearInterval(sampler);
     lag.disable();
     const health = await probe.stop();
-    const stuck = done.flatMap((d, i) => (d ? [] : [`#${i} at id ${seen[i].at(-1)?.id ?? 0}`]));
+    const stuck = done.flatMap((d, i) => (d ? [] : [`round ${round + 1} #${i} at id ${seen[i].at(-1)?.id ?? 0}`]));
     // The runs' full logs, as a fresh client replays them: every subscriber must have ended with all of it.
     const totals: number[] = [];
     for (const runId of runs) {
-      const replay = await (await fetch(`${server.url}/api/runs/${runId}/events`)).text();
+      const replay = await (await fetch(`${url}/api/runs/${runId}/events`)).text();
       totals.push([...replay.matchAll(/^id: (\d+)$/gm)].length);
     }
-    const rssEndMb = await settledRss(pid, 1500);
     return {
       subscribers: options.subscribers,
       reconnects: counts.reconnects,
@@ -274,23 +358,18 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         seen.map((_, i) => totals[i % 2]),
       ),
       runEvents: totals,
-      rssBaselineMb,
       rssMaxMb: Math.max(...rss),
-      rssEndMb,
-      seconds: (Date.now() - started) / 1000,
     };
   } finally {
     stop.abort();
-    server.child.kill('SIGINT');
-    await server.exited;
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 
-// The long version: `node --import tsx bench/soak.ts [SECONDS] [SUBSCRIBERS]` (default 120 s, 300).
+// The long version: `node --import tsx bench/soak.ts [SECONDS] [SUBSCRIBERS] [ROUNDS]` (default 120 s, 300, 1).
 if (require.main === module) {
   const seconds = Number(process.argv[2] ?? 120);
-  void runSoak({ seconds, subscribers: Number(process.argv[3] ?? 300) }).then((result) => {
+  const rounds = Number(process.argv[4] ?? 1);
+  void runSoak({ seconds, subscribers: Number(process.argv[3] ?? 300), rounds }).then((result) => {
     console.log(JSON.stringify(result, null, 2));
     const clean = result.lost + result.duplicated + result.reordered + result.withoutFinalState + result.stuck.length;
     process.exit(clean === 0 ? 0 : 1);
