@@ -263,7 +263,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
 /** Sums the rounds' counts; the worst of their latencies, memory peaks and lists. */
 function combine(rounds: RoundResult[]): RoundResult {
   const sum = (pick: (r: RoundResult) => number) => rounds.reduce((n, r) => n + pick(r), 0);
-  const worst = <K extends 'connectMs' | 'clientLagMs'>(key: K) => ({
+  const worst = (key: 'connectMs' | 'clientLagMs') => ({
     p50: Math.max(...rounds.map((r) => r[key].p50)),
     p99: Math.max(...rounds.map((r) => r[key].p99)),
     max: Math.max(...rounds.map((r) => r[key].max)),
