@@ -4,7 +4,7 @@
  * the chosen format. Used by `stitch export` and by `POST /api/runs/:run_id/export`.
  */
 import { dirname } from 'node:path';
-import { existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { limitDataset, loadDataset, type Dataset } from '../data/index';
 import type { RunRecord } from '../runs/store';
 import type { StitchSchema } from '../../shared/schema/types';
@@ -36,7 +36,8 @@ export interface RunExportOptions {
 /** Where a run's record, schema and model come from: the server's RunManager, or a runs folder read directly. */
 export interface RunSource {
   record(runId: string): RunRecord | undefined;
-  schema(runId: string): StitchSchema;
+  /** The server's source reads it asynchronously (src/server/export/exportJob.ts); the CLI's may block. */
+  schema(runId: string): StitchSchema | Promise<StitchSchema>;
   modelDir(runId: string): string;
 }
 
@@ -47,12 +48,20 @@ export async function exportRun(store: RunSource, runId: string, options: RunExp
   if (record.state !== 'succeeded')
     throw new ExportError(409, `run ${runId} is ${record.state}; only a succeeded run has a trained model to export`);
   const modelDir = store.modelDir(runId);
-  if (!existsSync(modelDir))
+  if (!(await isDirectory(modelDir)))
     throw new ExportError(409, `run ${runId} has no trained model files; train the schema again`);
-  const schema = store.schema(runId);
+  const schema = await store.schema(runId);
   const withData = options.format === 'pytorch' && options.includeData !== false && schema.training !== undefined;
   const dataset = withData ? await runDataset(record, schema, options) : null;
   return buildExport({ schema, modelDir, format: options.format, dataset, runId });
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false; // missing or unreadable: no model to export either way
+  }
 }
 
 async function runDataset(record: RunRecord, schema: StitchSchema, options: RunExportOptions): Promise<Dataset> {
