@@ -5,7 +5,8 @@
  * (47 MB of training images, made float32) before `maxSamples` is applied: on the event loop that held every
  * route for about a second. The files must be those `exportRun` gives when called directly; an unknown run is
  * 404 and a run still training 409, as before. Then, in process on the same runs folder: an export past its
- * time limit is 503 (its worker ended), and a run whose weights are damaged is a 500 with the reason logged.
+ * time limit is 503 (its worker ended), six exports at once are five answers and one 503 (one runs, four
+ * wait), and a run whose weights are damaged is a 500 with the reason logged.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -164,6 +165,19 @@ test('an MNIST export with its data: health within 50 ms, the files of exportRun
   }
   const damaged = await startTestServer({ dir });
   try {
+    // Six at once: one runs, four wait, the sixth is refused at once; each answered export is whole.
+    const burst = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        damaged.api(`/api/runs/${runId}/export`, { method: 'POST', json: { format: 'tfjs' } }),
+      ),
+    );
+    const statuses = burst.map((r) => r.status).sort();
+    assert.deepEqual(statuses, [200, 200, 200, 200, 200, 503]);
+    const refused = burst.find((r) => r.status === 503);
+    assert.ok(refused?.headers.get('retry-after'));
+    for (const r of burst.filter((b) => b.status === 200))
+      assert.equal(((await r.json()) as ExportResponse).files.length, 4);
+
     truncateSync(join(runsDir, runId, 'model', 'weights.bin'), 10);
     const broken = await damaged.api(`/api/runs/${runId}/export`, { method: 'POST', json: { format: 'pytorch' } });
     assert.equal(broken.status, 500);
