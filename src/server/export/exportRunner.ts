@@ -37,22 +37,23 @@ function unavailable(message: string): HttpError {
 const TSX_CJS = 'tsx/cjs';
 
 /**
- * `dist/exportWorker.js` next to the bundle; from source, the TypeScript entry loaded through tsx (as
- * src/server/validation/pool.ts starts its workers).
+ * How to start a worker: `dist/exportWorker.js` next to the bundle; from source, the TypeScript entry loaded
+ * through tsx (as src/server/validation/pool.ts starts its workers). Decided once, when the server starts.
  */
-function startWorker(job: ExportJob): Worker {
+function workerStarter(): (job: ExportJob) => Worker {
   const bundled = join(__dirname, 'exportWorker.js');
-  if (existsSync(bundled)) return new Worker(bundled, { workerData: job });
+  if (existsSync(bundled)) return (job) => new Worker(bundled, { workerData: job });
   const source = join(__dirname, 'worker.ts');
   const boot = `require(${JSON.stringify(require.resolve(TSX_CJS))}); require(${JSON.stringify(source)});`;
   // No inherited `--import tsx`: the require hook above is all the worker needs.
-  return new Worker(boot, { eval: true, execArgv: [], workerData: job });
+  return (job) => new Worker(boot, { eval: true, execArgv: [], workerData: job });
 }
 
 export class ExportRunner {
   private readonly timeoutMs: number;
   private readonly maxWaiting: number;
   private readonly log: (line: string) => void;
+  private readonly startWorker = workerStarter();
   private readonly waiting: Pending[] = [];
   private running: Worker | undefined;
   private closed = false;
@@ -90,7 +91,7 @@ export class ExportRunner {
   }
 
   private start({ job, resolve, reject }: Pending): void {
-    const worker = startWorker(job);
+    const worker = this.startWorker(job);
     const runId = job.record.run_id;
     this.running = worker;
     let timer: NodeJS.Timeout | undefined;
@@ -125,7 +126,8 @@ export class ExportRunner {
       finish({ err: new Error(`the export worker of run ${runId} failed: ${err.stack ?? err.message}`) });
     });
     worker.on('exit', (code) => {
-      finish({ err: new Error(`the export worker of run ${runId} stopped (exit code ${code}) before answering`) });
+      if (this.closed) finish({ err: unavailable('the server is shutting down; export the run once it is back') });
+      else finish({ err: new Error(`the export worker of run ${runId} stopped (exit code ${code}) before answering`) });
     });
   }
 }

@@ -5,18 +5,22 @@
  * (47 MB of training images, made float32) before `maxSamples` is applied: on the event loop that held every
  * route for about a second. The files must be those `exportRun` gives when called directly; an unknown run is
  * 404 and a run still training 409, as before. Then, in process on the same runs folder: an export past its
- * time limit is 503 (its worker ended), six exports at once are five answers and one 503 (one runs, four
- * wait), and a run whose weights are damaged is a 500 with the reason logged.
+ * time limit is 503 (its worker ended), a run whose weights are damaged is a 500 with the reason logged; and
+ * the runner with one place in its queue: two exports answered, a third refused with 503, one cut by close().
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, truncateSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExportResponse } from '../../../src/shared/protocol';
 import type { StitchSchema } from '../../../src/shared/schema/types';
 import { folderRunSource } from '../../../src/server/cli/export';
 import { exportRun } from '../../../src/server/export/runExport';
+import { ExportRunner } from '../../../src/server/export/exportRunner';
+import type { ExportJob } from '../../../src/server/export/exportJob';
+import type { HttpError } from '../../../src/server/httpError';
+import type { RunRecord } from '../../../src/server/runs/store';
 import { startTestServer } from '../serverHarness';
 import { serveProcess, startHealthProbe, type HealthStats } from './cliProcess';
 import { cpuPressure, describeStalls, loopBlocks, wallClock } from './stalls';
@@ -165,19 +169,6 @@ test('an MNIST export with its data: health within 50 ms, the files of exportRun
   }
   const damaged = await startTestServer({ dir });
   try {
-    // Six at once: one runs, four wait, the sixth is refused at once; each answered export is whole.
-    const burst = await Promise.all(
-      Array.from({ length: 6 }, () =>
-        damaged.api(`/api/runs/${runId}/export`, { method: 'POST', json: { format: 'tfjs' } }),
-      ),
-    );
-    const statuses = burst.map((r) => r.status).sort();
-    assert.deepEqual(statuses, [200, 200, 200, 200, 200, 503]);
-    const refused = burst.find((r) => r.status === 503);
-    assert.ok(refused?.headers.get('retry-after'));
-    for (const r of burst.filter((b) => b.status === 200))
-      assert.equal(((await r.json()) as ExportResponse).files.length, 4);
-
     truncateSync(join(runsDir, runId, 'model', 'weights.bin'), 10);
     const broken = await damaged.api(`/api/runs/${runId}/export`, { method: 'POST', json: { format: 'pytorch' } });
     assert.equal(broken.status, 500);
@@ -188,6 +179,43 @@ test('an MNIST export with its data: health within 50 ms, the files of exportRun
     assert.equal((await damaged.api('/api/health')).status, 200);
   } finally {
     await damaged.stop(true);
+  }
+
+  // The runner itself, with one export waiting at most: one runs, one waits, the third is refused at once;
+  // closing ends the running export with a 503 too. (tfjs copies the model files: the damage does not matter.)
+  const runner = new ExportRunner({ maxWaiting: 1 });
+  const job: ExportJob = {
+    record: JSON.parse(readFileSync(join(runsDir, runId, 'run.json'), 'utf8')) as RunRecord,
+    runsDir,
+    format: 'tfjs',
+    includeData: false,
+    dataCacheDir: join(dir, 'data'),
+    workspaceRoot: dir,
+  };
+  try {
+    const [first, second, third] = await Promise.allSettled([runner.run(job), runner.run(job), runner.run(job)]);
+    for (const done of [first, second]) {
+      assert.equal(done.status, 'fulfilled');
+      assert.equal((JSON.parse(done.value.toString()) as ExportResponse).files.length, 4);
+    }
+    assert.equal(third.status, 'rejected');
+    assert.equal((third.reason as HttpError).status, 503);
+    assert.ok((third.reason as HttpError).headers?.['Retry-After']);
+    const cut = runner.run(job);
+    await runner.close();
+    await assert.rejects(cut, (err: HttpError) => err.status === 503 && err.message.includes('shutting down'));
+  } finally {
+    await runner.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the export route and its runner make no synchronous file calls (the worker does the rest)', () => {
+  const root = join(__dirname, '../../..');
+  for (const file of ['src/server/routes/export.ts', 'src/server/export/exportRunner.ts']) {
+    const text = readFileSync(join(root, file), 'utf8');
+    // The runner picks its worker entry once, when the server starts (workerStarter).
+    const onRequests = file.endsWith('exportRunner.ts') ? text.slice(text.indexOf('export class ExportRunner')) : text;
+    assert.doesNotMatch(onRequests, /\w+Sync\(/, file);
   }
 });
