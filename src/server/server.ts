@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { homedir } from 'node:os';
 import { ExportRunner } from './export/exportRunner';
+import { exportableRecord } from './export/runExport';
 import type { RunExporter } from './routes/export';
 import { join, resolve } from 'node:path';
 import type { BackendName, TrainingEvent } from '../shared/protocol';
@@ -13,7 +14,6 @@ import { createApp, type AppDeps } from './app';
 import { ValidationPool } from './validation/pool';
 import { backendProbe } from './backendProbe';
 import { debugLoopFromEnv } from './debugLoop';
-import { httpError } from './httpError';
 import { DEFAULT_BODY_LIMIT } from './middleware/jsonBody';
 import { RunManager } from './runs/manager';
 import { ModelService } from './runs/models';
@@ -116,8 +116,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   // serialising tens of MB of files would otherwise hold the event loop for seconds.
   const exports = new ExportRunner({ timeoutMs: options.exportTimeoutMs, log });
   const exporter: RunExporter = (runId, format, includeData) => {
-    const record = runs.get(runId);
-    if (!record) return Promise.reject(httpError(404, `there is no run "${runId}"; GET /api/runs lists the runs`));
+    // An unknown or unfinished run is answered at once, without starting a worker.
+    const record = exportableRecord(runs.get(runId), runId);
     return exports.run({
       record,
       runsDir: store.runsDir,

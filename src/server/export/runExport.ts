@@ -41,12 +41,17 @@ export interface RunSource {
   modelDir(runId: string): string;
 }
 
-export async function exportRun(store: RunSource, runId: string, options: RunExportOptions): Promise<ExportFile[]> {
-  const record = store.record(runId);
+/** The run's record if it can be exported; an ExportError (404 unknown, 409 not succeeded) otherwise. */
+export function exportableRecord(record: RunRecord | undefined, runId: string): RunRecord {
   if (!record)
     throw new ExportError(404, `there is no run ${runId}; list the runs with GET /api/runs (or the Stitch Runs view)`);
   if (record.state !== 'succeeded')
     throw new ExportError(409, `run ${runId} is ${record.state}; only a succeeded run has a trained model to export`);
+  return record;
+}
+
+export async function exportRun(store: RunSource, runId: string, options: RunExportOptions): Promise<ExportFile[]> {
+  const record = exportableRecord(store.record(runId), runId);
   const modelDir = store.modelDir(runId);
   if (!(await isDirectory(modelDir)))
     throw new ExportError(409, `run ${runId} has no trained model files; train the schema again`);

@@ -6,12 +6,14 @@
  */
 import { httpError } from '../httpError';
 import { EXPORT_FORMATS, isExportFormat, type ExportFormat } from '../export/exportModel';
+import { ExportError } from '../export/runExport';
 import type { ApiRouter, RouteDeps } from './context';
 import { knownRunId, objectBody } from './context';
 
 /**
  * The answer `{ run_id, format, files: [{ path, bytes, base64 }] }` as JSON bytes; rejects with the status
- * the client gets (404 unknown run, 409 not succeeded, 503 busy or too slow) or an internal error.
+ * the client gets (an ExportError: 404 unknown run, 409 not succeeded; 503 busy or too slow) or an internal
+ * error.
  */
 export type RunExporter = (runId: string, format: ExportFormat, includeData: boolean) => Promise<Buffer>;
 
@@ -23,7 +25,13 @@ export function exportRoutes(router: ApiRouter, deps: RouteDeps, exporter: RunEx
       throw httpError(400, `format: use ${EXPORT_FORMATS.join(', ')}, e.g. { "format": "pytorch" }`);
     if (body.include_data !== undefined && typeof body.include_data !== 'boolean')
       throw httpError(400, 'include_data: use true or false');
-    const json = await exporter(runId, body.format, body.include_data !== false);
+    let json: Buffer;
+    try {
+      json = await exporter(runId, body.format, body.include_data !== false);
+    } catch (err) {
+      if (err instanceof ExportError) throw httpError(err.status, err.message);
+      throw err;
+    }
     ctx.type = 'application/json';
     ctx.body = json;
   });
