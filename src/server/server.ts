@@ -5,7 +5,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { homedir } from 'node:os';
-import { exportRun } from './export/runExport';
+import { ExportRunner } from './export/exportRunner';
+import { exportableRecord } from './export/runExport';
 import type { RunExporter } from './routes/export';
 import { join, resolve } from 'node:path';
 import type { BackendName, TrainingEvent } from '../shared/protocol';
@@ -57,6 +58,8 @@ export interface ServerOptions {
   bodyTimeoutMs?: number;
   /** The request headers must arrive within this many ms of connecting (else 408 and closed). Default 10000. */
   headersTimeoutMs?: number;
+  /** An export (`POST /api/runs/:run_id/export`) running longer than this is stopped with 503. Default 120000. */
+  exportTimeoutMs?: number;
   /** Default: stderr. */
   log?: (line: string) => void;
   /** Determine the backend right after listening (default true); tests that never need it can skip it. */
@@ -109,18 +112,21 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     log,
   });
   const dataCacheDir = resolve(options.dataCacheDir ?? join(stitchHome(), 'data'));
-  const exporter: RunExporter = (runId, format, includeData) =>
-    exportRun(
-      { record: (id) => runs.get(id), schema: (id) => runs.schemaOf(id), modelDir: (id) => store.modelDir(id) },
-      runId,
-      {
-        format,
-        includeData,
-        dataCacheDir,
-        workspaceRoot: (schemaPath) => workspace.rootFor(schemaPath),
-        log,
-      },
-    );
+  // Exports run in a worker thread each (src/server/export/exportRunner.ts): reading a run's samples and
+  // serialising tens of MB of files would otherwise hold the event loop for seconds.
+  const exports = new ExportRunner({ timeoutMs: options.exportTimeoutMs, log });
+  const exporter: RunExporter = (runId, format, includeData) => {
+    // An unknown or unfinished run is answered at once, without starting a worker.
+    const record = exportableRecord(runs.get(runId), runId);
+    return exports.run({
+      record,
+      runsDir: store.runsDir,
+      format,
+      includeData,
+      dataCacheDir,
+      workspaceRoot: workspace.rootFor(record.schema_path),
+    });
+  };
   // Schemas are checked in worker threads, so a large or hostile one never stalls the event loop.
   const validation = new ValidationPool();
   const app = createApp({
@@ -196,6 +202,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         const stopped = new Promise<void>((done) => server.close(() => done()));
         await runs.close(); // ends every run's stream, so their connections can close
         await validation.close();
+        await exports.close();
         server.closeAllConnections();
         await stopped;
       })();

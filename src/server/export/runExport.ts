@@ -4,7 +4,7 @@
  * the chosen format. Used by `stitch export` and by `POST /api/runs/:run_id/export`.
  */
 import { dirname } from 'node:path';
-import { existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { limitDataset, loadDataset, type Dataset } from '../data/index';
 import type { RunRecord } from '../runs/store';
 import type { StitchSchema } from '../../shared/schema/types';
@@ -36,23 +36,37 @@ export interface RunExportOptions {
 /** Where a run's record, schema and model come from: the server's RunManager, or a runs folder read directly. */
 export interface RunSource {
   record(runId: string): RunRecord | undefined;
-  schema(runId: string): StitchSchema;
+  /** The server's source reads it asynchronously (src/server/export/exportJob.ts); the CLI's may block. */
+  schema(runId: string): StitchSchema | Promise<StitchSchema>;
   modelDir(runId: string): string;
 }
 
-export async function exportRun(store: RunSource, runId: string, options: RunExportOptions): Promise<ExportFile[]> {
-  const record = store.record(runId);
+/** The run's record if it can be exported; an ExportError (404 unknown, 409 not succeeded) otherwise. */
+export function exportableRecord(record: RunRecord | undefined, runId: string): RunRecord {
   if (!record)
     throw new ExportError(404, `there is no run ${runId}; list the runs with GET /api/runs (or the Stitch Runs view)`);
   if (record.state !== 'succeeded')
     throw new ExportError(409, `run ${runId} is ${record.state}; only a succeeded run has a trained model to export`);
+  return record;
+}
+
+export async function exportRun(store: RunSource, runId: string, options: RunExportOptions): Promise<ExportFile[]> {
+  const record = exportableRecord(store.record(runId), runId);
   const modelDir = store.modelDir(runId);
-  if (!existsSync(modelDir))
+  if (!(await isDirectory(modelDir)))
     throw new ExportError(409, `run ${runId} has no trained model files; train the schema again`);
-  const schema = store.schema(runId);
+  const schema = await store.schema(runId);
   const withData = options.format === 'pytorch' && options.includeData !== false && schema.training !== undefined;
   const dataset = withData ? await runDataset(record, schema, options) : null;
   return buildExport({ schema, modelDir, format: options.format, dataset, runId });
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false; // missing or unreadable: no model to export either way
+  }
 }
 
 async function runDataset(record: RunRecord, schema: StitchSchema, options: RunExportOptions): Promise<Dataset> {

@@ -1,16 +1,21 @@
 /**
  * `POST /api/runs/:run_id/export` `{ format: "tfjs"|"keras"|"pytorch", include_data? }` → the export's files
  * (base64), for clients that write them where the user chooses (the extension's "Export Trained Model…";
- * `stitch export` writes the same files itself). See docs/export.md.
+ * `stitch export` writes the same files itself). See docs/export.md. The export runs in a worker thread
+ * (src/server/export/exportRunner.ts), which also serialises the answer: the route sends its bytes as they are.
  */
-import type { ExportResponse } from '../../shared/protocol';
 import { httpError } from '../httpError';
-import { EXPORT_FORMATS, isExportFormat, type ExportFile, type ExportFormat } from '../export/exportModel';
+import { EXPORT_FORMATS, isExportFormat, type ExportFormat } from '../export/exportModel';
 import { ExportError } from '../export/runExport';
 import type { ApiRouter, RouteDeps } from './context';
 import { knownRunId, objectBody } from './context';
 
-export type RunExporter = (runId: string, format: ExportFormat, includeData: boolean) => Promise<ExportFile[]>;
+/**
+ * The answer `{ run_id, format, files: [{ path, bytes, base64 }] }` as JSON bytes; rejects with the status
+ * the client gets (an ExportError: 404 unknown run, 409 not succeeded; 503 busy or too slow) or an internal
+ * error.
+ */
+export type RunExporter = (runId: string, format: ExportFormat, includeData: boolean) => Promise<Buffer>;
 
 export function exportRoutes(router: ApiRouter, deps: RouteDeps, exporter: RunExporter): void {
   router.post('/api/runs/:run_id/export', async (ctx) => {
@@ -20,18 +25,14 @@ export function exportRoutes(router: ApiRouter, deps: RouteDeps, exporter: RunEx
       throw httpError(400, `format: use ${EXPORT_FORMATS.join(', ')}, e.g. { "format": "pytorch" }`);
     if (body.include_data !== undefined && typeof body.include_data !== 'boolean')
       throw httpError(400, 'include_data: use true or false');
-    let files: ExportFile[];
+    let json: Buffer;
     try {
-      files = await exporter(runId, body.format, body.include_data !== false);
+      json = await exporter(runId, body.format, body.include_data !== false);
     } catch (err) {
       if (err instanceof ExportError) throw httpError(err.status, err.message);
       throw err;
     }
-    const response: ExportResponse = {
-      run_id: runId,
-      format: body.format,
-      files: files.map((f) => ({ path: f.path, bytes: f.data.byteLength, base64: f.data.toString('base64') })),
-    };
-    ctx.body = response;
+    ctx.type = 'application/json';
+    ctx.body = json;
   });
 }
