@@ -3,7 +3,7 @@
  * `maxSamples` / `testSamples` options.
  */
 import { DATASET_NAMES } from '../../shared/schema/datasets';
-import type { DatasetSpec } from '../../shared/schema/types';
+import type { DatasetSpec, TrainingSpec } from '../../shared/schema/types';
 import { shuffledIndices } from '../random';
 import { loadCsvDataset } from './csv';
 import { IMAGE_DATASETS, loadImageDataset } from './imageDatasets';
@@ -54,4 +54,18 @@ export function limitDataset(
     test = selectSamples(test, shuffledIndices(test.count, limits.seed + 1).subarray(0, limits.testSamples));
   }
   return { ...dataset, train, test };
+}
+
+/**
+ * A run's samples exactly as its trainer loads them: workspace files read only as far as `maxSamples` /
+ * `testSamples` can use, then the same seeded selection (or the first samples, with `shuffle: false`). The
+ * export's `train.py` data comes from here too, so it holds the samples the run trained on.
+ */
+export async function loadRunDataset(
+  training: Pick<TrainingSpec, 'dataset' | 'maxSamples' | 'testSamples' | 'shuffle'>,
+  context: Omit<DatasetContext, 'maxSamples' | 'testSamples'>,
+): Promise<Dataset> {
+  const { maxSamples, testSamples } = training;
+  const loaded = await loadDataset(training.dataset, { ...context, maxSamples, testSamples });
+  return limitDataset(loaded, { maxSamples, testSamples, seed: context.seed, shuffle: training.shuffle });
 }

@@ -5,7 +5,7 @@
  */
 import { dirname } from 'node:path';
 import { stat } from 'node:fs/promises';
-import { limitDataset, loadDataset, type Dataset } from '../data/index';
+import { loadRunDataset, type Dataset } from '../data/index';
 import type { RunRecord } from '../runs/store';
 import type { StitchSchema } from '../../shared/schema/types';
 import { withSeededMathRandom } from '../random';
@@ -74,15 +74,15 @@ async function runDataset(record: RunRecord, schema: StitchSchema, options: RunE
   if (!spec) throw new ExportError(409, `run ${record.run_id}'s schema has no training section`);
   const seed = spec.seed ?? TRAINING_DEFAULTS.seed;
   const workspaceRoot = options.workspaceRoot(record.schema_path);
-  return withSeededMathRandom(seed, async () => {
-    const loaded = await loadDataset(spec.dataset, {
+  // The trainer's own loading and selection (loadRunDataset), so train.py gets the samples the run trained on.
+  return withSeededMathRandom(seed, () =>
+    loadRunDataset(spec, {
       baseDir: record.schema_path ? dirname(record.schema_path) : workspaceRoot,
       workspaceRoot,
       cacheDir: options.dataCacheDir,
       baseUrl: process.env.STITCH_DATASET_URL ?? null,
       seed,
       log: options.log ?? (() => undefined),
-    });
-    return limitDataset(loaded, { maxSamples: spec.maxSamples, testSamples: spec.testSamples, seed });
-  });
+    }),
+  );
 }

@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { analyzeSchema } from '../../shared/schema/index';
 import { TRAINING_DEFAULTS, type StitchSchema } from '../../shared/schema/types';
-import { limitDataset, loadDataset, type Dataset } from '../data/index';
+import { loadRunDataset, type Dataset } from '../data/index';
 import { evaluateModel, writeEvaluation } from './evaluateModel';
 import { sampleSize } from '../data/types';
 import { chooseBackend } from './backend';
@@ -91,8 +91,7 @@ async function prepareDataset(
   log: (message: string) => void,
   signal: AbortSignal,
 ): Promise<Dataset> {
-  const spec = schema.training;
-  const loaded = await loadDataset(spec.dataset, {
+  const dataset = await loadRunDataset(schema.training, {
     baseDir: start.schemaDir ?? start.workspaceRoot,
     workspaceRoot: start.workspaceRoot,
     cacheDir: start.dataCacheDir,
@@ -100,14 +99,6 @@ async function prepareDataset(
     seed,
     log,
     signal,
-    maxSamples: spec.maxSamples,
-    testSamples: spec.testSamples,
-  });
-  const dataset = limitDataset(loaded, {
-    maxSamples: spec.maxSamples,
-    testSamples: spec.testSamples,
-    seed,
-    shuffle: spec.shuffle,
   });
   checkInputShape(schema.input.shape, dataset);
   log(
