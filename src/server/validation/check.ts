@@ -5,7 +5,7 @@
  */
 import type { Context } from 'koa';
 import { httpError } from '../httpError';
-import type { BodyBytes } from '../middleware/jsonBody';
+import { MAX_BODY_VALUES, type BodyBytes } from '../middleware/jsonBody';
 import type { RouteDeps } from '../routes/context';
 import type { PreparedChat } from '../chat/prepare';
 import type { ValidationPool } from './pool';
@@ -64,11 +64,18 @@ export async function prepareChatRequest(
 
 /**
  * Parses a JSON body in the pool (or inline without one): the JSON body middleware's parser for the routes
- * that are not schema checks, so a large infer, chat or models body does not hold the event loop either.
+ * that are not schema checks, so a large infer or models body does not hold the event loop either. The parsed
+ * body comes back as a structured clone, so it may hold at most MAX_BODY_VALUES values, except an infer body
+ * (a batch of up to 1,000,000 numbers).
  */
-export function poolBodyParser(pool: ValidationPool | undefined): (bytes: BodyBytes) => Promise<unknown> {
-  return async (bytes) => {
-    const job: ValidationJob = { route: 'parse', bytes, roots: [] };
+export function poolBodyParser(pool: ValidationPool | undefined): (bytes: BodyBytes, ctx: Context) => Promise<unknown> {
+  return async (bytes, ctx) => {
+    const job: ValidationJob = {
+      route: 'parse',
+      bytes,
+      roots: [],
+      ...(ctx.path === '/api/infer' ? {} : { maxValues: MAX_BODY_VALUES }),
+    };
     const result = pool ? await pool.run(job) : runValidationJob(job);
     if (result.kind === 'http') throw httpError(result.status, result.message);
     return result.kind === 'body' ? result.body : undefined;

@@ -20,7 +20,7 @@ import {
 import type { StitchSchema } from '../../shared/schema/types';
 import { workspaceDatasetInfo } from '../data/datasetInfo';
 import { httpError, type HttpError } from '../httpError';
-import { bodyText, parseJsonBody, type BodyBytes } from '../middleware/jsonBody';
+import { bodyText, holdsMoreValues, parseJsonBody, type BodyBytes } from '../middleware/jsonBody';
 import { checkedSchemaPath } from '../routes/schemaInput';
 import { prepareChat, type PreparedChat } from '../chat/prepare';
 import type { CurrentCheck } from '../chat/prompt';
@@ -39,6 +39,8 @@ export interface ValidationJob {
   body?: unknown;
   /** The workspace folders (schemaPath and dataset files must stay inside them). */
   roots: readonly string[];
+  /** `parse`: most values the body may hold (jsonBody.ts MAX_BODY_VALUES), else a 413; unset: any number. */
+  maxValues?: number;
 }
 
 export type ValidationResult =
@@ -99,7 +101,14 @@ function analyse(body: Record<string, unknown>, options: AnalyzeOptions): { anal
 
 function check(job: ValidationJob): ValidationResult {
   const body = job.bytes !== undefined ? parseJsonBody(bodyText(job.bytes)) : job.body;
-  if (job.route === 'parse') return { kind: 'body', body };
+  if (job.route === 'parse') {
+    if (job.maxValues !== undefined && holdsMoreValues(body, job.maxValues))
+      throw httpError(
+        413,
+        `the request body holds more than ${job.maxValues.toLocaleString('en-US')} values; no request to this route needs that many`,
+      );
+    return { kind: 'body', body };
+  }
   if (job.route === 'chat')
     return { kind: 'chat', chat: prepareChat(body, (schema) => currentCheck(schema, job.roots)) };
   if (!isObject(body)) throw httpError(400, `send a JSON object in the request body, e.g. ${EXAMPLES[job.route]}`);

@@ -114,6 +114,32 @@ describe('request and connection limits', () => {
     assert.match(lines, /^POST \/api\/validate 400 /m);
     assert.doesNotMatch(lines, / 404 /);
   });
+
+  test('a body parsed in the worker holds at most 50,000 values (it is cloned back whole); infer may hold more', async () => {
+    const send = (path: string, body: unknown) =>
+      server.api(path, {
+        method: 'PATCH',
+        json: body,
+        headers: { Authorization: 'Bearer secret' },
+      });
+    const many = await send('/api/models/nope', { name: 'x', extra: Array.from({ length: 60_000 }, () => 1) });
+    assert.equal(many.status, 413);
+    assert.match(
+      ((await many.json()) as { error: string }).error,
+      /^the request body holds more than 50,000 values; no request to this route needs that many$/,
+    );
+    // Under the cap the route itself answers (it takes no such key).
+    const fewer = await send('/api/models/nope', { name: 'x', extra: Array.from({ length: 40_000 }, () => 1) });
+    assert.equal(fewer.status, 400);
+    assert.doesNotMatch(((await fewer.json()) as { error: string }).error, /values/);
+    // An infer batch needs its million numbers: checked by the route, not refused by the parser.
+    const batch = await server.api('/api/infer', {
+      method: 'POST',
+      json: { run_id: 'nope', batch: Array.from({ length: 100 }, () => Array.from({ length: 784 }, () => 0.5)) },
+      headers: { Authorization: 'Bearer secret' },
+    });
+    assert.equal(batch.status, 404);
+  });
 });
 
 test('connections past the cap are refused at once while the open ones keep working', async () => {
