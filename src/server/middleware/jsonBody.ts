@@ -30,7 +30,7 @@ export interface JsonBodyOptions {
    * Parses bodies larger than INLINE_PARSE_BYTES off the event loop (the validation pool's worker; it may
    * take the buffers, which are then detached here). Without it every body is parsed inline.
    */
-  parse?: (bytes: BodyBytes, ctx: Context) => Promise<unknown>;
+  parse?: (bytes: BodyBytes) => Promise<unknown>;
 }
 
 /**
@@ -95,7 +95,7 @@ export function jsonBody(options: JsonBodyOptions = {}): Middleware {
       await next();
       return;
     }
-    if (options.parse && bodySize(bytes) > INLINE_PARSE_BYTES) ctx.state.body = await options.parse(bytes, ctx);
+    if (options.parse && bodySize(bytes) > INLINE_PARSE_BYTES) ctx.state.body = await options.parse(bytes);
     else ctx.state.body = parseJsonBody(bodyText(bytes));
     await next();
   };

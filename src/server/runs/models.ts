@@ -250,7 +250,7 @@ export class ModelService {
   /** One sample; `activations` names layers whose outputs to return too (bounded, training/activations.ts). */
   async infer(
     modelId: string,
-    values: number[],
+    values: Float64Array,
     source: 'pixels' | 'inputs',
     activations: readonly string[] = [],
   ): Promise<InferResponse> {
@@ -269,7 +269,7 @@ export class ModelService {
       if (error instanceof probe.ActivationRequestError) throw new ModelRequestError(400, error.message);
       throw error;
     }
-    const tensor = tf.tensor(input, [1, ...record.input_shape]);
+    const tensor = tf.tensor(Float32Array.from(input), [1, ...record.input_shape]);
     try {
       const [probabilities] = await this.predict(model, tensor, source);
       const label = argmax(probabilities);
@@ -283,21 +283,24 @@ export class ModelService {
     }
   }
 
-  /** Many samples at once (the decision boundary); each row a flat input vector, checked by the route. */
-  async inferBatch(modelId: string, rows: readonly number[][]): Promise<InferBatchResponse> {
+  /**
+   * Many samples at once (the decision boundary): the rows' values one after the other, with each row's length
+   * (values checked by the route's worker, routes/inferBody.ts).
+   */
+  async inferBatch(modelId: string, rows: { values: Float64Array; lengths: Uint32Array }): Promise<InferBatchResponse> {
     const record = await this.recordOf(this.runIdOf(modelId));
     const size = inputSize(record);
-    rows.forEach((row, i) => {
-      if (row.length !== size) throw wrongSize(record, `batch[${i}]`, row.length);
+    rows.lengths.forEach((length, i) => {
+      if (length !== size) throw wrongSize(record, `batch[${i}]`, length);
     });
     const model = await this.load(record);
-    // Each slice's rows become a tensor only when that slice runs (filling one for 10,000 rows takes ~100 ms).
-    const rowsTensor = (offset: number, n: number): Tensor => {
-      const flat = new Float32Array(n * size);
-      for (let i = 0; i < n; i++) flat.set(rows[offset + i], i * size);
-      return tfjs().tensor(flat, [n, ...record.input_shape]);
-    };
-    const probabilities = await this.predict(model, { rows: rows.length, slice: rowsTensor }, 'batch');
+    // Each slice's rows become a float32 tensor only when that slice runs (a turn of the event loop each).
+    const rowsTensor = (offset: number, n: number): Tensor =>
+      tfjs().tensor(Float32Array.from(rows.values.subarray(offset * size, (offset + n) * size)), [
+        n,
+        ...record.input_shape,
+      ]);
+    const probabilities = await this.predict(model, { rows: rows.lengths.length, slice: rowsTensor }, 'batch');
     return { run_id: record.run_id, labels: probabilities.map(argmax), probabilities };
   }
 

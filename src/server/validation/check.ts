@@ -8,6 +8,7 @@ import { httpError } from '../httpError';
 import { MAX_BODY_VALUES, type BodyBytes } from '../middleware/jsonBody';
 import type { RouteDeps } from '../routes/context';
 import type { PreparedChat } from '../chat/prepare';
+import type { InferRequest } from '../routes/inferBody';
 import type { ValidationPool } from './pool';
 import { runValidationJob, type SchemaRoute, type ValidationJob, type ValidationResult } from './job';
 
@@ -52,42 +53,57 @@ export async function prepareChatRequest(
   ctx: Context,
   deps: Pick<RouteDeps, 'workspace' | 'validation'>,
 ): Promise<PreparedChat> {
-  const raw: unknown = ctx.state.rawBody;
-  const job: ValidationJob = Array.isArray(raw)
-    ? { route: 'chat', bytes: raw as BodyBytes, roots: deps.workspace.roots }
-    : { route: 'chat', body: ctx.state.body as unknown, roots: deps.workspace.roots };
-  const result = deps.validation ? await deps.validation.run(job) : runValidationJob(job);
-  if (result.kind === 'http') throw httpError(result.status, result.message);
+  const result = await readInPool(ctx, deps, 'chat');
   if (result.kind !== 'chat') throw new Error(`the chat request was answered as ${result.kind}`);
   return result.chat;
 }
 
+/** A `POST /api/infer` body read and checked in the pool (routes/inferBody.ts); throws its 400, or 503. */
+export async function readInferRequest(
+  ctx: Context,
+  deps: Pick<RouteDeps, 'workspace' | 'validation'>,
+): Promise<InferRequest> {
+  const result = await readInPool(ctx, deps, 'infer');
+  if (result.kind !== 'infer') throw new Error(`the infer request was answered as ${result.kind}`);
+  return result.request;
+}
+
+/** Runs a whole-body job on the raw body (or the parsed one, for callers that parsed it); a 4xx is thrown. */
+async function readInPool(
+  ctx: Context,
+  deps: Pick<RouteDeps, 'workspace' | 'validation'>,
+  route: 'chat' | 'infer',
+): Promise<ValidationResult> {
+  const raw: unknown = ctx.state.rawBody;
+  const job: ValidationJob = Array.isArray(raw)
+    ? { route, bytes: raw as BodyBytes, roots: deps.workspace.roots }
+    : { route, body: ctx.state.body as unknown, roots: deps.workspace.roots };
+  const result = deps.validation ? await deps.validation.run(job) : runValidationJob(job);
+  if (result.kind === 'http') throw httpError(result.status, result.message);
+  return result;
+}
+
 /**
  * Parses a JSON body in the pool (or inline without one): the JSON body middleware's parser for the routes
- * that are not schema checks, so a large infer or models body does not hold the event loop either. The parsed
- * body comes back as a structured clone, so it may hold at most MAX_BODY_VALUES values, except an infer body
- * (a batch of up to 1,000,000 numbers).
+ * that are not read whole in the worker, so a large models body does not hold the event loop either. The
+ * parsed body comes back as a structured clone, so it may hold at most MAX_BODY_VALUES values.
  */
-export function poolBodyParser(pool: ValidationPool | undefined): (bytes: BodyBytes, ctx: Context) => Promise<unknown> {
-  return async (bytes, ctx) => {
-    const job: ValidationJob = {
-      route: 'parse',
-      bytes,
-      roots: [],
-      ...(ctx.path === '/api/infer' ? {} : { maxValues: MAX_BODY_VALUES }),
-    };
+export function poolBodyParser(pool: ValidationPool | undefined): (bytes: BodyBytes) => Promise<unknown> {
+  return async (bytes) => {
+    const job: ValidationJob = { route: 'parse', bytes, roots: [], maxValues: MAX_BODY_VALUES };
     const result = pool ? await pool.run(job) : runValidationJob(job);
     if (result.kind === 'http') throw httpError(result.status, result.message);
     return result.kind === 'body' ? result.body : undefined;
   };
 }
 
+/** Routes whose body the JSON middleware leaves as bytes for the worker to parse and check whole. */
+const WHOLE_BODY_ROUTES: ReadonlySet<string> = new Set(['/api/validate', '/api/train', '/api/chat', '/api/infer']);
+
 /**
  * Requests whose body the JSON middleware leaves as bytes for the worker to parse and check whole: the schema
- * routes, and the chat (whose body holds a schema too).
+ * routes, the chat (whose body holds a schema too) and infer (a batch of up to 1,000,000 numbers).
  */
 export function isSchemaRequest(ctx: Pick<Context, 'method' | 'path'>): boolean {
-  return (
-    ctx.method === 'POST' && (ctx.path === '/api/validate' || ctx.path === '/api/train' || ctx.path === '/api/chat')
-  );
+  return ctx.method === 'POST' && WHOLE_BODY_ROUTES.has(ctx.path);
 }

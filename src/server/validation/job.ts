@@ -23,6 +23,7 @@ import { httpError, type HttpError } from '../httpError';
 import { bodyText, holdsMoreValues, parseJsonBody, type BodyBytes } from '../middleware/jsonBody';
 import { checkedSchemaPath } from '../routes/schemaInput';
 import { prepareChat, type PreparedChat } from '../chat/prepare';
+import { inferTransferables, readInferBody, type InferRequest } from '../routes/inferBody';
 import type { CurrentCheck } from '../chat/prompt';
 import { Workspace } from '../workspace';
 
@@ -31,9 +32,10 @@ export type SchemaRoute = 'validate' | 'train';
 export interface ValidationJob {
   /**
    * `parse`: only parse the body (the other routes' large bodies, jsonBody.ts), answered as `{ kind: 'body' }`;
-   * `chat`: a `POST /api/chat` body, read and checked for the turn (chat/prepare.ts), answered as `{ kind: 'chat' }`.
+   * `chat`: a `POST /api/chat` body, read and checked for the turn (chat/prepare.ts), answered as `{ kind: 'chat' }`;
+   * `infer`: a `POST /api/infer` body, read and checked (routes/inferBody.ts), answered as `{ kind: 'infer' }`.
    */
-  route: SchemaRoute | 'parse' | 'chat';
+  route: SchemaRoute | 'parse' | 'chat' | 'infer';
   /** The raw request body (transferred to the worker, not copied), decoded and parsed here; or `body`, already parsed. */
   bytes?: BodyBytes;
   body?: unknown;
@@ -51,6 +53,8 @@ export type ValidationResult =
   | { kind: 'response'; valid: boolean; json: Uint8Array }
   | { kind: 'body'; body: unknown }
   | { kind: 'chat'; chat: PreparedChat }
+  /** Its values in one typed array, transferred. */
+  | { kind: 'infer'; request: InferRequest }
   | {
       kind: 'schema';
       schema: StitchSchema;
@@ -109,6 +113,7 @@ function check(job: ValidationJob): ValidationResult {
       );
     return { kind: 'body', body };
   }
+  if (job.route === 'infer') return { kind: 'infer', request: readInferBody(body) };
   if (job.route === 'chat')
     return { kind: 'chat', chat: prepareChat(body, (schema) => currentCheck(schema, job.roots)) };
   if (!isObject(body)) throw httpError(400, `send a JSON object in the request body, e.g. ${EXAMPLES[job.route]}`);
@@ -168,7 +173,8 @@ function currentCheck(schema: object, roots: readonly string[]): CurrentCheck {
 
 /** The buffers a result can hand over to the other thread without a copy. */
 export function transferables(result: ValidationResult): ArrayBuffer[] {
-  return result.kind === 'response' ? [result.json.buffer as ArrayBuffer] : [];
+  if (result.kind === 'response') return [result.json.buffer as ArrayBuffer];
+  return result.kind === 'infer' ? inferTransferables(result.request) : [];
 }
 
 /** Runs one check. A 4xx is a result, not a throw (it crosses the thread as data); a bug still throws. */

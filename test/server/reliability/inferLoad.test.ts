@@ -6,9 +6,10 @@
  * answers must be the numbers one `predict` over the whole batch gives, computed here with tfjs on the
  * model files the run wrote.
  *
- * The server's health bound is the route fuzz's (400 ms beyond the control server): the 5 MB body is parsed
- * in the worker pool and copied back to the event loop in one piece (docs/reliability.md, "Known gaps").
- * What this area owns, the prediction itself, is held to 50 ms in process by the second test.
+ * The bounds are the route fuzz's: health p50 < 50 ms, no event-loop turn with 50 ms of CPU, and (unless the
+ * machine's CPU pressure is over 50 %) health max < 50 ms + the control's max. The 5 MB body is parsed and
+ * checked in the worker pool, which hands back one Float64Array (routes/inferBody.ts); the prediction runs in
+ * slices, held to 50 ms in process by the second test.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -23,10 +24,11 @@ import { MAX_ACTIVATION_VALUES } from '../../../src/server/training/activations'
 import { loadModel } from '../../../src/server/training/modelIo';
 import { slicedPredict } from '../../../src/server/training/slicedPredict';
 import { serveProcess, startHealthProbe, type HealthStats } from './cliProcess';
+import { cpuPressure, loopBlocks } from './stalls';
 
 const HEALTH_BUDGET_MS = 50;
-/** The route fuzz's bound for a single stall of a body's parse (see the top of this file). */
-const STALL_BOUND_MS = 400;
+/** Past this CPU pressure the machine, not the server, sets the slowest health call (as in the route fuzz). */
+const BUSY_MACHINE = 0.5;
 
 function describeHealth(h: HealthStats): string {
   const ms = (v: number) => `${v.toFixed(1)} ms`;
@@ -79,6 +81,8 @@ test('a maximal infer batch and a maximal activations request: health within 50 
   const server = await serveProcess(
     ['--runs-dir', runsDir, '--data-dir', join(dir, 'data'), '--workspace', dir, '--backend', 'cpu'],
     dir,
+    // Its log then has every event-loop turn over 10 ms, with its CPU time (src/server/debugLoop.ts).
+    { STITCH_DEBUG_LOOP: '1' },
   );
   try {
     const trained = await fetch(`${server.url}/api/train`, {
@@ -103,14 +107,23 @@ test('a maximal infer batch and a maximal activations request: health within 50 
     await post(server.url, { run_id: runId, pixels });
 
     const probe = startHealthProbe(server.url);
-    await new Promise((r) => setTimeout(r, 300));
+    await probe.ready;
+    const from = performance.timeOrigin + performance.now();
     const [answer, inside] = await Promise.all([
       post<InferBatchResponse>(server.url, { run_id: runId, batch }),
       post<InferResponse>(server.url, { run_id: runId, pixels, activations: layers }),
     ]);
+    const to = performance.timeOrigin + performance.now();
     const health = await probe.stop();
+    const pressure = cpuPressure();
+    const mostCpu = Math.max(
+      0,
+      ...loopBlocks(server.logLines())
+        .filter((b) => b.from >= from && b.from <= to)
+        .map((b) => b.cpuMs ?? b.ms),
+    );
     process.stdout.write(
-      `infer load, ${rowCount}-row batch and ${layers.length} activation maps: ${describeHealth(health)}\n`,
+      `infer load, ${rowCount}-row batch and ${layers.length} activation maps: ${describeHealth(health)}; CPU pressure ${(pressure * 100).toFixed(0)} %; most CPU in one event-loop turn ${mostCpu.toFixed(1)} ms\n`,
     );
 
     // The numbers of one predict over the whole batch, from the run's own model files.
@@ -124,7 +137,8 @@ test('a maximal infer batch and a maximal activations request: health within 50 
     assert.equal(health.failures, 0);
     assert.ok(health.count >= 3, `health was measured ${health.count} times`);
     assert.ok(health.p50 < HEALTH_BUDGET_MS, describeHealth(health));
-    assert.ok(health.max < STALL_BOUND_MS + health.control.max, describeHealth(health));
+    assert.ok(mostCpu < HEALTH_BUDGET_MS, `an event-loop turn held the CPU ${mostCpu.toFixed(1)} ms`);
+    if (pressure < BUSY_MACHINE) assert.ok(health.max < HEALTH_BUDGET_MS + health.control.max, describeHealth(health));
   } finally {
     server.child.kill('SIGINT');
     await server.exited;

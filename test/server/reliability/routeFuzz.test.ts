@@ -252,6 +252,16 @@ test('hostile bodies and headers on every route: no 5xx, no hang, health within 
         }),
       }),
       JSON.stringify({ schema: largeValidSchema() }),
+      // 4 MB of small objects with a message: each route reads it in the worker, and nothing that large comes
+      // back to the event loop (a chat body like it once cost 300 ms of CPU there, docs/reliability.md).
+      JSON.stringify({
+        message: 'hi',
+        currentSchema: {
+          version: 1,
+          input: { shape: [2] },
+          layers: Array.from({ length: 100_000 }, (_, i) => ({ id: `a${i}`, type: 'dense', units: 1 })),
+        },
+      }),
       'x'.repeat(11 * 1024 * 1024),
       // 1.3 MB of numbers: the costliest JSON.parse of its size (100-270 ms on this machine), a large infer body.
       JSON.stringify({ model_id: 'none', inputs: Array.from({ length: 100_000 }, (_, i) => i * 1.2345) }),
