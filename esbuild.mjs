@@ -3,6 +3,7 @@
 //   dist/trainer.js    the trainer child process the server forks per run (Node, TensorFlow.js)
 //   dist/validationWorker.js  the worker threads that check schemas off the server's event loop
 //   dist/exportWorker.js      the worker thread each run export runs in (src/server/export/exportRunner.ts)
+//   dist/inferenceWorker.js   the inference thread of the server (src/server/runs/inference.ts)
 //   dist/trainingWorker.js    the data-parallel training workers a trainer starts (src/server/training/dataParallel.ts)
 //   dist/extension.js  the VS Code extension host bundle (Node, `vscode` external, no tfjs/Koa)
 //   dist/webview/      the webviews' UI (browser): webview.js + CSS, codicons and uPlot's CSS
@@ -49,6 +50,8 @@ const builds = [
   { entryPoints: ['src/server/validation/worker.ts'], outfile: 'dist/validationWorker.js', ...nodeCommon },
   // The export worker thread of the server, one per `POST /api/runs/:run_id/export`.
   { entryPoints: ['src/server/export/worker.ts'], outfile: 'dist/exportWorker.js', ...nodeCommon },
+  // The inference thread of the server (src/server/runs/inference.ts): TensorFlow.js and the loaded models.
+  { entryPoints: ['src/server/runs/inferenceWorker.ts'], outfile: 'dist/inferenceWorker.js', ...nodeCommon },
   // The data-parallel training workers, loaded from next to dist/trainer.js and dist/cli.js.
   { entryPoints: ['src/server/training/dataParallelWorker.ts'], outfile: 'dist/trainingWorker.js', ...nodeCommon },
   { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', ...nodeCommon },

@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import type { BackendName, TrainingEvent } from '../shared/protocol';
 import { createApp, type AppDeps } from './app';
 import { ValidationPool } from './validation/pool';
+import { InferenceThread } from './runs/inference';
 import { backendProbe } from './backendProbe';
 import { debugLoopFromEnv } from './debugLoop';
 import { DEFAULT_BODY_LIMIT } from './middleware/jsonBody';
@@ -105,9 +106,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     onEvent: options.onEvent,
   });
   const backend = backendProbe(options.backend ?? null, log);
+  // Predictions run in a thread of their own (src/server/runs/inference.ts): one sample of a large model can
+  // take hundreds of ms, which health and event streams must not wait for.
+  const inference = new InferenceThread({ backend: options.backend ?? null, log });
   const models = new ModelService({
     runs,
-    ensureBackend: backend,
+    inference,
     catalogFile: join(store.runsDir, 'models.json'),
     log,
   });
@@ -203,6 +207,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         await runs.close(); // ends every run's stream, so their connections can close
         await validation.close();
         await exports.close();
+        await inference.close();
         server.closeAllConnections();
         await stopped;
       })();

@@ -4,22 +4,19 @@
  * those of the run promoted into it (the original Stitch's "Save model"). Both ids work wherever a model is
  * named, so our clients (which use run ids) and the original's (which use model ids) see the same models.
  *
- * TensorFlow.js is loaded into the server process only when the first inference needs it, and loaded
- * models are kept in a small cache (they are small; loading one reads and parses its weights).
- *
- * Every method a request calls reads and writes files asynchronously (docs/reliability.md), and a large
- * prediction runs in slices (training/slicedPredict.ts), so the event loop stays free for other requests.
+ * Predictions run in the inference thread (inference.ts), which loads TensorFlow.js and keeps a few models
+ * loaded; every method a request calls reads and writes files asynchronously (docs/reliability.md), so the
+ * event loop stays free for other requests.
  */
 import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { LayersModel, Tensor } from '@tensorflow/tfjs';
-import type { BackendName, InferBatchResponse, InferResponse, ModelDetail, ModelSummary } from '../../shared/protocol';
+import type { InferBatchResponse, InferResponse, ModelDetail, ModelSummary } from '../../shared/protocol';
 import { isObject } from '../../shared/isObject';
 import type { HttpError } from '../httpError';
 import { ModelCatalog, type CatalogModel } from './catalog';
 import type { RunManager } from './manager';
 import type { RunRecord } from './store';
-import { slicedPredict, type SlicedInput } from '../training/slicedPredict';
+import type { InferenceThread } from './inference';
 
 /**
  * Thrown for requests that name a model or give inputs that cannot work: an HttpError (httpError.ts) whose
@@ -37,13 +34,11 @@ export class ModelRequestError extends Error implements HttpError {
 
 export interface ModelServiceOptions {
   runs: RunManager;
-  /** Activates the server process's TensorFlow.js backend (shared with /api/health); called before loading. */
-  ensureBackend: () => Promise<BackendName>;
+  /** Where predictions run (off the event loop). */
+  inference: InferenceThread;
   /** The catalog file; default `<runsDir>/models.json` is chosen by the server. */
   catalogFile: string;
   log: (line: string) => void;
-  /** Models kept loaded. Default 4. */
-  cacheSize?: number;
 }
 
 /** What a request may change on a catalog model (`POST /api/models`, `POST /api/models/:id/save`). */
@@ -61,7 +56,6 @@ const ORIGINAL_BODY_FILE = 'original.json';
 const MODEL_FILE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 export class ModelService {
-  private readonly cache = new Map<string, Promise<LayersModel>>();
   private readonly catalog: ModelCatalog;
   /** The catalog change in progress (see `serial`). */
   private changing: Promise<void> = Promise.resolve();
@@ -239,12 +233,7 @@ export class ModelService {
 
   /** Forgets a model (its run was deleted). */
   forget(modelId: string): void {
-    const cached = this.cache.get(modelId);
-    this.cache.delete(modelId);
-    void cached?.then(
-      (m) => m.dispose(),
-      () => undefined,
-    );
+    this.options.inference.forget(modelId);
   }
 
   /** One sample; `activations` names layers whose outputs to return too (bounded, training/activations.ts). */
@@ -259,28 +248,22 @@ export class ModelService {
     if (values.length !== size) throw wrongSize(record, source, values.length);
     // Pixels may come as 0..255 (a canvas) or 0..1 (what the model was trained on).
     const input = source === 'pixels' && values.some((v) => v > 1) ? values.map((v) => v / 255) : values;
-    const model = await this.load(record);
-    const tf = tfjs();
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const probe = require('../training/activations') as typeof import('../training/activations');
-    try {
-      probe.checkActivationRequest(model, activations);
-    } catch (error) {
-      if (error instanceof probe.ActivationRequestError) throw new ModelRequestError(400, error.message);
-      throw error;
-    }
-    const tensor = tf.tensor(Float32Array.from(input), [1, ...record.input_shape]);
-    try {
-      const [probabilities] = await this.predict(model, tensor, source);
-      const label = argmax(probabilities);
-      const className = (await this.classNames(record))?.[label];
-      const answer: InferResponse = { run_id: record.run_id, label, probabilities };
-      if (className !== undefined) answer.class_name = className;
-      if (activations.length > 0) answer.activations = probe.layerActivations(model, tensor, activations);
-      return answer;
-    } finally {
-      tensor.dispose();
-    }
+    const answer = await this.options.inference.predict({
+      type: 'sample',
+      runId: record.run_id,
+      modelDir: this.dirOf(record),
+      inputShape: record.input_shape,
+      values: input,
+      source,
+      activations: [...activations],
+    });
+    const [probabilities] = answer.probabilities;
+    const label = argmax(probabilities);
+    const className = (await this.classNames(record))?.[label];
+    const reply: InferResponse = { run_id: record.run_id, label, probabilities };
+    if (className !== undefined) reply.class_name = className;
+    if (answer.activations) reply.activations = answer.activations;
+    return reply;
   }
 
   /**
@@ -293,52 +276,16 @@ export class ModelService {
     rows.lengths.forEach((length, i) => {
       if (length !== size) throw wrongSize(record, `batch[${i}]`, length);
     });
-    const model = await this.load(record);
-    // Each slice's rows become a float32 tensor only when that slice runs (a turn of the event loop each).
-    const rowsTensor = (offset: number, n: number): Tensor =>
-      tfjs().tensor(Float32Array.from(rows.values.subarray(offset * size, (offset + n) * size)), [
-        n,
-        ...record.input_shape,
-      ]);
-    const probabilities = await this.predict(model, { rows: rows.lengths.length, slice: rowsTensor }, 'batch');
+    const { probabilities } = await this.options.inference.predict({
+      type: 'batch',
+      runId: record.run_id,
+      modelDir: this.dirOf(record),
+      inputShape: record.input_shape,
+      // A copy: the thread takes the buffer, and a batch's values are the caller's.
+      values: rows.values.slice(),
+      rows: rows.lengths.length,
+    });
     return { run_id: record.run_id, labels: probabilities.map(argmax), probabilities };
-  }
-
-  /** Class probabilities per sample of `input` ([n, ...input shape]); a 400 when the output is not finite. */
-  private async predict(model: LayersModel, input: Tensor | SlicedInput, source: string): Promise<number[][]> {
-    const output = await slicedPredict(tfjs(), model, input);
-    if (!output.every((row) => row.every(Number.isFinite))) {
-      throw new ModelRequestError(
-        400,
-        `${source}: the model's output is not finite for these values; send values of the size it was trained on (${source === 'pixels' ? '0..255 or 0..1' : 'like the dataset'})`,
-      );
-    }
-    // A single sigmoid unit is a binary classifier: report both classes.
-    return output.map((row) => (row.length === 1 ? [1 - row[0], row[0]] : row));
-  }
-
-  private load(record: RunRecord): Promise<LayersModel> {
-    const id = record.run_id;
-    let model = this.cache.get(id);
-    if (model) {
-      // Least recently used goes first: a hit moves the model to the back of the (insertion-ordered) map.
-      this.cache.delete(id);
-      this.cache.set(id, model);
-    } else {
-      model = this.options.ensureBackend().then(async () => {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const { loadModel } = require('../training/modelIo') as typeof import('../training/modelIo');
-        return loadModel(this.dirOf(record));
-      });
-      model.catch(() => this.cache.delete(id));
-      this.cache.set(id, model);
-      const limit = this.options.cacheSize ?? 4;
-      for (const oldest of this.cache.keys()) {
-        if (this.cache.size <= limit) break;
-        this.forget(oldest);
-      }
-    }
-    return model;
   }
 
   private async classNames(record: RunRecord): Promise<string[] | null> {
@@ -547,12 +494,6 @@ async function isFile(path: string): Promise<boolean> {
 
 function definedOnly(change: ModelChange): ModelChange {
   return Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined));
-}
-
-/** The same CommonJS instance of tfjs that modelIo uses (an ESM import could load a second copy). */
-function tfjs(): typeof import('@tensorflow/tfjs') {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require('@tensorflow/tfjs') as typeof import('@tensorflow/tfjs');
 }
 
 function inputSize(record: RunRecord): number {
