@@ -51,6 +51,9 @@ export class DataParallelStartError extends Error {
   }
 }
 
+/** How long close() waits for the worker threads to stop. */
+const CLOSE_WAIT_MS = 5000;
+
 /** What the message of a worker that stopped answering tells the user to do. */
 const WHAT_TO_DO = 'Set STITCH_DATA_PARALLEL=off to train without workers';
 
@@ -287,7 +290,14 @@ export class DataParallelGroup {
   async close(): Promise<void> {
     this.closing = true;
     this.fail(new Error('the training workers were closed'));
-    await Promise.all(this.threads.map((w) => w.terminate()));
+    // terminate() resolves when a thread has stopped; one stuck where V8 cannot interrupt it (a blocking
+    // system call) must not hold the run's end: wait CLOSE_WAIT_MS at most (the trainer process exits anyway).
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, CLOSE_WAIT_MS).unref();
+    });
+    await Promise.race([Promise.all(this.threads.map((w) => w.terminate())), waited]);
+    clearTimeout(timer);
   }
 
   /**
