@@ -153,6 +153,9 @@ export class DataParallelGroup {
     this.threads = startWorkers(count);
     this.waiting = this.threads.map(() => null);
     this.threads.forEach((worker, i) => {
+      // Every wait on a worker holds a timer of its own (its bound), so the threads need not keep the process
+      // alive: a process whose run has ended exits even if a thread could not be ended.
+      worker.unref();
       worker.on('message', (reply: WorkerReply) => {
         const waiting = this.waiting[i];
         this.waiting[i] = null;
