@@ -112,7 +112,8 @@ describe('data-parallel worker faults', () => {
         /^Error: training worker 2 did not answer a step for .*; the workers were stopped\. Set STITCH_DATA_PARALLEL=off to train without workers, or raise STITCH_DP_STEP_TIMEOUT_MS/,
       );
       const waited = Date.now() - started;
-      assert.ok(waited >= bound - 50 && waited < bound + 2000, `failed after ${waited} ms, bound ${bound} ms`);
+      // The group measures its steps itself (a little less than this test sees): 300 ms is its floor.
+      assert.ok(waited >= 290 && waited < bound + 2000, `failed after ${waited} ms, bound about ${bound} ms`);
       // The timeout itself ends the threads (the spinning one too), before anyone calls close().
       await allEnded(group.threads, 3000);
       await assert.rejects(group.step(SET, null, 0, 32), /training worker 2 did not answer/);
