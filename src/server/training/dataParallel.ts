@@ -159,8 +159,15 @@ export class DataParallelGroup {
       worker.on('message', (reply: WorkerReply) => {
         const waiting = this.waiting[i];
         this.waiting[i] = null;
-        if (reply.type === 'error') this.fail(new Error(`training worker ${i + 1} failed: ${reply.message}`));
-        else waiting?.resolve(reply);
+        if (reply.type !== 'error') {
+          waiting?.resolve(reply);
+          return;
+        }
+        // This worker's own wait is no longer in `waiting` for fail() to find: reject it here (when it was the
+        // last one still waited on, nothing else would, and the step or start-up would wait forever).
+        const err = new Error(`training worker ${i + 1} failed: ${reply.message}`);
+        this.fail(err);
+        waiting?.reject(this.failure ?? err);
       });
       worker.on('error', (err) => this.fail(new Error(`training worker ${i + 1} failed: ${err.message}`)));
       worker.on('exit', (code) => {
@@ -335,8 +342,7 @@ export class DataParallelGroup {
   /** Fails what waits with the first worker that has not answered, and ends every worker (it may be stuck). */
   private timedOut(phase: 'start' | 'step', bound: number): void {
     const late = this.waiting.findIndex((w) => w !== null);
-    if (late < 0) return;
-    const which = `training worker ${late + 1}`;
+    const which = late < 0 ? 'a training worker' : `training worker ${late + 1}`;
     const first = this.slowest === null;
     const message =
       phase === 'start'

@@ -117,8 +117,12 @@ function simulateFault(fault: TestFault | null, at: 'start' | number): void {
   const now = at === 'start' ? fault.kind.startsWith('start-') : !fault.kind.startsWith('start-') && at === fault.step;
   if (!now) return;
   if (fault.kind === 'exit') process.exit(3);
-  if (fault.kind.endsWith('throw'))
+  if (fault.kind.endsWith('throw')) {
+    // Throws 200 ms late, after the other workers have answered: an error that is the last answer awaited
+    // once left the start-up or the step waiting forever (dataParallel.ts).
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
     throw new Error(`test fault: ${fault.kind} at ${at === 'start' ? at : `step ${at}`}`);
+  }
   // A hang that keeps the thread busy, the hardest kind to stop: only terminate() ends it.
   for (;;);
 }
