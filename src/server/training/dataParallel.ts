@@ -16,9 +16,7 @@
  * A group that cannot start rejects with a DataParallelStartError (train.ts then trains on its own thread).
  * An aborted signal rejects what is waiting at once.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import type { LossName, OptimizerSpec, StitchSchema } from '../../shared/schema/types';
 import type { LabeledSamples } from '../data/types';
@@ -31,6 +29,9 @@ import {
   type DataParallelTimeouts,
 } from './dataParallelLimits';
 import type { WorkerReply, WorkerRequest } from './dataParallelProtocol';
+import { DataParallelStartError, startWorkers } from './dataParallelThreads';
+
+export { DataParallelStartError };
 
 export interface DataParallelOptions {
   /** Worker threads (≥ 2; one is the single-thread path of train.ts). */
@@ -41,14 +42,6 @@ export interface DataParallelOptions {
   schema: StitchSchema;
   /** How long to wait on the workers; default `timeoutsFromEnv()` (dataParallelLimits.ts). */
   timeouts?: DataParallelTimeouts;
-}
-
-/** The workers could not start (no bundle, the backend failed in them, no answer in time): train without them. */
-export class DataParallelStartError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DataParallelStartError';
-  }
 }
 
 /** How long close() waits for the worker threads to stop. */
@@ -94,32 +87,6 @@ export function wantsDataParallel(schema: StitchSchema, env: NodeJS.ProcessEnv =
       (l: unknown) => typeof l === 'object' && l !== null && CONVOLUTIONS.has(String((l as { type?: unknown }).type)),
     )
   );
-}
-
-/** A variable, not a literal, so the bundler leaves it alone (only runs from source need tsx). */
-const TSX_CJS = 'tsx/cjs';
-
-/** `trainingWorker.js` next to the bundle (dist/, or the bench bundle); from source, the TypeScript entry via tsx. */
-function startWorker(): Worker {
-  const bundled = join(__dirname, 'trainingWorker.js');
-  if (existsSync(bundled)) return new Worker(bundled);
-  const source = join(__dirname, 'dataParallelWorker.ts');
-  if (!existsSync(source)) throw new DataParallelStartError(`the training worker's bundle ${bundled} is missing`);
-  const boot = `require(${JSON.stringify(require.resolve(TSX_CJS))}); require(${JSON.stringify(source)});`;
-  return new Worker(boot, { eval: true, execArgv: [] });
-}
-
-/** `count` workers, or none: where one cannot start, those already started are ended. */
-function startWorkers(count: number): Worker[] {
-  const started: Worker[] = [];
-  try {
-    while (started.length < count) started.push(startWorker());
-    return started;
-  } catch (err) {
-    // Terminating a thread that is still starting needs nothing awaited here: nothing is left to report.
-    for (const worker of started) void worker.terminate();
-    throw err instanceof DataParallelStartError ? err : new DataParallelStartError((err as Error).message);
-  }
 }
 
 /** Worker i's seed for `Math.random` (dropout masks): distinct per worker, fixed by the run's seed. */
