@@ -11,17 +11,27 @@
  * worker applies that same sum with its own identical optimizer. The weights therefore stay identical on every
  * worker without being sent; worker 0's are copied to the main thread's model for validation and saving.
  *
- * A worker that throws, exits or cannot start rejects the step that waits on it (the run fails with the
- * reason); an aborted signal rejects what is waiting at once.
+ * A worker that throws or exits rejects the step that waits on it (the run fails with the reason); one that
+ * does not answer within a bound (dataParallelLimits.ts) is a failure too, and every worker is then ended.
+ * A group that cannot start rejects with a DataParallelStartError (train.ts then trains on its own thread).
+ * An aborted signal rejects what is waiting at once.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import type { LossName, OptimizerSpec, StitchSchema } from '../../shared/schema/types';
 import type { LabeledSamples } from '../data/types';
 import type { LabelEncoding } from './batches';
+import {
+  seconds,
+  STEP_BOUND_FACTOR,
+  testFaultFor,
+  timeoutsFromEnv,
+  type DataParallelTimeouts,
+} from './dataParallelLimits';
 import type { WorkerReply, WorkerRequest } from './dataParallelProtocol';
+import { DataParallelStartError, startWorkers } from './dataParallelThreads';
+
+export { DataParallelStartError };
 
 export interface DataParallelOptions {
   /** Worker threads (≥ 2; one is the single-thread path of train.ts). */
@@ -30,7 +40,15 @@ export interface DataParallelOptions {
   backend: 'wasm' | 'cpu';
   /** The schema every worker builds its replica from (its weights are then replaced by the main model's). */
   schema: StitchSchema;
+  /** How long to wait on the workers; default `timeoutsFromEnv()` (dataParallelLimits.ts). */
+  timeouts?: DataParallelTimeouts;
 }
+
+/** How long close() waits for the worker threads to stop. */
+const CLOSE_WAIT_MS = 5000;
+
+/** What the message of a worker that stopped answering tells the user to do. */
+const WHAT_TO_DO = 'Set STITCH_DATA_PARALLEL=off to train without workers';
 
 export interface ReplicaSettings {
   optimizer: OptimizerSpec;
@@ -71,18 +89,6 @@ export function wantsDataParallel(schema: StitchSchema, env: NodeJS.ProcessEnv =
   );
 }
 
-/** A variable, not a literal, so the bundler leaves it alone (only runs from source need tsx). */
-const TSX_CJS = 'tsx/cjs';
-
-/** `trainingWorker.js` next to the bundle (dist/, or the bench bundle); from source, the TypeScript entry via tsx. */
-function startWorker(): Worker {
-  const bundled = join(__dirname, 'trainingWorker.js');
-  if (existsSync(bundled)) return new Worker(bundled);
-  const source = join(__dirname, 'dataParallelWorker.ts');
-  const boot = `require(${JSON.stringify(require.resolve(TSX_CJS))}); require(${JSON.stringify(source)});`;
-  return new Worker(boot, { eval: true, execArgv: [] });
-}
-
 /** Worker i's seed for `Math.random` (dropout masks): distinct per worker, fixed by the run's seed. */
 function workerSeed(seed: number, index: number): number {
   return ((seed ^ 0x5eed) + Math.imul(0x9e3779b9, index + 1)) >>> 0;
@@ -105,16 +111,30 @@ export class DataParallelGroup {
   private gradients: Float32Array = new Float32Array(0);
   private averaged: Float32Array = new Float32Array(0);
   private sum = new Float64Array(0);
+  private readonly timeouts: DataParallelTimeouts;
+  /** The slowest step or sync so far, in ms; null before the first (which start-up's bound covers). */
+  private slowest: number | null = null;
 
-  private constructor(count: number) {
-    this.threads = Array.from({ length: count }, () => startWorker());
+  private constructor(count: number, timeouts: DataParallelTimeouts) {
+    this.timeouts = timeouts;
+    this.threads = startWorkers(count);
     this.waiting = this.threads.map(() => null);
     this.threads.forEach((worker, i) => {
+      // Every wait on a worker holds a timer of its own (its bound), so the threads need not keep the process
+      // alive: a process whose run has ended exits even if a thread could not be ended.
+      worker.unref();
       worker.on('message', (reply: WorkerReply) => {
         const waiting = this.waiting[i];
         this.waiting[i] = null;
-        if (reply.type === 'error') this.fail(new Error(`training worker ${i + 1} failed: ${reply.message}`));
-        else waiting?.resolve(reply);
+        if (reply.type !== 'error') {
+          waiting?.resolve(reply);
+          return;
+        }
+        // This worker's own wait is no longer in `waiting` for fail() to find: reject it here (when it was the
+        // last one still waited on, nothing else would, and the step or start-up would wait forever).
+        const err = new Error(`training worker ${i + 1} failed: ${reply.message}`);
+        this.fail(err);
+        waiting?.reject(this.failure ?? err);
       });
       worker.on('error', (err) => this.fail(new Error(`training worker ${i + 1} failed: ${err.message}`)));
       worker.on('exit', (code) => {
@@ -130,7 +150,10 @@ export class DataParallelGroup {
     settings: ReplicaSettings,
     signal?: AbortSignal,
   ): Promise<DataParallelGroup> {
-    const group = new DataParallelGroup(options.workers);
+    // Settings errors are the run's failure (they say what to fix), not a reason to train without workers.
+    const timeouts = options.timeouts ?? timeoutsFromEnv();
+    const faults = Array.from({ length: options.workers }, (_, i) => testFaultFor(i));
+    const group = new DataParallelGroup(options.workers, timeouts);
     try {
       group.params = model.trainableWeights.reduce((n, w) => n + w.read().size, 0);
       const gradients = new SharedArrayBuffer(options.workers * group.params * 4);
@@ -153,14 +176,17 @@ export class DataParallelGroup {
             params: group.params,
             gradients,
             averaged,
+            testFault: faults[index],
           },
         }),
         signal,
+        'start',
       );
       return group;
     } catch (err) {
       await group.close();
-      throw err;
+      // A cancel stays what it is; anything else means these workers cannot train.
+      throw signal?.aborted ? err : new DataParallelStartError((err as Error).message);
     }
   }
 
@@ -179,19 +205,23 @@ export class DataParallelGroup {
     const size = set.count === 0 ? 0 : set.x.length / set.count;
     const count = this.threads.length;
     const counts: number[] = [];
-    const replies = await this.all((i) => {
-      const from = start + Math.floor((i * n) / count);
-      const to = start + Math.floor(((i + 1) * n) / count);
-      const x = new Float32Array((to - from) * size);
-      const labels = new Int32Array(to - from);
-      for (let k = from; k < to; k++) {
-        const j = order ? order[k] : k;
-        x.set(set.x.subarray(j * size, (j + 1) * size), (k - from) * size);
-        labels[k - from] = set.labels[j];
-      }
-      counts.push(to - from);
-      return [{ type: 'step', apply: this.applyPending, x, labels, count: to - from }, [x.buffer, labels.buffer]];
-    }, signal);
+    const replies = await this.all(
+      (i) => {
+        const from = start + Math.floor((i * n) / count);
+        const to = start + Math.floor(((i + 1) * n) / count);
+        const x = new Float32Array((to - from) * size);
+        const labels = new Int32Array(to - from);
+        for (let k = from; k < to; k++) {
+          const j = order ? order[k] : k;
+          x.set(set.x.subarray(j * size, (j + 1) * size), (k - from) * size);
+          labels[k - from] = set.labels[j];
+        }
+        counts.push(to - from);
+        return [{ type: 'step', apply: this.applyPending, x, labels, count: to - from }, [x.buffer, labels.buffer]];
+      },
+      signal,
+      'step',
+    );
     this.average(counts, n);
     this.applyPending = true;
     let loss = 0;
@@ -228,7 +258,7 @@ export class DataParallelGroup {
   /** Applies the last step on every worker; returns worker 0's weights, or every worker's when `all`. */
   async replicaWeights(all = true, signal?: AbortSignal): Promise<Float32Array[][]> {
     const apply = this.applyPending;
-    const replies = await this.all((i) => ({ type: 'sync', apply, wantWeights: all || i === 0 }), signal);
+    const replies = await this.all((i) => ({ type: 'sync', apply, wantWeights: all || i === 0 }), signal, 'step');
     this.applyPending = false;
     return replies.flatMap((r) => (r.type === 'synced' && r.weights ? [r.weights] : []));
   }
@@ -237,11 +267,64 @@ export class DataParallelGroup {
   async close(): Promise<void> {
     this.closing = true;
     this.fail(new Error('the training workers were closed'));
-    await Promise.all(this.threads.map((w) => w.terminate()));
+    // terminate() resolves when a thread has stopped; one stuck where V8 cannot interrupt it (a blocking
+    // system call) must not hold the run's end: wait CLOSE_WAIT_MS at most (the trainer process exits anyway).
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, CLOSE_WAIT_MS).unref();
+    });
+    await Promise.race([Promise.all(this.threads.map((w) => w.terminate())), waited]);
+    clearTimeout(timer);
+  }
+
+  /**
+   * Sends each worker its message and waits for every answer; rejects on the first failure, an abort, or when
+   * a worker has not answered within the bound for `phase` (then every worker is ended).
+   */
+  private async all(
+    message: (i: number) => WorkerRequest | [WorkerRequest, ArrayBuffer[]],
+    signal: AbortSignal | undefined,
+    phase: 'start' | 'step',
+  ): Promise<WorkerReply[]> {
+    const bound = this.boundFor(phase);
+    const sent = Date.now();
+    const timer = setTimeout(() => {
+      this.timedOut(phase, bound);
+    }, bound);
+    try {
+      const replies = await this.answers(message, signal);
+      if (phase === 'step') this.slowest = Math.max(this.slowest ?? 0, Date.now() - sent);
+      return replies;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Start-up and the first step: the start bound; later steps: STEP_BOUND_FACTOR × the slowest, at least stepMs. */
+  private boundFor(phase: 'start' | 'step'): number {
+    if (phase === 'start' || this.slowest === null) return this.timeouts.startMs;
+    return Math.max(this.timeouts.stepMs, STEP_BOUND_FACTOR * this.slowest);
+  }
+
+  /** Fails what waits with the first worker that has not answered, and ends every worker (it may be stuck). */
+  private timedOut(phase: 'start' | 'step', bound: number): void {
+    const late = this.waiting.findIndex((w) => w !== null);
+    const which = late < 0 ? 'a training worker' : `training worker ${late + 1}`;
+    const first = this.slowest === null;
+    const message =
+      phase === 'start'
+        ? `${which} did not start within ${seconds(bound)}`
+        : `${which} did not answer ${first ? 'its first step' : 'a step'} for ${seconds(bound)}` +
+          (first ? '' : ` (the slowest step so far took ${seconds(this.slowest ?? 0)})`) +
+          `; the workers were stopped. ${WHAT_TO_DO}, or raise ` +
+          `${first ? 'STITCH_DP_START_TIMEOUT_MS' : 'STITCH_DP_STEP_TIMEOUT_MS'} if the machine is only slow`;
+    this.fail(new Error(message));
+    // Nothing awaits the threads' end here: close() is idempotent, and train.ts awaits it again when it unwinds.
+    void this.close();
   }
 
   /** Sends each worker its message and waits for every answer; rejects on the first failure or an abort. */
-  private all(
+  private answers(
     message: (i: number) => WorkerRequest | [WorkerRequest, ArrayBuffer[]],
     signal?: AbortSignal,
   ): Promise<WorkerReply[]> {

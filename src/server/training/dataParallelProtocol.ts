@@ -5,6 +5,7 @@
  */
 import type { LossName, OptimizerSpec, StitchSchema } from '../../shared/schema/types';
 import type { LabelEncoding } from './batches';
+import type { TestFault } from './dataParallelLimits';
 
 export interface WorkerInit {
   /** 0..N-1: the worker's gradient slot, and part of its random seed. */
@@ -26,6 +27,8 @@ export interface WorkerInit {
   gradients: SharedArrayBuffer;
   /** `params` floats: the shard-weighted mean of the slots, written by the main thread. */
   averaged: SharedArrayBuffer;
+  /** TEST ONLY (`STITCH_DP_TEST_FAULT`, dataParallelLimits.ts): fail on purpose; null in every real run. */
+  testFault: TestFault | null;
 }
 
 export type WorkerRequest =

@@ -18,6 +18,7 @@ import { chooseBackend } from './backend';
 import { accuracyMetric, makeBatch } from './batches';
 import { buildModel } from './model';
 import { createOptimizer } from './optimizers';
+import type { TestFault } from './dataParallelLimits';
 import type { WorkerReply, WorkerRequest, WorkerInit } from './dataParallelProtocol';
 
 type LossFn = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
@@ -34,6 +35,8 @@ interface Replica {
 }
 
 let replica: Replica | null = null;
+/** Steps this worker has been sent (for the test-only fault). */
+let steps = 0;
 
 function reply(message: WorkerReply): void {
   parentPort?.postMessage(message);
@@ -108,8 +111,25 @@ function shardGradients(r: Replica, x: Float32Array, labels: Int32Array, count: 
   }
 }
 
+/** TEST ONLY (`STITCH_DP_TEST_FAULT`, dataParallelLimits.ts): fails on purpose where the fault says. */
+function simulateFault(fault: TestFault | null, at: 'start' | number): void {
+  if (!fault) return;
+  const now = at === 'start' ? fault.kind.startsWith('start-') : !fault.kind.startsWith('start-') && at === fault.step;
+  if (!now) return;
+  if (fault.kind === 'exit') process.exit(3);
+  if (fault.kind.endsWith('throw')) {
+    // Throws 200 ms late, after the other workers have answered: an error that is the last answer awaited
+    // once left the start-up or the step waiting forever (dataParallel.ts).
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+    throw new Error(`test fault: ${fault.kind} at ${at === 'start' ? at : `step ${at}`}`);
+  }
+  // A hang that keeps the thread busy, the hardest kind to stop: only terminate() ends it.
+  for (;;);
+}
+
 async function handle(message: WorkerRequest): Promise<void> {
   if (message.type === 'init') {
+    simulateFault(message.init.testFault, 'start');
     replica = await start(message.init);
     reply({ type: 'ready' });
     return;
@@ -117,6 +137,8 @@ async function handle(message: WorkerRequest): Promise<void> {
   if (!replica) throw new Error('the worker got a step before it was set up');
   if (message.apply) applyAveraged(replica);
   if (message.type === 'step') {
+    steps += 1;
+    simulateFault(replica.init.testFault, steps);
     const [loss, accuracy] =
       message.count > 0 ? shardGradients(replica, message.x, message.labels, message.count) : [0, 0];
     reply({ type: 'stepped', loss, accuracy });

@@ -65,7 +65,17 @@ export async function runTraining(
         choice.workers > 1 && (choice.backend === 'wasm' || choice.backend === 'cpu')
           ? { workers: choice.workers, backend: choice.backend, schema }
           : null;
-      return trainAndSave(schema, dataset, start.modelDir, seed, parallel, emit, signal);
+      const single = {
+        type: 'backend' as const,
+        backend: choice.backend,
+        threads: 1,
+        detail: `${choice.backend}, 1 thread`,
+      };
+      return trainAndSave(schema, dataset, start.modelDir, seed, parallel, emit, signal, (reason) => {
+        log(`training workers could not start (${reason}); training on one thread`);
+        log(`backend: ${single.detail}`);
+        emit(single);
+      });
     });
     const test = outcome.result.test ?? { loss: NaN, accuracy: null, samples: 0 };
     emit({ type: 'succeeded', test, params: outcome.params, inputShape: schema.input.shape, samples: outcome.samples });
@@ -116,6 +126,7 @@ async function trainAndSave(
   parallel: DataParallelOptions | null,
   emit: (msg: TrainerToParent) => void,
   signal: AbortSignal,
+  onWorkersUnavailable: (reason: string) => void,
 ): Promise<Extract<RunOutcome, { state: 'succeeded' }>> {
   const spec = schema.training;
   const model = buildModel(schema);
@@ -134,6 +145,7 @@ async function trainAndSave(
         loss: spec.loss,
         earlyStopping: spec.earlyStopping,
         parallel,
+        onWorkersUnavailable,
         signal,
         onBatch: throttledBatches(emit),
         onEpoch: (metric) => emit({ type: 'metric', ...metric }),

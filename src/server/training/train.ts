@@ -16,7 +16,7 @@ import {
 } from '../../shared/schema/types';
 import type { LabeledSamples } from '../data/types';
 import { accuracyMetric, labelEncodingFor, makeBatch, type LabelEncoding } from './batches';
-import { DataParallelGroup, type DataParallelOptions } from './dataParallel';
+import { DataParallelGroup, DataParallelStartError, type DataParallelOptions } from './dataParallel';
 import { createOptimizer, normalizeOptimizer } from './optimizers';
 import { PendingSteps, trainStep } from './trainStep';
 import { shuffledIndices } from '../random';
@@ -66,6 +66,11 @@ export interface TrainOptions {
    * 1 worker: this thread trains alone. The backend must be wasm or cpu.
    */
   parallel?: DataParallelOptions | null;
+  /**
+   * Where given, data-parallel workers that cannot start (dataParallel.ts) are reported here with the reason
+   * and this thread trains alone; without it, that failure fails the run.
+   */
+  onWorkersUnavailable?: (reason: string) => void;
 }
 
 export interface TrainResult {
@@ -141,7 +146,13 @@ async function startWorkers(
     numClasses: data.numClasses,
     seed: run.seed,
   };
-  return DataParallelGroup.start(options.parallel, model, settings, options.signal);
+  try {
+    return await DataParallelGroup.start(options.parallel, model, settings, options.signal);
+  } catch (err) {
+    if (!(err instanceof DataParallelStartError) || !options.onWorkersUnavailable || options.signal?.aborted) throw err;
+    options.onWorkersUnavailable(err.message);
+    return null;
+  }
 }
 
 /** What every epoch of one run shares: the compiled model's settings, the split data, how to build a batch. */
