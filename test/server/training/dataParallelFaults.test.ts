@@ -9,7 +9,7 @@ import { afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
@@ -18,7 +18,7 @@ import type { LayerSpec, StitchSchema } from '../../../src/shared/schema/types';
 import { selectBackend } from '../../../src/server/training/backend';
 import { DataParallelGroup } from '../../../src/server/training/dataParallel';
 import { timeoutsFromEnv } from '../../../src/server/training/dataParallelLimits';
-import type { StartMessage, TrainerToParent } from '../../../src/server/training/ipc';
+import type { StartMessage, TrainerToParent, TrainingStart } from '../../../src/server/training/ipc';
 import { buildModel } from '../../../src/server/training/model';
 import { runTraining } from '../../../src/server/training/runTraining';
 
@@ -67,7 +67,7 @@ async function allEnded(threads: Worker[], ms: number): Promise<void> {
   }
 }
 
-function startMessage(dir: string, name: string): StartMessage {
+function startMessage(dir: string, name: string): TrainingStart {
   return {
     type: 'start',
     runId: name,
@@ -196,7 +196,10 @@ describe('data-parallel worker faults', () => {
     });
     const messages: TrainerToParent[] = [];
     child.on('message', (m: TrainerToParent) => messages.push(m));
-    child.send(startMessage(dir, 'hang'));
+    // The trainer reads its schema from the run's schema.json, as the server writes it.
+    const { schema, ...start } = startMessage(dir, 'hang');
+    writeFileSync(join(dir, 'schema.json'), JSON.stringify(schema));
+    child.send({ ...start, schemaFile: join(dir, 'schema.json') } satisfies StartMessage);
     let timer: NodeJS.Timeout | undefined;
     const [code] = (await Promise.race([
       once(child, 'exit'),
