@@ -7,7 +7,8 @@
  * model files the run wrote.
  *
  * The bounds are the route fuzz's: health p50 < 50 ms, no event-loop turn with 50 ms of CPU, and (unless the
- * machine's CPU pressure is over 50 %) health max < 50 ms + the control's max. The 5 MB body is parsed and
+ * machine's CPU pressure is over 50 %) health max < 50 ms + the control's max, for every call the server's own
+ * work explains (not one during which its loop waited for a CPU longer than it computed). The 5 MB body is parsed and
  * checked in the worker pool, which hands back one Float64Array (routes/inferBody.ts); the prediction runs in
  * slices, held to 50 ms in process by the second test.
  */
@@ -24,7 +25,7 @@ import { MAX_ACTIVATION_VALUES } from '../../../src/server/training/activations'
 import { loadModel } from '../../../src/server/training/modelIo';
 import { slicedPredict } from '../../../src/server/training/slicedPredict';
 import { serveProcess, startHealthProbe, type HealthStats } from './cliProcess';
-import { cpuPressure, loopBlocks } from './stalls';
+import { cpuPressure, mostCpu, serverStalls } from './stalls';
 
 const HEALTH_BUDGET_MS = 50;
 /** Past this CPU pressure the machine, not the server, sets the slowest health call (as in the route fuzz). */
@@ -116,14 +117,9 @@ test('a maximal infer batch and a maximal activations request: health within 50 
     const to = performance.timeOrigin + performance.now();
     const health = await probe.stop();
     const pressure = cpuPressure();
-    const mostCpu = Math.max(
-      0,
-      ...loopBlocks(server.logLines())
-        .filter((b) => b.from >= from && b.from <= to)
-        .map((b) => b.cpuMs ?? b.ms),
-    );
+    const most = mostCpu(server.logLines(), from, to);
     process.stdout.write(
-      `infer load, ${rowCount}-row batch and ${layers.length} activation maps: ${describeHealth(health)}; CPU pressure ${(pressure * 100).toFixed(0)} %; most CPU in one event-loop turn ${mostCpu.toFixed(1)} ms\n`,
+      `infer load, ${rowCount}-row batch and ${layers.length} activation maps: ${describeHealth(health)}; CPU pressure ${(pressure * 100).toFixed(0)} %; most CPU in one event-loop turn ${most.toFixed(1)} ms\n`,
     );
 
     // The numbers of one predict over the whole batch, from the run's own model files.
@@ -137,8 +133,14 @@ test('a maximal infer batch and a maximal activations request: health within 50 
     assert.equal(health.failures, 0);
     assert.ok(health.count >= 3, `health was measured ${health.count} times`);
     assert.ok(health.p50 < HEALTH_BUDGET_MS, describeHealth(health));
-    assert.ok(mostCpu < HEALTH_BUDGET_MS, `an event-loop turn held the CPU ${mostCpu.toFixed(1)} ms`);
-    if (pressure < BUSY_MACHINE) assert.ok(health.max < HEALTH_BUDGET_MS + health.control.max, describeHealth(health));
+    assert.ok(most < HEALTH_BUDGET_MS, `an event-loop turn held the CPU ${most.toFixed(1)} ms`);
+    // Beyond the control's worst, a slow call is the server's unless its loop was waiting for a CPU then.
+    if (pressure < BUSY_MACHINE)
+      assert.deepEqual(
+        serverStalls(health, server.logLines(), HEALTH_BUDGET_MS + health.control.max),
+        [],
+        describeHealth(health),
+      );
   } finally {
     server.child.kill('SIGINT');
     await server.exited;

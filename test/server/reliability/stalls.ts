@@ -60,18 +60,62 @@ export function describeStalls(
  */
 export function loopBlocks(
   log: readonly { line: string }[],
-): { ms: number; cpuMs: number | undefined; from: number; line: string }[] {
+): { ms: number; cpuMs: number | undefined; waitMs: number | undefined; from: number; line: string }[] {
   const blocks = [];
   for (const { line } of log) {
     const block =
-      /\[loop\] blocked(?: \(on CPU ([\d.]+) ms, waiting for one [\d.]+ ms\))? ([\d.]+) ms from ([\d.]+)/.exec(line);
-    const cpu = block?.[1];
+      /\[loop\] blocked(?: \(on CPU ([\d.]+) ms, waiting for one ([\d.]+) ms\))? ([\d.]+) ms from ([\d.]+)/.exec(line);
     if (block) {
-      const cpuMs = cpu === undefined ? undefined : Number(cpu);
-      blocks.push({ ms: Number(block[2]), cpuMs, from: Number(block[3]), line });
+      // The CPU and waiting parts are absent where the server cannot read its thread's schedstat.
+      const cpu = block.at(1);
+      const wait = block.at(2);
+      const [, , , ms, from] = block;
+      blocks.push({
+        ms: Number(ms),
+        cpuMs: cpu === undefined ? undefined : Number(cpu),
+        waitMs: wait === undefined ? undefined : Number(wait),
+        from: Number(from),
+        line,
+      });
     }
   }
   return blocks;
+}
+
+/** The most CPU one event-loop turn took between two wall-clock times (ms), from the STITCH_DEBUG_LOOP log. */
+export function mostCpu(log: readonly { line: string }[], from: number, to: number): number {
+  return Math.max(
+    0,
+    ...loopBlocks(log)
+      .filter((b) => b.from >= from && b.from <= to)
+      .map((b) => b.cpuMs ?? b.ms),
+  );
+}
+
+/**
+ * Health calls at or over `boundMs` that the server's own work explains: a call during which the server's loop
+ * was held by a turn that spent more time waiting for a CPU than on one is the machine's scheduling, not the
+ * server (Linux `schedstat`, src/server/debugLoop.ts); on 2 cores a burst of other work does that while the
+ * 10-second CPU pressure still reads low. What such a turn computed is bounded separately (`mostCpu`).
+ */
+export function serverStalls(
+  health: HealthStats,
+  log: readonly { line: string }[],
+  boundMs: number,
+): [number, number][] {
+  const blocks = loopBlocks(log);
+  return health.samples.filter(([start, ms]) => {
+    if (ms < boundMs) return false;
+    const scheduled = blocks.some(
+      (b) =>
+        b.from <= start + ms &&
+        b.from + b.ms >= start &&
+        b.cpuMs !== undefined &&
+        b.waitMs !== undefined &&
+        b.waitMs > b.cpuMs,
+    );
+    return !scheduled;
+  });
 }
 
 /**
