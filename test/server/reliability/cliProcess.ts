@@ -109,3 +109,19 @@ export function startHealthProbe(url: string, intervalMs = 10): HealthProbe {
     },
   };
 }
+
+/** Submits a schema to a `stitch serve` process and waits until its run succeeded; a failed run fails the test. */
+export async function trainedRun(server: Pick<ServeProcess, 'url' | 'stderr'>, schema: unknown): Promise<string> {
+  const response = await fetch(`${server.url}/api/train`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ schema }),
+  });
+  const { run_id: runId } = (await response.json()) as { run_id: string };
+  for (let state = ''; state !== 'succeeded';) {
+    await new Promise((r) => setTimeout(r, 200));
+    state = ((await (await fetch(`${server.url}/api/runs/${runId}`)).json()) as { state: string }).state;
+    if (state === 'failed') throw new Error(`run ${runId} failed: ${server.stderr()}`);
+  }
+  return runId;
+}

@@ -24,7 +24,7 @@ import { MAX_BATCH_VALUES } from '../../../src/server/routes/infer';
 import { MAX_ACTIVATION_VALUES } from '../../../src/server/training/activations';
 import { loadModel } from '../../../src/server/training/modelIo';
 import { slicedPredict } from '../../../src/server/training/slicedPredict';
-import { serveProcess, startHealthProbe, type HealthStats } from './cliProcess';
+import { serveProcess, startHealthProbe, trainedRun, type HealthStats } from './cliProcess';
 import { cpuPressure, mostCpu, serverStalls } from './stalls';
 
 const HEALTH_BUDGET_MS = 50;
@@ -86,17 +86,7 @@ test('a maximal infer batch and a maximal activations request: health within 50 
     { STITCH_DEBUG_LOOP: '1' },
   );
   try {
-    const trained = await fetch(`${server.url}/api/train`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ schema: cnn }),
-    });
-    const { run_id: runId } = (await trained.json()) as { run_id: string };
-    for (let state = ''; state !== 'succeeded';) {
-      await new Promise((r) => setTimeout(r, 200));
-      state = ((await (await fetch(`${server.url}/api/runs/${runId}`)).json()) as { state: string }).state;
-      assert.notEqual(state, 'failed', server.stderr());
-    }
+    const runId = await trainedRun(server, cnn);
 
     modelDir = join(runsDir, runId, 'model');
     const rowCount = Math.floor(MAX_BATCH_VALUES / 784);

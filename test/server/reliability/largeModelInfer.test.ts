@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InferResponse } from '../../../src/shared/protocol';
 import type { StitchSchema } from '../../../src/shared/schema/types';
-import { serveProcess, startHealthProbe } from './cliProcess';
+import { serveProcess, startHealthProbe, trainedRun } from './cliProcess';
 import { cpuPressure, mostCpu, serverStalls } from './stalls';
 
 const HEALTH_BUDGET_MS = 50;
@@ -39,17 +39,7 @@ test('single samples through a 15 M-parameter model: health within 50 ms while t
     { STITCH_DEBUG_LOOP: '1' },
   );
   try {
-    const trained = await fetch(`${server.url}/api/train`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ schema: large }),
-    });
-    const { run_id: runId } = (await trained.json()) as { run_id: string };
-    for (let state = ''; state !== 'succeeded';) {
-      await new Promise((r) => setTimeout(r, 200));
-      state = ((await (await fetch(`${server.url}/api/runs/${runId}`)).json()) as { state: string }).state;
-      assert.notEqual(state, 'failed', server.stderr());
-    }
+    const runId = await trainedRun(server, large);
 
     const probe = startHealthProbe(server.url);
     await probe.ready;
