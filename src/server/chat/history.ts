@@ -3,7 +3,6 @@
  * but a client may send anything, so the server keeps only well-formed messages, the most recent ones,
  * within a size budget (a long history costs tokens and pushes the schema out of a small model's context).
  */
-import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { MAX_HISTORY_MESSAGES, type ChatHistoryMessage } from '../../shared/protocol';
 
 /** Most characters forwarded over all history messages; one message longer than this is cut. */
@@ -19,8 +18,8 @@ export function readHistory(value: unknown): ChatHistoryMessage[] {
 }
 
 /** The newest messages that fit the budgets, oldest first. */
-export function boundHistory(history: ChatHistoryMessage[]): ChatCompletionMessageParam[] {
-  const kept: ChatCompletionMessageParam[] = [];
+export function boundHistory(history: ChatHistoryMessage[]): ChatHistoryMessage[] {
+  const kept: ChatHistoryMessage[] = [];
   let chars = 0;
   for (const message of history.slice(-MAX_HISTORY_MESSAGES).reverse()) {
     const room = MAX_HISTORY_CHARS - chars;

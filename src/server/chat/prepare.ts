@@ -68,10 +68,7 @@ export function prepareChat(body: unknown, checkCurrent: CurrentChecker): Prepar
   const check = isObject(currentSchema) ? checkCurrent(currentSchema) : undefined;
   return {
     message,
-    history: boundHistory(readHistory(body.history)).map((m) => ({
-      role: m.role as ChatHistoryMessage['role'],
-      content: m.content as string,
-    })),
+    history: boundHistory(readHistory(body.history)),
     ...(typeof body.schemaPath === 'string' ? { schemaPath: body.schemaPath } : {}),
     ...(isObject(currentSchema) && typeof currentSchema.name === 'string' ? { schemaName: currentSchema.name } : {}),
     provider: {

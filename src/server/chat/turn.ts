@@ -10,7 +10,6 @@ import type { ChatEventMap, ChatHistoryMessage, ChatProposal, SchemaError } from
 import { analyzeSchema } from '../../shared/schema';
 import { AnswerTooLongError, noKeyFailure, scrub, StreamStalledError, toChatFailure, upstreamDetail } from './errors';
 import { extractProposal, type Extraction } from './extract';
-import { boundHistory } from './history';
 import { answerForHistory } from './historyAnswer';
 import { systemPrompt, PROPOSAL_FENCE, type RunHistorySource } from './prompt';
 import { createClient, needsKey, type ProviderConfig } from './provider';
@@ -33,6 +32,7 @@ export interface ChatTurn {
   message: string;
   /** The current schema with the validator's answer, for the prompt (prepare.ts, off the event loop). */
   current: string;
+  /** Already within the history budgets (history.ts `boundHistory`, applied where the body is read). */
   history: ChatHistoryMessage[];
   schemaPath?: string;
   schemaName?: string;
@@ -75,7 +75,7 @@ export async function runChatTurn(turn: ChatTurn, deps: ChatTurnDeps): Promise<v
         .filter(Boolean)
         .join('\n\n'),
     },
-    ...boundHistory(turn.history),
+    ...turn.history,
     { role: 'user', content: turn.message },
   ];
   let answer: string;

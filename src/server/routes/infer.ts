@@ -7,8 +7,6 @@
 import { readInferRequest } from '../validation/check';
 import type { ApiRouter, RouteDeps } from './context';
 
-export { MAX_BATCH_ROWS, MAX_BATCH_VALUES } from './inferBody';
-
 export function inferRoutes(router: ApiRouter, deps: Pick<RouteDeps, 'models' | 'workspace' | 'validation'>): void {
   router.post('/api/infer', async (ctx) => {
     const request = await readInferRequest(ctx, deps);

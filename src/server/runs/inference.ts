@@ -25,7 +25,9 @@ export interface InferenceThreadOptions {
 type Answer = Extract<InferenceReply, { probabilities: number[][] }>;
 type Request = Exclude<InferenceRequest, { type: 'forget' }>;
 /** A request as the model service sends it; the thread numbers it. */
-export type InferenceCall = Request extends infer R ? (R extends Request ? Omit<R, 'id'> : never) : never;
+export type InferenceCall = WithoutId<Request>;
+/** `Omit` over each member of a union (a plain `Omit` would merge them). */
+type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 
 interface Pending {
   resolve: (answer: Answer) => void;

@@ -281,8 +281,8 @@ export class ModelService {
       runId: record.run_id,
       modelDir: this.dirOf(record),
       inputShape: record.input_shape,
-      // A copy: the thread takes the buffer, and a batch's values are the caller's.
-      values: rows.values.slice(),
+      // Handed over: the thread takes the buffer (the caller reads the values no more).
+      values: rows.values,
       rows: rows.lengths.length,
     });
     return { run_id: record.run_id, labels: probabilities.map(argmax), probabilities };

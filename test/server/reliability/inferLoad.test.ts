@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InferBatchResponse, InferResponse } from '../../../src/shared/protocol';
 import type { StitchSchema } from '../../../src/shared/schema/types';
-import { MAX_BATCH_VALUES } from '../../../src/server/routes/infer';
+import { MAX_BATCH_VALUES } from '../../../src/server/routes/inferBody';
 import { MAX_ACTIVATION_VALUES } from '../../../src/server/training/activations';
 import { loadModel } from '../../../src/server/training/modelIo';
 import { slicedPredict } from '../../../src/server/training/slicedPredict';
