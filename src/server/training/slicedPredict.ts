@@ -1,13 +1,14 @@
 /**
- * Prediction that leaves the event loop free: `POST /api/infer` batches may hold 10,000 rows (about a second
- * of a CNN in one `predict`), and the server answers health checks and event streams on the same thread.
- * The rows go through the model in slices sized to take a few milliseconds each, with a turn of the event
- * loop between slices. Each row's outputs depend only on that row, so the numbers are those of one predict
+ * Prediction a slice of rows at a time: `POST /api/infer` batches may hold 10,000 rows (about a second of a CNN
+ * in one `predict`, and all its activations in memory at once). The inference thread (src/server/runs/
+ * inference.ts) runs it; the rows go through the model in slices sized to take a few milliseconds each, with a
+ * turn of the thread's event loop between slices, so a single sample asked for meanwhile waits for one slice,
+ * not the whole batch. Each row's outputs depend only on that row, so the numbers are those of one predict
  * (test/server/reliability/inferLoad.test.ts compares them).
  */
 import type { LayersModel, Tensor } from '@tensorflow/tfjs';
 
-/** The longest a slice should hold the event loop, in ms (health must answer within 50 ms). */
+/** The longest a slice should take, in ms. */
 export const SLICE_MS = 5;
 /** Rows per slice at most: predict's own batch size, so a fast model needs no more slices than before. */
 const MAX_SLICE_ROWS = 512;
