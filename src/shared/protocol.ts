@@ -5,7 +5,10 @@
 import type { Evaluation } from './evaluation';
 import type { StitchSchema } from './schema/types';
 
-export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+/** Every TensorFlow.js backend a run may train on, fastest first (the automatic order). */
+export const BACKEND_NAMES = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+
+export type BackendName = (typeof BACKEND_NAMES)[number];
 
 export type RunState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 

@@ -85,7 +85,7 @@ test('probabilities: top k, most likely first, the rest summed', () => {
   );
 });
 
-test('activations of a real convolution: one plane per channel, in a near-square grid', () => {
+test('activations of a real convolution: one plane per channel, in a near-square grid', async () => {
   const model = buildModel({
     version: 1,
     name: 'a',
@@ -97,7 +97,7 @@ test('activations of a real convolution: one plane per channel, in a near-square
     ],
   });
   const input = tf.randomUniform([1, 6, 5, 1], 0, 1, 'float32', 3);
-  const [conv, out] = layerActivations(model, input, ['conv', 'out']);
+  const [conv, out] = await layerActivations(model, input, ['conv', 'out']);
   const values = tf.tidy(() => (model.getLayer('conv').apply(input) as tf.Tensor).dataSync());
   const planes = channelPlanes(decodeBase64(conv.base64), 4, 3, 3);
   assert.deepEqual(conv.shape, [4, 3, 3]);

@@ -1,6 +1,6 @@
 /** Command-line parsing for `stitch` (node:util parseArgs), with messages that say what to type. */
 import { parseArgs } from 'node:util';
-import type { BackendName } from '../../shared/protocol';
+import { BACKEND_NAMES, type BackendName } from '../../shared/protocol';
 import { UsageError } from './serve';
 
 export const HELP = `Stitch: design, validate and train neural networks from *.stitch.json schema files.
@@ -42,7 +42,7 @@ Usage:
 
 Exit codes: 0 success, 1 failed run / invalid schema / accuracy below --min-accuracy, 2 usage error.`;
 
-const BACKENDS: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
+const BACKENDS: readonly BackendName[] = BACKEND_NAMES;
 
 export interface ParsedArgs {
   command: 'serve' | 'train' | 'validate' | 'export' | 'help';

@@ -81,7 +81,7 @@ async function answer(request: Exclude<InferenceRequest, { type: 'forget' }>): P
   try {
     const rows = await slicedPredict(tf, model, tensor);
     const reply: InferenceReply = { id, probabilities: probabilities(rows, request.source) };
-    if (request.activations.length > 0) reply.activations = layerActivations(model, tensor, request.activations);
+    if (request.activations.length > 0) reply.activations = await layerActivations(model, tensor, request.activations);
     return reply;
   } finally {
     tensor.dispose();

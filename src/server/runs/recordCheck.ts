@@ -5,11 +5,10 @@
  * tied to its folder is refused. One damaged run must never stop the server or a route.
  */
 import { isObject } from '../../shared/isObject';
-import type { BackendName, RunState, TrainingEvent } from '../../shared/protocol';
+import { BACKEND_NAMES, type BackendName, type RunState, type TrainingEvent } from '../../shared/protocol';
 import type { RunRecord } from './store';
 
 const STATES: readonly RunState[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
-const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
 /** Run ids start with their creation time: `20250101-120000-3fa9c1`. */
 const STAMPED_ID = /^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})-/;
 
@@ -34,7 +33,11 @@ export function checkRecord(raw: unknown, runId: string): CheckedRecord {
     run_id: runId,
     name: field('name', isString, runId),
     state,
-    backend: field('backend', (v): v is BackendName | null => v === null || BACKENDS.includes(v as BackendName), null),
+    backend: field(
+      'backend',
+      (v): v is BackendName | null => v === null || (BACKEND_NAMES as readonly unknown[]).includes(v),
+      null,
+    ),
     created_at: field('created_at', isTime, timeOfId(runId)),
     started_at: field('started_at', isTimeOrNull, null),
     finished_at: field('finished_at', isTimeOrNull, null),

@@ -43,7 +43,11 @@ export function checkActivationRequest(model: tf.LayersModel, ids: readonly stri
 }
 
 /** Runs `input` ([1, ...inputShape]) through the model and returns the named layers' outputs. */
-export function layerActivations(model: tf.LayersModel, input: tf.Tensor, ids: readonly string[]): LayerActivation[] {
+export async function layerActivations(
+  model: tf.LayersModel,
+  input: tf.Tensor,
+  ids: readonly string[],
+): Promise<LayerActivation[]> {
   checkActivationRequest(model, ids);
   if (ids.length === 0) return [];
   const unique = [...new Set(ids)];
@@ -54,15 +58,16 @@ export function layerActivations(model: tf.LayersModel, input: tf.Tensor, ids: r
   const result = probe.predict(input);
   const tensors = Array.isArray(result) ? result : [result];
   try {
-    const byId = new Map(tensors.map((t, i) => [unique[i], quantize(unique[i], t)]));
+    // Read asynchronously: webgpu has no synchronous read-back under Node (it needs an OffscreenCanvas).
+    const values = await Promise.all(tensors.map(async (t) => (await t.data()) as Float32Array));
+    const byId = new Map(tensors.map((t, i) => [unique[i], quantize(unique[i], t.shape, values[i])]));
     return ids.map((id) => byId.get(id) as LayerActivation);
   } finally {
     for (const t of tensors) t.dispose();
   }
 }
 
-function quantize(id: string, t: tf.Tensor): LayerActivation {
-  const values = t.dataSync() as Float32Array;
+function quantize(id: string, shape: number[], values: Float32Array): LayerActivation {
   let min = Infinity,
     max = -Infinity;
   for (const v of values) {
@@ -73,5 +78,5 @@ function quantize(id: string, t: tf.Tensor): LayerActivation {
   // One typed array, no intermediate list: 262,144 values take about a millisecond (the event loop waits).
   const bytes = Buffer.alloc(values.length);
   if (span > 0) for (let i = 0; i < values.length; i++) bytes[i] = Math.round(((values[i] - min) / span) * 255);
-  return { id, shape: t.shape.slice(1), min, max, base64: bytes.toString('base64') };
+  return { id, shape: shape.slice(1), min, max, base64: bytes.toString('base64') };
 }

@@ -10,14 +10,14 @@
  */
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
-import type { BackendName } from '../../shared/protocol';
+import { BACKEND_NAMES, type BackendName } from '../../shared/protocol';
 import { setCurrentBackend, type BackendInfo } from './backendInfo';
 import { dataParallelAvailable } from './dataParallel';
 import { registerWasmTrainingKernels } from './wasmKernels';
 import { MAX_WASM_THREADS, startThreadedWasm, useSingleThreadedWasm } from './wasmThreads';
 import { loadWebgpu } from './webgpuBackend';
 
-export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
+export const BACKEND_ORDER: readonly BackendName[] = BACKEND_NAMES;
 
 export function isBackendName(value: unknown): value is BackendName {
   return typeof value === 'string' && (BACKEND_ORDER as readonly string[]).includes(value);
@@ -120,6 +120,7 @@ async function activate(
   name: BackendName,
   options: BackendOptions,
   notes: string[],
+  forced: boolean,
 ): Promise<BackendInfo & { workers: number }> {
   // Production mode: skips tfjs's debug checks and its "install tfjs-node" banner on stdout; we already
   // report the backend and why faster ones were skipped.
@@ -128,7 +129,7 @@ async function activate(
   let detail: string = name;
   const wanted = options.threads ?? threadsFromEnv() ?? defaultThreads();
   const workers = workersFor(name, wanted, options, notes);
-  if (name === 'webgpu') detail = `webgpu, ${await loadWebgpu()}`;
+  if (name === 'webgpu') detail = `webgpu, ${await loadWebgpu({ allowSoftware: forced })}`;
   else if (name === 'wasm') {
     // Importing the package registers the backend and its kernels; ours fill the gaps it has for training.
     // With workers, this thread only validates and evaluates: one thread (the workers each run one too).
@@ -170,7 +171,7 @@ export async function chooseBackend(
   const notes: string[] = [];
   if (forced) {
     try {
-      return { ...(await activate(forced, options, notes)), skipped: [], notes };
+      return { ...(await activate(forced, options, notes, true)), skipped: [], notes };
     } catch (err) {
       throw new Error(
         `the ${forced} backend was requested but cannot start: ${(err as Error).message}; ` +
@@ -181,7 +182,7 @@ export async function chooseBackend(
   const skipped: string[] = [];
   for (const name of BACKEND_ORDER) {
     try {
-      return { ...(await activate(name, options, notes)), skipped, notes };
+      return { ...(await activate(name, options, notes, false)), skipped, notes };
     } catch (err) {
       skipped.push(`${name}: ${(err as Error).message}`);
     }

@@ -154,7 +154,7 @@ async function trainAndSave(
     if (result.stoppedEarlyAt !== null)
       emit({ type: 'log', message: `early stopping after epoch ${result.stoppedEarlyAt}` });
     // The original Stitch's final state shows eight validation samples with their predictions.
-    const samples = samplePredictions(model, result.validation ?? dataset.test, schema.input.shape);
+    const samples = await samplePredictions(model, result.validation ?? dataset.test, schema.input.shape);
     await saveModel(model, modelDir);
     const evaluated = await evaluateModel(model, dataset, result.test?.loss ?? null);
     if (evaluated) {

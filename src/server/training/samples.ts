@@ -34,21 +34,24 @@ function gridOf(values: Float32Array, inputShape: number[]): number[][] | null {
 }
 
 /** The first `count` samples of `set` with the model's prediction; empty when the input is not an image. */
-export function samplePredictions(
+export async function samplePredictions(
   model: tf.LayersModel,
   set: LabeledSamples | null,
   inputShape: number[],
   count = SAMPLE_PREDICTIONS,
-): SamplePrediction[] {
+): Promise<SamplePrediction[]> {
   if (!set || set.count === 0) return [];
   const n = Math.min(count, set.count);
   const size = set.x.length / set.count;
   const x = set.x.subarray(0, n * size);
   if (gridOf(x.subarray(0, size), inputShape) === null) return [];
-  const rows = tf.tidy(() => {
+  const flat = tf.tidy(() => {
     const output = model.predict(tf.tensor(x, [n, ...inputShape]));
-    return (Array.isArray(output) ? output[0] : output).reshape([n, -1]).arraySync() as number[][];
+    return (Array.isArray(output) ? output[0] : output).reshape([n, -1]);
   });
+  // Read asynchronously: webgpu has no synchronous read-back under Node (it needs an OffscreenCanvas).
+  const rows = (await flat.array()) as number[][];
+  flat.dispose();
   return rows.map((row, i) => {
     // A single sigmoid unit is a binary classifier: its two classes are 1 - p and p.
     const probabilities = row.length === 1 ? [1 - row[0], row[0]] : row;

@@ -35,11 +35,14 @@ export async function slicedPredict(
   for (let offset = 0; offset < source.rows;) {
     const n = Math.min(size, source.rows - offset);
     const started = performance.now();
-    const part = tf.tidy(() => {
+    const flat = tf.tidy(() => {
       const prediction = model.predict(source.slice(offset, n));
       const tensor = Array.isArray(prediction) ? prediction[0] : prediction;
-      return tensor.reshape([n, -1]).arraySync() as number[][];
+      return tensor.reshape([n, -1]);
     });
+    // Read asynchronously: webgpu has no synchronous read-back under Node (it needs an OffscreenCanvas).
+    const part = (await flat.array()) as number[][];
+    flat.dispose();
     for (const row of part) out.push(row);
     offset += n;
     const perRow = Math.max(performance.now() - started, 0.01) / n;

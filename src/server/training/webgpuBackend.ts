@@ -13,7 +13,8 @@ import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 
 interface GpuAdapter {
-  info?: { vendor?: string; architecture?: string; device?: string; description?: string };
+  info?: { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean };
+  /** Where older WebGPU implementations put it; the current spec (and Dawn in `webgpu` 0.6) has it on `info`. */
   isFallbackAdapter?: boolean;
 }
 interface Gpu {
@@ -64,13 +65,22 @@ export function adapterName(adapter: GpuAdapter): string {
   return parts || info.description || 'unnamed adapter';
 }
 
+/** A software adapter (SwiftShader, lavapipe): WebGPU on the CPU, slower than wasm. */
+export function isSoftwareAdapter(adapter: GpuAdapter): boolean {
+  return adapter.info?.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false;
+}
+
 let adapterLabel: string | null = null;
 
 /**
  * Loads Dawn, finds a GPU adapter and registers tfjs's webgpu backend on it; returns the adapter's name.
  * Throws (with the reason) where any of that is missing, without touching the other backends.
+ *
+ * A software adapter is refused unless `allowSoftware` (webgpu asked for by name): the automatic order must not
+ * pick WebGPU on the CPU over wasm, but a user (or a test on a machine without a GPU) who asks for it gets it,
+ * named as such.
  */
-export async function loadWebgpu(): Promise<string> {
+export async function loadWebgpu(options: { allowSoftware?: boolean } = {}): Promise<string> {
   if (adapterLabel !== null && tf.findBackend('webgpu')) return adapterLabel;
   const addon = dawnAddonPath();
   if (!hasVulkanLoader()) throw new Error('no Vulkan loader (libvulkan.so.1), so no GPU for Dawn');
@@ -85,8 +95,10 @@ export async function loadWebgpu(): Promise<string> {
   const gpu = dawn.create([]);
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw new Error('Dawn found no GPU adapter (no GPU, or no Vulkan driver)');
-  // A software adapter (SwiftShader, llvmpipe) is slower than wasm: only a real GPU is worth choosing.
-  if (adapter.isFallbackAdapter) throw new Error(`Dawn found only a software adapter (${adapterName(adapter)})`);
+  const software = isSoftwareAdapter(adapter);
+  if (software && !options.allowSoftware) {
+    throw new Error(`Dawn found only a software adapter (${adapterName(adapter)}), slower than wasm`);
+  }
   // tfjs-backend-webgpu looks for navigator.gpu and the WebGPU classes (GPUBufferUsage, …) on globalThis.
   Object.assign(globalThis, dawn.globals);
   const nav = (globalThis as { navigator?: { gpu?: Gpu } }).navigator;
@@ -103,6 +115,6 @@ export async function loadWebgpu(): Promise<string> {
         : `@tensorflow/tfjs-backend-webgpu failed to load: ${(err as Error).message.split('\n')[0]}`,
     );
   }
-  adapterLabel = adapterName(adapter);
+  adapterLabel = software ? `${adapterName(adapter)}, a software adapter` : adapterName(adapter);
   return adapterLabel;
 }

@@ -24,7 +24,7 @@ test('each named layer returns its output, quantized between its min and max', a
   await tf.setBackend('cpu');
   const model = buildModel(schema);
   const input = tf.randomUniform([1, 28, 28, 1], 0, 1, 'float32', 3);
-  const [conv, out] = layerActivations(model, input, ['conv', 'out']);
+  const [conv, out] = await layerActivations(model, input, ['conv', 'out']);
   assert.deepEqual(conv.shape, [26, 26, 4]);
   assert.equal(Buffer.from(conv.base64, 'base64').length, 26 * 26 * 4);
   const probs = (model.predict(input) as tf.Tensor).dataSync();
@@ -40,17 +40,17 @@ test('each named layer returns its output, quantized between its min and max', a
 test('the bounds: unknown layers, too many layers and too many values are refused with what to change', async () => {
   const model = buildModel(schema);
   const input = tf.zeros([1, 28, 28, 1]);
-  assert.throws(
+  await assert.rejects(
     () => layerActivations(model, input, ['nope']),
     (e: Error) =>
       e instanceof ActivationRequestError && e.message.includes('no layer "nope"; its layers are conv, pool'),
   );
-  assert.throws(
+  await assert.rejects(
     () => layerActivations(model, input, new Array<string>(MAX_ACTIVATION_LAYERS + 1).fill('conv')),
     /at most 16 layers/,
   );
   const many = new Array<string>(12).fill('conv'); // 12 × 2,704 = 32,448: allowed
-  assert.equal(layerActivations(model, input, many).length, 12);
+  assert.equal((await layerActivations(model, input, many)).length, 12);
   model.dispose();
   const wide = buildModel({
     ...schema,
@@ -60,6 +60,6 @@ test('the bounds: unknown layers, too many layers and too many values are refuse
       { id: 'out', type: 'dense', units: 2 },
     ],
   });
-  assert.throws(() => layerActivations(wide, input, ['wide']), /output 270,400 values, more than the 262,144/);
+  await assert.rejects(() => layerActivations(wide, input, ['wide']), /output 270,400 values, more than the 262,144/);
   wide.dispose();
 });

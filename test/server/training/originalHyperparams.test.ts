@@ -110,7 +110,7 @@ test('in training, shuffle: false gives the same batches whatever the seed; shuf
   assert.notDeepEqual(await batchLosses(1, true), await batchLosses(2, true));
 });
 
-test('sample predictions: 8 samples with a 28×28 grid of 0–255, the label, the prediction and its confidence', () => {
+test('sample predictions: 8 samples with a 28×28 grid of 0–255, the label, the prediction and its confidence', async () => {
   const schema: StitchSchema = {
     version: 1,
     input: { shape: [28, 28, 1] },
@@ -125,7 +125,7 @@ test('sample predictions: 8 samples with a 28×28 grid of 0–255, the label, th
     labels: Int32Array.from({ length: 10 }, (_, i) => i),
     count: 10,
   };
-  const samples = samplePredictions(model, set, [28, 28, 1]);
+  const samples = await samplePredictions(model, set, [28, 28, 1]);
   assert.equal(samples.length, 8);
   for (const [i, s] of samples.entries()) {
     assert.equal(s.grid.length, 28);
@@ -136,7 +136,7 @@ test('sample predictions: 8 samples with a 28×28 grid of 0–255, the label, th
     assert.ok(s.confidence > 0 && s.confidence <= 1);
   }
   assert.deepEqual(
-    samplePredictions(model, { x: new Float32Array(4), labels: new Int32Array(2), count: 2 }, [2]),
+    await samplePredictions(model, { x: new Float32Array(4), labels: new Int32Array(2), count: 2 }, [2]),
     [],
     'no picture for a non-square vector',
   );

@@ -1,0 +1,153 @@
+/**
+ * The webgpu backend for real, on a machine without a GPU: Dawn (npm `webgpu`) on SwiftShader, the software
+ * Vulkan driver that Debian's Chromium ships (`npm test` installs Chromium: scripts/ensure-chromium.sh). CI has
+ * no GPU, so this is how every CI run trains, evaluates, saves and serves a model on tfjs-backend-webgpu.
+ *
+ * - Asked for by name, webgpu runs on the software adapter and says so. The whole run works: training, the
+ *   final sample predictions, the evaluation, the saved model, `/api/infer` with activations (each of these
+ *   once read tensors synchronously, which webgpu cannot do under Node: it needs an OffscreenCanvas), and the
+ *   run record keeps its backend across a restart.
+ * - Its numbers are wasm's: the same schema and seed train to the same losses within float32 rounding.
+ * - Chosen automatically, a software adapter is skipped (slower than wasm), with the adapter named.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { InferResponse, RunDetail } from '../../../src/shared/protocol';
+import type { StitchSchema } from '../../../src/shared/schema/types';
+import { checkRecord } from '../../../src/server/runs/recordCheck';
+import { serveProcess, trainedRun, type ServeProcess } from '../reliability/cliProcess';
+
+/** Where Chromium keeps SwiftShader's Vulkan driver (`STITCH_TEST_SWIFTSHADER_DIR` elsewhere). */
+const SWIFTSHADER_DIR = process.env.STITCH_TEST_SWIFTSHADER_DIR ?? '/usr/lib/chromium';
+const ICD = join(SWIFTSHADER_DIR, 'vk_swiftshader_icd.json');
+
+/** The environment that shows Dawn only SwiftShader (and the Vulkan loader Chromium ships beside it). */
+function softwareVulkan(): Record<string, string> {
+  return {
+    LD_LIBRARY_PATH: [SWIFTSHADER_DIR, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':'),
+    VK_DRIVER_FILES: ICD,
+    VK_ICD_FILENAMES: ICD,
+  };
+}
+
+const skip =
+  process.platform !== 'linux' || process.arch !== 'x64'
+    ? 'SwiftShader from Debian’s Chromium: Linux x64 only'
+    : !existsSync(ICD)
+      ? `no SwiftShader at ${ICD} (scripts/ensure-chromium.sh installs Chromium)`
+      : false;
+
+const schema: StitchSchema = {
+  version: 1,
+  name: 'webgpu-cnn',
+  input: { shape: [28, 28, 1] },
+  layers: [
+    { id: 'conv', type: 'conv2d', filters: 4, kernelSize: 3, activation: 'relu' },
+    { id: 'pool', type: 'maxPooling2d', poolSize: 2 },
+    { id: 'flat', type: 'flatten' },
+    { id: 'out', type: 'dense', units: 10, activation: 'softmax' },
+  ],
+  training: {
+    dataset: 'mnist',
+    epochs: 2,
+    batchSize: 32,
+    maxSamples: 320,
+    testSamples: 200,
+    validationSplit: 0.1,
+    optimizer: { type: 'adam', learningRate: 0.01 },
+    seed: 11,
+  },
+};
+
+async function json<T>(url: string, init?: RequestInit): Promise<T> {
+  const response = await fetch(url, init);
+  const body = (await response.json()) as T;
+  assert.equal(response.status, 200, `${url}: ${JSON.stringify(body).slice(0, 300)}`);
+  return body;
+}
+
+async function stop(server: ServeProcess): Promise<void> {
+  server.child.kill('SIGTERM');
+  await server.exited.catch(() => undefined); // serveProcess's promise rejects on exit: the exit is what we wait for
+}
+
+test(
+  'webgpu on a software adapter: asked for by name it trains like wasm; chosen automatically it is skipped',
+  { skip },
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stitch-webgpu-'));
+    const args = (runs: string) => ['--runs-dir', join(dir, runs), '--data-dir', join(dir, 'data'), '--workspace', dir];
+    try {
+      const gpu = await serveProcess([...args('gpu'), '--backend', 'webgpu'], dir, softwareVulkan());
+      let gpuRun: RunDetail;
+      try {
+        const health = await json<{ backend: string; backend_detail: string }>(`${gpu.url}/api/health`);
+        assert.equal(health.backend, 'webgpu');
+        assert.match(health.backend_detail, /^webgpu, google swiftshader .*a software adapter$/);
+
+        const runId = await trainedRun(gpu, schema);
+        gpuRun = await json<RunDetail>(`${gpu.url}/api/runs/${runId}`);
+        assert.equal(gpuRun.backend, 'webgpu');
+        assert.equal(gpuRun.metrics.length, 2);
+        assert.ok(gpuRun.evaluation && gpuRun.test?.samples === 200, 'the test set was evaluated');
+        const events = readFileSync(join(dir, 'gpu', runId, 'events.jsonl'), 'utf8');
+        // Not assert.match: the file is ~100 KB, too long for a failure message.
+      assert.ok(events.includes('"sample_predictions":[{"grid":'), 'the final state carries sample predictions');
+        // The record a restarted server reads back keeps the backend (it once "repaired" webgpu to null).
+        const checked = checkRecord(JSON.parse(readFileSync(join(dir, 'gpu', runId, 'run.json'), 'utf8')), runId);
+        assert.ok('record' in checked);
+        assert.deepEqual(checked.repairs, []);
+        assert.equal(checked.record.backend, 'webgpu');
+
+        const pixels = Array.from({ length: 784 }, (_, i) => ((i * 37) % 256) * (i % 3 === 0 ? 1 : 0));
+        const answer = await json<InferResponse>(`${gpu.url}/api/infer`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ run_id: runId, pixels, activations: ['conv', 'out'] }),
+        });
+        assert.equal(answer.probabilities.length, 10);
+        assert.ok(Math.abs(answer.probabilities.reduce((a, b) => a + b, 0) - 1) < 1e-4);
+        assert.deepEqual(
+          answer.activations?.map((a) => [a.id, a.shape]),
+          [
+            ['conv', [26, 26, 4]],
+            ['out', [10]],
+          ],
+        );
+      } finally {
+        await stop(gpu);
+      }
+
+      const auto = await serveProcess(args('auto'), dir, softwareVulkan());
+      try {
+        const health = await json<{ backend: string }>(`${auto.url}/api/health`);
+        const runId = await trainedRun(auto, schema);
+        const wasmRun = await json<RunDetail>(`${auto.url}/api/runs/${runId}`);
+        if (health.backend === 'tensorflow') return; // tfjs-node installed: it comes first, webgpu is never tried
+        assert.equal(health.backend, 'wasm');
+        assert.equal(wasmRun.backend, 'wasm');
+        assert.match(
+          auto.stderr(),
+          /backend skipped: webgpu: Dawn found only a software adapter \(google swiftshader .*\), slower than wasm/,
+        );
+        // Same schema, seed and data order: the same training within float32 rounding (kernels sum differently).
+        for (const [i, m] of gpuRun.metrics.entries()) {
+          const w = wasmRun.metrics[i];
+          assert.ok(
+            Math.abs(m.train_loss - w.train_loss) < 1e-3 * w.train_loss,
+            `epoch ${i + 1}: ${m.train_loss} vs ${w.train_loss}`,
+          );
+          assert.ok(Math.abs((m.val_loss ?? NaN) - (w.val_loss ?? NaN)) < 1e-3 * (w.val_loss ?? NaN));
+        }
+        assert.ok(Math.abs((gpuRun.test.accuracy ?? NaN) - (wasmRun.test?.accuracy ?? NaN)) <= 0.01);
+      } finally {
+        await stop(auto);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
