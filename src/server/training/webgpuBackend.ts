@@ -11,6 +11,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { registerWebgpuAdamKernels } from './webgpuAdam';
 
 interface GpuAdapter {
   info?: { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean };
@@ -115,6 +116,7 @@ export async function loadWebgpu(options: { allowSoftware?: boolean } = {}): Pro
         : `@tensorflow/tfjs-backend-webgpu failed to load: ${(err as Error).message.split('\n')[0]}`,
     );
   }
+  registerWebgpuAdamKernels();
   adapterLabel = software ? `${adapterName(adapter)}, a software adapter` : adapterName(adapter);
   return adapterLabel;
 }

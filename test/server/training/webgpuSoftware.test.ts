@@ -9,12 +9,16 @@
  *   run record keeps its backend across a restart.
  * - Its numbers are wasm's: the same schema and seed train to the same losses within float32 rounding.
  * - Chosen automatically, a software adapter is skipped (slower than wasm), with the adapter named.
+ * - The fused Adam (webgpuAdam.ts) gives tfjs's Adam's numbers with 11 programs fewer per variable and step, and
+ *   without its scalar uploads (test/support/webgpuSteps.ts).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { InferResponse, RunDetail } from '../../../src/shared/protocol';
 import type { StitchSchema } from '../../../src/shared/schema/types';
 import { checkRecord } from '../../../src/server/runs/recordCheck';
@@ -95,7 +99,7 @@ test(
         assert.ok(gpuRun.evaluation && gpuRun.test?.samples === 200, 'the test set was evaluated');
         const events = readFileSync(join(dir, 'gpu', runId, 'events.jsonl'), 'utf8');
         // Not assert.match: the file is ~100 KB, too long for a failure message.
-      assert.ok(events.includes('"sample_predictions":[{"grid":'), 'the final state carries sample predictions');
+        assert.ok(events.includes('"sample_predictions":[{"grid":'), 'the final state carries sample predictions');
         // The record a restarted server reads back keeps the backend (it once "repaired" webgpu to null).
         const checked = checkRecord(JSON.parse(readFileSync(join(dir, 'gpu', runId, 'run.json'), 'utf8')), runId);
         assert.ok('record' in checked);
@@ -149,5 +153,37 @@ test(
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  },
+);
+
+test(
+  "the fused Adam on webgpu: the numbers of tfjs's Adam, 3 programs per variable instead of 14, no scalar uploads",
+  { skip },
+  () => {
+    const tsx = pathToFileURL(require.resolve('tsx')).href;
+    const script = join(__dirname, '../../support/webgpuSteps.ts');
+    const output = execFileSync(process.execPath, ['--import', tsx, script], {
+      env: { ...process.env, ...softwareVulkan() },
+      encoding: 'utf8',
+    });
+    interface Run {
+      losses: number[];
+      perStep: { dispatches: number; uploads: number };
+    }
+    const result = JSON.parse(output.trim().split('\n').pop() ?? '') as {
+      tfjs: Run;
+      fused: Run;
+      maxDiff: number;
+      moved: number;
+    };
+    const { tfjs, fused } = result;
+    for (const [i, loss] of tfjs.losses.entries())
+      assert.ok(Math.abs(loss - fused.losses[i]) < 1e-5, `step ${i + 1}: ${loss} vs ${fused.losses[i]}`);
+    // Four steps moved the weights by up to ~0.04; the two optimizers' weights differ by float32 rounding only.
+    assert.ok(result.moved > 1e-3, `training moved the weights by ${result.moved}`);
+    assert.ok(result.maxDiff < 1e-5, `weights differ by ${result.maxDiff}`);
+    // The model has 4 variables (conv and dense kernels and biases): 11 programs fewer for each.
+    assert.equal(tfjs.perStep.dispatches - fused.perStep.dispatches, 4 * 11, JSON.stringify(result));
+    assert.ok(fused.perStep.uploads <= tfjs.perStep.uploads - 4 * 6, JSON.stringify(result));
   },
 );

@@ -1,0 +1,135 @@
+/**
+ * What a training step costs the CPU on the webgpu backend, where a small model is dispatch-bound: the real
+ * training loop (`train`, train.ts) runs an example schema on random data, and tfjs-backend-webgpu's own
+ * methods are counted: programs dispatched (by program), uploads from the CPU (and their bytes), read-backs and
+ * queue submits, per step. Not part of `npm test` or `npm run bench`.
+ *
+ *   node --import tsx bench/profile-webgpu.ts [mnist-cnn|mnist-mlp|…] [--batches=40] [--batch=64] [--programs]
+ *
+ * Runs on any WebGPU adapter Dawn finds, a software one included (webgpu asked for by name), so the counts can
+ * be taken on a machine without a GPU: SwiftShader from Debian's Chromium,
+ *
+ *   LD_LIBRARY_PATH=/usr/lib/chromium VK_DRIVER_FILES=/usr/lib/chromium/vk_swiftshader_icd.json node …
+ *
+ * Counts do not depend on the adapter; times do (on SwiftShader the "GPU" shares the CPU), so the times it
+ * prints mean something only on a real GPU.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { StitchSchema } from '../src/shared/schema/types';
+import { chooseBackend } from '../src/server/training/backend';
+import { buildModel } from '../src/server/training/model';
+import { train } from '../src/server/training/train';
+import { createRandom } from '../src/server/random';
+
+const args = process.argv.slice(2);
+const name = args.find((a) => !a.startsWith('--')) ?? 'mnist-cnn';
+const option = (key: string, fallback: number) =>
+  Number(args.find((a) => a.startsWith(`--${key}=`))?.split('=')[1] ?? fallback);
+const batches = option('batches', 40);
+const batchSize = option('batch', 64);
+
+interface Counts {
+  programs: Map<string, number>;
+  uploads: number;
+  uploadBytes: number;
+  readbacks: number;
+  submits: number;
+}
+
+const counts: Counts = { programs: new Map(), uploads: 0, uploadBytes: 0, readbacks: 0, submits: 0 };
+let counting = false;
+
+/** The webgpu backend's methods this counts (tfjs-backend-webgpu 4.22's names). */
+interface WebgpuBackendMethods {
+  tensorMap: { get(dataId: unknown): { values: ArrayLike<number> | null; resource: unknown } | undefined };
+  runWebGPUProgram(program: object, ...rest: unknown[]): unknown;
+  uploadToGPU(dataId: unknown): void;
+  getBufferData(buffer: unknown): Promise<unknown>;
+  submitQueue(): void;
+}
+
+function instrument(backend: WebgpuBackendMethods): void {
+  const run = backend.runWebGPUProgram.bind(backend);
+  backend.runWebGPUProgram = (program, ...rest) => {
+    if (counting) {
+      const key = program.constructor.name;
+      counts.programs.set(key, (counts.programs.get(key) ?? 0) + 1);
+    }
+    return run(program, ...rest);
+  };
+  const upload = backend.uploadToGPU.bind(backend);
+  backend.uploadToGPU = (dataId) => {
+    const data = backend.tensorMap.get(dataId);
+    if (counting && data && data.resource == null && data.values) {
+      counts.uploads += 1;
+      counts.uploadBytes += data.values.length * 4;
+    }
+    upload(dataId);
+  };
+  const read = backend.getBufferData.bind(backend);
+  backend.getBufferData = (buffer) => {
+    if (counting) counts.readbacks += 1;
+    return read(buffer);
+  };
+  const submit = backend.submitQueue.bind(backend);
+  backend.submitQueue = () => {
+    if (counting) counts.submits += 1;
+    submit();
+  };
+}
+
+async function main(): Promise<void> {
+  const choice = await chooseBackend('webgpu');
+  console.log(`backend: ${choice.detail}`);
+  instrument(tf.backend() as unknown as WebgpuBackendMethods);
+  const schema = JSON.parse(
+    readFileSync(join(__dirname, '..', 'examples', `${name}.stitch.json`), 'utf8'),
+  ) as StitchSchema;
+  const inputShape = schema.input.shape;
+  const per = inputShape.reduce((a, b) => a * b, 1);
+  const rand = createRandom(1);
+  const samples = (n: number) => ({
+    x: Float32Array.from({ length: n * per }, () => rand()),
+    labels: Int32Array.from({ length: n }, (_, i) => i % 10),
+    count: n,
+  });
+  const run = async (n: number) => {
+    const model = buildModel(schema);
+    const started = performance.now();
+    const cpu = process.cpuUsage();
+    await train(
+      model,
+      { train: samples(n * batchSize), inputShape, numClasses: 10 },
+      { epochs: 1, batchSize, optimizer: schema.training?.optimizer, loss: schema.training?.loss, seed: 1 },
+    );
+    const wall = performance.now() - started;
+    const used = process.cpuUsage(cpu);
+    model.optimizer.dispose();
+    model.dispose();
+    return { wall, cpu: (used.user + used.system) / 1000 };
+  };
+  await run(3); // warm-up: compiles every pipeline
+  counting = true;
+  const { wall, cpu } = await run(batches);
+  counting = false;
+  const dispatches = [...counts.programs.values()].reduce((a, b) => a + b, 0);
+  const per1 = (v: number) => (v / batches).toFixed(1);
+  console.log(
+    `${name}, batch ${batchSize}, ${batches} steps of the training loop: per step ${per1(dispatches)} dispatches, ` +
+      `${per1(counts.uploads)} uploads (${(counts.uploadBytes / batches / 1024).toFixed(0)} KiB), ` +
+      `${per1(counts.readbacks)} read-backs, ${per1(counts.submits)} submits; ` +
+      `${(wall / batches).toFixed(1)} ms wall and ${(cpu / batches).toFixed(1)} ms CPU (all threads) per step`,
+  );
+  if (args.includes('--programs')) {
+    for (const [program, n] of [...counts.programs].sort((a, b) => b[1] - a[1])) {
+      console.log(`  ${program.padEnd(32)} ${per1(n).padStart(6)} per step`);
+    }
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

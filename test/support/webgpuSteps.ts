@@ -1,0 +1,103 @@
+/**
+ * Run by test/server/training/webgpuSoftware.test.ts in a process of its own (Dawn must see SwiftShader from the
+ * start): trains one small CNN for a few steps on the webgpu backend twice, with tfjs's AdamOptimizer and with
+ * the fused one (webgpuAdam.ts), from the same weights on the same batches, counting the programs each step
+ * dispatches and the uploads it makes. Prints one JSON line.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { chooseBackend } from '../../src/server/training/backend';
+import { buildModel } from '../../src/server/training/model';
+import { trainStep } from '../../src/server/training/trainStep';
+import { FusedAdamOptimizer } from '../../src/server/training/webgpuAdam';
+import { createRandom } from '../../src/server/random';
+
+const STEPS = 4;
+
+/** The webgpu backend's methods counted here (tfjs-backend-webgpu 4.22's names). */
+interface WebgpuBackendMethods {
+  tensorMap: { get(dataId: unknown): { values: ArrayLike<number> | null; resource: unknown } | undefined };
+  runWebGPUProgram(...args: unknown[]): unknown;
+  uploadToGPU(dataId: unknown): void;
+}
+
+async function main(): Promise<void> {
+  const choice = await chooseBackend('webgpu');
+  const backend = tf.backend() as unknown as WebgpuBackendMethods;
+  const counts = { dispatches: 0, uploads: 0 };
+  const run = backend.runWebGPUProgram.bind(backend);
+  backend.runWebGPUProgram = (...args) => {
+    counts.dispatches += 1;
+    return run(...args);
+  };
+  const upload = backend.uploadToGPU.bind(backend);
+  backend.uploadToGPU = (dataId) => {
+    const data = backend.tensorMap.get(dataId);
+    if (data && data.resource == null && data.values) counts.uploads += 1;
+    upload(dataId);
+  };
+
+  const rand = createRandom(5);
+  const batch = 16;
+  const xs = Array.from({ length: STEPS }, () =>
+    tf.tensor(
+      Float32Array.from({ length: batch * 12 * 12 }, () => rand()),
+      [batch, 12, 12, 1],
+    ),
+  );
+  const ys = Array.from({ length: STEPS }, (_, s) =>
+    tf
+      .oneHot(
+        tf.tensor1d(
+          Int32Array.from({ length: batch }, (_, i) => (i * 7 + s) % 4),
+          'int32',
+        ),
+        4,
+      )
+      .toFloat(),
+  );
+  const schema = {
+    version: 1 as const,
+    name: 'steps',
+    input: { shape: [12, 12, 1] },
+    layers: [
+      { id: 'conv', type: 'conv2d' as const, filters: 3, kernelSize: 3, activation: 'relu' as const },
+      { id: 'flat', type: 'flatten' as const },
+      { id: 'out', type: 'dense' as const, units: 4, activation: 'softmax' as const },
+    ],
+  };
+  const initial = buildModel(schema);
+  const weights = initial.getWeights().map((w) => w.clone());
+  initial.dispose();
+  const start = (await Promise.all(weights.map(async (w) => Array.from(await w.data())))).flat();
+
+  const train = async (optimizer: tf.Optimizer) => {
+    const model = buildModel(schema);
+    model.setWeights(weights);
+    model.compile({ optimizer, loss: 'categoricalCrossentropy' });
+    const losses: number[] = [];
+    const perStep: { dispatches: number; uploads: number }[] = [];
+    for (let s = 0; s < STEPS; s++) {
+      const before = { ...counts };
+      const scalars = await trainStep(model, xs[s], ys[s]);
+      perStep.push({ dispatches: counts.dispatches - before.dispatches, uploads: counts.uploads - before.uploads });
+      losses.push((await scalars[0].data())[0]);
+      tf.dispose(scalars);
+    }
+    const final = await Promise.all(model.getWeights().map(async (w) => Array.from(await w.data())));
+    optimizer.dispose();
+    model.dispose();
+    return { losses, weights: final.flat(), perStep: perStep[perStep.length - 1] };
+  };
+  const tfjs = await train(tf.train.adam(0.01));
+  const fused = await train(new FusedAdamOptimizer(0.01, 0.9, 0.999));
+  const maxDiff = Math.max(...tfjs.weights.map((w, i) => Math.abs(w - fused.weights[i])));
+  // How far training moved the weights, for scale.
+  const moved = Math.max(...tfjs.weights.map((w, i) => Math.abs(w - start[i])));
+  const summary = (r: typeof tfjs) => ({ losses: r.losses, perStep: r.perStep });
+  console.log(JSON.stringify({ backend: choice.detail, tfjs: summary(tfjs), fused: summary(fused), maxDiff, moved }));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
