@@ -32,13 +32,14 @@ const batchSize = option('batch', 64);
 
 interface Counts {
   programs: Map<string, number>;
-  uploads: number;
-  uploadBytes: number;
+  /** Uploads by size in bytes. */
+  uploads: Map<number, number>;
   readbacks: number;
   submits: number;
 }
 
-const counts: Counts = { programs: new Map(), uploads: 0, uploadBytes: 0, readbacks: 0, submits: 0 };
+const fresh = (): Counts => ({ programs: new Map(), uploads: new Map(), readbacks: 0, submits: 0 });
+let counts = fresh();
 let counting = false;
 
 /** The webgpu backend's methods this counts (tfjs-backend-webgpu 4.22's names). */
@@ -63,8 +64,8 @@ function instrument(backend: WebgpuBackendMethods): void {
   backend.uploadToGPU = (dataId) => {
     const data = backend.tensorMap.get(dataId);
     if (counting && data && data.resource == null && data.values) {
-      counts.uploads += 1;
-      counts.uploadBytes += data.values.length * 4;
+      const bytes = data.values.length * 4;
+      counts.uploads.set(bytes, (counts.uploads.get(bytes) ?? 0) + 1);
     }
     upload(dataId);
   };
@@ -111,20 +112,35 @@ async function main(): Promise<void> {
     return { wall, cpu: (used.user + used.system) / 1000 };
   };
   await run(3); // warm-up: compiles every pipeline
-  counting = true;
-  const { wall, cpu } = await run(batches);
-  counting = false;
-  const dispatches = [...counts.programs.values()].reduce((a, b) => a + b, 0);
-  const per1 = (v: number) => (v / batches).toFixed(1);
+  // Per step: what a run of 2N steps costs more than a run of N, so that what a run does once (uploading the
+  // training set, validation, set-up) cancels out.
+  const measure = async (steps: number) => {
+    counts = fresh();
+    counting = true;
+    const time = await run(steps);
+    counting = false;
+    return { counts, ...time };
+  };
+  const short = await measure(batches);
+  const long = await measure(2 * batches);
+  const step = (a: number, b: number) => ((b - a) / batches).toFixed(1);
+  const total = (m: Map<unknown, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+  const bytes = (m: Map<number, number>) => [...m].reduce((a, [size, n]) => a + size * n, 0);
   console.log(
-    `${name}, batch ${batchSize}, ${batches} steps of the training loop: per step ${per1(dispatches)} dispatches, ` +
-      `${per1(counts.uploads)} uploads (${(counts.uploadBytes / batches / 1024).toFixed(0)} KiB), ` +
-      `${per1(counts.readbacks)} read-backs, ${per1(counts.submits)} submits; ` +
-      `${(wall / batches).toFixed(1)} ms wall and ${(cpu / batches).toFixed(1)} ms CPU (all threads) per step`,
+    `${name}, batch ${batchSize}, training loop, per step (runs of ${batches} and ${2 * batches} steps, subtracted): ` +
+      `${step(total(short.counts.programs), total(long.counts.programs))} dispatches, ` +
+      `${step(total(short.counts.uploads), total(long.counts.uploads))} uploads ` +
+      `(${((bytes(long.counts.uploads) - bytes(short.counts.uploads)) / batches / 1024).toFixed(0)} KiB), ` +
+      `${step(short.counts.readbacks, long.counts.readbacks)} read-backs, ${step(short.counts.submits, long.counts.submits)} submits; ` +
+      `${step(short.wall, long.wall)} ms wall and ${step(short.cpu, long.cpu)} ms CPU (all threads)`,
   );
   if (args.includes('--programs')) {
-    for (const [program, n] of [...counts.programs].sort((a, b) => b[1] - a[1])) {
-      console.log(`  ${program.padEnd(32)} ${per1(n).padStart(6)} per step`);
+    for (const [program, n] of [...long.counts.programs].sort((a, b) => b[1] - a[1])) {
+      console.log(`  ${program.padEnd(32)} ${step(short.counts.programs.get(program) ?? 0, n).padStart(6)} per step`);
+    }
+    for (const [size, n] of [...long.counts.uploads].sort((a, b) => b[0] - a[0])) {
+      const per = step(short.counts.uploads.get(size) ?? 0, n);
+      if (per !== '0.0') console.log(`  upload of ${String(size).padStart(9)} bytes ${per.padStart(6)} per step`);
     }
   }
 }

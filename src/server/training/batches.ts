@@ -100,3 +100,38 @@ export function makeBatch(
   }
   return { xs, ys };
 }
+
+/**
+ * A training set uploaded to the backend once, as two tensors (inputs and encoded labels); each batch is then
+ * gathered from them on the device: one upload of the batch's indices instead of its rows. On webgpu that keeps
+ * the dataset on the GPU (train.ts uses it there); on the CPU backends copying rows in JS is as cheap and keeps
+ * whole datasets out of tensor memory, so they do not.
+ */
+export class ResidentSamples {
+  private readonly xs: tf.Tensor;
+  private readonly ys: tf.Tensor;
+
+  constructor(data: LabeledSamples, inputShape: number[], numClasses: number, encoding: LabelEncoding) {
+    ({ xs: this.xs, ys: this.ys } = makeBatch(data, null, 0, data.count, inputShape, numClasses, encoding));
+  }
+
+  /** The bytes the inputs and labels of `data` take as tensors. */
+  static bytes(data: LabeledSamples, numClasses: number, encoding: LabelEncoding): number {
+    return 4 * (data.x.length + data.count * (encoding === 'onehot' ? numClasses : 1));
+  }
+
+  /** The batch `order[start..end)` (or `start..end` in the dataset's order), as makeBatch makes it; the caller disposes it. */
+  batch(order: Int32Array | null, start: number, end: number): Batch {
+    if (order === null) {
+      return { xs: this.xs.slice(start, end - start), ys: this.ys.slice(start, end - start) };
+    }
+    return tf.tidy(() => {
+      const indices = tf.tensor1d(order.subarray(start, end), 'int32');
+      return { xs: tf.gather(this.xs, indices), ys: tf.gather(this.ys, indices) };
+    });
+  }
+
+  dispose(): void {
+    tf.dispose([this.xs, this.ys]);
+  }
+}

@@ -15,7 +15,7 @@ import {
   type OptimizerType,
 } from '../../shared/schema/types';
 import type { LabeledSamples } from '../data/types';
-import { accuracyMetric, labelEncodingFor, makeBatch, type LabelEncoding } from './batches';
+import { accuracyMetric, labelEncodingFor, makeBatch, ResidentSamples, type LabelEncoding } from './batches';
 import { DataParallelGroup, DataParallelStartError, type DataParallelOptions } from './dataParallel';
 import { createOptimizer, normalizeOptimizer } from './optimizers';
 import { PendingSteps, trainStep } from './trainStep';
@@ -102,10 +102,12 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
   const results: EpochResult[] = [];
   let stoppedEarlyAt: number | null = null;
   let group: DataParallelGroup | null = null;
+  let resident: ResidentSamples | null = null;
   try {
     group = await startWorkers(model, data, run, options);
+    resident = group ? null : residentSamples(run, data);
     for (let epoch = 1; epoch <= run.epochs; epoch++) {
-      const result = await trainEpoch(model, run, epoch, options, group);
+      const result = await trainEpoch(model, run, epoch, options, group ?? resident);
       results.push(result);
       options.onEpoch?.(result);
       if (stopper?.shouldStop(result)) {
@@ -118,6 +120,7 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
     if (options.signal?.aborted) throw new TrainingCancelled();
     throw err;
   } finally {
+    resident?.dispose();
     await group?.close();
   }
   const test = data.test && data.test.count > 0 ? await evaluate(model, data.test, run.batchOf, options.signal) : null;
@@ -153,6 +156,19 @@ async function startWorkers(
     options.onWorkersUnavailable(err.message);
     return null;
   }
+}
+
+/** Training sets up to this size stay on a GPU for the whole run (ResidentSamples); larger ones go up a batch at a time. */
+const RESIDENT_MAX_BYTES = 512 * 1024 * 1024;
+
+/**
+ * On webgpu, the training set uploaded once (batches gathered on the GPU) where it fits RESIDENT_MAX_BYTES: a
+ * batch then costs an upload of its indices, not of its rows. Elsewhere null: rows are copied per batch.
+ */
+function residentSamples(run: PreparedRun, data: TrainData): ResidentSamples | null {
+  if (tf.getBackend() !== 'webgpu') return null;
+  if (ResidentSamples.bytes(run.trainSet, data.numClasses, run.encoding) > RESIDENT_MAX_BYTES) return null;
+  return new ResidentSamples(run.trainSet, data.inputShape, data.numClasses, run.encoding);
 }
 
 /** What every epoch of one run shares: the compiled model's settings, the split data, how to build a batch. */
@@ -197,14 +213,20 @@ function prepare(model: tf.LayersModel, data: TrainData, options: TrainOptions):
   };
 }
 
-/** One epoch: every batch of a fresh seeded shuffle, then the validation; returns the epoch's metrics. */
+/**
+ * One epoch: every batch of a fresh seeded shuffle, then the validation; returns the epoch's metrics. Batches
+ * train on `source`: data-parallel workers, the training set kept on the device, or (null) this thread with
+ * each batch's rows copied.
+ */
 async function trainEpoch(
   model: tf.LayersModel,
   run: PreparedRun,
   epoch: number,
   options: TrainOptions,
-  group: DataParallelGroup | null,
+  source: DataParallelGroup | ResidentSamples | null,
 ): Promise<EpochResult> {
+  const group = source instanceof DataParallelGroup ? source : null;
+  const resident = source instanceof ResidentSamples ? source : null;
   const epochStart = Date.now();
   const order = epochOrder(run.trainSet.count, run.seed, epoch, options.shuffle ?? true);
   let lossSum = 0;
@@ -250,7 +272,10 @@ async function trainEpoch(
       const end = Math.min(run.trainSet.count, start + run.batchSize);
       if (group)
         pending.addValues({ b, n: end - start }, await group.step(run.trainSet, order, start, end, options.signal));
-      else pending.add({ b, n: end - start }, await trainBatch(model, run.batchOf(run.trainSet, order, start, end)));
+      else {
+        const batch = resident ? resident.batch(order, start, end) : run.batchOf(run.trainSet, order, start, end);
+        pending.add({ b, n: end - start }, await trainBatch(model, batch));
+      }
       // Reading the values back waits for the backend to finish (on a GPU, to drain its queue): once every
       // READ_EVERY_MS for all batches since, rather than after each batch.
       if (b === run.batches - 1 || Date.now() - lastRead >= READ_EVERY_MS) {
