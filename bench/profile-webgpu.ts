@@ -96,14 +96,14 @@ async function main(): Promise<void> {
     labels: Int32Array.from({ length: n }, (_, i) => i % 10),
     count: n,
   });
-  const run = async (n: number) => {
+  const run = async (n: number, epochs = 1) => {
     const model = buildModel(schema);
     const started = performance.now();
     const cpu = process.cpuUsage();
     await train(
       model,
       { train: samples(n * batchSize), inputShape, numClasses: 10 },
-      { epochs: 1, batchSize, optimizer: schema.training?.optimizer, loss: schema.training?.loss, seed: 1 },
+      { epochs, batchSize, optimizer: schema.training?.optimizer, loss: schema.training?.loss, seed: 1 },
     );
     const wall = performance.now() - started;
     const used = process.cpuUsage(cpu);
@@ -112,22 +112,22 @@ async function main(): Promise<void> {
     return { wall, cpu: (used.user + used.system) / 1000 };
   };
   await run(3); // warm-up: compiles every pipeline
-  // Per step: what a run of 2N steps costs more than a run of N, so that what a run does once (uploading the
-  // training set, validation, set-up) cancels out.
-  const measure = async (steps: number) => {
+  // Per step: what 2 epochs of N steps cost more than 1 epoch of the same N steps, so that what a run does once
+  // (uploading the training set, the test evaluation, set-up) cancels out.
+  const measure = async (epochs: number) => {
     counts = fresh();
     counting = true;
-    const time = await run(steps);
+    const time = await run(batches, epochs);
     counting = false;
     return { counts, ...time };
   };
-  const short = await measure(batches);
-  const long = await measure(2 * batches);
+  const short = await measure(1);
+  const long = await measure(2);
   const step = (a: number, b: number) => ((b - a) / batches).toFixed(1);
   const total = (m: Map<unknown, number>) => [...m.values()].reduce((a, b) => a + b, 0);
   const bytes = (m: Map<number, number>) => [...m].reduce((a, [size, n]) => a + size * n, 0);
   console.log(
-    `${name}, batch ${batchSize}, training loop, per step (runs of ${batches} and ${2 * batches} steps, subtracted): ` +
+    `${name}, batch ${batchSize}, training loop, per step (1 and 2 epochs of ${batches} steps, subtracted): ` +
       `${step(total(short.counts.programs), total(long.counts.programs))} dispatches, ` +
       `${step(total(short.counts.uploads), total(long.counts.uploads))} uploads ` +
       `(${((bytes(long.counts.uploads) - bytes(short.counts.uploads)) / batches / 1024).toFixed(0)} KiB), ` +
