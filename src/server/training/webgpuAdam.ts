@@ -72,8 +72,9 @@ function momentKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
           setOutputAtIndex(index, getMByOutputIndex(index) * uniforms.decay + ${squared ? 'g * g' : 'g'} * uniforms.rest);`,
   );
   return webgpu.runWebGPUProgram(program, [moment, gradient], 'float32', [
+    // As tfjs: 1 − β computed in double from the optimizer's β, then made float32.
     { type: 'float32', data: [decay] },
-    { type: 'float32', data: [Math.fround(1 - decay)] },
+    { type: 'float32', data: [1 - decay] },
   ]);
 }
 
@@ -149,8 +150,8 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
         const gradient = Array.isArray(variableGradients) ? variableGradients[i].tensor : variableGradients[name];
         const first = self.accumulatedFirstMoment[i].variable;
         const second = self.accumulatedSecondMoment[i].variable;
-        const m = run(MOMENT_KERNEL, { moment: first, gradient }, { decay: Math.fround(self.beta1), squared: false });
-        const v = run(MOMENT_KERNEL, { moment: second, gradient }, { decay: Math.fround(self.beta2), squared: true });
+        const m = run(MOMENT_KERNEL, { moment: first, gradient }, { decay: self.beta1, squared: false });
+        const v = run(MOMENT_KERNEL, { moment: second, gradient }, { decay: self.beta2, squared: true });
         first.assign(m);
         second.assign(v);
         const epsilon = Math.fround(self.epsilon);
