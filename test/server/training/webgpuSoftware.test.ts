@@ -180,7 +180,7 @@ test(
     for (const [i, loss] of tfjs.losses.entries())
       assert.ok(Math.abs(loss - fused.losses[i]) < 1e-5, `step ${i + 1}: ${loss} vs ${fused.losses[i]}`);
     // Four steps moved the weights by up to ~0.04; the two optimizers' weights may differ by float32 rounding
-  // only (on SwiftShader they are identical today; a GPU compiler may contract a multiply and add into one).
+    // only (on SwiftShader they are identical today; a GPU compiler may contract a multiply and add into one).
     assert.ok(result.moved > 1e-3, `training moved the weights by ${result.moved}`);
     assert.ok(result.maxDiff < 1e-5, `weights differ by ${result.maxDiff}`);
     // The model has 4 variables (conv and dense kernels and biases): 11 programs fewer for each.
