@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the training comparison from a bundle made by bench/gpu-bundle.mjs, on a machine with no registry
 # (docs/benchmarks.md, "GPU machine"): Stitch on the automatic backend (webgpu where Dawn finds the GPU),
-# on wasm with 1 and all threads, and PyTorch on CPU (default threads, 1 thread) and CUDA.
+# on wasm with 1 and all threads, and PyTorch on CPU (default threads, 1 thread) and CUDA; then, where Dawn is
+# there, what a webgpu training step costs (bench/profile-webgpu.ts) into OUT/profile-webgpu.txt.
 #
 # Usage: bash bench/gpu-machine.sh BUNDLE_DIR [OUT_DIR] [--quick]
 # Dawn needs the Vulkan loader (libvulkan.so.1): where `ldconfig -p` lacks it, unpack Debian's libvulkan1
@@ -25,3 +26,9 @@ export STITCH_BENCH_DATA="$work/data" STITCH_TORCH_SCRIPT="$bundle/torch_referen
   nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null || true
   "$work/node" "$bundle/bench.js" --only=training "$@"
 } 2>&1 | tee "$out/bench.txt"
+if [ -n "${STITCH_DAWN_NODE:-}" ]; then
+  for args in "mnist-cnn --batch=64" "mnist-mlp --batch=64" "mnist-mlp --batch=512"; do
+    # shellcheck disable=SC2086 # the model and its options are separate words
+    timeout 300 "$work/node" "$bundle/profile-webgpu.js" $args --batches=50 --programs
+  done 2>&1 | tee "$out/profile-webgpu.txt"
+fi

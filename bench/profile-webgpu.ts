@@ -12,7 +12,8 @@
  *   LD_LIBRARY_PATH=/usr/lib/chromium VK_DRIVER_FILES=/usr/lib/chromium/vk_swiftshader_icd.json node …
  *
  * Counts do not depend on the adapter; times do (on SwiftShader the "GPU" shares the CPU), so the times it
- * prints mean something only on a real GPU.
+ * prints mean something only on a real GPU. The GPU bundle carries it as profile-webgpu.js (bench/gpu-bundle.mjs;
+ * STITCH_BENCH_ROOT points it at the bundle's examples), and bench/gpu-machine.sh runs it there.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -86,7 +87,10 @@ async function main(): Promise<void> {
   console.log(`backend: ${choice.detail}`);
   instrument(tf.backend() as unknown as WebgpuBackendMethods);
   const schema = JSON.parse(
-    readFileSync(join(__dirname, '..', 'examples', `${name}.stitch.json`), 'utf8'),
+    readFileSync(
+      join(process.env.STITCH_BENCH_ROOT ?? join(__dirname, '..'), 'examples', `${name}.stitch.json`),
+      'utf8',
+    ),
   ) as StitchSchema;
   const inputShape = schema.input.shape;
   const per = inputShape.reduce((a, b) => a * b, 1);

@@ -45,17 +45,26 @@ export class PendingSteps<T> {
     this.steps.push({ info, scalars: [], known: values });
   }
 
-  /** Reads every pending step's values (one wait for all of them) and frees them; returns them in order. */
+  /**
+   * Reads every pending step's values and frees them; returns them in order. The scalars are joined into one
+   * tensor and read once: on webgpu each read is a copy, a queue submit and a wait for the GPU, so reading
+   * 100 steps' loss and accuracy one by one cost 200 of them.
+   */
   async read(): Promise<{ info: T; values: number[] }[]> {
     const steps = this.steps;
     this.steps = [];
+    const scalars = steps.flatMap((s) => s.scalars);
+    const joined = scalars.length > 0 ? tf.tidy(() => tf.concat(scalars.map((s) => s.reshape([1])))) : null;
     try {
-      const values = await Promise.all(
-        steps.map(async ({ scalars, known }) => known ?? Promise.all(scalars.map(async (s) => (await s.data())[0]))),
-      );
-      return steps.map(({ info }, i) => ({ info, values: values[i] }));
+      const flat = joined ? await joined.data() : new Float32Array(0);
+      let at = 0;
+      return steps.map(({ info, scalars: own, known }) => {
+        const values = known ?? Array.from(flat.subarray(at, at + own.length));
+        at += own.length;
+        return { info, values };
+      });
     } finally {
-      tf.dispose(steps.flatMap((s) => s.scalars));
+      tf.dispose(joined ? [joined, ...scalars] : scalars);
     }
   }
 
