@@ -94,7 +94,55 @@ async function main(): Promise<void> {
   // How far training moved the weights, for scale.
   const moved = Math.max(...tfjs.weights.map((w, i) => Math.abs(w - start[i])));
   const summary = (r: typeof tfjs) => ({ losses: r.losses, perStep: r.perStep });
-  console.log(JSON.stringify({ backend: choice.detail, tfjs: summary(tfjs), fused: summary(fused), maxDiff, moved }));
+  const dropout = await dropoutOnGpu(counts);
+  console.log(
+    JSON.stringify({ backend: choice.detail, tfjs: summary(tfjs), fused: summary(fused), maxDiff, moved, dropout }),
+  );
+}
+
+/**
+ * The schema's dropout layer (webgpuDropout.ts) in training on webgpu, on 20,000 ones at rate 0.3: the share of
+ * zeros, the other values, whether two calls differ, whether the gradient is the forward mask, what inference
+ * gives, and what one call dispatches and uploads.
+ */
+async function dropoutOnGpu(counts: { dispatches: number; uploads: number }) {
+  const model = buildModel({
+    version: 1,
+    name: 'drop',
+    input: { shape: [20000] },
+    layers: [{ id: 'drop', type: 'dropout', rate: 0.3 }],
+  });
+  const layer = model.getLayer('drop');
+  const x = tf.ones([1, 20000]);
+  tf.neg(x).dispose(); // uploads x, so that what the dropout call uploads is counted alone
+  const before = { ...counts };
+  const first = layer.apply(x, { training: true }) as tf.Tensor;
+  const call = { dispatches: counts.dispatches - before.dispatches, uploads: counts.uploads - before.uploads };
+  const second = layer.apply(x, { training: true }) as tf.Tensor;
+  // The gradient of sum(dropout(v)) is the mask of that forward pass: the forward output itself for v = 1.
+  const v = tf.variable(tf.ones([1, 20000]));
+  const { value, grads } = tf.variableGrads(() => tf.sum(layer.apply(v, { training: true }) as tf.Tensor), [v]);
+  const [a, b, forwardSum, grad, inference] = await Promise.all([
+    first.data(),
+    second.data(),
+    value.data(),
+    grads[v.name].data(),
+    (layer.apply(x, { training: false }) as tf.Tensor).data(),
+  ]);
+  const values = [...new Set(Array.from(a, (n) => n.toFixed(5)))].sort();
+  const gradientSum = (grad as Float32Array).reduce((sum, n) => sum + n, 0);
+  const result = {
+    className: layer.getClassName(),
+    zeros: a.filter((n) => n === 0).length / a.length,
+    values,
+    differs: a.some((n, i) => n !== b[i]),
+    gradientIsMask:
+      Math.abs(gradientSum - forwardSum[0]) < 1e-2 && grad.every((n) => n === 0 || Math.abs(n - 1 / 0.7) < 1e-5),
+    inferenceIsIdentity: inference.every((n) => n === 1),
+    call,
+  };
+  model.dispose();
+  return result;
 }
 
 main().catch((error: unknown) => {

@@ -16,6 +16,7 @@ import {
   type LayerType,
   type StitchSchema,
 } from '../../shared/schema/types';
+import { stitchDropout } from './webgpuDropout';
 
 type LayerFactory = (config: Record<string, unknown>) => tf.layers.Layer;
 
@@ -29,7 +30,8 @@ const FACTORIES: Record<LayerType, LayerFactory> = {
   averagePooling2d: (c) => tf.layers.averagePooling2d(c),
   globalAveragePooling2d: (c) => tf.layers.globalAveragePooling2d(c),
   flatten: (c) => tf.layers.flatten(c),
-  dropout: (c) => tf.layers.dropout(c as never),
+  // tfjs's Dropout, with its mask drawn on the GPU when training on webgpu (webgpuDropout.ts).
+  dropout: (c) => stitchDropout(c as never),
   batchNormalization: (c) => tf.layers.batchNormalization(c),
   activation: (c) => tf.layers.activation(c as never),
   reshape: (c) => tf.layers.reshape(c as never),

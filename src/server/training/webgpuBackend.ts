@@ -12,6 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { registerWebgpuAdamKernels } from './webgpuAdam';
+import { registerWebgpuDropoutKernel } from './webgpuDropout';
 
 interface GpuAdapter {
   info?: { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean };
@@ -117,6 +118,7 @@ export async function loadWebgpu(options: { allowSoftware?: boolean } = {}): Pro
     );
   }
   registerWebgpuAdamKernels();
+  registerWebgpuDropoutKernel();
   adapterLabel = software ? `${adapterName(adapter)}, a software adapter` : adapterName(adapter);
   return adapterLabel;
 }

@@ -10,7 +10,8 @@
  * - Its numbers are wasm's: the same schema and seed train to the same losses within float32 rounding.
  * - Chosen automatically, a software adapter is skipped (slower than wasm), with the adapter named.
  * - The fused Adam (webgpuAdam.ts) gives tfjs's Adam's numbers with 11 programs fewer per variable and step, and
- *   without its scalar uploads (test/support/webgpuSteps.ts).
+ *   without its scalar uploads; the dropout layer draws its mask on the GPU (webgpuDropout.ts) in one program,
+ *   with the right share of zeros and scale, and its gradient (test/support/webgpuSteps.ts).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -157,7 +158,7 @@ test(
 );
 
 test(
-  "the fused Adam on webgpu: the numbers of tfjs's Adam, 3 programs per variable instead of 14, no scalar uploads",
+  "the fused Adam (tfjs Adam's numbers, 3 programs per variable instead of 14) and the GPU dropout on webgpu",
   { skip },
   () => {
     const tsx = pathToFileURL(require.resolve('tsx')).href;
@@ -175,6 +176,15 @@ test(
       fused: Run;
       maxDiff: number;
       moved: number;
+      dropout: {
+        className: string;
+        zeros: number;
+        values: string[];
+        differs: boolean;
+        gradientIsMask: boolean;
+        inferenceIsIdentity: boolean;
+        call: { dispatches: number; uploads: number };
+      };
     };
     const { tfjs, fused } = result;
     for (const [i, loss] of tfjs.losses.entries())
@@ -186,5 +196,15 @@ test(
     // The model has 4 variables (conv and dense kernels and biases): 11 programs fewer for each.
     assert.equal(tfjs.perStep.dispatches - fused.perStep.dispatches, 4 * 11, JSON.stringify(result));
     assert.ok(fused.perStep.uploads <= tfjs.perStep.uploads - 4 * 6, JSON.stringify(result));
+
+    // Dropout at rate 0.3 on 20,000 values in training: ~30 % zeros (±1.5 points is > 4 standard deviations),
+    // the others 1 / 0.7; a new mask each call; the gradient is the forward mask; inference changes nothing;
+    // one program and no upload (tfjs's drew the numbers in JS and uploaded them); saved as a plain Dropout.
+    const { dropout } = result;
+    assert.ok(Math.abs(dropout.zeros - 0.3) < 0.015, JSON.stringify(dropout));
+    assert.deepEqual(dropout.values, ['0.00000', (1 / 0.7).toFixed(5)]);
+    assert.ok(dropout.differs && dropout.gradientIsMask && dropout.inferenceIsIdentity, JSON.stringify(dropout));
+    assert.deepEqual(dropout.call, { dispatches: 1, uploads: 0 });
+    assert.equal(dropout.className, 'Dropout');
   },
 );
