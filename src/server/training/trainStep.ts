@@ -54,8 +54,9 @@ export class PendingSteps<T> {
     const steps = this.steps;
     this.steps = [];
     const scalars = steps.flatMap((s) => s.scalars);
-    const joined = scalars.length > 0 ? tf.tidy(() => tf.concat(scalars.map((s) => s.reshape([1])))) : null;
+    let joined: tf.Tensor | null = null;
     try {
+      joined = scalars.length > 0 ? tf.tidy(() => tf.concat(scalars.map((s) => s.reshape([1])))) : null;
       const flat = joined ? await joined.data() : new Float32Array(0);
       let at = 0;
       return steps.map(({ info, scalars: own, known }) => {
