@@ -14,48 +14,11 @@
  * it, so getWeights and setWeights work as there (β1ᵗ, β2ᵗ are recomputed from the iterations after a set).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import { elementwiseProgram, type KernelArgs } from './webgpuPrograms';
 
 const MOMENT_KERNEL = 'StitchAdamMoment';
 const STEP_KERNEL = 'StitchAdamStep';
-
-/** An element-wise program over inputs of the output's shape, dispatched flat (one invocation per value). */
-function elementwise(
-  shape: number[],
-  variableNames: string[],
-  uniforms: string,
-  shaderKey: string,
-  body: string,
-): WebGPUProgram {
-  // Required here: the package is an optional dependency, loaded only where webgpu runs.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const webgpu = require('@tensorflow/tfjs-backend-webgpu') as typeof import('@tensorflow/tfjs-backend-webgpu');
-  const { webgpu_util } = webgpu;
-  const workgroupSize: [number, number, number] = [128, 1, 1];
-  const dispatchLayout = webgpu_util.flatDispatchLayout(shape);
-  return {
-    outputShape: shape,
-    shaderKey,
-    dispatchLayout,
-    dispatch: webgpu_util.computeDispatch(dispatchLayout, shape, workgroupSize),
-    variableNames,
-    uniforms,
-    workgroupSize,
-    size: true,
-    getUserCode: () => `
-      fn main(index : i32) {
-        if (index < uniforms.size) {
-          ${body}
-        }
-      }`,
-  };
-}
-
-interface KernelArgs {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}
 
 /** What applyGradients receives: gradients by variable name, or a list of named gradients. */
 type Gradients = Parameters<tf.AdamOptimizer['applyGradients']>[0];
@@ -65,14 +28,14 @@ function momentKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const webgpu = backend as WebGPUBackend;
   const { moment, gradient } = inputs as { moment: tf.TensorInfo; gradient: tf.TensorInfo };
   const { decay, squared } = attrs as { decay: number; squared: boolean };
-  const program = elementwise(
-    moment.shape,
-    ['M', 'G'],
-    'decay : f32, rest : f32,',
-    squared ? 'stitchAdamV' : 'stitchAdamM',
-    `let g = getGByOutputIndex(index);
+  const program = elementwiseProgram({
+    shape: moment.shape,
+    variableNames: ['M', 'G'],
+    uniforms: 'decay : f32, rest : f32,',
+    shaderKey: squared ? 'stitchAdamV' : 'stitchAdamM',
+    body: `let g = getGByOutputIndex(index);
           setOutputAtIndex(index, getMByOutputIndex(index) * uniforms.decay + ${squared ? 'g * g' : 'g'} * uniforms.rest);`,
-  );
+  });
   return webgpu.runWebGPUProgram(program, [moment, gradient], 'float32', [
     // As tfjs: 1 − β computed in double from the optimizer's β, then made float32.
     { type: 'float32', data: [decay] },
@@ -85,15 +48,15 @@ function stepKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const webgpu = backend as WebGPUBackend;
   const { value, m, v } = inputs as { value: tf.TensorInfo; m: tf.TensorInfo; v: tf.TensorInfo };
   const { c1, c2, epsilon, learningRate } = attrs as { c1: number; c2: number; epsilon: number; learningRate: number };
-  const program = elementwise(
-    value.shape,
-    ['W', 'M', 'V'],
-    'c1 : f32, c2 : f32, epsilon : f32, negLr : f32,',
-    'stitchAdamStep',
-    `let mHat = getMByOutputIndex(index) / uniforms.c1;
+  const program = elementwiseProgram({
+    shape: value.shape,
+    variableNames: ['W', 'M', 'V'],
+    uniforms: 'c1 : f32, c2 : f32, epsilon : f32, negLr : f32,',
+    shaderKey: 'stitchAdamStep',
+    body: `let mHat = getMByOutputIndex(index) / uniforms.c1;
           let vHat = getVByOutputIndex(index) / uniforms.c2;
           setOutputAtIndex(index, mHat / (sqrt(vHat) + uniforms.epsilon) * uniforms.negLr + getWByOutputIndex(index));`,
-  );
+  });
   return webgpu.runWebGPUProgram(program, [value, m, v], 'float32', [
     { type: 'float32', data: [c1] },
     { type: 'float32', data: [c2] },

@@ -13,7 +13,8 @@
  * anywhere as plain Dropout layers.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import { elementwiseProgram, type KernelArgs } from './webgpuPrograms';
 
 const KERNEL = 'StitchDropout';
 
@@ -24,48 +25,28 @@ interface DropoutAttrs {
   seed: number;
 }
 
-interface KernelArgs {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}
-
-function program(shape: number[]): WebGPUProgram {
-  // Required here: the package is an optional dependency, loaded only where webgpu runs.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const webgpu = require('@tensorflow/tfjs-backend-webgpu') as typeof import('@tensorflow/tfjs-backend-webgpu');
-  const { webgpu_util } = webgpu;
-  const workgroupSize: [number, number, number] = [128, 1, 1];
-  const dispatchLayout = webgpu_util.flatDispatchLayout(shape);
-  return {
-    outputShape: shape,
-    shaderKey: 'stitchDropout',
-    dispatchLayout,
-    dispatch: webgpu_util.computeDispatch(dispatchLayout, shape, workgroupSize),
-    variableNames: ['X'],
-    uniforms: 'keep : f32, scale : f32, seed : u32,',
-    workgroupSize,
-    size: true,
-    // PCG's output hash (O'Neill 2014) of the index mixed with the seed; its top 24 bits as a number in [0, 1).
-    getUserCode: () => `
+/** PCG's output hash (O'Neill 2014); the mask is its value for the index mixed with the seed. */
+const HASH = `
       fn stitchHash(v : u32) -> u32 {
         let state = v * 747796405u + 2891336453u;
         let word = ((state >> ((state >> 28u) + 4u)) ^ state) * 277803737u;
         return (word >> 22u) ^ word;
-      }
-      fn main(index : i32) {
-        if (index < uniforms.size) {
-          let u = f32(stitchHash(u32(index) ^ stitchHash(uniforms.seed)) >> 8u) / 16777216.0;
-          setOutputAtIndex(index, select(0.0, getXByOutputIndex(index) * uniforms.scale, u < uniforms.keep));
-        }
-      }`,
-  };
-}
+      }`;
 
 function dropoutKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const { x } = inputs as { x: tf.TensorInfo };
   const { keep, seed } = attrs as unknown as DropoutAttrs;
-  return (backend as WebGPUBackend).runWebGPUProgram(program(x.shape), [x], 'float32', [
+  const program = elementwiseProgram({
+    shape: x.shape,
+    variableNames: ['X'],
+    uniforms: 'keep : f32, scale : f32, seed : u32,',
+    shaderKey: 'stitchDropout',
+    functions: HASH,
+    // The hash's top 24 bits as a number in [0, 1): kept below keep.
+    body: `let u = f32(stitchHash(u32(index) ^ stitchHash(uniforms.seed)) >> 8u) / 16777216.0;
+          setOutputAtIndex(index, select(0.0, getXByOutputIndex(index) * uniforms.scale, u < uniforms.keep));`,
+  });
+  return (backend as WebGPUBackend).runWebGPUProgram(program, [x], 'float32', [
     { type: 'float32', data: [keep] },
     // As tfjs's dropout: the kept values are divided by keep (here multiplied by its float32 inverse).
     { type: 'float32', data: [1 / keep] },
@@ -86,37 +67,38 @@ export function registerWebgpuDropoutKernel(): void {
   });
 }
 
-/** tfjs-layers' Dropout class, which the package does not export by name: its serialization entry. */
-function dropoutClass(): new (args: { rate: number; noiseShape?: number[]; seed?: number }) => tf.layers.Layer {
-  const entry = tf.serialization.SerializationMap.getMap().classNameMap.Dropout as unknown as [unknown];
-  return entry[0] as new (args: { rate: number }) => tf.layers.Layer;
-}
-
-interface DropoutFields {
+interface DropoutArgs {
   rate: number;
-  noiseShape?: number[] | null;
+  noiseShape?: number[];
+  seed?: number;
 }
 
-let StitchDropoutClass: (new (args: { rate: number; noiseShape?: number[]; seed?: number }) => tf.layers.Layer) | null =
-  null;
+/** tfjs-layers' Dropout class, which the package does not export by name: its serialization entry. */
+const Dropout = (
+  tf.serialization.SerializationMap.getMap().classNameMap.Dropout as unknown as [
+    new (args: DropoutArgs) => tf.layers.Layer,
+  ]
+)[0];
+
+/** tfjs-layers' Dropout, drawing its mask on the GPU when training on webgpu (see above). */
+class StitchDropout extends Dropout {
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
+    const { rate, noiseShape } = this as unknown as { rate: number; noiseShape?: number[] | null };
+    const input = Array.isArray(inputs) ? inputs[0] : inputs;
+    const onGpu =
+      kwargs.training === true &&
+      tf.getBackend() === 'webgpu' &&
+      rate > 0 &&
+      rate < 1 &&
+      noiseShape == null &&
+      input.dtype === 'float32';
+    if (!onGpu) return super.call(inputs, kwargs);
+    const seed = Math.floor(Math.random() * 0x100000000) >>> 0;
+    return tf.engine().runKernel<tf.Tensor>(KERNEL, { x: input }, { keep: 1 - rate, seed });
+  }
+}
 
 /** A Dropout layer (`tf.layers.dropout(args)`) that draws its mask on the GPU when training on webgpu. */
-export function stitchDropout(args: { rate: number; noiseShape?: number[]; seed?: number }): tf.layers.Layer {
-  StitchDropoutClass ??= class StitchDropout extends dropoutClass() {
-    override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
-      const { rate, noiseShape } = this as unknown as DropoutFields;
-      const input = Array.isArray(inputs) ? inputs[0] : inputs;
-      const fused =
-        kwargs.training === true &&
-        tf.getBackend() === 'webgpu' &&
-        rate > 0 &&
-        rate < 1 &&
-        noiseShape == null &&
-        input.dtype === 'float32';
-      if (!fused) return super.call(inputs, kwargs);
-      const seed = Math.floor(Math.random() * 0x100000000) >>> 0;
-      return tf.engine().runKernel<tf.Tensor>(KERNEL, { x: input }, { keep: 1 - rate, seed });
-    }
-  };
-  return new StitchDropoutClass(args);
+export function stitchDropout(args: DropoutArgs): tf.layers.Layer {
+  return new StitchDropout(args);
 }
