@@ -16,22 +16,21 @@
 //     the run names and table text have a readable contrast.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { contextMenuAction, contrastOf, drawDigit, setTheme, THEMES, webviewFrame } from './uiHelpers.mjs';
+import { fileURLToPath } from 'node:url';
+import {
+  clickFirstRow,
+  contextMenuAction,
+  contrastOf,
+  drawDigit,
+  setTheme,
+  THEMES,
+  webviewFrame,
+} from './uiHelpers.mjs';
 
 const NAME = 'mnist e2e model';
 
-/** Run in an exported PyTorch folder (docs/export.md): the loaded model's accuracy on the exported test split. */
-const LOAD_AND_SCORE = `
-import json, sys, torch
-sys.path.insert(0, ".")
-from model import load_model
-from train import load_split
-model = load_model()
-x, y = load_split("data/dataset.safetensors", "test")
-with torch.no_grad():
-    hits = (model(x).argmax(1) == y).sum().item()
-print(json.dumps({"accuracy": hits / len(y), "count": len(y)}))
-`;
+/** Run in an exported PyTorch folder: the loaded model's accuracy on the exported test split. */
+const LOAD_AND_SCORE = fileURLToPath(new URL('./load_and_score.py', import.meta.url));
 
 export async function catalogSmoke(ui) {
   const { log, check, sleep, waitFor, artifacts, drawn, restartCodeServer } = ui;
@@ -44,7 +43,9 @@ export async function catalogSmoke(ui) {
   // 1. Save Model… on the newest succeeded run.
   await pick('F1', '>Stitch: Save Model', 'Stitch: Save Model…');
   await quickRow().waitFor({ timeout: 30000 });
-  const saving = await quickRow().innerText();
+  // The row's label and description, apart (its innerText runs them together: "mnist-cnnsucceeded · …").
+  const parts = await quickRow().locator('.label-name, .label-description').allInnerTexts();
+  const saving = parts.length ? parts.join(' ') : await quickRow().innerText();
   await page.keyboard.press('Enter');
   await input().waitFor({ state: 'visible' });
   await input().fill(NAME);
@@ -85,14 +86,18 @@ export async function catalogSmoke(ui) {
       .join(', ')}`,
   );
 
-  // 5. Compare the two newest runs.
-  await pick('F1', '>Stitch: Compare Runs', 'Stitch: Compare Runs…');
-  await quickRow().waitFor({ timeout: 30000 });
-  await page.keyboard.press('Enter');
-  await sleep(500);
-  await quickRow().waitFor({ timeout: 30000 });
-  await page.keyboard.press('Enter');
-  const compare = await webviewFrame(page, '.compare-final', waitFor, 'the Compare Runs tab with both runs');
+  // 5. Compare the two newest runs: each pick's first row, clicked (three tries, see clickFirstRow).
+  let compare;
+  for (let attempt = 1; !compare; attempt++) {
+    await pick('F1', '>Stitch: Compare Runs', 'Stitch: Compare Runs…');
+    if ((await clickFirstRow(page, 'Compare which run')) && (await clickFirstRow(page, 'with which run')))
+      compare = await webviewFrame(page, '.compare-final', waitFor, 'the Compare Runs tab with both runs');
+    else if (attempt === 3) throw new Error('"Stitch: Compare Runs…" never took its two picks');
+    else {
+      log(`"Stitch: Compare Runs…": a pick did not take (try ${attempt}), running it again`);
+      await page.keyboard.press('Escape');
+    }
+  }
   const cards = await compare.locator('.compare-run').count();
   const charts = await compare.locator('.compare-charts .chart').count();
   check(cards === 2 && charts === 2, `Compare Runs shows ${cards} runs and ${charts} charts`);
@@ -140,7 +145,7 @@ async function exportAndScore({ page, row, toast, shown, log, check, sleep }) {
     log('skipped the PyTorch load: no python3 with torch (Debian: apt-get install python3-torch)');
     return;
   }
-  const load = spawnSync(python, ['-c', LOAD_AND_SCORE], { cwd: folder, encoding: 'utf8' });
+  const load = spawnSync(python, [LOAD_AND_SCORE], { cwd: folder, encoding: 'utf8' });
   check(
     load.status === 0,
     `${python}: load_model() from ${folder}/model.py ${load.status === 0 ? 'ran' : load.stderr}`,

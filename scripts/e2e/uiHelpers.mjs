@@ -117,6 +117,27 @@ export async function drawDigit(page, test, digit, waitFor) {
 }
 
 /**
+ * Clicks the first row of the quick pick titled `title`, as a user does. False when that pick never shows, or
+ * stays open after the click: a webview that was just revealed can take the focus back and a key press then
+ * goes to it (seen in the e2e run: "Compare Runs…" after the Test tab ignored its second Enter). The caller
+ * runs its command again.
+ */
+export async function clickFirstRow(page, title, ms = 10000) {
+  const widget = page.locator('.quick-input-widget', {
+    has: page.locator('.quick-input-title', { hasText: title }),
+  });
+  const row = widget.locator('.monaco-list-row').first();
+  const settled = (locator, state) =>
+    locator.waitFor({ state, timeout: ms }).then(
+      () => true,
+      () => false,
+    );
+  if (!(await settled(row, 'visible'))) return false;
+  await row.click();
+  return settled(widget, 'hidden');
+}
+
+/**
  * Right-clicks a tree row and runs `label` from its context menu, as a user does. A click that comes right
  * after the menu opened is sometimes ignored (the menu stays open, seen in the e2e run): wait a moment before
  * clicking, and when the menu is still open afterwards close it and try again (three tries).

@@ -4,20 +4,14 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { stitch, stitchPanelTab, waitFor, workspaceFile } from './helpers';
+import { EXTENSION_ID, stitch, stitchPanelTab, waitFor, workspaceFile } from './helpers';
 
 /** Run in an exported PyTorch folder: the trained model's accuracy on the run's test samples. */
-const LOAD_AND_SCORE = `
-import json, sys, torch
-sys.path.insert(0, ".")
-from model import load_model
-from train import load_split
-model = load_model()
-x, y = load_split("data/dataset.safetensors", "test")
-with torch.no_grad():
-    hits = (model(x).argmax(1) == y).sum().item()
-print(json.dumps({"accuracy": hits / len(y), "count": len(y)}))
-`;
+function loadAndScore(): string {
+  const root = vscode.extensions.getExtension(EXTENSION_ID)?.extensionPath;
+  assert.ok(root, `${EXTENSION_ID} is not loaded`);
+  return path.join(root, 'scripts/e2e/load_and_score.py');
+}
 
 interface Outcome {
   runId: string;
@@ -108,7 +102,7 @@ describe('training through the spawned server', function () {
       console.log('      (skipped the PyTorch load: no python3 with torch)');
       return;
     }
-    const load = spawnSync(python, ['-c', LOAD_AND_SCORE], { cwd: folder.fsPath, encoding: 'utf8' });
+    const load = spawnSync(python, [loadAndScore()], { cwd: folder.fsPath, encoding: 'utf8' });
     assert.equal(load.status, 0, load.stderr);
     const { accuracy, count } = JSON.parse(load.stdout) as { accuracy: number; count: number };
     const client = await (await stitch()).services.server.ensureStarted();
