@@ -69,6 +69,15 @@ export function createApp(deps: AppDeps): Koa {
       parse: deps.validation ? poolBodyParser(deps.validation) : undefined,
     }),
   );
+  // Other servers sharing the runs folder (one per VS Code window): what they did is read before a request
+  // that reads runs or models (at most once a second for runs; the catalog when its file changed).
+  app.use(async (ctx, next) => {
+    if (ctx.path.startsWith('/api/') && ctx.path !== '/api/health') {
+      await deps.runs.refresh();
+      await deps.models.syncCatalog();
+    }
+    await next();
+  });
   app.use(router.routes());
   // Without throw the router leaves 405/501 with an `Allow` header; errorHandler words them.
   app.use(router.allowedMethods());

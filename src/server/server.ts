@@ -16,6 +16,7 @@ import { InferenceThread } from './runs/inference';
 import { backendProbe } from './backendProbe';
 import { debugLoopFromEnv } from './debugLoop';
 import { DEFAULT_BODY_LIMIT } from './middleware/jsonBody';
+import { ServerPresence } from './runs/presence';
 import { RunManager } from './runs/manager';
 import { ModelService } from './runs/models';
 import { RunStore } from './runs/store';
@@ -92,8 +93,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const roots = options.workspaceRoot ?? process.cwd();
   const workspace = new Workspace(typeof roots === 'string' ? [roots] : roots);
   const store = new RunStore(resolve(options.runsDir ?? join(stitchHome(), 'runs')));
+  // Every VS Code window starts a server on the same runs folder: they leave each other's runs alone.
+  const presence = new ServerPresence(store.runsDir, log);
   const runs = new RunManager({
     store,
+    presence,
     trainer: options.trainer ?? defaultTrainerLaunch(),
     concurrency: options.concurrency,
     workspace,
@@ -208,6 +212,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         await validation.close();
         await exports.close();
         await inference.close();
+        presence.close();
         server.closeAllConnections();
         await stopped;
       })();

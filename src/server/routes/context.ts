@@ -38,6 +38,15 @@ export function objectBody(ctx: Context, example: string): Record<string, unknow
 }
 
 /** The `:run_id` parameter of a known run, or a 404 that says how to find one. */
+/** 409 for a run that another server sharing the runs folder trains (manager.ts `activeElsewhere`). */
+export function refuseActiveElsewhere(runs: RunManager, runId: string, what: string): void {
+  if (runs.activeElsewhere(runId))
+    throw httpError(
+      409,
+      `run ${runId} is training in another Stitch server that shares this runs folder (another VS Code window); ${what} it there`,
+    );
+}
+
 export function knownRunId(ctx: Context, runs: RunManager, param = 'run_id'): string {
   const runId = (ctx.params as Partial<Record<string, string>>)[param] ?? '';
   if (!RunStore.isRunId(runId) || !runs.get(runId)) {

@@ -8,12 +8,19 @@ import { lastEventIdOf, SseSession } from '../sse/session';
 import type { RunRecord } from '../runs/store';
 import { httpError } from '../httpError';
 import type { ApiRouter, RouteDeps } from './context';
-import { knownRunId } from './context';
+import { knownRunId, refuseActiveElsewhere } from './context';
 import { readEvaluation } from './evaluation';
 
 /** The public summary (run.json also holds catalog fields that belong to /api/models). */
 export function toSummary(record: RunRecord): RunSummary {
-  const { saved: _saved, model_name: _name, params: _params, input_shape: _shape, ...summary } = record;
+  const {
+    saved: _saved,
+    model_name: _name,
+    params: _params,
+    input_shape: _shape,
+    server_id: _server,
+    ...summary
+  } = record;
   return summary;
 }
 
@@ -43,6 +50,7 @@ export function runRoutes(router: ApiRouter, deps: RouteDeps): void {
 
   router.delete('/api/runs/:run_id', async (ctx) => {
     const runId = knownRunId(ctx, runs);
+    refuseActiveElsewhere(runs, runId, 'cancel it and delete');
     if (!(await runs.delete(runId))) {
       throw httpError(
         409,

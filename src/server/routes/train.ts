@@ -7,7 +7,7 @@ import type { CancelResponse, TrainResponse } from '../../shared/protocol';
 import { isTerminal } from '../../shared/protocol';
 import { httpError } from '../httpError';
 import type { ApiRouter, RouteDeps } from './context';
-import { knownRunId } from './context';
+import { knownRunId, refuseActiveElsewhere } from './context';
 import { checkSchemaRequest } from '../validation/check';
 
 export function trainRoutes(router: ApiRouter, deps: RouteDeps): void {
@@ -54,6 +54,7 @@ export function trainRoutes(router: ApiRouter, deps: RouteDeps): void {
 
   router.post('/api/train/:run_id/cancel', (ctx) => {
     const runId = knownRunId(ctx, deps.runs);
+    refuseActiveElsewhere(deps.runs, runId, 'cancel');
     const record = deps.runs.get(runId)!;
     if (isTerminal(record.state) || !deps.runs.cancel(runId)) {
       throw httpError(

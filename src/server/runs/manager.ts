@@ -25,6 +25,7 @@ import { SseChannel } from '../sse/channel';
 import type { SseSession } from '../sse/session';
 import type { TrainerToParent } from '../training/ipc';
 import type { Workspace } from '../workspace';
+import type { ServerPresence } from './presence';
 import type { RunRecord, RunStore, StoredEvents } from './store';
 import { TrainerProcess, type TrainerLaunch, type TrainerOutcome } from './trainerProcess';
 
@@ -45,6 +46,8 @@ export interface RunManagerOptions {
   log: (line: string) => void;
   /** Called with every event as it is published (measurements, embedding). */
   onEvent?: (event: TrainingEvent, runId: string) => void;
+  /** This server among others sharing the runs folder (presence.ts); without it the folder is this server's. */
+  presence?: ServerPresence;
 }
 
 interface RunEntry {
@@ -61,7 +64,14 @@ interface RunEntry {
   unsavedFinal?: TrainingEvent;
   /** A write to the runs folder failed during this run (logged once; the run goes on in memory). */
   storeFailed?: boolean;
+  /** Another server sharing the runs folder trains it: its record and events are read from disk. */
+  foreign?: boolean;
+  /** While clients watch a foreign run: the channel fed by reading its event log (`follow`). */
+  follower?: SseChannel<TrainingEvent>;
 }
+
+/** How often a foreign run's files are read again: the runs list at most, and a followed event log. */
+const REFRESH_MS = 1000;
 
 /** The runs folder cannot be written: answered 503 (the server cannot take runs now; nothing was queued). */
 export class RunsFolderError extends Error {
@@ -79,6 +89,8 @@ export class RunManager {
   private readonly creating = new Set<string>();
   private readonly concurrency: number;
   private closed = false;
+  private refreshing: Promise<void> | undefined;
+  private refreshedAt = 0;
 
   constructor(private readonly options: RunManagerOptions) {
     this.concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
@@ -90,13 +102,16 @@ export class RunManager {
    * only (the constructor, before the server listens): the synchronous reads here are on no request path.
    */
   private restore(): void {
-    const { store, log } = this.options;
+    const { store, log, presence } = this.options;
     for (const record of store.loadAll(log)) {
       // A finished run gets no more events, so its event log is only read when a client asks for it: a
       // long run stores tens of thousands of batch events, and start-up should not wait for them all.
       const entry: RunEntry = { record, nextId: 0 };
       this.entries.set(record.run_id, entry);
-      if (!isTerminal(record.state)) {
+      const owner = record.server_id;
+      if (!isTerminal(record.state) && owner && owner !== presence?.id && presence?.isAliveSync(owner)) {
+        entry.foreign = true; // another window's server trains it: left alone, read from disk
+      } else if (!isTerminal(record.state)) {
         store.repairEvents(record.run_id);
         entry.nextId = (store.readEvents(record.run_id).at(-1)?.id ?? 0) + 1;
         // Without a channel, emit only stores the event: nobody can be listening yet. The state is logged
@@ -105,6 +120,66 @@ export class RunManager {
         this.finish(entry, { state: 'failed', error: SERVER_STOPPED });
       }
     }
+  }
+
+  /**
+   * Takes in what other servers sharing the runs folder did (at most once a second; requests that read runs
+   * await it): their new runs, the progress and end of their active runs, the runs they deleted. A run whose
+   * server is gone (killed, so it could not end it) is marked failed, as a restart would. This server's own
+   * runs are what its memory says.
+   */
+  refresh(): Promise<void> {
+    if (!this.options.presence || this.closed) return Promise.resolve();
+    if (this.refreshing) return this.refreshing;
+    if (Date.now() - this.refreshedAt < REFRESH_MS) return Promise.resolve();
+    this.refreshing = this.readShared()
+      .catch((err: unknown) => this.options.log(`could not read the runs folder again (${(err as Error).message})`))
+      .finally(() => {
+        this.refreshedAt = Date.now();
+        this.refreshing = undefined;
+      });
+    return this.refreshing;
+  }
+
+  private async readShared(): Promise<void> {
+    const { store } = this.options;
+    const ids = new Set(await store.runIds());
+    for (const [runId, entry] of this.entries) {
+      const idle = !entry.channel && !entry.trainer && !this.running.has(entry) && !this.queue.includes(entry);
+      if (!ids.has(runId) && idle && !this.creating.has(runId)) {
+        entry.follower?.end();
+        this.entries.delete(runId); // deleted by another server (or by hand)
+      }
+    }
+    for (const runId of ids) {
+      const known = this.entries.get(runId);
+      if (this.creating.has(runId) || (known && (!known.foreign || isTerminal(known.record.state)))) continue;
+      const record = await store.readRecordAsync(runId);
+      if (!record || this.closed) continue;
+      const entry = known ?? { record, nextId: 0, foreign: true };
+      entry.record = record;
+      this.entries.set(runId, entry);
+      await this.endIfOrphaned(entry);
+    }
+  }
+
+  /** Fails a foreign active run whose server is gone; after that this server answers for it. */
+  private async endIfOrphaned(entry: RunEntry): Promise<void> {
+    const { store, presence, log } = this.options;
+    const { record } = entry;
+    if (!entry.foreign || isTerminal(record.state) || (await presence?.isAlive(record.server_id))) return;
+    const stored = await store.readEventLogAsync(record.run_id);
+    if (stored.torn) await store.repairEventsAsync(record.run_id);
+    entry.nextId = (stored.events.at(-1)?.id ?? 0) + 1;
+    entry.foreign = false;
+    log(`run ${record.run_id} was ${record.state} in another server that stopped; marked failed`);
+    this.finish(entry, { state: 'failed', error: SERVER_STOPPED });
+  }
+
+  /** Whether the run is active in another server sharing the runs folder (cancel and delete it there). */
+  activeElsewhere(runId: string): boolean {
+    const entry = this.entries.get(runId);
+    return !!entry?.foreign && !isTerminal(entry.record.state);
   }
 
   list(): RunRecord[] {
@@ -173,6 +248,8 @@ export class RunManager {
   private checkedStored(entry: RunEntry, stored: StoredEvents): TrainingEvent[] {
     const { store, log } = this.options;
     const runId = entry.record.run_id;
+    // Another server writes this log (its final state may lag its run.json by a write): never repaired here.
+    if (entry.foreign) return stored.events;
     if (entry.eventsChecked) {
       // A read that began before the repair was written still gets the repaired final state, once.
       const repair = entry.unsavedFinal;
@@ -251,6 +328,7 @@ export class RunManager {
       test: null,
       model_id: null,
       schema_path: schemaPath,
+      server_id: this.options.presence?.id ?? null,
       saved: false,
       model_name: null,
       params: 0,
@@ -304,14 +382,54 @@ export class RunManager {
   subscribe(runId: string, session: SseSession, afterId: number, stored?: TrainingEvent[]): void {
     const entry = this.entries.get(runId);
     if (!entry) return session.close();
+    if (entry.foreign && !isTerminal(entry.record.state))
+      return this.follow(entry, stored ?? []).subscribe(session, afterId);
     const channel =
       entry.channel ?? new SseChannel<TrainingEvent>(stored ?? entry.memoryEvents ?? this.storedEvents(entry), true);
     channel.subscribe(session, afterId);
   }
 
+  /**
+   * A channel for a run another server trains, fed by reading its event log every second until the log ends
+   * with a final state (or its server is gone: then this server fails it and the log gets that state).
+   */
+  private follow(entry: RunEntry, stored: TrainingEvent[]): SseChannel<TrainingEvent> {
+    if (entry.follower) return entry.follower;
+    const channel = new SseChannel<TrainingEvent>(stored, false);
+    entry.follower = channel;
+    const runId = entry.record.run_id;
+    const { store } = this.options;
+    let reading = false;
+    const timer = setInterval(() => {
+      if (reading) return;
+      reading = true;
+      void (async () => {
+        const { events } = await store.readEventLogAsync(runId);
+        for (const event of events) if (event.id > channel.lastId) channel.publish(event);
+        const last = events.at(-1);
+        const ended = last?.event === 'state' && isTerminal(last.data.state);
+        const record = entry.foreign ? await store.readRecordAsync(runId) : undefined;
+        if (record && entry.foreign) entry.record = record;
+        await this.endIfOrphaned(entry);
+        return ended || this.closed || this.entries.get(runId) !== entry;
+      })()
+        .catch(() => false) // a read that failed is tried again next time
+        .then((done) => {
+          reading = false;
+          if (!done) return;
+          clearInterval(timer);
+          channel.end();
+          if (entry.follower === channel) entry.follower = undefined;
+        });
+    }, REFRESH_MS);
+    timer.unref();
+    return channel;
+  }
+
   /** Stops every trainer; active runs become failed (as they would after a crash, but recorded now). */
   async close(): Promise<void> {
     this.closed = true;
+    for (const entry of this.entries.values()) entry.follower?.end();
     for (const entry of this.queue.splice(0)) this.finish(entry, { state: 'failed', error: SERVER_STOPPED });
     const stopping = [...this.running].map((entry) => {
       const trainer = entry.trainer;

@@ -64,6 +64,11 @@ export class ModelService {
     this.catalog = new ModelCatalog(options.catalogFile, options.log);
   }
 
+  /** Takes in the catalog changes of other servers sharing the runs folder (catalog.ts). */
+  syncCatalog(): Promise<void> {
+    return this.catalog.sync();
+  }
+
   /** The catalog; `trainedOnly` leaves out models that are only a definition. */
   async list(trainedOnly = false): Promise<ModelSummary[]> {
     const all = await Promise.all(this.catalog.list().map((m) => this.catalogSummary(m)));

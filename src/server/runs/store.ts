@@ -23,7 +23,7 @@
  * cannot block the server.
  */
 import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, truncateSync, writeFileSync } from 'node:fs';
-import { appendFile, mkdir, readFile, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunSummary, TrainingEvent } from '../../shared/protocol';
 import { isObject } from '../../shared/isObject';
@@ -40,6 +40,8 @@ export interface RunRecord extends RunSummary {
   params: number;
   /** Model input shape without the batch dimension. */
   input_shape: number[];
+  /** The server that trains (or trained) it, when several share the runs folder (presence.ts). */
+  server_id?: string | null;
 }
 
 const RUN_ID = /^[A-Za-z0-9_-]{1,100}$/;
@@ -322,6 +324,27 @@ export class RunStore {
       records.push(checked.record);
     }
     return records.sort((a, b) => a.created_at.localeCompare(b.created_at) || a.run_id.localeCompare(b.run_id));
+  }
+
+  /** The run folders' names (another server's runs included), without blocking the event loop. */
+  async runIds(): Promise<string[]> {
+    const names = await readdir(this.runsDir, { withFileTypes: true }).catch(() => []);
+    return names.filter((n) => n.isDirectory() && RunStore.isRunId(n.name)).map((n) => n.name);
+  }
+
+  /**
+   * run.json as another server wrote it (checked, repaired in memory only: the run is not this server's);
+   * undefined while it is missing or unreadable (it may be half written: a later read gets it).
+   */
+  async readRecordAsync(runId: string): Promise<RunRecord | undefined> {
+    const file = join(this.runDir(runId), 'run.json');
+    try {
+      if (!(await isFileAsync(file))) return undefined;
+      const checked = checkRecord(JSON.parse(await readFile(file, 'utf8')), runId);
+      return 'refused' in checked ? undefined : checked.record;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Removes the run's folder once its queued writes are done (none can recreate part of it after). */
