@@ -12,9 +12,10 @@ import { LayerTypeHovers } from './hovers';
 import { LayerShapeHints, SchemaCodeLenses } from './lenses';
 import { ModelsView } from './modelsView';
 import { RunDocuments } from './runDocuments';
+import { watchRunsFolder } from './runsFolderWatch';
 import { RunsView } from './runsView';
 import { Secrets } from './secrets';
-import { ServerController } from './serverController';
+import { localRunsDir, ServerController } from './serverController';
 import { StatusBar } from './statusBar';
 import { RunTracker } from './runTracker';
 import { applyIntent, snapshot } from './visualEditor/documentEdits';
@@ -60,6 +61,15 @@ export function activate(context: vscode.ExtensionContext): StitchApi {
     chat,
     panels,
   };
+  // Runs and models of other windows' servers, which share the runs folder.
+  const runsFolder = watchRunsFolder(
+    localRunsDir(context),
+    () => {
+      runsView.refresh();
+      modelsView.refresh();
+    },
+    log,
+  );
   const diagnostics = SchemaDiagnostics.register();
   const statusBar = StatusBar.register(server, tracker);
 
@@ -69,6 +79,7 @@ export function activate(context: vscode.ExtensionContext): StitchApi {
     tracker,
     runsView,
     modelsView,
+    runsFolder,
     runDocuments,
     diagnostics,
     statusBar,

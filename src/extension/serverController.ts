@@ -129,7 +129,7 @@ export class ServerController implements vscode.Disposable {
   private async spawnLocal(generation: number): Promise<StitchClient> {
     const config = vscode.workspace.getConfiguration('stitch');
     const storage = this.context.globalStorageUri.fsPath;
-    const runsDir = path.join(storage, 'runs');
+    const runsDir = localRunsDir(this.context);
     const dataDir = path.join(storage, 'data');
     mkdirSync(runsDir, { recursive: true });
     mkdirSync(dataDir, { recursive: true });
@@ -217,4 +217,9 @@ export class ServerController implements vscode.Disposable {
     this.current = state;
     this.changed.fire(state);
   }
+}
+
+/** The local servers' runs folder, shared by every window (each starts a server on it). */
+export function localRunsDir(context: vscode.ExtensionContext): string {
+  return path.join(context.globalStorageUri.fsPath, 'runs');
 }

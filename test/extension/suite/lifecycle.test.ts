@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TrainOutcome } from '../../../src/extension/runTracker';
-import type { ServerController, ServerState } from '../../../src/extension/serverController';
+import { localRunsDir, type ServerController, type ServerState } from '../../../src/extension/serverController';
 import { stitch, waitFor, workspaceFile } from './helpers';
 
 /** Waits until the controller settles in a state that `wanted` accepts (a settings change restarts it). */
@@ -94,6 +94,72 @@ describe('run and server lifecycle', function () {
     assert.ok(item, 'the cancelled run is listed');
     assert.equal(item.run.state, 'cancelled');
     assert.match(String(item.contextValue), /^run\.cancelled/);
+  });
+
+  it("another window's server on the same runs folder: its run and saved model show here, with no command", async () => {
+    const api = await stitch();
+    const { context, runsView, modelsView } = api.services;
+    await localReady(() => api.services.server.state);
+    // Another VS Code window starts a server of its own on the same runs folder (the global storage's).
+    const token = `window-${Date.now()}`;
+    const other = await startRemote(
+      context.asAbsolutePath(path.join('dist', 'cli.js')),
+      token,
+      localRunsDir(context),
+      vscode.workspace.workspaceFolders![0].uri.fsPath,
+    );
+    const changed = { runs: 0, models: 0 };
+    const watching = [
+      runsView.onDidChangeTreeData(() => changed.runs++),
+      modelsView.onDidChangeTreeData(() => changed.models++),
+    ];
+    const call = async (route: string, body?: unknown, method = body === undefined ? 'GET' : 'POST') => {
+      const response = await fetch(other.url + route, {
+        method,
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return (response.status === 204 ? {} : await response.json()) as Record<string, unknown>;
+    };
+    const made: string[] = []; // removed at the end, so later tests see the folder as it was
+    try {
+      const schema = {
+        version: 1,
+        name: 'from another window',
+        input: { shape: [2] },
+        layers: [
+          { id: 'h', type: 'dense', units: 4, activation: 'relu' },
+          { id: 'out', type: 'dense', units: 2, activation: 'softmax' },
+        ],
+        training: { dataset: { name: 'xor' }, epochs: 1, batchSize: 16 },
+      };
+      const runId = String((await call('/api/train', { schema })).run_id);
+      made.push(`/api/runs/${runId}`);
+      await waitFor(
+        async () => ((await call(`/api/runs/${runId}`)).state === 'succeeded' ? true : undefined),
+        "the other window's run to succeed",
+        60_000,
+      );
+      await waitFor(() => changed.runs > 0 || undefined, 'the Runs view to be refreshed by the folder watch');
+      const run = await waitFor(
+        async () => (await runsView.getChildren()).find((i) => i.run.run_id === runId),
+        "this window's Runs view to list the other window's run",
+      );
+      assert.equal(run.run.state, 'succeeded');
+      const before = changed.models;
+      const saved = await call('/api/models/save', { run_id: runId, name: 'saved in another window' });
+      made.unshift(`/api/models/${String(saved.model_id)}`);
+      await waitFor(() => changed.models > before || undefined, 'the Models view to be refreshed by the folder watch');
+      const model = await waitFor(
+        async () => (await modelsView.getChildren()).find((i) => i.model.name === 'saved in another window'),
+        "this window's Models view to list the other window's model",
+      );
+      assert.equal(model.model.run_id, runId);
+    } finally {
+      for (const w of watching) w.dispose();
+      for (const route of made) await call(route, undefined, 'DELETE');
+      other.child.kill();
+    }
   });
 
   it('remote mode: stitch.server.url and the stored token connect to a stitch serve; no local process', async () => {
