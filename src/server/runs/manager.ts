@@ -169,9 +169,11 @@ export class RunManager {
     const { record } = entry;
     if (!entry.foreign || isTerminal(record.state) || (await presence?.isAlive(record.server_id))) return;
     const stored = await store.readEventLogAsync(record.run_id);
+    // The list's refresh and a follower can both get here for one run: the first to resume ends it.
+    if (!entry.foreign) return;
+    entry.foreign = false;
     if (stored.torn) await store.repairEventsAsync(record.run_id);
     entry.nextId = (stored.events.at(-1)?.id ?? 0) + 1;
-    entry.foreign = false;
     log(`run ${record.run_id} was ${record.state} in another server that stopped; marked failed`);
     this.finish(entry, { state: 'failed', error: SERVER_STOPPED });
   }
