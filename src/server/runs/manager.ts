@@ -392,8 +392,9 @@ export class RunManager {
   }
 
   /**
-   * A channel for a run another server trains, fed by reading its event log every second until the log ends
-   * with a final state (or its server is gone: then this server fails it and the log gets that state).
+   * A channel for a run another server trains, fed by reading what its event log gained every second, until
+   * the log ends with a final state (or its server is gone: then this server fails it, and the log gets that
+   * state).
    */
   private follow(entry: RunEntry, stored: TrainingEvent[]): SseChannel<TrainingEvent> {
     if (entry.follower) return entry.follower;
@@ -402,14 +403,15 @@ export class RunManager {
     const runId = entry.record.run_id;
     const { store } = this.options;
     let reading = false;
+    let offset = 0; // the first read takes the whole log; the ids already in `stored` are skipped
     const timer = setInterval(() => {
       if (reading) return;
       reading = true;
       void (async () => {
-        const { events } = await store.readEventLogAsync(runId);
-        for (const event of events) if (event.id > channel.lastId) channel.publish(event);
-        const last = events.at(-1);
-        const ended = last?.event === 'state' && isTerminal(last.data.state);
+        const read = await store.readEventsSince(runId, offset);
+        offset = read.offset;
+        for (const event of read.events) if (event.id > channel.lastId) channel.publish(event);
+        const ended = read.events.some((e) => e.event === 'state' && isTerminal(e.data.state));
         const record = entry.foreign ? await store.readRecordAsync(runId) : undefined;
         if (record && entry.foreign) entry.record = record;
         await this.endIfOrphaned(entry);

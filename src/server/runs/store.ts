@@ -23,7 +23,7 @@
  * cannot block the server.
  */
 import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, truncateSync, writeFileSync } from 'node:fs';
-import { appendFile, mkdir, readdir, readFile, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, open, readdir, readFile, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunSummary, TrainingEvent } from '../../shared/protocol';
 import { isObject } from '../../shared/isObject';
@@ -236,6 +236,27 @@ export class RunStore {
     return (await isFileAsync(file))
       ? parseEventLog(await readFile(file, 'utf8'))
       : { events: [], torn: false, skipped: 0 };
+  }
+
+  /**
+   * What another server appended to a run's log from byte `offset` on: complete lines only (a line still being
+   * written is read next time), and where to read next. Following a run costs what it appends, not its whole
+   * log each time. A log that shrank (repaired) is read again from the start.
+   */
+  async readEventsSince(runId: string, offset: number): Promise<{ events: TrainingEvent[]; offset: number }> {
+    const file = join(this.runDir(runId), 'events.jsonl');
+    if (!(await isFileAsync(file))) return { events: [], offset };
+    const handle = await open(file, 'r');
+    try {
+      const { size } = await handle.stat();
+      const from = size < offset ? 0 : offset;
+      const bytes = Buffer.alloc(size - from);
+      const { bytesRead } = await handle.read(bytes, 0, bytes.length, from);
+      const complete = bytes.subarray(0, bytesRead).lastIndexOf(0x0a) + 1;
+      return { events: parseEventLog(bytes.subarray(0, complete).toString('utf8')).events, offset: from + complete };
+    } finally {
+      await handle.close();
+    }
   }
 
   /** The schema as submitted; a DamagedRunError (409) when schema.json is missing or not a JSON object. */

@@ -5,11 +5,13 @@
  * windows are all kept.
  */
 import * as assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { RunSummary, TrainingEvent } from '../../../src/shared/protocol';
 import { SERVER_STOPPED } from '../../../src/server/runs/manager';
+import { RunStore } from '../../../src/server/runs/store';
 import { DENSE_ONLY } from '../../shared/originalBodies';
 import { readEvents, spiralSchema, startTestServer, submit, waitForState, type TestServer } from '../serverHarness';
 
@@ -134,4 +136,32 @@ test('a run whose server was killed is failed by the server that finds it, and m
   assert.equal((await a.api(`/api/models/${ids[0]}`, { method: 'DELETE' })).status, 204);
   await create(b, 'B4');
   assert.deepEqual(await names(a), ['A2', 'A3', 'B1', 'B2', 'B3', 'B4']);
+});
+
+test("following another server's log reads only what it appended, and a line only once it is whole", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stitch-follow-'));
+  try {
+    const store = new RunStore(dir);
+    const runId = '20261205-000000-f0110w';
+    mkdirSync(join(dir, runId));
+    const file = join(dir, runId, 'events.jsonl');
+    const line = (id: number, state: string) =>
+      JSON.stringify({ id, event: 'state', data: { run_id: runId, state } }) + '\n';
+    writeFileSync(file, line(1, 'queued'));
+    const first = await store.readEventsSince(runId, 0);
+    assert.deepEqual(stateEvents(first.events), ['1:queued']);
+    const half = line(2, 'running').slice(0, 20);
+    appendFileSync(file, half); // being written
+    const torn = await store.readEventsSince(runId, first.offset);
+    assert.deepEqual(torn, { events: [], offset: first.offset });
+    appendFileSync(file, line(2, 'running').slice(20) + line(3, 'succeeded'));
+    const rest = await store.readEventsSince(runId, torn.offset);
+    assert.deepEqual(stateEvents(rest.events), ['2:running', '3:succeeded']);
+    assert.equal(rest.offset, readFileSync(file).length);
+    // A log that shrank (repaired by its server) is read from the start.
+    writeFileSync(file, line(1, 'queued'));
+    assert.deepEqual(stateEvents((await store.readEventsSince(runId, rest.offset)).events), ['1:queued']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
