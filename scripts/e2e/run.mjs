@@ -358,20 +358,24 @@ try {
     );
     log('in-host tests started');
     let printed = 0;
+    const printNew = () => {
+      // Print mocha's spec lines as they come (test titles, ✔, numbered failures, the summary).
+      for (; printed < lines.length; printed++) {
+        const l = lines[printed];
+        if (/^\s{2,}\S|^\s*\d+ (passing|failing|pending)/.test(l) && l.length < 400)
+          log('  [test] ' + l.replace(/\s+$/, ''));
+      }
+    };
     await waitFor(
       async () => {
-        // Print mocha's spec lines as they come (test titles, ✔, numbered failures, the summary).
-        for (; printed < lines.length; printed++) {
-          const l = lines[printed];
-          if (/^\s{2,}\S|^\s*\d+ (passing|failing|pending)/.test(l) && l.length < 400)
-            log('  [test] ' + l.replace(/\s+$/, ''));
-        }
+        printNew();
         return exitCode !== undefined;
       },
       'the in-host tests to finish',
       300000,
     );
     await sleep(300);
+    printNew(); // the failures' details come after the exit code
     const summary = fs.existsSync(RESULT) ? fs.readFileSync(RESULT, 'utf8').trim() : '(no summary file)';
     await page.screenshot({ path: path.join(ARTIFACTS, 'e2e-tests-window.png') }).catch(() => {});
     check(exitCode === 0, `in-host tests exited with ${exitCode}: ${summary}`);

@@ -16,12 +16,21 @@ export function run(): Promise<void> {
     mocha.addFile(path.join(__dirname, file));
   }
   return new Promise((resolve, reject) => {
+    const failed: string[] = [];
     const runner = mocha.run((failures) => {
-      const summary = `${runner.stats?.passes ?? 0} passing, ${failures} failing`;
+      const summary = [`${runner.stats?.passes ?? 0} passing, ${failures} failing`, ...failed].join('\n');
       // The remote extension host's stdout goes nowhere: leave the summary where the harness can read it.
       if (process.env.STITCH_E2E_RESULT) writeFileSync(process.env.STITCH_E2E_RESULT, summary + '\n');
       if (failures > 0) reject(new Error(summary));
       else resolve();
+    });
+    // The summary names each failure with its error, so a CI log that shows only its tail says what broke.
+    runner.on('fail', (test, err: Error) => {
+      const where = err.stack
+        ?.split('\n')
+        .find((l) => /\.test\.(js|ts)/.test(l))
+        ?.trim();
+      failed.push(`  ${test.fullTitle()}: ${err.message.split('\n')[0]}${where ? ` (${where})` : ''}`);
     });
   });
 }
