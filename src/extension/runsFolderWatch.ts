@@ -1,14 +1,13 @@
 /**
  * Other VS Code windows train and save models in the same runs folder, through servers of their own
  * (docs/server.md, "Several servers on one runs folder"). A watch on that folder refreshes this window's
- * Runs and Models views when a run is added, changes state or is deleted, or the catalog changes: at most
- * once a second, and not for the event-log appends of every batch.
+ * Runs and Models views when a run is added or deleted, changes state, or the catalog changes: at most once a
+ * second. The watch is on the folder's top level only (a run folder, `models.json`, and `.changed`, which
+ * servers rewrite whenever a run.json changes): a recursive watch would hold a watch on every run's every file
+ * (Node's recursive watch on Linux does), and wake for every batch appended to an event log.
  */
 import { mkdirSync, watch, type FSWatcher } from 'node:fs';
 import * as vscode from 'vscode';
-
-/** A file whose change shows in the views: a run folder (top level), a run's run.json, the catalog. */
-const SHOWN = /^[^\\/]+$|[\\/]run\.json$/;
 
 export function watchRunsFolder(
   runsDir: string,
@@ -19,8 +18,7 @@ export function watchRunsFolder(
   let watcher: FSWatcher | undefined;
   try {
     mkdirSync(runsDir, { recursive: true }); // the server makes it too, but may not have started yet
-    watcher = watch(runsDir, { recursive: true }, (_event, name) => {
-      if (name && !SHOWN.test(name)) return;
+    watcher = watch(runsDir, () => {
       timer ??= setTimeout(() => {
         timer = undefined;
         onChange();

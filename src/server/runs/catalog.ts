@@ -48,7 +48,8 @@ export class ModelCatalog {
   /** The file as this server last read or wrote it (size and mtime): another server changed it when it differs. */
   private stamp = '';
   /** Models put or removed here since the last write: what a write applies over the file's current models. */
-  private readonly changed = new Set<string>();
+  /** The models this server changed since its last write, each with a count of its changes. */
+  private readonly changed = new Map<string, number>();
   private reloading: Promise<void> | undefined;
 
   constructor(
@@ -99,7 +100,7 @@ export class ModelCatalog {
   /** Stores a new or changed model (in memory at once) and resolves once the file holds it. */
   async put(model: CatalogModel): Promise<CatalogModel> {
     this.models.set(model.model_id, model);
-    this.changed.add(model.model_id);
+    this.noteChange(model.model_id);
     await this.write();
     return model;
   }
@@ -107,7 +108,7 @@ export class ModelCatalog {
   /** Removes a model from the catalog (its runs and their weights stay); false when there was none. */
   async remove(id: string): Promise<boolean> {
     if (!this.models.delete(id)) return false;
-    this.changed.add(id);
+    this.noteChange(id);
     await this.write();
     return true;
   }
@@ -143,7 +144,7 @@ export class ModelCatalog {
       this.stamp = stamp;
       return;
     }
-    const mine = new Map([...this.changed].map((id) => [id, this.models.get(id)]));
+    const mine = new Map([...this.changed.keys()].map((id) => [id, this.models.get(id)]));
     this.models.clear();
     for (const item of stored) this.models.set(item.model_id, item);
     for (const [id, model] of mine) {
@@ -151,6 +152,10 @@ export class ModelCatalog {
       else this.models.delete(id);
     }
     this.stamp = stamp;
+  }
+
+  private noteChange(id: string): void {
+    this.changed.set(id, (this.changed.get(id) ?? 0) + 1);
   }
 
   /**
@@ -178,7 +183,8 @@ export class ModelCatalog {
       await writeFile(tmp, JSON.stringify({ version: 1, models: this.list() }, null, 2));
       await rename(tmp, this.file);
       this.stamp = stampOf(await stat(this.file));
-      for (const id of written) this.changed.delete(id);
+      // A model changed again while the file was written stays to be written (with its later change).
+      for (const [id, count] of written) if (this.changed.get(id) === count) this.changed.delete(id);
     } finally {
       await unlock();
     }
@@ -215,8 +221,9 @@ export class ModelCatalog {
 /** What `lock` returns when it holds no lock. */
 const unlocked = (): Promise<void> => Promise.resolve();
 
-function stampOf(s: { size: number; mtimeMs: number }): string {
-  return `${s.size}:${s.mtimeMs}`;
+/** Size, mtime and inode: every write is a rename, so a new inode, even where mtimes are coarse. */
+function stampOf(s: { size: number; mtimeMs: number; ino: number }): string {
+  return `${s.size}:${s.mtimeMs}:${s.ino}`;
 }
 
 /** The models of a catalog file's text (entries that fail the check are left out); throws when it is not JSON. */

@@ -131,11 +131,11 @@ export class RunManager {
   refresh(): Promise<void> {
     if (!this.options.presence || this.closed) return Promise.resolve();
     if (this.refreshing) return this.refreshing;
-    if (Date.now() - this.refreshedAt < REFRESH_MS) return Promise.resolve();
+    if (performance.now() - this.refreshedAt < REFRESH_MS) return Promise.resolve();
     this.refreshing = this.readShared()
       .catch((err: unknown) => this.options.log(`could not read the runs folder again (${(err as Error).message})`))
       .finally(() => {
-        this.refreshedAt = Date.now();
+        this.refreshedAt = performance.now(); // monotonic: a clock set back does not stop refreshes
         this.refreshing = undefined;
       });
     return this.refreshing;
@@ -156,7 +156,10 @@ export class RunManager {
       if (this.creating.has(runId) || (known && (!known.foreign || isTerminal(known.record.state)))) continue;
       const record = await store.readRecordAsync(runId);
       if (!record || this.closed) continue;
-      const entry = known ?? { record, nextId: 0, foreign: true };
+      // While it read, a follower may have ended the run here: this server's record is then the one to keep.
+      const now = this.entries.get(runId);
+      if (now && (!now.foreign || isTerminal(now.record.state))) continue;
+      const entry = now ?? { record, nextId: 0, foreign: true };
       entry.record = record;
       this.entries.set(runId, entry);
       await this.endIfOrphaned(entry);
@@ -250,8 +253,9 @@ export class RunManager {
   private checkedStored(entry: RunEntry, stored: StoredEvents): TrainingEvent[] {
     const { store, log } = this.options;
     const runId = entry.record.run_id;
-    // Another server writes this log (its final state may lag its run.json by a write): never repaired here.
-    if (entry.foreign) return stored.events;
+    // Another server writes this log: never repaired here. Its final state may lag its run.json by a write,
+    // or never come (that server was killed between the two): a replay still ends, with the record's state.
+    if (entry.foreign) return this.withFinalState(entry.record, stored.events);
     if (entry.eventsChecked) {
       // A read that began before the repair was written still gets the repaired final state, once.
       const repair = entry.unsavedFinal;
@@ -278,6 +282,17 @@ export class RunManager {
       `run ${runId}: events.jsonl ${stored.torn ? 'ended in a torn line' : 'lacked the final state'}; appended the final state (${entry.record.state}) from run.json`,
     );
     return [...stored.events, frame];
+  }
+
+  /** The events, ending with the record's final state (from memory, not written) when the log lacks it. */
+  private withFinalState(record: RunRecord, events: TrainingEvent[]): TrainingEvent[] {
+    const last = events.at(-1);
+    if (!isTerminal(record.state) || (last?.event === 'state' && isTerminal(last.data.state))) return events;
+    return [...events, this.finalFrame(record, last?.id ?? 0)];
+  }
+
+  private finalFrame(record: RunRecord, afterId: number): TrainingEvent {
+    return { id: afterId + 1, event: 'state', data: this.finalState(record) };
   }
 
   metrics(runId: string): MetricEvent[] {
@@ -404,6 +419,7 @@ export class RunManager {
     const { store } = this.options;
     let reading = false;
     let offset = 0; // the first read takes the whole log; the ids already in `stored` are skipped
+    let finalWithoutLog = 0;
     const timer = setInterval(() => {
       if (reading) return;
       reading = true;
@@ -411,9 +427,17 @@ export class RunManager {
         const read = await store.readEventsSince(runId, offset);
         offset = read.offset;
         for (const event of read.events) if (event.id > channel.lastId) channel.publish(event);
-        const ended = read.events.some((e) => e.event === 'state' && isTerminal(e.data.state));
+        let ended = read.events.some((e) => e.event === 'state' && isTerminal(e.data.state));
         const record = entry.foreign ? await store.readRecordAsync(runId) : undefined;
         if (record && entry.foreign) entry.record = record;
+        // run.json says the run ended, and a second read a second later still found no final state in the log
+        // (its server was killed between the two writes): the followers get the record's final state.
+        finalWithoutLog =
+          !ended && read.events.length === 0 && isTerminal(entry.record.state) ? finalWithoutLog + 1 : 0;
+        if (finalWithoutLog >= 2 && entry.foreign) {
+          channel.publish(this.finalFrame(entry.record, channel.lastId));
+          ended = true;
+        }
         await this.endIfOrphaned(entry);
         return ended || this.closed || this.entries.get(runId) !== entry;
       })()

@@ -4,10 +4,11 @@
  * touches every 10 s and removes when it closes. A run records the server that trains it (`server_id` in
  * run.json). Another server leaves an active run alone while its owner's file is fresh: it shows the run as it
  * is on disk and follows its events there, and marks it failed ("the server stopped") only once the owner is
- * gone: its process no longer exists, or its file was removed or left untouched for a minute.
+ * gone: its process no longer exists, or its file was removed or left untouched for a minute (of this server's
+ * waking time: a machine that slept does not make every other server look gone).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -22,12 +23,24 @@ export class ServerPresence {
   private readonly dir: string;
   private readonly timer: NodeJS.Timeout;
   private readonly startedAt = new Date().toISOString();
+  /** Each other server's file as this one last saw it: its mtime, and when (performance.now()). */
+  private readonly seen = new Map<string, { mtimeMs: number; at: number }>();
 
-  constructor(runsDir: string, log: (line: string) => void) {
+  /** `staleMs`: PRESENCE_STALE_MS but in tests. */
+  constructor(
+    runsDir: string,
+    log: (line: string) => void,
+    private readonly staleMs = PRESENCE_STALE_MS,
+  ) {
     this.dir = join(runsDir, '.servers'); // not a run id: the run listing skips it
     const announce = () => {
       mkdirSync(this.dir, { recursive: true });
       writeFileSync(this.file(this.id), this.content());
+      // The files of servers that were killed (they remove their own when they close).
+      for (const name of readdirSync(this.dir)) {
+        const id = name.replace(/\.json$/, '');
+        if (SERVER_ID.test(id) && !processExists(id)) rmSync(this.file(id), { force: true });
+      }
     };
     try {
       announce();
@@ -52,8 +65,8 @@ export class ServerPresence {
     if (id === this.id) return true;
     if (typeof id !== 'string' || !SERVER_ID.test(id) || !processExists(id)) return false;
     return stat(this.file(id)).then(
-      (s) => Date.now() - s.mtimeMs < PRESENCE_STALE_MS,
-      () => false,
+      (s) => this.touchedLately(id, s.mtimeMs),
+      (err: unknown) => (err as NodeJS.ErrnoException).code !== 'ENOENT', // removed: closed; unreadable: cannot tell
     );
   }
 
@@ -62,10 +75,23 @@ export class ServerPresence {
     if (id === this.id) return true;
     if (typeof id !== 'string' || !SERVER_ID.test(id) || !processExists(id)) return false;
     try {
-      return Date.now() - statSync(this.file(id)).mtimeMs < PRESENCE_STALE_MS;
-    } catch {
-      return false;
+      return this.touchedLately(id, statSync(this.file(id)).mtimeMs);
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code !== 'ENOENT';
     }
+  }
+
+  /**
+   * Whether a server touched its file within `staleMs`. A file old by the wall clock is also what a
+   * machine that just woke from sleep shows (no server touched its file while it slept), so such a file means
+   * "gone" only once this server, awake, has seen it unchanged for that long by its own monotonic clock.
+   */
+  private touchedLately(id: string, mtimeMs: number): boolean {
+    const now = performance.now();
+    const seen = this.seen.get(id);
+    if (seen?.mtimeMs !== mtimeMs) this.seen.set(id, { mtimeMs, at: now });
+    if (Date.now() - mtimeMs < this.staleMs) return true;
+    return seen?.mtimeMs !== mtimeMs || now - seen.at < this.staleMs;
   }
 
   private content(): string {

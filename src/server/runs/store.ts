@@ -45,6 +45,10 @@ export interface RunRecord extends RunSummary {
 }
 
 const RUN_ID = /^[A-Za-z0-9_-]{1,100}$/;
+/** Rewritten after every run.json write: a watch on the runs folder's top level sees runs change state. */
+export const CHANGED_FILE = '.changed';
+/** The most a follower reads of another server's event log at once. */
+const FOLLOW_CHUNK = 4 * 1024 * 1024;
 
 /**
  * A run whose files are damaged in a way that cannot be repaired (e.g. schema.json is gone). It carries an
@@ -130,8 +134,12 @@ export class RunStore {
 
   private async replaceRecord(record: RunRecord): Promise<void> {
     const file = join(this.runDir(record.run_id), 'run.json');
-    await writeFile(`${file}.tmp`, JSON.stringify(record, null, 2) + '\n');
-    await rename(`${file}.tmp`, file);
+    // This process's own temporary file: another server may end the same run at the same moment.
+    const tmp = `${file}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify(record, null, 2) + '\n');
+    await rename(tmp, file);
+    // Top-level, so that a watch on the runs folder alone (the extension's) sees a run change state.
+    await writeFile(join(this.runsDir, CHANGED_FILE), `${record.run_id} ${record.state}\n`).catch(() => undefined);
   }
 
   /** The event log can be appended to without blocking: it is a regular file (or not there yet). */
@@ -250,9 +258,12 @@ export class RunStore {
     try {
       const { size } = await handle.stat();
       const from = size < offset ? 0 : offset;
-      const bytes = Buffer.alloc(size - from);
+      // At most FOLLOW_CHUNK a read: the rest comes on the next ones.
+      const bytes = Buffer.alloc(Math.min(size - from, FOLLOW_CHUNK));
       const { bytesRead } = await handle.read(bytes, 0, bytes.length, from);
-      const complete = bytes.subarray(0, bytesRead).lastIndexOf(0x0a) + 1;
+      let complete = bytes.subarray(0, bytesRead).lastIndexOf(0x0a) + 1;
+      // A full chunk without a line end is no event (events are small): skipped, or the log would stall here.
+      if (complete === 0 && bytesRead === FOLLOW_CHUNK) complete = bytesRead;
       return { events: parseEventLog(bytes.subarray(0, complete).toString('utf8')).events, offset: from + complete };
     } finally {
       await handle.close();
@@ -349,7 +360,11 @@ export class RunStore {
 
   /** The run folders' names (another server's runs included), without blocking the event loop. */
   async runIds(): Promise<string[]> {
-    const names = await readdir(this.runsDir, { withFileTypes: true }).catch(() => []);
+    // A folder that cannot be read is an error (not "every run was deleted"); one that is gone has no runs.
+    const names = await readdir(this.runsDir, { withFileTypes: true }).catch((err: unknown) => {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    });
     return names.filter((n) => n.isDirectory() && RunStore.isRunId(n.name)).map((n) => n.name);
   }
 

@@ -138,6 +138,48 @@ test('a run whose server was killed is failed by the server that finds it, and m
   assert.deepEqual(await names(a), ['A2', 'A3', 'B1', 'B2', 'B3', 'B4']);
 });
 
+test(
+  'a run whose log lacks its final state (its server was killed between two writes) still ends where it is followed',
+  { timeout: 30_000 }, // it hung here: the follower waited for a line that never comes
+  async () => {
+    const [a, b] = servers as (TestServer | undefined)[];
+    assert.ok(a && b, 'runs after the first test, on its two servers');
+    // A live server (this process) owns the run: its presence file is fresh, so B only follows.
+    const owner = `${process.pid}-0a0e`;
+    writeFileSync(join(a.dir, 'runs', '.servers', `${owner}.json`), '{}');
+    const runId = '20261205-000000-1a9901';
+    const folder = join(a.dir, 'runs', runId);
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, 'schema.json'), JSON.stringify(spiralSchema()));
+    writeFileSync(
+      join(folder, 'events.jsonl'),
+      JSON.stringify({ id: 1, event: 'state', data: { run_id: runId, state: 'running' } }) + '\n',
+    );
+    const record = (state: string) =>
+      JSON.stringify({
+        run_id: runId,
+        name: 'cut short',
+        state,
+        created_at: '2026-12-05T00:00:01.000Z',
+        epochs: 2,
+        server_id: owner,
+      });
+    writeFileSync(join(folder, 'run.json'), record('running'));
+    await eventually('B to list the run', async () =>
+      (await list(b)).some((r) => r.run_id === runId) ? true : undefined,
+    );
+    const followed = readEvents(b, runId);
+    await new Promise((done) => setTimeout(done, 300));
+    // The owner wrote its final run.json, and died before the final state's line.
+    writeFileSync(join(folder, 'run.json'), record('succeeded'));
+    assert.deepEqual(stateEvents(await followed), ['1:running', '2:succeeded'], 'the follower ends with the record');
+    assert.deepEqual(stateEvents(await readEvents(b, runId)), ['1:running', '2:succeeded'], 'and so does a replay');
+    const log = readFileSync(join(folder, 'events.jsonl'), 'utf8');
+    assert.equal(log.split('\n').filter(Boolean).length, 1, "B does not write into another server's log");
+    assert.equal((await b.api(`/api/runs/${runId}`, { method: 'DELETE' })).status, 204);
+  },
+);
+
 test("following another server's log reads only what it appended, and a line only once it is whole", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'stitch-follow-'));
   try {
@@ -161,6 +203,17 @@ test("following another server's log reads only what it appended, and a line onl
     // A log that shrank (repaired by its server) is read from the start.
     writeFileSync(file, line(1, 'queued'));
     assert.deepEqual(stateEvents((await store.readEventsSince(runId, rest.offset)).events), ['1:queued']);
+    // A huge line (hostile, or a damaged file) is read in bounded pieces and skipped; what follows it is read.
+    writeFileSync(file, 'x'.repeat(5 * 1024 * 1024) + '\n' + line(2, 'running'));
+    let offset = 0;
+    const found: TrainingEvent[] = [];
+    for (let reads = 0; reads < 4 && found.length === 0; reads++) {
+      const read = await store.readEventsSince(runId, offset);
+      assert.ok(read.offset - offset <= 4 * 1024 * 1024, `read ${read.offset - offset} bytes at once`);
+      offset = read.offset;
+      found.push(...read.events);
+    }
+    assert.deepEqual(stateEvents(found), ['2:running']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
