@@ -59,6 +59,15 @@ export class DamagedRunError extends Error {
   readonly expose = true;
 }
 
+/** A run deleted while a request read it (by another server sharing the runs folder, or by hand): a 404. */
+export class RunGoneError extends Error {
+  readonly status = 404;
+  readonly expose = true;
+  constructor(runId: string) {
+    super(`run ${runId} was deleted (in another Stitch window, or by hand); GET /api/runs lists the runs`);
+  }
+}
+
 /** The events of a stored log, and what was wrong with it. */
 export interface StoredEvents {
   events: TrainingEvent[];
@@ -241,9 +250,24 @@ export class RunStore {
   async readEventLogAsync(runId: string): Promise<StoredEvents> {
     await this.drained(runId);
     const file = join(this.runDir(runId), 'events.jsonl');
-    return (await isFileAsync(file))
-      ? parseEventLog(await readFile(file, 'utf8'))
-      : { events: [], torn: false, skipped: 0 };
+    if (!(await isFileAsync(file))) {
+      if (await this.gone(runId)) throw new RunGoneError(runId);
+      return { events: [], torn: false, skipped: 0 };
+    }
+    try {
+      return parseEventLog(await readFile(file, 'utf8'));
+    } catch (err) {
+      if (await this.gone(runId)) throw new RunGoneError(runId);
+      throw err;
+    }
+  }
+
+  /** Whether the run's folder is gone (deleted by another server, or by hand). */
+  private async gone(runId: string): Promise<boolean> {
+    return stat(this.runDir(runId)).then(
+      () => false,
+      (err: unknown) => (err as NodeJS.ErrnoException).code === 'ENOENT',
+    );
   }
 
   /**
@@ -291,7 +315,7 @@ export class RunStore {
       if (!(await isFileAsync(file))) throw new Error('it is missing or not a file');
       text = await readFile(file, 'utf8');
     } catch (err) {
-      throw this.unreadableSchema(runId, err);
+      throw (await this.gone(runId)) ? new RunGoneError(runId) : this.unreadableSchema(runId, err);
     }
     return this.parseSchema(runId, text);
   }
