@@ -51,7 +51,7 @@ export async function exportModel(
     )?.[0];
   if (!folder) return undefined;
   const client = await server.ensureStarted();
-  const destination = vscode.Uri.joinPath(
+  const destination = await freeFolder(
     folder,
     safeName(run.name || run.run_id) + (chosen === 'tfjs' ? '' : `-${chosen}`),
   );
@@ -84,6 +84,23 @@ export async function exportModel(
   return destination;
 }
 
+/** A path segment: no separators, and never `.` or `..` (a run named `..` must not climb out of the folder). */
 function safeName(name: string): string {
-  return name.replace(/[^\w.-]+/g, '-');
+  const safe = name.replace(/[^\w.-]+/g, '-');
+  return /^\.*$/.test(safe) ? '-' : safe;
+}
+
+/**
+ * `<parent>/<name>`, or `<name>-2`, `-3`… when it exists: every run of a schema has its name, and an export
+ * never writes over an earlier one (the user's edits to its model.py, a README of their own).
+ */
+async function freeFolder(parent: vscode.Uri, name: string): Promise<vscode.Uri> {
+  for (let n = 1; ; n++) {
+    const candidate = vscode.Uri.joinPath(parent, n === 1 ? name : `${name}-${n}`);
+    try {
+      await vscode.workspace.fs.stat(candidate);
+    } catch {
+      return candidate; // not there (any other error shows when the files are written)
+    }
+  }
 }

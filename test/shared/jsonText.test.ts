@@ -4,6 +4,7 @@ import { test, describe } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'jsonc-parser';
 import { detectFormatting, minimalEdit, setJsonValue } from '../../src/shared/jsonText';
 import { minimalReplacement, proposalText } from '../../src/extension/chat/proposalText';
 import { applyIntentToText } from '../../src/extension/visualEditor/schemaEdits';
@@ -75,5 +76,43 @@ describe('jsonText', () => {
     proposed.layers = proposed.layers.filter((l) => l.id !== 'conv1');
     const after = proposalText(text, proposed);
     assert.ok(after.includes('"layout": { "pool1": { "x": 0, "y": 80 } },'), after);
+  });
+
+  test("a proposal that adds or removes layers keeps each remaining layer's comments with it, once", () => {
+    const text = [
+      '{',
+      '  "version": 1,',
+      '  "input": { "shape": [784] },',
+      '  "layers": [',
+      '    { "id": "a", "type": "dense", "units": 256 }, // wide first',
+      '    { "id": "b", "type": "dense", "units": 64 },',
+      '    // head: do not touch',
+      '    { "id": "head", "type": "dense", "units": 10, "activation": "softmax" }',
+      '  ]',
+      '}',
+      '',
+    ].join('\n');
+    const current = JSON.parse(text.replace(/\/\/.*$/gm, '')) as { layers: { id: string }[] };
+    const drop = { id: 'drop', type: 'dropout', rate: 0.2 };
+    const added = proposalText(text, { ...current, layers: [...current.layers.slice(0, 2), drop, current.layers[2]] });
+    const lines = added.split('\n');
+    assert.equal(lines.filter((l) => l.includes('wide first')).length, 1, added);
+    assert.match(
+      lines.find((l) => l.includes('wide first'))!,
+      /"id": "a".*\/\/ wide first$/,
+    );
+    assert.equal(lines.filter((l) => l.includes('head: do not touch')).length, 1, added);
+    const head = lines.findIndex((l) => l.includes('"id": "head"'));
+    assert.match(lines[head - 1], /\/\/ head: do not touch/, 'the comment above the head stays above it');
+    assert.match(lines[head - 2], /"id": "drop"/);
+    assert.equal((parse(added) as { layers: unknown[] }).layers.length, 4);
+    // Removing a layer takes its own comment with it, and no other.
+    const removed = proposalText(text, { ...current, layers: current.layers.slice(1) });
+    assert.equal(removed.includes('wide first'), false, removed);
+    assert.equal(removed.split('\n').filter((l) => l.includes('head: do not touch')).length, 1, removed);
+    assert.deepEqual(
+      (parse(removed) as { layers: { id: string }[] }).layers.map((l) => l.id),
+      ['b', 'head'],
+    );
   });
 });

@@ -61,8 +61,9 @@ export function proposalText(text: string, proposed: unknown): string {
 
 /**
  * Layers were added or removed: the list is rebuilt element by element. A layer that stays (same id) keeps
- * its text, patched where it changed; a new layer is written in the list's style (one line per layer when
- * the file has it so), with the same separators as before.
+ * its text, patched where it changed, and its comments: the rest of the line after it (`, // why`) and the
+ * lines above it (`// the head`). A new layer is written in the list's style (one line per layer when the
+ * file has it so), with plain separators.
  */
 function rewriteLayers(text: string, layers: unknown[], formatting: FormattingOptions): string {
   const tree = parseTree(text, [], { allowTrailingComma: true });
@@ -78,27 +79,41 @@ function rewriteLayers(text: string, layers: unknown[], formatting: FormattingOp
     items[items.length - 1].offset + items[items.length - 1].length,
     list.offset + list.length - 1,
   );
-  const separator = items.length > 1 ? text.slice(items[0].offset + items[0].length, items[1].offset) : `,${open}`;
   const indent = /[^\S\r\n]*$/.exec(open)?.[0] ?? '';
+  const eol = formatting.eol ?? '\n';
+  // The text between two layers: up to its first line end it belongs to the layer before (the comma and
+  // a comment on that line), after it to the layer after (the comments above it, its indentation).
+  const between = items.slice(1).map((n, i) => text.slice(items[i].offset + items[i].length, n.offset));
+  const split = (sep: string): [string, string] => {
+    const nl = sep.indexOf('\n');
+    return nl < 0 ? [sep, ''] : [sep.slice(0, nl + 1), sep.slice(nl + 1)];
+  };
+  const plain: [string, string] =
+    between.length > 0 && !between[0].includes('\n')
+      ? [between[0].replace(/\/\/.*$|\/\*[\s\S]*?\*\//g, '').trimEnd() + ' ', '']
+      : [`,${eol}`, indent];
   const byId = new Map(
-    items.flatMap((n) => {
+    items.flatMap((n, i) => {
       const value: unknown = parse(slice(n));
-      return isObject(value) && typeof value.id === 'string' ? [[value.id, { text: slice(n), value }] as const] : [];
+      if (!isObject(value) || typeof value.id !== 'string') return [];
+      const after = i < between.length ? split(between[i])[0] : plain[0];
+      const before = i > 0 ? split(between[i - 1])[1] : plain[1];
+      return [[value.id, { text: slice(n), value, after, before }] as const];
     }),
   );
   const rendered = layers.map((layer) => {
     const old = isObject(layer) && typeof layer.id === 'string' ? byId.get(layer.id) : undefined;
-    if (old) return proposalText(old.text, layer).trimEnd();
-    if (oneLine) return inline(layer);
-    const eol = formatting.eol ?? '\n';
-    return JSON.stringify(layer, null, formatting.insertSpaces ? (formatting.tabSize ?? 2) : '\t').replace(
-      /\n/g,
-      eol + indent,
-    );
+    if (old) return { text: proposalText(old.text, layer).trimEnd(), after: old.after, before: old.before };
+    const body = oneLine
+      ? inline(layer)
+      : JSON.stringify(layer, null, formatting.insertSpaces ? (formatting.tabSize ?? 2) : '\t').replace(
+          /\n/g,
+          eol + indent,
+        );
+    return { text: body, after: plain[0], before: plain[1] };
   });
-  return (
-    text.slice(0, list.offset + 1) + open + rendered.join(separator) + close + text.slice(list.offset + list.length - 1)
-  );
+  const body = rendered.map((r, i) => (i === 0 ? r.text : `${rendered[i - 1].after}${r.before}${r.text}`)).join('');
+  return text.slice(0, list.offset + 1) + open + body + close + text.slice(list.offset + list.length - 1);
 }
 
 /** JSON on one line with a space after colons and commas: `{ "id": "drop", "rate": 0.2 }`. */

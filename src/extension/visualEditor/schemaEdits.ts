@@ -8,7 +8,9 @@ import {
   findNodeAtLocation,
   getNodeValue,
   parseTree,
+  printParseErrorCode,
   type FormattingOptions,
+  type ParseError,
   type JSONPath,
   type Node,
 } from 'jsonc-parser';
@@ -52,7 +54,16 @@ export function starterText(name: string): string {
 export function applyIntentToText(original: string, intent: EditIntent, name = 'model'): EditResult {
   if (intent.type === 'batch') return applyBatch(original, intent.intents, name);
   const text = original.trim() === '' ? starterText(name) : original;
-  const root = parseTree(text);
+  // parseTree recovers a tree from broken text, and an edit placed by it lands in the wrong spot (after the
+  // root's `}`, say): the text is fixed first, as the editor's banner says. Comments and trailing commas are fine.
+  const errors: ParseError[] = [];
+  const root = parseTree(text, errors, { allowTrailingComma: true });
+  if (errors.length > 0) {
+    const line = text.slice(0, errors[0].offset).split('\n').length;
+    return fail(
+      `the file has a JSON syntax error (${printParseErrorCode(errors[0].error)} on line ${line}); fix the text first (see the Problems panel)`,
+    );
+  }
   if (!root || root.type !== 'object')
     return fail('the file is not a JSON object; fix the text first (see the Problems panel)');
   const layersNode = findNodeAtLocation(root, ['layers']);

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -82,6 +82,12 @@ describe('training through the spawned server', function () {
     const modelJson = path.join(folder.fsPath, 'model.json');
     assert.ok(existsSync(modelJson), `${modelJson} missing`);
     assert.equal((JSON.parse(readFileSync(modelJson, 'utf8')) as { format: string }).format, 'layers-model');
+    // Exported again to the same place: a folder of its own, the first export (and an edit in it) untouched.
+    writeFileSync(path.join(folder.fsPath, 'README.md'), 'my notes');
+    const again = await vscode.commands.executeCommand<vscode.Uri>('stitch.exportModel', runId, target);
+    assert.equal(again.fsPath, `${folder.fsPath}-2`);
+    assert.ok(existsSync(path.join(again.fsPath, 'model.json')));
+    assert.equal(readFileSync(path.join(folder.fsPath, 'README.md'), 'utf8'), 'my notes');
   });
 
   it("exports the trained model for PyTorch: model.py, weights, train.py, the run's samples", async () => {

@@ -216,6 +216,21 @@ describe('intents as edits', () => {
     );
   });
 
+  test('text with a JSON syntax error is not edited (the edit would land in the wrong place); comments and trailing commas are fine', () => {
+    const move = { type: 'layout/set', positions: { conv1: { x: 5, y: 6 } } } as const;
+    const noBracket = mnist.replace(/\]\s*,\s*"training"/, ',\n  "training"'); // the layers' `]` missing
+    assert.notEqual(noBracket, mnist);
+    for (const broken of [noBracket, mnist.replace(/\}\s*$/, '')]) {
+      const result = applyIntentToText(broken, move);
+      assert.ok(!result.ok, 'applied to broken text');
+      assert.match(result.error, /JSON syntax error \(\w+ on line \d+\); fix the text first/);
+      const batch = applyIntentToText(broken, { type: 'batch', intents: [move] });
+      assert.equal(batch.ok, false, 'a batch applied to broken text');
+    }
+    const commented = mnist.replace('{', '{\n  // my notes').replace(/\]\s*,\s*"training"/, '],\n  "training"');
+    assert.match(apply(commented, move), /my notes/);
+  });
+
   test('layout/set and training/update', () => {
     const laid = apply(mnist, { type: 'layout/set', positions: { conv1: { x: 0, y: 0 }, pool1: { x: 0, y: 100 } } });
     assert.deepEqual(Object.keys(JSON.parse(laid).layout), ['conv1', 'pool1']);
