@@ -9,8 +9,11 @@ import { minimalReplacement, proposalText } from './proposalText';
 
 export const PROPOSAL_SCHEME = 'stitch-proposal';
 
-/** Asks the user whether to apply; the VS Code suite injects its own answer. */
-export type ConfirmProposal = (document: vscode.TextDocument) => Thenable<boolean>;
+/**
+ * Asks the user whether to apply; the VS Code suite injects its own answer. `updated`: the diff was brought up
+ * to date after the user edited the schema while it was open.
+ */
+export type ConfirmProposal = (document: vscode.TextDocument, updated: boolean) => Thenable<boolean>;
 
 export interface ReviewOptions {
   /** Default: a notification with Accept / Reject buttons (dismissing it rejects). */
@@ -60,12 +63,25 @@ export async function reviewProposal(
       preview: true,
       viewColumn: diffColumn(document),
     });
-    const accept = await (options.confirm ?? askUser)(document);
-    if (!accept) return 'rejected';
-    // The user may have typed while the diff was open: patch the text as it is now.
-    const before = document.getText();
-    const after = proposalText(before, proposedSchema);
-    const { start, end, text } = minimalReplacement(before, after);
+    // What is applied is what the diff shows: when the user edits the schema while the diff is open, the
+    // diff is brought up to date (the proposal over their new text) and they are asked again.
+    let shown = proposed;
+    let before = document.getText();
+    for (;;) {
+      const accept = await (options.confirm ?? askUser)(document, shown !== proposed);
+      if (!accept) return 'rejected';
+      if (document.getText() === before) break;
+      before = document.getText();
+      const now = proposalText(before, proposedSchema);
+      if (now === before) {
+        void vscode.window.showInformationMessage(`Stitch: ${name} now matches the proposal; nothing to apply.`);
+        return 'rejected';
+      }
+      if (now === shown) break;
+      shown = now;
+      await showProposal(uri, shown);
+    }
+    const { start, end, text } = minimalReplacement(before, shown);
     const edit = new vscode.WorkspaceEdit();
     edit.replace(document.uri, new vscode.Range(document.positionAt(start), document.positionAt(end)), text);
     if (!(await vscode.workspace.applyEdit(edit))) {
@@ -77,6 +93,25 @@ export async function reviewProposal(
     await closeDiff(uri);
     contents.delete(uri.toString());
   }
+}
+
+/** Replaces the diff's proposal side, and resolves once the open diff shows it (at most 2 s). */
+async function showProposal(uri: vscode.Uri, text: string): Promise<void> {
+  contents.set(uri.toString(), text);
+  const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+  await new Promise<void>((done) => {
+    const finish = () => {
+      subscription.dispose();
+      clearTimeout(timer);
+      done();
+    };
+    const subscription = vscode.workspace.onDidChangeTextDocument((e) => {
+      if (e.document === open && open.getText() === text) finish();
+    });
+    const timer = setTimeout(finish, 2000);
+    changed.fire(uri);
+    if (!open || open.getText() === text) finish();
+  });
 }
 
 /**
@@ -93,10 +128,12 @@ export function diffColumn(document: vscode.TextDocument): vscode.ViewColumn {
   return group?.viewColumn ?? vscode.ViewColumn.Beside;
 }
 
-async function askUser(document: vscode.TextDocument): Promise<boolean> {
+async function askUser(document: vscode.TextDocument, updated: boolean): Promise<boolean> {
   const name = document.uri.path.split('/').pop();
   const choice = await vscode.window.showInformationMessage(
-    `Apply the proposed architecture to ${name}? You can undo it with one Undo.`,
+    updated
+      ? `${name} changed while the diff was open; the diff now shows the proposal over your edits. Apply it?`
+      : `Apply the proposed architecture to ${name}? You can undo it with one Undo.`,
     'Accept',
     'Reject',
   );

@@ -157,6 +157,39 @@ describe('AI chat', function () {
     assert.equal(document.getText(), ORIGINAL, 'one Undo reverts the whole proposal');
   });
 
+  it('an edit made while the diff is open updates the diff and asks again; what is applied is what was shown', async () => {
+    const asked: { updated: boolean; shown: string }[] = [];
+    const result = await reviewProposal(document, PROPOSED, {
+      confirm: async (_document, updated) => {
+        const input = diffTabs()[0]?.input as vscode.TabInputTextDiff | undefined;
+        const shown = input ? (await vscode.workspace.openTextDocument(input.modified)).getText() : '';
+        asked.push({ updated, shown });
+        if (asked.length === 1) {
+          // The user types in the schema while the notification waits.
+          const edit = new vscode.WorkspaceEdit();
+          const at = document.getText().indexOf('by hand') + 'by hand'.length;
+          edit.insert(document.uri, document.positionAt(at), ', then more');
+          assert.ok(await vscode.workspace.applyEdit(edit));
+        }
+        return true;
+      },
+    });
+    assert.equal(result, 'applied');
+    assert.deepEqual(
+      asked.map((a) => a.updated),
+      [false, true],
+      'asked again after the edit',
+    );
+    assert.equal(asked[0].shown.includes('then more'), false);
+    assert.equal(asked[1].shown.includes('// edited by hand, then more'), true, 'the diff shows the edit');
+    assert.equal(document.getText(), asked[1].shown, 'applied what the diff showed last');
+    assert.match(document.getText(), /"units": 32/);
+    await vscode.window.showTextDocument(document);
+    await vscode.commands.executeCommand('undo');
+    await vscode.commands.executeCommand('undo');
+    assert.equal(document.getText(), ORIGINAL);
+  });
+
   it('a proposal that adds a layer keeps the layout of the layers that stay and drops removed ones', async () => {
     const deeper = {
       ...PROPOSED,
