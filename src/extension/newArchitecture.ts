@@ -1,8 +1,10 @@
 /**
  * "Stitch: New Architecture": pick one of the bundled templates (examples/*.stitch.json) and open it as
- * a new untitled `<name>.stitch.json` in the first workspace folder (saved where the user chooses).
+ * a new untitled `<name>.stitch.json` in the first workspace folder; with no folder open, a file saved where
+ * the user chooses first.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 
@@ -34,7 +36,7 @@ function readTemplates(dir: string): Template[] {
     });
 }
 
-/** Opens the chosen template as an untitled document; resolves to its URI (undefined when cancelled). */
+/** Opens the chosen template as an untitled document (a saved file when no folder is open); resolves to its URI (undefined when cancelled). */
 export async function newArchitecture(
   context: vscode.ExtensionContext,
   templateFile?: string,
@@ -59,12 +61,23 @@ export async function newArchitecture(
   }
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
   const base = template.file.replace(/\.stitch\.json$/, '');
+  if (!folder) {
+    // No folder to put it in: asked where, as VS Code's own New File does. (An untitled document with a path
+    // would be saved there without a dialog, and a path of the extension's would hide the user's file.)
+    const picked = await vscode.window.showSaveDialog({
+      title: `Save the new architecture "${template.name}"`,
+      defaultUri: vscode.Uri.file(path.join(os.homedir(), `${base}.stitch.json`)),
+      filters: { 'Stitch schema': ['stitch.json', 'json'] },
+    });
+    if (!picked) return undefined;
+    await vscode.workspace.fs.writeFile(picked, Buffer.from(template.text));
+    await vscode.window.showTextDocument(picked);
+    return picked;
+  }
   let target: vscode.Uri;
   for (let n = 0; ; n++) {
     const fileName = `${base}${n ? `-${n}` : ''}.stitch.json`;
-    target = folder
-      ? vscode.Uri.joinPath(folder, fileName)
-      : vscode.Uri.file(path.join(context.globalStorageUri.fsPath, fileName));
+    target = vscode.Uri.joinPath(folder, fileName);
     const taken = vscode.workspace.textDocuments.some((d) => d.uri.path === target.path);
     if (!taken && !(await exists(target))) break;
   }
