@@ -88,11 +88,27 @@ export async function reviewProposal(
       void vscode.window.showErrorMessage(`Stitch: could not apply the proposal to ${name} (is the file read-only?).`);
       return 'rejected';
     }
+    await closeDiff(uri);
+    // The file's own tab was closed while the diff was open: the applied, unsaved edit is shown, not hidden.
+    if (!hasTab(document.uri)) await vscode.window.showTextDocument(document, { preview: false });
     return 'applied';
   } finally {
     await closeDiff(uri);
     contents.delete(uri.toString());
   }
+}
+
+/** Whether a text or custom (visual) editor tab shows `uri`, in any group. */
+function hasTab(uri: vscode.Uri): boolean {
+  return vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => tabShows(t, uri.toString())));
+}
+
+/** Whether the tab is a text or custom (visual) editor of the document `uri`. */
+function tabShows(tab: vscode.Tab, uri: string): boolean {
+  return (
+    (tab.input instanceof vscode.TabInputText || tab.input instanceof vscode.TabInputCustom) &&
+    tab.input.uri.toString() === uri
+  );
 }
 
 /** Replaces the diff's proposal side, and resolves once the open diff shows it (at most 2 s). */
@@ -120,9 +136,7 @@ async function showProposal(uri: vscode.Uri, text: string): Promise<void> {
  */
 export function diffColumn(document: vscode.TextDocument): vscode.ViewColumn {
   const uri = document.uri.toString();
-  const shows = (tab: vscode.Tab): boolean =>
-    (tab.input instanceof vscode.TabInputText || tab.input instanceof vscode.TabInputCustom) &&
-    tab.input.uri.toString() === uri;
+  const shows = (tab: vscode.Tab): boolean => tabShows(tab, uri);
   const groups = vscode.window.tabGroups.all;
   const group = groups.find((g) => g.activeTab && shows(g.activeTab)) ?? groups.find((g) => g.tabs.some(shows));
   return group?.viewColumn ?? vscode.ViewColumn.Beside;

@@ -105,6 +105,9 @@ export function applyPreset(
       new vscode.Range(document.positionAt(0), document.positionAt(document.getText().length)),
       text,
     );
-    await vscode.workspace.applyEdit(edit);
+    if (!(await vscode.workspace.applyEdit(edit)))
+      void vscode.window.showWarningMessage(
+        `Stitch: the "${name}" preset was not applied: VS Code refused the edit (the file is read-only, or changed at the same moment).`,
+      );
   });
 }

@@ -190,6 +190,27 @@ describe('AI chat', function () {
     assert.equal(document.getText(), ORIGINAL);
   });
 
+  it("accepting after the file's own tab was closed shows the edited file (it is not left unsaved out of sight)", async () => {
+    await vscode.window.showTextDocument(document);
+    const ownTabs = () =>
+      vscode.window.tabGroups.all
+        .flatMap((g) => g.tabs)
+        .filter((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === document.uri.toString());
+    const result = await reviewProposal(document, PROPOSED, {
+      confirm: async () => {
+        await vscode.window.tabGroups.close(ownTabs());
+        assert.equal(ownTabs().length, 0);
+        return true;
+      },
+    });
+    assert.equal(result, 'applied');
+    assert.equal(ownTabs().length, 1, 'the file is open again, with the applied edit');
+    assert.equal(document.isDirty, true);
+    await vscode.window.showTextDocument(document);
+    await vscode.commands.executeCommand('undo');
+    assert.equal(document.getText(), ORIGINAL);
+  });
+
   it('a proposal that adds a layer keeps the layout of the layers that stay and drops removed ones', async () => {
     const deeper = {
       ...PROPOSED,
