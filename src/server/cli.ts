@@ -105,6 +105,7 @@ async function main(argv: string[]): Promise<number> {
         format: stringFlag(values, 'format'),
         out: stringFlag(values, 'out'),
         includeData: values['no-data'] !== true,
+        force: values.force === true,
         runsDir: stringFlag(values, 'runs-dir'),
         dataDir: stringFlag(values, 'data-dir'),
         workspace: listFlag(values, 'workspace')?.at(-1),

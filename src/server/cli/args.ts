@@ -35,7 +35,8 @@ Usage:
   stitch validate FILE          print every problem as file:line:col: message; exit 1 on errors
   stitch export RUN [options]   write a trained run as files for another framework (docs/export.md)
       --format F                tfjs, keras or pytorch (model.py, weights, train.py for torchrun)
-      --out DIR                 where to write (default ./<name>-<format>)
+      --out DIR                 where to write (default ./<name>-<format>); a folder with files in it is refused
+      --force                   write into --out even when it has files (same names are replaced)
       --no-data                 pytorch: leave out data/dataset.safetensors (the run's samples)
       --runs-dir, --data-dir, --workspace   as for serve
   stitch --help                 this text
@@ -77,6 +78,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     format: { type: 'string' },
     out: { type: 'string' },
     'no-data': { type: 'boolean' },
+    force: { type: 'boolean' },
     'trainer-memory-mb': { type: 'string' },
     'max-connections': { type: 'string' },
     'body-timeout': { type: 'string' },

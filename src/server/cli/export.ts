@@ -3,7 +3,7 @@
  * framework (see docs/export.md). Reads the runs folder directly, so no server needs to run.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { exportRun, ExportError, type RunSource } from '../export/runExport';
 import { EXPORT_FORMATS, isExportFormat } from '../export/exportModel';
@@ -16,6 +16,8 @@ export interface ExportCommandOptions {
   format: string | undefined;
   out?: string;
   includeData: boolean;
+  /** Write into an `out` folder that has files (an earlier export, the user's own). */
+  force?: boolean;
   runsDir?: string;
   dataDir?: string;
   workspace?: string;
@@ -48,6 +50,14 @@ export async function exportCommand(options: ExportCommandOptions): Promise<numb
   const outDir = resolve(
     options.out ?? `${(record?.name ?? options.run).replace(/[^A-Za-z0-9_.-]/g, '_')}-${options.format}`,
   );
+  // Checked before the export's work: an earlier export (the user may have edited its model.py) or a folder of
+  // their own is not written over unless asked.
+  const present = await readdir(outDir).catch(() => []);
+  if (present.length > 0 && !options.force) {
+    throw new UsageError(
+      `${outDir} already has files (${present.slice(0, 3).join(', ')}${present.length > 3 ? ', …' : ''}); pass --out with another folder, or --force to write over them`,
+    );
+  }
   let files;
   try {
     files = await exportRun(source, options.run, {

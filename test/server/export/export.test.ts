@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { RunDetail } from '../../../src/shared/protocol';
 import type { StitchSchema } from '../../../src/shared/schema/types';
 import { exportCommand, folderRunSource } from '../../../src/server/cli/export';
+import { UsageError } from '../../../src/server/cli/serve';
 import { exportRun } from '../../../src/server/export/runExport';
 import { decodeSafetensors } from '../../../src/server/export/safetensors';
 import { loadModel } from '../../../src/server/training/modelIo';
@@ -303,6 +304,30 @@ test('keras and tfjs exports: files, weights in Keras order, model.py compiles; 
   }
   const tfjs = await exportRun(source, runId, { ...options, format: 'tfjs' });
   assert.deepEqual(tfjs.map((f) => f.path).sort(), ['README.md', 'model.json', 'schema.stitch.json', 'weights.bin']);
+});
+
+test('stitch export refuses a folder that has files, and writes over them with --force', async () => {
+  const runId = runIds['export-cnn'];
+  const out = join(server.dir, 'export-twice');
+  await exportTo(runId, 'tfjs', out);
+  writeFileSync(join(out, 'README.md'), 'my notes');
+  const options = {
+    run: runId,
+    format: 'tfjs',
+    out,
+    includeData: true,
+    runsDir: join(server.dir, 'runs'),
+    dataDir: join(server.dir, 'data'),
+    print: () => undefined,
+  };
+  await assert.rejects(exportCommand(options), (err: Error) => {
+    assert.ok(err instanceof UsageError);
+    assert.match(err.message, /already has files \(.*README\.md.*\); pass --out with another folder, or --force/);
+    return true;
+  });
+  assert.equal(readFileSync(join(out, 'README.md'), 'utf8'), 'my notes', 'nothing written');
+  assert.equal(await exportCommand({ ...options, force: true }), 0);
+  assert.notEqual(readFileSync(join(out, 'README.md'), 'utf8'), 'my notes');
 });
 
 test('POST /api/runs/:id/export returns the files; bad format 400, unknown run 404, cancelled run 409', async () => {
