@@ -8,7 +8,8 @@
  * only its end gets a notification. Cancelling is in the status item's menu and "Stitch: Cancel Run".
  */
 import * as vscode from 'vscode';
-import type { StitchClient } from '../shared/client';
+import { isClientError } from '../shared/client';
+import { followRunEvents, type RunStreamSource } from '../shared/sse/follow';
 import type { RunState, StateEvent, TrainingEvent } from '../shared/protocol';
 import { isTerminal } from '../shared/protocol';
 import { TRAINING_DEFAULTS, type StitchSchema } from '../shared/schema/types';
@@ -51,6 +52,9 @@ export class RunTracker implements vscode.Disposable {
   /** The last outcome, for tests and the "Show Metrics" default. */
   lastOutcome: TrainOutcome | undefined;
   private readonly subscription: vscode.Disposable;
+  /** The runs being followed, aborted at deactivation. */
+  private readonly follows = new Set<AbortController>();
+  private disposed = false;
 
   constructor(private readonly server: ServerController) {
     this.subscription = server.onDidChangeState((state) => {
@@ -59,6 +63,8 @@ export class RunTracker implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.disposed = true;
+    for (const follow of this.follows) follow.abort();
     this.subscription.dispose();
     this.changed.dispose();
   }
@@ -108,7 +114,7 @@ export class RunTracker implements vscode.Disposable {
       // The start is worth a word, not a toast: it goes by itself, and the status item carries on.
       vscode.window.setStatusBarMessage(`$(play) Stitch: training ${name} started`, 5000);
       const epochs = schema.training?.epochs ?? TRAINING_DEFAULTS.epochs;
-      const final = await this.follow(client, {
+      const final = await this.follow({
         runId,
         name,
         state: 'queued',
@@ -120,7 +126,7 @@ export class RunTracker implements vscode.Disposable {
       });
       return this.report(name, final);
     } catch (err) {
-      showError(this.server.log, (err as Error).message);
+      if (!this.disposed) showError(this.server.log, (err as Error).message); // not after deactivation
       return undefined;
     }
   }
@@ -140,21 +146,36 @@ export class RunTracker implements vscode.Disposable {
     return undefined;
   }
 
-  /** Follows the run's events into `run` until its final state. */
-  private async follow(client: StitchClient, run: ActiveRun): Promise<StateEvent> {
+  /**
+   * Follows the run's events into `run` until its final state. Each connection goes through the server of the
+   * moment: after the server was killed and restarted (another port and token), the new one replays the rest,
+   * down to the final state it gave the run.
+   */
+  private async follow(run: ActiveRun): Promise<StateEvent> {
     this.active.set(run.runId, run);
     this.changed.fire();
     const abort = new AbortController();
+    this.follows.add(abort);
+    const source: RunStreamSource = {
+      open: (after) => {
+        const client = this.server.readyClient;
+        if (!client) throw new Error('the Stitch server is not running (it is being restarted?)');
+        return client.openEvents(run.runId, after, abort.signal);
+      },
+      isFatal: (err) => abort.signal.aborted || isClientError(err),
+      wait: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    };
     try {
-      for await (const event of client.events(run.runId, { signal: abort.signal })) {
+      for await (const event of followRunEvents(source)) {
         const final = applyEvent(run, event);
         this.changed.fire();
         if (final) return final;
       }
     } finally {
       abort.abort();
+      this.follows.delete(abort);
       this.active.delete(run.runId);
-      this.changed.fire();
+      if (!this.disposed) this.changed.fire();
     }
     // The stream closed without a final state: the server stopped (it is being restarted).
     return {

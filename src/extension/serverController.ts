@@ -68,7 +68,10 @@ export class ServerController implements vscode.Disposable {
   ensureStarted(): Promise<StitchClient> {
     if (this.current.kind === 'ready' && this.client) return Promise.resolve(this.client);
     if (!this.starting) {
-      this.starting = this.start().finally(() => (this.starting = undefined));
+      const starting = this.start().finally(() => {
+        if (this.starting === starting) this.starting = undefined;
+      });
+      this.starting = starting;
     }
     return this.starting;
   }
@@ -82,6 +85,7 @@ export class ServerController implements vscode.Disposable {
   /** Stops the local process (remote: just forgets the connection); a start under way is abandoned. */
   async stop(): Promise<void> {
     this.generation++;
+    this.starting = undefined; // abandoned: the next ensureStarted() starts afresh, with the settings of then
     clearTimeout(this.restartTimer);
     const child = this.child;
     this.child = undefined;
@@ -106,7 +110,7 @@ export class ServerController implements vscode.Disposable {
     const generation = this.generation;
     this.setState({ kind: 'starting', remote: !!remoteUrl });
     try {
-      return remoteUrl ? await this.connectRemote(remoteUrl) : await this.spawnLocal(generation);
+      return remoteUrl ? await this.connectRemote(remoteUrl, generation) : await this.spawnLocal(generation);
     } catch (err) {
       const message = (err as Error).message;
       if (generation !== this.generation) throw err; // stopped meanwhile: stop() has set the state
@@ -116,10 +120,12 @@ export class ServerController implements vscode.Disposable {
     }
   }
 
-  private async connectRemote(url: string): Promise<StitchClient> {
+  private async connectRemote(url: string, generation: number): Promise<StitchClient> {
     const token = await this.secrets.get('remoteToken');
     const client = new StitchClient(url, token, CLIENT_HINTS);
     const health = await client.health();
+    // Settings or the token changed meanwhile (each restarts): this connection has the old ones.
+    if (generation !== this.generation) throw new Error('The connection to the Stitch server was replaced.');
     this.log.info(`connected to the remote Stitch server ${url} (${health.backend}, version ${health.version})`);
     this.client = client;
     this.setState({ kind: 'ready', url, remote: true, pid: undefined, backend: health.backend });

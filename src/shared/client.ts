@@ -275,7 +275,7 @@ export class StitchClient {
 }
 
 /** A 4xx answer: reconnecting cannot fix it. */
-function isClientError(err: unknown): boolean {
+export function isClientError(err: unknown): boolean {
   return err instanceof StitchHttpError && err.status >= 400 && err.status < 500;
 }
 

@@ -96,6 +96,30 @@ describe('run and server lifecycle', function () {
     assert.match(String(item.contextValue), /^run\.cancelled/);
   });
 
+  it('a run training when its server is killed ends failed through the restarted server, not with a lost stream', async () => {
+    const api = await stitch();
+    await localReady(() => api.services.server.state);
+    const training = vscode.commands.executeCommand<TrainOutcome | undefined>(
+      'stitch.train',
+      workspaceFile('long.stitch.json'),
+    );
+    const active = await waitFor(
+      () => [...api.services.tracker.active.values()].find((r) => r.state === 'running' && r.progress > 0),
+      'the long run to train its first batches',
+      60_000,
+    );
+    const pid = api.services.server.pid;
+    assert.ok(pid, 'a local server');
+    process.kill(pid, 'SIGKILL'); // no clean shutdown: the restarted server (new port, new token) ends the run
+    const outcome = await training;
+    assert.ok(outcome, 'the train command gave up (it kept dialling the killed server) instead of an outcome');
+    assert.equal(outcome.runId, active.runId);
+    assert.equal(outcome.state, 'failed');
+    assert.match(outcome.error ?? '', /server stopped while this run was active/);
+    assert.equal(api.services.tracker.lastOutcome?.runId, active.runId, 'the status bar shows this run');
+    assert.equal(api.services.tracker.active.size, 0);
+  });
+
   it("another window's server on the same runs folder: its run and saved model show here, with no command", async () => {
     const api = await stitch();
     const { context, runsView, modelsView } = api.services;

@@ -163,4 +163,16 @@ describe('training through the spawned server', function () {
     const url = await vscode.commands.executeCommand<string>('stitch.restartServer');
     assert.match(String(url), /^http:\/\/127\.0\.0\.1:\d+/);
   });
+
+  it('Restart Server while the server is still starting starts it again, and it ends ready', async () => {
+    const server = (await stitch()).services.server;
+    await server.stop();
+    const first = server.ensureStarted(); // still starting when the restart comes
+    first.catch(() => undefined); // abandoned by the restart
+    const client = await server.restart();
+    assert.equal((await client.health()).ok, true);
+    assert.equal(server.state.kind, 'ready');
+    await assert.rejects(first, /stopped while it was starting/);
+    assert.equal(server.state.kind, 'ready', 'the abandoned start does not change the state');
+  });
 });
