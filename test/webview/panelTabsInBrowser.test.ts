@@ -331,3 +331,20 @@ test('a tabular model: the form predicts the typed features', async () => {
   assert.deepEqual(predict.input, [4.5, 1.5]);
   await page.close();
 });
+
+test('a selection restored after a reload drops the runs deleted since; a run just started is kept', async () => {
+  const page = await openPanel({ tab: 'metrics', runIds: ['gone', 'r2'] });
+  const follows = () => postedOf(page, 'runs/follow');
+  assert.deepEqual((await follows()).at(-1)?.runIds, ['gone', 'r2'], 'the saved selection is followed at once');
+  // A list that failed (empty) deletes nothing.
+  await send(page, { type: 'runs', runs: [], serverState: 'ready' });
+  assert.deepEqual((await follows()).at(-1)?.runIds, ['gone', 'r2']);
+  await send(page, { type: 'runs', runs, serverState: 'ready' });
+  assert.deepEqual((await follows()).at(-1)?.runIds, ['r2'], 'the deleted run is no longer followed');
+  assert.deepEqual((await page.evaluate<{ runIds: string[] }>('window.savedState')).runIds, ['r2']);
+  // A run shown by id before a list has it (just started) survives a list made before it existed.
+  await send(page, { type: 'focus', tab: 'metrics', runId: 'new' });
+  await send(page, { type: 'runs', runs, serverState: 'ready' });
+  assert.deepEqual((await follows()).at(-1)?.runIds, ['new']);
+  await page.close();
+});

@@ -51,6 +51,8 @@ export class MetricsView {
   private readonly runs = new Map<string, RunSeries>();
   private summaries: RunSummary[] = [];
   private selected: string[];
+  /** Runs shown by id (focusRun) that no runs list has had yet: just started, not deleted. */
+  private readonly unlisted = new Set<string>();
   private mode: ChartMode;
   private smoothing: number;
   private numbers = new Map<string, number>();
@@ -153,19 +155,34 @@ export class MetricsView {
     this.callbacks.follow(this.selected, after);
   }
 
-  setRuns(runs: RunSummary[]): void {
+  /**
+   * The server's runs. `complete`: the list is the server's whole list (it answered), so a selected run not in
+   * it was deleted (e.g. a selection restored after a reload) and is dropped, unless it was shown by id before
+   * any list had it (a run just started).
+   */
+  setRuns(runs: RunSummary[], complete = true): void {
     this.summaries = [...runs].sort((a, b) => b.created_at.localeCompare(a.created_at));
     this.numbers = runNumbers(runs);
+    const listed = new Set(runs.map((r) => r.run_id));
+    for (const id of listed) this.unlisted.delete(id);
+    const kept = complete ? this.selected.filter((id) => listed.has(id) || this.unlisted.has(id)) : this.selected;
+    let changed = kept.length < this.selected.length;
+    this.selected = kept;
     if (this.selected.length === 0 && this.summaries[0]) {
       this.selected = [this.summaries[0].run_id];
+      changed = true;
+    }
+    if (changed) {
       this.followSelected();
       this.callbacks.selectionChanged(this.selected);
+      this.scheduleDraw();
     }
     this.renderList();
   }
 
   /** Shows one run alone; `overlay` keeps the runs already shown (the list's checkboxes do that). */
   focusRun(runId: string, overlay = false): void {
+    if (!this.summaries.some((s) => s.run_id === runId)) this.unlisted.add(runId);
     this.selected = overlay ? [runId, ...this.selected.filter((id) => id !== runId)] : [runId];
     this.followSelected();
     this.callbacks.selectionChanged(this.selected);

@@ -88,7 +88,8 @@ export function startPanel(app: HTMLElement): void {
   host.onMessage((message) => {
     switch (message.type) {
       case 'runs':
-        metrics.setRuns(message.runs);
+        // An empty list may be a listing that failed: it deletes nothing from the selection.
+        metrics.setRuns(message.runs, message.serverState === 'ready' && message.runs.length > 0);
         models.setRuns(message.runs);
         break;
       case 'run/events':

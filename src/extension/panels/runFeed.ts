@@ -13,7 +13,7 @@
  * No `vscode` import: unit-tested against a real server in Node.
  */
 import type { StitchClient } from '../../shared/client';
-import { causeOf } from '../../shared/client';
+import { causeOf, StitchHttpError } from '../../shared/client';
 import type { TrainingEvent } from '../../shared/protocol';
 import { followRunEvents } from '../../shared/sse/follow';
 import type { StreamStatus } from '../../shared/webviewProtocol';
@@ -69,8 +69,9 @@ export class RunFeed {
     const events = followRunEvents(
       {
         open: async (after) => (await this.options.client()).openEvents(this.runId, after, signal),
-        // Every failure may heal (a restarted server, a new token): only disposing the feed ends it.
-        isFatal: () => signal.aborted,
+        // Every failure may heal (a restarted server, a new token), but a run that is gone (404: deleted) and
+        // disposing the feed end it.
+        isFatal: (err) => signal.aborted || isGone(err),
         wait: (ms) => sleep(ms, signal),
       },
       {
@@ -89,8 +90,10 @@ export class RunFeed {
         this.push(event);
       }
     } catch (err) {
-      // Only an aborted (disposed) feed gets here: there is no one left to tell.
-      if (!signal.aborted) this.status('reconnecting', causeOf(err));
+      // A disposed feed (no one left to tell), or a deleted run: its stream ends, saying why.
+      this.flush();
+      this.status('ended', isGone(err) ? `run ${this.runId} was deleted` : causeOf(err));
+      return;
     }
     this.flush();
     this.status('ended');
@@ -122,4 +125,9 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
     const timer = setTimeout(done, signal.aborted ? 0 : ms);
     signal.addEventListener('abort', done, { once: true });
   });
+}
+
+/** A 404: the run was deleted (reconnecting cannot bring it back). */
+function isGone(err: unknown): boolean {
+  return err instanceof StitchHttpError && err.status === 404;
 }

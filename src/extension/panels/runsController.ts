@@ -58,7 +58,13 @@ export class RunsController extends Disposable {
         runId,
         new RunFeed(runId, {
           after: have,
-          client: () => this.server.ensureStarted(),
+          // Never starts the server: a crashed one stays down until the user restarts it (the feed retries).
+          client: () => {
+            const client = this.server.readyClient;
+            return client
+              ? Promise.resolve(client)
+              : Promise.reject(new Error('the Stitch server is not running; run "Stitch: Restart Server"'));
+          },
           onEvents: (events) => this.post({ type: 'run/events', runId, events }),
           onStatus: (status, message) => this.post({ type: 'run/stream', runId, status, message }),
         }),

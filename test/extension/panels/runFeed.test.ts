@@ -82,6 +82,20 @@ test('against a real run the feed relays every event once, in batches, then ends
     assert.equal((await client.run(runId)).state, 'succeeded');
     assert.deepEqual([statuses[0], statuses.at(-1)], ['connecting', 'ended']);
     assert.ok(statuses.includes('live'));
+
+    // A run that is gone (deleted; a selection restored after a reload can name one): the feed ends, saying
+    // so, instead of asking the server for it every few seconds while the panel is open.
+    const gone: [string, string | undefined][] = [];
+    const missing = new RunFeed('20261205-000000-90e000', {
+      client: async () => client,
+      onEvents: () => assert.fail('no events from a deleted run'),
+      onStatus: (status, message) => gone.push([status, message]),
+      retryMs: 5,
+    });
+    const ended = await Promise.race([missing.done.then(() => true), delay(3000).then(() => false)]);
+    missing.dispose();
+    assert.ok(ended, `the feed of a deleted run is still retrying: ${gone.map(([s]) => s).join(', ')}`);
+    assert.deepEqual(gone.at(-1), ['ended', 'run 20261205-000000-90e000 was deleted']);
   } finally {
     await server.stop();
   }
