@@ -17,7 +17,11 @@ import { trainCommand } from './cli/train';
 import { validateFile } from './cli/validate';
 import { exportCommand } from './cli/export';
 
-const out = (line: string): void => void process.stdout.write(`${line}\n`);
+/** Set once stdout's reader went away (EPIPE): nothing more is written there. */
+let stdoutClosed = false;
+const out = (line: string): void => {
+  if (!stdoutClosed) process.stdout.write(`${line}\n`);
+};
 const err = (line: string): void => void process.stderr.write(`${line}\n`);
 
 async function main(argv: string[]): Promise<number> {
@@ -30,9 +34,14 @@ async function main(argv: string[]): Promise<number> {
       out(HELP);
       return 0;
     case 'validate': {
-      const result = validateFile(args.file!);
-      for (const line of result.lines) (result.exitCode === 0 ? out : err)(line);
-      return result.exitCode;
+      // Several files (`stitch validate examples/*.stitch.json`): each one's lines; the worst exit code.
+      let exitCode = 0;
+      for (const file of args.files ?? []) {
+        const result = validateFile(file);
+        for (const line of result.lines) (result.exitCode === 0 ? out : err)(line);
+        exitCode = Math.max(exitCode, result.exitCode);
+      }
+      return exitCode;
     }
     case 'serve': {
       const stop = await serveCommand({
@@ -72,17 +81,30 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'train': {
+      // First Ctrl+C (or SIGTERM): cancel the run. A second: stop now, the in-process server failing its run
+      // (so that run.json does not say "running"), with at most 2 s for that before the exit.
       const interrupt = new AbortController();
-      let presses = 0;
-      process.on('SIGINT', () => {
-        if (++presses > 1) process.exit(130);
-        interrupt.abort();
+      const quit = new AbortController();
+      let quitCode = 130;
+      const onSignal = (signal: NodeJS.Signals): void => {
+        if (!interrupt.signal.aborted) return interrupt.abort();
+        quitCode = signal === 'SIGTERM' ? 143 : 130;
+        quit.abort();
+        setTimeout(() => process.exit(quitCode), 2000).unref();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      // A closed stdout (`stitch train … | head`): no stack trace; the run is cancelled, as on Ctrl+C.
+      process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EPIPE') throw error;
+        stdoutClosed = true;
+        onSignal('SIGINT');
       });
-      return trainCommand({
+      const code = await trainCommand({
         file: args.file!,
         server: stringFlag(values, 'server'),
         token,
-        minAccuracy: numberFlag(values, 'min-accuracy'),
+        minAccuracy: numberFlag(values, 'min-accuracy', 0, 1),
         epochs: intFlag(values, 'epochs', 1, 100_000),
         maxSamples: intFlag(values, 'max-samples', 1),
         backend: backendFlag(values),
@@ -91,13 +113,17 @@ async function main(argv: string[]): Promise<number> {
         workspace: listFlag(values, 'workspace')?.at(-1),
         verbose: values.verbose === true,
         out: {
-          write: (text) => void process.stdout.write(text),
+          write: (text) => {
+            if (!stdoutClosed) process.stdout.write(text);
+          },
           isTTY: process.stdout.isTTY,
           columns: process.stdout.columns,
         },
         err,
         interrupt: interrupt.signal,
+        quit: quit.signal,
       });
+      return quit.signal.aborted ? quitCode : code;
     }
     case 'export':
       return exportCommand({

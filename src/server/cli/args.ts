@@ -32,7 +32,7 @@ Usage:
       --threads N               threads of the in-process server's runs (wasm)
       --runs-dir, --data-dir, --workspace   as for serve
       --verbose                 print the server log
-  stitch validate FILE          print every problem as file:line:col: message; exit 1 on errors
+  stitch validate FILE...       print every problem as file:line:col: message; exit 1 on errors
   stitch export RUN [options]   write a trained run as files for another framework (docs/export.md)
       --format F                tfjs, keras or pytorch (model.py, weights, train.py for torchrun)
       --out DIR                 where to write (default ./<name>-<format>); a folder with files in it is refused
@@ -48,8 +48,45 @@ const BACKENDS: readonly BackendName[] = BACKEND_NAMES;
 export interface ParsedArgs {
   command: 'serve' | 'train' | 'validate' | 'export' | 'help';
   file?: string;
+  /** validate: every file named (it takes several). */
+  files?: string[];
   values: Record<string, string | string[] | boolean | undefined>;
 }
+
+/** The options each command reads (--help goes everywhere): another command's option is a usage error. */
+const COMMAND_OPTIONS: Record<Exclude<ParsedArgs['command'], 'help'>, readonly string[]> = {
+  serve: [
+    'port',
+    'host',
+    'token',
+    'runs-dir',
+    'data-dir',
+    'workspace',
+    'concurrency',
+    'backend',
+    'threads',
+    'allow-remote',
+    'trainer-memory-mb',
+    'max-connections',
+    'body-timeout',
+    'exit-with-stdin',
+  ],
+  train: [
+    'server',
+    'token',
+    'epochs',
+    'max-samples',
+    'min-accuracy',
+    'backend',
+    'threads',
+    'runs-dir',
+    'data-dir',
+    'workspace',
+    'verbose',
+  ],
+  validate: [],
+  export: ['format', 'out', 'force', 'no-data', 'runs-dir', 'data-dir', 'workspace'],
+};
 
 export function parseCommandLine(argv: string[]): ParsedArgs {
   const command = argv.at(0);
@@ -92,7 +129,16 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     throw new UsageError(`${(err as Error).message} (stitch --help lists the options)`);
   }
   if (parsed.values.help) return { command: 'help', values: {} };
+  for (const name of Object.keys(parsed.values)) {
+    if (!COMMAND_OPTIONS[command].includes(name))
+      throw new UsageError(`--${name} is not an option of stitch ${command} (stitch --help lists its options)`);
+  }
   const positionals = parsed.positionals;
+  if (command === 'validate') {
+    if (positionals.length === 0)
+      throw new UsageError('stitch validate takes one or more schema files, e.g. stitch validate model.stitch.json');
+    return { command, file: positionals[0], files: positionals, values: parsed.values };
+  }
   if (command === 'serve' && positionals.length > 0)
     throw new UsageError(`stitch serve takes no file (got "${positionals[0]}")`);
   if (command === 'export' && positionals.length !== 1)
@@ -120,12 +166,20 @@ export function intFlag(
   return value;
 }
 
-export function numberFlag(values: ParsedArgs['values'], name: string): number | undefined {
+/** A number flag within [min, max], or undefined when absent. */
+export function numberFlag(
+  values: ParsedArgs['values'],
+  name: string,
+  min = -Infinity,
+  max = Infinity,
+): number | undefined {
   const raw = values[name];
   if (raw === undefined) return undefined;
   const value = Number(raw);
-  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(value))
-    throw new UsageError(`--${name}: expected a number, got "${String(raw)}"`);
+  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(value) || value < min || value > max) {
+    const range = Number.isFinite(min) && Number.isFinite(max) ? ` from ${min} to ${max}` : '';
+    throw new UsageError(`--${name}: expected a number${range}, got "${String(raw)}"`);
+  }
   return value;
 }
 

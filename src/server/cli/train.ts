@@ -32,8 +32,10 @@ export interface TrainCommandOptions {
   verbose?: boolean;
   out: ProgressOutput;
   err: (line: string) => void;
-  /** Aborted on Ctrl+C (first press: cancel the run). */
+  /** Aborted on Ctrl+C or SIGTERM (first: cancel the run). */
   interrupt?: AbortSignal;
+  /** Aborted on a second one: stop at once (the in-process server stops its run: failed, not left running). */
+  quit?: AbortSignal;
 }
 
 /** Reads and checks the schema, applying the command-line overrides. Returns null (after printing why) if invalid. */
@@ -65,6 +67,12 @@ function workspaceFor(file: string, explicit?: string): string {
   return isInside(process.cwd(), file) ? process.cwd() : dirname(file);
 }
 
+/** Ctrl+C (or SIGTERM) before any run was created: nothing to cancel. */
+function interruptedBeforeStart(options: TrainCommandOptions): number {
+  options.err('interrupted before the run started; nothing was trained');
+  return 1;
+}
+
 export async function trainCommand(options: TrainCommandOptions): Promise<number> {
   const schema = loadSchema(options);
   if (!schema) return 1;
@@ -84,6 +92,8 @@ export async function trainCommand(options: TrainCommandOptions): Promise<number
     } else if (options.backend) {
       options.err('note: --backend applies to the in-process server only; the remote server uses its own setting');
     }
+    options.quit?.addEventListener('abort', () => void server?.close(), { once: true });
+    if (options.interrupt?.aborted) return interruptedBeforeStart(options);
     const client = new StitchClient(server?.url ?? options.server!.replace(/\/+$/, ''), options.token, {
       unreachable: 'Is it running?',
     });
@@ -126,6 +136,8 @@ async function follow(
       .catch((e: unknown) => options.err(`could not cancel: ${e instanceof Error ? e.message : String(e)}`));
   };
   options.interrupt?.addEventListener('abort', onInterrupt);
+  // Ctrl+C while the run was being created: no 'abort' event comes any more, so the run is cancelled now.
+  if (options.interrupt?.aborted) onInterrupt();
   let final: StateEvent | undefined;
   try {
     for await (const event of client.events(runId)) {

@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -64,6 +64,37 @@ function serve(
             child.kill('SIGINT');
           }),
       });
+    });
+  });
+}
+
+/** `stitch train` of a long run in `runsDir`, with `act` called once its first epoch line is out. */
+function trainUntil(
+  file: string,
+  runsDir: string,
+  act: (child: ChildProcess) => void,
+): Promise<Result & { signal: NodeJS.Signals | null; states: string[] }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', TSX, CLI, 'train', file, '--runs-dir', runsDir], {
+      env: { ...process.env, STITCH_TOKEN: '' },
+    });
+    let stdout = '';
+    let stderr = '';
+    let acted = false;
+    child.stdout.setEncoding('utf8').on('data', (t: string) => {
+      stdout += t;
+      if (!acted && /^epoch 1\//m.test(stdout)) {
+        acted = true;
+        act(child);
+      }
+    });
+    child.stdout.on('error', () => undefined); // destroyed by `act`
+    child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+    child.on('exit', (code, signal) => {
+      const states = readdirSync(runsDir)
+        .filter((name) => /^\d{8}-/.test(name))
+        .map((name) => (JSON.parse(readFileSync(join(runsDir, name, 'run.json'), 'utf8')) as { state: string }).state);
+      resolve({ code, signal, stdout, stderr, states });
     });
   });
 }
@@ -209,6 +240,28 @@ describe('stitch CLI', () => {
     ]);
     assert.equal(code, 0, server.stderr());
     assert.match(server.stderr(), /standard input closed: stopping/);
+  });
+
+  test('train: SIGTERM cancels the run; a second Ctrl+C stops at once with the run failed; a closed stdout cancels it quietly', async () => {
+    const file = join(dir, 'long.stitch.json');
+    writeFileSync(file, JSON.stringify(spiralSchema({ epochs: 400, samples: 240, name: 'long' })));
+    const term = await trainUntil(file, join(dir, 'term-runs'), (child) => child.kill('SIGTERM'));
+    assert.equal(term.code, 1, term.stderr);
+    assert.match(term.stdout, /run \S+ cancelled/);
+    assert.deepEqual(term.states, ['cancelled']);
+
+    const twice = await trainUntil(file, join(dir, 'quit-runs'), (child) => {
+      child.kill('SIGINT');
+      setTimeout(() => child.kill('SIGINT'), 20);
+    });
+    assert.equal(twice.code, 130, twice.stderr);
+    assert.deepEqual(twice.states, ['failed'], 'not left "running" in run.json');
+
+    // `stitch train … | head -3`: the reader goes away.
+    const piped = await trainUntil(file, join(dir, 'pipe-runs'), (child) => child.stdout!.destroy());
+    assert.equal(piped.code, 1);
+    assert.doesNotMatch(piped.stderr, /EPIPE|Unhandled|at /, piped.stderr);
+    assert.deepEqual(piped.states, ['cancelled']);
   });
 
   test('serve prints exactly the listening line first, answers, and refuses a public host without a token', async () => {
