@@ -10,6 +10,7 @@ import {
   listFlag,
   numberFlag,
   parseCommandLine,
+  serverFlag,
   stringFlag,
 } from './cli/args';
 import { serveCommand, UsageError } from './cli/serve';
@@ -102,7 +103,7 @@ async function main(argv: string[]): Promise<number> {
       });
       const code = await trainCommand({
         file: args.file!,
-        server: stringFlag(values, 'server'),
+        server: serverFlag(stringFlag(values, 'server')),
         token,
         minAccuracy: numberFlag(values, 'min-accuracy', 0, 1),
         epochs: intFlag(values, 'epochs', 1, 100_000),

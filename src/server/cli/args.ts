@@ -211,3 +211,17 @@ export function applyThreadsFlag(values: ParsedArgs['values'], env: NodeJS.Proce
   const threads = intFlag(values, 'threads', 1, 1024);
   if (threads !== undefined) env.STITCH_THREADS = String(threads);
 }
+
+/** `--server`: an http(s) URL, checked before anything starts. */
+export function serverFlag(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:')
+    throw new UsageError(`--server: expected the server's address, e.g. http://127.0.0.1:8080 (got "${raw}")`);
+  return raw;
+}

@@ -40,6 +40,9 @@ export function renderStatus(event: BatchEvent, epochs: number | '?', columns?: 
     `loss ${fixed(event.loss)} acc ${fixed(event.accuracy)} ${Math.round(event.samples_per_sec)} samples/s ETA ${formatDuration(event.eta_seconds)}`;
   const full = `${bar(event.progress, 20)} ${facts}`;
   if (full.length <= width) return full;
+  // A narrower bar where one of at least 5 cells fits (an 80-column terminal), else the figures alone.
+  const cells = width - facts.length - 3;
+  if (cells >= 5) return `${bar(event.progress, cells)} ${facts}`;
   return facts.slice(0, width);
 }
 

@@ -115,7 +115,7 @@ function checkDataset(spec: unknown, out: ProblemCollector): boolean {
     out.report(
       at,
       'unknown-dataset',
-      `unknown dataset "${spec}"${didYouMean(suggestion)} Built in: ${DATASET_NAMES.join(', ')}; or use a CSV/IDX file`,
+      `unknown dataset "${spec}"${didYouMean(suggestion) || '.'} Built in: ${DATASET_NAMES.join(', ')}; or use a CSV/IDX file`,
       suggestion === undefined ? {} : { suggestion },
     );
     return false;
@@ -132,7 +132,7 @@ function checkDataset(spec: unknown, out: ProblemCollector): boolean {
       out.report(
         [...at, 'name'],
         'unknown-dataset',
-        `unknown dataset ${describeType(name)}${didYouMean(suggestion)} Built in: ${DATASET_NAMES.join(', ')}`,
+        `unknown dataset ${describeType(name)}${didYouMean(suggestion) || '.'} Built in: ${DATASET_NAMES.join(', ')}`,
         suggestion === undefined ? {} : { suggestion },
       );
       return false;

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { numberFlag, parseCommandLine } from '../../../src/server/cli/args';
+import { numberFlag, parseCommandLine, serverFlag } from '../../../src/server/cli/args';
 import { UsageError } from '../../../src/server/cli/serve';
 
 const usage = (argv: string[], message: RegExp) =>
@@ -44,4 +44,11 @@ test('--min-accuracy is a fraction from 0 to 1, checked before training', () => 
     /--min-accuracy: expected a number from 0 to 1, got "97"/,
   );
   assert.throws(() => numberFlag(values('x'), 'min-accuracy', 0, 1), UsageError);
+});
+
+test('--server is an http(s) address', () => {
+  assert.equal(serverFlag('http://127.0.0.1:8080'), 'http://127.0.0.1:8080');
+  assert.equal(serverFlag(undefined), undefined);
+  for (const bad of ['notaurl', 'ftp://host', '127.0.0.1:8080'])
+    assert.throws(() => serverFlag(bad), /--server: expected the server's address, e\.g\. http:\/\/127\.0\.0\.1:8080/);
 });
