@@ -20,6 +20,7 @@ import {
   type Edit,
   type FormattingOptions,
   type JSONPath,
+  type Node,
 } from 'jsonc-parser';
 
 export interface TextEdit {
@@ -59,6 +60,11 @@ export function setJsonValue(
   const root = parseTree(text, [], { allowTrailingComma: true });
   const container = root && findNodeAtLocation(root, path.slice(0, -1));
   const oneLine = container ? !text.slice(container.offset, container.offset + container.length).includes('\n') : false;
+  const index = path[path.length - 1];
+  if (value === undefined && container?.type === 'array' && !oneLine && typeof index === 'number') {
+    const removed = removeArrayItem(text, container, index);
+    if (removed !== undefined) return removed;
+  }
   if (value === undefined) {
     // A removal needs no formatting (formatting would reflow the whole container); keep the space after
     // an opening bracket when the first entry of a one-line container goes.
@@ -142,4 +148,30 @@ export function spaceOut(json: string): string {
     }
   }
   return out.replace(/\{ \}/g, '{}');
+}
+
+/**
+ * Removes item `index` of a multi-line array with the comments that belong to it and no others: the comment
+ * lines above it and the rest of its own line go with it; the lines above the next item and the rest of the
+ * previous item's line stay. (jsonc-parser's removal takes the next item's comments instead.) Undefined
+ * where that does not apply (one item, or no such index): the caller removes it the plain way.
+ */
+function removeArrayItem(text: string, array: Node, index: number): string | undefined {
+  const items = array.children ?? [];
+  if (items.length < 2 || index < 0 || index >= items.length) return undefined;
+  const end = (n: Node): number => n.offset + n.length;
+  /** Where item k's lines begin: after the line end that follows the previous item (or the bracket). */
+  const blockStart = (k: number): number => {
+    const from = k === 0 ? array.offset + 1 : end(items[k - 1]);
+    const nl = text.slice(from, items[k].offset).indexOf('\n');
+    return nl < 0 ? items[k].offset : from + nl + 1;
+  };
+  if (index < items.length - 1) return text.slice(0, blockStart(index)) + text.slice(blockStart(index + 1));
+  // The last item: the previous one loses its comma, and keeps a comment on its line.
+  const previous = end(items[index - 1]);
+  const between = text.slice(previous, items[index].offset);
+  const nl = between.indexOf('\n');
+  if (nl < 0) return undefined;
+  const rest = between.slice(0, nl).replace(/^\s*,/, '').trimEnd();
+  return text.slice(0, previous) + rest + text.slice(end(items[index]));
 }

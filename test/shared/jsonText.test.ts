@@ -78,6 +78,36 @@ describe('jsonText', () => {
     assert.ok(after.includes('"layout": { "pool1": { "x": 0, "y": 80 } },'), after);
   });
 
+  test('removing an item of a multi-line array takes its own comments and leaves the others', () => {
+    const text = [
+      '{',
+      '  "layers": [',
+      '    // the stem',
+      '    { "id": "a" }, // wide',
+      '    // the middle',
+      '    { "id": "b" }, // narrow',
+      '    // the head',
+      '    { "id": "c" }',
+      '  ]',
+      '}',
+      '',
+    ].join('\n');
+    const ids = (t: string) => (parse(t) as { layers: { id: string }[] }).layers.map((l) => l.id);
+    const middle = setJsonValue(text, ['layers', 1], undefined);
+    assert.deepEqual(ids(middle), ['a', 'c']);
+    assert.equal(middle, text.replace('    // the middle\n    { "id": "b" }, // narrow\n', ''), middle);
+    const first = setJsonValue(text, ['layers', 0], undefined);
+    assert.equal(first, text.replace('    // the stem\n    { "id": "a" }, // wide\n', ''), first);
+    const last = setJsonValue(text, ['layers', 2], undefined);
+    assert.deepEqual(ids(last), ['a', 'b']);
+    assert.equal(last, text.replace('}, // narrow\n    // the head\n    { "id": "c" }', '} // narrow'), last);
+    // Without comments, as before: the lines go, the others stay byte for byte.
+    const plain = '[\n  1,\n  2,\n  3\n]';
+    assert.equal(setJsonValue(plain, [1], undefined), '[\n  1,\n  3\n]');
+    assert.equal(setJsonValue(plain, [2], undefined), '[\n  1,\n  2\n]');
+    assert.equal(setJsonValue(plain, [0], undefined), '[\n  2,\n  3\n]');
+  });
+
   test("a proposal that adds or removes layers keeps each remaining layer's comments with it, once", () => {
     const text = [
       '{',
