@@ -116,7 +116,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     title: 'Show Training Metrics',
     run: (s, arg) => {
       // The panel lists every run; without an argument it shows the run training now, else the last one.
-      const runId = runIdFrom(arg) ?? [...s.tracker.active.values()].at(-1)?.runId ?? s.tracker.lastOutcome?.runId;
+      const runId = runIdFrom(arg) ?? s.tracker.current?.runId ?? s.tracker.lastOutcome?.runId;
       s.panels.show('metrics', runId);
       return runId ?? 'panel';
     },

@@ -62,6 +62,15 @@ export class RunTracker implements vscode.Disposable {
     });
   }
 
+  /**
+   * The run the status bar shows and Show Training Metrics opens: the one training now (the first running),
+   * else the first queued (a second run waits in the server's queue while the first trains).
+   */
+  get current(): ActiveRun | undefined {
+    const active = [...this.active.values()];
+    return active.find((r) => r.state === 'running') ?? active.at(0);
+  }
+
   dispose(): void {
     this.disposed = true;
     for (const follow of this.follows) follow.abort();

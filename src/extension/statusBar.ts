@@ -35,7 +35,7 @@ export class StatusBar implements vscode.Disposable {
   }
 
   private render(): void {
-    const run = [...this.tracker.active.values()].at(0);
+    const run = this.tracker.current;
     const state = this.server.state;
     this.item.backgroundColor = undefined;
     this.item.command = 'stitch.showServerLog';
@@ -111,7 +111,7 @@ export function runProgressText(run: ActiveRun): string {
 
 /** The status bar item's click menu: the run's metrics, Cancel while it trains, the server log. */
 export async function showRunMenu(tracker: RunTracker): Promise<void> {
-  const run = [...tracker.active.values()].at(0);
+  const run = tracker.current;
   const runId = run?.runId ?? tracker.lastOutcome?.runId;
   const items: (vscode.QuickPickItem & { command: string; args: unknown[] })[] = [
     { label: '$(graph-line) Show Training Metrics', command: 'stitch.showMetrics', args: runId ? [runId] : [] },

@@ -96,6 +96,34 @@ describe('run and server lifecycle', function () {
     assert.match(String(item.contextValue), /^run\.cancelled/);
   });
 
+  it('with a second run queued behind a training one, the status bar and Show Training Metrics both take the training one', async () => {
+    const api = await stitch();
+    const { tracker } = api.services;
+    const first = vscode.commands.executeCommand<TrainOutcome | undefined>(
+      'stitch.train',
+      workspaceFile('long.stitch.json'),
+    );
+    const training = await waitFor(
+      () => [...tracker.active.values()].find((r) => r.state === 'running' && r.progress > 0),
+      'the long run to train its first batches',
+      60_000,
+    );
+    const second = vscode.commands.executeCommand<TrainOutcome | undefined>(
+      'stitch.train',
+      workspaceFile('xor.stitch.json'),
+    );
+    const queued = await waitFor(
+      () => [...tracker.active.values()].find((r) => r.runId !== training.runId),
+      'the second run to be followed',
+    );
+    assert.equal(queued.state, 'queued', 'the server trains one run at a time');
+    assert.equal(tracker.current?.runId, training.runId);
+    assert.equal(await vscode.commands.executeCommand<string>('stitch.showMetrics'), training.runId);
+    assert.equal(await vscode.commands.executeCommand<string>('stitch.cancelRun', training.runId), training.runId);
+    assert.equal((await first)?.state, 'cancelled');
+    assert.equal((await second)?.state, 'succeeded', 'the queued run trains once the first is cancelled');
+  });
+
   it('a run training when its server is killed ends failed through the restarted server, not with a lost stream', async () => {
     const api = await stitch();
     await localReady(() => api.services.server.state);
