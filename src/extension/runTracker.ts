@@ -168,14 +168,21 @@ export class RunTracker implements vscode.Disposable {
     const source: RunStreamSource = {
       open: (after) => {
         const client = this.server.readyClient;
-        if (!client) throw new Error('the Stitch server is not running (it is being restarted?)');
+        if (!client)
+          throw new Error(
+            this.server.state.kind === 'crashed'
+              ? `the Stitch server stopped during run ${run.runId} and is not restarted; run "Stitch: Restart Server" to see how the run ended`
+              : 'the Stitch server is being restarted',
+          );
         return client.openEvents(run.runId, after, abort.signal);
       },
-      isFatal: (err) => abort.signal.aborted || isClientError(err),
+      // A server that gave up restarting (crashed) ends the follow; otherwise it waits for the server as long
+      // as it takes (a remote one across a network outage, where the run goes on training).
+      isFatal: (err) => abort.signal.aborted || isClientError(err) || this.server.state.kind === 'crashed',
       wait: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     };
     try {
-      for await (const event of followRunEvents(source)) {
+      for await (const event of followRunEvents(source, { retries: Infinity, maxRetryMs: 5000 })) {
         const final = applyEvent(run, event);
         this.changed.fire();
         if (final) return final;
