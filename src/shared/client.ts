@@ -69,12 +69,13 @@ export class StitchClient {
     return this.json('GET', '/api/health', undefined, 'check the server');
   }
 
-  train(body: TrainRequest): Promise<TrainResponse> {
-    return this.json('POST', '/api/train', body, 'start training');
+  /** `signal`: gives up waiting (a timeout, Ctrl+C); the server may have created the run all the same. */
+  train(body: TrainRequest, signal?: AbortSignal): Promise<TrainResponse> {
+    return this.json('POST', '/api/train', body, 'start training', signal);
   }
 
-  async cancel(runId: string): Promise<void> {
-    await this.json('POST', `/api/train/${encodeURIComponent(runId)}/cancel`, {}, 'cancel the run');
+  async cancel(runId: string, signal?: AbortSignal): Promise<void> {
+    await this.json('POST', `/api/train/${encodeURIComponent(runId)}/cancel`, {}, 'cancel the run', signal);
   }
 
   async runs(): Promise<RunSummary[]> {
@@ -229,8 +230,8 @@ export class StitchClient {
     }
   }
 
-  private async json<T>(method: string, path: string, body: unknown, doing: string): Promise<T> {
-    const response = await this.fetch(method, path, body);
+  private async json<T>(method: string, path: string, body: unknown, doing: string, signal?: AbortSignal): Promise<T> {
+    const response = await this.fetch(method, path, body, {}, signal);
     if (!response.ok) throw await this.error(response, doing);
     const text = await response.text();
     return (text ? JSON.parse(text) : undefined) as T;

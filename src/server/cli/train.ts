@@ -36,6 +36,8 @@ export interface TrainCommandOptions {
   interrupt?: AbortSignal;
   /** Aborted on a second one: stop at once (the in-process server stops its run: failed, not left running). */
   quit?: AbortSignal;
+  /** How long the server may take to answer the start and the cancel (default 60 s; a stuck server). */
+  requestTimeoutMs?: number;
 }
 
 /** Reads and checks the schema, applying the command-line overrides. Returns null (after printing why) if invalid. */
@@ -115,9 +117,19 @@ async function follow(
   const reporter = new ProgressReporter(options.out);
   reporter.expectEpochs(schema.training?.epochs ?? 0);
   let started: TrainResponse;
+  const timeoutMs = options.requestTimeoutMs ?? 60_000;
+  const request = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(options.interrupt ? [options.interrupt] : [])]);
   try {
-    started = await client.train({ schema, schemaPath });
+    started = await client.train({ schema, schemaPath }, request);
   } catch (err) {
+    if (options.interrupt?.aborted) {
+      options.err('interrupted while the run was being created; a remote server may have started it (see its runs)');
+      return 1;
+    }
+    if (request.aborted) {
+      options.err(`error: the server did not answer the start of the run within ${timeoutMs / 1000} s; is it stuck?`);
+      return 1;
+    }
     if (err instanceof StitchHttpError && err.status === 422) {
       const errors = (err.body as { errors?: { path: string; message: string }[] } | undefined)?.errors ?? [];
       for (const e of errors) options.err(`${options.file}: ${e.path ? `${e.path}: ` : ''}${e.message}`);
@@ -132,7 +144,7 @@ async function follow(
     cancelling = true;
     reporter.line('cancelling the run (press Ctrl+C again to quit at once)…');
     client
-      .cancel(runId)
+      .cancel(runId, AbortSignal.timeout(timeoutMs))
       .catch((e: unknown) => options.err(`could not cancel: ${e instanceof Error ? e.message : String(e)}`));
   };
   options.interrupt?.addEventListener('abort', onInterrupt);
