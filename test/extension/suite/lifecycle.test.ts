@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { StitchApi } from '../../../src/extension/extension';
 import type { TrainOutcome } from '../../../src/extension/runTracker';
 import { localRunsDir, type ServerController, type ServerState } from '../../../src/extension/serverController';
 import { stitch, waitFor, workspaceFile } from './helpers';
@@ -67,20 +68,26 @@ async function startRemote(
   return { url, child };
 }
 
+/** Starts training long.stitch.json; resolves once it trains its first batches (the command's promise, the run). */
+async function trainLongRun(api: StitchApi) {
+  const training = vscode.commands.executeCommand<TrainOutcome | undefined>(
+    'stitch.train',
+    workspaceFile('long.stitch.json'),
+  );
+  const active = await waitFor(
+    () => [...api.services.tracker.active.values()].find((r) => r.state === 'running' && r.progress > 0),
+    'the long run to train its first batches',
+    60_000,
+  );
+  return { training, active };
+}
+
 describe('run and server lifecycle', function () {
   this.timeout(180_000);
 
   it('Cancel Run while a longer run trains ends it cancelled, and the runs view shows it', async () => {
     const api = await stitch();
-    const training = vscode.commands.executeCommand<TrainOutcome | undefined>(
-      'stitch.train',
-      workspaceFile('long.stitch.json'),
-    );
-    const active = await waitFor(
-      () => [...api.services.tracker.active.values()].find((r) => r.state === 'running' && r.progress > 0),
-      'the long run to train its first batches',
-      60_000,
-    );
+    const { training, active } = await trainLongRun(api);
     assert.equal(active.name, 'spiral-long');
     const cancelled = await vscode.commands.executeCommand<string>('stitch.cancelRun');
     assert.equal(cancelled, active.runId);
@@ -99,15 +106,7 @@ describe('run and server lifecycle', function () {
   it('with a second run queued behind a training one, the status bar and Show Training Metrics both take the training one', async () => {
     const api = await stitch();
     const { tracker } = api.services;
-    const first = vscode.commands.executeCommand<TrainOutcome | undefined>(
-      'stitch.train',
-      workspaceFile('long.stitch.json'),
-    );
-    const training = await waitFor(
-      () => [...tracker.active.values()].find((r) => r.state === 'running' && r.progress > 0),
-      'the long run to train its first batches',
-      60_000,
-    );
+    const { training: first, active: training } = await trainLongRun(api);
     const second = vscode.commands.executeCommand<TrainOutcome | undefined>(
       'stitch.train',
       workspaceFile('xor.stitch.json'),
@@ -127,15 +126,7 @@ describe('run and server lifecycle', function () {
   it('a run training when its server is killed ends failed through the restarted server, not with a lost stream', async () => {
     const api = await stitch();
     await localReady(() => api.services.server.state);
-    const training = vscode.commands.executeCommand<TrainOutcome | undefined>(
-      'stitch.train',
-      workspaceFile('long.stitch.json'),
-    );
-    const active = await waitFor(
-      () => [...api.services.tracker.active.values()].find((r) => r.state === 'running' && r.progress > 0),
-      'the long run to train its first batches',
-      60_000,
-    );
+    const { training, active } = await trainLongRun(api);
     const pid = api.services.server.pid;
     assert.ok(pid, 'a local server');
     process.kill(pid, 'SIGKILL'); // no clean shutdown: the restarted server (new port, new token) ends the run

@@ -36,6 +36,18 @@ async function eventually<T>(what: string, check: () => Promise<T | undefined>, 
   }
 }
 
+/** A run folder as another server leaves it while the run trains (schema, a log at "running"); run.json is the caller's. */
+function runningRunFolder(server: TestServer, runId: string): string {
+  const folder = join(server.dir, 'runs', runId);
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(join(folder, 'schema.json'), JSON.stringify(spiralSchema()));
+  writeFileSync(
+    join(folder, 'events.jsonl'),
+    JSON.stringify({ id: 1, event: 'state', data: { run_id: runId, state: 'running' } }) + '\n',
+  );
+  return folder;
+}
+
 const stateEvents = (events: TrainingEvent[]) =>
   events.flatMap((e) => (e.event === 'state' ? [`${e.id}:${e.data.state}`] : []));
 
@@ -88,13 +100,7 @@ test('a run whose server was killed is failed by the server that finds it, and m
   assert.ok(a && b, 'runs after the first test, on its two servers');
   // A run folder as a killed server leaves it: running, owned by a server whose presence file is gone.
   const runId = '20261205-000000-dead01';
-  const folder = join(a.dir, 'runs', runId);
-  mkdirSync(folder, { recursive: true });
-  writeFileSync(join(folder, 'schema.json'), JSON.stringify(spiralSchema()));
-  writeFileSync(
-    join(folder, 'events.jsonl'),
-    JSON.stringify({ id: 1, event: 'state', data: { run_id: runId, state: 'running' } }) + '\n',
-  );
+  const folder = runningRunFolder(a, runId);
   writeFileSync(
     join(folder, 'run.json'),
     JSON.stringify({
@@ -148,13 +154,7 @@ test(
     const owner = `${process.pid}-0a0e`;
     writeFileSync(join(a.dir, 'runs', '.servers', `${owner}.json`), '{}');
     const runId = '20261205-000000-1a9901';
-    const folder = join(a.dir, 'runs', runId);
-    mkdirSync(folder, { recursive: true });
-    writeFileSync(join(folder, 'schema.json'), JSON.stringify(spiralSchema()));
-    writeFileSync(
-      join(folder, 'events.jsonl'),
-      JSON.stringify({ id: 1, event: 'state', data: { run_id: runId, state: 'running' } }) + '\n',
-    );
+    const folder = runningRunFolder(a, runId);
     const record = (state: string) =>
       JSON.stringify({
         run_id: runId,
