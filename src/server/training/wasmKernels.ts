@@ -5,9 +5,11 @@
  * replaced (wasmPoolKernels.ts). Every other kernel our layer types need for training (Conv2DBackpropInput,
  * the element-wise and reduction gradients) ships with the backend and is correct.
  *
- * - Conv2DBackpropFilter is as expensive as the forward convolution, so it runs on the backend's own XNNPACK
- *   kernels: a matrix product over im2col columns, or a forward convolution over transposed tensors,
- *   whichever suits the shape (wasmConvFilter.ts).
+ * - Convolutions (Conv2D, and so the input gradient, which is computed as one; Conv2DBackpropFilter) run on our
+ *   SIMD kernels (wasmSimd.wat, wasmConv.ts), about twice as fast as XNNPACK on a training step's shapes,
+ *   as do the 2×2 MaxPoolGrad and the bias gradients' sums. Without SIMD (or for other shapes),
+ *   Conv2DBackpropFilter runs on the backend's own XNNPACK kernels: a matrix product over im2col columns,
+ *   or a forward convolution over transposed tensors, whichever suits the shape (wasmConvFilter.ts).
  * - Transposed matrix products are slow in the backend, so they get explicit transposes, and products with
  *   a large right operand swap their operands (wasmMatMul.ts);
  *   sums over leading axes (bias gradients) get a faster path (wasmReduce.ts); Identity and same-dtype Cast
@@ -17,6 +19,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { withSimdConv2D } from './wasmConv';
 import { conv2DBackpropFilter } from './wasmConvFilter';
 import { conv2DBackpropInputByCol2im } from './wasmConvInput';
 import { sharingCast, sharingIdentity } from './wasmIdentity';
@@ -260,6 +263,7 @@ export function registerWasmTrainingKernels(): void {
     });
   }
   const wrappers: [string, (original: tf.KernelFunc) => tf.KernelFunc][] = [
+    ['Conv2D', withSimdConv2D],
     ['Sum', withLeadingAxesSum],
     ['Identity', sharingIdentity],
     ['Cast', sharingCast],

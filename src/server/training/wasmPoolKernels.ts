@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { simdKernels } from './wasmSimd';
 
 type Info = tf.TensorInfo;
 type Attrs = Record<string, unknown>;
@@ -43,6 +44,22 @@ export function maxPoolGrad(args: { inputs: { dy: Info; input: Info }; backend: 
   const dx = backend.typedArrayFromHeap(out) as Float32Array;
   const x = backend.typedArrayFromHeap(inputs.input) as Float32Array;
   const dy = backend.typedArrayFromHeap(inputs.dy) as Float32Array;
+  const simd = isPlain2x2(info) ? simdKernels(backend) : null;
+  if (simd) {
+    // The same rules as maxPoolGrad2x2 below, 4 channels at a time (wasmSimd.wat); it clears dx itself.
+    simd.maxPoolGrad2x2(
+      dx.byteOffset,
+      x.byteOffset,
+      dy.byteOffset,
+      batchSize,
+      inHeight,
+      inWidth,
+      C,
+      outHeight,
+      outWidth,
+    );
+    return out;
+  }
   dx.fill(0);
   if (isPlain2x2(info)) {
     maxPoolGrad2x2(dx, x, dy, info);

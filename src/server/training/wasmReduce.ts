@@ -3,13 +3,15 @@
  * axes but the last, e.g. `[64, 26, 26, 32] → [32]`; the backend transposes the reduced axes to the end
  * before summing, which costs ~3× more than summing rows in place. Other reductions go to the backend.
  *
- * Large sums (conv layers) are a matrix product instead: xᵀ [C, rows] × ones [rows, 1] on the backend's
- * XNNPACK kernel, after the backend's transpose (BatchMatMul packs its right operand on every call, so that
- * must be the small ones vector). ~40 % less CPU time than the JS loop for `[64, 26, 26, 32]`; small sums
- * keep the loop and its float64 accumulator.
+ * Large sums (conv layers) go to the SIMD kernel `columnSums` (wasmSimd.ts: rows summed in place, float32
+ * blocks added in float64). Without it they are a matrix product: xᵀ [C, rows] × ones [rows, 1] on the
+ * backend's XNNPACK kernel, after the backend's transpose (BatchMatMul packs its right operand on every call,
+ * so that must be the small ones vector), ~40 % less CPU time than the JS loop for `[64, 26, 26, 32]`. Small
+ * sums keep the loop and its float64 accumulator.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { simdKernels } from './wasmSimd';
 
 type Info = tf.TensorInfo;
 interface KernelArgs {
@@ -61,8 +63,16 @@ export function withLeadingAxesSum(original: tf.KernelFunc): tf.KernelFunc {
     const width = rest.reduce((a, b) => a * b, 1);
     const rows = x.shape.slice(0, axes.length).reduce((a, b) => a * b, 1);
     const outShape = attrs.keepDims ? [...axes.map(() => 1), ...rest] : rest;
-    if (rows * width >= MATMUL_MIN_SIZE) return { ...sumByMatMul(backend, x, rows, width), shape: outShape };
+    const large = rows * width >= MATMUL_MIN_SIZE;
+    const simd = large ? simdKernels(backend) : null;
+    if (large && !simd) return { ...sumByMatMul(backend, x, rows, width), shape: outShape };
     const out = backend.makeOutput(outShape, 'float32');
+    if (simd) {
+      // Rows summed in place, 4 columns at a time (wasmSimd.wat): no transpose, no product.
+      const x32 = backend.typedArrayFromHeap(x) as Float32Array;
+      simd.columnSums((backend.typedArrayFromHeap(out) as Float32Array).byteOffset, x32.byteOffset, rows, width);
+      return out;
+    }
     const sum = backend.typedArrayFromHeap(out) as Float32Array;
     const values = backend.typedArrayFromHeap(x) as Float32Array;
     // Accumulate in float64 for accuracy over many rows, then store.

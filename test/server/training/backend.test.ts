@@ -6,10 +6,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
+import { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { applyThreadsFlag } from '../../../src/server/cli/args';
 import { UsageError } from '../../../src/server/cli/serve';
 import type { LabeledSamples } from '../../../src/server/data/types';
 import { chooseBackend, threadsFromEnv } from '../../../src/server/training/backend';
+import { simdKernels } from '../../../src/server/training/wasmSimd';
 import { currentBackend } from '../../../src/server/training/backendInfo';
 import { buildModel } from '../../../src/server/training/model';
 import { createRandom, withSeededMathRandom } from '../../../src/server/random';
@@ -74,6 +76,9 @@ describe('backend choice', () => {
     assert.equal(two.threads, 2, two.notes.join('; '));
     assert.equal(two.detail, 'wasm, 2 threads');
     assert.deepEqual(currentBackend(), { backend: 'wasm', threads: 2, detail: 'wasm, 2 threads' });
+    // The threaded build's memory is shared: the SIMD kernels' shared-memory variant must instantiate on it.
+    const backend = tf.backend();
+    assert.ok(backend instanceof BackendWasm && simdKernels(backend), 'no SIMD kernels on the threaded wasm build');
     const first = await trainLosses();
     const again = await trainLosses();
     assert.deepEqual(again, first);
@@ -83,7 +88,8 @@ describe('backend choice', () => {
     assert.equal(one.threads, 1);
     assert.equal(tf.getBackend(), 'wasm');
     const single = await trainLosses();
-    // XNNPACK splits work by output tiles, so the sums are the same on any thread count; allow rounding anyway.
+    // XNNPACK splits work by output tiles, and our SIMD kernels run on one thread, so the sums are the same on
+    // any thread count; allow rounding anyway.
     for (let i = 0; i < first.length; i++)
       assert.ok(Math.abs(single[i] - first[i]) < 1e-4, `${single[i]} vs ${first[i]}`);
   });

@@ -1,0 +1,126 @@
+/**
+ * Stitch's own SIMD kernels (wasmSimd.wat) for the training steps where the backend's are slow: the 2×2
+ * MaxPoolGrad, the column sums of bias gradients, and convolutions: forward (and so the input gradient,
+ * computed as one) and the filter gradient. The module imports tfjs-backend-wasm's own memory, so the kernels read and write tensors where
+ * they lie, as the JS kernels do through typed arrays; pointers are byte offsets into that memory.
+ *
+ * The kernels are a speed-up, never a requirement: where the module cannot be instantiated (an engine without
+ * wasm SIMD) or is turned off (`STITCH_WASM_SIMD=off`, `useWasmSimd(false)`: tests and `bench/profile-wasm.ts`
+ * compare both ways), `simdKernels` returns null and callers keep their JS loops or XNNPACK paths.
+ */
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { WASM_SIMD_SHARED, WASM_SIMD_SINGLE } from './wasmSimdBinary';
+
+export interface SimdKernels {
+  /** dx for 2×2 windows, stride 2, no padding (NHWC; every window inside the input). */
+  maxPoolGrad2x2(
+    dx: number,
+    x: number,
+    dy: number,
+    batch: number,
+    h: number,
+    w: number,
+    c: number,
+    oh: number,
+    ow: number,
+  ): void;
+  /**
+   * One filter tap's dW [Ci×Co] (+)= Σ over a rectangle of output pixels of x's pixelᵀ ⊗ dy's pixel; pointers and
+   * byte steps as wasmSimd.wat's `convFilterGradTap` says. Co must be a multiple of 4.
+   */
+  convFilterGradTap(
+    c: number,
+    a: number,
+    d: number,
+    batch: number,
+    aImage: number,
+    dImage: number,
+    aRow: number,
+    aCol: number,
+    dRow: number,
+    hCount: number,
+    wCount: number,
+    ci: number,
+    co: number,
+    accumulate: 0 | 1,
+  ): void;
+  /**
+   * y = x ⊛ w over a zero-bordered x (the caller pads it; its real pixels are rows [top, top + validH) and
+   * columns [left, left + validW)), NHWC, filter [KH, KW, Ci, Co], Co a multiple of 4.
+   */
+  conv2d(
+    y: number,
+    x: number,
+    w: number,
+    batch: number,
+    h: number,
+    width: number,
+    ci: number,
+    oh: number,
+    ow: number,
+    co: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    dh: number,
+    dw: number,
+    top: number,
+    left: number,
+    validH: number,
+    validW: number,
+  ): void;
+  /** out [N] = the column sums of x [R×N], blocks of float32 sums added in float64. */
+  columnSums(out: number, x: number, rows: number, n: number): void;
+}
+
+/** A `WebAssembly.Memory`, as far as we use it (the Node typings in use here do not declare the API). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
+}
+
+/** The emscripten module's memory: `wasmMemory` in the threaded build, `asm.memory` in the single-threaded one. */
+interface EmscriptenMemory {
+  wasmMemory?: WasmMemory;
+  asm?: { memory?: WasmMemory };
+}
+
+/** The part of the global `WebAssembly` this file uses. */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
+
+let enabled = process.env.STITCH_WASM_SIMD !== 'off';
+const instances = new WeakMap<WasmMemory, SimdKernels | null>();
+
+/** Turns the SIMD kernels on or off for this process (tests and benchmarks compare both ways). */
+export function useWasmSimd(on: boolean): void {
+  enabled = on;
+}
+
+/** The SIMD kernels bound to `backend`'s memory, or null where they are off or cannot run here. */
+export function simdKernels(backend: BackendWasm): SimdKernels | null {
+  if (!enabled) return null;
+  const module = backend.wasm as unknown as EmscriptenMemory;
+  const memory = module.wasmMemory ?? module.asm?.memory;
+  if (!memory) return null;
+  let kernels = instances.get(memory);
+  if (kernels === undefined) {
+    kernels = instantiate(memory);
+    instances.set(memory, kernels);
+  }
+  return kernels;
+}
+
+function instantiate(memory: WasmMemory): SimdKernels | null {
+  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+  try {
+    const bytes = Buffer.from(shared ? WASM_SIMD_SHARED : WASM_SIMD_SINGLE, 'base64');
+    const { Instance, Module } = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+    return new Instance(new Module(bytes), { env: { memory } }).exports as SimdKernels;
+  } catch {
+    // No wasm SIMD in this engine: the callers' other paths give the same results.
+    return null;
+  }
+}

@@ -1,0 +1,729 @@
+;; Stitch's own SIMD kernels for the wasm backend (wasmSimd.ts loads them). They work in place on the
+;; backend's heap: the module imports tfjs-backend-wasm's memory, and every pointer is a byte offset into it
+;; (a typed array's byteOffset). `scripts/build-wasm-simd.mjs` compiles this file twice, for the
+;; single-threaded build's memory and for the threaded build's shared one (the import line below is
+;; swapped), into wasmSimdBinary.ts; a unit test checks that file against this one.
+;;
+;; float32 values, row-major arrays, 4 lanes (one v128) at a time with a scalar loop for what is left.
+(module
+  (import "env" "memory" (memory 1))
+
+  ;; MaxPoolGrad for 2×2 windows with stride 2 and no padding, NHWC, every window inside the input:
+  ;; dx[p] = dy[o] where p is the window's maximum, 0 elsewhere. As the cpu backend: the first maximum in
+  ;; row-major order wins ties, and NaN and −Infinity never count as one (a window of only those gets none).
+  ;; Windows do not overlap, so each of the four pixels is written once: dy masked by "this one won". Rows
+  ;; and columns no window covers (odd sizes) are cleared first.
+  (func (export "maxPoolGrad2x2")
+    (param $dx i32) (param $x i32) (param $dy i32)
+    (param $batch i32) (param $h i32) (param $w i32) (param $c i32) (param $oh i32) (param $ow i32)
+    (local $b i32) (local $i i32) (local $j i32) (local $k i32)
+    (local $p0 i32) (local $row i32) (local $pixel i32) (local $o i32) (local $vecEnd i32)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128) (local $g v128)
+    (local $best v128) (local $ok0 v128) (local $m1 v128) (local $m2 v128) (local $m3 v128) (local $later v128)
+    (local $s0 f32) (local $s1 f32) (local $s2 f32) (local $s3 f32) (local $sg f32) (local $sbest f32)
+    (local $sok0 i32) (local $sm1 i32) (local $sm2 i32) (local $sm3 i32)
+    (if (i32.or (i32.lt_u (i32.shl (local.get $oh) (i32.const 1)) (local.get $h))
+                (i32.lt_u (i32.shl (local.get $ow) (i32.const 1)) (local.get $w)))
+      (then
+        (memory.fill (local.get $dx) (i32.const 0)
+          (i32.shl (i32.mul (i32.mul (i32.mul (local.get $batch) (local.get $h)) (local.get $w)) (local.get $c))
+                   (i32.const 2)))))
+    ;; Byte sizes: a pixel (C floats) and an input row (W pixels).
+    (local.set $pixel (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $row (i32.mul (local.get $w) (local.get $pixel)))
+    ;; Channels [0, vecEnd) go 4 at a time, in bytes.
+    (local.set $vecEnd (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 2)))
+    (local.set $o (local.get $dy))
+    (local.set $b (i32.const 0))
+    (block $doneB (loop $eachB
+      (br_if $doneB (i32.ge_u (local.get $b) (local.get $batch)))
+      (local.set $i (i32.const 0))
+      (block $doneI (loop $eachI
+        (br_if $doneI (i32.ge_u (local.get $i) (local.get $oh)))
+        ;; The window row's first pixel: (b·H + 2i)·W·C floats.
+        (local.set $p0
+          (i32.mul (i32.add (i32.mul (local.get $b) (local.get $h)) (i32.shl (local.get $i) (i32.const 1)))
+                   (local.get $row)))
+        (local.set $j (i32.const 0))
+        (block $doneJ (loop $eachJ
+          (br_if $doneJ (i32.ge_u (local.get $j) (local.get $ow)))
+          (local.set $k (i32.const 0))
+          (block $doneVec (loop $eachVec
+            (br_if $doneVec (i32.ge_u (local.get $k) (local.get $vecEnd)))
+            (local.set $v0 (v128.load (i32.add (i32.add (local.get $x) (local.get $p0)) (local.get $k))))
+            (local.set $ok0 (f32x4.gt (local.get $v0) (v128.const f32x4 -inf -inf -inf -inf)))
+            (local.set $best (v128.bitselect (local.get $v0) (v128.const f32x4 -inf -inf -inf -inf) (local.get $ok0)))
+            (local.set $v1 (v128.load
+              (i32.add (i32.add (i32.add (local.get $x) (local.get $p0)) (local.get $pixel)) (local.get $k))))
+            (local.set $m1 (f32x4.gt (local.get $v1) (local.get $best)))
+            (local.set $best (v128.bitselect (local.get $v1) (local.get $best) (local.get $m1)))
+            (local.set $v2 (v128.load
+              (i32.add (i32.add (i32.add (local.get $x) (local.get $p0)) (local.get $row)) (local.get $k))))
+            (local.set $m2 (f32x4.gt (local.get $v2) (local.get $best)))
+            (local.set $best (v128.bitselect (local.get $v2) (local.get $best) (local.get $m2)))
+            (local.set $v3 (v128.load
+              (i32.add (i32.add (i32.add (i32.add (local.get $x) (local.get $p0)) (local.get $row)) (local.get $pixel))
+                       (local.get $k))))
+            (local.set $m3 (f32x4.gt (local.get $v3) (local.get $best)))
+            (local.set $g (v128.load (i32.add (local.get $o) (local.get $k))))
+            ;; The last pixel that beat the running maximum won.
+            (v128.store
+              (i32.add (i32.add (i32.add (i32.add (local.get $dx) (local.get $p0)) (local.get $row)) (local.get $pixel))
+                       (local.get $k))
+              (v128.and (local.get $g) (local.get $m3)))
+            (v128.store
+              (i32.add (i32.add (i32.add (local.get $dx) (local.get $p0)) (local.get $row)) (local.get $k))
+              (v128.and (local.get $g) (v128.andnot (local.get $m2) (local.get $m3))))
+            (local.set $later (v128.or (local.get $m2) (local.get $m3)))
+            (v128.store
+              (i32.add (i32.add (i32.add (local.get $dx) (local.get $p0)) (local.get $pixel)) (local.get $k))
+              (v128.and (local.get $g) (v128.andnot (local.get $m1) (local.get $later))))
+            (local.set $later (v128.or (local.get $m1) (local.get $later)))
+            (v128.store
+              (i32.add (i32.add (local.get $dx) (local.get $p0)) (local.get $k))
+              (v128.and (local.get $g) (v128.andnot (local.get $ok0) (local.get $later))))
+            (local.set $k (i32.add (local.get $k) (i32.const 16)))
+            (br $eachVec)))
+          ;; The channels left over (C not a multiple of 4), one at a time, the same way.
+          (block $doneTail (loop $eachTail
+            (br_if $doneTail (i32.ge_u (local.get $k) (local.get $pixel)))
+            (local.set $s0 (f32.load (i32.add (i32.add (local.get $x) (local.get $p0)) (local.get $k))))
+            (local.set $sok0 (f32.gt (local.get $s0) (f32.const -inf)))
+            (local.set $sbest (select (local.get $s0) (f32.const -inf) (local.get $sok0)))
+            (local.set $s1 (f32.load
+              (i32.add (i32.add (i32.add (local.get $x) (local.get $p0)) (local.get $pixel)) (local.get $k))))
+            (local.set $sm1 (f32.gt (local.get $s1) (local.get $sbest)))
+            (local.set $sbest (select (local.get $s1) (local.get $sbest) (local.get $sm1)))
+            (local.set $s2 (f32.load
+              (i32.add (i32.add (i32.add (local.get $x) (local.get $p0)) (local.get $row)) (local.get $k))))
+            (local.set $sm2 (f32.gt (local.get $s2) (local.get $sbest)))
+            (local.set $sbest (select (local.get $s2) (local.get $sbest) (local.get $sm2)))
+            (local.set $s3 (f32.load
+              (i32.add (i32.add (i32.add (i32.add (local.get $x) (local.get $p0)) (local.get $row)) (local.get $pixel))
+                       (local.get $k))))
+            (local.set $sm3 (f32.gt (local.get $s3) (local.get $sbest)))
+            (local.set $sg (f32.load (i32.add (local.get $o) (local.get $k))))
+            (f32.store
+              (i32.add (i32.add (i32.add (i32.add (local.get $dx) (local.get $p0)) (local.get $row)) (local.get $pixel))
+                       (local.get $k))
+              (select (local.get $sg) (f32.const 0) (local.get $sm3)))
+            (f32.store
+              (i32.add (i32.add (i32.add (local.get $dx) (local.get $p0)) (local.get $row)) (local.get $k))
+              (select (local.get $sg) (f32.const 0)
+                (i32.and (local.get $sm2) (i32.eqz (local.get $sm3)))))
+            (f32.store
+              (i32.add (i32.add (i32.add (local.get $dx) (local.get $p0)) (local.get $pixel)) (local.get $k))
+              (select (local.get $sg) (f32.const 0)
+                (i32.and (local.get $sm1) (i32.eqz (i32.or (local.get $sm2) (local.get $sm3))))))
+            (f32.store
+              (i32.add (i32.add (local.get $dx) (local.get $p0)) (local.get $k))
+              (select (local.get $sg) (f32.const 0)
+                (i32.and (local.get $sok0)
+                  (i32.eqz (i32.or (local.get $sm1) (i32.or (local.get $sm2) (local.get $sm3)))))))
+            (local.set $k (i32.add (local.get $k) (i32.const 4)))
+            (br $eachTail)))
+          ;; Next window: two pixels right; the next dy pixel.
+          (local.set $p0 (i32.add (local.get $p0) (i32.shl (local.get $pixel) (i32.const 1))))
+          (local.set $o (i32.add (local.get $o) (local.get $pixel)))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $eachJ)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $eachI)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $eachB))))
+
+  ;; out[N] = the column sums of x [R×N] (a bias gradient: dy summed over every axis but the last). Each column
+  ;; sums in float32 over blocks of 256 rows, four rows at a time into four partial sums (independent
+  ;; additions), and the blocks' sums add up in float64: as exact as the float64 loop for any R.
+  (func (export "columnSums")
+    (param $out i32) (param $x i32) (param $rows i32) (param $n i32)
+    (local $n0 i32) (local $r i32) (local $end i32) (local $p i32) (local $rowBytes i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $lo v128) (local $hi v128)
+    (local $s f32) (local $total f64)
+    (local.set $rowBytes (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $n0 (i32.const 0))
+    (block $doneN (loop $eachN
+      (br_if $doneN (i32.gt_u (i32.add (local.get $n0) (i32.const 4)) (local.get $n)))
+      (local.set $lo (v128.const i32x4 0 0 0 0))
+      (local.set $hi (v128.const i32x4 0 0 0 0))
+      (local.set $p (i32.add (local.get $x) (i32.shl (local.get $n0) (i32.const 2))))
+      (local.set $r (i32.const 0))
+      (block $doneBlocks (loop $eachBlock
+        (br_if $doneBlocks (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $end (i32.add (local.get $r) (i32.const 256)))
+        (if (i32.gt_u (local.get $end) (local.get $rows)) (then (local.set $end (local.get $rows))))
+        (local.set $a0 (v128.const i32x4 0 0 0 0))
+        (local.set $a1 (v128.const i32x4 0 0 0 0))
+        (local.set $a2 (v128.const i32x4 0 0 0 0))
+        (local.set $a3 (v128.const i32x4 0 0 0 0))
+        (block $doneFours (loop $eachFour
+          (br_if $doneFours (i32.gt_u (i32.add (local.get $r) (i32.const 4)) (local.get $end)))
+          (local.set $a0 (f32x4.add (local.get $a0) (v128.load (local.get $p))))
+          (local.set $a1 (f32x4.add (local.get $a1) (v128.load (i32.add (local.get $p) (local.get $rowBytes)))))
+          (local.set $a2 (f32x4.add (local.get $a2)
+            (v128.load (i32.add (local.get $p) (i32.shl (local.get $rowBytes) (i32.const 1))))))
+          (local.set $a3 (f32x4.add (local.get $a3)
+            (v128.load (i32.add (local.get $p) (i32.mul (local.get $rowBytes) (i32.const 3))))))
+          (local.set $p (i32.add (local.get $p) (i32.shl (local.get $rowBytes) (i32.const 2))))
+          (local.set $r (i32.add (local.get $r) (i32.const 4)))
+          (br $eachFour)))
+        (block $doneOnes (loop $eachOne
+          (br_if $doneOnes (i32.ge_u (local.get $r) (local.get $end)))
+          (local.set $a0 (f32x4.add (local.get $a0) (v128.load (local.get $p))))
+          (local.set $p (i32.add (local.get $p) (local.get $rowBytes)))
+          (local.set $r (i32.add (local.get $r) (i32.const 1)))
+          (br $eachOne)))
+        (local.set $a0 (f32x4.add (f32x4.add (local.get $a0) (local.get $a1)) (f32x4.add (local.get $a2) (local.get $a3))))
+        (local.set $lo (f64x2.add (local.get $lo) (f64x2.promote_low_f32x4 (local.get $a0))))
+        (local.set $hi (f64x2.add (local.get $hi) (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $a0) (local.get $a0)))))
+        (br $eachBlock)))
+      (v128.store (i32.add (local.get $out) (i32.shl (local.get $n0) (i32.const 2)))
+        (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+          (f32x4.demote_f64x2_zero (local.get $lo)) (f32x4.demote_f64x2_zero (local.get $hi))))
+      (local.set $n0 (i32.add (local.get $n0) (i32.const 4)))
+      (br $eachN)))
+    ;; Columns left over (N not a multiple of 4), one at a time, by the same blocks.
+    (block $doneTail (loop $eachTail
+      (br_if $doneTail (i32.ge_u (local.get $n0) (local.get $n)))
+      (local.set $total (f64.const 0))
+      (local.set $p (i32.add (local.get $x) (i32.shl (local.get $n0) (i32.const 2))))
+      (local.set $r (i32.const 0))
+      (block $doneBlocks1 (loop $eachBlock1
+        (br_if $doneBlocks1 (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $end (i32.add (local.get $r) (i32.const 256)))
+        (if (i32.gt_u (local.get $end) (local.get $rows)) (then (local.set $end (local.get $rows))))
+        (local.set $s (f32.const 0))
+        (block $doneRows (loop $eachRow
+          (br_if $doneRows (i32.ge_u (local.get $r) (local.get $end)))
+          (local.set $s (f32.add (local.get $s) (f32.load (local.get $p))))
+          (local.set $p (i32.add (local.get $p) (local.get $rowBytes)))
+          (local.set $r (i32.add (local.get $r) (i32.const 1)))
+          (br $eachRow)))
+        (local.set $total (f64.add (local.get $total) (f64.promote_f32 (local.get $s))))
+        (br $eachBlock1)))
+      (f32.store (i32.add (local.get $out) (i32.shl (local.get $n0) (i32.const 2))) (f32.demote_f64 (local.get $total)))
+      (local.set $n0 (i32.add (local.get $n0) (i32.const 1)))
+      (br $eachTail))))
+
+  ;; One filter tap's share of a convolution's filter gradient, with stride, dilation and padding:
+  ;;   dW[kh, kw] [Ci × Co] (+)= Σ_b Σ_{oh, ow} x[b, ih, iw, :]ᵀ ⊗ dy[b, oh, ow, :]
+  ;; over the output pixels whose input pixel (ih, iw) = (oh·sh + kh·dh − top, ow·sw + kw·dw − left) lies in
+  ;; the image: a rectangle of hCount × wCount pixels, which the caller works out (wasmConvFilter.ts). `a`
+  ;; and `d` point at that rectangle's first pixel in x and dy for sample 0; aImage, dImage (a sample), aRow
+  ;; (the next oh), aCol (the next ow) and dRow (the next oh in dy) are byte steps. Co must be a multiple of 4.
+  ;; Sample by sample (its pixels stay in cache), every block of 4 input channels × 8 output channels (then
+  ;; 4) runs over the sample's pixels with its accumulators in registers.
+  (func (export "convFilterGradTap")
+    (param $c i32) (param $a i32) (param $d i32) (param $batch i32) (param $aImage i32) (param $dImage i32)
+    (param $aRow i32) (param $aCol i32) (param $dRow i32) (param $hCount i32) (param $wCount i32)
+    (param $ci i32) (param $co i32) (param $accumulate i32)
+    (local $b i32) (local $k0 i32) (local $n0 i32) (local $cRow i32) (local $pa i32) (local $pd i32) (local $pc i32)
+    (local.set $cRow (i32.shl (local.get $co) (i32.const 2)))
+    (if (i32.eqz (local.get $accumulate))
+      (then (memory.fill (local.get $c) (i32.const 0) (i32.mul (local.get $ci) (local.get $cRow)))))
+    (if (i32.or (i32.eqz (local.get $hCount)) (i32.eqz (local.get $wCount))) (then (return)))
+    (local.set $b (i32.const 0))
+    (block $doneB (loop $eachB
+      (br_if $doneB (i32.ge_u (local.get $b) (local.get $batch)))
+      (local.set $k0 (i32.const 0))
+      (block $doneK (loop $eachK
+        (br_if $doneK (i32.ge_u (local.get $k0) (local.get $ci)))
+        (local.set $pa (i32.add (i32.add (local.get $a) (i32.mul (local.get $b) (local.get $aImage)))
+          (i32.shl (local.get $k0) (i32.const 2))))
+        (local.set $n0 (i32.const 0))
+        (block $doneN (loop $eachN
+          (br_if $doneN (i32.ge_u (local.get $n0) (local.get $co)))
+          (local.set $pc (i32.add (local.get $c)
+            (i32.shl (i32.add (i32.mul (local.get $k0) (local.get $co)) (local.get $n0)) (i32.const 2))))
+          (local.set $pd (i32.add (i32.add (local.get $d) (i32.mul (local.get $b) (local.get $dImage)))
+            (i32.shl (local.get $n0) (i32.const 2))))
+          (if (i32.le_u (i32.add (local.get $k0) (i32.const 4)) (local.get $ci))
+            (then
+              (if (i32.le_u (i32.add (local.get $n0) (i32.const 8)) (local.get $co))
+                (then
+                  (call $tap4x8 (local.get $pc) (local.get $pa) (local.get $pd) (local.get $aRow) (local.get $aCol)
+                    (local.get $dRow) (local.get $hCount) (local.get $wCount) (local.get $cRow) (local.get $cRow))
+                  (local.set $n0 (i32.add (local.get $n0) (i32.const 8))))
+                (else
+                  (call $tap4x4 (local.get $pc) (local.get $pa) (local.get $pd) (local.get $aRow) (local.get $aCol)
+                    (local.get $dRow) (local.get $hCount) (local.get $wCount) (local.get $cRow) (local.get $cRow))
+                  (local.set $n0 (i32.add (local.get $n0) (i32.const 4))))))
+            (else
+              (if (i32.le_u (i32.add (local.get $n0) (i32.const 8)) (local.get $co))
+                (then
+                  (call $tap1x8 (local.get $pc) (local.get $pa) (local.get $pd) (local.get $aRow) (local.get $aCol)
+                    (local.get $dRow) (local.get $hCount) (local.get $wCount) (local.get $cRow) (local.get $cRow))
+                  (local.set $n0 (i32.add (local.get $n0) (i32.const 8))))
+                (else
+                  (call $tap1x4 (local.get $pc) (local.get $pa) (local.get $pd) (local.get $aRow) (local.get $aCol)
+                    (local.get $dRow) (local.get $hCount) (local.get $wCount) (local.get $cRow) (local.get $cRow))
+                  (local.set $n0 (i32.add (local.get $n0) (i32.const 4)))))))
+          (br $eachN)))
+        (local.set $k0 (i32.add (local.get $k0)
+          (select (i32.const 4) (i32.const 1) (i32.le_u (i32.add (local.get $k0) (i32.const 4)) (local.get $ci)))))
+        (br $eachK)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $eachB))))
+
+  ;; One 4×8 block of a tap's dW (rows k of Ci, columns n of Co) over one sample's output pixels:
+  ;; 8 accumulators, loaded from and stored back to dW.
+  (func $tap4x8
+    (param $c i32) (param $a i32) (param $d i32) (param $aRow i32) (param $aCol i32) (param $dRow i32)
+    (param $hCount i32) (param $wCount i32) (param $cRow i32) (param $dCol i32)
+    (local $i i32) (local $j i32) (local $pa i32) (local $pd i32) (local $s v128)
+    (local $d0 v128) (local $d1 v128)
+    (local $acc0_0 v128) (local $acc0_1 v128) (local $acc1_0 v128) (local $acc1_1 v128) (local $acc2_0 v128) (local $acc2_1 v128) (local $acc3_0 v128) (local $acc3_1 v128)
+    (local.set $acc0_0 (v128.load (local.get $c)))
+    (local.set $acc0_1 (v128.load offset=16 (local.get $c)))
+    (local.set $acc1_0 (v128.load (i32.add (local.get $c) (local.get $cRow))))
+    (local.set $acc1_1 (v128.load offset=16 (i32.add (local.get $c) (local.get $cRow))))
+    (local.set $acc2_0 (v128.load (i32.add (local.get $c) (i32.shl (local.get $cRow) (i32.const 1)))))
+    (local.set $acc2_1 (v128.load offset=16 (i32.add (local.get $c) (i32.shl (local.get $cRow) (i32.const 1)))))
+    (local.set $acc3_0 (v128.load (i32.add (local.get $c) (i32.mul (local.get $cRow) (i32.const 3)))))
+    (local.set $acc3_1 (v128.load offset=16 (i32.add (local.get $c) (i32.mul (local.get $cRow) (i32.const 3)))))
+    (local.set $i (local.get $hCount))
+    (block $doneRows (loop $eachRow
+      (local.set $pa (local.get $a))
+      (local.set $pd (local.get $d))
+      (local.set $j (local.get $wCount))
+      (block $donePixels (loop $eachPixel
+        (local.set $d0 (v128.load (local.get $pd)))
+        (local.set $d1 (v128.load offset=16 (local.get $pd)))
+        (local.set $s (v128.load32_splat (local.get $pa)))
+        (local.set $acc0_0 (f32x4.add (local.get $acc0_0) (f32x4.mul (local.get $s) (local.get $d0))))
+        (local.set $acc0_1 (f32x4.add (local.get $acc0_1) (f32x4.mul (local.get $s) (local.get $d1))))
+        (local.set $s (v128.load32_splat offset=4 (local.get $pa)))
+        (local.set $acc1_0 (f32x4.add (local.get $acc1_0) (f32x4.mul (local.get $s) (local.get $d0))))
+        (local.set $acc1_1 (f32x4.add (local.get $acc1_1) (f32x4.mul (local.get $s) (local.get $d1))))
+        (local.set $s (v128.load32_splat offset=8 (local.get $pa)))
+        (local.set $acc2_0 (f32x4.add (local.get $acc2_0) (f32x4.mul (local.get $s) (local.get $d0))))
+        (local.set $acc2_1 (f32x4.add (local.get $acc2_1) (f32x4.mul (local.get $s) (local.get $d1))))
+        (local.set $s (v128.load32_splat offset=12 (local.get $pa)))
+        (local.set $acc3_0 (f32x4.add (local.get $acc3_0) (f32x4.mul (local.get $s) (local.get $d0))))
+        (local.set $acc3_1 (f32x4.add (local.get $acc3_1) (f32x4.mul (local.get $s) (local.get $d1))))
+        (local.set $pa (i32.add (local.get $pa) (local.get $aCol)))
+        (local.set $pd (i32.add (local.get $pd) (local.get $dCol)))
+        (local.set $j (i32.sub (local.get $j) (i32.const 1)))
+        (br_if $eachPixel (local.get $j))))
+      (local.set $a (i32.add (local.get $a) (local.get $aRow)))
+      (local.set $d (i32.add (local.get $d) (local.get $dRow)))
+      (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+      (br_if $eachRow (local.get $i))))
+    (v128.store (local.get $c) (local.get $acc0_0))
+    (v128.store offset=16 (local.get $c) (local.get $acc0_1))
+    (v128.store (i32.add (local.get $c) (local.get $cRow)) (local.get $acc1_0))
+    (v128.store offset=16 (i32.add (local.get $c) (local.get $cRow)) (local.get $acc1_1))
+    (v128.store (i32.add (local.get $c) (i32.shl (local.get $cRow) (i32.const 1))) (local.get $acc2_0))
+    (v128.store offset=16 (i32.add (local.get $c) (i32.shl (local.get $cRow) (i32.const 1))) (local.get $acc2_1))
+    (v128.store (i32.add (local.get $c) (i32.mul (local.get $cRow) (i32.const 3))) (local.get $acc3_0))
+    (v128.store offset=16 (i32.add (local.get $c) (i32.mul (local.get $cRow) (i32.const 3))) (local.get $acc3_1)))
+
+  ;; One 4×4 block of a tap's dW (rows k of Ci, columns n of Co) over one sample's output pixels:
+  ;; 4 accumulators, loaded from and stored back to dW.
+  (func $tap4x4
+    (param $c i32) (param $a i32) (param $d i32) (param $aRow i32) (param $aCol i32) (param $dRow i32)
+    (param $hCount i32) (param $wCount i32) (param $cRow i32) (param $dCol i32)
+    (local $i i32) (local $j i32) (local $pa i32) (local $pd i32) (local $s v128)
+    (local $d0 v128)
+    (local $acc0_0 v128) (local $acc1_0 v128) (local $acc2_0 v128) (local $acc3_0 v128)
+    (local.set $acc0_0 (v128.load (local.get $c)))
+    (local.set $acc1_0 (v128.load (i32.add (local.get $c) (local.get $cRow))))
+    (local.set $acc2_0 (v128.load (i32.add (local.get $c) (i32.shl (local.get $cRow) (i32.const 1)))))
+    (local.set $acc3_0 (v128.load (i32.add (local.get $c) (i32.mul (local.get $cRow) (i32.const 3)))))
+    (local.set $i (local.get $hCount))
+    (block $doneRows (loop $eachRow
+      (local.set $pa (local.get $a))
+      (local.set $pd (local.get $d))
+      (local.set $j (local.get $wCount))
+      (block $donePixels (loop $eachPixel
+        (local.set $d0 (v128.load (local.get $pd)))
+        (local.set $s (v128.load32_splat (local.get $pa)))
+        (local.set $acc0_0 (f32x4.add (local.get $acc0_0) (f32x4.mul (local.get $s) (local.get $d0))))
+        (local.set $s (v128.load32_splat offset=4 (local.get $pa)))
+        (local.set $acc1_0 (f32x4.add (local.get $acc1_0) (f32x4.mul (local.get $s) (local.get $d0))))
+        (local.set $s (v128.load32_splat offset=8 (local.get $pa)))
+        (local.set $acc2_0 (f32x4.add (local.get $acc2_0) (f32x4.mul (local.get $s) (local.get $d0))))
+        (local.set $s (v128.load32_splat offset=12 (local.get $pa)))
+        (local.set $acc3_0 (f32x4.add (local.get $acc3_0) (f32x4.mul (local.get $s) (local.get $d0))))
+        (local.set $pa (i32.add (local.get $pa) (local.get $aCol)))
+        (local.set $pd (i32.add (local.get $pd) (local.get $dCol)))
+        (local.set $j (i32.sub (local.get $j) (i32.const 1)))
+        (br_if $eachPixel (local.get $j))))
+      (local.set $a (i32.add (local.get $a) (local.get $aRow)))
+      (local.set $d (i32.add (local.get $d) (local.get $dRow)))
+      (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+      (br_if $eachRow (local.get $i))))
+    (v128.store (local.get $c) (local.get $acc0_0))
+    (v128.store (i32.add (local.get $c) (local.get $cRow)) (local.get $acc1_0))
+    (v128.store (i32.add (local.get $c) (i32.shl (local.get $cRow) (i32.const 1))) (local.get $acc2_0))
+    (v128.store (i32.add (local.get $c) (i32.mul (local.get $cRow) (i32.const 3))) (local.get $acc3_0)))
+
+  ;; One 1×8 block of a tap's dW (rows k of Ci, columns n of Co) over one sample's output pixels:
+  ;; 2 accumulators, loaded from and stored back to dW.
+  (func $tap1x8
+    (param $c i32) (param $a i32) (param $d i32) (param $aRow i32) (param $aCol i32) (param $dRow i32)
+    (param $hCount i32) (param $wCount i32) (param $cRow i32) (param $dCol i32)
+    (local $i i32) (local $j i32) (local $pa i32) (local $pd i32) (local $s v128)
+    (local $d0 v128) (local $d1 v128)
+    (local $acc0_0 v128) (local $acc0_1 v128)
+    (local.set $acc0_0 (v128.load (local.get $c)))
+    (local.set $acc0_1 (v128.load offset=16 (local.get $c)))
+    (local.set $i (local.get $hCount))
+    (block $doneRows (loop $eachRow
+      (local.set $pa (local.get $a))
+      (local.set $pd (local.get $d))
+      (local.set $j (local.get $wCount))
+      (block $donePixels (loop $eachPixel
+        (local.set $d0 (v128.load (local.get $pd)))
+        (local.set $d1 (v128.load offset=16 (local.get $pd)))
+        (local.set $s (v128.load32_splat (local.get $pa)))
+        (local.set $acc0_0 (f32x4.add (local.get $acc0_0) (f32x4.mul (local.get $s) (local.get $d0))))
+        (local.set $acc0_1 (f32x4.add (local.get $acc0_1) (f32x4.mul (local.get $s) (local.get $d1))))
+        (local.set $pa (i32.add (local.get $pa) (local.get $aCol)))
+        (local.set $pd (i32.add (local.get $pd) (local.get $dCol)))
+        (local.set $j (i32.sub (local.get $j) (i32.const 1)))
+        (br_if $eachPixel (local.get $j))))
+      (local.set $a (i32.add (local.get $a) (local.get $aRow)))
+      (local.set $d (i32.add (local.get $d) (local.get $dRow)))
+      (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+      (br_if $eachRow (local.get $i))))
+    (v128.store (local.get $c) (local.get $acc0_0))
+    (v128.store offset=16 (local.get $c) (local.get $acc0_1)))
+
+  ;; One 1×4 block of a tap's dW (rows k of Ci, columns n of Co) over one sample's output pixels:
+  ;; 1 accumulators, loaded from and stored back to dW.
+  (func $tap1x4
+    (param $c i32) (param $a i32) (param $d i32) (param $aRow i32) (param $aCol i32) (param $dRow i32)
+    (param $hCount i32) (param $wCount i32) (param $cRow i32) (param $dCol i32)
+    (local $i i32) (local $j i32) (local $pa i32) (local $pd i32) (local $s v128)
+    (local $d0 v128)
+    (local $acc0_0 v128)
+    (local.set $acc0_0 (v128.load (local.get $c)))
+    (local.set $i (local.get $hCount))
+    (block $doneRows (loop $eachRow
+      (local.set $pa (local.get $a))
+      (local.set $pd (local.get $d))
+      (local.set $j (local.get $wCount))
+      (block $donePixels (loop $eachPixel
+        (local.set $d0 (v128.load (local.get $pd)))
+        (local.set $s (v128.load32_splat (local.get $pa)))
+        (local.set $acc0_0 (f32x4.add (local.get $acc0_0) (f32x4.mul (local.get $s) (local.get $d0))))
+        (local.set $pa (i32.add (local.get $pa) (local.get $aCol)))
+        (local.set $pd (i32.add (local.get $pd) (local.get $dCol)))
+        (local.set $j (i32.sub (local.get $j) (i32.const 1)))
+        (br_if $eachPixel (local.get $j))))
+      (local.set $a (i32.add (local.get $a) (local.get $aRow)))
+      (local.set $d (i32.add (local.get $d) (local.get $dRow)))
+      (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+      (br_if $eachRow (local.get $i))))
+    (v128.store (local.get $c) (local.get $acc0_0))
+)
+
+  ;; A convolution over a zero-bordered x (the caller pads it), NHWC, filter [KH, KW, Ci, Co], any stride and
+  ;; dilation:  y[b, r, q, :] = Σ_{kh, kw, ci} x[b, r·sh + kh·dh, q·sw + kw·dw, ci] · w[kh, kw, ci, :]
+  ;; Co must be a multiple of 4. Each block of 4 output pixels of a row × 8 output channels (then 4) keeps
+  ;; its sums in registers over the taps and input channels; a row whose width is not a multiple of 4 ends
+  ;; with a block that overlaps the one before it (the same sums, computed the same way, written again), and
+  ;; rows narrower than 4 pixels go one pixel at a time. x's real pixels are rows [top, top + validH) and
+  ;; columns [left, left + validW): taps that meet only the zero border (for a whole row, or for all 4 pixels
+  ;; of a block) are skipped, as they add nothing.
+  (func (export "conv2d")
+    (param $y i32) (param $x i32) (param $w i32) (param $batch i32) (param $h i32) (param $width i32) (param $ci i32)
+    (param $oh i32) (param $ow i32) (param $co i32) (param $kh i32) (param $kw i32)
+    (param $sh i32) (param $sw i32) (param $dh i32) (param $dw i32)
+    (param $top i32) (param $left i32) (param $validH i32) (param $validW i32)
+    (local $b i32) (local $r i32) (local $q i32) (local $n0 i32) (local $pixel i32) (local $xRow i32)
+    (local $yPixel i32) (local $tapRow i32) (local $tapCol i32) (local $step i32) (local $wTap i32)
+    (local $rowX i32) (local $rowY i32) (local $px i32) (local $py i32) (local $pw i32) (local $block i32)
+    (local $khLo i32) (local $khHi i32) (local $kwLo i32) (local $kwHi i32) (local $khCount i32) (local $kwCount i32)
+    (local $wRowSkip i32) (local $first i32) (local $last i32)
+    (local.set $pixel (i32.shl (local.get $ci) (i32.const 2)))
+    (local.set $xRow (i32.mul (local.get $width) (local.get $pixel)))
+    (local.set $yPixel (i32.shl (local.get $co) (i32.const 2)))
+    (local.set $tapRow (i32.mul (local.get $dh) (local.get $xRow)))
+    (local.set $tapCol (i32.mul (local.get $dw) (local.get $pixel)))
+    (local.set $step (i32.mul (local.get $sw) (local.get $pixel)))
+    ;; Bytes of w per tap.
+    (local.set $wTap (i32.mul (local.get $ci) (local.get $yPixel)))
+    (if (i32.or (i32.eqz (local.get $oh)) (i32.eqz (local.get $ow))) (then (return)))
+    (local.set $block (select (i32.const 4) (i32.const 1) (i32.ge_u (local.get $ow) (i32.const 4))))
+    (local.set $rowY (local.get $y))
+    (local.set $b (i32.const 0))
+    (block $doneB (loop $eachB
+      (br_if $doneB (i32.ge_u (local.get $b) (local.get $batch)))
+      (local.set $r (i32.const 0))
+      (block $doneR (loop $eachR
+        (br_if $doneR (i32.ge_u (local.get $r) (local.get $oh)))
+        ;; The tap rows [khLo, khHi) that meet real rows of x.
+        (local.set $khLo (i32.const 0))
+        (block $found (loop $scan
+          (br_if $found (i32.ge_u (local.get $khLo) (local.get $kh)))
+          (br_if $found (i32.ge_s (i32.add (i32.mul (local.get $r) (local.get $sh)) (i32.mul (local.get $khLo) (local.get $dh)))
+                                  (local.get $top)))
+          (local.set $khLo (i32.add (local.get $khLo) (i32.const 1)))
+          (br $scan)))
+        (local.set $khHi (local.get $kh))
+        (block $found (loop $scan
+          (br_if $found (i32.le_u (local.get $khHi) (local.get $khLo)))
+          (br_if $found (i32.lt_s
+            (i32.add (i32.mul (local.get $r) (local.get $sh)) (i32.mul (i32.sub (local.get $khHi) (i32.const 1)) (local.get $dh)))
+            (i32.add (local.get $top) (local.get $validH))))
+          (local.set $khHi (i32.sub (local.get $khHi) (i32.const 1)))
+          (br $scan)))
+        (local.set $khCount (i32.sub (local.get $khHi) (local.get $khLo)))
+        (local.set $rowX (i32.add (local.get $x)
+          (i32.add
+            (i32.mul (i32.add (i32.mul (local.get $b) (local.get $h)) (i32.mul (local.get $r) (local.get $sh))) (local.get $xRow))
+            (i32.mul (local.get $khLo) (local.get $tapRow)))))
+        (local.set $q (i32.const 0))
+        (block $donePixels (loop $eachPixels
+          (br_if $donePixels (i32.ge_u (local.get $q) (local.get $ow)))
+          ;; The last block of a row ends at its last pixel.
+          (if (i32.gt_u (i32.add (local.get $q) (local.get $block)) (local.get $ow))
+            (then (local.set $q (i32.sub (local.get $ow) (local.get $block)))))
+          ;; The taps [kwLo, kwHi) that meet a real column for at least one pixel of the block.
+          (local.set $first (i32.mul (local.get $q) (local.get $sw)))
+          (local.set $last (i32.mul (i32.add (local.get $q) (i32.sub (local.get $block) (i32.const 1))) (local.get $sw)))
+          (local.set $kwLo (i32.const 0))
+          (block $found (loop $scan
+            (br_if $found (i32.ge_u (local.get $kwLo) (local.get $kw)))
+            (br_if $found (i32.ge_s (i32.add (local.get $last) (i32.mul (local.get $kwLo) (local.get $dw))) (local.get $left)))
+            (local.set $kwLo (i32.add (local.get $kwLo) (i32.const 1)))
+            (br $scan)))
+          (local.set $kwHi (local.get $kw))
+          (block $found (loop $scan
+            (br_if $found (i32.le_u (local.get $kwHi) (local.get $kwLo)))
+            (br_if $found (i32.lt_s
+              (i32.add (local.get $first) (i32.mul (i32.sub (local.get $kwHi) (i32.const 1)) (local.get $dw)))
+              (i32.add (local.get $left) (local.get $validW))))
+            (local.set $kwHi (i32.sub (local.get $kwHi) (i32.const 1)))
+            (br $scan)))
+          (local.set $kwCount (i32.sub (local.get $kwHi) (local.get $kwLo)))
+          (local.set $wRowSkip (i32.mul (i32.sub (local.get $kw) (local.get $kwCount)) (local.get $wTap)))
+          (local.set $px (i32.add (i32.add (local.get $rowX) (i32.mul (local.get $q) (local.get $step)))
+            (i32.mul (local.get $kwLo) (local.get $tapCol))))
+          (local.set $n0 (i32.const 0))
+          (block $doneN (loop $eachN
+            (br_if $doneN (i32.ge_u (local.get $n0) (local.get $co)))
+            (local.set $pw (i32.add (local.get $w)
+              (i32.add (i32.mul (i32.add (i32.mul (local.get $khLo) (local.get $kw)) (local.get $kwLo)) (local.get $wTap))
+                       (i32.shl (local.get $n0) (i32.const 2)))))
+            (local.set $py (i32.add (i32.add (local.get $rowY) (i32.mul (local.get $q) (local.get $yPixel)))
+              (i32.shl (local.get $n0) (i32.const 2))))
+            (if (i32.eq (local.get $block) (i32.const 4))
+              (then
+                (if (i32.le_u (i32.add (local.get $n0) (i32.const 8)) (local.get $co))
+                  (then (call $conv4x8 (local.get $py) (local.get $px) (local.get $pw) (local.get $ci) (local.get $khCount)
+                    (local.get $kwCount) (local.get $tapRow) (local.get $tapCol) (local.get $step) (local.get $yPixel)
+                    (local.get $yPixel) (local.get $wRowSkip)))
+                  (else (call $conv4x4 (local.get $py) (local.get $px) (local.get $pw) (local.get $ci) (local.get $khCount)
+                    (local.get $kwCount) (local.get $tapRow) (local.get $tapCol) (local.get $step) (local.get $yPixel)
+                    (local.get $yPixel) (local.get $wRowSkip)))))
+              (else
+                (if (i32.le_u (i32.add (local.get $n0) (i32.const 8)) (local.get $co))
+                  (then (call $conv1x8 (local.get $py) (local.get $px) (local.get $pw) (local.get $ci) (local.get $khCount)
+                    (local.get $kwCount) (local.get $tapRow) (local.get $tapCol) (local.get $step) (local.get $yPixel)
+                    (local.get $yPixel) (local.get $wRowSkip)))
+                  (else (call $conv1x4 (local.get $py) (local.get $px) (local.get $pw) (local.get $ci) (local.get $khCount)
+                    (local.get $kwCount) (local.get $tapRow) (local.get $tapCol) (local.get $step) (local.get $yPixel)
+                    (local.get $yPixel) (local.get $wRowSkip))))))
+            (local.set $n0 (i32.add (local.get $n0)
+              (select (i32.const 8) (i32.const 4) (i32.le_u (i32.add (local.get $n0) (i32.const 8)) (local.get $co)))))
+            (br $eachN)))
+          (local.set $q (i32.add (local.get $q) (local.get $block)))
+          (br $eachPixels)))
+        (local.set $rowY (i32.add (local.get $rowY) (i32.mul (local.get $ow) (local.get $yPixel))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $eachR)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $eachB))))
+
+  ;; 4 output pixels × 8 output channels: 8 sums over kh × kw taps (a tap row ends by skipping
+  ;; wRowSkip bytes of w: the taps left out) and every input channel. kh or kw 0: the sums are 0.
+  (func $conv4x8
+    (param $y i32) (param $x i32) (param $w i32) (param $ci i32) (param $kh i32) (param $kw i32)
+    (param $tapRow i32) (param $tapCol i32) (param $pixel i32) (param $wStep i32) (param $yPixel i32)
+    (param $wRowSkip i32)
+    (local $i i32) (local $j i32) (local $c i32) (local $row i32) (local $p0 i32)
+    (local $p1 i32) (local $p2 i32) (local $p3 i32)
+    (local $s v128) (local $w0 v128) (local $w1 v128)
+    (local $acc0_0 v128) (local $acc0_1 v128) (local $acc1_0 v128) (local $acc1_1 v128) (local $acc2_0 v128) (local $acc2_1 v128) (local $acc3_0 v128) (local $acc3_1 v128)
+    (block $empty
+    (br_if $empty (i32.eqz (i32.mul (local.get $kh) (local.get $kw))))
+    (local.set $row (local.get $x))
+    (local.set $i (local.get $kh))
+    (loop $eachTapRow
+      (local.set $p0 (local.get $row))
+      (local.set $j (local.get $kw))
+      (loop $eachTap
+        (local.set $p1 (i32.add (local.get $p0) (local.get $pixel)))
+        (local.set $p2 (i32.add (local.get $p1) (local.get $pixel)))
+        (local.set $p3 (i32.add (local.get $p2) (local.get $pixel)))
+        (local.set $c (local.get $ci))
+        (loop $eachChannel
+          (local.set $w0 (v128.load (local.get $w)))
+          (local.set $w1 (v128.load offset=16 (local.get $w)))
+          (local.set $s (v128.load32_splat (local.get $p0)))
+          (local.set $acc0_0 (f32x4.add (local.get $acc0_0) (f32x4.mul (local.get $s) (local.get $w0))))
+          (local.set $acc0_1 (f32x4.add (local.get $acc0_1) (f32x4.mul (local.get $s) (local.get $w1))))
+          (local.set $s (v128.load32_splat (local.get $p1)))
+          (local.set $acc1_0 (f32x4.add (local.get $acc1_0) (f32x4.mul (local.get $s) (local.get $w0))))
+          (local.set $acc1_1 (f32x4.add (local.get $acc1_1) (f32x4.mul (local.get $s) (local.get $w1))))
+          (local.set $s (v128.load32_splat (local.get $p2)))
+          (local.set $acc2_0 (f32x4.add (local.get $acc2_0) (f32x4.mul (local.get $s) (local.get $w0))))
+          (local.set $acc2_1 (f32x4.add (local.get $acc2_1) (f32x4.mul (local.get $s) (local.get $w1))))
+          (local.set $s (v128.load32_splat (local.get $p3)))
+          (local.set $acc3_0 (f32x4.add (local.get $acc3_0) (f32x4.mul (local.get $s) (local.get $w0))))
+          (local.set $acc3_1 (f32x4.add (local.get $acc3_1) (f32x4.mul (local.get $s) (local.get $w1))))
+          (local.set $p0 (i32.add (local.get $p0) (i32.const 4)))
+          (local.set $p1 (i32.add (local.get $p1) (i32.const 4)))
+          (local.set $p2 (i32.add (local.get $p2) (i32.const 4)))
+          (local.set $p3 (i32.add (local.get $p3) (i32.const 4)))
+          (local.set $w (i32.add (local.get $w) (local.get $wStep)))
+          (local.set $c (i32.sub (local.get $c) (i32.const 1)))
+          (br_if $eachChannel (local.get $c)))
+        ;; The next tap along the row: back over the channels just read, then one dilated column on.
+        (local.set $p0 (i32.add (i32.sub (local.get $p0) (i32.shl (local.get $ci) (i32.const 2))) (local.get $tapCol)))
+        (local.set $j (i32.sub (local.get $j) (i32.const 1)))
+        (br_if $eachTap (local.get $j)))
+      (local.set $w (i32.add (local.get $w) (local.get $wRowSkip)))
+      (local.set $row (i32.add (local.get $row) (local.get $tapRow)))
+      (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+      (br_if $eachTapRow (local.get $i))))
+    (v128.store (local.get $y) (local.get $acc0_0))
+    (v128.store offset=16 (local.get $y) (local.get $acc0_1))
+    (v128.store (i32.add (local.get $y) (local.get $yPixel)) (local.get $acc1_0))
+    (v128.store offset=16 (i32.add (local.get $y) (local.get $yPixel)) (local.get $acc1_1))
+    (v128.store (i32.add (local.get $y) (i32.mul (local.get $yPixel) (i32.const 2))) (local.get $acc2_0))
+    (v128.store offset=16 (i32.add (local.get $y) (i32.mul (local.get $yPixel) (i32.const 2))) (local.get $acc2_1))
+    (v128.store (i32.add (local.get $y) (i32.mul (local.get $yPixel) (i32.const 3))) (local.get $acc3_0))
+    (v128.store offset=16 (i32.add (local.get $y) (i32.mul (local.get $yPixel) (i32.const 3))) (local.get $acc3_1)))
+
+  ;; 4 output pixels × 4 output channels: 4 sums over kh × kw taps (a tap row ends by skipping
+  ;; wRowSkip bytes of w: the taps left out) and every input channel. kh or kw 0: the sums are 0.
+  (func $conv4x4
+    (param $y i32) (param $x i32) (param $w i32) (param $ci i32) (param $kh i32) (param $kw i32)
+    (param $tapRow i32) (param $tapCol i32) (param $pixel i32) (param $wStep i32) (param $yPixel i32)
+    (param $wRowSkip i32)
+    (local $i i32) (local $j i32) (local $c i32) (local $row i32) (local $p0 i32)
+    (local $p1 i32) (local $p2 i32) (local $p3 i32)
+    (local $s v128) (local $w0 v128)
+    (local $acc0_0 v128) (local $acc1_0 v128) (local $acc2_0 v128) (local $acc3_0 v128)
+    (block $empty
+    (br_if $empty (i32.eqz (i32.mul (local.get $kh) (local.get $kw))))
+    (local.set $row (local.get $x))
+    (local.set $i (local.get $kh))
+    (loop $eachTapRow
+      (local.set $p0 (local.get $row))
+      (local.set $j (local.get $kw))
+      (loop $eachTap
+        (local.set $p1 (i32.add (local.get $p0) (local.get $pixel)))
+        (local.set $p2 (i32.add (local.get $p1) (local.get $pixel)))
+        (local.set $p3 (i32.add (local.get $p2) (local.get $pixel)))
+        (local.set $c (local.get $ci))
+        (loop $eachChannel
+          (local.set $w0 (v128.load (local.get $w)))
+          (local.set $s (v128.load32_splat (local.get $p0)))
+          (local.set $acc0_0 (f32x4.add (local.get $acc0_0) (f32x4.mul (local.get $s) (local.get $w0))))
+          (local.set $s (v128.load32_splat (local.get $p1)))
+          (local.set $acc1_0 (f32x4.add (local.get $acc1_0) (f32x4.mul (local.get $s) (local.get $w0))))
+          (local.set $s (v128.load32_splat (local.get $p2)))
+          (local.set $acc2_0 (f32x4.add (local.get $acc2_0) (f32x4.mul (local.get $s) (local.get $w0))))
+          (local.set $s (v128.load32_splat (local.get $p3)))
+          (local.set $acc3_0 (f32x4.add (local.get $acc3_0) (f32x4.mul (local.get $s) (local.get $w0))))
+          (local.set $p0 (i32.add (local.get $p0) (i32.const 4)))
+          (local.set $p1 (i32.add (local.get $p1) (i32.const 4)))
+          (local.set $p2 (i32.add (local.get $p2) (i32.const 4)))
+          (local.set $p3 (i32.add (local.get $p3) (i32.const 4)))
+          (local.set $w (i32.add (local.get $w) (local.get $wStep)))
+          (local.set $c (i32.sub (local.get $c) (i32.const 1)))
+          (br_if $eachChannel (local.get $c)))
+        ;; The next tap along the row: back over the channels just read, then one dilated column on.
+        (local.set $p0 (i32.add (i32.sub (local.get $p0) (i32.shl (local.get $ci) (i32.const 2))) (local.get $tapCol)))
+        (local.set $j (i32.sub (local.get $j) (i32.const 1)))
+        (br_if $eachTap (local.get $j)))
+      (local.set $w (i32.add (local.get $w) (local.get $wRowSkip)))
+      (local.set $row (i32.add (local.get $row) (local.get $tapRow)))
+      (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+      (br_if $eachTapRow (local.get $i))))
+    (v128.store (local.get $y) (local.get $acc0_0))
+    (v128.store (i32.add (local.get $y) (local.get $yPixel)) (local.get $acc1_0))
+    (v128.store (i32.add (local.get $y) (i32.mul (local.get $yPixel) (i32.const 2))) (local.get $acc2_0))
+    (v128.store (i32.add (local.get $y) (i32.mul (local.get $yPixel) (i32.const 3))) (local.get $acc3_0)))
+
+  ;; 1 output pixel × 8 output channels: 2 sums over kh × kw taps (a tap row ends by skipping
+  ;; wRowSkip bytes of w: the taps left out) and every input channel. kh or kw 0: the sums are 0.
+  (func $conv1x8
+    (param $y i32) (param $x i32) (param $w i32) (param $ci i32) (param $kh i32) (param $kw i32)
+    (param $tapRow i32) (param $tapCol i32) (param $pixel i32) (param $wStep i32) (param $yPixel i32)
+    (param $wRowSkip i32)
+    (local $i i32) (local $j i32) (local $c i32) (local $row i32) (local $p0 i32)
+    (local $s v128) (local $w0 v128) (local $w1 v128)
+    (local $acc0_0 v128) (local $acc0_1 v128)
+    (block $empty
+    (br_if $empty (i32.eqz (i32.mul (local.get $kh) (local.get $kw))))
+    (local.set $row (local.get $x))
+    (local.set $i (local.get $kh))
+    (loop $eachTapRow
+      (local.set $p0 (local.get $row))
+      (local.set $j (local.get $kw))
+      (loop $eachTap
+        (local.set $c (local.get $ci))
+        (loop $eachChannel
+          (local.set $w0 (v128.load (local.get $w)))
+          (local.set $w1 (v128.load offset=16 (local.get $w)))
+          (local.set $s (v128.load32_splat (local.get $p0)))
+          (local.set $acc0_0 (f32x4.add (local.get $acc0_0) (f32x4.mul (local.get $s) (local.get $w0))))
+          (local.set $acc0_1 (f32x4.add (local.get $acc0_1) (f32x4.mul (local.get $s) (local.get $w1))))
+          (local.set $p0 (i32.add (local.get $p0) (i32.const 4)))
+          (local.set $w (i32.add (local.get $w) (local.get $wStep)))
+          (local.set $c (i32.sub (local.get $c) (i32.const 1)))
+          (br_if $eachChannel (local.get $c)))
+        ;; The next tap along the row: back over the channels just read, then one dilated column on.
+        (local.set $p0 (i32.add (i32.sub (local.get $p0) (i32.shl (local.get $ci) (i32.const 2))) (local.get $tapCol)))
+        (local.set $j (i32.sub (local.get $j) (i32.const 1)))
+        (br_if $eachTap (local.get $j)))
+      (local.set $w (i32.add (local.get $w) (local.get $wRowSkip)))
+      (local.set $row (i32.add (local.get $row) (local.get $tapRow)))
+      (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+      (br_if $eachTapRow (local.get $i))))
+    (v128.store (local.get $y) (local.get $acc0_0))
+    (v128.store offset=16 (local.get $y) (local.get $acc0_1)))
+
+  ;; 1 output pixel × 4 output channels: 1 sums over kh × kw taps (a tap row ends by skipping
+  ;; wRowSkip bytes of w: the taps left out) and every input channel. kh or kw 0: the sums are 0.
+  (func $conv1x4
+    (param $y i32) (param $x i32) (param $w i32) (param $ci i32) (param $kh i32) (param $kw i32)
+    (param $tapRow i32) (param $tapCol i32) (param $pixel i32) (param $wStep i32) (param $yPixel i32)
+    (param $wRowSkip i32)
+    (local $i i32) (local $j i32) (local $c i32) (local $row i32) (local $p0 i32)
+    (local $s v128) (local $w0 v128)
+    (local $acc0_0 v128)
+    (block $empty
+    (br_if $empty (i32.eqz (i32.mul (local.get $kh) (local.get $kw))))
+    (local.set $row (local.get $x))
+    (local.set $i (local.get $kh))
+    (loop $eachTapRow
+      (local.set $p0 (local.get $row))
+      (local.set $j (local.get $kw))
+      (loop $eachTap
+        (local.set $c (local.get $ci))
+        (loop $eachChannel
+          (local.set $w0 (v128.load (local.get $w)))
+          (local.set $s (v128.load32_splat (local.get $p0)))
+          (local.set $acc0_0 (f32x4.add (local.get $acc0_0) (f32x4.mul (local.get $s) (local.get $w0))))
+          (local.set $p0 (i32.add (local.get $p0) (i32.const 4)))
+          (local.set $w (i32.add (local.get $w) (local.get $wStep)))
+          (local.set $c (i32.sub (local.get $c) (i32.const 1)))
+          (br_if $eachChannel (local.get $c)))
+        ;; The next tap along the row: back over the channels just read, then one dilated column on.
+        (local.set $p0 (i32.add (i32.sub (local.get $p0) (i32.shl (local.get $ci) (i32.const 2))) (local.get $tapCol)))
+        (local.set $j (i32.sub (local.get $j) (i32.const 1)))
+        (br_if $eachTap (local.get $j)))
+      (local.set $w (i32.add (local.get $w) (local.get $wRowSkip)))
+      (local.set $row (i32.add (local.get $row) (local.get $tapRow)))
+      (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+      (br_if $eachTapRow (local.get $i))))
+    (v128.store (local.get $y) (local.get $acc0_0)))
+)

@@ -1,0 +1,182 @@
+/**
+ * Stitch's SIMD kernels (wasmSimd.wat) against the cpu backend, on shapes that reach each of their paths: the
+ * blocks of 4 × 8 and their tails (4 output channels, one pixel, one input channel), padding, strides and
+ * dilation. wasmKernels.test.ts runs the training gradients with and without them.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { selectBackend } from '../../../src/server/training/backend';
+import { createRandom } from '../../../src/server/random';
+import { simdKernels, useWasmSimd } from '../../../src/server/training/wasmSimd';
+
+type Shape4 = [number, number, number, number];
+type Pad = 'same' | 'valid' | number;
+
+const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
+function randomValues(count: number, seed: number): Float32Array {
+  const rand = createRandom(seed);
+  return Float32Array.from({ length: count }, () => rand() * 2 - 1);
+}
+
+/** Runs `fn` on a backend with fresh tensors made from `arrays`; returns the results as plain arrays. */
+async function onBackend(
+  backend: string,
+  arrays: [Float32Array, number[]][],
+  fn: (...t: tf.Tensor[]) => tf.Tensor[],
+): Promise<Float32Array[]> {
+  await tf.setBackend(backend);
+  const tensors = arrays.map(([values, shape]) => tf.tensor(values, shape));
+  const outs = tf.tidy(() => fn(...tensors));
+  const values = outs.map((t) => t.dataSync() as Float32Array);
+  tf.dispose([...tensors, ...outs]);
+  return values;
+}
+
+function assertClose(actual: Float32Array, expected: Float32Array, what: string): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  const scale = Math.max(1, ...Array.from(expected, Math.abs));
+  for (let i = 0; i < expected.length; i++) {
+    if (!(Math.abs(actual[i] - expected[i]) <= 1e-4 * scale)) {
+      assert.fail(`${what}: element ${i} is ${actual[i]} on wasm but ${expected[i]} on cpu`);
+    }
+  }
+}
+
+before(async () => {
+  await selectBackend('wasm', { threads: 1 });
+  useWasmSimd(true);
+});
+
+after(() => {
+  useWasmSimd(true);
+});
+
+describe('the SIMD kernels module', () => {
+  test('wasmSimdBinary.ts is wasmSimd.wat compiled (run npm run build:simd after changing the .wat)', async () => {
+    const { BINARY_PATH, renderBinaryModule } = await import('../../../scripts/build-wasm-simd.mjs');
+    const expected = await renderBinaryModule();
+    assert.ok(expected === readFileSync(BINARY_PATH, 'utf8'), 'wasmSimdBinary.ts is stale');
+  });
+
+  test('it instantiates on the wasm backend, and useWasmSimd(false) turns it off', async () => {
+    await tf.setBackend('wasm');
+    const backend = tf.backend();
+    assert.ok(backend instanceof BackendWasm);
+    assert.ok(simdKernels(backend), 'no SIMD kernels on this Node');
+    useWasmSimd(false);
+    assert.equal(simdKernels(backend), null);
+    useWasmSimd(true);
+  });
+});
+
+describe('conv2d on the SIMD kernel', () => {
+  // [x, filter, strides, pad, dilations]; widths below 4 take the one-pixel blocks, Co 4 and 12 the 4-channel
+  // ones, Ci 1, 3 and 5 the channel loop's shortest trips; 'same' and explicit pads skip border taps.
+  const cases: [Shape4, Shape4, number | [number, number], Pad, number][] = [
+    [[2, 9, 9, 3], [3, 3, 3, 8], 1, 'valid', 1],
+    [[2, 9, 13, 5], [3, 3, 5, 12], 1, 'same', 1],
+    [[2, 28, 28, 1], [3, 3, 1, 32], 1, 'valid', 1],
+    [[3, 8, 7, 4], [3, 3, 4, 4], 2, 'same', 1],
+    [[2, 9, 8, 2], [3, 2, 2, 16], [2, 1], 'valid', 1],
+    [[2, 5, 3, 3], [3, 3, 3, 8], 1, 'same', 1],
+    [[1, 4, 2, 2], [2, 2, 2, 4], 1, 'valid', 1],
+    [[2, 6, 6, 3], [3, 3, 3, 8], 1, 2, 1],
+    [[2, 11, 11, 4], [3, 3, 4, 8], 1, 'same', 2],
+    [[2, 10, 9, 3], [2, 3, 3, 8], 1, 'valid', 2],
+    [[1, 7, 7, 2], [5, 5, 2, 4], 2, 'same', 1],
+  ];
+  for (const [xShape, wShape, strides, pad, dilations] of cases) {
+    const name = `x ${xShape.join('×')}, filter ${wShape.join('×')}, strides ${String(strides)}, pad ${pad}, dilation ${dilations}`;
+    test(name, async () => {
+      const x = randomValues(size(xShape), 1);
+      const w = randomValues(size(wShape), 2);
+      const inputs: [Float32Array, number[]][] = [
+        [x, xShape],
+        [w, wShape],
+      ];
+      const conv = (xt: tf.Tensor, wt: tf.Tensor) => [
+        tf.conv2d(xt as tf.Tensor4D, wt as tf.Tensor4D, strides, pad, 'NHWC', dilations),
+      ];
+      const [cpu] = await onBackend('cpu', inputs, conv);
+      const [wasm] = await onBackend('wasm', inputs, conv);
+      assertClose(wasm, cpu, 'conv2d');
+      if (dilations > 1) return; // tfjs has no gradients for dilated convolutions
+      const up = randomValues(cpu.length, 3);
+      const grads = (xt: tf.Tensor, wt: tf.Tensor, upt: tf.Tensor) =>
+        tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+          tf
+            .conv2d(a as tf.Tensor4D, b as tf.Tensor4D, strides, pad)
+            .reshape(upt.shape)
+            .mul(upt)
+            .sum(),
+        )([xt, wt]);
+      const withUp: [Float32Array, number[]][] = [...inputs, [up, [up.length]]];
+      const [cpuDx, cpuDw] = await onBackend('cpu', withUp, grads);
+      const [wasmDx, wasmDw] = await onBackend('wasm', withUp, grads);
+      assertClose(wasmDw, cpuDw, 'filter gradient');
+      assertClose(wasmDx, cpuDx, 'input gradient');
+    });
+  }
+});
+
+describe('2×2 MaxPoolGrad and column sums on the SIMD kernels', () => {
+  // Channels 4, 7 and 8: whole vectors, and a vector plus three channels one at a time; odd sizes leave a
+  // row and a column in no window.
+  for (const shape of [
+    [2, 6, 6, 4],
+    [2, 7, 5, 7],
+    [1, 4, 9, 8],
+  ] as Shape4[]) {
+    test(`maxPool 2×2 gradient on ${shape.join('×')} with ties, NaN and -Infinity`, async () => {
+      const rand = createRandom(21);
+      const x = Float32Array.from({ length: size(shape) }, () => {
+        const r = rand();
+        return r < 0.05 ? NaN : r < 0.1 ? -Infinity : Math.floor(r * 3);
+      });
+      const outShape = [shape[0], Math.floor(shape[1] / 2), Math.floor(shape[2] / 2), shape[3]];
+      const up = randomValues(size(outShape), 22);
+      const f = (xt: tf.Tensor, upt: tf.Tensor) => [
+        tf.grad((a: tf.Tensor) =>
+          tf
+            .maxPool(a as tf.Tensor4D, 2, 2, 'valid')
+            .mul(upt)
+            .sum(),
+        )(xt),
+      ];
+      const inputs: [Float32Array, number[]][] = [
+        [x, shape],
+        [up, outShape],
+      ];
+      const [cpu] = await onBackend('cpu', inputs, f);
+      const [wasm] = await onBackend('wasm', inputs, f);
+      assertClose(wasm, cpu, 'maxPool input gradient');
+    });
+  }
+
+  // ≥ 65,536 values (the SIMD kernel's share); widths with and without a scalar tail; rows not a multiple of
+  // 4 or of the 256-row blocks.
+  for (const shape of [
+    [70, 31, 32],
+    [4099, 19],
+    [22000, 3],
+    [9, 10000, 1],
+  ]) {
+    test(`sum of ${shape.join('×')} over its leading axes`, async () => {
+      const x = randomValues(size(shape), 5);
+      const axes = shape.slice(0, -1).map((_, i) => i);
+      const f = (t: tf.Tensor) => [tf.sum(t, axes)];
+      const [cpu] = await onBackend('cpu', [[x, shape]], f);
+      const [wasm] = await onBackend('wasm', [[x, shape]], f);
+      // The exact sums, in float64: the kernel adds float32 blocks in float64, closer than the cpu backend.
+      const width = shape[shape.length - 1];
+      const exact = new Float64Array(width);
+      for (let i = 0; i < x.length; i++) exact[i % width] += x[i];
+      assertClose(wasm, Float32Array.from(exact), 'sum against the exact sums');
+      assertClose(wasm, cpu, 'sum against the cpu backend');
+    });
+  }
+});
