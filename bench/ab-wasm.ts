@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { StitchSchema } from '../src/shared/schema/types';
 import { buildModel } from '../src/server/training/model';
+import { createOptimizer } from '../src/server/training/optimizers';
 
 const args = process.argv.slice(2);
 const option = (key: string) => args.find((a) => a.startsWith(`--${key}=`))?.split('=')[1];
@@ -65,7 +66,7 @@ async function main(): Promise<void> {
     readFileSync(join(__dirname, '..', 'examples', `${name}.stitch.json`), 'utf8'),
   ) as StitchSchema;
   const model = buildModel(schema);
-  model.compile({ optimizer: tf.train.adam(0.001), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  model.compile({ optimizer: createOptimizer('adam'), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   const batch = 64;
   const x = tf.randomUniform([batch, ...schema.input.shape]);
   const y = tf

@@ -16,6 +16,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { StitchSchema } from '../src/shared/schema/types';
 import { selectBackend } from '../src/server/training/backend';
 import { buildModel } from '../src/server/training/model';
+import { createOptimizer } from '../src/server/training/optimizers';
 import { createRandom } from '../src/server/random';
 
 const args = process.argv.slice(2);
@@ -75,7 +76,7 @@ async function main(): Promise<void> {
     readFileSync(join(__dirname, '..', 'examples', `${name}.stitch.json`), 'utf8'),
   ) as StitchSchema;
   const model = buildModel(schema);
-  model.compile({ optimizer: tf.train.adam(0.001), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  model.compile({ optimizer: createOptimizer('adam'), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   const inputShape = schema.input.shape;
   const rand = createRandom(1);
   const x = tf.tensor(

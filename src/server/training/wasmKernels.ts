@@ -19,6 +19,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { wasmAdamMoment, wasmAdamStep } from './wasmAdam';
 import { withSimdConv2D } from './wasmConv';
 import { conv2DBackpropFilter } from './wasmConvFilter';
 import { conv2DBackpropInputByCol2im } from './wasmConvInput';
@@ -26,6 +27,7 @@ import { sharingCast, sharingIdentity } from './wasmIdentity';
 import { withExplicitTranspose } from './wasmMatMul';
 import { avgPoolGrad, maxPoolGrad } from './wasmPoolKernels';
 import { withLeadingAxesSum } from './wasmReduce';
+import { MOMENT_KERNEL, STEP_KERNEL } from './webgpuAdam';
 
 type Backend = BackendWasm;
 type Info = tf.TensorInfo;
@@ -222,6 +224,9 @@ const KERNELS: { kernelName: string; kernelFunc: (args: never) => Info; replace?
   { kernelName: 'DepthwiseConv2dNativeBackpropInput', kernelFunc: depthwiseBackpropInput },
   { kernelName: 'MaxPoolGrad', kernelFunc: maxPoolGrad, replace: true },
   { kernelName: 'AvgPoolGrad', kernelFunc: avgPoolGrad, replace: true },
+  // FusedAdamOptimizer's (webgpuAdam.ts), used on wasm only where the SIMD kernels are.
+  { kernelName: MOMENT_KERNEL, kernelFunc: wasmAdamMoment },
+  { kernelName: STEP_KERNEL, kernelFunc: wasmAdamStep },
 ];
 
 let registered = false;

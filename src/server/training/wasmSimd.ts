@@ -70,6 +70,20 @@ export interface SimdKernels {
     validH: number,
     validW: number,
   ): void;
+  /** Adam's moment: out = m·decay + g·rest (g·g for the second moment, squared = 1); n values. */
+  adamMoment(out: number, m: number, g: number, n: number, decay: number, rest: number, squared: 0 | 1): void;
+  /** Adam's new value: out = w + ((m / c1) / (√(v / c2) + ε))·negLr; n values. */
+  adamStep(
+    out: number,
+    w: number,
+    m: number,
+    v: number,
+    n: number,
+    c1: number,
+    c2: number,
+    epsilon: number,
+    negLr: number,
+  ): void;
   /** out [N] = the column sums of x [R×N], blocks of float32 sums added in float64. */
   columnSums(out: number, x: number, rows: number, n: number): void;
 }

@@ -420,6 +420,75 @@
     (v128.store (local.get $c) (local.get $acc0_0))
 )
 
+
+  ;; Adam's moments, as tfjs computes them in float32: out = m·decay + g·rest, or with g·g where `squared` is 1
+  ;; (rest = 1 − decay, rounded to float32 by the caller). n values.
+  (func (export "adamMoment")
+    (param $out i32) (param $m i32) (param $g i32) (param $n i32) (param $decay f32) (param $rest f32)
+    (param $squared i32)
+    (local $i i32) (local $vecEnd i32) (local $d v128) (local $r v128) (local $gv v128) (local $gs f32)
+    (local.set $d (f32x4.splat (local.get $decay)))
+    (local.set $r (f32x4.splat (local.get $rest)))
+    (local.set $vecEnd (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (local.set $i (i32.const 0))
+    (block $doneVec (loop $eachVec
+      (br_if $doneVec (i32.ge_u (local.get $i) (local.get $vecEnd)))
+      (local.set $gv (v128.load (i32.add (local.get $g) (local.get $i))))
+      (if (local.get $squared) (then (local.set $gv (f32x4.mul (local.get $gv) (local.get $gv)))))
+      (v128.store (i32.add (local.get $out) (local.get $i))
+        (f32x4.add (f32x4.mul (v128.load (i32.add (local.get $m) (local.get $i))) (local.get $d))
+                   (f32x4.mul (local.get $gv) (local.get $r))))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $eachVec)))
+    (block $doneTail (loop $eachTail
+      (br_if $doneTail (i32.ge_u (local.get $i) (i32.shl (local.get $n) (i32.const 2))))
+      (local.set $gs (f32.load (i32.add (local.get $g) (local.get $i))))
+      (if (local.get $squared) (then (local.set $gs (f32.mul (local.get $gs) (local.get $gs)))))
+      (f32.store (i32.add (local.get $out) (local.get $i))
+        (f32.add (f32.mul (f32.load (i32.add (local.get $m) (local.get $i))) (local.get $decay))
+                 (f32.mul (local.get $gs) (local.get $rest))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $eachTail))))
+
+  ;; Adam's new value, as tfjs computes it in float32: out = w + ((m / c1) / (√(v / c2) + ε))·negLr, with the
+  ;; bias corrections c1 = 1 − β1ᵗ, c2 = 1 − β2ᵗ and negLr = −learning rate. n values.
+  (func (export "adamStep")
+    (param $out i32) (param $w i32) (param $m i32) (param $v i32) (param $n i32)
+    (param $c1 f32) (param $c2 f32) (param $epsilon f32) (param $negLr f32)
+    (local $i i32) (local $vecEnd i32) (local $vc1 v128) (local $vc2 v128) (local $veps v128) (local $vlr v128)
+    (local.set $vc1 (f32x4.splat (local.get $c1)))
+    (local.set $vc2 (f32x4.splat (local.get $c2)))
+    (local.set $veps (f32x4.splat (local.get $epsilon)))
+    (local.set $vlr (f32x4.splat (local.get $negLr)))
+    (local.set $vecEnd (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (local.set $i (i32.const 0))
+    (block $doneVec (loop $eachVec
+      (br_if $doneVec (i32.ge_u (local.get $i) (local.get $vecEnd)))
+      (v128.store (i32.add (local.get $out) (local.get $i))
+        (f32x4.add
+          (f32x4.mul
+            (f32x4.div
+              (f32x4.div (v128.load (i32.add (local.get $m) (local.get $i))) (local.get $vc1))
+              (f32x4.add (f32x4.sqrt (f32x4.div (v128.load (i32.add (local.get $v) (local.get $i))) (local.get $vc2)))
+                         (local.get $veps)))
+            (local.get $vlr))
+          (v128.load (i32.add (local.get $w) (local.get $i)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $eachVec)))
+    (block $doneTail (loop $eachTail
+      (br_if $doneTail (i32.ge_u (local.get $i) (i32.shl (local.get $n) (i32.const 2))))
+      (f32.store (i32.add (local.get $out) (local.get $i))
+        (f32.add
+          (f32.mul
+            (f32.div
+              (f32.div (f32.load (i32.add (local.get $m) (local.get $i))) (local.get $c1))
+              (f32.add (f32.sqrt (f32.div (f32.load (i32.add (local.get $v) (local.get $i))) (local.get $c2)))
+                       (local.get $epsilon)))
+            (local.get $negLr))
+          (f32.load (i32.add (local.get $w) (local.get $i)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $eachTail))))
+
   ;; A convolution over a zero-bordered x (the caller pads it), NHWC, filter [KH, KW, Ci, Co], any stride and
   ;; dilation:  y[b, r, q, :] = Σ_{kh, kw, ci} x[b, r·sh + kh·dh, q·sw + kw·dw, ci] · w[kh, kw, ci, :]
   ;; Co must be a multiple of 4. Each block of 4 output pixels of a row × 8 output channels (then 4) keeps

@@ -1,6 +1,6 @@
 /**
  * Adam in three GPU programs per variable on the webgpu backend, where a small model's step is bound by how many
- * programs it dispatches, not by their work.
+ * programs it dispatches, not by their work. On wasm the same two kernels run as SIMD loops (wasmAdam.ts).
  *
  * tfjs's AdamOptimizer updates each variable with 14 element-wise ops (each a dispatch on webgpu) and turns six
  * numbers (β1, 1 − β1, β2, 1 − β2, ε, −lr) into scalar tensors, each an upload from the CPU that also ends the
@@ -10,15 +10,17 @@
  * MNIST convnet (6 variables) a training step went from 154 dispatches and 49 uploads to 90 and 12
  * (bench/profile-webgpu.ts); on SwiftShader the weights are bit for bit those of tfjs's Adam.
  *
- * On every other backend it is tfjs's AdamOptimizer itself. The state (moments, iterations) is kept as tfjs keeps
+ * On every other backend (and on wasm without SIMD) it is tfjs's AdamOptimizer itself. The state (moments, iterations) is kept as tfjs keeps
  * it, so getWeights and setWeights work as there (β1ᵗ, β2ᵗ are recomputed from the iterations after a set).
  */
 import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import { simdKernels } from './wasmSimd';
 import { elementwiseProgram, type KernelArgs } from './webgpuPrograms';
 
-const MOMENT_KERNEL = 'StitchAdamMoment';
-const STEP_KERNEL = 'StitchAdamStep';
+export const MOMENT_KERNEL = 'StitchAdamMoment';
+export const STEP_KERNEL = 'StitchAdamStep';
 
 /** What applyGradients receives: gradients by variable name, or a list of named gradients. */
 type Gradients = Parameters<tf.AdamOptimizer['applyGradients']>[0];
@@ -72,6 +74,14 @@ export function registerWebgpuAdamKernels(): void {
   tf.registerKernel({ kernelName: STEP_KERNEL, backendName: 'webgpu', kernelFunc: stepKernel });
 }
 
+/** Whether the fused kernels run on the current backend: webgpu, or wasm with our SIMD kernels (wasmAdam.ts). */
+function fusedAdamHere(): boolean {
+  const name = tf.getBackend();
+  if (name === 'webgpu') return true;
+  if (name !== 'wasm' || !tf.getKernel(MOMENT_KERNEL, 'wasm')) return false;
+  return simdKernels(tf.backend() as BackendWasm) !== null;
+}
+
 /** The parts of tfjs's AdamOptimizer this reads (declared protected there). */
 interface AdamState {
   learningRate: number;
@@ -83,13 +93,13 @@ interface AdamState {
   incrementIterations(): void;
 }
 
-/** tfjs's AdamOptimizer, with its update fused into three programs per variable where the backend is webgpu. */
+/** tfjs's AdamOptimizer, its update fused into three kernels per variable on webgpu and on wasm with SIMD. */
 export class FusedAdamOptimizer extends tf.AdamOptimizer {
   /** β1ᵗ and β2ᵗ as float32 (tfjs keeps them in two variables), for the iteration `at`. */
   private powers = { at: -1, beta1: 0, beta2: 0 };
 
   override applyGradients(variableGradients: Gradients): void {
-    if (tf.getBackend() !== 'webgpu') {
+    if (!fusedAdamHere()) {
       super.applyGradients(variableGradients);
       return;
     }
@@ -113,6 +123,8 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
           variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
         };
         const gradient = Array.isArray(variableGradients) ? variableGradients[i].tensor : variableGradients[name];
+        // tfjs's types say a gradient is always there; like tfjs, a variable without one is left as it is.
+        if ((gradient as tf.Tensor | undefined) == null) return;
         const first = self.accumulatedFirstMoment[i].variable;
         const second = self.accumulatedSecondMoment[i].variable;
         const m = run(MOMENT_KERNEL, { moment: first, gradient }, { decay: self.beta1, squared: false });

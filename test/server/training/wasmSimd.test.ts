@@ -11,6 +11,7 @@ import { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { selectBackend } from '../../../src/server/training/backend';
 import { createRandom } from '../../../src/server/random';
 import { simdKernels, useWasmSimd } from '../../../src/server/training/wasmSimd';
+import { FusedAdamOptimizer, MOMENT_KERNEL } from '../../../src/server/training/webgpuAdam';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | number;
@@ -179,4 +180,57 @@ describe('2×2 MaxPoolGrad and column sums on the SIMD kernels', () => {
       assertClose(wasm, cpu, 'sum against the cpu backend');
     });
   }
+});
+
+describe('Adam on the SIMD kernels', () => {
+  /** Five Adam steps on variables of sizes with and without a scalar tail; the values after each step. */
+  async function steps(optimizer: tf.Optimizer): Promise<{ values: Float32Array[]; kernels: string[] }> {
+    await tf.setBackend('wasm');
+    const shapes = [[3, 5, 4], [7], [2, 2], [5], [3, 3], [11], [2, 7], [15]];
+    const variables = shapes.map((shape, i) =>
+      tf.variable(tf.tensor(randomValues(size(shape), 40 + i), shape), true, `w${i}`),
+    );
+    const values: Float32Array[] = [];
+    const kernels = new Set<string>();
+    for (let step = 0; step < 5; step++) {
+      const gradients: tf.NamedTensorMap = {};
+      shapes.forEach((shape, i) => {
+        // Gradients over several magnitudes, so that every operation's rounding shows.
+        gradients[`w${i}`] = tf.tensor(
+          randomValues(size(shape), 100 * step + i).map((g, j) => g * 10 ** ((j % 5) - 3)),
+          shape,
+        );
+      });
+      const profile = await tf.profile(() => {
+        optimizer.applyGradients(gradients);
+      });
+      profile.kernelNames.forEach((name) => kernels.add(name));
+      tf.dispose(Object.values(gradients));
+      for (const v of variables) values.push(v.dataSync() as Float32Array);
+    }
+    tf.dispose(variables);
+    optimizer.dispose();
+    return { values, kernels: [...kernels] };
+  }
+
+  test('FusedAdamOptimizer on wasm runs the fused kernels and gives the weights of tfjs Adam bit for bit', async () => {
+    const tfjs = await steps(tf.train.adam(0.01, 0.9, 0.999, 1e-7));
+    const fused = await steps(new FusedAdamOptimizer(0.01, 0.9, 0.999, 1e-7));
+    assert.ok(fused.kernels.includes(MOMENT_KERNEL), `kernels run: ${fused.kernels.join(', ')}`);
+    assert.ok(!tfjs.kernels.includes(MOMENT_KERNEL));
+    assert.equal(fused.values.length, tfjs.values.length);
+    fused.values.forEach((values, i) => {
+      assert.deepEqual(Array.from(values), Array.from(tfjs.values[i]), `values after update ${i}`);
+    });
+  });
+
+  test('without the SIMD kernels FusedAdamOptimizer is tfjs Adam on wasm', async () => {
+    useWasmSimd(false);
+    try {
+      const fused = await steps(new FusedAdamOptimizer(0.01, 0.9, 0.999, 1e-7));
+      assert.ok(!fused.kernels.includes(MOMENT_KERNEL));
+    } finally {
+      useWasmSimd(true);
+    }
+  });
 });
