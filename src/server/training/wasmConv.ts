@@ -29,7 +29,8 @@ export function withSimdConv2D(original: tf.KernelFunc): tf.KernelFunc {
     const { inputs, backend, attrs } = args;
     const { x, filter } = inputs;
     const nhwc = (attrs.dataFormat ?? 'NHWC') === 'NHWC';
-    const simd = nhwc && x.dtype === 'float32' && filter.shape[3] % 4 === 0 ? simdKernels(backend) : null;
+    const float = x.dtype === 'float32' && filter.dtype === 'float32';
+    const simd = nhwc && float && filter.shape[3] % 4 === 0 ? simdKernels(backend) : null;
     if (!simd) return original(args) as Info;
     const info = tf.backend_util.computeConv2DInfo(
       x.shape as [number, number, number, number],
