@@ -40,24 +40,35 @@ export function withSimdConv2D(original: tf.KernelFunc): tf.KernelFunc {
       attrs.pad,
       attrs.dimRoundingMode,
     );
-    return simdConv2D(simd, backend, x, filter, info);
+    return simdConv2D(simd, backend, x, filter, info) ?? (original(args) as Info);
   }) as unknown as tf.KernelFunc;
 }
 
+/** y by the SIMD kernel, or null where its output would reach past x's padding. */
 function simdConv2D(
   simd: SimdKernels,
   backend: BackendWasm,
   x: Info,
   filter: Info,
   info: tf.backend_util.Conv2DInfo,
-): Info {
+): Info | null {
   const { batchSize, inHeight, inWidth, inChannels: Ci, outHeight, outWidth, outChannels: Co } = info;
   const { top, bottom, left, right } = info.padInfo;
-  const y = backend.makeOutput(info.outShape, 'float32');
-  if (y.shape.some((d) => d === 0)) return y;
   const padded = top + bottom + left + right > 0;
   const height = inHeight + top + bottom;
   const width = inWidth + left + right;
+  // The kernel reads every output pixel's window from the bordered x: a rounding mode that makes more output
+  // rows or columns than the padding covers (dimRoundingMode 'ceil') goes to the backend's kernel.
+  const reach = (out: number, stride: number, size: number, dilation: number) =>
+    (out - 1) * stride + (size - 1) * dilation + 1;
+  if (
+    reach(outHeight, info.strideHeight, info.filterHeight, info.dilationHeight) > height ||
+    reach(outWidth, info.strideWidth, info.filterWidth, info.dilationWidth) > width
+  ) {
+    return null;
+  }
+  const y = backend.makeOutput(info.outShape, 'float32');
+  if (y.shape.some((d) => d === 0)) return y;
   const input = padded ? backend.makeOutput([batchSize, height, width, Ci], 'float32') : x;
   // Views only after every allocation: growing the wasm memory detaches earlier ones.
   if (padded) {

@@ -114,7 +114,7 @@ export function useWasmSimd(on: boolean): void {
 }
 
 /** The SIMD kernels bound to `backend`'s memory, or null where they are off or cannot run here. */
-export function simdKernels(backend: BackendWasm): SimdKernels | null {
+export function simdKernels(backend: Pick<BackendWasm, 'wasm'>): SimdKernels | null {
   if (!enabled) return null;
   const module = backend.wasm as unknown as EmscriptenMemory;
   const memory = module.wasmMemory ?? module.asm?.memory;

@@ -14,7 +14,7 @@
  * it, so getWeights and setWeights work as there (β1ᵗ, β2ᵗ are recomputed from the iterations after a set).
  */
 import * as tf from '@tensorflow/tfjs';
-import { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { simdKernels } from './wasmSimd';
 import { elementwiseProgram, type KernelArgs } from './webgpuPrograms';
@@ -76,11 +76,13 @@ export function registerWebgpuAdamKernels(): void {
 
 /** Whether the fused kernels run on the current backend: webgpu, or wasm with our SIMD kernels (wasmAdam.ts). */
 function fusedAdamHere(): boolean {
-  if (tf.getBackend() === 'webgpu') return true;
-  const backend = tf.backend();
+  const name = tf.getBackend();
+  if (name === 'webgpu') return true;
   // tfjs types the lookup as always found; it is undefined where wasmKernels.ts has not registered ours.
   const registered = tf.getKernel(MOMENT_KERNEL, 'wasm') as tf.KernelConfig | undefined;
-  return backend instanceof BackendWasm && registered !== undefined && simdKernels(backend) !== null;
+  if (name !== 'wasm' || registered === undefined) return false;
+  // Not `instanceof BackendWasm`: importing the wasm package registers its backend, which this file must not do.
+  return simdKernels(tf.backend() as unknown as Pick<BackendWasm, 'wasm'>) !== null;
 }
 
 /** The parts of tfjs's AdamOptimizer this reads (declared protected there). */

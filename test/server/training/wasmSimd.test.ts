@@ -124,6 +124,31 @@ describe('conv2d on the SIMD kernel', () => {
   }
 });
 
+describe('conv2d beyond the SIMD kernel', () => {
+  test("dimRoundingMode 'ceil' (output pixels past the padding) goes to the backend's kernel", async () => {
+    const xShape: Shape4 = [1, 6, 6, 2];
+    const wShape: Shape4 = [3, 3, 2, 4];
+    const inputs: [Float32Array, number[]][] = [
+      [randomValues(size(xShape), 7), xShape],
+      [randomValues(size(wShape), 8), wShape],
+    ];
+    const conv = (xt: tf.Tensor, wt: tf.Tensor) => [
+      tf.conv2d(xt as tf.Tensor4D, wt as tf.Tensor4D, 2, 1, 'NHWC', 1, 'ceil'),
+    ];
+    // tfjs-backend-wasm's own kernel does not agree with cpu here; what matters is that ours is not used (it
+    // would read windows past x's border).
+    const [ours] = await onBackend('wasm', inputs, conv);
+    useWasmSimd(false);
+    try {
+      const [backends] = await onBackend('wasm', inputs, conv);
+      assert.equal(ours.length, 4 * 4 * 4);
+      assert.deepEqual(Array.from(ours), Array.from(backends));
+    } finally {
+      useWasmSimd(true);
+    }
+  });
+});
+
 describe('2×2 MaxPoolGrad and column sums on the SIMD kernels', () => {
   // Channels 4, 7 and 8: whole vectors, and a vector plus three channels one at a time; odd sizes leave a
   // row and a column in no window.
