@@ -10,11 +10,12 @@
  *   server      the same training through the server (HTTP + trainer process + SSE) vs the engine directly
  *   streaming   SSE delivery latency p50/p99 while training, and /api/health p50/p99 over 200 requests while
  *               the CNN trains
- *   accuracy    (--accuracy) mnist-mlp for 3 epochs on all 60,000 samples, ours vs PyTorch
+ *   accuracy    (--accuracy) mnist-mlp for 3 epochs on all 60,000 samples, ours vs PyTorch; --accuracy=mnist-cnn
+ *               (any example) another model, --epochs=N another number of epochs
  *   extension   the VS Code extension in code-server (scripts/e2e/run.mjs --bench): activation time and the
  *               time from opening a 200-layer schema to its diagnostics, vs the same analysis in plain Node
  *
- * Options: --quick (fewer samples), --accuracy [--seeds=42,43,44], --only=schema,training,server,streaming,extension
+ * Options: --quick (fewer samples), --accuracy[=EXAMPLE] [--seeds=42,43,44] [--epochs=N], --only=schema,training,server,streaming,extension
  * Environment: STITCH_BACKEND / STITCH_THREADS force the automatic row's backend and threads;
  * STITCH_BENCH_ROOT and STITCH_MNIST_DIR point a bundled copy (bench/gpu-bundle.mjs) at its examples and data.
  */
@@ -319,16 +320,23 @@ const seeds = args
   .split(',')
   .map(Number);
 
+/** `--accuracy=NAME`: the example the accuracy comparison trains (default mnist-mlp); `--epochs=N` its epochs. */
+const accuracyExample = args.find((a) => a.startsWith('--accuracy='))?.slice('--accuracy='.length) || 'mnist-mlp';
+const accuracyEpochs = Number(args.find((a) => a.startsWith('--epochs='))?.slice('--epochs='.length)) || null;
+
 async function benchAccuracy(): Promise<void> {
-  console.log('\naccuracy: mnist-mlp, 3 epochs on all 60,000 samples, tested on 10,000');
+  const example_ = example(accuracyExample);
+  const epochs = accuracyEpochs ?? example_.training?.epochs ?? 3;
+  console.log(
+    `\naccuracy: ${accuracyExample}, ${epochs} epoch${epochs === 1 ? '' : 's'} on all 60,000 samples, tested on 10,000`,
+  );
   console.log('  PyTorch starts as the schema says (glorotUniform kernels, zero biases, Adam epsilon 1e-7)');
-  const example_ = example('mnist-mlp');
   const python = findTorchPython();
   for (const [i, seed] of (seeds ?? [example_.training!.seed ?? 42]).entries()) {
-    const schema = { ...example_, training: { ...example_.training!, validationSplit: 0, seed } };
-    const torch = python
-      ? runTorch(python, schema, { samples: 60000, epochs: schema.training.epochs ?? 3, test: 10000 })
-      : null;
+    // All 60,000 samples, as PyTorch gets: without the example's own maxSamples (mnist-cnn's is 10,000).
+    const { maxSamples: _limit, ...training } = example_.training!;
+    const schema = { ...example_, training: { ...training, validationSplit: 0, seed, epochs } };
+    const torch = python ? runTorch(python, schema, { samples: 60000, epochs, test: 10000 }) : null;
     // Every thread count must learn the same: the automatic choice (all cores) and, for the first seed, one
     // wasm thread.
     const runs = [await trainDirect(schema, process.env.STITCH_BACKEND ?? null)];
@@ -397,7 +405,7 @@ async function main(): Promise<void> {
   if (wants('schema')) await benchSchema();
   const direct = wants('training') ? await benchTraining() : new Map<string, number>();
   if (wants('server') || wants('streaming')) await benchServer(direct);
-  if (args.includes('--accuracy')) await benchAccuracy();
+  if (args.some((a) => a === '--accuracy' || a.startsWith('--accuracy='))) await benchAccuracy();
   if (wants('extension')) await benchExtension();
 }
 
