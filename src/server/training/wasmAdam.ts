@@ -11,15 +11,19 @@ import { simdKernels, type SimdKernels } from './wasmSimd';
 
 type Info = tf.TensorInfo;
 
-function kernels(backend: BackendWasm): SimdKernels {
+/** A new float32 tensor of `shape`, written by `write` with the SIMD kernels and the output's heap offset. */
+function fused(backend: BackendWasm, shape: number[], write: (simd: SimdKernels, out: number) => void): Info {
   const simd = simdKernels(backend);
   // FusedAdamOptimizer calls these only where the SIMD kernels are available.
   if (!simd) throw new Error('the fused Adam kernels need wasm SIMD');
-  return simd;
+  const out = backend.makeOutput(shape, 'float32');
+  // Offsets only after the allocation (growing the memory detaches earlier views; offsets stay valid).
+  write(simd, at(backend, out));
+  return out;
 }
 
 const at = (backend: BackendWasm, info: Info) => (backend.typedArrayFromHeap(info) as Float32Array).byteOffset;
-const count = (info: Info) => info.shape.reduce((a, b) => a * b, 1);
+const count = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** m·decay + g·(1 − decay), or with g² where `squared`. */
 export function wasmAdamMoment(args: {
@@ -28,19 +32,18 @@ export function wasmAdamMoment(args: {
   attrs: { decay: number; squared: boolean };
 }): Info {
   const { inputs, backend, attrs } = args;
-  const simd = kernels(backend);
-  const out = backend.makeOutput(inputs.moment.shape, 'float32');
-  simd.adamMoment(
-    at(backend, out),
-    at(backend, inputs.moment),
-    at(backend, inputs.gradient),
-    count(out),
-    attrs.decay,
-    // As tfjs: 1 − β computed in double from the optimizer's β, then made float32 (by the call).
-    1 - attrs.decay,
-    attrs.squared ? 1 : 0,
-  );
-  return out;
+  return fused(backend, inputs.moment.shape, (simd, out) => {
+    simd.adamMoment(
+      out,
+      at(backend, inputs.moment),
+      at(backend, inputs.gradient),
+      count(inputs.moment.shape),
+      attrs.decay,
+      // As tfjs: 1 − β computed in double from the optimizer's β, then made float32 (by the call).
+      1 - attrs.decay,
+      attrs.squared ? 1 : 0,
+    );
+  });
 }
 
 /** value + ((m / c1) / (√(v / c2) + ε))·(−lr). */
@@ -50,18 +53,17 @@ export function wasmAdamStep(args: {
   attrs: { c1: number; c2: number; epsilon: number; learningRate: number };
 }): Info {
   const { inputs, backend, attrs } = args;
-  const simd = kernels(backend);
-  const out = backend.makeOutput(inputs.value.shape, 'float32');
-  simd.adamStep(
-    at(backend, out),
-    at(backend, inputs.value),
-    at(backend, inputs.m),
-    at(backend, inputs.v),
-    count(out),
-    attrs.c1,
-    attrs.c2,
-    attrs.epsilon,
-    -attrs.learningRate,
-  );
-  return out;
+  return fused(backend, inputs.value.shape, (simd, out) => {
+    simd.adamStep(
+      out,
+      at(backend, inputs.value),
+      at(backend, inputs.m),
+      at(backend, inputs.v),
+      count(inputs.value.shape),
+      attrs.c1,
+      attrs.c2,
+      attrs.epsilon,
+      -attrs.learningRate,
+    );
+  });
 }

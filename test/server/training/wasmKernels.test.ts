@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../../src/server/training/backend';
 import { createRandom } from '../../../src/server/random';
+import { assertClose, onBackend, randomValues, size, type Shape4 } from '../../support/backendCompare';
 import { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { conv2DBackpropFilter, samplesPerChunk } from '../../../src/server/training/wasmConvFilter';
 import { conv2DBackpropInputByCol2im } from '../../../src/server/training/wasmConvInput';
@@ -14,38 +15,6 @@ import { planMatMul } from '../../../src/server/training/wasmMatMul';
 import { useWasmSimd } from '../../../src/server/training/wasmSimd';
 
 type Pad = 'same' | 'valid';
-type Shape4 = [number, number, number, number];
-
-function randomValues(size: number, seed: number): Float32Array {
-  const rand = createRandom(seed);
-  return Float32Array.from({ length: size }, () => rand() * 2 - 1);
-}
-
-const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
-
-/** Runs `fn` on a backend with fresh tensors made from `arrays`; returns the results as plain arrays. */
-async function onBackend(
-  backend: string,
-  arrays: [Float32Array, number[]][],
-  fn: (...t: tf.Tensor[]) => tf.Tensor[],
-): Promise<Float32Array[]> {
-  await tf.setBackend(backend);
-  const tensors = arrays.map(([values, shape]) => tf.tensor(values, shape));
-  const outs = tf.tidy(() => fn(...tensors));
-  const values = outs.map((t) => t.dataSync() as Float32Array);
-  tf.dispose([...tensors, ...outs]);
-  return values;
-}
-
-function assertClose(actual: Float32Array, expected: Float32Array, what: string): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  const scale = Math.max(1, ...Array.from(expected, Math.abs));
-  for (let i = 0; i < expected.length; i++) {
-    if (Math.abs(actual[i] - expected[i]) > 1e-4 * scale) {
-      assert.fail(`${what}: element ${i} is ${actual[i]} on wasm but ${expected[i]} on cpu`);
-    }
-  }
-}
 
 /** Gradients of Σ(op(x, w) · upstream) with respect to x and w, on wasm and on cpu. */
 async function compareGrads(

@@ -10,42 +10,11 @@ import * as tf from '@tensorflow/tfjs';
 import { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { selectBackend } from '../../../src/server/training/backend';
 import { createRandom } from '../../../src/server/random';
+import { assertClose, onBackend, randomValues, size, type Shape4 } from '../../support/backendCompare';
 import { simdKernels, useWasmSimd } from '../../../src/server/training/wasmSimd';
 import { FusedAdamOptimizer, MOMENT_KERNEL } from '../../../src/server/training/webgpuAdam';
 
-type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | number;
-
-const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
-
-function randomValues(count: number, seed: number): Float32Array {
-  const rand = createRandom(seed);
-  return Float32Array.from({ length: count }, () => rand() * 2 - 1);
-}
-
-/** Runs `fn` on a backend with fresh tensors made from `arrays`; returns the results as plain arrays. */
-async function onBackend(
-  backend: string,
-  arrays: [Float32Array, number[]][],
-  fn: (...t: tf.Tensor[]) => tf.Tensor[],
-): Promise<Float32Array[]> {
-  await tf.setBackend(backend);
-  const tensors = arrays.map(([values, shape]) => tf.tensor(values, shape));
-  const outs = tf.tidy(() => fn(...tensors));
-  const values = outs.map((t) => t.dataSync() as Float32Array);
-  tf.dispose([...tensors, ...outs]);
-  return values;
-}
-
-function assertClose(actual: Float32Array, expected: Float32Array, what: string): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  const scale = Math.max(1, ...Array.from(expected, Math.abs));
-  for (let i = 0; i < expected.length; i++) {
-    if (!(Math.abs(actual[i] - expected[i]) <= 1e-4 * scale)) {
-      assert.fail(`${what}: element ${i} is ${actual[i]} on wasm but ${expected[i]} on cpu`);
-    }
-  }
-}
 
 before(async () => {
   await selectBackend('wasm', { threads: 1 });
