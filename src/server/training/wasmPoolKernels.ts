@@ -44,7 +44,8 @@ export function maxPoolGrad(args: { inputs: { dy: Info; input: Info }; backend: 
   const dx = backend.typedArrayFromHeap(out) as Float32Array;
   const x = backend.typedArrayFromHeap(inputs.input) as Float32Array;
   const dy = backend.typedArrayFromHeap(inputs.dy) as Float32Array;
-  const simd = isPlain2x2(info) ? simdKernels(backend) : null;
+  const plain2x2 = isPlain2x2(info);
+  const simd = plain2x2 ? simdKernels(backend) : null;
   if (simd) {
     // The same rules as maxPoolGrad2x2 below, 4 channels at a time (wasmSimd.wat); it clears dx itself.
     simd.maxPoolGrad2x2(
@@ -61,7 +62,7 @@ export function maxPoolGrad(args: { inputs: { dy: Info; input: Info }; backend: 
     return out;
   }
   dx.fill(0);
-  if (isPlain2x2(info)) {
+  if (plain2x2) {
     maxPoolGrad2x2(dx, x, dy, info);
     return out;
   }

@@ -69,8 +69,8 @@ export function withLeadingAxesSum(original: tf.KernelFunc): tf.KernelFunc {
     const out = backend.makeOutput(outShape, 'float32');
     if (simd) {
       // Rows summed in place, 4 columns at a time (wasmSimd.wat): no transpose, no product.
-      const x32 = backend.typedArrayFromHeap(x) as Float32Array;
-      simd.columnSums((backend.typedArrayFromHeap(out) as Float32Array).byteOffset, x32.byteOffset, rows, width);
+      const offset = (info: Info) => (backend.typedArrayFromHeap(info) as Float32Array).byteOffset;
+      simd.columnSums(offset(out), offset(x), rows, width);
       return out;
     }
     const sum = backend.typedArrayFromHeap(out) as Float32Array;

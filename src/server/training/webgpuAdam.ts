@@ -10,8 +10,9 @@
  * MNIST convnet (6 variables) a training step went from 154 dispatches and 49 uploads to 90 and 12
  * (bench/profile-webgpu.ts); on SwiftShader the weights are bit for bit those of tfjs's Adam.
  *
- * On every other backend (and on wasm without SIMD) it is tfjs's AdamOptimizer itself. The state (moments, iterations) is kept as tfjs keeps
- * it, so getWeights and setWeights work as there (β1ᵗ, β2ᵗ are recomputed from the iterations after a set).
+ * On every other backend (and on wasm without SIMD) it is tfjs's AdamOptimizer itself. The state (moments,
+ * iterations) is kept as tfjs keeps it, so getWeights and setWeights work as there (β1ᵗ, β2ᵗ are recomputed
+ * from the iterations after a set).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
