@@ -9,6 +9,9 @@
  * `--cpu` times kernels by this process's CPU time instead of wall time: on a loaded machine, wall time
  * counts the moments another process held the core (use it with STITCH_THREADS=1; with more threads the
  * workers' time is counted too).
+ * `--replica` times a data-parallel worker's step instead of `trainOnBatch` (dataParallelReplica.ts: apply
+ * the averaged gradients, then the shard's gradients into shared memory), with `--batch` as the shard: e.g.
+ * `--batch=4` is one of 16 workers' share of a batch of 64.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +20,7 @@ import type { StitchSchema } from '../src/shared/schema/types';
 import { selectBackend } from '../src/server/training/backend';
 import { buildModel } from '../src/server/training/model';
 import { createOptimizer } from '../src/server/training/optimizers';
+import { applyPending, createReplica, shardGradients } from '../src/server/training/dataParallelReplica';
 import { createRandom } from '../src/server/random';
 
 const args = process.argv.slice(2);
@@ -26,6 +30,7 @@ const option = (key: string, fallback: number) =>
 const batches = option('batches', 30);
 const batchSize = option('batch', 64);
 const byShape = args.includes('--shapes');
+const asReplica = args.includes('--replica');
 const clock = args.includes('--cpu')
   ? () => {
       const { user, system } = process.cpuUsage();
@@ -92,14 +97,47 @@ async function main(): Promise<void> {
       10,
     )
     .toFloat();
-  for (let i = 0; i < 5; i++) await model.trainOnBatch(x, y);
+  let step = async () => {
+    await model.trainOnBatch(x, y);
+  };
+  if (asReplica) {
+    const params = model.trainableWeights.reduce((n, w) => n + w.read().size, 0);
+    const replica = createReplica({
+      index: 0,
+      backend: 'wasm',
+      schema,
+      weights: model.getWeights().map((w) => w.dataSync() as Float32Array),
+      optimizer: { type: 'adam' },
+      loss: 'categoricalCrossentropy',
+      encoding: 'onehot',
+      inputShape,
+      numClasses: 10,
+      randomSeed: 1,
+      params,
+      gradients: new SharedArrayBuffer(params * 4),
+      averaged: new SharedArrayBuffer(params * 4),
+      workers: 1,
+      control: new SharedArrayBuffer(64),
+      results: new SharedArrayBuffer(16),
+      testFault: null,
+    });
+    const pixels = x.dataSync() as Float32Array;
+    const labels = Int32Array.from({ length: batchSize }, (_, i) => i % 10);
+    step = () => {
+      // The last step's gradients applied (one worker: its slot is the mean), so the weights move as they would.
+      applyPending(replica, batchSize);
+      shardGradients(replica, pixels, labels, batchSize);
+      return Promise.resolve();
+    };
+  }
+  for (let i = 0; i < 5; i++) await step();
   recording = true;
   const times: number[] = [];
   // CPU time is steadier than wall time when other jobs share the machine.
   const cpuStart = process.cpuUsage();
   for (let i = 0; i < batches; i++) {
     const start = performance.now();
-    await model.trainOnBatch(x, y);
+    await step();
     times.push(performance.now() - start);
   }
   recording = false;
@@ -108,7 +146,7 @@ async function main(): Promise<void> {
   times.sort((a, b) => a - b);
   const total = times.reduce((a, b) => a + b, 0);
   console.log(
-    `${name} on wasm, batch ${batchSize}: median ${times[times.length >> 1].toFixed(1)} ms/batch, ` +
+    `${name} on wasm, ${asReplica ? "a replica's step on a shard of" : 'batch'} ${batchSize}: median ${times[times.length >> 1].toFixed(1)} ms/batch, ` +
       `${((batchSize * batches * 1000) / total).toFixed(0)} samples/s; CPU ${(cpuMs / batches).toFixed(1)} ms/batch, ` +
       `${((batchSize * batches * 1000) / cpuMs).toFixed(0)} samples/s of CPU time`,
   );

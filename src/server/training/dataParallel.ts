@@ -4,12 +4,14 @@
  * the convolutions' products, while whole replicas keep every core busy for the whole step (measured in
  * docs/benchmarks.md).
  *
- * Per batch: the batch is cut into N fixed shards (worker i gets samples [i·n/N, (i+1)·n/N)); each worker
- * computes the gradients of the mean loss on its shard into its slot of a SharedArrayBuffer; the main thread
- * adds the slots in worker order, each weighted by its shard's share of the batch (so the sum is the
- * full batch's gradient for a mean-reduced loss), into a second shared buffer; with the next message every
- * worker applies that same sum with its own identical optimizer. The weights therefore stay identical on every
- * worker without being sent; worker 0's are copied to the main thread's model for validation and saving.
+ * Per batch: the main thread writes the batch into shared memory and starts the step through the shared control
+ * block (dataParallelProtocol.ts; no message per step). The batch is cut into N fixed shards (worker i gets
+ * samples [i·n/N, (i+1)·n/N)); each worker computes the gradients of the mean loss on its shard into its slot
+ * of a SharedArrayBuffer. At the start of the next step (or sync) the workers add the slots in worker order,
+ * each weighted by its shard's share of the batch (so the sum is the full batch's gradient for a mean-reduced
+ * loss), each worker one slice of the parameters, into a second shared buffer, and every worker applies that
+ * same sum with its own identical optimizer (dataParallelReplica.ts). The weights therefore stay identical on
+ * every worker without being sent; worker 0's are copied to the main thread's model for validation and saving.
  *
  * A worker that throws or exits rejects the step that waits on it (the run fails with the reason); one that
  * does not answer within a bound (dataParallelLimits.ts) is a failure too, and every worker is then ended.
@@ -28,7 +30,7 @@ import {
   timeoutsFromEnv,
   type DataParallelTimeouts,
 } from './dataParallelLimits';
-import type { WorkerReply, WorkerRequest } from './dataParallelProtocol';
+import { Control, shardOf, type WorkerReply, type WorkerRequest } from './dataParallelProtocol';
 import { DataParallelStartError, startWorkers } from './dataParallelThreads';
 
 export { DataParallelStartError };
@@ -46,6 +48,8 @@ export interface DataParallelOptions {
 
 /** How long close() waits for the worker threads to stop. */
 const CLOSE_WAIT_MS = 5000;
+/** How long the main thread waits on the step counter at a time (a failed step's watch ends within it). */
+const WATCH_MS = 1000;
 
 /** What the message of a worker that stopped answering tells the user to do. */
 const WHAT_TO_DO = 'Set STITCH_DATA_PARALLEL=off to train without workers';
@@ -59,9 +63,9 @@ export interface ReplicaSettings {
   seed: number;
 }
 
-/** True where this Node can share memory between worker threads. */
+/** True where this Node can share memory between worker threads and wait on it without blocking. */
 export function dataParallelAvailable(): boolean {
-  return typeof SharedArrayBuffer !== 'undefined';
+  return typeof SharedArrayBuffer !== 'undefined' && typeof Atomics.waitAsync === 'function';
 }
 
 /** Layers whose work grows with every sample's pixels: what data-parallel workers share out (see below). */
@@ -105,12 +109,20 @@ export class DataParallelGroup {
   private readonly waiting: (Waiting | null)[];
   private failure: Error | null = null;
   private closing = false;
-  /** The averaged buffer holds gradients the workers have not applied yet. */
-  private applyPending = false;
+  /** The batch size of the step whose gradients the workers have not applied yet (0: none). */
+  private pendingBatch = 0;
   private params = 0;
-  private gradients: Float32Array = new Float32Array(0);
-  private averaged: Float32Array = new Float32Array(0);
-  private sum = new Float64Array(0);
+  private control: Int32Array = new Int32Array(0);
+  private results: Float64Array = new Float64Array(0);
+  /** The shared batch (capacity samples of `sampleSize` values), sent to the workers when it grows. */
+  private inputs: { x: Float32Array; labels: Int32Array; capacity: number } = {
+    x: new Float32Array(0),
+    labels: new Int32Array(0),
+    capacity: 0,
+  };
+  private sampleSize = 0;
+  /** The step the workers are running, if any (fail() rejects it). */
+  private stepWait: Waiting | null = null;
   private readonly timeouts: DataParallelTimeouts;
   /** The slowest step or sync so far, in ms; null before the first (which start-up's bound covers). */
   private slowest: number | null = null;
@@ -156,11 +168,13 @@ export class DataParallelGroup {
     const group = new DataParallelGroup(options.workers, timeouts);
     try {
       group.params = model.trainableWeights.reduce((n, w) => n + w.read().size, 0);
+      group.sampleSize = settings.inputShape.reduce((a, b) => a * b, 1);
       const gradients = new SharedArrayBuffer(options.workers * group.params * 4);
       const averaged = new SharedArrayBuffer(group.params * 4);
-      group.gradients = new Float32Array(gradients);
-      group.averaged = new Float32Array(averaged);
-      group.sum = new Float64Array(group.params);
+      const control = new SharedArrayBuffer((Control.FINISHED + options.workers) * 4);
+      const results = new SharedArrayBuffer(options.workers * 2 * 8);
+      group.control = new Int32Array(control);
+      group.results = new Float64Array(results);
       const weights = model.getWeights().map((w) => w.dataSync() as Float32Array);
       const { seed, ...rest } = settings;
       await group.all(
@@ -176,6 +190,9 @@ export class DataParallelGroup {
             params: group.params,
             gradients,
             averaged,
+            workers: options.workers,
+            control,
+            results,
             testFault: faults[index],
           },
         }),
@@ -202,51 +219,66 @@ export class DataParallelGroup {
     signal?: AbortSignal,
   ): Promise<[number, number]> {
     const n = end - start;
-    const size = set.count === 0 ? 0 : set.x.length / set.count;
+    if (this.failure) throw this.failure;
+    if (n > this.inputs.capacity) await this.growInputs(n, signal);
+    const size = this.sampleSize;
+    const { x, labels } = this.inputs;
+    for (let k = 0; k < n; k++) {
+      const j = order ? order[start + k] : start + k;
+      x.set(set.x.subarray(j * size, (j + 1) * size), k * size);
+      labels[k] = set.labels[j];
+    }
+    // Plain writes before the atomic bump: a worker that sees the new generation sees them too.
+    const { control } = this;
+    control[Control.BATCH] = n;
+    control[Control.PENDING] = this.pendingBatch;
+    Atomics.store(control, Control.DONE, 0);
+    Atomics.add(control, Control.GENERATION, 1);
+    Atomics.notify(control, Control.GENERATION);
+    await this.bounded('step', signal, () => this.finished());
+    this.pendingBatch = n;
     const count = this.threads.length;
-    const counts: number[] = [];
-    const replies = await this.all(
-      (i) => {
-        const from = start + Math.floor((i * n) / count);
-        const to = start + Math.floor(((i + 1) * n) / count);
-        const x = new Float32Array((to - from) * size);
-        const labels = new Int32Array(to - from);
-        for (let k = from; k < to; k++) {
-          const j = order ? order[k] : k;
-          x.set(set.x.subarray(j * size, (j + 1) * size), (k - from) * size);
-          labels[k - from] = set.labels[j];
-        }
-        counts.push(to - from);
-        return [{ type: 'step', apply: this.applyPending, x, labels, count: to - from }, [x.buffer, labels.buffer]];
-      },
-      signal,
-      'step',
-    );
-    this.average(counts, n);
-    this.applyPending = true;
     let loss = 0;
     let accuracy = 0;
-    replies.forEach((reply, i) => {
-      if (reply.type !== 'stepped') throw new Error(`training worker ${i + 1} answered ${reply.type} to a step`);
-      loss += (reply.loss * counts[i]) / n;
-      accuracy += (reply.accuracy * counts[i]) / n;
-    });
+    for (let i = 0; i < count; i++) {
+      const [from, to] = shardOf(i, count, n);
+      loss += (this.results[2 * i] * (to - from)) / n;
+      accuracy += (this.results[2 * i + 1] * (to - from)) / n;
+    }
     return [loss, accuracy];
   }
 
-  /** Weighted sum of the workers' gradient slots, in worker order (so the result never depends on timing). */
-  private average(counts: number[], total: number): void {
-    const { params, sum } = this;
-    sum.fill(0);
-    counts.forEach((c, i) => {
-      if (c === 0) return;
-      const share = c / total;
-      const slot = this.gradients.subarray(i * params, (i + 1) * params);
-      for (let j = 0; j < params; j++) sum[j] += share * slot[j];
-    });
-    this.averaged.set(sum);
+  /** A shared batch of `n` samples for every worker (the first step, or a larger batch than before). */
+  private async growInputs(n: number, signal?: AbortSignal): Promise<void> {
+    const x = new SharedArrayBuffer(n * this.sampleSize * 4);
+    const labels = new SharedArrayBuffer(n * 4);
+    await this.bounded('step', signal, () => this.answers(() => ({ type: 'inputs', x, labels })));
+    this.inputs = { x: new Float32Array(x), labels: new Int32Array(labels), capacity: n };
   }
 
+  /** Resolves when every worker has counted itself done with the current step; fail() rejects it. */
+  private finished(): Promise<void> {
+    const { control } = this;
+    const count = this.threads.length;
+    return new Promise((resolve, reject) => {
+      const waiting: Waiting = { resolve: () => resolve(), reject };
+      this.stepWait = waiting;
+      const watch = async () => {
+        while (this.stepWait === waiting) {
+          const done = Atomics.load(control, Control.DONE);
+          if (done === count) {
+            this.stepWait = null;
+            resolve();
+            return;
+          }
+          // Timed, so that a watch whose step failed ends within WATCH_MS.
+          const wait = Atomics.waitAsync(control, Control.DONE, done, WATCH_MS);
+          if (wait.async) await wait.value;
+        }
+      };
+      void watch();
+    });
+  }
   /** Applies the last step on every worker and copies worker 0's weights into `model`. */
   async syncInto(model: tf.LayersModel, signal?: AbortSignal): Promise<void> {
     const [weights] = await this.replicaWeights(false, signal);
@@ -257,9 +289,9 @@ export class DataParallelGroup {
 
   /** Applies the last step on every worker; returns worker 0's weights, or every worker's when `all`. */
   async replicaWeights(all = true, signal?: AbortSignal): Promise<Float32Array[][]> {
-    const apply = this.applyPending;
-    const replies = await this.all((i) => ({ type: 'sync', apply, wantWeights: all || i === 0 }), signal, 'step');
-    this.applyPending = false;
+    const pending = this.pendingBatch;
+    const replies = await this.all((i) => ({ type: 'sync', pending, wantWeights: all || i === 0 }), signal, 'step');
+    this.pendingBatch = 0;
     return replies.flatMap((r) => (r.type === 'synced' && r.weights ? [r.weights] : []));
   }
 
@@ -281,20 +313,29 @@ export class DataParallelGroup {
    * Sends each worker its message and waits for every answer; rejects on the first failure, an abort, or when
    * a worker has not answered within the bound for `phase` (then every worker is ended).
    */
-  private async all(
-    message: (i: number) => WorkerRequest | [WorkerRequest, ArrayBuffer[]],
+  private all(
+    message: (i: number) => WorkerRequest,
     signal: AbortSignal | undefined,
     phase: 'start' | 'step',
   ): Promise<WorkerReply[]> {
+    return this.bounded(phase, signal, () => this.answers(message));
+  }
+
+  /** What `work` resolves to; rejects on a failure, an abort, or when it takes longer than the bound for `phase`. */
+  private async bounded<T>(
+    phase: 'start' | 'step',
+    signal: AbortSignal | undefined,
+    work: () => Promise<T>,
+  ): Promise<T> {
     const bound = this.boundFor(phase);
     const sent = Date.now();
     const timer = setTimeout(() => {
       this.timedOut(phase, bound);
     }, bound);
     try {
-      const replies = await this.answers(message, signal);
+      const result = await this.abortable(work(), signal);
       if (phase === 'step') this.slowest = Math.max(this.slowest ?? 0, Date.now() - sent);
-      return replies;
+      return result;
     } finally {
       clearTimeout(timer);
     }
@@ -308,7 +349,7 @@ export class DataParallelGroup {
 
   /** Fails what waits with the first worker that has not answered, and ends every worker (it may be stuck). */
   private timedOut(phase: 'start' | 'step', bound: number): void {
-    const late = this.waiting.findIndex((w) => w !== null);
+    const late = this.lateWorker();
     const which = late < 0 ? 'a training worker' : `training worker ${late + 1}`;
     const first = this.slowest === null;
     const message =
@@ -323,29 +364,44 @@ export class DataParallelGroup {
     void this.close();
   }
 
-  /** Sends each worker its message and waits for every answer; rejects on the first failure or an abort. */
-  private answers(
-    message: (i: number) => WorkerRequest | [WorkerRequest, ArrayBuffer[]],
-    signal?: AbortSignal,
-  ): Promise<WorkerReply[]> {
-    const answers = this.threads.map((worker, i) => {
-      if (this.failure) return Promise.reject(this.failure);
-      const made = message(i);
-      const [request, transfer] = Array.isArray(made) ? made : [made, []];
-      return new Promise<WorkerReply>((resolve, reject) => {
-        this.waiting[i] = { resolve, reject };
-        worker.postMessage(request, transfer);
-      });
-    });
-    if (!signal) return Promise.all(answers);
+  /** Sends each worker its message and waits for every answer; rejects on the first failure. */
+  private answers(message: (i: number) => WorkerRequest): Promise<WorkerReply[]> {
+    return Promise.all(
+      this.threads.map((worker, i) => {
+        if (this.failure) return Promise.reject(this.failure);
+        const request = message(i);
+        return new Promise<WorkerReply>((resolve, reject) => {
+          this.waiting[i] = { resolve, reject };
+          worker.postMessage(request);
+        });
+      }),
+    );
+  }
+
+  /**
+   * `work`, or a rejection as soon as `signal` aborts. The workers may still be busy then, so the group fails:
+   * no later step may start on top of an unfinished one.
+   */
+  private abortable<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (!signal) return work;
     return new Promise((resolve, reject) => {
-      const onAbort = () => reject(new Error('training was cancelled'));
+      const onAbort = () => {
+        const err = new Error('training was cancelled');
+        this.fail(err);
+        reject(err);
+      };
       if (signal.aborted) return onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
-      Promise.all(answers)
-        .then(resolve, reject)
-        .finally(() => signal.removeEventListener('abort', onAbort));
+      work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
     });
+  }
+
+  /** The first worker that has not answered its message, or not finished the current step; -1 if none. */
+  private lateWorker(): number {
+    const messaged = this.waiting.findIndex((w) => w !== null);
+    if (messaged >= 0 || !this.stepWait) return messaged;
+    const generation = Atomics.load(this.control, Control.GENERATION);
+    return this.threads.findIndex((_, i) => Atomics.load(this.control, Control.FINISHED + i) !== generation);
   }
 
   private fail(err: Error): void {
@@ -354,5 +410,7 @@ export class DataParallelGroup {
       this.waiting[i]?.reject(this.failure);
       this.waiting[i] = null;
     }
+    this.stepWait?.reject(this.failure);
+    this.stepWait = null;
   }
 }

@@ -58,30 +58,30 @@ const settings = { optimizer: { type: 'sgd' as const, learningRate: 0.5 }, loss:
 const replicaSettings = { ...settings, encoding: 'onehot' as const, inputShape: [2], numClasses: 2, seed: 3 };
 
 describe('data-parallel training', () => {
-  test('one step on 2 workers gives the weights of one step here, and the replicas stay identical', async () => {
+  /**
+   * Each batch `order[start..end)` stepped on `workers` workers gives the loss and weights of the same step on
+   * this thread, and every replica holds the same weights after it.
+   */
+  async function stepsMatchOneThread(workers: number, batches: [number, number][], order: Int32Array | null) {
     const spec = schema(CONV);
     const group = await DataParallelGroup.start(
-      { workers: 2, backend: 'wasm', schema: spec },
+      { workers, backend: 'wasm', schema: spec },
       buildModel(spec),
       replicaSettings,
     );
     try {
-      // 33 samples: shards of 16 and 17, so the weighting by shard size matters.
-      for (const [start, end] of [
-        [0, 33],
-        [33, 97],
-      ]) {
+      for (const [start, end] of batches) {
         const reference = buildModel(spec);
         reference.setWeights(
           (await group.replicaWeights(false))[0].map((w, i) => tf.tensor(w, reference.weights[i].read().shape)),
         );
         reference.compile({ optimizer: createOptimizer(settings.optimizer), loss: settings.loss });
-        const batch = makeBatch(circle.train, null, start, end, [2], 2, 'onehot');
+        const batch = makeBatch(circle.train, order, start, end, [2], 2, 'onehot');
         const [loss] = await trainStep(reference, batch.xs, batch.ys);
-        const [parallelLoss] = await group.step(circle.train, null, start, end);
+        const [parallelLoss] = await group.step(circle.train, order, start, end);
         assert.ok(Math.abs(parallelLoss - (await loss.data())[0]) < 1e-5, `loss ${parallelLoss}`);
-        const [w0, w1] = await group.replicaWeights(true);
-        assert.deepEqual(w1, w0, 'the two replicas differ');
+        const [w0, ...others] = await group.replicaWeights(true);
+        others.forEach((w, k) => assert.deepEqual(w, w0, `replica ${k + 2} differs from replica 1`));
         reference.getWeights().forEach((w, i) => {
           const expected = w.dataSync();
           expected.forEach((e, j) =>
@@ -94,6 +94,33 @@ describe('data-parallel training', () => {
     } finally {
       await group.close();
     }
+  }
+
+  test('one step on 2 workers gives the weights of one step here, and the replicas stay identical', async () => {
+    // 33 samples: shards of 16 and 17, so the weighting by shard size matters.
+    await stepsMatchOneThread(
+      2,
+      [
+        [0, 33],
+        [33, 97],
+      ],
+      null,
+    );
+  });
+
+  test('3 workers: a batch smaller than the workers, shuffled samples, a batch larger than the first', async () => {
+    // 2 samples leave one worker without any (it still applies the mean); the 454 parameters are averaged in
+    // slices of 151, 151 and 152; the shared batch grows from 2 samples to 64.
+    const order = Int32Array.from({ length: 80 }, (_, i) => (i * 37) % 80);
+    await stepsMatchOneThread(
+      3,
+      [
+        [0, 2],
+        [2, 9],
+        [9, 73],
+      ],
+      order,
+    );
   });
 
   test('with dropout, the same seed and 2 workers give bit-identical runs, as accurate as one thread', async () => {
