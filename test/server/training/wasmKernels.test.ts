@@ -320,7 +320,7 @@ for (const simd of [true, false]) {
         { shape: [7, 3], axis: [0], keepDims: false },
         { shape: [2, 3, 4], axis: [-3, -2], keepDims: false },
         { shape: [2, 3, 4], axis: [1, 2], keepDims: false }, // trailing axes: the backend's own kernel
-        // ≥ 65,536 values: summed as a matrix product.
+        // ≥ 65,536 values: summed as a matrix product where there is no SIMD.
         { shape: [16, 26, 26, 8], axis: [0, 1, 2], keepDims: false },
         { shape: [40, 30, 60], axis: [0, 1], keepDims: true },
         { shape: [3, 30000], axis: [0], keepDims: false },

@@ -152,13 +152,16 @@ describe('2×2 MaxPoolGrad and column sums on the SIMD kernels', () => {
     });
   }
 
-  // ≥ 65,536 values (the SIMD kernel's share); widths with and without a scalar tail; rows not a multiple of
-  // 4 or of the 256-row blocks.
+  // Widths with and without a scalar tail, and narrower than 4; rows not a multiple of 4 or of the 256-row
+  // blocks; small sums (a 16-worker shard's bias gradients) as well as large ones.
   for (const shape of [
     [70, 31, 32],
     [4099, 19],
     [22000, 3],
     [9, 10000, 1],
+    [4, 11, 11, 64],
+    [4, 10],
+    [3, 2],
   ]) {
     test(`sum of ${shape.join('×')} over its leading axes`, async () => {
       const x = randomValues(size(shape), 5);
