@@ -252,7 +252,8 @@ export class DataParallelGroup {
   private async growInputs(n: number, signal?: AbortSignal): Promise<void> {
     const x = new SharedArrayBuffer(n * this.sampleSize * 4);
     const labels = new SharedArrayBuffer(n * 4);
-    await this.bounded('step', signal, () => this.answers(() => ({ type: 'inputs', x, labels })));
+    // Bounded as the start-up is: the first step, which warms the kernels up, must keep the start-up's bound.
+    await this.bounded('start', signal, () => this.answers(() => ({ type: 'inputs', x, labels })));
     this.inputs = { x: new Float32Array(x), labels: new Int32Array(labels), capacity: n };
   }
 

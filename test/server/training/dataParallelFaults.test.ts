@@ -122,6 +122,26 @@ describe('data-parallel worker faults', () => {
     }
   });
 
+  test('the first step, which warms the kernels up, is waited for as long as the start-up', async () => {
+    withFault('hang:2:1');
+    const group = await DataParallelGroup.start(
+      { workers: 2, backend: 'wasm', schema: SCHEMA, timeouts: { startMs: 1500, stepMs: 300 } },
+      buildModel(SCHEMA),
+      REPLICA,
+    );
+    try {
+      const started = Date.now();
+      await assert.rejects(
+        group.step(SET, null, 0, 32),
+        /^Error: training worker 2 did not answer its first step for /,
+      );
+      const waited = Date.now() - started;
+      assert.ok(waited >= 1450, `failed after ${waited} ms: the first step had the later steps' bound`);
+    } finally {
+      await group.close();
+    }
+  });
+
   test('a cancel during a hung step ends at once, and close() ends the busy thread', async () => {
     withFault('hang:1:2');
     const group = await DataParallelGroup.start(
