@@ -2,7 +2,7 @@
  * One data-parallel training worker (a `worker_threads` thread; dataParallel.ts starts N of them). It holds
  * its own copy of the model on the single-threaded backend (dataParallelReplica.ts) and per step applies the
  * averaged gradients of the previous step, then computes its shard's gradients into its slot of shared memory
- * and answers with the shard's loss and accuracy.
+ * and writes the shard's loss and accuracy beside them (`stepLoop` below).
  *
  * Randomness (dropout masks) comes from `Math.random`, seeded per worker from the run's seed and the
  * worker's index, so the same seed and worker count give the same run.
