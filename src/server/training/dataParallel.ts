@@ -222,6 +222,8 @@ export class DataParallelGroup {
     if (this.failure) throw this.failure;
     if (n > this.inputs.capacity) await this.growInputs(n, signal);
     const size = this.sampleSize;
+    if (set.x.length !== set.count * size)
+      throw new Error(`the samples hold ${set.x.length / set.count} values each; the model's input takes ${size}`);
     const { x, labels } = this.inputs;
     for (let k = 0; k < n; k++) {
       const j = order ? order[start + k] : start + k;
@@ -280,6 +282,7 @@ export class DataParallelGroup {
       void watch();
     });
   }
+
   /** Applies the last step on every worker and copies worker 0's weights into `model`. */
   async syncInto(model: tf.LayersModel, signal?: AbortSignal): Promise<void> {
     const [weights] = await this.replicaWeights(false, signal);
