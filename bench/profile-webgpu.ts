@@ -11,8 +11,9 @@
  *
  *   LD_LIBRARY_PATH=/usr/lib/chromium VK_DRIVER_FILES=/usr/lib/chromium/vk_swiftshader_icd.json node …
  *
- * Counts do not depend on the adapter; times do (on SwiftShader the "GPU" shares the CPU), so the times it
- * prints mean something only on a real GPU. The GPU bundle carries it as profile-webgpu.js (bench/gpu-bundle.mjs;
+ * Counts do not depend on the adapter; times do (on SwiftShader the "GPU" shares the CPU, and runs on the main
+ * thread too), so the times it prints mean something only on a real GPU. There the main thread's CPU time per
+ * step is the host's share: tfjs's bookkeeping and Dawn's encoding, what bounds a dispatch-bound step. The GPU bundle carries it as profile-webgpu.js (bench/gpu-bundle.mjs;
  * STITCH_BENCH_ROOT points it at the bundle's examples), and bench/gpu-machine.sh runs it there.
  */
 import { readFileSync } from 'node:fs';
@@ -30,6 +31,15 @@ const option = (key: string, fallback: number) =>
   Number(args.find((a) => a.startsWith(`--${key}=`))?.split('=')[1] ?? fallback);
 const batches = option('batches', 40);
 const batchSize = option('batch', 64);
+
+/** This thread's time on a CPU in ms (Linux schedstat; its thread id is the pid), NaN elsewhere. */
+function mainThreadCpu(): number {
+  try {
+    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return NaN;
+  }
+}
 
 interface Counts {
   programs: Map<string, number>;
@@ -104,6 +114,7 @@ async function main(): Promise<void> {
     const model = buildModel(schema);
     const started = performance.now();
     const cpu = process.cpuUsage();
+    const main = mainThreadCpu();
     await train(
       model,
       { train: samples(n * batchSize), inputShape, numClasses: 10 },
@@ -111,9 +122,10 @@ async function main(): Promise<void> {
     );
     const wall = performance.now() - started;
     const used = process.cpuUsage(cpu);
+    const mainMs = mainThreadCpu() - main;
     model.optimizer.dispose();
     model.dispose();
-    return { wall, cpu: (used.user + used.system) / 1000 };
+    return { wall, cpu: (used.user + used.system) / 1000, main: mainMs };
   };
   await run(3); // warm-up: compiles every pipeline
   // Per step: what 2 epochs of N steps cost more than 1 epoch of the same N steps, so that what a run does once
@@ -136,7 +148,11 @@ async function main(): Promise<void> {
       `${step(total(short.counts.uploads), total(long.counts.uploads))} uploads ` +
       `(${((bytes(long.counts.uploads) - bytes(short.counts.uploads)) / batches / 1024).toFixed(0)} KiB), ` +
       `${step(short.counts.readbacks, long.counts.readbacks)} read-backs, ${step(short.counts.submits, long.counts.submits)} submits; ` +
-      `${step(short.wall, long.wall)} ms wall and ${step(short.cpu, long.cpu)} ms CPU (all threads)`,
+      `${step(short.wall, long.wall)} ms wall, ${step(short.cpu, long.cpu)} ms CPU (all threads), ` +
+      (Number.isNaN(short.main)
+        ? 'main thread not measured (no schedstat)'
+        : `${step(short.main, long.main)} ms CPU on the main thread (tfjs and Dawn's encoding on a GPU, what ` +
+          'bounds a dispatch-bound step; a software adapter runs the shaders there too)'),
   );
   if (args.includes('--programs')) {
     for (const [program, n] of [...long.counts.programs].sort((a, b) => b[1] - a[1])) {
