@@ -493,8 +493,8 @@
   ;; dilation:  y[b, r, q, :] = Σ_{kh, kw, ci} x[b, r·sh + kh·dh, q·sw + kw·dw, ci] · w[kh, kw, ci, :]
   ;; Co must be a multiple of 4. Each block of 4 output pixels of a row × 8 output channels (then 4) keeps
   ;; its sums in registers over the taps and input channels; a row whose width is not a multiple of 4 ends
-  ;; with a block that overlaps the one before it (the same sums, computed the same way, written again), and
-  ;; rows narrower than 4 pixels go one pixel at a time. x's real pixels are rows [top, top + validH) and
+  ;; with a block that overlaps the one before it (the same sums, computed the same way, written again), or
+  ;; where one pixel is left, with that pixel alone; rows narrower than 4 pixels go one pixel at a time. x's real pixels are rows [top, top + validH) and
   ;; columns [left, left + validW): taps that meet only the zero border (for a whole row, or for all 4 pixels
   ;; of a block) are skipped, as they add nothing.
   (func (export "conv2d")
@@ -506,7 +506,7 @@
     (local $yPixel i32) (local $tapRow i32) (local $tapCol i32) (local $step i32) (local $wTap i32)
     (local $rowX i32) (local $rowY i32) (local $px i32) (local $py i32) (local $pw i32) (local $block i32)
     (local $khLo i32) (local $khHi i32) (local $kwLo i32) (local $kwHi i32) (local $khCount i32) (local $kwCount i32)
-    (local $wRowSkip i32) (local $first i32) (local $last i32)
+    (local $wRowSkip i32) (local $first i32) (local $last i32) (local $size i32)
     (local.set $pixel (i32.shl (local.get $ci) (i32.const 2)))
     (local.set $xRow (i32.mul (local.get $width) (local.get $pixel)))
     (local.set $yPixel (i32.shl (local.get $co) (i32.const 2)))
@@ -548,12 +548,17 @@
         (local.set $q (i32.const 0))
         (block $donePixels (loop $eachPixels
           (br_if $donePixels (i32.ge_u (local.get $q) (local.get $ow)))
-          ;; The last block of a row ends at its last pixel.
+          (local.set $size (local.get $block))
+          ;; The last block of a row ends at its last pixel; a single pixel left goes alone (a one-pixel block
+          ;; costs about half of the four-pixel block that would compute three pixels again).
           (if (i32.gt_u (i32.add (local.get $q) (local.get $block)) (local.get $ow))
-            (then (local.set $q (i32.sub (local.get $ow) (local.get $block)))))
+            (then
+              (if (i32.eq (i32.sub (local.get $ow) (local.get $q)) (i32.const 1))
+                (then (local.set $size (i32.const 1)))
+                (else (local.set $q (i32.sub (local.get $ow) (local.get $block)))))))
           ;; The taps [kwLo, kwHi) that meet a real column for at least one pixel of the block.
           (local.set $first (i32.mul (local.get $q) (local.get $sw)))
-          (local.set $last (i32.mul (i32.add (local.get $q) (i32.sub (local.get $block) (i32.const 1))) (local.get $sw)))
+          (local.set $last (i32.mul (i32.add (local.get $q) (i32.sub (local.get $size) (i32.const 1))) (local.get $sw)))
           (local.set $kwLo (i32.const 0))
           (block $found (loop $scan
             (br_if $found (i32.ge_u (local.get $kwLo) (local.get $kw)))
@@ -580,7 +585,7 @@
                        (i32.shl (local.get $n0) (i32.const 2)))))
             (local.set $py (i32.add (i32.add (local.get $rowY) (i32.mul (local.get $q) (local.get $yPixel)))
               (i32.shl (local.get $n0) (i32.const 2))))
-            (if (i32.eq (local.get $block) (i32.const 4))
+            (if (i32.eq (local.get $size) (i32.const 4))
               (then
                 (if (i32.le_u (i32.add (local.get $n0) (i32.const 8)) (local.get $co))
                   (then (call $conv4x8 (local.get $py) (local.get $px) (local.get $pw) (local.get $ci) (local.get $khCount)
@@ -600,7 +605,7 @@
             (local.set $n0 (i32.add (local.get $n0)
               (select (i32.const 8) (i32.const 4) (i32.le_u (i32.add (local.get $n0) (i32.const 8)) (local.get $co)))))
             (br $eachN)))
-          (local.set $q (i32.add (local.get $q) (local.get $block)))
+          (local.set $q (i32.add (local.get $q) (local.get $size)))
           (br $eachPixels)))
         (local.set $rowY (i32.add (local.get $rowY) (i32.mul (local.get $ow) (local.get $yPixel))))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
