@@ -109,7 +109,10 @@ async function loadBackend(name: BackendName): Promise<void> {
 function workersFor(name: BackendName, wanted: number, options: BackendOptions, notes: string[]): number {
   if (!options.dataParallel || wanted <= 1 || (name !== 'wasm' && name !== 'cpu')) return 1;
   if (!dataParallelAvailable()) {
-    notes.push(`${name}: data-parallel workers need SharedArrayBuffer, which this Node lacks; training on one thread`);
+    notes.push(
+      `${name}: data-parallel workers need SharedArrayBuffer and Atomics.waitAsync (Node 16 or later), which this ` +
+        'Node lacks; training on one thread',
+    );
     return 1;
   }
   return wanted;
