@@ -5,6 +5,7 @@
 //   trainingWorker.js   the data-parallel training worker, bundled the same way (dataParallel.ts loads it
 //                       from beside bench.js)
 //   profile-webgpu.js   bench/profile-webgpu.ts bundled the same way: dispatches, uploads and time per step
+//   profile-dp.js       bench/profile-dp.ts bundled the same way: a data-parallel step's time on N workers
 //   *.wasm              tfjs-backend-wasm's binaries, beside bench.js where the inlined package looks for them
 //   wasm-dist/          the package's Node bundle, whose threaded glue wasmThreads.ts starts (STITCH_WASM_DIST)
 //   dawn.node.xz        Dawn's native addon from the `webgpu` package (STITCH_DAWN_NODE once unpacked)
@@ -44,6 +45,7 @@ const bundle = (entry, outfile) =>
 await bundle('bench/run.ts', 'bench.js');
 await bundle('src/server/training/dataParallelWorker.ts', 'trainingWorker.js');
 await bundle('bench/profile-webgpu.ts', 'profile-webgpu.js');
+await bundle('bench/profile-dp.ts', 'profile-dp.js');
 
 const wasmDist = dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
 for (const file of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {

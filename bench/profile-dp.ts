@@ -3,7 +3,9 @@
  * example) on random batches, and this prints the main thread's CPU time per step (Linux schedstat) beside
  * the wall time. The main thread's work is serial, so at many workers it bounds the speed-up: compare it with
  * a worker's own step (`bench/profile-wasm.ts --replica --batch=B/N`). On a machine with fewer cores than
- * workers the wall time means little; the CPU time still does. Not part of `npm test` or `npm run bench`.
+ * workers the wall time means little; the CPU time still does. Not part of `npm test` or `npm run bench`; the
+ * GPU bundle carries it as profile-dp.js (STITCH_BENCH_ROOT points it at the bundle's examples), and
+ * bench/gpu-machine.sh runs it there on 1 to 16 workers.
  *
  *   node --import tsx bench/profile-dp.ts [mnist-cnn|…] [--workers=16] [--steps=100] [--batch=64]
  */
@@ -32,7 +34,10 @@ function mainThreadCpu(): number {
 async function main(): Promise<void> {
   await selectBackend('cpu');
   const schema = JSON.parse(
-    readFileSync(join(__dirname, '..', 'examples', `${name}.stitch.json`), 'utf8'),
+    readFileSync(
+      join(process.env.STITCH_BENCH_ROOT ?? join(__dirname, '..'), 'examples', `${name}.stitch.json`),
+      'utf8',
+    ),
   ) as StitchSchema;
   const inputShape = schema.input.shape;
   const size = inputShape.reduce((a, b) => a * b, 1);
@@ -60,7 +65,7 @@ async function main(): Promise<void> {
     const cpuMs = (mainThreadCpu() - cpu) / steps;
     const wallMs = (performance.now() - wall) / steps;
     console.log(
-      `${name}, batch ${batch} on ${workers} workers: main thread ${cpuMs.toFixed(2)} ms of CPU per step; ` +
+      `${name}, batch ${batch} on ${workers} worker${workers === 1 ? '' : 's'}: main thread ${cpuMs.toFixed(2)} ms of CPU per step; ` +
         `wall ${wallMs.toFixed(1)} ms per step`,
     );
   } finally {
