@@ -3,9 +3,10 @@
  * helpers to prepare schemas for throughput runs.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { LabeledSamples } from '../src/server/data/types';
 import type { StitchSchema } from '../src/shared/schema/types';
 
 export function percentile(values: number[], p: number): number {
@@ -92,4 +93,42 @@ export function mnistAvailable(): boolean {
   } catch {
     return false;
   }
+}
+
+/** An example schema from `examples/` (in a bundle, STITCH_BENCH_ROOT's: bench/gpu-bundle.mjs). */
+export function exampleSchema(name: string): StitchSchema {
+  const root = process.env.STITCH_BENCH_ROOT ?? join(__dirname, '..');
+  return JSON.parse(readFileSync(join(root, 'examples', `${name}.stitch.json`), 'utf8')) as StitchSchema;
+}
+
+/** `n` samples of `inputShape` drawn from `random`, labelled 0–9 in turn: enough for timing a step. */
+export function randomSamples(n: number, inputShape: number[], random: () => number): LabeledSamples {
+  const size = inputShape.reduce((a, b) => a * b, 1);
+  return {
+    x: Float32Array.from({ length: n * size }, () => random()),
+    labels: Int32Array.from({ length: n }, (_, i) => i % 10),
+    count: n,
+  };
+}
+
+/** This thread's time on a CPU in ms (Linux schedstat; its thread id is the pid); NaN where there is none. */
+export function mainThreadCpuMs(): number {
+  try {
+    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return NaN;
+  }
+}
+
+/** A profiling tool's arguments: the example (the first plain one, else `mnist-cnn`), `--key=N` and `--flag`. */
+export function toolArgs(argv: string[] = process.argv.slice(2)): {
+  name: string;
+  option: (key: string, fallback: number) => number;
+  flag: (name: string) => boolean;
+} {
+  return {
+    name: argv.find((a) => !a.startsWith('--')) ?? 'mnist-cnn',
+    option: (key, fallback) => Number(argv.find((a) => a.startsWith(`--${key}=`))?.split('=')[1] ?? fallback),
+    flag: (name) => argv.includes(`--${name}`),
+  };
 }

@@ -9,45 +9,22 @@
  *
  *   node --import tsx bench/profile-dp.ts [mnist-cnn|…] [--workers=16] [--steps=100] [--batch=64]
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { StitchSchema } from '../src/shared/schema/types';
 import { selectBackend } from '../src/server/training/backend';
 import { DataParallelGroup } from '../src/server/training/dataParallel';
 import { buildModel } from '../src/server/training/model';
 import { createRandom } from '../src/server/random';
+import { exampleSchema, mainThreadCpuMs, randomSamples, toolArgs } from './measure';
 
-const args = process.argv.slice(2);
-const name = args.find((a) => !a.startsWith('--')) ?? 'mnist-cnn';
-const option = (key: string, fallback: number) =>
-  Number(args.find((a) => a.startsWith(`--${key}=`))?.split('=')[1] ?? fallback);
+const { name, option } = toolArgs();
 const workers = option('workers', 16);
 const steps = option('steps', 100);
 const batch = option('batch', 64);
 
-/** This thread's time on a CPU in ms (Linux; its thread id is the pid). */
-function mainThreadCpu(): number {
-  const [run] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ').map(Number);
-  return run / 1e6;
-}
-
 async function main(): Promise<void> {
   await selectBackend('cpu');
-  const schema = JSON.parse(
-    readFileSync(
-      join(process.env.STITCH_BENCH_ROOT ?? join(__dirname, '..'), 'examples', `${name}.stitch.json`),
-      'utf8',
-    ),
-  ) as StitchSchema;
+  const schema = exampleSchema(name);
   const inputShape = schema.input.shape;
-  const size = inputShape.reduce((a, b) => a * b, 1);
-  const count = 4 * batch;
-  const rand = createRandom(1);
-  const set = {
-    x: Float32Array.from({ length: count * size }, () => rand()),
-    labels: Int32Array.from({ length: count }, (_, i) => i % 10),
-    count,
-  };
+  const set = randomSamples(4 * batch, inputShape, createRandom(1));
   const group = await DataParallelGroup.start({ workers, backend: 'wasm', schema }, buildModel(schema), {
     optimizer: { type: 'adam' },
     loss: 'categoricalCrossentropy',
@@ -59,10 +36,10 @@ async function main(): Promise<void> {
   try {
     const at = (i: number) => (i % 4) * batch;
     for (let i = 0; i < 5; i++) await group.step(set, null, at(i), at(i) + batch);
-    const cpu = mainThreadCpu();
+    const cpu = mainThreadCpuMs();
     const wall = performance.now();
     for (let i = 0; i < steps; i++) await group.step(set, null, at(i), at(i) + batch);
-    const cpuMs = (mainThreadCpu() - cpu) / steps;
+    const cpuMs = (mainThreadCpuMs() - cpu) / steps;
     const wallMs = (performance.now() - wall) / steps;
     console.log(
       `${name}, batch ${batch} on ${workers} worker${workers === 1 ? '' : 's'}: main thread ${cpuMs.toFixed(2)} ms of CPU per step; ` +

@@ -13,25 +13,20 @@
  * the averaged gradients, then the shard's gradients into shared memory), with `--batch` as the shard: e.g.
  * `--batch=4` is one of 16 workers' share of a batch of 64.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { StitchSchema } from '../src/shared/schema/types';
 import { selectBackend } from '../src/server/training/backend';
 import { buildModel } from '../src/server/training/model';
 import { createOptimizer } from '../src/server/training/optimizers';
 import { applyPending, createReplica, shardGradients } from '../src/server/training/dataParallelReplica';
 import { createRandom } from '../src/server/random';
+import { exampleSchema, toolArgs } from './measure';
 
-const args = process.argv.slice(2);
-const name = args.find((a) => !a.startsWith('--')) ?? 'mnist-cnn';
-const option = (key: string, fallback: number) =>
-  Number(args.find((a) => a.startsWith(`--${key}=`))?.split('=')[1] ?? fallback);
+const { name, option, flag } = toolArgs();
 const batches = option('batches', 30);
 const batchSize = option('batch', 64);
-const byShape = args.includes('--shapes');
-const asReplica = args.includes('--replica');
-const clock = args.includes('--cpu')
+const byShape = flag('shapes');
+const asReplica = flag('replica');
+const clock = flag('cpu')
   ? () => {
       const { user, system } = process.cpuUsage();
       return (user + system) / 1000;
@@ -77,9 +72,7 @@ function instrumentKernels(): void {
 async function main(): Promise<void> {
   await selectBackend('wasm');
   instrumentKernels();
-  const schema = JSON.parse(
-    readFileSync(join(__dirname, '..', 'examples', `${name}.stitch.json`), 'utf8'),
-  ) as StitchSchema;
+  const schema = exampleSchema(name);
   const model = buildModel(schema);
   model.compile({ optimizer: createOptimizer('adam'), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   const inputShape = schema.input.shape;

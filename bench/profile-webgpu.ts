@@ -16,30 +16,16 @@
  * step is the host's share: tfjs's bookkeeping and Dawn's encoding, what bounds a dispatch-bound step. The GPU bundle carries it as profile-webgpu.js (bench/gpu-bundle.mjs;
  * STITCH_BENCH_ROOT points it at the bundle's examples), and bench/gpu-machine.sh runs it there.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { StitchSchema } from '../src/shared/schema/types';
 import { chooseBackend } from '../src/server/training/backend';
 import { buildModel } from '../src/server/training/model';
 import { train } from '../src/server/training/train';
 import { createRandom } from '../src/server/random';
+import { exampleSchema, mainThreadCpuMs, randomSamples, toolArgs } from './measure';
 
-const args = process.argv.slice(2);
-const name = args.find((a) => !a.startsWith('--')) ?? 'mnist-cnn';
-const option = (key: string, fallback: number) =>
-  Number(args.find((a) => a.startsWith(`--${key}=`))?.split('=')[1] ?? fallback);
+const { name, option, flag } = toolArgs();
 const batches = option('batches', 40);
 const batchSize = option('batch', 64);
-
-/** This thread's time on a CPU in ms (Linux schedstat; its thread id is the pid), NaN elsewhere. */
-function mainThreadCpu(): number {
-  try {
-    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
-  } catch {
-    return NaN;
-  }
-}
 
 interface Counts {
   programs: Map<string, number>;
@@ -96,33 +82,22 @@ async function main(): Promise<void> {
   const choice = await chooseBackend('webgpu');
   console.log(`backend: ${choice.detail}`);
   instrument(tf.backend() as unknown as WebgpuBackendMethods);
-  const schema = JSON.parse(
-    readFileSync(
-      join(process.env.STITCH_BENCH_ROOT ?? join(__dirname, '..'), 'examples', `${name}.stitch.json`),
-      'utf8',
-    ),
-  ) as StitchSchema;
+  const schema = exampleSchema(name);
   const inputShape = schema.input.shape;
-  const per = inputShape.reduce((a, b) => a * b, 1);
   const rand = createRandom(1);
-  const samples = (n: number) => ({
-    x: Float32Array.from({ length: n * per }, () => rand()),
-    labels: Int32Array.from({ length: n }, (_, i) => i % 10),
-    count: n,
-  });
   const run = async (n: number, epochs = 1) => {
     const model = buildModel(schema);
     const started = performance.now();
     const cpu = process.cpuUsage();
-    const main = mainThreadCpu();
+    const main = mainThreadCpuMs();
     await train(
       model,
-      { train: samples(n * batchSize), inputShape, numClasses: 10 },
+      { train: randomSamples(n * batchSize, inputShape, rand), inputShape, numClasses: 10 },
       { epochs, batchSize, optimizer: schema.training?.optimizer, loss: schema.training?.loss, seed: 1 },
     );
     const wall = performance.now() - started;
     const used = process.cpuUsage(cpu);
-    const mainMs = mainThreadCpu() - main;
+    const mainMs = mainThreadCpuMs() - main;
     model.optimizer.dispose();
     model.dispose();
     return { wall, cpu: (used.user + used.system) / 1000, main: mainMs };
@@ -154,7 +129,7 @@ async function main(): Promise<void> {
         : `${step(short.main, long.main)} ms CPU on the main thread (tfjs and Dawn's encoding on a GPU, what ` +
           'bounds a dispatch-bound step; a software adapter runs the shaders there too)'),
   );
-  if (args.includes('--programs')) {
+  if (flag('programs')) {
     for (const [program, n] of [...long.counts.programs].sort((a, b) => b[1] - a[1])) {
       console.log(`  ${program.padEnd(32)} ${step(short.counts.programs.get(program) ?? 0, n).padStart(6)} per step`);
     }

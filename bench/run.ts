@@ -31,6 +31,7 @@ import { runTraining } from '../src/server/training/runTraining';
 import { startServer } from '../src/server/server';
 import { StitchClient } from '../src/shared/client';
 import {
+  exampleSchema,
   findTorchPython,
   medianMs,
   mnistAvailable,
@@ -54,10 +55,6 @@ const fmt = (n: number, digits = 1) =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const line = (label: string, value: string, note = '') =>
   console.log(`  ${label.padEnd(44)} ${value.padStart(14)}  ${note}`);
-
-function example(name: string): StitchSchema {
-  return JSON.parse(readFileSync(join(root, 'examples', `${name}.stitch.json`), 'utf8')) as StitchSchema;
-}
 
 interface DirectRun {
   samplesPerSec: number;
@@ -175,7 +172,7 @@ async function benchTraining(): Promise<Map<string, number>> {
     { name: 'mnist-cnn', samples: quick ? 1280 : 3840 },
   ];
   for (const c of cases) {
-    const schema = throughputSchema(example(c.name), c.samples);
+    const schema = throughputSchema(exampleSchema(c.name), c.samples);
     console.log(`  ${c.name} (batch ${schema.training!.batchSize}, ${c.samples} samples)`);
     const torch = torchRuns(python, schema, c.samples);
     for (const t of [torch.cpu, torch.one, torch.cuda]) {
@@ -289,7 +286,7 @@ async function trainThroughServer(schema: StitchSchema, probeHealth: boolean): P
 async function benchServer(direct: Map<string, number>): Promise<void> {
   console.log('\nthrough the server (HTTP, trainer process, SSE) vs the engine directly');
   const samples = quick ? 1280 : 3840;
-  const cnn = throughputSchema(example('mnist-cnn'), samples);
+  const cnn = throughputSchema(exampleSchema('mnist-cnn'), samples);
   const run = await trainThroughServer(cnn, true);
   const reference =
     direct.get('mnist-cnn') ?? (await trainDirect(cnn, process.env.STITCH_BACKEND ?? null)).samplesPerSec;
@@ -325,7 +322,7 @@ const accuracyExample = args.find((a) => a.startsWith('--accuracy='))?.slice('--
 const accuracyEpochs = Number(args.find((a) => a.startsWith('--epochs='))?.slice('--epochs='.length)) || null;
 
 async function benchAccuracy(): Promise<void> {
-  const example_ = example(accuracyExample);
+  const example_ = exampleSchema(accuracyExample);
   const epochs = accuracyEpochs ?? example_.training?.epochs ?? 3;
   console.log(
     `\naccuracy: ${accuracyExample}, ${epochs} epoch${epochs === 1 ? '' : 's'} on all 60,000 samples, tested on 10,000`,
