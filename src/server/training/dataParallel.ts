@@ -255,7 +255,7 @@ export class DataParallelGroup {
     const x = new SharedArrayBuffer(n * this.sampleSize * 4);
     const labels = new SharedArrayBuffer(n * 4);
     // Bounded as the start-up is: the first step, which warms the kernels up, must keep the start-up's bound.
-    await this.bounded('start', signal, () => this.answers(() => ({ type: 'inputs', x, labels })));
+    await this.all(() => ({ type: 'inputs', x, labels }), signal, 'start');
     this.inputs = { x: new Float32Array(x), labels: new Int32Array(labels), capacity: n };
   }
 

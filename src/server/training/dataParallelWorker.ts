@@ -88,10 +88,9 @@ function step(r: Replica, generation: number): void {
 async function handle(message: WorkerRequest): Promise<void> {
   if (message.type === 'init') {
     simulateFault(message.init.testFault, 'start');
-    const started = await start(message.init);
-    replica = started;
+    replica = await start(message.init);
     reply({ type: 'ready' });
-    stepLoop(started).catch(fail);
+    stepLoop(replica).catch(fail);
     return;
   }
   if (message.type === 'inputs') {

@@ -53,6 +53,16 @@ function withFault(fault: string): void {
   process.env.STITCH_DP_TEST_FAULT = fault;
 }
 
+/** Two workers on SCHEMA, one of them made to fail as `fault` says, with these bounds. */
+async function faultyGroup(fault: string, timeouts: { startMs: number; stepMs: number }): Promise<DataParallelGroup> {
+  withFault(fault);
+  return DataParallelGroup.start(
+    { workers: 2, backend: 'wasm', schema: SCHEMA, timeouts },
+    buildModel(SCHEMA),
+    REPLICA,
+  );
+}
+
 /** Resolves once every thread has ended; rejects after `ms`. */
 async function allEnded(threads: Worker[], ms: number): Promise<void> {
   const ended = Promise.all(threads.map((t) => (t.threadId === -1 ? Promise.resolve() : once(t, 'exit'))));
@@ -92,12 +102,7 @@ afterEach(() => {
 
 describe('data-parallel worker faults', () => {
   test('a worker that hangs in a step fails it within the bound, and every thread is ended', async () => {
-    withFault('hang:2:3');
-    const group = await DataParallelGroup.start(
-      { workers: 2, backend: 'wasm', schema: SCHEMA, timeouts: { startMs: 60_000, stepMs: 300 } },
-      buildModel(SCHEMA),
-      REPLICA,
-    );
+    const group = await faultyGroup('hang:2:3', { startMs: 60_000, stepMs: 300 });
     try {
       let slowest = 0;
       for (let i = 0; i < 2; i++) {
@@ -123,12 +128,7 @@ describe('data-parallel worker faults', () => {
   });
 
   test('the first step, which warms the kernels up, is waited for as long as the start-up', async () => {
-    withFault('hang:2:1');
-    const group = await DataParallelGroup.start(
-      { workers: 2, backend: 'wasm', schema: SCHEMA, timeouts: { startMs: 1500, stepMs: 300 } },
-      buildModel(SCHEMA),
-      REPLICA,
-    );
+    const group = await faultyGroup('hang:2:1', { startMs: 1500, stepMs: 300 });
     try {
       const started = Date.now();
       await assert.rejects(
@@ -143,12 +143,7 @@ describe('data-parallel worker faults', () => {
   });
 
   test('a cancel during a hung step ends at once, and close() ends the busy thread', async () => {
-    withFault('hang:1:2');
-    const group = await DataParallelGroup.start(
-      { workers: 2, backend: 'wasm', schema: SCHEMA, timeouts: { startMs: 60_000, stepMs: 60_000 } },
-      buildModel(SCHEMA),
-      REPLICA,
-    );
+    const group = await faultyGroup('hang:1:2', { startMs: 60_000, stepMs: 60_000 });
     try {
       await group.step(SET, null, 0, 32);
       const controller = new AbortController();
