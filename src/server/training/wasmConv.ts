@@ -3,11 +3,13 @@
  * channels. It is about twice as fast as the backend's XNNPACK convolution on the shapes of a training step
  * (docs/benchmarks.md), which repacks the filter on every call, and it also runs the input gradient
  * (wasmKernels.ts computes it as a forward convolution). Padding is a zero-bordered copy of x; the kernel
- * itself reads no padding. Everything else, or no SIMD, goes to the backend's kernel.
+ * itself reads no padding. 3×3 convolutions with stride 1 and at least 8 input channels go to the Winograd
+ * kernel instead (`conv2dWinograd`: 16 products per 2×2 output pixels where the direct kernel does 36; it reads
+ * the padding as zeros itself). Everything else, or no SIMD, goes to the backend's kernel.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { simdKernels, type SimdKernels } from './wasmSimd';
+import { simdKernels, winogradApplies, winogradScratchFloats, type SimdKernels } from './wasmSimd';
 
 type Info = tf.TensorInfo;
 type ConvPad = 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]];
@@ -69,6 +71,26 @@ function simdConv2D(
   }
   const y = backend.makeOutput(info.outShape, 'float32');
   if (y.shape.some((d) => d === 0)) return y;
+  if (winogradApplies(info)) {
+    const scratch = backend.makeOutput([winogradScratchFloats(Ci, Co, outHeight, outWidth)], 'float32');
+    simd.conv2dWinograd(
+      (backend.typedArrayFromHeap(y) as Float32Array).byteOffset,
+      (backend.typedArrayFromHeap(x) as Float32Array).byteOffset,
+      (backend.typedArrayFromHeap(filter) as Float32Array).byteOffset,
+      (backend.typedArrayFromHeap(scratch) as Float32Array).byteOffset,
+      batchSize,
+      inHeight,
+      inWidth,
+      Ci,
+      outHeight,
+      outWidth,
+      Co,
+      top,
+      left,
+    );
+    backend.disposeData(scratch.dataId);
+    return y;
+  }
   const input = padded ? backend.makeOutput([batchSize, height, width, Ci], 'float32') : x;
   // Views only after every allocation: growing the wasm memory detaches earlier ones.
   if (padded) {

@@ -8,6 +8,7 @@
  * wasm SIMD) or is turned off (`STITCH_WASM_SIMD=off`, `useWasmSimd(false)`: tests and `bench/profile-wasm.ts`
  * compare both ways), `simdKernels` returns null and callers keep their JS loops or XNNPACK paths.
  */
+import type * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { WASM_SIMD_SHARED, WASM_SIMD_SINGLE } from './wasmSimdBinary';
 
@@ -70,6 +71,45 @@ export interface SimdKernels {
     validH: number,
     validW: number,
   ): void;
+  /**
+   * A 3×3 convolution with stride 1 and no dilation by Winograd's F(2×2, 3×3): y [batch, oh, ow, Co] from an
+   * unpadded x [batch, h, width, Ci] read with `top` and `left` rows and columns of zeros before it, w [3, 3,
+   * Ci, Co]. Ci and Co multiples of 4; `scratch` holds `winogradScratchFloats` floats.
+   */
+  conv2dWinograd(
+    y: number,
+    x: number,
+    w: number,
+    scratch: number,
+    batch: number,
+    h: number,
+    width: number,
+    ci: number,
+    oh: number,
+    ow: number,
+    co: number,
+    top: number,
+    left: number,
+  ): void;
+  /**
+   * The same convolution's filter gradient by F(3×3, 2×2): dW [3, 3, Ci, Co] from x as above and dy [batch,
+   * oh, ow, Co]; the same conditions and scratch.
+   */
+  convFilterGradWinograd(
+    dw: number,
+    x: number,
+    dy: number,
+    scratch: number,
+    batch: number,
+    h: number,
+    width: number,
+    ci: number,
+    oh: number,
+    ow: number,
+    co: number,
+    top: number,
+    left: number,
+  ): void;
   /** Adam's moment: out = m·decay + g·rest (g·g for the second moment, squared = 1); n values. */
   adamMoment(out: number, m: number, g: number, n: number, decay: number, rest: number, squared: 0 | 1): void;
   /** Adam's new value: out = w + ((m / c1) / (√(v / c2) + ε))·negLr; n values. */
@@ -106,6 +146,48 @@ interface WasmApi {
 }
 
 let enabled = process.env.STITCH_WASM_SIMD !== 'off';
+let winograd = process.env.STITCH_WINOGRAD !== 'off';
+
+/**
+ * The most scratch the Winograd kernels may take (16 MiB): they transform one image at a time, so a larger
+ * image (or very wide layers) goes to the direct kernels instead.
+ */
+const WINOGRAD_SCRATCH_LIMIT = 1 << 22;
+
+/** Floats of scratch the Winograd kernels need for oh × ow outputs: transformed filter, inputs and outputs. */
+export function winogradScratchFloats(ci: number, co: number, oh: number, ow: number): number {
+  const tiles = Math.ceil(oh / 2) * Math.ceil(ow / 2);
+  return 16 * ci * co + 16 * tiles * (ci + co) + 128;
+}
+
+/** Turns the Winograd kernels on or off for this process (tests and benchmarks compare with the direct ones). */
+export function useWinograd(on: boolean): void {
+  winograd = on;
+}
+
+/**
+ * Whether a convolution (or its filter gradient) goes to the Winograd kernels: 3×3, stride 1, no dilation,
+ * channels in multiples of 4 with at least 8 in (a first layer on 1 or 3 channels is cheap directly), and
+ * scratch within the limit.
+ */
+export function winogradApplies(info: tf.backend_util.Conv2DInfo): boolean {
+  const { inChannels: ci, outChannels: co, outHeight: oh, outWidth: ow } = info;
+  return (
+    winograd &&
+    info.filterHeight === 3 &&
+    info.filterWidth === 3 &&
+    info.strideHeight === 1 &&
+    info.strideWidth === 1 &&
+    info.dilationHeight === 1 &&
+    info.dilationWidth === 1 &&
+    ci % 4 === 0 &&
+    co % 4 === 0 &&
+    ci >= 8 &&
+    oh > 0 &&
+    ow > 0 &&
+    winogradScratchFloats(ci, co, oh, ow) <= WINOGRAD_SCRATCH_LIMIT
+  );
+}
 const instances = new WeakMap<WasmMemory, SimdKernels | null>();
 
 /** Turns the SIMD kernels on or off for this process (tests and benchmarks compare both ways). */

@@ -214,7 +214,7 @@
   ;; (the next oh), aCol (the next ow) and dRow (the next oh in dy) are byte steps. Co must be a multiple of 4.
   ;; Sample by sample (its pixels stay in cache), every block of 4 input channels × 8 output channels (then
   ;; 4) runs over the sample's pixels with its accumulators in registers.
-  (func (export "convFilterGradTap")
+  (func $convFilterGradTap (export "convFilterGradTap")
     (param $c i32) (param $a i32) (param $d i32) (param $batch i32) (param $aImage i32) (param $dImage i32)
     (param $aRow i32) (param $aCol i32) (param $dRow i32) (param $hCount i32) (param $wCount i32)
     (param $ci i32) (param $co i32) (param $accumulate i32)
@@ -497,7 +497,7 @@
   ;; where one pixel is left, with that pixel alone; rows narrower than 4 pixels go one pixel at a time. x's real pixels are rows [top, top + validH) and
   ;; columns [left, left + validW): taps that meet only the zero border (for a whole row, or for all 4 pixels
   ;; of a block) are skipped, as they add nothing.
-  (func (export "conv2d")
+  (func $conv2d (export "conv2d")
     (param $y i32) (param $x i32) (param $w i32) (param $batch i32) (param $h i32) (param $width i32) (param $ci i32)
     (param $oh i32) (param $ow i32) (param $co i32) (param $kh i32) (param $kw i32)
     (param $sh i32) (param $sw i32) (param $dh i32) (param $dw i32)
@@ -800,4 +800,440 @@
       (local.set $i (i32.sub (local.get $i) (i32.const 1)))
       (br_if $eachTapRow (local.get $i))))
     (v128.store (local.get $y) (local.get $acc0_0)))
+
+  ;; Winograd's minimal filtering for 3×3 convolutions with stride 1 and no dilation (Lavin and Gray, "Fast
+  ;; Algorithms for Convolutional Neural Networks", 2016): F(2×2, 3×3) for the convolution (and so the input
+  ;; gradient), F(3×3, 2×2) for the filter gradient. A 2×2 block of output pixels (a tile) over its 4×4 input
+  ;; window costs 16 products per input and output channel instead of 36; the products of all tiles are 16
+  ;; matrix products, one per point ξ of the 4×4 transformed window, done by the kernels above. The transforms
+  ;; work on 4 channels at a time (one v128), in two passes through a 4×4 block of vectors at `tmp` (row i,
+  ;; column j at tmp + i·64 + j·16): the columns, then the rows. Ci and Co must be multiples of 4.
+
+  ;; Copies a rows × cols window of one channel group (4 floats) whose top-left pixel is (r0, c0), possibly
+  ;; outside the image (h × w pixels, x at the group in its first pixel; pixel and xRow in bytes), into dst as
+  ;; [i][j] at dst + i·64 + j·16, with zeros for the pixels outside: the tiles at the image's border.
+  (func $window
+    (param $dst i32) (param $x i32) (param $r0 i32) (param $c0 i32) (param $rows i32) (param $cols i32)
+    (param $h i32) (param $w i32) (param $pixel i32) (param $xRow i32)
+    (local $i i32) (local $j i32) (local $r i32) (local $c i32) (local $to i32)
+    (local.set $i (i32.const 0))
+    (loop $eachRow
+      (local.set $r (i32.add (local.get $r0) (local.get $i)))
+      (local.set $j (i32.const 0))
+      (loop $eachCol
+        (local.set $c (i32.add (local.get $c0) (local.get $j)))
+        (local.set $to (i32.add (local.get $dst)
+          (i32.add (i32.shl (local.get $i) (i32.const 6)) (i32.shl (local.get $j) (i32.const 4)))))
+        ;; Unsigned comparisons: a row or column before the image (negative) is past it too.
+        (if (i32.and (i32.lt_u (local.get $r) (local.get $h)) (i32.lt_u (local.get $c) (local.get $w)))
+          (then (v128.store (local.get $to) (v128.load (i32.add (local.get $x)
+            (i32.add (i32.mul (local.get $r) (local.get $xRow)) (i32.mul (local.get $c) (local.get $pixel)))))))
+          (else (v128.store (local.get $to) (v128.const i32x4 0 0 0 0))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br_if $eachCol (i32.lt_u (local.get $j) (local.get $cols))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $eachRow (i32.lt_u (local.get $i) (local.get $rows)))))
+
+  ;; u [16][tiles][Ci] = Bᵀ d B for every tile's input window d of one image (h × w pixels, Ci channels): tile
+  ;; (ty, tx) reads rows 2·ty − top + [0, 4) and columns 2·tx − left + [0, 4), zero outside the image.
+  ;; Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1]: a column (a, b, c, d) becomes (a − c, b + c, c − b, b − d),
+  ;; then each row the same way. uStride: bytes from one point ξ's matrix to the next (tiles·Ci·4).
+  (func $winogradInput
+    (param $u i32) (param $x i32) (param $tmp i32) (param $th i32) (param $tw i32) (param $top i32) (param $left i32)
+    (param $h i32) (param $w i32) (param $ci i32) (param $uStride i32)
+    (local $ty i32) (local $tx i32) (local $t i32) (local $r0 i32) (local $c0 i32) (local $inside i32)
+    (local $pixel i32) (local $xRow i32) (local $c i32) (local $base i32) (local $colStep i32) (local $rowStep i32)
+    (local $window i32) (local $k i32) (local $src i32) (local $srcStep i32) (local $dst i32) (local $dstStep i32)
+    (local $a v128) (local $b v128) (local $cc v128) (local $d v128)
+    (local.set $pixel (i32.shl (local.get $ci) (i32.const 2)))
+    (local.set $xRow (i32.mul (local.get $w) (local.get $pixel)))
+    (local.set $window (i32.add (local.get $tmp) (i32.const 256)))
+    (local.set $t (i32.const 0))
+    (local.set $ty (i32.const 0))
+    (loop $eachTy
+      (local.set $r0 (i32.sub (i32.shl (local.get $ty) (i32.const 1)) (local.get $top)))
+      (local.set $tx (i32.const 0))
+      (loop $eachTx
+        (local.set $c0 (i32.sub (i32.shl (local.get $tx) (i32.const 1)) (local.get $left)))
+        (local.set $inside (i32.and
+          (i32.and (i32.ge_s (local.get $r0) (i32.const 0))
+                   (i32.le_s (i32.add (local.get $r0) (i32.const 4)) (local.get $h)))
+          (i32.and (i32.ge_s (local.get $c0) (i32.const 0))
+                   (i32.le_s (i32.add (local.get $c0) (i32.const 4)) (local.get $w)))))
+        (local.set $c (i32.const 0))
+        (loop $eachGroup
+          (if (local.get $inside)
+            (then
+              (local.set $base (i32.add (local.get $x)
+                (i32.add (i32.add (i32.mul (local.get $r0) (local.get $xRow)) (i32.mul (local.get $c0) (local.get $pixel)))
+                         (i32.shl (local.get $c) (i32.const 2)))))
+              (local.set $colStep (local.get $pixel))
+              (local.set $rowStep (local.get $xRow)))
+            (else
+              (call $window (local.get $window) (i32.add (local.get $x) (i32.shl (local.get $c) (i32.const 2)))
+                (local.get $r0) (local.get $c0) (i32.const 4) (i32.const 4) (local.get $h) (local.get $w)
+                (local.get $pixel) (local.get $xRow))
+              (local.set $base (local.get $window))
+              (local.set $colStep (i32.const 16))
+              (local.set $rowStep (i32.const 64))))
+          ;; Passes 0–3: column k of the window into tmp; passes 4–7: row k − 4 of tmp into u.
+          (local.set $k (i32.const 0))
+          (loop $pass
+            (if (i32.lt_u (local.get $k) (i32.const 4))
+              (then
+                (local.set $src (i32.add (local.get $base) (i32.mul (local.get $k) (local.get $colStep))))
+                (local.set $srcStep (local.get $rowStep))
+                (local.set $dst (i32.add (local.get $tmp) (i32.shl (local.get $k) (i32.const 4))))
+                (local.set $dstStep (i32.const 64)))
+              (else
+                (local.set $src (i32.add (local.get $tmp) (i32.shl (i32.sub (local.get $k) (i32.const 4)) (i32.const 6))))
+                (local.set $srcStep (i32.const 16))
+                (local.set $dst (i32.add
+                  (i32.add (local.get $u) (i32.mul (i32.shl (i32.sub (local.get $k) (i32.const 4)) (i32.const 2)) (local.get $uStride)))
+                  (i32.shl (i32.add (i32.mul (local.get $t) (local.get $ci)) (local.get $c)) (i32.const 2))))
+                (local.set $dstStep (local.get $uStride))))
+            (local.set $a (v128.load (local.get $src)))
+            (local.set $b (v128.load (i32.add (local.get $src) (local.get $srcStep))))
+            (local.set $cc (v128.load (i32.add (local.get $src) (i32.shl (local.get $srcStep) (i32.const 1)))))
+            (local.set $d (v128.load (i32.add (local.get $src) (i32.mul (local.get $srcStep) (i32.const 3)))))
+            (v128.store (local.get $dst) (f32x4.sub (local.get $a) (local.get $cc)))
+            (v128.store (i32.add (local.get $dst) (local.get $dstStep)) (f32x4.add (local.get $b) (local.get $cc)))
+            (v128.store (i32.add (local.get $dst) (i32.shl (local.get $dstStep) (i32.const 1)))
+              (f32x4.sub (local.get $cc) (local.get $b)))
+            (v128.store (i32.add (local.get $dst) (i32.mul (local.get $dstStep) (i32.const 3)))
+              (f32x4.sub (local.get $b) (local.get $d)))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br_if $pass (i32.lt_u (local.get $k) (i32.const 8))))
+          (local.set $c (i32.add (local.get $c) (i32.const 4)))
+          (br_if $eachGroup (i32.lt_u (local.get $c) (local.get $ci))))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (local.set $tx (i32.add (local.get $tx) (i32.const 1)))
+        (br_if $eachTx (i32.lt_u (local.get $tx) (local.get $tw))))
+      (local.set $ty (i32.add (local.get $ty) (i32.const 1)))
+      (br_if $eachTy (i32.lt_u (local.get $ty) (local.get $th)))))
+
+  ;; One image's y [oh × ow × Co] from m [16][tiles][Co] = Aᵀ m A per tile, Aᵀ = [1 1 1 0; 0 1 −1 −1]: a
+  ;; column (a, b, c, d) becomes (a + b + c, b − c − d), then each row the same way. A tile's second row or
+  ;; column is not written where it falls past oh or ow. mStride: bytes from one point's matrix to the next.
+  (func $winogradOutput
+    (param $y i32) (param $m i32) (param $tmp i32) (param $th i32) (param $tw i32) (param $oh i32) (param $ow i32)
+    (param $co i32) (param $mStride i32)
+    (local $ty i32) (local $tx i32) (local $t i32) (local $n i32) (local $yPixel i32) (local $py i32) (local $pm i32)
+    (local $k i32) (local $src i32) (local $srcStep i32) (local $dst i32) (local $dstStep i32) (local $second i32)
+    (local $a v128) (local $b v128) (local $c v128) (local $d v128)
+    (local.set $yPixel (i32.shl (local.get $co) (i32.const 2)))
+    (local.set $t (i32.const 0))
+    (local.set $ty (i32.const 0))
+    (loop $eachTy
+      (local.set $tx (i32.const 0))
+      (loop $eachTx
+        (local.set $n (i32.const 0))
+        (loop $eachGroup
+          (local.set $pm (i32.add (local.get $m)
+            (i32.shl (i32.add (i32.mul (local.get $t) (local.get $co)) (local.get $n)) (i32.const 2))))
+          (local.set $py (i32.add (local.get $y)
+            (i32.add (i32.mul (i32.add (i32.mul (i32.shl (local.get $ty) (i32.const 1)) (local.get $ow))
+                                       (i32.shl (local.get $tx) (i32.const 1)))
+                              (local.get $yPixel))
+                     (i32.shl (local.get $n) (i32.const 2)))))
+          ;; Passes 0–3: column k of the 4×4 points into two rows of tmp; passes 4–5: row k − 4 of tmp into y.
+          (local.set $k (i32.const 0))
+          (loop $pass
+            (block $skip
+              (if (i32.lt_u (local.get $k) (i32.const 4))
+                (then
+                  (local.set $src (i32.add (local.get $pm) (i32.mul (local.get $k) (local.get $mStride))))
+                  (local.set $srcStep (i32.shl (local.get $mStride) (i32.const 2)))
+                  (local.set $dst (i32.add (local.get $tmp) (i32.shl (local.get $k) (i32.const 4))))
+                  (local.set $dstStep (i32.const 64))
+                  (local.set $second (i32.const 1)))
+                (else
+                  (br_if $skip (i32.ge_u
+                    (i32.add (i32.shl (local.get $ty) (i32.const 1)) (i32.sub (local.get $k) (i32.const 4)))
+                    (local.get $oh)))
+                  (local.set $src (i32.add (local.get $tmp) (i32.shl (i32.sub (local.get $k) (i32.const 4)) (i32.const 6))))
+                  (local.set $srcStep (i32.const 16))
+                  (local.set $dst (i32.add (local.get $py)
+                    (i32.mul (i32.sub (local.get $k) (i32.const 4)) (i32.mul (local.get $ow) (local.get $yPixel)))))
+                  (local.set $dstStep (local.get $yPixel))
+                  (local.set $second (i32.lt_u (i32.add (i32.shl (local.get $tx) (i32.const 1)) (i32.const 1))
+                    (local.get $ow)))))
+              (local.set $a (v128.load (local.get $src)))
+              (local.set $b (v128.load (i32.add (local.get $src) (local.get $srcStep))))
+              (local.set $c (v128.load (i32.add (local.get $src) (i32.shl (local.get $srcStep) (i32.const 1)))))
+              (local.set $d (v128.load (i32.add (local.get $src) (i32.mul (local.get $srcStep) (i32.const 3)))))
+              (v128.store (local.get $dst) (f32x4.add (f32x4.add (local.get $a) (local.get $b)) (local.get $c)))
+              (if (local.get $second)
+                (then (v128.store (i32.add (local.get $dst) (local.get $dstStep))
+                  (f32x4.sub (f32x4.sub (local.get $b) (local.get $c)) (local.get $d))))))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br_if $pass (i32.lt_u (local.get $k) (i32.const 6))))
+          (local.set $n (i32.add (local.get $n) (i32.const 4)))
+          (br_if $eachGroup (i32.lt_u (local.get $n) (local.get $co))))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (local.set $tx (i32.add (local.get $tx) (i32.const 1)))
+        (br_if $eachTx (i32.lt_u (local.get $tx) (local.get $tw))))
+      (local.set $ty (i32.add (local.get $ty) (i32.const 1)))
+      (br_if $eachTy (i32.lt_u (local.get $ty) (local.get $th)))))
+
+  ;; v [16][Ci][Co] = G g Gᵀ for every input and output channel's 3×3 filter g (w [3, 3, Ci, Co]),
+  ;; G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]: a column (a, b, c) becomes (a, (a + b + c)·½, (a − b + c)·½, c), then
+  ;; each row the same way.
+  (func $winogradFilter (param $v i32) (param $w i32) (param $tmp i32) (param $ci i32) (param $co i32)
+    (local $c i32) (local $n i32) (local $tap i32) (local $off i32)
+    (local $k i32) (local $src i32) (local $srcStep i32) (local $dst i32) (local $dstStep i32)
+    (local $a v128) (local $b v128) (local $cc v128) (local $half v128)
+    (local.set $tap (i32.shl (i32.mul (local.get $ci) (local.get $co)) (i32.const 2)))
+    (local.set $half (f32x4.splat (f32.const 0.5)))
+    (local.set $c (i32.const 0))
+    (loop $eachInput
+      (local.set $n (i32.const 0))
+      (loop $eachGroup
+        (local.set $off (i32.shl (i32.add (i32.mul (local.get $c) (local.get $co)) (local.get $n)) (i32.const 2)))
+        ;; Passes 0–2: filter column k into tmp; passes 3–6: row k − 3 of tmp into v (a point's matrix is
+        ;; Ci·Co floats, as a tap's is in w).
+        (local.set $k (i32.const 0))
+        (loop $pass
+          (if (i32.lt_u (local.get $k) (i32.const 3))
+            (then
+              (local.set $src (i32.add (i32.add (local.get $w) (local.get $off)) (i32.mul (local.get $k) (local.get $tap))))
+              (local.set $srcStep (i32.mul (local.get $tap) (i32.const 3)))
+              (local.set $dst (i32.add (local.get $tmp) (i32.shl (local.get $k) (i32.const 4))))
+              (local.set $dstStep (i32.const 64)))
+            (else
+              (local.set $src (i32.add (local.get $tmp) (i32.shl (i32.sub (local.get $k) (i32.const 3)) (i32.const 6))))
+              (local.set $srcStep (i32.const 16))
+              (local.set $dst (i32.add (i32.add (local.get $v) (local.get $off))
+                (i32.mul (i32.shl (i32.sub (local.get $k) (i32.const 3)) (i32.const 2)) (local.get $tap))))
+              (local.set $dstStep (local.get $tap))))
+          (local.set $a (v128.load (local.get $src)))
+          (local.set $b (v128.load (i32.add (local.get $src) (local.get $srcStep))))
+          (local.set $cc (v128.load (i32.add (local.get $src) (i32.shl (local.get $srcStep) (i32.const 1)))))
+          (v128.store (local.get $dst) (local.get $a))
+          (v128.store (i32.add (local.get $dst) (local.get $dstStep))
+            (f32x4.mul (f32x4.add (f32x4.add (local.get $a) (local.get $b)) (local.get $cc)) (local.get $half)))
+          (v128.store (i32.add (local.get $dst) (i32.shl (local.get $dstStep) (i32.const 1)))
+            (f32x4.mul (f32x4.add (f32x4.sub (local.get $a) (local.get $b)) (local.get $cc)) (local.get $half)))
+          (v128.store (i32.add (local.get $dst) (i32.mul (local.get $dstStep) (i32.const 3))) (local.get $cc))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (br_if $pass (i32.lt_u (local.get $k) (i32.const 7))))
+        (local.set $n (i32.add (local.get $n) (i32.const 4)))
+        (br_if $eachGroup (i32.lt_u (local.get $n) (local.get $co))))
+      (local.set $c (i32.add (local.get $c) (i32.const 1)))
+      (br_if $eachInput (i32.lt_u (local.get $c) (local.get $ci)))))
+
+  ;; A 3×3 convolution with stride 1 and no dilation by F(2×2, 3×3), NHWC, w [3, 3, Ci, Co], x unpadded
+  ;; (h × width pixels; padding `top` and `left`, zero, read as such), y [batch, oh, ow, Co]:
+  ;;   y[b, r, q, :] = Σ_{kh, kw, ci} x[b, r + kh − top, q + kw − left, ci] · w[kh, kw, ci, :]
+  ;; The filter goes through G·Gᵀ once; then per image, the input windows through Bᵀ·B into u, 16 products
+  ;; u[ξ] [tiles × Ci] × v[ξ] [Ci × Co] on conv2d's 1×1 kernel into m, and m through Aᵀ·A into y. scratch:
+  ;; (16·Ci·Co + 16·T·Ci + 16·T·Co + 128)·4 bytes, T = ⌈oh/2⌉·⌈ow/2⌉ tiles; oh, ow and batch at least 1.
+  (func (export "conv2dWinograd")
+    (param $y i32) (param $x i32) (param $w i32) (param $scratch i32) (param $batch i32) (param $h i32)
+    (param $width i32) (param $ci i32) (param $oh i32) (param $ow i32) (param $co i32) (param $top i32)
+    (param $left i32)
+    (local $th i32) (local $tw i32) (local $tiles i32) (local $v i32) (local $u i32) (local $m i32) (local $tmp i32)
+    (local $vStride i32) (local $uStride i32) (local $mStride i32) (local $b i32) (local $p i32)
+    (local.set $th (i32.shr_u (i32.add (local.get $oh) (i32.const 1)) (i32.const 1)))
+    (local.set $tw (i32.shr_u (i32.add (local.get $ow) (i32.const 1)) (i32.const 1)))
+    (local.set $tiles (i32.mul (local.get $th) (local.get $tw)))
+    (local.set $vStride (i32.shl (i32.mul (local.get $ci) (local.get $co)) (i32.const 2)))
+    (local.set $uStride (i32.shl (i32.mul (local.get $tiles) (local.get $ci)) (i32.const 2)))
+    (local.set $mStride (i32.shl (i32.mul (local.get $tiles) (local.get $co)) (i32.const 2)))
+    (local.set $v (local.get $scratch))
+    (local.set $u (i32.add (local.get $v) (i32.shl (local.get $vStride) (i32.const 4))))
+    (local.set $m (i32.add (local.get $u) (i32.shl (local.get $uStride) (i32.const 4))))
+    (local.set $tmp (i32.add (local.get $m) (i32.shl (local.get $mStride) (i32.const 4))))
+    (call $winogradFilter (local.get $v) (local.get $w) (local.get $tmp) (local.get $ci) (local.get $co))
+    (local.set $b (i32.const 0))
+    (loop $eachImage
+      (call $winogradInput (local.get $u)
+        (i32.add (local.get $x) (i32.shl (i32.mul (i32.mul (local.get $b) (local.get $h)) (i32.mul (local.get $width) (local.get $ci)))
+                                         (i32.const 2)))
+        (local.get $tmp) (local.get $th) (local.get $tw) (local.get $top) (local.get $left) (local.get $h) (local.get $width)
+        (local.get $ci) (local.get $uStride))
+      (local.set $p (i32.const 0))
+      (loop $eachPoint
+        (call $conv2d
+          (i32.add (local.get $m) (i32.mul (local.get $p) (local.get $mStride)))
+          (i32.add (local.get $u) (i32.mul (local.get $p) (local.get $uStride)))
+          (i32.add (local.get $v) (i32.mul (local.get $p) (local.get $vStride)))
+          (i32.const 1) (i32.const 1) (local.get $tiles) (local.get $ci) (i32.const 1) (local.get $tiles) (local.get $co)
+          (i32.const 1) (i32.const 1) (i32.const 1) (i32.const 1) (i32.const 1) (i32.const 1)
+          (i32.const 0) (i32.const 0) (i32.const 1) (local.get $tiles))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br_if $eachPoint (i32.lt_u (local.get $p) (i32.const 16))))
+      (call $winogradOutput
+        (i32.add (local.get $y) (i32.shl (i32.mul (i32.mul (local.get $b) (local.get $oh)) (i32.mul (local.get $ow) (local.get $co)))
+                                         (i32.const 2)))
+        (local.get $m) (local.get $tmp) (local.get $th) (local.get $tw) (local.get $oh) (local.get $ow) (local.get $co)
+        (local.get $mStride))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br_if $eachImage (i32.lt_u (local.get $b) (local.get $batch)))))
+
+  ;; dt [16][blocks][Co] = G′ g G′ᵀ for every 2×2 block g of one image's dy (oh × ow pixels, zero past
+  ;; them), G′ = [1 0; ½ ½; ½ −½; 0 −1]: a column (a, b) becomes (a, (a + b)·½, (a − b)·½, −b), then each
+  ;; row the same way. G′ is F(3×3, 2×2)'s G with its last row negated: its Bᵀ is F(2×2, 3×3)'s with the
+  ;; last row negated, so winogradInput's u serves both, and the two signs meet in the product here.
+  (func $winogradGrad
+    (param $dt i32) (param $dy i32) (param $tmp i32) (param $bh i32) (param $bw i32) (param $oh i32) (param $ow i32)
+    (param $co i32) (param $dStride i32)
+    (local $by i32) (local $bx i32) (local $t i32) (local $n i32) (local $r0 i32) (local $c0 i32) (local $inside i32)
+    (local $pixel i32) (local $row i32) (local $window i32) (local $base i32) (local $colStep i32) (local $rowStep i32)
+    (local $k i32) (local $src i32) (local $srcStep i32) (local $dst i32) (local $dstStep i32)
+    (local $a v128) (local $b v128) (local $half v128)
+    (local.set $pixel (i32.shl (local.get $co) (i32.const 2)))
+    (local.set $row (i32.mul (local.get $ow) (local.get $pixel)))
+    (local.set $window (i32.add (local.get $tmp) (i32.const 256)))
+    (local.set $half (f32x4.splat (f32.const 0.5)))
+    (local.set $t (i32.const 0))
+    (local.set $by (i32.const 0))
+    (loop $eachBy
+      (local.set $r0 (i32.shl (local.get $by) (i32.const 1)))
+      (local.set $bx (i32.const 0))
+      (loop $eachBx
+        (local.set $c0 (i32.shl (local.get $bx) (i32.const 1)))
+        (local.set $inside (i32.and (i32.le_u (i32.add (local.get $r0) (i32.const 2)) (local.get $oh))
+                                    (i32.le_u (i32.add (local.get $c0) (i32.const 2)) (local.get $ow))))
+        (local.set $n (i32.const 0))
+        (loop $eachGroup
+          (if (local.get $inside)
+            (then
+              (local.set $base (i32.add (local.get $dy)
+                (i32.add (i32.add (i32.mul (local.get $r0) (local.get $row)) (i32.mul (local.get $c0) (local.get $pixel)))
+                         (i32.shl (local.get $n) (i32.const 2)))))
+              (local.set $colStep (local.get $pixel))
+              (local.set $rowStep (local.get $row)))
+            (else
+              (call $window (local.get $window) (i32.add (local.get $dy) (i32.shl (local.get $n) (i32.const 2)))
+                (local.get $r0) (local.get $c0) (i32.const 2) (i32.const 2) (local.get $oh) (local.get $ow)
+                (local.get $pixel) (local.get $row))
+              (local.set $base (local.get $window))
+              (local.set $colStep (i32.const 16))
+              (local.set $rowStep (i32.const 64))))
+          ;; Passes 0–1: column k of the block into tmp; passes 2–5: row k − 2 of tmp into dt.
+          (local.set $k (i32.const 0))
+          (loop $pass
+            (if (i32.lt_u (local.get $k) (i32.const 2))
+              (then
+                (local.set $src (i32.add (local.get $base) (i32.mul (local.get $k) (local.get $colStep))))
+                (local.set $srcStep (local.get $rowStep))
+                (local.set $dst (i32.add (local.get $tmp) (i32.shl (local.get $k) (i32.const 4))))
+                (local.set $dstStep (i32.const 64)))
+              (else
+                (local.set $src (i32.add (local.get $tmp) (i32.shl (i32.sub (local.get $k) (i32.const 2)) (i32.const 6))))
+                (local.set $srcStep (i32.const 16))
+                (local.set $dst (i32.add
+                  (i32.add (local.get $dt) (i32.mul (i32.shl (i32.sub (local.get $k) (i32.const 2)) (i32.const 2)) (local.get $dStride)))
+                  (i32.shl (i32.add (i32.mul (local.get $t) (local.get $co)) (local.get $n)) (i32.const 2))))
+                (local.set $dstStep (local.get $dStride))))
+            (local.set $a (v128.load (local.get $src)))
+            (local.set $b (v128.load (i32.add (local.get $src) (local.get $srcStep))))
+            (v128.store (local.get $dst) (local.get $a))
+            (v128.store (i32.add (local.get $dst) (local.get $dstStep))
+              (f32x4.mul (f32x4.add (local.get $a) (local.get $b)) (local.get $half)))
+            (v128.store (i32.add (local.get $dst) (i32.shl (local.get $dstStep) (i32.const 1)))
+              (f32x4.mul (f32x4.sub (local.get $a) (local.get $b)) (local.get $half)))
+            (v128.store (i32.add (local.get $dst) (i32.mul (local.get $dstStep) (i32.const 3))) (f32x4.neg (local.get $b)))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br_if $pass (i32.lt_u (local.get $k) (i32.const 6))))
+          (local.set $n (i32.add (local.get $n) (i32.const 4)))
+          (br_if $eachGroup (i32.lt_u (local.get $n) (local.get $co))))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (local.set $bx (i32.add (local.get $bx) (i32.const 1)))
+        (br_if $eachBx (i32.lt_u (local.get $bx) (local.get $bw))))
+      (local.set $by (i32.add (local.get $by) (i32.const 1)))
+      (br_if $eachBy (i32.lt_u (local.get $by) (local.get $bh)))))
+
+  ;; dW [3, 3, Ci, Co] = Aᵀ c A for every input and output channel's 4×4 sums c (c [16][Ci][Co]),
+  ;; F(3×3, 2×2)'s Aᵀ = [1 1 1 0; 0 1 −1 0; 0 1 1 1]: a column (a, b, c, d) becomes (a + b + c, b − c,
+  ;; b + c + d), then each row the same way.
+  (func $winogradFilterOut (param $dw i32) (param $sums i32) (param $tmp i32) (param $ci i32) (param $co i32)
+    (local $c i32) (local $n i32) (local $tap i32) (local $off i32)
+    (local $k i32) (local $src i32) (local $srcStep i32) (local $dst i32) (local $dstStep i32)
+    (local $a v128) (local $b v128) (local $cc v128) (local $d v128)
+    (local.set $tap (i32.shl (i32.mul (local.get $ci) (local.get $co)) (i32.const 2)))
+    (local.set $c (i32.const 0))
+    (loop $eachInput
+      (local.set $n (i32.const 0))
+      (loop $eachGroup
+        (local.set $off (i32.shl (i32.add (i32.mul (local.get $c) (local.get $co)) (local.get $n)) (i32.const 2)))
+        ;; Passes 0–3: column k of the 4×4 sums into three rows of tmp; passes 4–6: row k − 4 of tmp into dW.
+        (local.set $k (i32.const 0))
+        (loop $pass
+          (if (i32.lt_u (local.get $k) (i32.const 4))
+            (then
+              (local.set $src (i32.add (i32.add (local.get $sums) (local.get $off)) (i32.mul (local.get $k) (local.get $tap))))
+              (local.set $srcStep (i32.shl (local.get $tap) (i32.const 2)))
+              (local.set $dst (i32.add (local.get $tmp) (i32.shl (local.get $k) (i32.const 4))))
+              (local.set $dstStep (i32.const 64)))
+            (else
+              (local.set $src (i32.add (local.get $tmp) (i32.shl (i32.sub (local.get $k) (i32.const 4)) (i32.const 6))))
+              (local.set $srcStep (i32.const 16))
+              (local.set $dst (i32.add (i32.add (local.get $dw) (local.get $off))
+                (i32.mul (i32.mul (i32.sub (local.get $k) (i32.const 4)) (i32.const 3)) (local.get $tap))))
+              (local.set $dstStep (local.get $tap))))
+          (local.set $a (v128.load (local.get $src)))
+          (local.set $b (v128.load (i32.add (local.get $src) (local.get $srcStep))))
+          (local.set $cc (v128.load (i32.add (local.get $src) (i32.shl (local.get $srcStep) (i32.const 1)))))
+          (local.set $d (v128.load (i32.add (local.get $src) (i32.mul (local.get $srcStep) (i32.const 3)))))
+          (v128.store (local.get $dst) (f32x4.add (f32x4.add (local.get $a) (local.get $b)) (local.get $cc)))
+          (v128.store (i32.add (local.get $dst) (local.get $dstStep)) (f32x4.sub (local.get $b) (local.get $cc)))
+          (v128.store (i32.add (local.get $dst) (i32.shl (local.get $dstStep) (i32.const 1)))
+            (f32x4.add (f32x4.add (local.get $b) (local.get $cc)) (local.get $d)))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (br_if $pass (i32.lt_u (local.get $k) (i32.const 7))))
+        (local.set $n (i32.add (local.get $n) (i32.const 4)))
+        (br_if $eachGroup (i32.lt_u (local.get $n) (local.get $co))))
+      (local.set $c (i32.add (local.get $c) (i32.const 1)))
+      (br_if $eachInput (i32.lt_u (local.get $c) (local.get $ci)))))
+
+  ;; The filter gradient of a 3×3 convolution with stride 1 and no dilation by F(3×3, 2×2), NHWC:
+  ;;   dW[kh, kw, ci, co] = Σ_{b, r, q} x[b, r + kh − top, q + kw − left, ci] · dy[b, r, q, co]
+  ;; x unpadded (h × width pixels, zero outside), dy [batch, oh, ow, Co]. Each 2×2 block of dy with its 4×4
+  ;; window of x (the forward pass's tile) adds (Bᵀ d B) ⊙ (G′ g G′ᵀ) to 4×4 sums per channel pair; the sums
+  ;; over every block of every image are 16 products u[ξ]ᵀ × dt[ξ] on convFilterGradTap's kernel, kept in
+  ;; the transformed domain until the end, where Aᵀ·A makes them dW. scratch: (16·Ci·Co + 16·T·Ci +
+  ;; 16·T·Co + 128)·4 bytes, T = ⌈oh/2⌉·⌈ow/2⌉ blocks; oh, ow and batch at least 1.
+  (func (export "convFilterGradWinograd")
+    (param $dw i32) (param $x i32) (param $dy i32) (param $scratch i32) (param $batch i32) (param $h i32)
+    (param $width i32) (param $ci i32) (param $oh i32) (param $ow i32) (param $co i32) (param $top i32)
+    (param $left i32)
+    (local $bh i32) (local $bw i32) (local $tiles i32) (local $sums i32) (local $u i32) (local $dt i32) (local $tmp i32)
+    (local $sStride i32) (local $uStride i32) (local $dStride i32) (local $b i32) (local $p i32)
+    (local.set $bh (i32.shr_u (i32.add (local.get $oh) (i32.const 1)) (i32.const 1)))
+    (local.set $bw (i32.shr_u (i32.add (local.get $ow) (i32.const 1)) (i32.const 1)))
+    (local.set $tiles (i32.mul (local.get $bh) (local.get $bw)))
+    (local.set $sStride (i32.shl (i32.mul (local.get $ci) (local.get $co)) (i32.const 2)))
+    (local.set $uStride (i32.shl (i32.mul (local.get $tiles) (local.get $ci)) (i32.const 2)))
+    (local.set $dStride (i32.shl (i32.mul (local.get $tiles) (local.get $co)) (i32.const 2)))
+    (local.set $sums (local.get $scratch))
+    (local.set $u (i32.add (local.get $sums) (i32.shl (local.get $sStride) (i32.const 4))))
+    (local.set $dt (i32.add (local.get $u) (i32.shl (local.get $uStride) (i32.const 4))))
+    (local.set $tmp (i32.add (local.get $dt) (i32.shl (local.get $dStride) (i32.const 4))))
+    (local.set $b (i32.const 0))
+    (loop $eachImage
+      (call $winogradInput (local.get $u)
+        (i32.add (local.get $x) (i32.shl (i32.mul (i32.mul (local.get $b) (local.get $h)) (i32.mul (local.get $width) (local.get $ci)))
+                                         (i32.const 2)))
+        (local.get $tmp) (local.get $bh) (local.get $bw) (local.get $top) (local.get $left) (local.get $h) (local.get $width)
+        (local.get $ci) (local.get $uStride))
+      (call $winogradGrad (local.get $dt)
+        (i32.add (local.get $dy) (i32.shl (i32.mul (i32.mul (local.get $b) (local.get $oh)) (i32.mul (local.get $ow) (local.get $co)))
+                                          (i32.const 2)))
+        (local.get $tmp) (local.get $bh) (local.get $bw) (local.get $oh) (local.get $ow) (local.get $co) (local.get $dStride))
+      (local.set $p (i32.const 0))
+      (loop $eachPoint
+        ;; The first image writes the sums, the others add to them.
+        (call $convFilterGradTap
+          (i32.add (local.get $sums) (i32.mul (local.get $p) (local.get $sStride)))
+          (i32.add (local.get $u) (i32.mul (local.get $p) (local.get $uStride)))
+          (i32.add (local.get $dt) (i32.mul (local.get $p) (local.get $dStride)))
+          (i32.const 1) (i32.const 0) (i32.const 0) (i32.const 0) (i32.shl (local.get $ci) (i32.const 2)) (i32.const 0)
+          (i32.const 1) (local.get $tiles) (local.get $ci) (local.get $co) (i32.ne (local.get $b) (i32.const 0)))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br_if $eachPoint (i32.lt_u (local.get $p) (i32.const 16))))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br_if $eachImage (i32.lt_u (local.get $b) (local.get $batch))))
+    (call $winogradFilterOut (local.get $dw) (local.get $sums) (local.get $tmp) (local.get $ci) (local.get $co)))
 )
