@@ -154,10 +154,16 @@ let winograd = process.env.STITCH_WINOGRAD !== 'off';
  */
 const WINOGRAD_SCRATCH_LIMIT = 1 << 22;
 
-/** Floats of scratch the Winograd kernels need for oh × ow outputs: transformed filter, inputs and outputs. */
+/**
+ * Floats of scratch the Winograd kernels need for oh × ow outputs: the transformed filter (or the filter
+ * gradient's sums), one image's transformed inputs and outputs, and one image of x and of dy with the zero
+ * border its tiles' windows need.
+ */
 export function winogradScratchFloats(ci: number, co: number, oh: number, ow: number): number {
-  const tiles = Math.ceil(oh / 2) * Math.ceil(ow / 2);
-  return 16 * ci * co + 16 * tiles * (ci + co) + 128;
+  const th = Math.ceil(oh / 2);
+  const tw = Math.ceil(ow / 2);
+  const tiles = th * tw;
+  return 16 * ci * co + 16 * tiles * (ci + co) + (2 * th + 2) * (2 * tw + 2) * ci + 4 * tiles * co + 64;
 }
 
 /** Turns the Winograd kernels on or off for this process (tests and benchmarks compare with the direct ones). */
