@@ -4,12 +4,12 @@
  * (docs/benchmarks.md), which repacks the filter on every call, and it also runs the input gradient
  * (wasmKernels.ts computes it as a forward convolution). Padding is a zero-bordered copy of x; the kernel
  * itself reads no padding. 3×3 convolutions with stride 1 and at least 8 input channels go to the Winograd
- * kernel instead (`conv2dWinograd`: 16 products per 2×2 output pixels where the direct kernel does 36; it reads
- * the padding as zeros itself). Everything else, or no SIMD, goes to the backend's kernel.
+ * kernel instead (`conv2dWinograd`: 36 products per 4×4 output pixels where the direct kernel does 144; it
+ * reads the padding as zeros itself). Everything else, or no SIMD, goes to the backend's kernel.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { simdKernels, winogradApplies, winogradScratchFloats, type SimdKernels } from './wasmSimd';
+import { simdKernels, winogradApplies, winogradGroup, winogradScratchFloats, type SimdKernels } from './wasmSimd';
 
 type Info = tf.TensorInfo;
 type ConvPad = 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]];
@@ -72,7 +72,8 @@ function simdConv2D(
   const y = backend.makeOutput(info.outShape, 'float32');
   if (y.shape.some((d) => d === 0)) return y;
   if (winogradApplies(info)) {
-    const scratch = backend.makeOutput([winogradScratchFloats(Ci, Co, outHeight, outWidth)], 'float32');
+    const group = winogradGroup(batchSize, outHeight, outWidth);
+    const scratch = backend.makeOutput([winogradScratchFloats(Ci, Co, outHeight, outWidth, group)], 'float32');
     simd.conv2dWinograd(
       (backend.typedArrayFromHeap(y) as Float32Array).byteOffset,
       (backend.typedArrayFromHeap(x) as Float32Array).byteOffset,
@@ -87,6 +88,7 @@ function simdConv2D(
       Co,
       top,
       left,
+      group,
     );
     backend.disposeData(scratch.dataId);
     return y;

@@ -21,7 +21,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { simdKernels, winogradApplies, winogradScratchFloats, type SimdKernels } from './wasmSimd';
+import { simdKernels, winogradApplies, winogradGradScratchFloats, type SimdKernels } from './wasmSimd';
 
 type Info = tf.TensorInfo;
 type Attrs = Record<string, unknown>;
@@ -139,7 +139,7 @@ function byTaps(simd: SimdKernels, backend: BackendWasm, x: Info, dy: Info, info
 function byWinograd(simd: SimdKernels, backend: BackendWasm, x: Info, dy: Info, info: Conv2DInfo): Info {
   const { batchSize, inHeight, inWidth, inChannels: Ci, outHeight, outWidth, outChannels: Co } = info;
   const dW = backend.makeOutput([3, 3, Ci, Co], 'float32');
-  const scratch = backend.makeOutput([winogradScratchFloats(Ci, Co, outHeight, outWidth)], 'float32');
+  const scratch = backend.makeOutput([winogradGradScratchFloats(Ci, Co, outHeight, outWidth)], 'float32');
   simd.convFilterGradWinograd(
     (backend.typedArrayFromHeap(dW) as Float32Array).byteOffset,
     (backend.typedArrayFromHeap(x) as Float32Array).byteOffset,

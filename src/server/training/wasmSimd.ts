@@ -72,9 +72,10 @@ export interface SimdKernels {
     validW: number,
   ): void;
   /**
-   * A 3×3 convolution with stride 1 and no dilation by Winograd's F(2×2, 3×3): y [batch, oh, ow, Co] from an
+   * A 3×3 convolution with stride 1 and no dilation by Winograd's F(4×4, 3×3): y [batch, oh, ow, Co] from an
    * unpadded x [batch, h, width, Ci] read with `top` and `left` rows and columns of zeros before it, w [3, 3,
-   * Ci, Co]. Ci and Co multiples of 4; `scratch` holds `winogradScratchFloats` floats.
+   * Ci, Co], `group` images transformed together (`winogradGroup`). Ci and Co multiples of 4; `scratch` holds
+   * `winogradScratchFloats` floats.
    */
   conv2dWinograd(
     y: number,
@@ -90,10 +91,11 @@ export interface SimdKernels {
     co: number,
     top: number,
     left: number,
+    group: number,
   ): void;
   /**
    * The same convolution's filter gradient by F(3×3, 2×2): dW [3, 3, Ci, Co] from x as above and dy [batch,
-   * oh, ow, Co]; the same conditions and scratch.
+   * oh, ow, Co]; the same conditions, `winogradGradScratchFloats` floats of scratch.
    */
   convFilterGradWinograd(
     dw: number,
@@ -155,15 +157,33 @@ let winograd = process.env.STITCH_WINOGRAD !== 'off';
 const WINOGRAD_SCRATCH_LIMIT = 1 << 22;
 
 /**
- * Floats of scratch the Winograd kernels need for oh × ow outputs: the transformed filter (or the filter
- * gradient's sums), one image's transformed inputs and outputs, and one image of x and of dy with the zero
- * border its tiles' windows need.
+ * Images the convolution's Winograd kernel transforms together: enough for its products to have 32 rows or
+ * more (an 11×11 output has only 9 tiles of 4×4).
  */
-export function winogradScratchFloats(ci: number, co: number, oh: number, ow: number): number {
-  const th = Math.ceil(oh / 2);
-  const tw = Math.ceil(ow / 2);
-  const tiles = th * tw;
-  return 16 * ci * co + 16 * tiles * (ci + co) + (2 * th + 2) * (2 * tw + 2) * ci + 4 * tiles * co + 64;
+export function winogradGroup(batch: number, oh: number, ow: number): number {
+  const tiles = Math.ceil(oh / 4) * Math.ceil(ow / 4);
+  return Math.max(1, Math.min(batch, Math.ceil(32 / tiles)));
+}
+
+/**
+ * Floats of scratch `conv2dWinograd` needs: the transformed filter, `group` images' transformed inputs and
+ * outputs, one image with the zero border its tiles' windows need, and 36 vectors for the transforms.
+ */
+export function winogradScratchFloats(ci: number, co: number, oh: number, ow: number, group: number): number {
+  const th = Math.ceil(oh / 4);
+  const tw = Math.ceil(ow / 4);
+  return 36 * ci * co + 36 * (group * th * tw * (ci + co) + 32) + (4 * th + 2) * (4 * tw + 2) * ci + 144;
+}
+
+/**
+ * Floats of scratch `convFilterGradWinograd` needs: the sums, one image's transformed x and dy, and one image
+ * of each with the zero border its blocks' windows need.
+ */
+export function winogradGradScratchFloats(ci: number, co: number, oh: number, ow: number): number {
+  const bh = Math.ceil(oh / 2);
+  const bw = Math.ceil(ow / 2);
+  const blocks = bh * bw;
+  return 16 * ci * co + 16 * (blocks * (ci + co) + 32) + (2 * bh + 2) * (2 * bw + 2) * ci + 4 * (blocks * co + 16) + 64;
 }
 
 /** Turns the Winograd kernels on or off for this process (tests and benchmarks compare with the direct ones). */
@@ -191,7 +211,10 @@ export function winogradApplies(info: tf.backend_util.Conv2DInfo): boolean {
     ci >= 8 &&
     oh > 0 &&
     ow > 0 &&
-    winogradScratchFloats(ci, co, oh, ow) <= WINOGRAD_SCRATCH_LIMIT
+    Math.max(
+      winogradScratchFloats(ci, co, oh, ow, winogradGroup(info.batchSize, oh, ow)),
+      winogradGradScratchFloats(ci, co, oh, ow),
+    ) <= WINOGRAD_SCRATCH_LIMIT
   );
 }
 const instances = new WeakMap<WasmMemory, SimdKernels | null>();

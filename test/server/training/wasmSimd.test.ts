@@ -58,10 +58,12 @@ describe('conv2d on the SIMD kernel', () => {
     [[2, 11, 11, 4], [3, 3, 4, 8], 1, 'same', 2],
     [[2, 10, 9, 3], [2, 3, 3, 8], 1, 'valid', 2],
     [[1, 7, 7, 2], [5, 5, 2, 4], 2, 'same', 1],
-    // Winograd (3×3, stride 1, at least 8 input channels; the input gradient too where Co is): odd and even
-    // outputs (a last tile row or column half used), border tiles on every side, Co 4 and 12 (the product's
-    // 4-channel blocks), one-pixel outputs, the convnet's second layer, and a batch of one.
+    // Winograd (3×3, stride 1, at least 8 input channels; the input gradient too where Co is): outputs whose
+    // last tiles are partly used (4×4 tiles for the convolution, 2×2 blocks for the filter gradient), border
+    // tiles on every side, Co 4 and 12 (the products' 4-channel blocks), one-pixel outputs, the convnet's
+    // second layer, a batch of one, and 5 images transformed 4 at a time (then 1).
     [[2, 13, 13, 32], [3, 3, 32, 64], 1, 'valid', 1],
+    [[5, 11, 11, 8], [3, 3, 8, 8], 1, 'valid', 1],
     [[3, 9, 8, 8], [3, 3, 8, 12], 1, 'same', 1],
     [[2, 6, 7, 12], [3, 3, 12, 8], 1, 'valid', 1],
     [[2, 5, 6, 8], [3, 3, 8, 4], 1, 2, 1],
