@@ -4,7 +4,7 @@
  *   dW[kh, kw, ci, co] = Σ_{b, oh, ow} x[b, oh·s + kh − padTop, ow·s + kw − padLeft, ci] · dy[b, oh, ow, co]
  *
  * With the SIMD kernels (wasmSimd.ts), a 3×3 filter with stride 1 and at least 8 input channels goes to the
- * Winograd kernel (byWinograd: 16 products per 2×2 block of dy where taps do 36); otherwise, with a multiple of
+ * Winograd kernel (byWinograd: 36 products per 4×4 block of dy where taps do 144); otherwise, with a multiple of
  * 4 output channels, tap by tap (byTaps): each tap's
  * [Ci × Co] block summed over the output pixels where they lie, about twice as fast as either way below
  * (docs/benchmarks.md). Otherwise two ways on the backend's XNNPACK kernels, chosen by shape:
@@ -21,7 +21,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { simdKernels, winogradApplies, winogradGradScratchFloats, type SimdKernels } from './wasmSimd';
+import { simdKernels, winogradApplies, winogradGradScratchFloats, winogradGroup, type SimdKernels } from './wasmSimd';
 
 type Info = tf.TensorInfo;
 type Attrs = Record<string, unknown>;
@@ -135,11 +135,12 @@ function byTaps(simd: SimdKernels, backend: BackendWasm, x: Info, dy: Info, info
   return dW;
 }
 
-/** dW of a 3×3 convolution with stride 1 by Winograd's F(3×3, 2×2) (wasmSimd.wat's convFilterGradWinograd). */
+/** dW of a 3×3 convolution with stride 1 by Winograd's F(3×3, 4×4) (wasmSimd.wat's convFilterGradWinograd). */
 function byWinograd(simd: SimdKernels, backend: BackendWasm, x: Info, dy: Info, info: Conv2DInfo): Info {
   const { batchSize, inHeight, inWidth, inChannels: Ci, outHeight, outWidth, outChannels: Co } = info;
   const dW = backend.makeOutput([3, 3, Ci, Co], 'float32');
-  const scratch = backend.makeOutput([winogradGradScratchFloats(Ci, Co, outHeight, outWidth)], 'float32');
+  const group = winogradGroup(batchSize, outHeight, outWidth);
+  const scratch = backend.makeOutput([winogradGradScratchFloats(Ci, Co, outHeight, outWidth, group)], 'float32');
   simd.convFilterGradWinograd(
     (backend.typedArrayFromHeap(dW) as Float32Array).byteOffset,
     (backend.typedArrayFromHeap(x) as Float32Array).byteOffset,
@@ -154,6 +155,7 @@ function byWinograd(simd: SimdKernels, backend: BackendWasm, x: Info, dy: Info, 
     Co,
     info.padInfo.top,
     info.padInfo.left,
+    group,
   );
   backend.disposeData(scratch.dataId);
   return dW;

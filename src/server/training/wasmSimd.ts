@@ -94,8 +94,8 @@ export interface SimdKernels {
     group: number,
   ): void;
   /**
-   * The same convolution's filter gradient by F(3×3, 2×2): dW [3, 3, Ci, Co] from x as above and dy [batch,
-   * oh, ow, Co]; the same conditions, `winogradGradScratchFloats` floats of scratch.
+   * The same convolution's filter gradient by F(3×3, 4×4): dW [3, 3, Ci, Co] from x as above and dy [batch,
+   * oh, ow, Co]; the same conditions and grouping, `winogradGradScratchFloats` floats of scratch.
    */
   convFilterGradWinograd(
     dw: number,
@@ -111,6 +111,7 @@ export interface SimdKernels {
     co: number,
     top: number,
     left: number,
+    group: number,
   ): void;
   /** Adam's moment: out = m·decay + g·rest (g·g for the second moment, squared = 1); n values. */
   adamMoment(out: number, m: number, g: number, n: number, decay: number, rest: number, squared: 0 | 1): void;
@@ -157,8 +158,8 @@ let winograd = process.env.STITCH_WINOGRAD !== 'off';
 const WINOGRAD_SCRATCH_LIMIT = 1 << 22;
 
 /**
- * Images the convolution's Winograd kernel transforms together: enough for its products to have 32 rows or
- * more (an 11×11 output has only 9 tiles of 4×4).
+ * Images the Winograd kernels transform together: enough for their products to have 32 rows or more (an 11×11
+ * output has only 9 tiles of 4×4).
  */
 export function winogradGroup(batch: number, oh: number, ow: number): number {
   const tiles = Math.ceil(oh / 4) * Math.ceil(ow / 4);
@@ -176,14 +177,13 @@ export function winogradScratchFloats(ci: number, co: number, oh: number, ow: nu
 }
 
 /**
- * Floats of scratch `convFilterGradWinograd` needs: the sums, one image's transformed x and dy, and one image
- * of each with the zero border its blocks' windows need.
+ * Floats of scratch `convFilterGradWinograd` needs: the sums, `group` images' transformed x and dy, one image of
+ * each with the zero border its blocks' windows need, and 36 vectors for the transforms.
  */
-export function winogradGradScratchFloats(ci: number, co: number, oh: number, ow: number): number {
-  const bh = Math.ceil(oh / 2);
-  const bw = Math.ceil(ow / 2);
-  const blocks = bh * bw;
-  return 16 * ci * co + 16 * (blocks * (ci + co) + 32) + (2 * bh + 2) * (2 * bw + 2) * ci + 4 * (blocks * co + 16) + 64;
+export function winogradGradScratchFloats(ci: number, co: number, oh: number, ow: number, group: number): number {
+  const blocks = Math.ceil(oh / 4) * Math.ceil(ow / 4);
+  const bordered = (4 * Math.ceil(oh / 4) + 2) * (4 * Math.ceil(ow / 4) + 2) * ci;
+  return 36 * ci * co + 36 * (group * blocks * (ci + co) + 32) + bordered + 16 * blocks * co + 144;
 }
 
 /** Turns the Winograd kernels on or off for this process (tests and benchmarks compare with the direct ones). */
@@ -213,7 +213,7 @@ export function winogradApplies(info: tf.backend_util.Conv2DInfo): boolean {
     ow > 0 &&
     Math.max(
       winogradScratchFloats(ci, co, oh, ow, winogradGroup(info.batchSize, oh, ow)),
-      winogradGradScratchFloats(ci, co, oh, ow),
+      winogradGradScratchFloats(ci, co, oh, ow, winogradGroup(info.batchSize, oh, ow)),
     ) <= WINOGRAD_SCRATCH_LIMIT
   );
 }
