@@ -21,6 +21,13 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { wasmAdamMoment, wasmAdamStep } from './wasmAdam';
 import { withSimdConv2D } from './wasmConv';
+import {
+  simdKernels,
+  winogradApplies,
+  winogradGroup,
+  winogradInputGradScratchFloats,
+  type SimdKernels,
+} from './wasmSimd';
 import { conv2DBackpropFilter } from './wasmConvFilter';
 import { conv2DBackpropInputByCol2im } from './wasmConvInput';
 import { sharingCast, sharingIdentity } from './wasmIdentity';
@@ -50,8 +57,10 @@ function release(backend: Backend, ...infos: Info[]): void {
  * dx[b, ih, iw, ci] = Σ_{kh, kw, co} dy[b, oh, ow, co] · w[kh, kw, ci, co] where ih = oh·s + kh − padTop.
  *
  * The backend ships this kernel but it is ~8× slower than the forward convolution (535 ms against 70 ms
- * for the second layer of the Keras MNIST convnet), so with stride 1 it is recomputed as a forward
- * convolution of dy, padded by KH − 1 − padTop, with the filter rotated 180° and its channel axes swapped.
+ * for the second layer of the Keras MNIST convnet), so with stride 1 it is recomputed: 3×3 filters with at
+ * least 8 output channels (multiples of 4) by the transpose of Winograd F(4×4, 3×3) on our SIMD kernels
+ * (conv2DBackpropInputByWinograd), other shapes as a forward convolution of dy, padded by KH − 1 − padTop,
+ * with the filter rotated 180° and its channel axes swapped.
  * With strides > 1 that convolution would need s − 1 zeros between dy's pixels and multiply them all, so
  * those (and explicit paddings that would make its padding negative) are a matrix product and col2im
  * instead (wasmConvInput.ts: ~2× faster for 3×3×32 → 64 with stride 2).
@@ -89,6 +98,8 @@ function conv2DBackpropInput(original: tf.KernelFunc) {
     if (info.strideHeight > 1 || info.strideWidth > 1 || Math.min(top, left, bottom, right) < 0) {
       return conv2DBackpropInputByCol2im(backend, inputs.dy, inputs.filter, info);
     }
+    const simd = winogradApplies(info, 'input') ? simdKernels(backend) : null;
+    if (simd) return conv2DBackpropInputByWinograd(simd, backend, inputs.dy, inputs.filter, info);
 
     // The filter rotated by 180° with in/out channels swapped: [KH, KW, Co, Ci] (small, so a JS loop).
     const flipped = backend.makeOutput([KH, KW, Co, Ci], 'float32');
@@ -116,6 +127,51 @@ function conv2DBackpropInput(original: tf.KernelFunc) {
     release(backend, flipped);
     return dx;
   };
+}
+
+/**
+ * dx of a 3×3 convolution with stride 1 by the transpose of its Winograd F(4×4, 3×3) (wasmSimd.wat's
+ * conv2dBackpropInputWinograd): tiles follow dy, not dx, so the convnet's second layer does 9 tiles per image
+ * where the forward convolution of dy padded by 2 does 16.
+ */
+function conv2DBackpropInputByWinograd(
+  simd: SimdKernels,
+  backend: Backend,
+  dy: Info,
+  filter: Info,
+  info: tf.backend_util.Conv2DInfo,
+): Info {
+  const { batchSize, inHeight, inWidth, inChannels: Ci, outHeight, outWidth, outChannels: Co } = info;
+  // The filter with its channel axes swapped, [3, 3, Co, Ci] (small, so a JS loop).
+  const swapped = backend.makeOutput([3, 3, Co, Ci], 'float32');
+  const dx = backend.makeOutput([batchSize, inHeight, inWidth, Ci], 'float32');
+  const group = winogradGroup(batchSize, outHeight, outWidth);
+  const scratch = backend.makeOutput([winogradInputGradScratchFloats(Ci, Co, outHeight, outWidth, group)], 'float32');
+  // Views only after every allocation: growing the wasm memory detaches earlier ones.
+  const w = backend.typedArrayFromHeap(filter) as Float32Array;
+  const ws = backend.typedArrayFromHeap(swapped) as Float32Array;
+  for (let tap = 0; tap < 9; tap++) {
+    const at = tap * Ci * Co;
+    for (let ci = 0; ci < Ci; ci++) for (let co = 0; co < Co; co++) ws[at + co * Ci + ci] = w[at + ci * Co + co];
+  }
+  simd.conv2dBackpropInputWinograd(
+    (backend.typedArrayFromHeap(dx) as Float32Array).byteOffset,
+    (backend.typedArrayFromHeap(dy) as Float32Array).byteOffset,
+    ws.byteOffset,
+    (backend.typedArrayFromHeap(scratch) as Float32Array).byteOffset,
+    batchSize,
+    inHeight,
+    inWidth,
+    Ci,
+    outHeight,
+    outWidth,
+    Co,
+    info.padInfo.top,
+    info.padInfo.left,
+    group,
+  );
+  release(backend, swapped, scratch);
+  return dx;
 }
 
 /** The geometry of a depthwise convolution from the kernel's attributes. */

@@ -113,6 +113,27 @@ export interface SimdKernels {
     left: number,
     group: number,
   ): void;
+  /**
+   * The input gradient of conv2dWinograd's convolution, by its transpose: dx [batch, h, width, Ci] from dy
+   * [batch, oh, ow, Co] and wT, the filter with its channel axes swapped ([3, 3, Co, Ci]); the same padding
+   * and grouping, `winogradInputGradScratchFloats` floats of scratch.
+   */
+  conv2dBackpropInputWinograd(
+    dx: number,
+    dy: number,
+    wT: number,
+    scratch: number,
+    batch: number,
+    h: number,
+    width: number,
+    ci: number,
+    oh: number,
+    ow: number,
+    co: number,
+    top: number,
+    left: number,
+    group: number,
+  ): void;
   /** Adam's moment: out = m·decay + g·rest (g·g for the second moment, squared = 1); n values. */
   adamMoment(out: number, m: number, g: number, n: number, decay: number, rest: number, squared: 0 | 1): void;
   /** Adam's new value: out = w + ((m / c1) / (√(v / c2) + ε))·negLr; n values. */
@@ -186,18 +207,33 @@ export function winogradGradScratchFloats(ci: number, co: number, oh: number, ow
   return 36 * ci * co + 36 * (group * blocks * (ci + co) + 32) + bordered + 16 * blocks * co + 144;
 }
 
+/**
+ * Floats of scratch `conv2dBackpropInputWinograd` needs: the transformed filter, `group` images' transformed dy
+ * and products, one image of dx and one of dy with the zero border their tiles need, 36 vectors for the
+ * transforms.
+ */
+export function winogradInputGradScratchFloats(ci: number, co: number, oh: number, ow: number, group: number): number {
+  const th = Math.ceil(oh / 4);
+  const tw = Math.ceil(ow / 4);
+  return (
+    36 * ci * co + 36 * (group * th * tw * (ci + co) + 32) + (4 * th + 2) * (4 * tw + 2) * ci + 16 * th * tw * co + 144
+  );
+}
+
 /** Turns the Winograd kernels on or off for this process (tests and benchmarks compare with the direct ones). */
 export function useWinograd(on: boolean): void {
   winograd = on;
 }
 
 /**
- * Whether a convolution (or its filter gradient) goes to the Winograd kernels: 3×3, stride 1, no dilation,
- * channels in multiples of 4 with at least 8 in (a first layer on 1 or 3 channels is cheap directly), and
- * scratch within the limit.
+ * Whether a convolution (its filter gradient, or with `gradient` 'input' its input gradient) goes to the
+ * Winograd kernels: 3×3, stride 1, no dilation, channels in multiples of 4 with at least 8 summed over (the
+ * input channels; the output channels for the input gradient: a first layer on 1 or 3 channels is cheap
+ * directly), and scratch within the limit.
  */
-export function winogradApplies(info: tf.backend_util.Conv2DInfo): boolean {
+export function winogradApplies(info: tf.backend_util.Conv2DInfo, gradient: 'input' | null = null): boolean {
   const { inChannels: ci, outChannels: co, outHeight: oh, outWidth: ow } = info;
+  const group = winogradGroup(info.batchSize, oh, ow);
   return (
     winograd &&
     info.filterHeight === 3 &&
@@ -208,15 +244,19 @@ export function winogradApplies(info: tf.backend_util.Conv2DInfo): boolean {
     info.dilationWidth === 1 &&
     ci % 4 === 0 &&
     co % 4 === 0 &&
-    ci >= 8 &&
+    (gradient === 'input' ? co : ci) >= 8 &&
     oh > 0 &&
     ow > 0 &&
+    info.inHeight > 0 &&
+    info.inWidth > 0 &&
     Math.max(
-      winogradScratchFloats(ci, co, oh, ow, winogradGroup(info.batchSize, oh, ow)),
-      winogradGradScratchFloats(ci, co, oh, ow, winogradGroup(info.batchSize, oh, ow)),
+      winogradScratchFloats(ci, co, oh, ow, group),
+      winogradGradScratchFloats(ci, co, oh, ow, group),
+      winogradInputGradScratchFloats(ci, co, oh, ow, group),
     ) <= WINOGRAD_SCRATCH_LIMIT
   );
 }
+
 const instances = new WeakMap<WasmMemory, SimdKernels | null>();
 
 /** Turns the SIMD kernels on or off for this process (tests and benchmarks compare both ways). */
