@@ -7,7 +7,8 @@
  *
  * - Convolutions (Conv2D, and so the input gradient, which is computed as one; Conv2DBackpropFilter) run on our
  *   SIMD kernels (wasmSimd.wat, wasmConv.ts), about twice as fast as XNNPACK on a training step's shapes,
- *   as do the 2×2 MaxPoolGrad and the bias gradients' sums. Without SIMD (or for other shapes),
+ *   as do the 2×2 MaxPoolGrad, the bias gradients' sums and the convolutions' bias additions
+ *   (wasmBiasAdd.ts). Without SIMD (or for other shapes),
  *   Conv2DBackpropFilter runs on the backend's own XNNPACK kernels: a matrix product over im2col columns,
  *   or a forward convolution over transposed tensors, whichever suits the shape (wasmConvFilter.ts).
  * - Transposed matrix products are slow in the backend, so they get explicit transposes, and products with
@@ -20,6 +21,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { wasmAdamMoment, wasmAdamStep } from './wasmAdam';
+import { withSimdBiasAdd } from './wasmBiasAdd';
 import { withSimdConv2D } from './wasmConv';
 import {
   simdKernels,
@@ -325,6 +327,7 @@ export function registerWasmTrainingKernels(): void {
   }
   const wrappers: [string, (original: tf.KernelFunc) => tf.KernelFunc][] = [
     ['Conv2D', withSimdConv2D],
+    ['Add', withSimdBiasAdd],
     ['Sum', withLeadingAxesSum],
     ['Identity', sharingIdentity],
     ['Cast', sharingCast],

@@ -148,6 +148,8 @@ export interface SimdKernels {
     epsilon: number,
     negLr: number,
   ): void;
+  /** out [R×N] = x [R×N] + b [N] on every row (out may be x). */
+  addRows(out: number, x: number, b: number, rows: number, n: number): void;
   /** out [N] = the column sums of x [R×N], blocks of float32 sums added in float64. */
   columnSums(out: number, x: number, rows: number, n: number): void;
 }

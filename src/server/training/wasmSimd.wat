@@ -421,6 +421,33 @@
 )
 
 
+  ;; out [rows × n] = x [rows × n] + b [n] on every row: a bias added along the last axis (the backend's Add
+  ;; broadcasts through a generic index loop). 4 columns at a time, a scalar loop for what is left.
+  (func (export "addRows") (param $out i32) (param $x i32) (param $b i32) (param $rows i32) (param $n i32)
+    (local $r i32) (local $j i32) (local $row i32) (local $vecEnd i32)
+    (local.set $row (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $vecEnd (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (local.set $r (i32.const 0))
+    (block $done (loop $eachRow
+      (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $j (i32.const 0))
+      (block $doneVec (loop $eachVec
+        (br_if $doneVec (i32.ge_u (local.get $j) (local.get $vecEnd)))
+        (v128.store (i32.add (local.get $out) (local.get $j))
+          (f32x4.add (v128.load (i32.add (local.get $x) (local.get $j))) (v128.load (i32.add (local.get $b) (local.get $j)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $eachVec)))
+      (block $doneTail (loop $eachTail
+        (br_if $doneTail (i32.ge_u (local.get $j) (local.get $row)))
+        (f32.store (i32.add (local.get $out) (local.get $j))
+          (f32.add (f32.load (i32.add (local.get $x) (local.get $j))) (f32.load (i32.add (local.get $b) (local.get $j)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $eachTail)))
+      (local.set $out (i32.add (local.get $out) (local.get $row)))
+      (local.set $x (i32.add (local.get $x) (local.get $row)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $eachRow))))
+
   ;; Adam's moments, as tfjs computes them in float32: out = m·decay + g·rest, or with g·g where `squared` is 1
   ;; (rest = 1 − decay, rounded to float32 by the caller). n values.
   (func (export "adamMoment")

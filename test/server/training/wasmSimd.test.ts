@@ -190,6 +190,35 @@ describe('2×2 MaxPoolGrad and column sums on the SIMD kernels', () => {
   }
 });
 
+describe('bias additions on the SIMD kernel', () => {
+  // A convnet layer's bias, a row with a scalar tail, rows narrower than 4, the bias as either operand, and
+  // broadcasts that are not a bias along the last axis (the backend's kernel).
+  const cases: [number[], number[]][] = [
+    [[4, 26, 26, 32], [32]],
+    [[3, 5, 7], [7]],
+    [[5, 3], [3]],
+    [[6], [2, 6]],
+    [[4, 1], [4]],
+    [
+      [2, 3, 4],
+      [1, 4],
+    ],
+  ];
+  for (const [aShape, bShape] of cases) {
+    test(`${aShape.join('×')} + ${bShape.join('×')}`, async () => {
+      const inputs: [Float32Array, number[]][] = [
+        [randomValues(size(aShape), 31), aShape],
+        [randomValues(size(bShape), 32), bShape],
+      ];
+      const f = (a: tf.Tensor, b: tf.Tensor) => [tf.add(a, b)];
+      const [cpu] = await onBackend('cpu', inputs, f);
+      const [wasm] = await onBackend('wasm', inputs, f);
+      // The same float32 additions: equal, not merely close.
+      assert.deepEqual(Array.from(wasm), Array.from(cpu));
+    });
+  }
+});
+
 describe('Adam on the SIMD kernels', () => {
   /** Five Adam steps on variables of sizes with and without a scalar tail; the values after each step. */
   async function steps(optimizer: tf.Optimizer): Promise<{ values: Float32Array[]; kernels: string[] }> {
