@@ -4,8 +4,8 @@
  *   dW[kh, kw, ci, co] = Σ_{b, oh, ow} x[b, oh·s + kh − padTop, ow·s + kw − padLeft, ci] · dy[b, oh, ow, co]
  *
  * With the SIMD kernels (wasmSimd.ts), a 3×3 filter with stride 1 and at least 8 input channels goes to the
- * Winograd kernel (byWinograd: 36 products per 4×4 block of dy where taps do 144); otherwise, with a multiple of
- * 4 output channels, tap by tap (byTaps): each tap's
+ * Winograd kernel (byWinograd: 36 products per 4×4 block of dy where taps do 144), one input channel 4 taps at a
+ * time (byTapBlocks); otherwise, with a multiple of 4 output channels, tap by tap (byTaps): each tap's
  * [Ci × Co] block summed over the output pixels where they lie, about twice as fast as either way below
  * (docs/benchmarks.md). Otherwise two ways on the backend's XNNPACK kernels, chosen by shape:
  *
@@ -79,6 +79,10 @@ export function conv2DBackpropFilter(
   }
   const simd = info.outChannels % 4 === 0 ? simdKernels(backend) : null;
   if (simd && winogradApplies(info)) return byWinograd(simd, backend, inputs.x, inputs.dy, info);
+  if (simd && info.inChannels === 1) {
+    const dW = byTapBlocks(simd, backend, inputs.x, inputs.dy, info);
+    if (dW) return dW;
+  }
   if (simd) return byTaps(simd, backend, inputs.x, inputs.dy, info);
   const K = info.filterHeight * info.filterWidth * info.inChannels;
   const out =
@@ -158,6 +162,54 @@ function byWinograd(simd: SimdKernels, backend: BackendWasm, x: Info, dy: Info, 
     group,
   );
   backend.disposeData(scratch.dataId);
+  return dW;
+}
+
+/**
+ * dW for one input channel on the SIMD kernel that takes 4 taps at a time (wasmSimd.wat's convFilterGradTaps),
+ * over x with a zero border where the convolution pads; null where a rounding mode makes output pixels whose
+ * window reaches past that border (byTaps handles those).
+ */
+function byTapBlocks(simd: SimdKernels, backend: BackendWasm, x: Info, dy: Info, info: Conv2DInfo): Info | null {
+  const { batchSize, inHeight, inWidth, outHeight: OH, outWidth: OW, outChannels: Co } = info;
+  const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = info;
+  const { top, bottom, left, right } = info.padInfo;
+  const height = inHeight + top + bottom;
+  const width = inWidth + left + right;
+  if ((OH - 1) * sh + KH > height || (OW - 1) * sw + KW > width) return null;
+  const dW = backend.makeOutput([KH, KW, 1, Co], 'float32');
+  const padded = top + bottom + left + right > 0;
+  const input = padded ? backend.makeOutput([batchSize, height, width, 1], 'float32') : x;
+  // Views only after every allocation: growing the wasm memory detaches earlier ones.
+  if (padded) {
+    const from = backend.typedArrayFromHeap(x) as Float32Array;
+    const to = backend.typedArrayFromHeap(input) as Float32Array;
+    to.fill(0);
+    for (let b = 0; b < batchSize; b++) {
+      for (let h = 0; h < inHeight; h++) {
+        const source = (b * inHeight + h) * inWidth;
+        to.set(from.subarray(source, source + inWidth), (b * height + h + top) * width + left);
+      }
+    }
+  }
+  simd.convFilterGradTaps(
+    (backend.typedArrayFromHeap(dW) as Float32Array).byteOffset,
+    (backend.typedArrayFromHeap(input) as Float32Array).byteOffset,
+    (backend.typedArrayFromHeap(dy) as Float32Array).byteOffset,
+    batchSize,
+    height,
+    width,
+    OH,
+    OW,
+    Co,
+    KH,
+    KW,
+    sh,
+    sw,
+    1,
+    1,
+  );
+  if (padded) release(backend, input);
   return dW;
 }
 

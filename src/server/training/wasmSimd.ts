@@ -148,6 +148,27 @@ export interface SimdKernels {
     epsilon: number,
     negLr: number,
   ): void;
+  /**
+   * A one-input-channel convolution's dW [KH·KW × Co] over a zero-bordered x [batch, h, w, 1] (every tap's
+   * window inside it), dy [batch, oh, ow, Co], Co a multiple of 4: 4 taps × 8 channels at a time.
+   */
+  convFilterGradTaps(
+    dW: number,
+    x: number,
+    dy: number,
+    batch: number,
+    h: number,
+    w: number,
+    oh: number,
+    ow: number,
+    co: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    dh: number,
+    dw: number,
+  ): void;
   /** out [R×N] = x [R×N] + b [N] on every row (out may be x). */
   addRows(out: number, x: number, b: number, rows: number, n: number): void;
   /** out [N] = the column sums of x [R×N], blocks of float32 sums added in float64. */

@@ -421,6 +421,178 @@
 )
 
 
+  ;; A filter gradient with one input channel (a first layer on grey images): convFilterGradTap's loop over
+  ;; input channels would run once per tap, with two accumulators per pixel. Here a block's 4 rows are 4 taps
+  ;; instead of 4 input channels: the same sums, read at the 4 taps' offsets in x (o1, o2, o3 from the first).
+  ;;   dW[tap (i, j), :] = Σ_b Σ_{r, q} x[b, r·sh + i·dh, q·sw + j·dw] · dy[b, r, q, :]
+  ;; over a zero-bordered x (h × w pixels; the caller pads it so that every tap's window lies inside), dy
+  ;; [batch, oh, ow, Co], Co a multiple of 4; dW [KH·KW × Co] is written (not added to).
+  (func (export "convFilterGradTaps")
+    (param $dW i32) (param $x i32) (param $dy i32) (param $batch i32) (param $h i32) (param $w i32) (param $oh i32)
+    (param $ow i32) (param $co i32) (param $kh i32) (param $kw i32) (param $sh i32) (param $sw i32) (param $dh i32)
+    (param $dw i32)
+    (local $b i32) (local $t i32) (local $taps i32) (local $n0 i32) (local $xRow i32) (local $cRow i32)
+    (local $pa i32) (local $pd i32) (local $pc i32) (local $o0 i32) (local $o1 i32) (local $o2 i32) (local $o3 i32)
+    (local.set $taps (i32.mul (local.get $kh) (local.get $kw)))
+    (local.set $xRow (i32.shl (local.get $w) (i32.const 2)))
+    (local.set $cRow (i32.shl (local.get $co) (i32.const 2)))
+    (memory.fill (local.get $dW) (i32.const 0) (i32.mul (local.get $taps) (local.get $cRow)))
+    (if (i32.or (i32.eqz (local.get $oh)) (i32.eqz (local.get $ow))) (then (return)))
+    (local.set $b (i32.const 0))
+    (block $doneB (loop $eachB
+      (br_if $doneB (i32.ge_u (local.get $b) (local.get $batch)))
+      (local.set $t (i32.const 0))
+      (block $doneT (loop $eachT
+        (br_if $doneT (i32.ge_u (local.get $t) (local.get $taps)))
+        ;; Byte offsets in x of taps t … t + 3 (those that exist).
+        (local.set $o0 (call $tapOffset (local.get $t) (local.get $kw) (local.get $dh) (local.get $dw) (local.get $xRow)))
+        (local.set $o1 (i32.sub (call $tapOffset (i32.add (local.get $t) (i32.const 1)) (local.get $kw) (local.get $dh)
+          (local.get $dw) (local.get $xRow)) (local.get $o0)))
+        (local.set $o2 (i32.sub (call $tapOffset (i32.add (local.get $t) (i32.const 2)) (local.get $kw) (local.get $dh)
+          (local.get $dw) (local.get $xRow)) (local.get $o0)))
+        (local.set $o3 (i32.sub (call $tapOffset (i32.add (local.get $t) (i32.const 3)) (local.get $kw) (local.get $dh)
+          (local.get $dw) (local.get $xRow)) (local.get $o0)))
+        (local.set $pa (i32.add (i32.add (local.get $x) (i32.mul (i32.mul (local.get $b) (local.get $h)) (local.get $xRow)))
+          (local.get $o0)))
+        (local.set $n0 (i32.const 0))
+        (block $doneN (loop $eachN
+          (br_if $doneN (i32.ge_u (local.get $n0) (local.get $co)))
+          (local.set $pc (i32.add (local.get $dW)
+            (i32.shl (i32.add (i32.mul (local.get $t) (local.get $co)) (local.get $n0)) (i32.const 2))))
+          (local.set $pd (i32.add (local.get $dy)
+            (i32.shl (i32.add (i32.mul (i32.mul (i32.mul (local.get $b) (local.get $oh)) (local.get $ow)) (local.get $co))
+                              (local.get $n0))
+                     (i32.const 2))))
+          (if (i32.le_u (i32.add (local.get $t) (i32.const 4)) (local.get $taps))
+            (then
+              (if (i32.le_u (i32.add (local.get $n0) (i32.const 8)) (local.get $co))
+                (then
+                  (call $taps4x8 (local.get $pc) (local.get $pa) (local.get $pd) (i32.mul (local.get $sh) (local.get $xRow))
+                    (i32.shl (local.get $sw) (i32.const 2)) (i32.mul (local.get $ow) (local.get $cRow)) (local.get $oh)
+                    (local.get $ow) (local.get $cRow) (local.get $cRow) (local.get $o1) (local.get $o2) (local.get $o3))
+                  (local.set $n0 (i32.add (local.get $n0) (i32.const 8))))
+                (else
+                  (call $taps4x4 (local.get $pc) (local.get $pa) (local.get $pd) (i32.mul (local.get $sh) (local.get $xRow))
+                    (i32.shl (local.get $sw) (i32.const 2)) (i32.mul (local.get $ow) (local.get $cRow)) (local.get $oh)
+                    (local.get $ow) (local.get $cRow) (local.get $cRow) (local.get $o1) (local.get $o2) (local.get $o3))
+                  (local.set $n0 (i32.add (local.get $n0) (i32.const 4))))))
+            (else
+              (if (i32.le_u (i32.add (local.get $n0) (i32.const 8)) (local.get $co))
+                (then
+                  (call $tap1x8 (local.get $pc) (local.get $pa) (local.get $pd) (i32.mul (local.get $sh) (local.get $xRow))
+                    (i32.shl (local.get $sw) (i32.const 2)) (i32.mul (local.get $ow) (local.get $cRow)) (local.get $oh)
+                    (local.get $ow) (local.get $cRow) (local.get $cRow))
+                  (local.set $n0 (i32.add (local.get $n0) (i32.const 8))))
+                (else
+                  (call $tap1x4 (local.get $pc) (local.get $pa) (local.get $pd) (i32.mul (local.get $sh) (local.get $xRow))
+                    (i32.shl (local.get $sw) (i32.const 2)) (i32.mul (local.get $ow) (local.get $cRow)) (local.get $oh)
+                    (local.get $ow) (local.get $cRow) (local.get $cRow))
+                  (local.set $n0 (i32.add (local.get $n0) (i32.const 4)))))))
+          (br $eachN)))
+        (local.set $t (i32.add (local.get $t)
+          (select (i32.const 4) (i32.const 1) (i32.le_u (i32.add (local.get $t) (i32.const 4)) (local.get $taps)))))
+        (br $eachT)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $eachB))))
+
+  ;; The byte offset in a one-channel image (xRow bytes a row) of tap t of a kw-wide filter with dilation (dh, dw).
+  (func $tapOffset (param $t i32) (param $kw i32) (param $dh i32) (param $dw i32) (param $xRow i32) (result i32)
+    (i32.add
+      (i32.mul (i32.mul (i32.div_u (local.get $t) (local.get $kw)) (local.get $dh)) (local.get $xRow))
+      (i32.shl (i32.mul (i32.rem_u (local.get $t) (local.get $kw)) (local.get $dw)) (i32.const 2))))
+
+  ;; One 4×8 block of a one-channel filter gradient: 4 taps (rows of x at offsets 0, o1, o2, o3) × 8 output
+  ;; channels, as $tap4x8.
+  (func $taps4x8
+    (param $c i32) (param $a i32) (param $d i32) (param $aRow i32) (param $aCol i32) (param $dRow i32)
+    (param $hCount i32) (param $wCount i32) (param $cRow i32) (param $dCol i32) (param $o1 i32) (param $o2 i32) (param $o3 i32)
+    (local $i i32) (local $j i32) (local $pa i32) (local $pd i32) (local $s v128)
+    (local $d0 v128) (local $d1 v128)
+    (local $acc0_0 v128) (local $acc0_1 v128) (local $acc1_0 v128) (local $acc1_1 v128) (local $acc2_0 v128) (local $acc2_1 v128) (local $acc3_0 v128) (local $acc3_1 v128)
+    (local.set $acc0_0 (v128.load (local.get $c)))
+    (local.set $acc0_1 (v128.load offset=16 (local.get $c)))
+    (local.set $acc1_0 (v128.load (i32.add (local.get $c) (local.get $cRow))))
+    (local.set $acc1_1 (v128.load offset=16 (i32.add (local.get $c) (local.get $cRow))))
+    (local.set $acc2_0 (v128.load (i32.add (local.get $c) (i32.shl (local.get $cRow) (i32.const 1)))))
+    (local.set $acc2_1 (v128.load offset=16 (i32.add (local.get $c) (i32.shl (local.get $cRow) (i32.const 1)))))
+    (local.set $acc3_0 (v128.load (i32.add (local.get $c) (i32.mul (local.get $cRow) (i32.const 3)))))
+    (local.set $acc3_1 (v128.load offset=16 (i32.add (local.get $c) (i32.mul (local.get $cRow) (i32.const 3)))))
+    (local.set $i (local.get $hCount))
+    (block $doneRows (loop $eachRow
+      (local.set $pa (local.get $a))
+      (local.set $pd (local.get $d))
+      (local.set $j (local.get $wCount))
+      (block $donePixels (loop $eachPixel
+        (local.set $d0 (v128.load (local.get $pd)))
+        (local.set $d1 (v128.load offset=16 (local.get $pd)))
+        (local.set $s (v128.load32_splat (local.get $pa)))
+        (local.set $acc0_0 (f32x4.add (local.get $acc0_0) (f32x4.mul (local.get $s) (local.get $d0))))
+        (local.set $acc0_1 (f32x4.add (local.get $acc0_1) (f32x4.mul (local.get $s) (local.get $d1))))
+        (local.set $s (v128.load32_splat (i32.add (local.get $pa) (local.get $o1))))
+        (local.set $acc1_0 (f32x4.add (local.get $acc1_0) (f32x4.mul (local.get $s) (local.get $d0))))
+        (local.set $acc1_1 (f32x4.add (local.get $acc1_1) (f32x4.mul (local.get $s) (local.get $d1))))
+        (local.set $s (v128.load32_splat (i32.add (local.get $pa) (local.get $o2))))
+        (local.set $acc2_0 (f32x4.add (local.get $acc2_0) (f32x4.mul (local.get $s) (local.get $d0))))
+        (local.set $acc2_1 (f32x4.add (local.get $acc2_1) (f32x4.mul (local.get $s) (local.get $d1))))
+        (local.set $s (v128.load32_splat (i32.add (local.get $pa) (local.get $o3))))
+        (local.set $acc3_0 (f32x4.add (local.get $acc3_0) (f32x4.mul (local.get $s) (local.get $d0))))
+        (local.set $acc3_1 (f32x4.add (local.get $acc3_1) (f32x4.mul (local.get $s) (local.get $d1))))
+        (local.set $pa (i32.add (local.get $pa) (local.get $aCol)))
+        (local.set $pd (i32.add (local.get $pd) (local.get $dCol)))
+        (local.set $j (i32.sub (local.get $j) (i32.const 1)))
+        (br_if $eachPixel (local.get $j))))
+      (local.set $a (i32.add (local.get $a) (local.get $aRow)))
+      (local.set $d (i32.add (local.get $d) (local.get $dRow)))
+      (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+      (br_if $eachRow (local.get $i))))
+    (v128.store (local.get $c) (local.get $acc0_0))
+    (v128.store offset=16 (local.get $c) (local.get $acc0_1))
+    (v128.store (i32.add (local.get $c) (local.get $cRow)) (local.get $acc1_0))
+    (v128.store offset=16 (i32.add (local.get $c) (local.get $cRow)) (local.get $acc1_1))
+    (v128.store (i32.add (local.get $c) (i32.shl (local.get $cRow) (i32.const 1))) (local.get $acc2_0))
+    (v128.store offset=16 (i32.add (local.get $c) (i32.shl (local.get $cRow) (i32.const 1))) (local.get $acc2_1))
+    (v128.store (i32.add (local.get $c) (i32.mul (local.get $cRow) (i32.const 3))) (local.get $acc3_0))
+    (v128.store offset=16 (i32.add (local.get $c) (i32.mul (local.get $cRow) (i32.const 3))) (local.get $acc3_1)))
+
+  ;; One 4×4 block of the same, as $tap4x4.
+  (func $taps4x4
+    (param $c i32) (param $a i32) (param $d i32) (param $aRow i32) (param $aCol i32) (param $dRow i32)
+    (param $hCount i32) (param $wCount i32) (param $cRow i32) (param $dCol i32) (param $o1 i32) (param $o2 i32) (param $o3 i32)
+    (local $i i32) (local $j i32) (local $pa i32) (local $pd i32) (local $s v128)
+    (local $d0 v128)
+    (local $acc0_0 v128) (local $acc1_0 v128) (local $acc2_0 v128) (local $acc3_0 v128)
+    (local.set $acc0_0 (v128.load (local.get $c)))
+    (local.set $acc1_0 (v128.load (i32.add (local.get $c) (local.get $cRow))))
+    (local.set $acc2_0 (v128.load (i32.add (local.get $c) (i32.shl (local.get $cRow) (i32.const 1)))))
+    (local.set $acc3_0 (v128.load (i32.add (local.get $c) (i32.mul (local.get $cRow) (i32.const 3)))))
+    (local.set $i (local.get $hCount))
+    (block $doneRows (loop $eachRow
+      (local.set $pa (local.get $a))
+      (local.set $pd (local.get $d))
+      (local.set $j (local.get $wCount))
+      (block $donePixels (loop $eachPixel
+        (local.set $d0 (v128.load (local.get $pd)))
+        (local.set $s (v128.load32_splat (local.get $pa)))
+        (local.set $acc0_0 (f32x4.add (local.get $acc0_0) (f32x4.mul (local.get $s) (local.get $d0))))
+        (local.set $s (v128.load32_splat (i32.add (local.get $pa) (local.get $o1))))
+        (local.set $acc1_0 (f32x4.add (local.get $acc1_0) (f32x4.mul (local.get $s) (local.get $d0))))
+        (local.set $s (v128.load32_splat (i32.add (local.get $pa) (local.get $o2))))
+        (local.set $acc2_0 (f32x4.add (local.get $acc2_0) (f32x4.mul (local.get $s) (local.get $d0))))
+        (local.set $s (v128.load32_splat (i32.add (local.get $pa) (local.get $o3))))
+        (local.set $acc3_0 (f32x4.add (local.get $acc3_0) (f32x4.mul (local.get $s) (local.get $d0))))
+        (local.set $pa (i32.add (local.get $pa) (local.get $aCol)))
+        (local.set $pd (i32.add (local.get $pd) (local.get $dCol)))
+        (local.set $j (i32.sub (local.get $j) (i32.const 1)))
+        (br_if $eachPixel (local.get $j))))
+      (local.set $a (i32.add (local.get $a) (local.get $aRow)))
+      (local.set $d (i32.add (local.get $d) (local.get $dRow)))
+      (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+      (br_if $eachRow (local.get $i))))
+    (v128.store (local.get $c) (local.get $acc0_0))
+    (v128.store (i32.add (local.get $c) (local.get $cRow)) (local.get $acc1_0))
+    (v128.store (i32.add (local.get $c) (i32.shl (local.get $cRow) (i32.const 1))) (local.get $acc2_0))
+    (v128.store (i32.add (local.get $c) (i32.mul (local.get $cRow) (i32.const 3))) (local.get $acc3_0)))
+
   ;; out [rows × n] = x [rows × n] + b [n] on every row: a bias added along the last axis (the backend's Add
   ;; broadcasts through a generic index loop). 4 columns at a time, a scalar loop for what is left.
   (func (export "addRows") (param $out i32) (param $x i32) (param $b i32) (param $rows i32) (param $n i32)

@@ -58,6 +58,11 @@ describe('conv2d on the SIMD kernel', () => {
     [[2, 11, 11, 4], [3, 3, 4, 8], 1, 'same', 2],
     [[2, 10, 9, 3], [2, 3, 3, 8], 1, 'valid', 2],
     [[1, 7, 7, 2], [5, 5, 2, 4], 2, 'same', 1],
+    // One input channel (the filter gradient 4 taps at a time): 25 taps (6 blocks and one tap left) with
+    // stride 2 and padding, 4 taps (one block), 3×3 with an explicit pad and 4 output channels.
+    [[2, 9, 8, 1], [5, 5, 1, 12], 2, 'same', 1],
+    [[3, 7, 6, 1], [2, 2, 1, 8], 1, 'valid', 1],
+    [[2, 6, 6, 1], [3, 3, 1, 4], 1, 1, 1],
     // Winograd (3×3, stride 1, at least 8 input channels; the input gradient too where Co is): outputs whose
     // last tiles are partly used (4×4 tiles for the convolution, 2×2 blocks for the filter gradient), border
     // tiles on every side, Co 4 and 12 (the products' 4-channel blocks), one-pixel outputs, the convnet's
