@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { simdKernels, winogradApplies, winogradGroup, winogradScratchFloats, type SimdKernels } from './wasmSimd';
+import { runWinograd, simdKernels, winogradApplies, type SimdKernels } from './wasmSimd';
 
 type Info = tf.TensorInfo;
 type ConvPad = 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]];
@@ -56,7 +56,6 @@ function simdConv2D(
 ): Info | null {
   const { batchSize, inHeight, inWidth, inChannels: Ci, outHeight, outWidth, outChannels: Co } = info;
   const { top, bottom, left, right } = info.padInfo;
-  const padded = top + bottom + left + right > 0;
   const height = inHeight + top + bottom;
   const width = inWidth + left + right;
   // The kernel reads every output pixel's window from the bordered x: a rounding mode that makes more output
@@ -72,41 +71,10 @@ function simdConv2D(
   const y = backend.makeOutput(info.outShape, 'float32');
   if (y.shape.some((d) => d === 0)) return y;
   if (winogradApplies(info)) {
-    const group = winogradGroup(batchSize, outHeight, outWidth);
-    const scratch = backend.makeOutput([winogradScratchFloats(Ci, Co, outHeight, outWidth, group)], 'float32');
-    simd.conv2dWinograd(
-      (backend.typedArrayFromHeap(y) as Float32Array).byteOffset,
-      (backend.typedArrayFromHeap(x) as Float32Array).byteOffset,
-      (backend.typedArrayFromHeap(filter) as Float32Array).byteOffset,
-      (backend.typedArrayFromHeap(scratch) as Float32Array).byteOffset,
-      batchSize,
-      inHeight,
-      inWidth,
-      Ci,
-      outHeight,
-      outWidth,
-      Co,
-      top,
-      left,
-      group,
-    );
-    backend.disposeData(scratch.dataId);
+    runWinograd(simd, 'forward', backend, y, x, filter, info);
     return y;
   }
-  const input = padded ? backend.makeOutput([batchSize, height, width, Ci], 'float32') : x;
-  // Views only after every allocation: growing the wasm memory detaches earlier ones.
-  if (padded) {
-    const from = backend.typedArrayFromHeap(x) as Float32Array;
-    const to = backend.typedArrayFromHeap(input) as Float32Array;
-    to.fill(0);
-    const rowLength = inWidth * Ci;
-    for (let b = 0; b < batchSize; b++) {
-      for (let h = 0; h < inHeight; h++) {
-        const source = (b * inHeight + h) * rowLength;
-        to.set(from.subarray(source, source + rowLength), ((b * height + h + top) * width + left) * Ci);
-      }
-    }
-  }
+  const input = zeroBordered(backend, x, info);
   simd.conv2d(
     (backend.typedArrayFromHeap(y) as Float32Array).byteOffset,
     (backend.typedArrayFromHeap(input) as Float32Array).byteOffset,
@@ -129,6 +97,31 @@ function simdConv2D(
     inHeight,
     inWidth,
   );
-  if (padded) backend.disposeData(input.dataId);
+  if (input !== x) backend.disposeData(input.dataId);
   return y;
+}
+
+/**
+ * x [B, H, W, C] with the convolution's padding as a border of zeros ([B, H + top + bottom, W + left + right,
+ * C]), or x itself where it has none (the caller disposes a copy).
+ */
+export function zeroBordered(backend: BackendWasm, x: Info, info: tf.backend_util.Conv2DInfo): Info {
+  const { top, bottom, left, right } = info.padInfo;
+  if (top + bottom + left + right === 0) return x;
+  const [batch, inHeight, inWidth, channels] = x.shape;
+  const height = inHeight + top + bottom;
+  const width = inWidth + left + right;
+  const bordered = backend.makeOutput([batch, height, width, channels], 'float32');
+  // Views only after the allocation: growing the wasm memory detaches earlier ones.
+  const from = backend.typedArrayFromHeap(x) as Float32Array;
+  const to = backend.typedArrayFromHeap(bordered) as Float32Array;
+  to.fill(0);
+  const rowLength = inWidth * channels;
+  for (let b = 0; b < batch; b++) {
+    for (let h = 0; h < inHeight; h++) {
+      const source = (b * inHeight + h) * rowLength;
+      to.set(from.subarray(source, source + rowLength), ((b * height + h + top) * width + left) * channels);
+    }
+  }
+  return bordered;
 }

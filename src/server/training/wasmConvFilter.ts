@@ -21,7 +21,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { simdKernels, winogradApplies, winogradGradScratchFloats, winogradGroup, type SimdKernels } from './wasmSimd';
+import { zeroBordered } from './wasmConv';
+import { runWinograd, simdKernels, winogradApplies, type SimdKernels } from './wasmSimd';
 
 type Info = tf.TensorInfo;
 type Attrs = Record<string, unknown>;
@@ -141,27 +142,8 @@ function byTaps(simd: SimdKernels, backend: BackendWasm, x: Info, dy: Info, info
 
 /** dW of a 3×3 convolution with stride 1 by Winograd's F(3×3, 4×4) (wasmSimd.wat's convFilterGradWinograd). */
 function byWinograd(simd: SimdKernels, backend: BackendWasm, x: Info, dy: Info, info: Conv2DInfo): Info {
-  const { batchSize, inHeight, inWidth, inChannels: Ci, outHeight, outWidth, outChannels: Co } = info;
-  const dW = backend.makeOutput([3, 3, Ci, Co], 'float32');
-  const group = winogradGroup(batchSize, outHeight, outWidth);
-  const scratch = backend.makeOutput([winogradGradScratchFloats(Ci, Co, outHeight, outWidth, group)], 'float32');
-  simd.convFilterGradWinograd(
-    (backend.typedArrayFromHeap(dW) as Float32Array).byteOffset,
-    (backend.typedArrayFromHeap(x) as Float32Array).byteOffset,
-    (backend.typedArrayFromHeap(dy) as Float32Array).byteOffset,
-    (backend.typedArrayFromHeap(scratch) as Float32Array).byteOffset,
-    batchSize,
-    inHeight,
-    inWidth,
-    Ci,
-    outHeight,
-    outWidth,
-    Co,
-    info.padInfo.top,
-    info.padInfo.left,
-    group,
-  );
-  backend.disposeData(scratch.dataId);
+  const dW = backend.makeOutput([3, 3, info.inChannels, info.outChannels], 'float32');
+  runWinograd(simd, 'filter', backend, dW, x, dy, info);
   return dW;
 }
 
@@ -173,25 +155,11 @@ function byWinograd(simd: SimdKernels, backend: BackendWasm, x: Info, dy: Info, 
 function byTapBlocks(simd: SimdKernels, backend: BackendWasm, x: Info, dy: Info, info: Conv2DInfo): Info | null {
   const { batchSize, inHeight, inWidth, outHeight: OH, outWidth: OW, outChannels: Co } = info;
   const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = info;
-  const { top, bottom, left, right } = info.padInfo;
-  const height = inHeight + top + bottom;
-  const width = inWidth + left + right;
+  const height = inHeight + info.padInfo.top + info.padInfo.bottom;
+  const width = inWidth + info.padInfo.left + info.padInfo.right;
   if ((OH - 1) * sh + KH > height || (OW - 1) * sw + KW > width) return null;
   const dW = backend.makeOutput([KH, KW, 1, Co], 'float32');
-  const padded = top + bottom + left + right > 0;
-  const input = padded ? backend.makeOutput([batchSize, height, width, 1], 'float32') : x;
-  // Views only after every allocation: growing the wasm memory detaches earlier ones.
-  if (padded) {
-    const from = backend.typedArrayFromHeap(x) as Float32Array;
-    const to = backend.typedArrayFromHeap(input) as Float32Array;
-    to.fill(0);
-    for (let b = 0; b < batchSize; b++) {
-      for (let h = 0; h < inHeight; h++) {
-        const source = (b * inHeight + h) * inWidth;
-        to.set(from.subarray(source, source + inWidth), (b * height + h + top) * width + left);
-      }
-    }
-  }
+  const input = zeroBordered(backend, x, info);
   simd.convFilterGradTaps(
     (backend.typedArrayFromHeap(dW) as Float32Array).byteOffset,
     (backend.typedArrayFromHeap(input) as Float32Array).byteOffset,
@@ -209,7 +177,7 @@ function byTapBlocks(simd: SimdKernels, backend: BackendWasm, x: Info, dy: Info,
     1,
     1,
   );
-  if (padded) release(backend, input);
+  if (input !== x) release(backend, input);
   return dW;
 }
 

@@ -23,13 +23,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { wasmAdamMoment, wasmAdamStep } from './wasmAdam';
 import { withSimdBiasAdd } from './wasmBiasAdd';
 import { withSimdConv2D } from './wasmConv';
-import {
-  simdKernels,
-  winogradApplies,
-  winogradGroup,
-  winogradInputGradScratchFloats,
-  type SimdKernels,
-} from './wasmSimd';
+import { runWinograd, simdKernels, winogradApplies, type SimdKernels } from './wasmSimd';
 import { conv2DBackpropFilter } from './wasmConvFilter';
 import { conv2DBackpropInputByCol2im } from './wasmConvInput';
 import { sharingCast, sharingIdentity } from './wasmIdentity';
@@ -143,12 +137,10 @@ function conv2DBackpropInputByWinograd(
   filter: Info,
   info: tf.backend_util.Conv2DInfo,
 ): Info {
-  const { batchSize, inHeight, inWidth, inChannels: Ci, outHeight, outWidth, outChannels: Co } = info;
+  const { batchSize, inHeight, inWidth, inChannels: Ci, outChannels: Co } = info;
   // The filter with its channel axes swapped, [3, 3, Co, Ci] (small, so a JS loop).
   const swapped = backend.makeOutput([3, 3, Co, Ci], 'float32');
   const dx = backend.makeOutput([batchSize, inHeight, inWidth, Ci], 'float32');
-  const group = winogradGroup(batchSize, outHeight, outWidth);
-  const scratch = backend.makeOutput([winogradInputGradScratchFloats(Ci, Co, outHeight, outWidth, group)], 'float32');
   // Views only after every allocation: growing the wasm memory detaches earlier ones.
   const w = backend.typedArrayFromHeap(filter) as Float32Array;
   const ws = backend.typedArrayFromHeap(swapped) as Float32Array;
@@ -156,23 +148,8 @@ function conv2DBackpropInputByWinograd(
     const at = tap * Ci * Co;
     for (let ci = 0; ci < Ci; ci++) for (let co = 0; co < Co; co++) ws[at + co * Ci + ci] = w[at + ci * Co + co];
   }
-  simd.conv2dBackpropInputWinograd(
-    (backend.typedArrayFromHeap(dx) as Float32Array).byteOffset,
-    (backend.typedArrayFromHeap(dy) as Float32Array).byteOffset,
-    ws.byteOffset,
-    (backend.typedArrayFromHeap(scratch) as Float32Array).byteOffset,
-    batchSize,
-    inHeight,
-    inWidth,
-    Ci,
-    outHeight,
-    outWidth,
-    Co,
-    info.padInfo.top,
-    info.padInfo.left,
-    group,
-  );
-  release(backend, swapped, scratch);
+  runWinograd(simd, 'input', backend, dx, dy, swapped, info);
+  release(backend, swapped);
   return dx;
 }
 

@@ -12,6 +12,28 @@ import type * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { WASM_SIMD_SHARED, WASM_SIMD_SINGLE } from './wasmSimdBinary';
 
+/**
+ * The Winograd kernels' arguments: the output, two inputs and scratch (byte offsets into the backend's memory),
+ * then the convolution: batch, x's h × width × Ci, the output's oh × ow × Co, the padding before x (top, left),
+ * and the images transformed together (`winogradGroup`).
+ */
+export type WinogradKernel = (
+  out: number,
+  a: number,
+  b: number,
+  scratch: number,
+  batch: number,
+  h: number,
+  width: number,
+  ci: number,
+  oh: number,
+  ow: number,
+  co: number,
+  top: number,
+  left: number,
+  group: number,
+) => void;
+
 export interface SimdKernels {
   /** dx for 2×2 windows, stride 2, no padding (NHWC; every window inside the input). */
   maxPoolGrad2x2(
@@ -77,63 +99,18 @@ export interface SimdKernels {
    * Ci, Co], `group` images transformed together (`winogradGroup`). Ci and Co multiples of 4; `scratch` holds
    * `winogradScratchFloats` floats.
    */
-  conv2dWinograd(
-    y: number,
-    x: number,
-    w: number,
-    scratch: number,
-    batch: number,
-    h: number,
-    width: number,
-    ci: number,
-    oh: number,
-    ow: number,
-    co: number,
-    top: number,
-    left: number,
-    group: number,
-  ): void;
+  conv2dWinograd: WinogradKernel;
   /**
    * The same convolution's filter gradient by F(3×3, 4×4): dW [3, 3, Ci, Co] from x as above and dy [batch,
    * oh, ow, Co]; the same conditions and grouping, `winogradGradScratchFloats` floats of scratch.
    */
-  convFilterGradWinograd(
-    dw: number,
-    x: number,
-    dy: number,
-    scratch: number,
-    batch: number,
-    h: number,
-    width: number,
-    ci: number,
-    oh: number,
-    ow: number,
-    co: number,
-    top: number,
-    left: number,
-    group: number,
-  ): void;
+  convFilterGradWinograd: WinogradKernel;
   /**
    * The input gradient of conv2dWinograd's convolution, by its transpose: dx [batch, h, width, Ci] from dy
    * [batch, oh, ow, Co] and wT, the filter with its channel axes swapped ([3, 3, Co, Ci]); the same padding
    * and grouping, `winogradInputGradScratchFloats` floats of scratch.
    */
-  conv2dBackpropInputWinograd(
-    dx: number,
-    dy: number,
-    wT: number,
-    scratch: number,
-    batch: number,
-    h: number,
-    width: number,
-    ci: number,
-    oh: number,
-    ow: number,
-    co: number,
-    top: number,
-    left: number,
-    group: number,
-  ): void;
+  conv2dBackpropInputWinograd: WinogradKernel;
   /** Adam's moment: out = m·decay + g·rest (g·g for the second moment, squared = 1); n values. */
   adamMoment(out: number, m: number, g: number, n: number, decay: number, rest: number, squared: 0 | 1): void;
   /** Adam's new value: out = w + ((m / c1) / (√(v / c2) + ε))·negLr; n values. */
@@ -205,7 +182,7 @@ const WINOGRAD_SCRATCH_LIMIT = 1 << 22;
  * Images the Winograd kernels transform together: enough for their products to have 32 rows or more (an 11×11
  * output has only 9 tiles of 4×4).
  */
-export function winogradGroup(batch: number, oh: number, ow: number): number {
+function winogradGroup(batch: number, oh: number, ow: number): number {
   const tiles = Math.ceil(oh / 4) * Math.ceil(ow / 4);
   return Math.max(1, Math.min(batch, Math.ceil(32 / tiles)));
 }
@@ -214,7 +191,7 @@ export function winogradGroup(batch: number, oh: number, ow: number): number {
  * Floats of scratch `conv2dWinograd` needs: the transformed filter, `group` images' transformed inputs and
  * outputs, one image with the zero border its tiles' windows need, and 36 vectors for the transforms.
  */
-export function winogradScratchFloats(ci: number, co: number, oh: number, ow: number, group: number): number {
+function winogradScratchFloats(ci: number, co: number, oh: number, ow: number, group: number): number {
   const th = Math.ceil(oh / 4);
   const tw = Math.ceil(ow / 4);
   return 36 * ci * co + 36 * (group * th * tw * (ci + co) + 32) + (4 * th + 2) * (4 * tw + 2) * ci + 144;
@@ -224,7 +201,7 @@ export function winogradScratchFloats(ci: number, co: number, oh: number, ow: nu
  * Floats of scratch `convFilterGradWinograd` needs: the sums, `group` images' transformed x and dy, one image of
  * each with the zero border its blocks' windows need, and 36 vectors for the transforms.
  */
-export function winogradGradScratchFloats(ci: number, co: number, oh: number, ow: number, group: number): number {
+function winogradGradScratchFloats(ci: number, co: number, oh: number, ow: number, group: number): number {
   const blocks = Math.ceil(oh / 4) * Math.ceil(ow / 4);
   const bordered = (4 * Math.ceil(oh / 4) + 2) * (4 * Math.ceil(ow / 4) + 2) * ci;
   return 36 * ci * co + 36 * (group * blocks * (ci + co) + 32) + bordered + 16 * blocks * co + 144;
@@ -235,7 +212,7 @@ export function winogradGradScratchFloats(ci: number, co: number, oh: number, ow
  * and products, one image of dx and one of dy with the zero border their tiles need, 36 vectors for the
  * transforms.
  */
-export function winogradInputGradScratchFloats(ci: number, co: number, oh: number, ow: number, group: number): number {
+function winogradInputGradScratchFloats(ci: number, co: number, oh: number, ow: number, group: number): number {
   const th = Math.ceil(oh / 4);
   const tw = Math.ceil(ow / 4);
   return (
@@ -278,6 +255,35 @@ export function winogradApplies(info: tf.backend_util.Conv2DInfo, gradient: 'inp
       winogradInputGradScratchFloats(ci, co, oh, ow, group),
     ) <= WINOGRAD_SCRATCH_LIMIT
   );
+}
+
+/**
+ * Runs a Winograd kernel for the convolution `info`: 'forward' makes y from x and the filter, 'filter' dW from x
+ * and dy, 'input' dx from dy and the filter with its channel axes swapped ([3, 3, Co, Ci]). Its scratch is
+ * allocated and freed around the call.
+ */
+export function runWinograd(
+  simd: SimdKernels,
+  kind: 'forward' | 'filter' | 'input',
+  backend: BackendWasm,
+  out: tf.TensorInfo,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+): void {
+  const { batchSize, inHeight, inWidth, inChannels: ci, outHeight: oh, outWidth: ow, outChannels: co } = info;
+  const [kernel, floats] = {
+    forward: [simd.conv2dWinograd, winogradScratchFloats] as const,
+    filter: [simd.convFilterGradWinograd, winogradGradScratchFloats] as const,
+    input: [simd.conv2dBackpropInputWinograd, winogradInputGradScratchFloats] as const,
+  }[kind];
+  const group = winogradGroup(batchSize, oh, ow);
+  const scratch = backend.makeOutput([floats(ci, co, oh, ow, group)], 'float32');
+  // Views only after the allocation: growing the wasm memory detaches earlier ones.
+  const at = (t: tf.TensorInfo) => (backend.typedArrayFromHeap(t) as Float32Array).byteOffset;
+  const { top, left } = info.padInfo;
+  kernel(at(out), at(a), at(b), at(scratch), batchSize, inHeight, inWidth, ci, oh, ow, co, top, left, group);
+  backend.disposeData(scratch.dataId);
 }
 
 const instances = new WeakMap<WasmMemory, SimdKernels | null>();
