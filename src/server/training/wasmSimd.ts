@@ -97,18 +97,18 @@ export interface SimdKernels {
    * A 3×3 convolution with stride 1 and no dilation by Winograd's F(4×4, 3×3): y [batch, oh, ow, Co] from an
    * unpadded x [batch, h, width, Ci] read with `top` and `left` rows and columns of zeros before it, w [3, 3,
    * Ci, Co], `group` images transformed together (`winogradGroup`). Ci and Co multiples of 4; `scratch` holds
-   * `winogradScratchFloats` floats.
+   * `winogradScratchFloats` floats (as for the two below).
    */
   conv2dWinograd: WinogradKernel;
   /**
    * The same convolution's filter gradient by F(3×3, 4×4): dW [3, 3, Ci, Co] from x as above and dy [batch,
-   * oh, ow, Co]; the same conditions and grouping, `winogradGradScratchFloats` floats of scratch.
+   * oh, ow, Co]; the same conditions, grouping and scratch.
    */
   convFilterGradWinograd: WinogradKernel;
   /**
    * The input gradient of conv2dWinograd's convolution, by its transpose: dx [batch, h, width, Ci] from dy
    * [batch, oh, ow, Co] and wT, the filter with its channel axes swapped ([3, 3, Co, Ci]); the same padding
-   * and grouping, `winogradInputGradScratchFloats` floats of scratch.
+   * grouping and scratch.
    */
   conv2dBackpropInputWinograd: WinogradKernel;
   /** Adam's moment: out = m·decay + g·rest (g·g for the second moment, squared = 1); n values. */
@@ -173,8 +173,8 @@ let enabled = process.env.STITCH_WASM_SIMD !== 'off';
 let winograd = process.env.STITCH_WINOGRAD !== 'off';
 
 /**
- * The most scratch the Winograd kernels may take (16 MiB): they transform one image at a time, so a larger
- * image (or very wide layers) goes to the direct kernels instead.
+ * The most scratch the Winograd kernels may take (16 MiB): they transform a group of images at a time (at least
+ * one), so a larger image (or very wide layers) goes to the direct kernels instead.
  */
 const WINOGRAD_SCRATCH_LIMIT = 1 << 22;
 
@@ -188,36 +188,15 @@ function winogradGroup(batch: number, oh: number, ow: number): number {
 }
 
 /**
- * Floats of scratch `conv2dWinograd` needs: the transformed filter, `group` images' transformed inputs and
- * outputs, one image with the zero border its tiles' windows need, and 36 vectors for the transforms.
+ * Floats of scratch a Winograd kernel needs: the transformed filter (or the filter gradient's sums), `group`
+ * images' transformed inputs and outputs, one image of x (or dx) and one of dy with the zero border their tiles
+ * need, and 36 vectors for the transforms (the convolution itself uses all but the dy image).
  */
 function winogradScratchFloats(ci: number, co: number, oh: number, ow: number, group: number): number {
   const th = Math.ceil(oh / 4);
   const tw = Math.ceil(ow / 4);
-  return 36 * ci * co + 36 * (group * th * tw * (ci + co) + 32) + (4 * th + 2) * (4 * tw + 2) * ci + 144;
-}
-
-/**
- * Floats of scratch `convFilterGradWinograd` needs: the sums, `group` images' transformed x and dy, one image of
- * each with the zero border its blocks' windows need, and 36 vectors for the transforms.
- */
-function winogradGradScratchFloats(ci: number, co: number, oh: number, ow: number, group: number): number {
-  const blocks = Math.ceil(oh / 4) * Math.ceil(ow / 4);
-  const bordered = (4 * Math.ceil(oh / 4) + 2) * (4 * Math.ceil(ow / 4) + 2) * ci;
-  return 36 * ci * co + 36 * (group * blocks * (ci + co) + 32) + bordered + 16 * blocks * co + 144;
-}
-
-/**
- * Floats of scratch `conv2dBackpropInputWinograd` needs: the transformed filter, `group` images' transformed dy
- * and products, one image of dx and one of dy with the zero border their tiles need, 36 vectors for the
- * transforms.
- */
-function winogradInputGradScratchFloats(ci: number, co: number, oh: number, ow: number, group: number): number {
-  const th = Math.ceil(oh / 4);
-  const tw = Math.ceil(ow / 4);
-  return (
-    36 * ci * co + 36 * (group * th * tw * (ci + co) + 32) + (4 * th + 2) * (4 * tw + 2) * ci + 16 * th * tw * co + 144
-  );
+  const bordered = (4 * th + 2) * (4 * tw + 2) * ci + 16 * th * tw * co;
+  return 36 * ci * co + 36 * (group * th * tw * (ci + co) + 32) + bordered + 144;
 }
 
 /** Turns the Winograd kernels on or off for this process (tests and benchmarks compare with the direct ones). */
@@ -249,11 +228,7 @@ export function winogradApplies(info: tf.backend_util.Conv2DInfo, gradient: 'inp
     ow > 0 &&
     info.inHeight > 0 &&
     info.inWidth > 0 &&
-    Math.max(
-      winogradScratchFloats(ci, co, oh, ow, group),
-      winogradGradScratchFloats(ci, co, oh, ow, group),
-      winogradInputGradScratchFloats(ci, co, oh, ow, group),
-    ) <= WINOGRAD_SCRATCH_LIMIT
+    winogradScratchFloats(ci, co, oh, ow, group) <= WINOGRAD_SCRATCH_LIMIT
   );
 }
 
@@ -272,13 +247,13 @@ export function runWinograd(
   info: tf.backend_util.Conv2DInfo,
 ): void {
   const { batchSize, inHeight, inWidth, inChannels: ci, outHeight: oh, outWidth: ow, outChannels: co } = info;
-  const [kernel, floats] = {
-    forward: [simd.conv2dWinograd, winogradScratchFloats] as const,
-    filter: [simd.convFilterGradWinograd, winogradGradScratchFloats] as const,
-    input: [simd.conv2dBackpropInputWinograd, winogradInputGradScratchFloats] as const,
+  const kernel = {
+    forward: simd.conv2dWinograd,
+    filter: simd.convFilterGradWinograd,
+    input: simd.conv2dBackpropInputWinograd,
   }[kind];
   const group = winogradGroup(batchSize, oh, ow);
-  const scratch = backend.makeOutput([floats(ci, co, oh, ow, group)], 'float32');
+  const scratch = backend.makeOutput([winogradScratchFloats(ci, co, oh, ow, group)], 'float32');
   // Views only after the allocation: growing the wasm memory detaches earlier ones.
   const at = (t: tf.TensorInfo) => (backend.typedArrayFromHeap(t) as Float32Array).byteOffset;
   const { top, left } = info.padInfo;

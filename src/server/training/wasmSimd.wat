@@ -2704,7 +2704,7 @@
   ;; zero border where oh or ow is not a multiple of 4) through A·Aᵀ into dt, 36 products dt[ξ] [tiles × Co] ×
   ;; v[ξ] [Co × Ci] on conv2d's 1×1 kernel into m, and per image m through B·Bᵀ added into a zero-bordered dx
   ;; whose rows [top, top + h) and columns [left, left + width) are dx. Ci and Co multiples of 4; scratch:
-  ;; winogradInputGradScratchFloats (wasmSimd.ts) floats; oh, ow, batch and group at least 1.
+  ;; winogradScratchFloats (wasmSimd.ts) floats; oh, ow, batch and group at least 1.
   (func (export "conv2dBackpropInputWinograd")
     (param $dx i32) (param $dy i32) (param $wT i32) (param $scratch i32) (param $batch i32) (param $h i32)
     (param $width i32) (param $ci i32) (param $oh i32) (param $ow i32) (param $co i32) (param $top i32)
@@ -3279,7 +3279,7 @@
   ;; kernel does 144. The sums over every block of every image are 36 products u[ξ]ᵀ × dt[ξ] on
   ;; convFilterGradTap's kernel, `group` images at a time, kept in the transformed domain until the end, where
   ;; Aᵀ·A makes them dW. x and dy are copied with a zero border per image where a window needs one. scratch:
-  ;; winogradGradScratchFloats (wasmSimd.ts) floats; oh, ow, batch and group at least 1.
+  ;; winogradScratchFloats (wasmSimd.ts) floats; oh, ow, batch and group at least 1.
   (func (export "convFilterGradWinograd")
     (param $dw i32) (param $x i32) (param $dy i32) (param $scratch i32) (param $batch i32) (param $h i32)
     (param $width i32) (param $ci i32) (param $oh i32) (param $ow i32) (param $co i32) (param $top i32)
