@@ -63,15 +63,16 @@ describe('conv2d on the SIMD kernel', () => {
     [[2, 9, 8, 1], [5, 5, 1, 12], 2, 'same', 1],
     [[3, 7, 6, 1], [2, 2, 1, 8], 1, 'valid', 1],
     [[2, 6, 6, 1], [3, 3, 1, 4], 1, 1, 1],
-    // Winograd (3×3, stride 1, at least 8 input channels; the input gradient too where Co is): outputs whose
-    // last tiles are partly used (4×4 tiles for the convolution, 2×2 blocks for the filter gradient), border
-    // tiles on every side, Co 4 and 12 (the products' 4-channel blocks), one-pixel outputs, the convnet's
-    // second layer, a batch of one, and 5 images transformed 4 at a time (then 1).
+    // Winograd (3×3, stride 1, at least 8 channels summed over: Ci, or Co for the input gradient): outputs
+    // whose last 4×4 tiles are partly used, padding on every side (2 with the input gradient's Winograd and
+    // without it), Co 4 and 12 (the products' 4-channel blocks), one-pixel outputs, the convnet's second layer,
+    // a batch of one, and 5 images transformed 4 at a time (then 1).
     [[2, 13, 13, 32], [3, 3, 32, 64], 1, 'valid', 1],
     [[5, 11, 11, 8], [3, 3, 8, 8], 1, 'valid', 1],
     [[3, 9, 8, 8], [3, 3, 8, 12], 1, 'same', 1],
     [[2, 6, 7, 12], [3, 3, 12, 8], 1, 'valid', 1],
     [[2, 5, 6, 8], [3, 3, 8, 4], 1, 2, 1],
+    [[2, 5, 6, 8], [3, 3, 8, 8], 1, 2, 1],
     [[2, 3, 3, 8], [3, 3, 8, 8], 1, 'valid', 1],
     [[1, 1, 2, 16], [3, 3, 16, 8], 1, 'same', 1],
   ];
