@@ -1,8 +1,8 @@
 /**
  * Conv2D on wasm by our SIMD kernel (wasmSimd.wat's `conv2d`) where it applies: NHWC, a multiple of 4 output
  * channels. It is about twice as fast as the backend's XNNPACK convolution on the shapes of a training step
- * (docs/benchmarks.md), which repacks the filter on every call, and it also runs the input gradient
- * (wasmKernels.ts computes it as a forward convolution). Padding is a zero-bordered copy of x; the kernel
+ * (docs/benchmarks.md), which repacks the filter on every call, and it also runs the input gradients that
+ * wasmKernels.ts computes as a forward convolution (those its transposed Winograd kernel does not take). Padding is a zero-bordered copy of x; the kernel
  * itself reads no padding. 3×3 convolutions with stride 1 and at least 8 input channels go to the Winograd
  * kernel instead (`conv2dWinograd`: 36 products per 4×4 output pixels where the direct kernel does 144; it
  * reads the padding as zeros itself). Everything else, or no SIMD, goes to the backend's kernel.

@@ -23,13 +23,13 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { wasmAdamMoment, wasmAdamStep } from './wasmAdam';
 import { withSimdBiasAdd } from './wasmBiasAdd';
 import { withSimdConv2D } from './wasmConv';
-import { runWinograd, simdKernels, winogradApplies, type SimdKernels } from './wasmSimd';
 import { conv2DBackpropFilter } from './wasmConvFilter';
 import { conv2DBackpropInputByCol2im } from './wasmConvInput';
 import { sharingCast, sharingIdentity } from './wasmIdentity';
 import { withExplicitTranspose } from './wasmMatMul';
 import { avgPoolGrad, maxPoolGrad } from './wasmPoolKernels';
 import { withLeadingAxesSum } from './wasmReduce';
+import { runWinograd, simdKernels, winogradApplies, type SimdKernels } from './wasmSimd';
 import { MOMENT_KERNEL, STEP_KERNEL } from './webgpuAdam';
 
 type Backend = BackendWasm;

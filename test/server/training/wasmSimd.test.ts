@@ -11,7 +11,7 @@ import { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { selectBackend } from '../../../src/server/training/backend';
 import { createRandom } from '../../../src/server/random';
 import { assertClose, onBackend, randomValues, size, type Shape4 } from '../../support/backendCompare';
-import { simdKernels, useWasmSimd } from '../../../src/server/training/wasmSimd';
+import { simdKernels, useWasmSimd, useWinograd } from '../../../src/server/training/wasmSimd';
 import { FusedAdamOptimizer, MOMENT_KERNEL } from '../../../src/server/training/webgpuAdam';
 
 type Pad = 'same' | 'valid' | number;
@@ -108,6 +108,42 @@ describe('conv2d on the SIMD kernel', () => {
       assertClose(wasmDx, cpuDx, 'input gradient');
     });
   }
+});
+
+describe('the Winograd kernels', () => {
+  test("take the convnet's second layer (its results round differently from the direct kernel's), and turn off", async () => {
+    const xShape: Shape4 = [2, 13, 13, 32];
+    const wShape: Shape4 = [3, 3, 32, 64];
+    const inputs: [Float32Array, number[]][] = [
+      [randomValues(size(xShape), 11), xShape],
+      [randomValues(size(wShape), 12), wShape],
+      [randomValues(2 * 11 * 11 * 64, 13), [2, 11, 11, 64]],
+    ];
+    const all = (xt: tf.Tensor, wt: tf.Tensor, upt: tf.Tensor) => [
+      tf.conv2d(xt as tf.Tensor4D, wt as tf.Tensor4D, 1, 'valid'),
+      ...tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+        tf
+          .conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'valid')
+          .mul(upt)
+          .sum(),
+      )([xt, wt]),
+    ];
+    const winograd = await onBackend('wasm', inputs, all);
+    useWinograd(false);
+    try {
+      const direct = await onBackend('wasm', inputs, all);
+      ['convolution', 'input gradient', 'filter gradient'].forEach((what, i) => {
+        assertClose(winograd[i], direct[i], what);
+        assert.notDeepEqual(
+          Array.from(winograd[i]),
+          Array.from(direct[i]),
+          `${what}: the Winograd kernel was not used`,
+        );
+      });
+    } finally {
+      useWinograd(true);
+    }
+  });
 });
 
 describe('conv2d beyond the SIMD kernel', () => {
