@@ -1,7 +1,8 @@
 /**
- * Compares the wasm training kernels of another checkout (`--base=DIR`, e.g. `git archive HEAD~3 | tar -x -C
- * /tmp/base` with node_modules linked) with this one's, in one process: the same model trains on the same
- * random batch, the two kernel sets swapped in every few batches. On a shared 2-core machine, timings of
+ * Compares the wasm training kernels and layers of another checkout (`--base=DIR`, e.g. `git archive HEAD~3 | tar
+ * -x -C /tmp/base` with node_modules linked) with this one's, in one process: each checkout's model (its own
+ * buildModel, the same seeded weights) trains on the same random batch, the two kernel sets swapped in every few
+ * batches. On a shared 2-core machine, timings of
  * separate runs vary 2× with the load; alternating in one process cancels most of that. Not run by npm test.
  *
  *   node --import tsx bench/ab-wasm.ts --base=/tmp/base [mnist-cnn|mnist-mlp|…] [--rounds=12] [--per=4]
@@ -10,8 +11,6 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { StitchSchema } from '../src/shared/schema/types';
-import { buildModel } from '../src/server/training/model';
-import { createOptimizer } from '../src/server/training/optimizers';
 
 const args = process.argv.slice(2);
 const option = (key: string) => args.find((a) => a.startsWith(`--${key}=`))?.split('=')[1];
@@ -65,8 +64,22 @@ async function main(): Promise<void> {
   const schema = JSON.parse(
     readFileSync(join(__dirname, '..', 'examples', `${name}.stitch.json`), 'utf8'),
   ) as StitchSchema;
-  const model = buildModel(schema);
-  model.compile({ optimizer: createOptimizer('adam'), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  /** A checkout's model of the schema, compiled with its Adam. */
+  const modelOf = (dir: string) => {
+    const { buildModel } = require(
+      join(dir, 'src/server/training/model'),
+    ) as typeof import('../src/server/training/model');
+    const { createOptimizer } = require(
+      join(dir, 'src/server/training/optimizers'),
+    ) as typeof import('../src/server/training/optimizers');
+    const model = buildModel(schema);
+    model.compile({ optimizer: createOptimizer('adam'), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+    return model;
+  };
+  const models = new Map([
+    ['base', modelOf(resolve(base))],
+    ['this', modelOf(resolve(__dirname, '..'))],
+  ]);
   const batch = 64;
   const x = tf.randomUniform([batch, ...schema.input.shape]);
   const y = tf
@@ -78,9 +91,9 @@ async function main(): Promise<void> {
       10,
     )
     .toFloat();
-  for (const [, set] of [...sets, ...sets]) {
+  for (const [label, set] of [...sets, ...sets]) {
     install(set, names);
-    await model.trainOnBatch(x, y);
+    await models.get(label)!.trainOnBatch(x, y);
   }
   const times = new Map(sets.map(([label]) => [label, { wall: [] as number[], cpu: [] as number[] }]));
   for (let r = 0; r < rounds; r++) {
@@ -89,7 +102,7 @@ async function main(): Promise<void> {
       for (let i = 0; i < per; i++) {
         const cpu = process.cpuUsage();
         const start = performance.now();
-        await model.trainOnBatch(x, y);
+        await models.get(label)!.trainOnBatch(x, y);
         times.get(label)!.wall.push(performance.now() - start);
         const used = process.cpuUsage(cpu);
         times.get(label)!.cpu.push((used.user + used.system) / 1000);

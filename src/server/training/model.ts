@@ -16,14 +16,16 @@ import {
   type LayerType,
   type StitchSchema,
 } from '../../shared/schema/types';
+import { stitchConv2d, stitchDense } from './fusedLayers';
 import { stitchDropout } from './webgpuDropout';
 
 type LayerFactory = (config: Record<string, unknown>) => tf.layers.Layer;
 
 /** The tf.layers factory of each schema layer type. */
 const FACTORIES: Record<LayerType, LayerFactory> = {
-  dense: (c) => tf.layers.dense(c as never),
-  conv2d: (c) => tf.layers.conv2d(c as never),
+  // tfjs's Dense and Conv2D, with their bias and ReLU fused while training (fusedLayers.ts).
+  dense: (c) => stitchDense(c as never),
+  conv2d: (c) => stitchConv2d(c as never),
   depthwiseConv2d: (c) => tf.layers.depthwiseConv2d(c as never),
   separableConv2d: (c) => tf.layers.separableConv2d(c as never),
   maxPooling2d: (c) => tf.layers.maxPooling2d(c),

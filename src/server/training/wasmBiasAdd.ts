@@ -30,7 +30,7 @@ export function withSimdBiasAdd(original: tf.KernelFunc): tf.KernelFunc {
     if (width === 0 || pair.x.shape.some((d) => d === 0)) return out;
     // Views only after the allocation: growing the wasm memory detaches earlier ones.
     const offset = (info: Info) => (backend.typedArrayFromHeap(info) as Float32Array).byteOffset;
-    simd.addRows(offset(out), offset(pair.x), offset(pair.bias), tf.util.sizeFromShape(pair.x.shape) / width, width);
+    simd.addRows(offset(out), offset(pair.x), offset(pair.bias), tf.util.sizeFromShape(pair.x.shape) / width, width, 0);
     return out;
   }) as unknown as tf.KernelFunc;
 }

@@ -23,6 +23,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { zeroBordered } from './wasmConv';
 import { runWinograd, simdKernels, winogradApplies, type SimdKernels } from './wasmSimd';
+import { release, runWasmKernel } from './wasmRun';
 
 type Info = tf.TensorInfo;
 type Attrs = Record<string, unknown>;
@@ -40,17 +41,6 @@ export function samplesPerChunk(info: Conv2DInfo, chunkFloats: number): number {
   const K = info.filterHeight * info.filterWidth * info.inChannels;
   const pixels = info.outHeight * info.outWidth;
   return Math.max(1, Math.min(info.batchSize, Math.floor(chunkFloats / (K * pixels))));
-}
-
-function run(name: string, backend: BackendWasm, inputs: Record<string, Info>, attrs: Attrs): Info {
-  // tfjs types the lookup as always found; it is undefined for a kernel the backend does not register.
-  const kernel = tf.getKernel(name, 'wasm') as tf.KernelConfig | undefined;
-  if (!kernel) throw new Error(`the wasm backend has no ${name} kernel`);
-  return kernel.kernelFunc({ inputs, backend, attrs } as never) as Info;
-}
-
-function release(backend: BackendWasm, ...infos: Info[]): void {
-  for (const info of infos) backend.disposeData(info.dataId);
 }
 
 /** The kernel: dW `[KH, KW, Ci, Co]` for NHWC x and dy, with im2col columns of at most `chunkFloats` floats. */
@@ -266,8 +256,8 @@ function byIm2col(backend: BackendWasm, x: Info, dy: Info, info: Conv2DInfo, chu
     // dWᵀ = dyᵀ × cols, then transposed back (K × Co values, little). The backend's BatchMatMul packs its
     // right operand on every call (slower than transposing), so the smaller matrix, cols, goes there, and
     // dy is transposed explicitly (the kernel is fast only without transpose flags).
-    const dyT = run('Transpose', backend, { x: { ...dyPart, shape: [rows, Co] } }, { perm: [1, 0] });
-    const productT = run(
+    const dyT = runWasmKernel('Transpose', backend, { x: { ...dyPart, shape: [rows, Co] } }, { perm: [1, 0] });
+    const productT = runWasmKernel(
       'BatchMatMul',
       backend,
       { a: { ...dyT, shape: [1, Co, rows] }, b: { ...cols, shape: [1, rows, K] } },
@@ -276,7 +266,7 @@ function byIm2col(backend: BackendWasm, x: Info, dy: Info, info: Conv2DInfo, chu
         transposeB: false,
       },
     );
-    const product = run('Transpose', backend, { x: { ...productT, shape: [Co, K] } }, { perm: [1, 0] });
+    const product = runWasmKernel('Transpose', backend, { x: { ...productT, shape: [Co, K] } }, { perm: [1, 0] });
     release(backend, cols, dyT, productT);
     if (!whole) release(backend, dyPart);
     if (total === null) {
@@ -310,11 +300,16 @@ function byTransposedConv(backend: BackendWasm, x: Info, dy: Info, info: Conv2DI
   const temporaries: Info[] = [];
   let input = x;
   if (height < info.inHeight || width < info.inWidth) {
-    input = run('Slice', backend, { x }, { begin: [0, 0, 0, 0], size: [batchSize, height, width, inChannels] });
+    input = runWasmKernel(
+      'Slice',
+      backend,
+      { x },
+      { begin: [0, 0, 0, 0], size: [batchSize, height, width, inChannels] },
+    );
     temporaries.push(input);
   }
-  const xT = run('Transpose', backend, { x: input }, { perm: [3, 1, 2, 0] });
-  const dyT = run('Transpose', backend, { x: dy }, { perm: [1, 2, 0, 3] });
+  const xT = runWasmKernel('Transpose', backend, { x: input }, { perm: [3, 1, 2, 0] });
+  const dyT = runWasmKernel('Transpose', backend, { x: dy }, { perm: [1, 2, 0, 3] });
   temporaries.push(xT, dyT);
   const pad: ConvPad = [
     [0, 0],
@@ -322,14 +317,14 @@ function byTransposedConv(backend: BackendWasm, x: Info, dy: Info, info: Conv2DI
     [left, usedWidth - width],
     [0, 0],
   ];
-  const grad = run(
+  const grad = runWasmKernel(
     'Conv2D',
     backend,
     { x: xT, filter: dyT },
     { strides: [1, 1], pad, dilations: [strideHeight, strideWidth], dataFormat: 'NHWC' },
   );
   temporaries.push(grad);
-  const result = run('Transpose', backend, { x: grad }, { perm: [1, 2, 0, 3] });
+  const result = runWasmKernel('Transpose', backend, { x: grad }, { perm: [1, 2, 0, 3] });
   release(backend, ...temporaries);
   return result;
 }

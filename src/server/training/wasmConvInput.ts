@@ -11,16 +11,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { forEachColumnRun, IM2COL_CHUNK_FLOATS, samplesPerChunk } from './wasmConvFilter';
+import { runWasmKernel } from './wasmRun';
 
 type Info = tf.TensorInfo;
 type Conv2DInfo = tf.backend_util.Conv2DInfo;
-
-function run(name: string, backend: BackendWasm, inputs: Record<string, Info>, attrs: Record<string, unknown>): Info {
-  // tfjs types the lookup as always found; it is undefined for a kernel the backend does not register.
-  const kernel = tf.getKernel(name, 'wasm') as tf.KernelConfig | undefined;
-  if (!kernel) throw new Error(`the wasm backend has no ${name} kernel`);
-  return kernel.kernelFunc({ inputs, backend, attrs } as never) as Info;
-}
 
 /** Adds the columns of samples [first, first + count) into dx (which holds all samples): col2im. */
 function addColumns(dx: Float32Array, cols: Float32Array, info: Conv2DInfo, first: number, count: number): void {
@@ -43,7 +37,7 @@ export function conv2DBackpropInputByCol2im(
   const out = backend.makeOutput([batchSize, info.inHeight, info.inWidth, info.inChannels], 'float32');
   (backend.typedArrayFromHeap(out) as Float32Array).fill(0);
   if (batchSize === 0 || pixels === 0) return out;
-  const wT = run('Transpose', backend, { x: { ...filter, shape: [K, Co] } }, { perm: [1, 0] });
+  const wT = runWasmKernel('Transpose', backend, { x: { ...filter, shape: [K, Co] } }, { perm: [1, 0] });
   const perChunk = samplesPerChunk(info, chunkFloats);
   for (let first = 0; first < batchSize; first += perChunk) {
     const count = Math.min(perChunk, batchSize - first);
@@ -56,7 +50,7 @@ export function conv2DBackpropInputByCol2im(
         (backend.typedArrayFromHeap(dy) as Float32Array).subarray(from, from + rows * Co),
       );
     }
-    const cols = run(
+    const cols = runWasmKernel(
       'BatchMatMul',
       backend,
       { a: { ...part, shape: [1, rows, Co] }, b: { ...wT, shape: [1, Co, K] } },

@@ -20,6 +20,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { RELU_GRAD_KERNEL } from './fusedLayers';
+import { wasmReluGrad, withSimdBiasActivation } from './wasmActivation';
 import { wasmAdamMoment, wasmAdamStep } from './wasmAdam';
 import { withSimdBiasAdd } from './wasmBiasAdd';
 import { withSimdConv2D } from './wasmConv';
@@ -31,23 +33,12 @@ import { avgPoolGrad, maxPoolGrad } from './wasmPoolKernels';
 import { withLeadingAxesSum } from './wasmReduce';
 import { runWinograd, simdKernels, winogradApplies, type SimdKernels } from './wasmSimd';
 import { MOMENT_KERNEL, STEP_KERNEL } from './webgpuAdam';
+import { release, runWasmKernel } from './wasmRun';
 
 type Backend = BackendWasm;
 type Info = tf.TensorInfo;
 type Attrs = Record<string, unknown>;
 type ConvPad = 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]];
-
-/** Calls one of the wasm backend's own kernels, e.g. `run('Transpose', backend, { x }, { perm })`. */
-function run(name: string, backend: Backend, inputs: Record<string, Info>, attrs: Attrs): Info {
-  // tfjs types the lookup as always found; it is undefined for a kernel the backend does not register.
-  const kernel = tf.getKernel(name, 'wasm') as tf.KernelConfig | undefined;
-  if (!kernel) throw new Error(`the wasm backend has no ${name} kernel`);
-  return kernel.kernelFunc({ inputs, backend, attrs } as never) as Info;
-}
-
-function release(backend: Backend, ...infos: Info[]): void {
-  for (const info of infos) backend.disposeData(info.dataId);
-}
 
 /**
  * dx[b, ih, iw, ci] = Σ_{kh, kw, co} dy[b, oh, ow, co] · w[kh, kw, ci, co] where ih = oh·s + kh − padTop.
@@ -114,7 +105,7 @@ function conv2DBackpropInput(original: tf.KernelFunc) {
       [left, right],
       [0, 0],
     ];
-    const dx = run(
+    const dx = runWasmKernel(
       'Conv2D',
       backend,
       { x: inputs.dy, filter: flipped },
@@ -262,6 +253,8 @@ const KERNELS: { kernelName: string; kernelFunc: (args: never) => Info; replace?
   // FusedAdamOptimizer's (webgpuAdam.ts), used on wasm only where the SIMD kernels are.
   { kernelName: MOMENT_KERNEL, kernelFunc: wasmAdamMoment },
   { kernelName: STEP_KERNEL, kernelFunc: wasmAdamStep },
+  // ReLU's gradient in one pass (wasmActivation.ts, fusedLayers.ts).
+  { kernelName: RELU_GRAD_KERNEL, kernelFunc: wasmReluGrad },
 ];
 
 let registered = false;
@@ -314,6 +307,17 @@ export function registerWasmTrainingKernels(): void {
     if (!original) continue;
     tf.unregisterKernel(kernelName, 'wasm');
     tf.registerKernel({ ...original, kernelFunc: wrap(original.kernelFunc) });
+  }
+  // After the wrappers above: a fused kernel runs the unfused one, then the bias and ReLU (wasmActivation.ts).
+  for (const [fusedName, unfusedName] of [
+    ['FusedConv2D', 'Conv2D'],
+    ['_FusedMatMul', 'BatchMatMul'],
+  ]) {
+    const fused = findKernel(fusedName);
+    const unfused = findKernel(unfusedName);
+    if (!fused || !unfused) continue;
+    tf.unregisterKernel(fusedName, 'wasm');
+    tf.registerKernel({ ...fused, kernelFunc: withSimdBiasActivation(fused.kernelFunc, unfused.kernelFunc) });
   }
 }
 

@@ -13,6 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { simdKernels } from './wasmSimd';
+import { runWasmKernel } from './wasmRun';
 
 type Info = tf.TensorInfo;
 interface KernelArgs {
@@ -24,19 +25,12 @@ interface KernelArgs {
 /** Without SIMD, below this many values the JS loop is as fast as the transpose and product. */
 const MATMUL_MIN_SIZE = 1 << 16;
 
-function run(name: string, backend: BackendWasm, inputs: Record<string, Info>, attrs: Record<string, unknown>): Info {
-  // tfjs types the lookup as always found; it is undefined for a kernel the backend does not register.
-  const kernel = tf.getKernel(name, 'wasm') as tf.KernelConfig | undefined;
-  if (!kernel) throw new Error(`the wasm backend has no ${name} kernel`);
-  return kernel.kernelFunc({ inputs, backend, attrs } as never) as Info;
-}
-
 /** Column sums of x as `[rows, width]`: xᵀ × ones, shape `[1, width, 1]`. */
 function sumByMatMul(backend: BackendWasm, x: Info, rows: number, width: number): Info {
   const ones = backend.makeOutput([rows, 1], 'float32');
   (backend.typedArrayFromHeap(ones) as Float32Array).fill(1);
-  const xT = run('Transpose', backend, { x: { ...x, shape: [rows, width] } }, { perm: [1, 0] });
-  const sums = run(
+  const xT = runWasmKernel('Transpose', backend, { x: { ...x, shape: [rows, width] } }, { perm: [1, 0] });
+  const sums = runWasmKernel(
     'BatchMatMul',
     backend,
     { a: { ...xT, shape: [1, width, rows] }, b: { ...ones, shape: [1, rows, 1] } },

@@ -594,9 +594,12 @@
     (v128.store (i32.add (local.get $c) (i32.mul (local.get $cRow) (i32.const 3))) (local.get $acc3_0)))
 
   ;; out [rows × n] = x [rows × n] + b [n] on every row: a bias added along the last axis (the backend's Add
-  ;; broadcasts through a generic index loop). 4 columns at a time, a scalar loop for what is left.
+  ;; broadcasts through a generic index loop), then max(·, 0) where `relu` is 1 (a convolution's bias and ReLU in
+  ;; one pass: FusedConv2D, wasmActivation.ts). out may be x. 4 columns at a time, a scalar loop for what is left.
+  ;; max keeps NaN, as the backend's Relu does.
   (func (export "addRows") (param $out i32) (param $x i32) (param $b i32) (param $rows i32) (param $n i32)
-    (local $r i32) (local $j i32) (local $row i32) (local $vecEnd i32)
+    (param $relu i32)
+    (local $r i32) (local $j i32) (local $row i32) (local $vecEnd i32) (local $v v128) (local $s f32)
     (local.set $row (i32.shl (local.get $n) (i32.const 2)))
     (local.set $vecEnd (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
     (local.set $r (i32.const 0))
@@ -605,20 +608,53 @@
       (local.set $j (i32.const 0))
       (block $doneVec (loop $eachVec
         (br_if $doneVec (i32.ge_u (local.get $j) (local.get $vecEnd)))
-        (v128.store (i32.add (local.get $out) (local.get $j))
+        (local.set $v
           (f32x4.add (v128.load (i32.add (local.get $x) (local.get $j))) (v128.load (i32.add (local.get $b) (local.get $j)))))
+        (if (local.get $relu) (then (local.set $v (f32x4.max (local.get $v) (v128.const f32x4 0 0 0 0)))))
+        (v128.store (i32.add (local.get $out) (local.get $j)) (local.get $v))
         (local.set $j (i32.add (local.get $j) (i32.const 16)))
         (br $eachVec)))
       (block $doneTail (loop $eachTail
         (br_if $doneTail (i32.ge_u (local.get $j) (local.get $row)))
-        (f32.store (i32.add (local.get $out) (local.get $j))
+        (local.set $s
           (f32.add (f32.load (i32.add (local.get $x) (local.get $j))) (f32.load (i32.add (local.get $b) (local.get $j)))))
+        (if (local.get $relu) (then (local.set $s (f32.max (local.get $s) (f32.const 0)))))
+        (f32.store (i32.add (local.get $out) (local.get $j)) (local.get $s))
         (local.set $j (i32.add (local.get $j) (i32.const 4)))
         (br $eachTail)))
       (local.set $out (i32.add (local.get $out) (local.get $row)))
       (local.set $x (i32.add (local.get $x) (local.get $row)))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $eachRow))))
+
+  ;; ReLU's gradient from its output (or input): out = dy · step(y), n values, as tfjs computes it (Step, then
+  ;; Multiply): step is 1 where y > 0, 0 elsewhere, and NaN where y is NaN.
+  (func (export "reluGrad") (param $out i32) (param $dy i32) (param $y i32) (param $n i32)
+    (local $i i32) (local $end i32) (local $v v128) (local $s f32)
+    (local.set $end (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (local.set $i (i32.const 0))
+    (block $doneVec (loop $eachVec
+      (br_if $doneVec (i32.ge_u (local.get $i) (local.get $end)))
+      (local.set $v (v128.load (i32.add (local.get $y) (local.get $i))))
+      (v128.store (i32.add (local.get $out) (local.get $i))
+        (f32x4.mul (v128.load (i32.add (local.get $dy) (local.get $i)))
+          (v128.bitselect
+            (local.get $v)
+            (v128.and (f32x4.gt (local.get $v) (v128.const f32x4 0 0 0 0)) (v128.const f32x4 1 1 1 1))
+            (f32x4.ne (local.get $v) (local.get $v)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $eachVec)))
+    (local.set $end (i32.shl (local.get $n) (i32.const 2)))
+    (block $doneTail (loop $eachTail
+      (br_if $doneTail (i32.ge_u (local.get $i) (local.get $end)))
+      (local.set $s (f32.load (i32.add (local.get $y) (local.get $i))))
+      (f32.store (i32.add (local.get $out) (local.get $i))
+        (f32.mul (f32.load (i32.add (local.get $dy) (local.get $i)))
+          (select (local.get $s)
+            (select (f32.const 1) (f32.const 0) (f32.gt (local.get $s) (f32.const 0)))
+            (f32.ne (local.get $s) (local.get $s)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $eachTail))))
 
   ;; Adam's moments, as tfjs computes them in float32: out = m·decay + g·rest, or with g·g where `squared` is 1
   ;; (rest = 1 − decay, rounded to float32 by the caller). n values.

@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { registerWebgpuAdamKernels } from './webgpuAdam';
 import { registerWebgpuDropoutKernel } from './webgpuDropout';
+import { registerWebgpuReluGrad } from './webgpuReluGrad';
 
 interface GpuAdapter {
   info?: { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean };
@@ -119,6 +120,7 @@ export async function loadWebgpu(options: { allowSoftware?: boolean } = {}): Pro
   }
   registerWebgpuAdamKernels();
   registerWebgpuDropoutKernel();
+  registerWebgpuReluGrad();
   adapterLabel = software ? `${adapterName(adapter)}, a software adapter` : adapterName(adapter);
   return adapterLabel;
 }

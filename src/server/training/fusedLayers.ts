@@ -1,0 +1,230 @@
+/**
+ * Convolution and dense layers with ReLU, fused while they train.
+ *
+ * tfjs-layers asks tfjs-core for a fused convolution (or matrix product) with its bias and ReLU, but tfjs-core
+ * fuses only where no gradient is recorded (or the activation is linear): while training, each such layer ran
+ * three kernels forward (Conv2D, Add, Relu) and ReLU's gradient ran two (Step, Multiply). On the Keras MNIST
+ * convnet that is three passes over the first layer's 5.5 MB output a step that do nothing but move memory on
+ * wasm, and six programs more a step on webgpu, where a small model's step is bound by its dispatches.
+ *
+ * Here such a layer runs tfjs's FusedConv2D or _FusedMatMul kernel with its bias and ReLU (every backend has
+ * them; ours on wasm, wasmActivation.ts), and its gradient is the same as tfjs's: ReLU's gradient from the
+ * output, dz = dy · step(y), then the convolution's (or product's) two gradients and the bias's sum of dz. ReLU's
+ * gradient is one kernel, `StitchReluGrad`, on wasm and webgpu (wasmActivation.ts, webgpuReluGrad.ts); elsewhere
+ * it is tfjs's Step and Multiply. tfjs's own gradient of Relu (activation layers) uses it too. The fused
+ * kernels' gradients are registered with tfjs (`registerFusedGradients`), so each is computed only where needed
+ * (a custom gradient computes all of them: a first layer's input gradient, which nothing uses, costs as much as
+ * its filter's).
+ *
+ * The layers are tfjs-layers' Conv2D and Dense otherwise (other activations, no bias, dilation, channels first,
+ * inputs of another rank) and keep their class names, so saved models load anywhere as plain layers.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** ReLU's gradient: dy · step(y), for y ReLU's output (or its input: the same steps). */
+export const RELU_GRAD_KERNEL = 'StitchReluGrad';
+
+/**
+ * dy · step(y) on the current backend: our one kernel where it is registered (for float32 tensors of one shape,
+ * what ReLU's gradient always has), else tfjs's two.
+ */
+export function reluGrad(dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
+  // tfjs types the lookup as always found; it is undefined for a kernel the backend does not register.
+  const kernel = tf.getKernel(RELU_GRAD_KERNEL, tf.getBackend()) as tf.KernelConfig | undefined;
+  const fits = dy.dtype === 'float32' && y.dtype === 'float32' && tf.util.arraysEqual(dy.shape, y.shape);
+  if (kernel && fits) return tf.engine().runKernel<tf.Tensor>(RELU_GRAD_KERNEL, { dy, y }, {});
+  return tf.mul(dy, tf.step(y));
+}
+
+/**
+ * tfjs-core's gradient of Relu (an activation layer's, or ReLU after batch normalization), as `reluGrad`: the
+ * same values (dy · step(x), cast to float32), in one kernel where there is one.
+ */
+const RELU_GRADIENT: tf.GradConfig = {
+  kernelName: 'Relu',
+  inputsToSave: ['x'],
+  gradFunc: (dy, saved) => ({ x: () => reluGrad(dy as tf.Tensor, saved[0]) }),
+};
+
+/** What the fused kernels' gradients below accept: the fused layers' calls. */
+function dyOfActivation(dy: tf.Tensor, y: tf.Tensor, attrs: tf.NamedAttrMap, kernel: string): tf.Tensor {
+  const activation = (attrs.activation as string | undefined) ?? 'linear';
+  if (activation === 'relu') return reluGrad(dy, y);
+  if (activation === 'linear') return dy;
+  throw new Error(`${kernel}: no gradient for the fused activation "${activation}" (only relu and linear)`);
+}
+
+/** The sum of dz over every axis but the last: a bias's gradient, in the bias's shape. */
+function biasGradient(dz: tf.Tensor, bias: tf.Tensor): tf.Tensor {
+  const axes = Array.from({ length: dz.rank - 1 }, (_, i) => i);
+  return tf.reshape(tf.sum(dz, axes), bias.shape);
+}
+
+/**
+ * FusedConv2D's gradient (tfjs-core has none: its fused op records a custom gradient around the kernel): the
+ * gradients of tfjs's unfused Conv2D, Add and Relu (or linear), NHWC, no dilation, with a bias (what the layers
+ * below run: without one, tfjs would fail to save it). Each is computed only where the tape asks for it (a first
+ * layer's input needs none).
+ */
+const FUSED_CONV2D_GRADIENT: tf.GradConfig = {
+  kernelName: 'FusedConv2D',
+  inputsToSave: ['x', 'filter', 'bias'],
+  outputsToSave: [true],
+  gradFunc: (dy, saved, attrs) => {
+    const [x, filter, bias, y] = saved;
+    const dz = dyOfActivation(dy as tf.Tensor, y, attrs, 'FusedConv2D');
+    const { strides, pad, dimRoundingMode } = attrs;
+    const common = { strides, pad, dimRoundingMode, dataFormat: 'NHWC' };
+    return {
+      x: () => tf.engine().runKernel('Conv2DBackpropInput', { dy: dz, filter }, { ...common, inputShape: x.shape }),
+      filter: () =>
+        tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: dz }, { ...common, filterShape: filter.shape }),
+      bias: () => biasGradient(dz, bias),
+    };
+  },
+};
+
+/** _FusedMatMul's gradient without transposes (a dense layer's product), as for FusedConv2D above. */
+const FUSED_MATMUL_GRADIENT: tf.GradConfig = {
+  kernelName: '_FusedMatMul',
+  inputsToSave: ['a', 'b', 'bias'],
+  outputsToSave: [true],
+  gradFunc: (dy, saved, attrs) => {
+    if (attrs.transposeA || attrs.transposeB) throw new Error('_FusedMatMul: no gradient for transposed operands');
+    const [a, b, bias, y] = saved;
+    const dz = dyOfActivation(dy as tf.Tensor, y, attrs, '_FusedMatMul');
+    return {
+      a: () => tf.matMul(dz, b, false, true),
+      b: () => tf.matMul(a, dz, true, false),
+      bias: () => biasGradient(dz, bias),
+    };
+  },
+};
+
+let gradientsRegistered = false;
+
+/** Registers the three gradients above with tfjs (global to it; once). */
+export function registerFusedGradients(): void {
+  if (gradientsRegistered) return;
+  gradientsRegistered = true;
+  for (const config of [RELU_GRADIENT, FUSED_CONV2D_GRADIENT, FUSED_MATMUL_GRADIENT]) tf.registerGradient(config);
+}
+
+type Padding = 'same' | 'valid';
+
+/** relu(conv2d(x, filter) + bias): FusedConv2D, NHWC, no dilation, recorded with the gradient above. */
+export function conv2dBiasRelu(
+  x: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  bias: tf.Tensor1D,
+  strides: [number, number],
+  pad: Padding,
+): tf.Tensor4D {
+  registerFusedGradients();
+  return tf
+    .engine()
+    .runKernel<tf.Tensor4D>(
+      'FusedConv2D',
+      { x, filter, bias },
+      { strides, pad, dataFormat: 'NHWC', dilations: [1, 1], activation: 'relu' },
+    );
+}
+
+/** relu(x · kernel + bias) for x [n, k], kernel [k, units], bias [units]: _FusedMatMul, as above. */
+export function denseBiasRelu(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D {
+  registerFusedGradients();
+  const [n, k] = x.shape;
+  const units = kernel.shape[1];
+  // The kernel takes batches of matrices: one here.
+  const product = tf
+    .engine()
+    .runKernel<tf.Tensor3D>(
+      '_FusedMatMul',
+      { a: tf.reshape(x, [1, n, k]), b: tf.reshape(kernel, [1, k, units]), bias },
+      { transposeA: false, transposeB: false, activation: 'relu' },
+    );
+  return tf.reshape<tf.Rank.R2>(product, [n, units]);
+}
+
+/** A tfjs-layers class that the package does not export by name, from its serialization entry. */
+function layerClass(className: string): new (args: tf.serialization.ConfigDict) => tf.layers.Layer {
+  const entry = tf.serialization.SerializationMap.getMap().classNameMap[className] as unknown as [
+    new (args: tf.serialization.ConfigDict) => tf.layers.Layer,
+  ];
+  return entry[0];
+}
+
+/** What the fused path reads from a Conv2D or Dense layer (tfjs-layers' fields). */
+interface LayerFields {
+  activation: { getClassName(): string } | null;
+  bias: tf.LayerVariable | null;
+  kernel: tf.LayerVariable;
+}
+
+interface ConvFields extends LayerFields {
+  strides: number[];
+  padding: string;
+  dataFormat: string;
+  dilationRate: number | number[];
+}
+
+/** The one input tensor of a call, or null where there is not exactly one. */
+function onlyInput(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor | null {
+  if (!Array.isArray(inputs)) return inputs;
+  return inputs.length === 1 ? inputs[0] : null;
+}
+
+/** The layer's bias where it has ReLU and a bias (what the fused kernels take), else null. */
+function reluBias(layer: LayerFields): tf.LayerVariable | null {
+  return layer.activation?.getClassName() === 'relu' ? layer.bias : null;
+}
+
+const Conv2D = layerClass('Conv2D');
+const Dense = layerClass('Dense');
+
+class StitchConv2D extends Conv2D {
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
+    const layer = this as unknown as ConvFields;
+    const x = onlyInput(inputs);
+    const bias = reluBias(layer);
+    const dilations = [layer.dilationRate].flat();
+    const fusable =
+      x?.rank === 4 &&
+      bias != null &&
+      layer.dataFormat === 'channelsLast' &&
+      (layer.padding === 'same' || layer.padding === 'valid') &&
+      dilations.every((d) => d === 1);
+    if (!fusable) return super.call(inputs, kwargs);
+    return tf.tidy(() =>
+      conv2dBiasRelu(
+        x as tf.Tensor4D,
+        layer.kernel.read() as tf.Tensor4D,
+        bias.read() as tf.Tensor1D,
+        layer.strides as [number, number],
+        layer.padding as Padding,
+      ),
+    );
+  }
+}
+
+class StitchDense extends Dense {
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
+    const layer = this as unknown as LayerFields;
+    const x = onlyInput(inputs);
+    const bias = reluBias(layer);
+    if (x?.rank !== 2 || bias == null) return super.call(inputs, kwargs);
+    return tf.tidy(() =>
+      denseBiasRelu(x as tf.Tensor2D, layer.kernel.read() as tf.Tensor2D, bias.read() as tf.Tensor1D),
+    );
+  }
+}
+
+/** tfjs-layers' Conv2D (`tf.layers.conv2d(args)`), fused with its bias and ReLU (see above). */
+export function stitchConv2d(args: tf.serialization.ConfigDict): tf.layers.Layer {
+  return new StitchConv2D(args);
+}
+
+/** tfjs-layers' Dense (`tf.layers.dense(args)`), fused with its bias and ReLU (see above). */
+export function stitchDense(args: tf.serialization.ConfigDict): tf.layers.Layer {
+  return new StitchDense(args);
+}
