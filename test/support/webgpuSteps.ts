@@ -2,10 +2,13 @@
  * Run by test/server/training/webgpuSoftware.test.ts in a process of its own (Dawn must see SwiftShader from the
  * start): trains one small CNN for a few steps on the webgpu backend twice, with tfjs's AdamOptimizer and with
  * the fused one (webgpuAdam.ts), from the same weights on the same batches, counting the programs each step
- * dispatches and the uploads it makes. Prints one JSON line.
+ * dispatches and the uploads it makes; then the GPU dropout, and the fused layers (fusedLayers.ts) against
+ * tfjs-layers' own. Prints one JSON line.
  */
 import * as tf from '@tensorflow/tfjs';
 import { chooseBackend } from '../../src/server/training/backend';
+import type { StitchSchema } from '../../src/shared/schema/types';
+import { reluGrad } from '../../src/server/training/fusedLayers';
 import { buildModel } from '../../src/server/training/model';
 import { trainStep } from '../../src/server/training/trainStep';
 import { FusedAdamOptimizer } from '../../src/server/training/webgpuAdam';
@@ -95,8 +98,17 @@ async function main(): Promise<void> {
   const moved = Math.max(...tfjs.weights.map((w, i) => Math.abs(w - start[i])));
   const summary = (r: typeof tfjs) => ({ losses: r.losses, perStep: r.perStep });
   const dropout = await dropoutOnGpu(counts);
+  const relu = await fusedReluOnGpu(counts, schema, xs[0], ys[0]);
   console.log(
-    JSON.stringify({ backend: choice.detail, tfjs: summary(tfjs), fused: summary(fused), maxDiff, moved, dropout }),
+    JSON.stringify({
+      backend: choice.detail,
+      tfjs: summary(tfjs),
+      fused: summary(fused),
+      maxDiff,
+      moved,
+      dropout,
+      relu,
+    }),
   );
 }
 
@@ -143,6 +155,57 @@ async function dropoutOnGpu(counts: { dispatches: number; uploads: number }) {
   };
   model.dispose();
   return result;
+}
+
+/**
+ * The fused layers (fusedLayers.ts) on webgpu: ReLU's gradient in one program against tfjs's Step and Multiply on
+ * special values, and one forward and backward pass of `schema` against tfjs-layers' own model with the same
+ * weights: the gradients, and the programs each dispatches.
+ */
+async function fusedReluOnGpu(
+  counts: { dispatches: number; uploads: number },
+  schema: StitchSchema,
+  x: tf.Tensor,
+  labels: tf.Tensor,
+) {
+  const y = tf.tensor([-2, -0, 0, 0.5, NaN, Infinity, -Infinity, 3, 1e-30]);
+  const dy = tf.tensor([1, -1, 2, 3, 4, 5, 6, -7, NaN]);
+  let before = counts.dispatches;
+  const ours = reluGrad(dy, y);
+  const oursDispatches = counts.dispatches - before;
+  before = counts.dispatches;
+  const theirs = tf.mul(dy, tf.step(y));
+  const theirsDispatches = counts.dispatches - before;
+  const [a, b] = await Promise.all([ours.data(), theirs.data()]);
+  const gradMatches = a.every((v, i) => Object.is(v, b[i]));
+
+  const fusedModel = buildModel(schema);
+  const plainModel = tf.Sequential.fromConfig<tf.Sequential>(tf.Sequential, fusedModel.getConfig());
+  plainModel.setWeights(fusedModel.getWeights());
+  const pass = async (model: tf.LayersModel) => {
+    const start = counts.dispatches;
+    const { grads } = tf.variableGrads(() =>
+      tf.losses.softmaxCrossEntropy<tf.Tensor, tf.Scalar>(labels, model.apply(x, { training: true }) as tf.Tensor),
+    );
+    const dispatches = counts.dispatches - start;
+    const values = await Promise.all(model.trainableWeights.map((w) => grads[w.name].data()));
+    tf.dispose(Object.values(grads));
+    return { dispatches, values: values.flatMap((v) => Array.from(v)) };
+  };
+  const fusedPass = await pass(fusedModel);
+  const plainPass = await pass(plainModel);
+  const gradDiff = Math.max(...fusedPass.values.map((v, i) => Math.abs(v - plainPass.values[i])));
+  tf.dispose([y, dy, ours, theirs]);
+  fusedModel.dispose();
+  plainModel.dispose();
+  return {
+    gradMatches,
+    oursDispatches,
+    theirsDispatches,
+    fusedDispatches: fusedPass.dispatches,
+    plainDispatches: plainPass.dispatches,
+    gradDiff,
+  };
 }
 
 main().catch((error: unknown) => {

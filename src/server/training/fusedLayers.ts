@@ -1,23 +1,24 @@
 /**
- * Convolution and dense layers with ReLU, fused while they train.
+ * Convolution and dense layers with a bias and ReLU (or no activation), fused while they train.
  *
- * tfjs-layers asks tfjs-core for a fused convolution (or matrix product) with its bias and ReLU, but tfjs-core
- * fuses only where no gradient is recorded (or the activation is linear): while training, each such layer ran
- * three kernels forward (Conv2D, Add, Relu) and ReLU's gradient ran two (Step, Multiply). On the Keras MNIST
- * convnet that is three passes over the first layer's 5.5 MB output a step that do nothing but move memory on
- * wasm, and six programs more a step on webgpu, where a small model's step is bound by its dispatches.
+ * tfjs-layers asks tfjs-core for a fused convolution (or matrix product) with its bias and activation, but
+ * tfjs-core fuses ReLU only where no gradient is recorded: while training, such a layer ran three kernels forward
+ * (Conv2D, Add, Relu) and ReLU's gradient ran two (Step, Multiply). On the Keras MNIST convnet that is three
+ * passes over the first layer's 5.5 MB output a step that only move memory on wasm, and six programs more a step
+ * on webgpu, where a small model's step is bound by its dispatches. Without an activation (the original Stitch's
+ * models put activations in layers of their own) tfjs-core does fuse, but its custom gradient computes every
+ * gradient, the first layer's input gradient too, which nothing uses and which costs as much as its filter's.
  *
- * Here such a layer runs tfjs's FusedConv2D or _FusedMatMul kernel with its bias and ReLU (every backend has
- * them; ours on wasm, wasmActivation.ts), and its gradient is the same as tfjs's: ReLU's gradient from the
- * output, dz = dy · step(y), then the convolution's (or product's) two gradients and the bias's sum of dz. ReLU's
- * gradient is one kernel, `StitchReluGrad`, on wasm and webgpu (wasmActivation.ts, webgpuReluGrad.ts); elsewhere
- * it is tfjs's Step and Multiply. tfjs's own gradient of Relu (activation layers) uses it too. The fused
- * kernels' gradients are registered with tfjs (`registerFusedGradients`), so each is computed only where needed
- * (a custom gradient computes all of them: a first layer's input gradient, which nothing uses, costs as much as
- * its filter's).
+ * Here such a layer runs tfjs's FusedConv2D or _FusedMatMul kernel with its bias and ReLU or no activation (every
+ * backend has them; ours on wasm, wasmActivation.ts; another activation, e.g. sigmoid or softmax, is applied after
+ * it, as tfjs-layers does), and their gradients, registered with tfjs (`registerFusedGradients`),
+ * are tfjs's unfused ones, each computed only where the tape needs it: ReLU's gradient from the output, dz = dy ·
+ * step(y), then the convolution's (or product's) two gradients and the bias's sum of dz. ReLU's gradient is one
+ * kernel, `StitchReluGrad`, on wasm and webgpu (wasmActivation.ts, webgpuReluGrad.ts); elsewhere it is tfjs's
+ * Step and Multiply. tfjs's own gradient of Relu (activation layers) uses it too.
  *
- * The layers are tfjs-layers' Conv2D and Dense otherwise (other activations, no bias, dilation, channels first,
- * inputs of another rank) and keep their class names, so saved models load anywhere as plain layers.
+ * The layers are tfjs-layers' Conv2D and Dense otherwise (no bias, dilation, channels first, inputs of another
+ * rank) and keep their class names, so saved models load anywhere as plain layers.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -112,13 +113,17 @@ export function registerFusedGradients(): void {
 
 type Padding = 'same' | 'valid';
 
-/** relu(conv2d(x, filter) + bias): FusedConv2D, NHWC, no dilation, recorded with the gradient above. */
-export function conv2dBiasRelu(
+/** The activations the fused layers take: ReLU, or none. */
+export type FusedActivation = 'relu' | 'linear';
+
+/** activation(conv2d(x, filter) + bias): FusedConv2D, NHWC, no dilation, recorded with the gradient above. */
+export function conv2dBias(
   x: tf.Tensor4D,
   filter: tf.Tensor4D,
   bias: tf.Tensor1D,
   strides: [number, number],
   pad: Padding,
+  activation: FusedActivation,
 ): tf.Tensor4D {
   registerFusedGradients();
   return tf
@@ -126,12 +131,17 @@ export function conv2dBiasRelu(
     .runKernel<tf.Tensor4D>(
       'FusedConv2D',
       { x, filter, bias },
-      { strides, pad, dataFormat: 'NHWC', dilations: [1, 1], activation: 'relu' },
+      { strides, pad, dataFormat: 'NHWC', dilations: [1, 1], activation },
     );
 }
 
-/** relu(x · kernel + bias) for x [n, k], kernel [k, units], bias [units]: _FusedMatMul, as above. */
-export function denseBiasRelu(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D {
+/** activation(x · kernel + bias) for x [n, k], kernel [k, units], bias [units]: _FusedMatMul, as above. */
+export function denseBias(
+  x: tf.Tensor2D,
+  kernel: tf.Tensor2D,
+  bias: tf.Tensor1D,
+  activation: FusedActivation,
+): tf.Tensor2D {
   registerFusedGradients();
   const [n, k] = x.shape;
   const units = kernel.shape[1];
@@ -141,7 +151,7 @@ export function denseBiasRelu(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tens
     .runKernel<tf.Tensor3D>(
       '_FusedMatMul',
       { a: tf.reshape(x, [1, n, k]), b: tf.reshape(kernel, [1, k, units]), bias },
-      { transposeA: false, transposeB: false, activation: 'relu' },
+      { transposeA: false, transposeB: false, activation },
     );
   return tf.reshape<tf.Rank.R2>(product, [n, units]);
 }
@@ -156,7 +166,7 @@ function layerClass(className: string): new (args: tf.serialization.ConfigDict) 
 
 /** What the fused path reads from a Conv2D or Dense layer (tfjs-layers' fields). */
 interface LayerFields {
-  activation: { getClassName(): string } | null;
+  activation: { getClassName(): string; apply(x: tf.Tensor): tf.Tensor } | null;
   bias: tf.LayerVariable | null;
   kernel: tf.LayerVariable;
 }
@@ -174,9 +184,20 @@ function onlyInput(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor | null {
   return inputs.length === 1 ? inputs[0] : null;
 }
 
-/** The layer's bias where it has ReLU and a bias (what the fused kernels take), else null. */
-function reluBias(layer: LayerFields): tf.LayerVariable | null {
-  return layer.activation?.getClassName() === 'relu' ? layer.bias : null;
+/**
+ * What the fused kernel takes of a layer with a bias: the bias, and its activation where it is ReLU (else
+ * linear, the activation then applied after it: `then`). Null without a bias.
+ */
+function fusedParts(
+  layer: LayerFields,
+): { bias: tf.LayerVariable; activation: FusedActivation; then: (y: tf.Tensor) => tf.Tensor } | null {
+  if (!layer.bias) return null;
+  const name = layer.activation?.getClassName() ?? 'linear';
+  if (name === 'relu' || name === 'linear' || !layer.activation) {
+    return { bias: layer.bias, activation: name === 'relu' ? 'relu' : 'linear', then: (y) => y };
+  }
+  const { activation } = layer;
+  return { bias: layer.bias, activation: 'linear', then: (y) => activation.apply(y) };
 }
 
 const Conv2D = layerClass('Conv2D');
@@ -186,22 +207,23 @@ class StitchConv2D extends Conv2D {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
     const layer = this as unknown as ConvFields;
     const x = onlyInput(inputs);
-    const bias = reluBias(layer);
-    const dilations = [layer.dilationRate].flat();
+    const parts = fusedParts(layer);
     const fusable =
       x?.rank === 4 &&
-      bias != null &&
       layer.dataFormat === 'channelsLast' &&
       (layer.padding === 'same' || layer.padding === 'valid') &&
-      dilations.every((d) => d === 1);
-    if (!fusable) return super.call(inputs, kwargs);
+      [layer.dilationRate].flat().every((d) => d === 1);
+    if (!fusable || !parts) return super.call(inputs, kwargs);
     return tf.tidy(() =>
-      conv2dBiasRelu(
-        x as tf.Tensor4D,
-        layer.kernel.read() as tf.Tensor4D,
-        bias.read() as tf.Tensor1D,
-        layer.strides as [number, number],
-        layer.padding as Padding,
+      parts.then(
+        conv2dBias(
+          x as tf.Tensor4D,
+          layer.kernel.read() as tf.Tensor4D,
+          parts.bias.read() as tf.Tensor1D,
+          layer.strides as [number, number],
+          layer.padding as Padding,
+          parts.activation,
+        ),
       ),
     );
   }
@@ -211,20 +233,27 @@ class StitchDense extends Dense {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
     const layer = this as unknown as LayerFields;
     const x = onlyInput(inputs);
-    const bias = reluBias(layer);
-    if (x?.rank !== 2 || bias == null) return super.call(inputs, kwargs);
+    const parts = fusedParts(layer);
+    if (x?.rank !== 2 || !parts) return super.call(inputs, kwargs);
     return tf.tidy(() =>
-      denseBiasRelu(x as tf.Tensor2D, layer.kernel.read() as tf.Tensor2D, bias.read() as tf.Tensor1D),
+      parts.then(
+        denseBias(
+          x as tf.Tensor2D,
+          layer.kernel.read() as tf.Tensor2D,
+          parts.bias.read() as tf.Tensor1D,
+          parts.activation,
+        ),
+      ),
     );
   }
 }
 
-/** tfjs-layers' Conv2D (`tf.layers.conv2d(args)`), fused with its bias and ReLU (see above). */
+/** tfjs-layers' Conv2D (`tf.layers.conv2d(args)`), fused with its bias and ReLU or no activation (see above). */
 export function stitchConv2d(args: tf.serialization.ConfigDict): tf.layers.Layer {
   return new StitchConv2D(args);
 }
 
-/** tfjs-layers' Dense (`tf.layers.dense(args)`), fused with its bias and ReLU (see above). */
+/** tfjs-layers' Dense (`tf.layers.dense(args)`), fused with its bias and ReLU or no activation (see above). */
 export function stitchDense(args: tf.serialization.ConfigDict): tf.layers.Layer {
   return new StitchDense(args);
 }

@@ -11,7 +11,8 @@
  * - Chosen automatically, a software adapter is skipped (slower than wasm), with the adapter named.
  * - The fused Adam (webgpuAdam.ts) gives tfjs's Adam's numbers with 11 programs fewer per variable and step, and
  *   without its scalar uploads; the dropout layer draws its mask on the GPU (webgpuDropout.ts) in one program,
- *   with the right share of zeros and scale, and its gradient (test/support/webgpuSteps.ts).
+ *   with the right share of zeros and scale, and its gradient; the fused layers (fusedLayers.ts) give tfjs-layers'
+ *   gradients with fewer programs, ReLU's gradient in one (test/support/webgpuSteps.ts).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -158,7 +159,7 @@ test(
 );
 
 test(
-  "the fused Adam (tfjs Adam's numbers, 3 programs per variable instead of 14) and the GPU dropout on webgpu",
+  "the fused Adam (tfjs Adam's numbers, 3 programs per variable instead of 14), the GPU dropout and the fused layers on webgpu",
   { skip },
   () => {
     const tsx = pathToFileURL(require.resolve('tsx')).href;
@@ -185,6 +186,14 @@ test(
         inferenceIsIdentity: boolean;
         call: { dispatches: number; uploads: number };
       };
+      relu: {
+        gradMatches: boolean;
+        oursDispatches: number;
+        theirsDispatches: number;
+        fusedDispatches: number;
+        plainDispatches: number;
+        gradDiff: number;
+      };
     };
     const { tfjs, fused } = result;
     for (const [i, loss] of tfjs.losses.entries())
@@ -206,5 +215,15 @@ test(
     assert.ok(dropout.differs && dropout.gradientIsMask && dropout.inferenceIsIdentity, JSON.stringify(dropout));
     assert.deepEqual(dropout.call, { dispatches: 1, uploads: 0 });
     assert.equal(dropout.className, 'Dropout');
+
+    // The fused layers (fusedLayers.ts): ReLU's gradient is tfjs's Step and Multiply's values (NaN, ±0 and
+    // infinities included) in one program instead of two, and a training pass of the model (a convolution with
+    // ReLU, a dense layer with softmax) gives tfjs-layers' gradients with 3 programs fewer (its conv's Add and Relu
+    // in FusedConv2D, its Step and Multiply in one).
+    const { relu } = result;
+    assert.ok(relu.gradMatches, JSON.stringify(relu));
+    assert.deepEqual([relu.oursDispatches, relu.theirsDispatches], [1, 2]);
+    assert.ok(relu.gradDiff < 1e-6, JSON.stringify(relu));
+    assert.ok(relu.fusedDispatches <= relu.plainDispatches - 3, JSON.stringify(relu));
   },
 );
