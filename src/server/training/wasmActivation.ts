@@ -1,7 +1,7 @@
 /**
  * ReLU on wasm, fused with what comes before it (fusedLayers.ts says why): FusedConv2D and _FusedMatMul with a
  * bias and ReLU or no activation run our unfused kernels (the convolutions of wasmConv.ts, the products of
- * wasmMatMul.ts) and then one pass that adds the bias and applies ReLU in place (wasmSimd.wat's `addRows`), and
+ * wasmMatMul.ts) and then one pass that adds the bias and applies ReLU in place (wasmSimd.wat's `rowsOp`), and
  * `StitchReluGrad` is ReLU's gradient in one pass (`reluGrad`) instead of the backend's Step and Multiply. They
  * compute what the unfused kernels compute, bit for bit: the same convolution or product, then the same float32
  * addition and maximum. The backend's own fused kernels (XNNPACK) start their sums from the bias, so they round
@@ -10,6 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { ROWS_ADD, ROWS_ADD_RELU } from './wasmRowsOp';
 import { release, runWasmKernel } from './wasmRun';
 import { simdKernels } from './wasmSimd';
 
@@ -53,8 +54,8 @@ export function withSimdBiasActivation(original: tf.KernelFunc, unfused: tf.Kern
     }
     const count = tf.util.sizeFromShape(y.shape);
     if (count > 0) {
-      const relu = activation === 'relu' ? 1 : 0;
-      simd.addRows(at(backend, y), at(backend, y), at(backend, bias), count / width, width, relu);
+      const op = activation === 'relu' ? ROWS_ADD_RELU : ROWS_ADD;
+      simd.rowsOp(at(backend, y), at(backend, y), at(backend, bias), count / width, width, op);
     }
     return y;
   }) as unknown as tf.KernelFunc;

@@ -7,14 +7,16 @@
  *
  * - Convolutions (Conv2D, and so the input gradient, which is computed as one; Conv2DBackpropFilter) run on our
  *   SIMD kernels (wasmSimd.wat, wasmConv.ts), about twice as fast as XNNPACK on a training step's shapes,
- *   as do the 2×2 MaxPoolGrad, the bias gradients' sums and the convolutions' bias additions
- *   (wasmBiasAdd.ts). Without SIMD (or for other shapes),
+ *   as do the 2×2 MaxPoolGrad, the bias gradients' sums, additions and products with a row along the last axis
+ *   (biases, batch normalization's factors: wasmRowsOp.ts), and the fused convolutions and products with their
+ *   bias and ReLU, and ReLU's gradient (wasmActivation.ts, for fusedLayers.ts). Without SIMD (or for other shapes),
  *   Conv2DBackpropFilter runs on the backend's own XNNPACK kernels: a matrix product over im2col columns,
  *   or a forward convolution over transposed tensors, whichever suits the shape (wasmConvFilter.ts).
  * - Transposed matrix products are slow in the backend, so they get explicit transposes, and products with
  *   a large right operand swap their operands (wasmMatMul.ts);
- *   sums over leading axes (bias gradients) get a faster path (wasmReduce.ts); Identity and same-dtype Cast
- *   share memory instead of copying it (wasmIdentity.ts).
+ *   sums and means over leading axes (bias gradients, batch normalization) get a faster path (wasmReduce.ts);
+ *   Tile is block copies (wasmTile.ts: the backend's took 89 ms of a 197 ms batch-normalized step); Identity and
+ *   same-dtype Cast share memory instead of copying it (wasmIdentity.ts).
  * - The depthwise backprops cost C times less than a full convolution (one filter per channel), so plain
  *   loops over the backend's heap memory are fast enough and avoid extra copies.
  */
@@ -23,15 +25,16 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { RELU_GRAD_KERNEL } from './fusedLayers';
 import { wasmReluGrad, withSimdBiasActivation } from './wasmActivation';
 import { wasmAdamMoment, wasmAdamStep } from './wasmAdam';
-import { withSimdBiasAdd } from './wasmBiasAdd';
 import { withSimdConv2D } from './wasmConv';
 import { conv2DBackpropFilter } from './wasmConvFilter';
 import { conv2DBackpropInputByCol2im } from './wasmConvInput';
 import { sharingCast, sharingIdentity } from './wasmIdentity';
 import { withExplicitTranspose } from './wasmMatMul';
 import { avgPoolGrad, maxPoolGrad } from './wasmPoolKernels';
-import { withLeadingAxesSum } from './wasmReduce';
+import { withLeadingAxesMean, withLeadingAxesSum } from './wasmReduce';
+import { ROWS_ADD, ROWS_MULTIPLY, withSimdRows } from './wasmRowsOp';
 import { runWinograd, simdKernels, winogradApplies, type SimdKernels } from './wasmSimd';
+import { withBlockTile } from './wasmTile';
 import { MOMENT_KERNEL, STEP_KERNEL } from './webgpuAdam';
 import { release, runWasmKernel } from './wasmRun';
 
@@ -297,9 +300,11 @@ export function registerWasmTrainingKernels(): void {
   }
   const wrappers: [string, (original: tf.KernelFunc) => tf.KernelFunc][] = [
     ['Conv2D', withSimdConv2D],
-    ['Add', withSimdBiasAdd],
+    ['Add', withSimdRows(ROWS_ADD)],
+    ['Multiply', withSimdRows(ROWS_MULTIPLY)],
     ['Sum', withLeadingAxesSum],
     ['Identity', sharingIdentity],
+    ['Tile', withBlockTile],
     ['Cast', sharingCast],
   ];
   for (const [kernelName, wrap] of wrappers) {
@@ -308,16 +313,19 @@ export function registerWasmTrainingKernels(): void {
     tf.unregisterKernel(kernelName, 'wasm');
     tf.registerKernel({ ...original, kernelFunc: wrap(original.kernelFunc) });
   }
-  // After the wrappers above: a fused kernel runs the unfused one, then the bias and ReLU (wasmActivation.ts).
-  for (const [fusedName, unfusedName] of [
-    ['FusedConv2D', 'Conv2D'],
-    ['_FusedMatMul', 'BatchMatMul'],
-  ]) {
-    const fused = findKernel(fusedName);
-    const unfused = findKernel(unfusedName);
-    if (!fused || !unfused) continue;
-    tf.unregisterKernel(fusedName, 'wasm');
-    tf.registerKernel({ ...fused, kernelFunc: withSimdBiasActivation(fused.kernelFunc, unfused.kernelFunc) });
+  // After the wrappers above, kernels made of them: a fused kernel runs the unfused one, then the bias and ReLU
+  // (wasmActivation.ts); Mean over leading axes is that Sum, divided.
+  const composed: [string, string, (original: tf.KernelFunc, inner: tf.KernelFunc) => tf.KernelFunc][] = [
+    ['FusedConv2D', 'Conv2D', withSimdBiasActivation],
+    ['_FusedMatMul', 'BatchMatMul', withSimdBiasActivation],
+    ['Mean', 'Sum', withLeadingAxesMean],
+  ];
+  for (const [kernelName, innerName, compose] of composed) {
+    const original = findKernel(kernelName);
+    const inner = findKernel(innerName);
+    if (!original || !inner) continue;
+    tf.unregisterKernel(kernelName, 'wasm');
+    tf.registerKernel({ ...original, kernelFunc: compose(original.kernelFunc, inner.kernelFunc) });
   }
 }
 

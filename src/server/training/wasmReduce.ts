@@ -22,6 +22,19 @@ interface KernelArgs {
   attrs: { axis: number | number[]; keepDims?: boolean };
 }
 
+/**
+ * How many leading axes a float32 reduction sums over (axes 0…k−1, some but not all of x's), or 0 where it is
+ * anything else.
+ */
+function leadingAxes({ inputs: { x }, attrs }: KernelArgs): number {
+  const rank = x.shape.length;
+  const axes = (Array.isArray(attrs.axis) ? attrs.axis : [attrs.axis])
+    .map((a) => (a < 0 ? a + rank : a))
+    .sort((a, b) => a - b);
+  const leading = axes.length > 0 && axes.length < rank && axes.every((a, i) => a === i);
+  return x.dtype === 'float32' && leading ? axes.length : 0;
+}
+
 /** Without SIMD, below this many values the JS loop is as fast as the transpose and product. */
 const MATMUL_MIN_SIZE = 1 << 16;
 
@@ -48,16 +61,12 @@ export function withLeadingAxesSum(original: tf.KernelFunc): tf.KernelFunc {
   return ((args: KernelArgs) => {
     const { inputs, backend, attrs } = args;
     const { x } = inputs;
-    const rank = x.shape.length;
-    const axes = (Array.isArray(attrs.axis) ? attrs.axis : [attrs.axis])
-      .map((a) => (a < 0 ? a + rank : a))
-      .sort((a, b) => a - b);
-    const leading = axes.length > 0 && axes.length < rank && axes.every((a, i) => a === i);
-    if (x.dtype !== 'float32' || !leading) return original(args);
-    const rest = x.shape.slice(axes.length);
+    const leading = leadingAxes(args);
+    if (!leading) return original(args);
+    const rest = x.shape.slice(leading);
     const width = rest.reduce((a, b) => a * b, 1);
-    const rows = x.shape.slice(0, axes.length).reduce((a, b) => a * b, 1);
-    const outShape = attrs.keepDims ? [...axes.map(() => 1), ...rest] : rest;
+    const rows = x.shape.slice(0, leading).reduce((a, b) => a * b, 1);
+    const outShape = attrs.keepDims ? [...new Array<number>(leading).fill(1), ...rest] : rest;
     const simd = simdKernels(backend);
     if (!simd && rows * width >= MATMUL_MIN_SIZE) return { ...sumByMatMul(backend, x, rows, width), shape: outShape };
     const out = backend.makeOutput(outShape, 'float32');
@@ -76,6 +85,25 @@ export function withLeadingAxesSum(original: tf.KernelFunc): tf.KernelFunc {
       for (let j = 0; j < width; j++) acc[j] += values[base + j];
     }
     sum.set(acc);
+    return out;
+  }) as unknown as tf.KernelFunc;
+}
+
+/**
+ * Mean over leading axes as that Sum (`sum`: the Sum kernel registered for wasm, the wrapper above) divided by
+ * the count, as tfjs computes a mean (a float32 division of the sum). Batch normalization takes the mean and
+ * variance of every channel this way while it trains: the backend's Mean took 5 ms for `[64, 28, 28, 32]`.
+ */
+export function withLeadingAxesMean(original: tf.KernelFunc, sum: tf.KernelFunc): tf.KernelFunc {
+  return ((args: KernelArgs) => {
+    const { backend } = args;
+    const leading = leadingAxes(args);
+    if (!leading) return original(args);
+    const out = sum(args) as Info;
+    const count = args.inputs.x.shape.slice(0, leading).reduce((a, b) => a * b, 1);
+    const values = backend.typedArrayFromHeap(out) as Float32Array;
+    const divisor = Math.fround(count);
+    for (let i = 0; i < values.length; i++) values[i] = Math.fround(values[i] / divisor);
     return out;
   }) as unknown as tf.KernelFunc;
 }

@@ -146,8 +146,11 @@ export interface SimdKernels {
     dh: number,
     dw: number,
   ): void;
-  /** out [R×N] = x [R×N] + b [N] on every row, then max(·, 0) where `relu` is 1 (out may be x). */
-  addRows(out: number, x: number, b: number, rows: number, n: number, relu: 0 | 1): void;
+  /**
+   * out [R×N] = x [R×N] ∘ b [N] on every row (out may be x): ∘ is + (op 0), + then max(·, 0) (1), or × (2);
+   * wasmRowsOp.ts names them.
+   */
+  rowsOp(out: number, x: number, b: number, rows: number, n: number, op: number): void;
   /** out [N] = dy [N] · step(y [N]): ReLU's gradient (tfjs's Step then Multiply, in one pass). */
   reluGrad(out: number, dy: number, y: number, n: number): void;
   /** out [N] = the column sums of x [R×N], blocks of float32 sums added in float64. */

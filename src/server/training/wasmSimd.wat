@@ -593,12 +593,13 @@
     (v128.store (i32.add (local.get $c) (i32.shl (local.get $cRow) (i32.const 1))) (local.get $acc2_0))
     (v128.store (i32.add (local.get $c) (i32.mul (local.get $cRow) (i32.const 3))) (local.get $acc3_0)))
 
-  ;; out [rows × n] = x [rows × n] + b [n] on every row: a bias added along the last axis (the backend's Add
-  ;; broadcasts through a generic index loop), then max(·, 0) where `relu` is 1 (a convolution's bias and ReLU in
-  ;; one pass: FusedConv2D, wasmActivation.ts). out may be x. 4 columns at a time, a scalar loop for what is left.
-  ;; max keeps NaN, as the backend's Relu does.
-  (func (export "addRows") (param $out i32) (param $x i32) (param $b i32) (param $rows i32) (param $n i32)
-    (param $relu i32)
+  ;; out [rows × n] = x [rows × n] ∘ b [n] on every row, ∘ by `op`: 0 adds (a bias added along the last axis;
+  ;; the backend's Add broadcasts through a generic index loop), 1 adds then takes max(·, 0) (a convolution's
+  ;; bias and ReLU in one pass: FusedConv2D, wasmActivation.ts), 2 multiplies (batch normalization's per-channel
+  ;; factors). out may be x. 4 columns at a time, a scalar loop for what is left. max keeps NaN, as the
+  ;; backend's Relu does.
+  (func (export "rowsOp") (param $out i32) (param $x i32) (param $b i32) (param $rows i32) (param $n i32)
+    (param $op i32)
     (local $r i32) (local $j i32) (local $row i32) (local $vecEnd i32) (local $v v128) (local $s f32)
     (local.set $row (i32.shl (local.get $n) (i32.const 2)))
     (local.set $vecEnd (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
@@ -608,17 +609,23 @@
       (local.set $j (i32.const 0))
       (block $doneVec (loop $eachVec
         (br_if $doneVec (i32.ge_u (local.get $j) (local.get $vecEnd)))
-        (local.set $v
-          (f32x4.add (v128.load (i32.add (local.get $x) (local.get $j))) (v128.load (i32.add (local.get $b) (local.get $j)))))
-        (if (local.get $relu) (then (local.set $v (f32x4.max (local.get $v) (v128.const f32x4 0 0 0 0)))))
+        (local.set $v (v128.load (i32.add (local.get $x) (local.get $j))))
+        (if (i32.eq (local.get $op) (i32.const 2))
+          (then (local.set $v (f32x4.mul (local.get $v) (v128.load (i32.add (local.get $b) (local.get $j))))))
+          (else (local.set $v (f32x4.add (local.get $v) (v128.load (i32.add (local.get $b) (local.get $j)))))))
+        (if (i32.eq (local.get $op) (i32.const 1))
+          (then (local.set $v (f32x4.max (local.get $v) (v128.const f32x4 0 0 0 0)))))
         (v128.store (i32.add (local.get $out) (local.get $j)) (local.get $v))
         (local.set $j (i32.add (local.get $j) (i32.const 16)))
         (br $eachVec)))
       (block $doneTail (loop $eachTail
         (br_if $doneTail (i32.ge_u (local.get $j) (local.get $row)))
-        (local.set $s
-          (f32.add (f32.load (i32.add (local.get $x) (local.get $j))) (f32.load (i32.add (local.get $b) (local.get $j)))))
-        (if (local.get $relu) (then (local.set $s (f32.max (local.get $s) (f32.const 0)))))
+        (local.set $s (f32.load (i32.add (local.get $x) (local.get $j))))
+        (if (i32.eq (local.get $op) (i32.const 2))
+          (then (local.set $s (f32.mul (local.get $s) (f32.load (i32.add (local.get $b) (local.get $j))))))
+          (else (local.set $s (f32.add (local.get $s) (f32.load (i32.add (local.get $b) (local.get $j)))))))
+        (if (i32.eq (local.get $op) (i32.const 1))
+          (then (local.set $s (f32.max (local.get $s) (f32.const 0)))))
         (f32.store (i32.add (local.get $out) (local.get $j)) (local.get $s))
         (local.set $j (i32.add (local.get $j) (i32.const 4)))
         (br $eachTail)))

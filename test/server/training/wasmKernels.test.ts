@@ -313,7 +313,7 @@ for (const simd of [true, false]) {
       }
     });
 
-    describe('sums over leading axes on wasm (bias gradients)', () => {
+    describe('sums and means over leading axes on wasm (bias gradients, batch normalization)', () => {
       const cases: { shape: number[]; axis: number[]; keepDims: boolean }[] = [
         { shape: [4, 5, 6, 3], axis: [0, 1, 2], keepDims: false },
         { shape: [4, 5, 6, 3], axis: [0, 1], keepDims: true },
@@ -326,12 +326,19 @@ for (const simd of [true, false]) {
         { shape: [3, 30000], axis: [0], keepDims: false },
       ];
       for (const c of cases) {
-        test(`sum of ${c.shape.join('×')} over [${c.axis}]${c.keepDims ? ', keepDims' : ''}`, async () => {
+        test(`sum and mean of ${c.shape.join('×')} over [${c.axis}]${c.keepDims ? ', keepDims' : ''}`, async () => {
           const x = randomValues(size(c.shape), 12);
-          const f = (t: tf.Tensor) => [tf.sum(t, c.axis, c.keepDims)];
-          const [cpu] = await onBackend('cpu', [[x, c.shape]], f);
-          const [wasm] = await onBackend('wasm', [[x, c.shape]], f);
-          assertClose(wasm, cpu, 'sum');
+          const f = (t: tf.Tensor) => [tf.sum(t, c.axis, c.keepDims), tf.mean(t, c.axis, c.keepDims)];
+          const [cpuSum, cpuMean] = await onBackend('cpu', [[x, c.shape]], f);
+          const [wasmSum, wasmMean] = await onBackend('wasm', [[x, c.shape]], f);
+          assertClose(wasmSum, cpuSum, 'sum');
+          // Means of values in [−1, 1) are small: compare on their own scale.
+          const scale = Math.max(...Array.from(cpuMean, Math.abs));
+          assertClose(
+            wasmMean.map((v) => v / scale),
+            cpuMean.map((v) => v / scale),
+            'mean',
+          );
           await tf.setBackend('wasm');
           assert.deepEqual(
             tf.tidy(() => tf.sum(tf.zeros(c.shape), c.axis, c.keepDims).shape),
@@ -342,6 +349,31 @@ for (const simd of [true, false]) {
               return expected.filter((d) => d !== 0);
             }),
           );
+        });
+      }
+    });
+
+    describe('Tile on wasm (block copies)', () => {
+      // Batch normalization's per-channel terms over a batch, each axis repeated, ones, rank 1, a row repeated
+      // in place, integers and booleans, and an empty output.
+      const cases: { shape: number[]; reps: number[]; dtype?: 'int32' | 'bool' }[] = [
+        { shape: [1, 1, 1, 8], reps: [3, 4, 5, 1] },
+        { shape: [2, 3, 4], reps: [2, 3, 2] },
+        { shape: [2, 1, 3], reps: [1, 4, 1] },
+        { shape: [5], reps: [3] },
+        { shape: [3, 2], reps: [1, 1] },
+        { shape: [2, 3], reps: [2, 2], dtype: 'int32' },
+        { shape: [2, 2], reps: [3, 1], dtype: 'bool' },
+        { shape: [2, 3], reps: [0, 2] },
+      ];
+      for (const c of cases) {
+        test(`${c.shape.join('×')} tiled ${c.reps.join('×')}${c.dtype ? ` (${c.dtype})` : ''}`, async () => {
+          const x = Float32Array.from({ length: size(c.shape) }, (_, i) => (c.dtype === 'bool' ? i % 2 : i + 1));
+          const f = (t: tf.Tensor) => [tf.tile(c.dtype ? tf.cast(t, c.dtype) : t, c.reps)];
+          const [cpu] = await onBackend('cpu', [[x, c.shape]], f);
+          const [wasm] = await onBackend('wasm', [[x, c.shape]], f);
+          assert.deepEqual(Array.from(wasm), Array.from(cpu));
+          assert.equal(cpu.length, size(c.shape.map((d, i) => d * c.reps[i])));
         });
       }
     });

@@ -232,9 +232,10 @@ describe('2×2 MaxPoolGrad and column sums on the SIMD kernels', () => {
   }
 });
 
-describe('bias additions on the SIMD kernel', () => {
-  // A convnet layer's bias, a row with a scalar tail, rows narrower than 4, the bias as either operand, and
-  // broadcasts that are not a bias along the last axis (the backend's kernel).
+describe('additions and products with a row on the SIMD kernel', () => {
+  // A convnet layer's bias, a row with a scalar tail, rows narrower than 4, the bias as either operand, a row
+  // with leading ones (batch normalization's [1, 1, 1, C]), and broadcasts that are not a row along the last
+  // axis (the backend's kernel).
   const cases: [number[], number[]][] = [
     [[4, 26, 26, 32], [32]],
     [[3, 5, 7], [7]],
@@ -245,6 +246,18 @@ describe('bias additions on the SIMD kernel', () => {
       [2, 3, 4],
       [1, 4],
     ],
+    [
+      [3, 5, 5, 8],
+      [1, 1, 1, 8],
+    ],
+    [
+      [1, 1, 6],
+      [2, 5, 6],
+    ],
+    [
+      [2, 3],
+      [2, 1],
+    ],
   ];
   for (const [aShape, bShape] of cases) {
     test(`${aShape.join('×')} + ${bShape.join('×')}`, async () => {
@@ -252,11 +265,14 @@ describe('bias additions on the SIMD kernel', () => {
         [randomValues(size(aShape), 31), aShape],
         [randomValues(size(bShape), 32), bShape],
       ];
-      const f = (a: tf.Tensor, b: tf.Tensor) => [tf.add(a, b)];
-      const [cpu] = await onBackend('cpu', inputs, f);
-      const [wasm] = await onBackend('wasm', inputs, f);
-      // The same float32 additions: equal, not merely close.
-      assert.deepEqual(Array.from(wasm), Array.from(cpu));
+      const f = (a: tf.Tensor, b: tf.Tensor) => [tf.add(a, b), tf.mul(a, b)];
+      const cpu = await onBackend('cpu', inputs, f);
+      const wasm = await onBackend('wasm', inputs, f);
+      // The same float32 operations: equal, not merely close.
+      assert.deepEqual(
+        wasm.map((v) => Array.from(v)),
+        cpu.map((v) => Array.from(v)),
+      );
     });
   }
 });
