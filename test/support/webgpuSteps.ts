@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { chooseBackend } from '../../src/server/training/backend';
 import type { StitchSchema } from '../../src/shared/schema/types';
-import { reluGrad } from '../../src/server/training/fusedLayers';
+import { reluGrad } from '../../src/server/training/gradients';
 import { buildModel } from '../../src/server/training/model';
 import { trainStep } from '../../src/server/training/trainStep';
 import { FusedAdamOptimizer } from '../../src/server/training/webgpuAdam';

@@ -11,8 +11,8 @@
  *
  * Here such a layer runs tfjs's FusedConv2D or _FusedMatMul kernel with its bias and ReLU or no activation (every
  * backend has them; ours on wasm, wasmActivation.ts; another activation, e.g. sigmoid or softmax, is applied after
- * it, as tfjs-layers does), and their gradients, registered with tfjs (`registerFusedGradients`),
- * are tfjs's unfused ones, each computed only where the tape needs it: ReLU's gradient from the output, dz = dy ·
+ * it, as tfjs-layers does), and their gradients, registered with tfjs (`registerStitchGradients`),
+ * are tfjs's unfused ones (gradients.ts), each computed only where the tape needs it: ReLU's gradient from the output, dz = dy ·
  * step(y), then the convolution's (or product's) two gradients and the bias's sum of dz. ReLU's gradient is one
  * kernel, `StitchReluGrad`, on wasm and webgpu (wasmActivation.ts, webgpuReluGrad.ts); elsewhere it is tfjs's
  * Step and Multiply. tfjs's own gradient of Relu (activation layers) uses it too.
@@ -21,95 +21,7 @@
  * rank) and keep their class names, so saved models load anywhere as plain layers.
  */
 import * as tf from '@tensorflow/tfjs';
-
-/** ReLU's gradient: dy · step(y), for y ReLU's output (or its input: the same steps). */
-export const RELU_GRAD_KERNEL = 'StitchReluGrad';
-
-/**
- * dy · step(y) on the current backend: our one kernel where it is registered (for float32 tensors of one shape,
- * what ReLU's gradient always has), else tfjs's two.
- */
-export function reluGrad(dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
-  // tfjs types the lookup as always found; it is undefined for a kernel the backend does not register.
-  const kernel = tf.getKernel(RELU_GRAD_KERNEL, tf.getBackend()) as tf.KernelConfig | undefined;
-  const fits = dy.dtype === 'float32' && y.dtype === 'float32' && tf.util.arraysEqual(dy.shape, y.shape);
-  if (kernel && fits) return tf.engine().runKernel<tf.Tensor>(RELU_GRAD_KERNEL, { dy, y }, {});
-  return tf.mul(dy, tf.step(y));
-}
-
-/**
- * tfjs-core's gradient of Relu (an activation layer's, or ReLU after batch normalization), as `reluGrad`: the
- * same values (dy · step(x), cast to float32), in one kernel where there is one.
- */
-const RELU_GRADIENT: tf.GradConfig = {
-  kernelName: 'Relu',
-  inputsToSave: ['x'],
-  gradFunc: (dy, saved) => ({ x: () => reluGrad(dy as tf.Tensor, saved[0]) }),
-};
-
-/** What the fused kernels' gradients below accept: the fused layers' calls. */
-function dyOfActivation(dy: tf.Tensor, y: tf.Tensor, attrs: tf.NamedAttrMap, kernel: string): tf.Tensor {
-  const activation = (attrs.activation as string | undefined) ?? 'linear';
-  if (activation === 'relu') return reluGrad(dy, y);
-  if (activation === 'linear') return dy;
-  throw new Error(`${kernel}: no gradient for the fused activation "${activation}" (only relu and linear)`);
-}
-
-/** The sum of dz over every axis but the last: a bias's gradient, in the bias's shape. */
-function biasGradient(dz: tf.Tensor, bias: tf.Tensor): tf.Tensor {
-  const axes = Array.from({ length: dz.rank - 1 }, (_, i) => i);
-  return tf.reshape(tf.sum(dz, axes), bias.shape);
-}
-
-/**
- * FusedConv2D's gradient (tfjs-core has none: its fused op records a custom gradient around the kernel): the
- * gradients of tfjs's unfused Conv2D, Add and Relu (or linear), NHWC, no dilation, with a bias (what the layers
- * below run: without one, tfjs would fail to save it). Each is computed only where the tape asks for it (a first
- * layer's input needs none).
- */
-const FUSED_CONV2D_GRADIENT: tf.GradConfig = {
-  kernelName: 'FusedConv2D',
-  inputsToSave: ['x', 'filter', 'bias'],
-  outputsToSave: [true],
-  gradFunc: (dy, saved, attrs) => {
-    const [x, filter, bias, y] = saved;
-    const dz = dyOfActivation(dy as tf.Tensor, y, attrs, 'FusedConv2D');
-    const { strides, pad, dimRoundingMode } = attrs;
-    const common = { strides, pad, dimRoundingMode, dataFormat: 'NHWC' };
-    return {
-      x: () => tf.engine().runKernel('Conv2DBackpropInput', { dy: dz, filter }, { ...common, inputShape: x.shape }),
-      filter: () =>
-        tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: dz }, { ...common, filterShape: filter.shape }),
-      bias: () => biasGradient(dz, bias),
-    };
-  },
-};
-
-/** _FusedMatMul's gradient without transposes (a dense layer's product), as for FusedConv2D above. */
-const FUSED_MATMUL_GRADIENT: tf.GradConfig = {
-  kernelName: '_FusedMatMul',
-  inputsToSave: ['a', 'b', 'bias'],
-  outputsToSave: [true],
-  gradFunc: (dy, saved, attrs) => {
-    if (attrs.transposeA || attrs.transposeB) throw new Error('_FusedMatMul: no gradient for transposed operands');
-    const [a, b, bias, y] = saved;
-    const dz = dyOfActivation(dy as tf.Tensor, y, attrs, '_FusedMatMul');
-    return {
-      a: () => tf.matMul(dz, b, false, true),
-      b: () => tf.matMul(a, dz, true, false),
-      bias: () => biasGradient(dz, bias),
-    };
-  },
-};
-
-let gradientsRegistered = false;
-
-/** Registers the three gradients above with tfjs (global to it; once). */
-export function registerFusedGradients(): void {
-  if (gradientsRegistered) return;
-  gradientsRegistered = true;
-  for (const config of [RELU_GRADIENT, FUSED_CONV2D_GRADIENT, FUSED_MATMUL_GRADIENT]) tf.registerGradient(config);
-}
+import { registerStitchGradients } from './gradients';
 
 type Padding = 'same' | 'valid';
 
@@ -125,7 +37,7 @@ export function conv2dBias(
   pad: Padding,
   activation: FusedActivation,
 ): tf.Tensor4D {
-  registerFusedGradients();
+  registerStitchGradients();
   return tf
     .engine()
     .runKernel<tf.Tensor4D>(
@@ -142,7 +54,7 @@ export function denseBias(
   bias: tf.Tensor1D,
   activation: FusedActivation,
 ): tf.Tensor2D {
-  registerFusedGradients();
+  registerStitchGradients();
   const [n, k] = x.shape;
   const units = kernel.shape[1];
   // The kernel takes batches of matrices: one here.

@@ -61,11 +61,11 @@ export function withSimdBiasActivation(original: tf.KernelFunc, unfused: tf.Kern
   }) as unknown as tf.KernelFunc;
 }
 
-/** dy · step(y) (fusedLayers.ts's RELU_GRAD_KERNEL): one SIMD pass, or the backend's Step and Multiply. */
+/** dy · step(y) (gradients.ts's RELU_GRAD_KERNEL): one SIMD pass, or the backend's Step and Multiply. */
 export function wasmReluGrad(args: { inputs: { dy: Info; y: Info }; backend: BackendWasm }): Info {
   const { inputs, backend } = args;
   const { dy, y } = inputs;
-  // float32 tensors of one shape (fusedLayers.ts's reluGrad sends nothing else).
+  // float32 tensors of one shape (gradients.ts's reluGrad sends nothing else).
   const simd = simdKernels(backend);
   if (!simd) {
     const step = runWasmKernel('Step', backend, { x: y }, { alpha: 0 });

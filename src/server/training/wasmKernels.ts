@@ -22,7 +22,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { RELU_GRAD_KERNEL } from './fusedLayers';
+import { RELU_GRAD_KERNEL } from './gradients';
 import { wasmReluGrad, withSimdBiasActivation } from './wasmActivation';
 import { wasmAdamMoment, wasmAdamStep } from './wasmAdam';
 import { withSimdConv2D } from './wasmConv';
@@ -256,7 +256,7 @@ const KERNELS: { kernelName: string; kernelFunc: (args: never) => Info; replace?
   // FusedAdamOptimizer's (webgpuAdam.ts), used on wasm only where the SIMD kernels are.
   { kernelName: MOMENT_KERNEL, kernelFunc: wasmAdamMoment },
   { kernelName: STEP_KERNEL, kernelFunc: wasmAdamStep },
-  // ReLU's gradient in one pass (wasmActivation.ts, fusedLayers.ts).
+  // ReLU's gradient in one pass (wasmActivation.ts, gradients.ts).
   { kernelName: RELU_GRAD_KERNEL, kernelFunc: wasmReluGrad },
 ];
 

@@ -1,10 +1,10 @@
 /**
- * ReLU's gradient on webgpu in one program (fusedLayers.ts's `StitchReluGrad`): dy · step(y), as tfjs's Step and
+ * ReLU's gradient on webgpu in one program (gradients.ts's `StitchReluGrad`): dy · step(y), as tfjs's Step and
  * Multiply programs compute it (step is NaN where y is NaN, 1 where y > 0, else 0), one dispatch instead of two.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-import { RELU_GRAD_KERNEL } from './fusedLayers';
+import { RELU_GRAD_KERNEL } from './gradients';
 import { elementwiseProgram, type KernelArgs } from './webgpuPrograms';
 
 function reluGradKernel({ inputs, backend }: KernelArgs): tf.TensorInfo {

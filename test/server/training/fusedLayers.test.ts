@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { StitchSchema } from '../../../src/shared/schema/types';
 import { selectBackend } from '../../../src/server/training/backend';
 import { buildModel } from '../../../src/server/training/model';
-import { RELU_GRAD_KERNEL, reluGrad } from '../../../src/server/training/fusedLayers';
+import { RELU_GRAD_KERNEL, reluGrad } from '../../../src/server/training/gradients';
 import { assertClose, onBackend, randomValues, size } from '../../support/backendCompare';
 
 before(async () => {
@@ -167,6 +167,40 @@ describe("ReLU's gradient in one kernel", () => {
       const [cpu] = await onBackend('cpu', inputs, (a, b) => [tf.mul(a, tf.step(b))]);
       const [wasm] = await onBackend('wasm', inputs, (a, b) => [reluGrad(a, b)]);
       assert.deepEqual(Array.from(wasm), Array.from(cpu));
+    });
+  }
+});
+
+describe("Mean's gradient without a tensor of ones", () => {
+  // Batch normalization's moments (leading axes, kept), a middle axis, all axes, a negative axis.
+  const cases: { shape: number[]; axis: number | number[]; keepDims: boolean }[] = [
+    { shape: [4, 5, 5, 8], axis: [0, 1, 2], keepDims: true },
+    { shape: [3, 7, 2], axis: 1, keepDims: false },
+    { shape: [6, 5], axis: [0, 1], keepDims: false },
+    { shape: [2, 3, 4], axis: -1, keepDims: true },
+  ];
+  for (const c of cases) {
+    test(`${c.shape.join('×')} over ${JSON.stringify(c.axis)}: tfjs's values (dy · 1) / n, by a Tile`, async () => {
+      for (const backend of ['cpu', 'wasm']) {
+        await tf.setBackend(backend);
+        const x = tf.tensor(randomValues(size(c.shape), 21), c.shape);
+        const outShape = tf.tidy(() => tf.mean(x, c.axis, c.keepDims).shape);
+        const dy = tf.tensor(randomValues(size(outShape), 22), outShape);
+        const profile = await tf.profile(() => {
+          const [dx] = tf.grads((t: tf.Tensor) => tf.mean(t, c.axis, c.keepDims))([x], dy);
+          return dx;
+        });
+        const [dx] = tf.grads((t: tf.Tensor) => tf.mean(t, c.axis, c.keepDims))([x], dy);
+        // tfjs-core's own gradient, written out.
+        const axes = tf.util.parseAxisParam(c.axis, c.shape);
+        const kept = c.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+        const count = axes.reduce((n, a) => n * c.shape[a], 1);
+        const expected = tf.div(tf.mul(tf.reshape(dy, kept), tf.ones(c.shape)), count);
+        assert.deepEqual(Array.from(await dx.data()), Array.from(await expected.data()), backend);
+        const kernels = profile.kernels.map((k) => k.name);
+        assert.ok(kernels.includes('Tile') && !kernels.includes('Multiply'), `${backend}: ${kernels.join(', ')}`);
+        tf.dispose([x, dy, dx, expected]);
+      }
     });
   }
 });
