@@ -32,7 +32,7 @@ import { sharingCast, sharingIdentity } from './wasmIdentity';
 import { withExplicitTranspose } from './wasmMatMul';
 import { avgPoolGrad, maxPoolGrad } from './wasmPoolKernels';
 import { withLeadingAxesMean, withLeadingAxesSum } from './wasmReduce';
-import { ROWS_ADD, ROWS_MULTIPLY, withSimdRows } from './wasmRowsOp';
+import { ROWS_ADD, ROWS_MULTIPLY, withSimdBatchNorm, withSimdRows } from './wasmRowsOp';
 import { runWinograd, simdKernels, winogradApplies, type SimdKernels } from './wasmSimd';
 import { withBlockTile } from './wasmTile';
 import { MOMENT_KERNEL, STEP_KERNEL } from './webgpuAdam';
@@ -302,6 +302,7 @@ export function registerWasmTrainingKernels(): void {
     ['Conv2D', withSimdConv2D],
     ['Add', withSimdRows(ROWS_ADD)],
     ['Multiply', withSimdRows(ROWS_MULTIPLY)],
+    ['FusedBatchNorm', withSimdBatchNorm],
     ['Sum', withLeadingAxesSum],
     ['Identity', sharingIdentity],
     ['Tile', withBlockTile],

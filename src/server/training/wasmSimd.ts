@@ -151,6 +151,8 @@ export interface SimdKernels {
    * wasmRowsOp.ts names them.
    */
   rowsOp(out: number, x: number, b: number, rows: number, n: number, op: number): void;
+  /** out [R×N] = (x − mean) · factor + offset on every row, each of those [N]. */
+  batchNormRows(out: number, x: number, mean: number, factor: number, offset: number, rows: number, n: number): void;
   /** out [N] = dy [N] · step(y [N]): ReLU's gradient (tfjs's Step then Multiply, in one pass). */
   reluGrad(out: number, dy: number, y: number, n: number): void;
   /** out [N] = the column sums of x [R×N], blocks of float32 sums added in float64. */

@@ -634,6 +634,42 @@
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $eachRow))))
 
+  ;; Batch normalization along the last axis: out = (x − mean[j]) · factor[j] + offset[j] for every row of n
+  ;; values (factor = scale / √(variance + ε), computed by the caller). 4 columns at a time, a scalar tail.
+  (func (export "batchNormRows") (param $out i32) (param $x i32) (param $mean i32) (param $factor i32)
+    (param $offset i32) (param $rows i32) (param $n i32)
+    (local $r i32) (local $j i32) (local $row i32) (local $vecEnd i32)
+    (local.set $row (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $vecEnd (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2)))
+    (local.set $r (i32.const 0))
+    (block $done (loop $eachRow
+      (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $j (i32.const 0))
+      (block $doneVec (loop $eachVec
+        (br_if $doneVec (i32.ge_u (local.get $j) (local.get $vecEnd)))
+        (v128.store (i32.add (local.get $out) (local.get $j))
+          (f32x4.add
+            (f32x4.mul
+              (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $j))) (v128.load (i32.add (local.get $mean) (local.get $j))))
+              (v128.load (i32.add (local.get $factor) (local.get $j))))
+            (v128.load (i32.add (local.get $offset) (local.get $j)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $eachVec)))
+      (block $doneTail (loop $eachTail
+        (br_if $doneTail (i32.ge_u (local.get $j) (local.get $row)))
+        (f32.store (i32.add (local.get $out) (local.get $j))
+          (f32.add
+            (f32.mul
+              (f32.sub (f32.load (i32.add (local.get $x) (local.get $j))) (f32.load (i32.add (local.get $mean) (local.get $j))))
+              (f32.load (i32.add (local.get $factor) (local.get $j))))
+            (f32.load (i32.add (local.get $offset) (local.get $j)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $eachTail)))
+      (local.set $out (i32.add (local.get $out) (local.get $row)))
+      (local.set $x (i32.add (local.get $x) (local.get $row)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $eachRow))))
+
   ;; ReLU's gradient from its output (or input): out = dy · step(y), n values, as tfjs computes it (Step, then
   ;; Multiply): step is 1 where y > 0, 0 elsewhere, and NaN where y is NaN.
   (func (export "reluGrad") (param $out i32) (param $dy i32) (param $y i32) (param $n i32)

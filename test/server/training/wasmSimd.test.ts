@@ -329,3 +329,35 @@ describe('Adam on the SIMD kernels', () => {
     }
   });
 });
+
+describe('batch normalization with per-channel statistics on the SIMD kernel', () => {
+  // A batch-normalized convnet's shape, a scalar tail (6 channels), statistics as [1, 1, 1, C], no offset and
+  // no scale, and statistics per value (the backend's kernel).
+  const cases: { x: number[]; stats: number[]; offset: boolean; scale: boolean }[] = [
+    { x: [4, 5, 5, 8], stats: [8], offset: true, scale: true },
+    { x: [3, 7, 6], stats: [6], offset: true, scale: true },
+    { x: [2, 3, 3, 4], stats: [1, 1, 1, 4], offset: true, scale: true },
+    { x: [5, 8], stats: [8], offset: false, scale: false },
+    { x: [2, 4], stats: [2, 4], offset: true, scale: true },
+  ];
+  for (const c of cases) {
+    const what = `${c.x.join('×')} with statistics ${c.stats.join('×')}${c.offset ? '' : ', no offset or scale'}`;
+    test(what, async () => {
+      const n = size(c.stats);
+      const inputs: [Float32Array, number[]][] = [
+        [randomValues(size(c.x), 41), c.x],
+        [randomValues(n, 42), c.stats],
+        // Variances in [0.5, 1.5).
+        [randomValues(n, 43).map((v) => v / 2 + 1), c.stats],
+        [randomValues(n, 44), c.stats],
+        [randomValues(n, 45), c.stats],
+      ];
+      const f = (x: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor, offset: tf.Tensor, scale: tf.Tensor) => [
+        tf.batchNorm(x, mean, variance, c.offset ? offset : undefined, c.scale ? scale : undefined, 1e-3),
+      ];
+      const [cpu] = await onBackend('cpu', inputs, f);
+      const [wasm] = await onBackend('wasm', inputs, f);
+      assertClose(wasm, cpu, 'batchNorm');
+    });
+  }
+});
