@@ -2,8 +2,10 @@
  * Compares the wasm training kernels and layers of another checkout (`--base=DIR`, e.g. `git archive HEAD~3 | tar
  * -x -C /tmp/base` with node_modules linked) with this one's, in one process: each checkout's model (its own
  * buildModel, the same seeded weights) trains on the same random batch, the two kernel sets swapped in every few
- * batches. On a shared 2-core machine, timings of
- * separate runs vary 2× with the load; alternating in one process cancels most of that. Not run by npm test.
+ * batches. On a shared 2-core machine, timings of separate runs vary 2× with the load; alternating in one process
+ * cancels most of that. tfjs's registry of gradients is global: a gradient either checkout registers
+ * (gradients.ts) serves both models, so changes to gradients are not compared here (run bench/profile-wasm.ts in
+ * each checkout instead). Not run by npm test.
  *
  *   node --import tsx bench/ab-wasm.ts --base=/tmp/base [mnist-cnn|mnist-mlp|…] [--rounds=12] [--per=4]
  */

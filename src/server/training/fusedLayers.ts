@@ -112,6 +112,14 @@ function fusedParts(
   return { bias: layer.bias, activation: 'linear', then: (y) => activation.apply(y) };
 }
 
+/** A fused layer's output: `op` with the layer's bias and fused activation, then any other activation. */
+function fusedCall(
+  parts: NonNullable<ReturnType<typeof fusedParts>>,
+  op: (bias: tf.Tensor1D, activation: FusedActivation) => tf.Tensor,
+): tf.Tensor {
+  return tf.tidy(() => parts.then(op(parts.bias.read() as tf.Tensor1D, parts.activation)));
+}
+
 const Conv2D = layerClass('Conv2D');
 const Dense = layerClass('Dense');
 
@@ -126,17 +134,10 @@ class StitchConv2D extends Conv2D {
       (layer.padding === 'same' || layer.padding === 'valid') &&
       [layer.dilationRate].flat().every((d) => d === 1);
     if (!fusable || !parts) return super.call(inputs, kwargs);
-    return tf.tidy(() =>
-      parts.then(
-        conv2dBias(
-          x as tf.Tensor4D,
-          layer.kernel.read() as tf.Tensor4D,
-          parts.bias.read() as tf.Tensor1D,
-          layer.strides as [number, number],
-          layer.padding as Padding,
-          parts.activation,
-        ),
-      ),
+    const kernel = layer.kernel.read() as tf.Tensor4D;
+    const strides = layer.strides as [number, number];
+    return fusedCall(parts, (bias, activation) =>
+      conv2dBias(x as tf.Tensor4D, kernel, bias, strides, layer.padding as Padding, activation),
     );
   }
 }
@@ -147,16 +148,8 @@ class StitchDense extends Dense {
     const x = onlyInput(inputs);
     const parts = fusedParts(layer);
     if (x?.rank !== 2 || !parts) return super.call(inputs, kwargs);
-    return tf.tidy(() =>
-      parts.then(
-        denseBias(
-          x as tf.Tensor2D,
-          layer.kernel.read() as tf.Tensor2D,
-          parts.bias.read() as tf.Tensor1D,
-          parts.activation,
-        ),
-      ),
-    );
+    const kernel = layer.kernel.read() as tf.Tensor2D;
+    return fusedCall(parts, (bias, activation) => denseBias(x as tf.Tensor2D, kernel, bias, activation));
   }
 }
 
