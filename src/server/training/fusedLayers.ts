@@ -18,7 +18,7 @@
  * Step and Multiply. tfjs's own gradient of Relu (activation layers) uses it too.
  *
  * The layers are tfjs-layers' Conv2D and Dense otherwise (no bias, dilation, channels first, inputs of another
- * rank) and keep their class names, so saved models load anywhere as plain layers.
+ * rank or dtype than float32, where tfjs-core casts or refuses) and keep their class names, so saved models load anywhere as plain layers.
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerStitchGradients } from './gradients';
@@ -130,6 +130,7 @@ class StitchConv2D extends Conv2D {
     const parts = fusedParts(layer);
     const fusable =
       x?.rank === 4 &&
+      x.dtype === 'float32' &&
       layer.dataFormat === 'channelsLast' &&
       (layer.padding === 'same' || layer.padding === 'valid') &&
       [layer.dilationRate].flat().every((d) => d === 1);
@@ -147,7 +148,12 @@ class StitchDense extends Dense {
     const layer = this as unknown as LayerFields;
     const x = onlyInput(inputs);
     const parts = fusedParts(layer);
-    if (x?.rank !== 2 || !parts) return super.call(inputs, kwargs);
+    if (x?.rank !== 2 || x.dtype !== 'float32' || !parts) return super.call(inputs, kwargs);
+    // As Dense's own call does (a hook set by setCallHook sees every call).
+    (this as unknown as { invokeCallHook(inputs: tf.Tensor | tf.Tensor[], kwargs: unknown): void }).invokeCallHook(
+      inputs,
+      kwargs,
+    );
     const kernel = layer.kernel.read() as tf.Tensor2D;
     return fusedCall(parts, (bias, activation) => denseBias(x as tf.Tensor2D, kernel, bias, activation));
   }

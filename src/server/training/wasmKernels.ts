@@ -8,7 +8,8 @@
  * - Convolutions (Conv2D, and so the input gradient, which is computed as one; Conv2DBackpropFilter) run on our
  *   SIMD kernels (wasmSimd.wat, wasmConv.ts), about twice as fast as XNNPACK on a training step's shapes,
  *   as do the 2×2 MaxPoolGrad, the bias gradients' sums, additions and products with a row along the last axis
- *   (biases, batch normalization's factors: wasmRowsOp.ts), and the fused convolutions and products with their
+ *   (biases, batch normalization's factors, and FusedBatchNorm with per-channel statistics: wasmRowsOp.ts), and
+ *   the fused convolutions and products with their
  *   bias and ReLU, and ReLU's gradient (wasmActivation.ts, for fusedLayers.ts). Without SIMD (or for other shapes),
  *   Conv2DBackpropFilter runs on the backend's own XNNPACK kernels: a matrix product over im2col columns,
  *   or a forward convolution over transposed tensors, whichever suits the shape (wasmConvFilter.ts).

@@ -148,6 +148,19 @@ describe('fused convolution and dense layers', () => {
     assert.equal(count(kernels, 'Relu'), 1);
     assert.equal(count(kernels, 'FusedConv2D'), 0);
     tf.dispose(x);
+    // An int32 input: tfjs-layers' own call (tfjs-core casts it), a float32 output as tfjs-layers gives.
+    const dense = buildModel({
+      version: 1,
+      name: 'ints',
+      input: { shape: [3] },
+      layers: [{ id: 'd', type: 'dense', units: 2, activation: 'relu' }],
+    });
+    const ints = tf.tensor2d([[1, 2, 3]], [1, 3], 'int32');
+    const out = dense.predict(ints) as tf.Tensor;
+    const expected = tf.relu(tf.add(tf.matMul(tf.cast(ints, 'float32'), dense.getWeights()[0]), dense.getWeights()[1]));
+    assert.equal(out.dtype, 'float32');
+    assertClose(out.dataSync() as Float32Array, expected.dataSync() as Float32Array, 'int32 input');
+    tf.dispose([ints, out, expected]);
   });
 });
 
