@@ -156,7 +156,7 @@ describe('fused convolution and dense layers', () => {
       layers: [{ id: 'd', type: 'dense', units: 2, activation: 'relu' }],
     });
     const ints = tf.tensor2d([[1, 2, 3]], [1, 3], 'int32');
-    const out = dense.predict(ints) as tf.Tensor;
+    const out = dense.getLayer('d').apply(ints) as tf.Tensor;
     const expected = tf.relu(tf.add(tf.matMul(tf.cast(ints, 'float32'), dense.getWeights()[0]), dense.getWeights()[1]));
     assert.equal(out.dtype, 'float32');
     assertClose(out.dataSync() as Float32Array, expected.dataSync() as Float32Array, 'int32 input');
