@@ -6,11 +6,11 @@
  * the element-wise and reduction gradients) ships with the backend and is correct.
  *
  * - Convolutions (Conv2D, and so the input gradient, which is computed as one; Conv2DBackpropFilter) run on our
- *   SIMD kernels (wasmSimd.wat, wasmConv.ts), about twice as fast as XNNPACK on a training step's shapes,
- *   as do the 2×2 MaxPoolGrad, the bias gradients' sums, additions and products with a row along the last axis
- *   (biases, batch normalization's factors, and FusedBatchNorm with per-channel statistics: wasmRowsOp.ts), and
- *   the fused convolutions and products with their
- *   bias and ReLU, and ReLU's gradient (wasmActivation.ts, for fusedLayers.ts). Without SIMD (or for other shapes),
+ *   SIMD kernels (wasmSimd.wat, wasmConv.ts), about twice as fast as XNNPACK on a training step's shapes, as do
+ *   the 2×2 MaxPool and MaxPoolGrad, the bias gradients' sums, additions and products with a row along the last
+ *   axis (biases, batch normalization's factors, and FusedBatchNorm with per-channel statistics: wasmRowsOp.ts),
+ *   the fused convolutions and products with their bias and ReLU, and ReLU's gradient (wasmActivation.ts, for
+ *   fusedLayers.ts). Without SIMD (or for other shapes),
  *   Conv2DBackpropFilter runs on the backend's own XNNPACK kernels: a matrix product over im2col columns,
  *   or a forward convolution over transposed tensors, whichever suits the shape (wasmConvFilter.ts).
  * - Transposed matrix products are slow in the backend, so they get explicit transposes, and products with
@@ -31,7 +31,7 @@ import { conv2DBackpropFilter } from './wasmConvFilter';
 import { conv2DBackpropInputByCol2im } from './wasmConvInput';
 import { sharingCast, sharingIdentity } from './wasmIdentity';
 import { withExplicitTranspose } from './wasmMatMul';
-import { avgPoolGrad, maxPoolGrad } from './wasmPoolKernels';
+import { avgPoolGrad, maxPoolGrad, withSimdMaxPool } from './wasmPoolKernels';
 import { withLeadingAxesMean, withLeadingAxesSum } from './wasmReduce';
 import { ROWS_ADD, ROWS_MULTIPLY, withSimdBatchNorm, withSimdRows } from './wasmRowsOp';
 import { runWinograd, simdKernels, winogradApplies, type SimdKernels } from './wasmSimd';
@@ -307,6 +307,7 @@ export function registerWasmTrainingKernels(): void {
     ['Sum', withLeadingAxesSum],
     ['Identity', sharingIdentity],
     ['Tile', withBlockTile],
+    ['MaxPool', withSimdMaxPool],
     ['Cast', sharingCast],
   ];
   for (const [kernelName, wrap] of wrappers) {

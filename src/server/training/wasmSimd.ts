@@ -35,6 +35,8 @@ export type WinogradKernel = (
 ) => void;
 
 export interface SimdKernels {
+  /** y = the maximum of each 2×2 window, stride 2, no padding (NHWC; every window inside x); NaN never wins. */
+  maxPool2x2(y: number, x: number, batch: number, h: number, w: number, c: number, oh: number, ow: number): void;
   /** dx for 2×2 windows, stride 2, no padding (NHWC; every window inside the input). */
   maxPoolGrad2x2(
     dx: number,

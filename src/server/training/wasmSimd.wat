@@ -8,6 +8,72 @@
 (module
   (import "env" "memory" (memory 1))
 
+  ;; MaxPool with 2×2 windows, stride 2 and no padding, NHWC, every window inside the input: y[o] = the window's
+  ;; maximum, as the cpu backend takes it: from −Infinity, a value replaces it only when greater, so NaN never
+  ;; counts (a window of NaN gives −Infinity). `pmax(a, b)` is `a < b ? b : a`: that rule, 4 channels at a time.
+  (func (export "maxPool2x2")
+    (param $y i32) (param $x i32)
+    (param $batch i32) (param $h i32) (param $w i32) (param $c i32) (param $oh i32) (param $ow i32)
+    (local $b i32) (local $i i32) (local $j i32) (local $k i32)
+    (local $p0 i32) (local $p i32) (local $row i32) (local $pixel i32) (local $vecEnd i32)
+    (local $m v128) (local $s f32) (local $v f32)
+    (local.set $pixel (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $row (i32.mul (local.get $w) (local.get $pixel)))
+    (local.set $vecEnd (i32.shl (i32.and (local.get $c) (i32.const -4)) (i32.const 2)))
+    (local.set $b (i32.const 0))
+    (block $doneB (loop $eachB
+      (br_if $doneB (i32.ge_u (local.get $b) (local.get $batch)))
+      (local.set $i (i32.const 0))
+      (block $doneI (loop $eachI
+        (br_if $doneI (i32.ge_u (local.get $i) (local.get $oh)))
+        ;; The window row's first pixel: (b·H + 2i)·W·C floats.
+        (local.set $p0
+          (i32.add (local.get $x)
+            (i32.mul (i32.add (i32.mul (local.get $b) (local.get $h)) (i32.shl (local.get $i) (i32.const 1)))
+                     (local.get $row))))
+        (local.set $j (i32.const 0))
+        (block $doneJ (loop $eachJ
+          (br_if $doneJ (i32.ge_u (local.get $j) (local.get $ow)))
+          (local.set $p (i32.add (local.get $p0) (i32.mul (i32.shl (local.get $j) (i32.const 1)) (local.get $pixel))))
+          (local.set $k (i32.const 0))
+          (block $doneVec (loop $eachVec
+            (br_if $doneVec (i32.ge_u (local.get $k) (local.get $vecEnd)))
+            (local.set $m
+              (f32x4.pmax
+                (f32x4.pmax
+                  (f32x4.pmax
+                    (f32x4.pmax (v128.const f32x4 -inf -inf -inf -inf)
+                      (v128.load (i32.add (local.get $p) (local.get $k))))
+                    (v128.load (i32.add (i32.add (local.get $p) (local.get $pixel)) (local.get $k))))
+                  (v128.load (i32.add (i32.add (local.get $p) (local.get $row)) (local.get $k))))
+                (v128.load
+                  (i32.add (i32.add (i32.add (local.get $p) (local.get $row)) (local.get $pixel)) (local.get $k)))))
+            (v128.store (i32.add (local.get $y) (local.get $k)) (local.get $m))
+            (local.set $k (i32.add (local.get $k) (i32.const 16)))
+            (br $eachVec)))
+          (block $doneTail (loop $eachTail
+            (br_if $doneTail (i32.ge_u (local.get $k) (local.get $pixel)))
+            (local.set $s (f32.const -inf))
+            (local.set $v (f32.load (i32.add (local.get $p) (local.get $k))))
+            (local.set $s (select (local.get $v) (local.get $s) (f32.lt (local.get $s) (local.get $v))))
+            (local.set $v (f32.load (i32.add (i32.add (local.get $p) (local.get $pixel)) (local.get $k))))
+            (local.set $s (select (local.get $v) (local.get $s) (f32.lt (local.get $s) (local.get $v))))
+            (local.set $v (f32.load (i32.add (i32.add (local.get $p) (local.get $row)) (local.get $k))))
+            (local.set $s (select (local.get $v) (local.get $s) (f32.lt (local.get $s) (local.get $v))))
+            (local.set $v
+              (f32.load (i32.add (i32.add (i32.add (local.get $p) (local.get $row)) (local.get $pixel)) (local.get $k))))
+            (local.set $s (select (local.get $v) (local.get $s) (f32.lt (local.get $s) (local.get $v))))
+            (f32.store (i32.add (local.get $y) (local.get $k)) (local.get $s))
+            (local.set $k (i32.add (local.get $k) (i32.const 4)))
+            (br $eachTail)))
+          (local.set $y (i32.add (local.get $y) (local.get $pixel)))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $eachJ)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $eachI)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $eachB))))
+
   ;; MaxPoolGrad for 2×2 windows with stride 2 and no padding, NHWC, every window inside the input:
   ;; dx[p] = dy[o] where p is the window's maximum, 0 elsewhere. As the cpu backend: the first maximum in
   ;; row-major order wins ties, and NaN and −Infinity never count as one (a window of only those gets none).

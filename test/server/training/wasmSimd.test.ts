@@ -171,7 +171,7 @@ describe('conv2d beyond the SIMD kernel', () => {
   });
 });
 
-describe('2×2 MaxPoolGrad and column sums on the SIMD kernels', () => {
+describe('2×2 MaxPool, its gradient and column sums on the SIMD kernels', () => {
   // Channels 4, 7 and 8: whole vectors, and a vector plus three channels one at a time; odd sizes leave a
   // row and a column in no window.
   for (const shape of [
@@ -203,7 +203,31 @@ describe('2×2 MaxPoolGrad and column sums on the SIMD kernels', () => {
       const [wasm] = await onBackend('wasm', inputs, f);
       assertClose(wasm, cpu, 'maxPool input gradient');
     });
+
+    test(`maxPool 2×2 on ${shape.join('×')} with ties, NaN and -Infinity: the cpu backend's values`, async () => {
+      const rand = createRandom(23);
+      const x = Float32Array.from({ length: size(shape) }, () => {
+        const r = rand();
+        return r < 0.15 ? NaN : r < 0.2 ? -Infinity : r * 4 - 2;
+      });
+      // Windows of NaN only (cpu gives −Infinity) in the first two pixels' channels.
+      for (const at of [0, shape[3], shape[2] * shape[3], (shape[2] + 1) * shape[3]]) x[at] = NaN;
+      const f = (xt: tf.Tensor) => [tf.maxPool(xt as tf.Tensor4D, 2, 2, 'valid')];
+      const [cpu] = await onBackend('cpu', [[x, shape]], f);
+      const [wasm] = await onBackend('wasm', [[x, shape]], f);
+      assert.deepEqual(Array.from(wasm), Array.from(cpu));
+      assert.equal(cpu[0], -Infinity);
+    });
   }
+
+  test('maxPool beyond 2×2 with stride 2 (3×3, stride 1, same) goes to the backend and matches cpu', async () => {
+    const shape: Shape4 = [2, 5, 6, 4];
+    const x = randomValues(size(shape), 24);
+    const f = (xt: tf.Tensor) => [tf.maxPool(xt as tf.Tensor4D, 3, 1, 'same')];
+    const [cpu] = await onBackend('cpu', [[x, shape]], f);
+    const [wasm] = await onBackend('wasm', [[x, shape]], f);
+    assert.deepEqual(Array.from(wasm), Array.from(cpu));
+  });
 
   // Widths with and without a scalar tail, and narrower than 4; rows not a multiple of 4 or of the 256-row
   // blocks; small sums (a 16-worker shard's bias gradients) as well as large ones.
