@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { ROWS_ADD, ROWS_ADD_RELU } from './wasmRowsOp';
-import { release, runWasmKernel } from './wasmRun';
+import { heapOffset as at, release, runWasmKernel } from './wasmRun';
 import { simdKernels } from './wasmSimd';
 
 type Info = tf.TensorInfo;
@@ -20,11 +20,6 @@ interface FusedArgs {
   inputs: Record<string, Info | undefined>;
   backend: BackendWasm;
   attrs: Record<string, unknown>;
-}
-
-/** The byte offset of a tensor in the backend's memory (take it after every allocation: growth detaches views). */
-function at(backend: BackendWasm, info: Info): number {
-  return (backend.typedArrayFromHeap(info) as Float32Array).byteOffset;
 }
 
 /**

@@ -7,6 +7,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { heapOffset as at } from './wasmRun';
 import { simdKernels, type SimdKernels } from './wasmSimd';
 
 type Info = tf.TensorInfo;
@@ -22,7 +23,6 @@ function fused(backend: BackendWasm, shape: number[], write: (simd: SimdKernels,
   return out;
 }
 
-const at = (backend: BackendWasm, info: Info) => (backend.typedArrayFromHeap(info) as Float32Array).byteOffset;
 const count = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** m·decay + g·(1 − decay), or with g² where `squared`. */

@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { heapOffset } from './wasmRun';
 import { runWinograd, simdKernels, winogradApplies, type SimdKernels } from './wasmSimd';
 
 type Info = tf.TensorInfo;
@@ -76,9 +77,9 @@ function simdConv2D(
   }
   const input = zeroBordered(backend, x, info);
   simd.conv2d(
-    (backend.typedArrayFromHeap(y) as Float32Array).byteOffset,
-    (backend.typedArrayFromHeap(input) as Float32Array).byteOffset,
-    (backend.typedArrayFromHeap(filter) as Float32Array).byteOffset,
+    heapOffset(backend, y),
+    heapOffset(backend, input),
+    heapOffset(backend, filter),
     batchSize,
     height,
     width,

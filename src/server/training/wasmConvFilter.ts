@@ -23,7 +23,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { zeroBordered } from './wasmConv';
 import { runWinograd, simdKernels, winogradApplies, type SimdKernels } from './wasmSimd';
-import { release, runWasmKernel } from './wasmRun';
+import { heapOffset, release, runWasmKernel } from './wasmRun';
 
 type Info = tf.TensorInfo;
 type Attrs = Record<string, unknown>;
@@ -100,9 +100,9 @@ function byTaps(simd: SimdKernels, backend: BackendWasm, x: Info, dy: Info, info
   const { batchSize, inHeight: H, inWidth: W, inChannels: Ci, outHeight: OH, outWidth: OW, outChannels: Co } = info;
   const { filterHeight: KH, filterWidth: KW, strideHeight: sh, strideWidth: sw } = info;
   const dW = backend.makeOutput([KH, KW, Ci, Co], 'float32');
-  const out = (backend.typedArrayFromHeap(dW) as Float32Array).byteOffset;
-  const xAt = (backend.typedArrayFromHeap(x) as Float32Array).byteOffset;
-  const dyAt = (backend.typedArrayFromHeap(dy) as Float32Array).byteOffset;
+  const out = heapOffset(backend, dW);
+  const xAt = heapOffset(backend, x);
+  const dyAt = heapOffset(backend, dy);
   for (let kh = 0; kh < KH; kh++) {
     const [oh0, oh1] = tapRange(kh, sh, info.padInfo.top, H, OH);
     for (let kw = 0; kw < KW; kw++) {
@@ -151,9 +151,9 @@ function byTapBlocks(simd: SimdKernels, backend: BackendWasm, x: Info, dy: Info,
   const dW = backend.makeOutput([KH, KW, 1, Co], 'float32');
   const input = zeroBordered(backend, x, info);
   simd.convFilterGradTaps(
-    (backend.typedArrayFromHeap(dW) as Float32Array).byteOffset,
-    (backend.typedArrayFromHeap(input) as Float32Array).byteOffset,
-    (backend.typedArrayFromHeap(dy) as Float32Array).byteOffset,
+    heapOffset(backend, dW),
+    heapOffset(backend, input),
+    heapOffset(backend, dy),
     batchSize,
     height,
     width,

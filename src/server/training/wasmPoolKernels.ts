@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { heapOffset } from './wasmRun';
 import { simdKernels } from './wasmSimd';
 
 type Info = tf.TensorInfo;
@@ -117,10 +118,17 @@ export function withSimdMaxPool(original: tf.KernelFunc): tf.KernelFunc {
     if (!info || !simd) return original(args as never) as Info;
     const y = backend.makeOutput(info.outShape, 'float32');
     if (y.shape.some((d) => d === 0)) return y;
-    // Views only after the allocation: growing the wasm memory detaches earlier ones.
-    const at = (t: Info) => (backend.typedArrayFromHeap(t) as Float32Array).byteOffset;
     const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth } = info;
-    simd.maxPool2x2(at(y), at(x), batchSize, inHeight, inWidth, inChannels, outHeight, outWidth);
+    simd.maxPool2x2(
+      heapOffset(backend, y),
+      heapOffset(backend, x),
+      batchSize,
+      inHeight,
+      inWidth,
+      inChannels,
+      outHeight,
+      outWidth,
+    );
     return y;
   }) as unknown as tf.KernelFunc;
 }

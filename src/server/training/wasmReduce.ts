@@ -13,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { simdKernels } from './wasmSimd';
-import { runWasmKernel } from './wasmRun';
+import { heapOffset, runWasmKernel } from './wasmRun';
 
 type Info = tf.TensorInfo;
 interface KernelArgs {
@@ -72,8 +72,7 @@ export function withLeadingAxesSum(original: tf.KernelFunc): tf.KernelFunc {
     const out = backend.makeOutput(outShape, 'float32');
     if (simd) {
       // Rows summed in place, 4 columns at a time (wasmSimd.wat): no transpose, no product.
-      const offset = (info: Info) => (backend.typedArrayFromHeap(info) as Float32Array).byteOffset;
-      simd.columnSums(offset(out), offset(x), rows, width);
+      simd.columnSums(heapOffset(backend, out), heapOffset(backend, x), rows, width);
       return out;
     }
     const sum = backend.typedArrayFromHeap(out) as Float32Array;

@@ -14,6 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { heapOffset } from './wasmRun';
 import { simdKernels } from './wasmSimd';
 
 type Info = tf.TensorInfo;
@@ -55,8 +56,7 @@ export function withSimdRows(op: number): (original: tf.KernelFunc) => tf.Kernel
       const width = pair.x.shape[pair.x.shape.length - 1];
       const out = backend.makeOutput(pair.x.shape, 'float32');
       if (width === 0 || pair.x.shape.some((d) => d === 0)) return out;
-      // Views only after the allocation: growing the wasm memory detaches earlier ones.
-      const offset = (info: Info) => (backend.typedArrayFromHeap(info) as Float32Array).byteOffset;
+      const offset = (info: Info) => heapOffset(backend, info);
       const rows = tf.util.sizeFromShape(pair.x.shape) / width;
       simd.rowsOp(offset(out), offset(pair.x), offset(pair.row), rows, width, op);
       return out;
@@ -106,11 +106,11 @@ export function withSimdBatchNorm(original: tf.KernelFunc): tf.KernelFunc {
       values[width + c] = o ? o[c] : 0;
     }
     const rows = tf.util.sizeFromShape(x.shape) / width;
-    const factors = view(terms).byteOffset;
+    const factors = heapOffset(backend, terms);
     simd.batchNormRows(
-      view(out).byteOffset,
-      view(x).byteOffset,
-      view(mean).byteOffset,
+      heapOffset(backend, out),
+      heapOffset(backend, x),
+      heapOffset(backend, mean),
       factors,
       factors + width * 4,
       rows,

@@ -22,3 +22,11 @@ export function runWasmKernel(
 export function release(backend: BackendWasm, ...infos: tf.TensorInfo[]): void {
   for (const info of infos) backend.disposeData(info.dataId);
 }
+
+/**
+ * The byte offset of a tensor in the backend's memory, what our SIMD kernels (wasmSimd.wat) take. Offsets stay
+ * valid when the memory grows, views do not: take views after every allocation.
+ */
+export function heapOffset(backend: BackendWasm, info: tf.TensorInfo): number {
+  return (backend.typedArrayFromHeap(info) as Float32Array).byteOffset;
+}

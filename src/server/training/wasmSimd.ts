@@ -10,6 +10,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { heapOffset } from './wasmRun';
 import { WASM_SIMD_SHARED, WASM_SIMD_SINGLE } from './wasmSimdBinary';
 
 /**
@@ -263,8 +264,7 @@ export function runWinograd(
   }[kind];
   const group = winogradGroup(batchSize, oh, ow);
   const scratch = backend.makeOutput([winogradScratchFloats(ci, co, oh, ow, group)], 'float32');
-  // Views only after the allocation: growing the wasm memory detaches earlier ones.
-  const at = (t: tf.TensorInfo) => (backend.typedArrayFromHeap(t) as Float32Array).byteOffset;
+  const at = (t: tf.TensorInfo) => heapOffset(backend, t);
   const { top, left } = info.padInfo;
   kernel(at(out), at(a), at(b), at(scratch), batchSize, inHeight, inWidth, ci, oh, ow, co, top, left, group);
   backend.disposeData(scratch.dataId);
