@@ -11,10 +11,13 @@
  * workers' time is counted too).
  * `--replica` times a data-parallel worker's step instead of `trainOnBatch` (dataParallelReplica.ts: apply
  * the averaged gradients, then the shard's gradients into shared memory), with `--batch` as the shard: e.g.
- * `--batch=4` is one of 16 workers' share of a batch of 64.
+ * `--batch=4` is one of 16 workers' share of a batch of 64. `--tfjs-loss` trains with tfjs-layers' own loss and
+ * accuracy instead of the loss head's kernels (crossEntropy.ts; softmax's gradient stays ours: it is global).
  */
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../src/server/training/backend';
+import { accuracyMetric } from '../src/server/training/batches';
+import { useFusedLossHead } from '../src/server/training/crossEntropy';
 import { buildModel } from '../src/server/training/model';
 import { createOptimizer } from '../src/server/training/optimizers';
 import { applyPending, createReplica, shardGradients } from '../src/server/training/dataParallelReplica';
@@ -74,7 +77,13 @@ async function main(): Promise<void> {
   instrumentKernels();
   const schema = exampleSchema(name);
   const model = buildModel(schema);
-  model.compile({ optimizer: createOptimizer('adam'), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  // As a training run compiles it (train.ts): the loss head's kernels, unless --tfjs-loss.
+  model.compile({
+    optimizer: createOptimizer('adam'),
+    loss: 'categoricalCrossentropy',
+    metrics: [accuracyMetric('onehot')],
+  });
+  if (!flag('tfjs-loss')) useFusedLossHead(model);
   const inputShape = schema.input.shape;
   const rand = createRandom(1);
   const x = tf.tensor(

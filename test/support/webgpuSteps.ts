@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { chooseBackend } from '../../src/server/training/backend';
 import type { StitchSchema } from '../../src/shared/schema/types';
+import { fusedCrossEntropy, fusedMetric, useFusedLossHead } from '../../src/server/training/crossEntropy';
 import { reluGrad } from '../../src/server/training/gradients';
 import { buildModel } from '../../src/server/training/model';
 import { trainStep } from '../../src/server/training/trainStep';
@@ -99,6 +100,7 @@ async function main(): Promise<void> {
   const summary = (r: typeof tfjs) => ({ losses: r.losses, perStep: r.perStep });
   const dropout = await dropoutOnGpu(counts);
   const relu = await fusedReluOnGpu(counts, schema, xs[0], ys[0]);
+  const lossHead = await lossHeadOnGpu(counts, schema, weights, xs[0], ys[0]);
   console.log(
     JSON.stringify({
       backend: choice.detail,
@@ -108,6 +110,7 @@ async function main(): Promise<void> {
       moved,
       dropout,
       relu,
+      lossHead,
     }),
   );
 }
@@ -205,6 +208,102 @@ async function fusedReluOnGpu(
     fusedDispatches: fusedPass.dispatches,
     plainDispatches: plainPass.dispatches,
     gradDiff,
+  };
+}
+
+/**
+ * The loss head (crossEntropy.ts, webgpuCrossEntropy.ts) on webgpu against tfjs's functions: the cross-entropy
+ * per row and its gradient on softmax outputs where the clip to [ε, 1 − ε] applies in some rows, the accuracy
+ * (a tie included), softmax's gradient; the programs the loss takes; and one training step of `schema` with and
+ * without the fused head: its loss, gradients (through the weights after an SGD step) and programs.
+ */
+async function lossHeadOnGpu(
+  counts: { dispatches: number; uploads: number },
+  schema: StitchSchema,
+  weights: tf.Tensor[],
+  x: tf.Tensor,
+  labels: tf.Tensor,
+) {
+  const maxDiff = async (a: tf.Tensor, b: tf.Tensor) => {
+    const [u, v] = await Promise.all([a.data(), b.data()]);
+    return Math.max(...Array.from(u, (n, i) => Math.abs(n - v[i])));
+  };
+  const tfjsLoss = (t: tf.Tensor, q: tf.Tensor) => tf.metrics.categoricalCrossentropy(t, q);
+  const ours = fusedCrossEntropy(tfjsLoss);
+  const p = tf.softmax(
+    tf.tensor2d([
+      [0.5, -1, 2, 0.1, 0],
+      [40, -5, 0, 1, 2],
+      [-30, 8, 0, 0, 0],
+      [1, 1, -2, 0.3, 0.7],
+    ]),
+  );
+  const t = tf.oneHot(tf.tensor1d([2, 0, 0, 4], 'int32'), 5).toFloat();
+  const w = tf.tensor1d([1, -2, 3, 0.5]);
+  const before = counts.dispatches;
+  const loss = ours(t, p);
+  const lossDispatches = counts.dispatches - before;
+  const gradient = (f: typeof ours) => tf.grad((q: tf.Tensor) => tf.sum(tf.mul(f(t, q), w)))(p);
+  const lossDiff = await maxDiff(loss, tfjsLoss(t, p));
+  const gradDiff = await maxDiff(gradient(ours), gradient(tfjsLoss));
+  const gradScale = Math.max(...Array.from(await gradient(tfjsLoss).data(), Math.abs));
+  const tie = tf.tensor2d([
+    [0.4, 0.4, 0.2, 0, 0],
+    [0.1, 0.2, 0.3, 0.2, 0.2],
+  ]);
+  const tieTarget = tf.oneHot(tf.tensor1d([0, 2], 'int32'), 5).toFloat();
+  const accuracy = fusedMetric(tf.metrics.categoricalAccuracy);
+  const accuracyValues = Array.from(await accuracy(tf.concat([t, tieTarget]), tf.concat([p, tie])).data());
+  const tfjsAccuracy = Array.from(
+    await tf.metrics.categoricalAccuracy(tf.concat([t, tieTarget]), tf.concat([p, tie])).data(),
+  );
+  const r = tf.tensor2d(
+    Float32Array.from({ length: 20 }, (_, i) => Math.sin(i)),
+    [4, 5],
+  );
+  const z = tf.tensor2d(
+    Float32Array.from({ length: 20 }, (_, i) => Math.cos(i * 3)),
+    [4, 5],
+  );
+  const y = tf.softmax(z);
+  const dyTimesY = tf.mul(r, y);
+  const softmaxDiff = await maxDiff(
+    tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.softmax(v), r)))(z),
+    tf.sub(dyTimesY, tf.mul(tf.sum(dyTimesY, [1], true), y)),
+  );
+
+  // One SGD step of the schema's model, from the same weights, with tfjs's loss head and with ours.
+  const step = async (fused: boolean) => {
+    const model = buildModel(schema);
+    model.setWeights(weights);
+    model.compile({
+      optimizer: tf.train.sgd(0.1),
+      loss: 'categoricalCrossentropy',
+      metrics: [tf.metrics.categoricalAccuracy],
+    });
+    if (fused) useFusedLossHead(model);
+    const start = counts.dispatches;
+    const scalars = await trainStep(model, x, labels);
+    const dispatches = counts.dispatches - start;
+    const values = await Promise.all(scalars.map(async (s) => (await s.data())[0]));
+    const after = (await Promise.all(model.getWeights().map(async (v) => Array.from(await v.data())))).flat();
+    tf.dispose(scalars);
+    model.dispose();
+    return { dispatches, values, after };
+  };
+  const plain = await step(false);
+  const fused = await step(true);
+  return {
+    lossDispatches,
+    lossDiff,
+    gradDiff,
+    gradScale,
+    accuracyValues,
+    tfjsAccuracy,
+    softmaxDiff,
+    stepDispatches: { plain: plain.dispatches, fused: fused.dispatches },
+    stepValues: { plain: plain.values, fused: fused.values },
+    weightDiff: Math.max(...plain.after.map((v, i) => Math.abs(v - fused.after[i]))),
   };
 }
 

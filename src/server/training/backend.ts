@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { BACKEND_NAMES, type BackendName } from '../../shared/protocol';
 import { setCurrentBackend, type BackendInfo } from './backendInfo';
 import { dataParallelAvailable } from './dataParallel';
+import { registerCrossEntropyKernels } from './crossEntropy';
 import { registerStitchGradients } from './gradients';
 import { registerWasmTrainingKernels } from './wasmKernels';
 import { MAX_WASM_THREADS, startThreadedWasm, useSingleThreadedWasm } from './wasmThreads';
@@ -129,8 +130,10 @@ async function activate(
   // Production mode: skips tfjs's debug checks and its "install tfjs-node" banner on stdout; we already
   // report the backend and why faster ones were skipped.
   tf.env().set('PROD', true);
-  // Our gradients: ReLU's in one kernel where the backend has it, Mean's without a tensor of ones (gradients.ts).
+  // Our gradients: ReLU's in one kernel where the backend has it, Mean's without a tensor of ones (gradients.ts),
+  // and the loss head's kernels (crossEntropy.ts).
   registerStitchGradients();
+  registerCrossEntropyKernels();
   let threads = 1;
   let detail: string = name;
   const wanted = options.threads ?? threadsFromEnv() ?? defaultThreads();

@@ -12,6 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { accuracyMetric, makeBatch } from './batches';
+import { fusedMetric, useFusedLossHead } from './crossEntropy';
 import { buildModel } from './model';
 import { createOptimizer } from './optimizers';
 import { Control, shardOf, type WorkerInit } from './dataParallelProtocol';
@@ -44,6 +45,7 @@ export function createReplica(init: WorkerInit): Replica {
   const optimizer = createOptimizer(init.optimizer);
   // Compiled for its loss function (the same one the single-thread path uses); the optimizer is applied here.
   model.compile({ optimizer, loss: init.loss });
+  useFusedLossHead(model);
   // A LayerVariable's read() is its tf.Variable (tfjs-layers declares it as a Tensor).
   // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
@@ -123,7 +125,7 @@ export function shardGradients(r: Replica, x: Float32Array, labels: Int32Array, 
   // A Sequential compiles the LayersModel it wraps, which holds the loss function.
   const compiled = r.model instanceof tf.Sequential ? (r.model as unknown as { model: tf.LayersModel }).model : r.model;
   const lossFn = (compiled as unknown as { lossFunctions: LossFn[] }).lossFunctions[0];
-  const metric = accuracyMetric(encoding);
+  const metric = fusedMetric(accuracyMetric(encoding));
   // The accuracy is computed inside the taped function (it needs the predictions) and kept out of its tidy.
   const kept: { accuracy?: tf.Tensor } = {};
   try {

@@ -12,6 +12,9 @@
  * - **FusedConv2D** and **_FusedMatMul**, which tfjs-core leaves without a registered gradient (its fused ops
  *   record a custom one that computes every input's gradient): tfjs's unfused gradients, each computed only where
  *   the tape needs it, for the fused layers (fusedLayers.ts).
+ *
+ * The loss head's gradients (the cross-entropy kernel's, and Softmax's in place of tfjs-core's) are registered
+ * by crossEntropy.ts.
  */
 import * as tf from '@tensorflow/tfjs';
 

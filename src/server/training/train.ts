@@ -16,6 +16,7 @@ import {
 } from '../../shared/schema/types';
 import type { LabeledSamples } from '../data/types';
 import { accuracyMetric, labelEncodingFor, makeBatch, ResidentSamples, type LabelEncoding } from './batches';
+import { useFusedLossHead } from './crossEntropy';
 import { DataParallelGroup, DataParallelStartError, type DataParallelOptions } from './dataParallel';
 import { createOptimizer, normalizeOptimizer } from './optimizers';
 import { PendingSteps, trainStep } from './trainStep';
@@ -194,6 +195,8 @@ function prepare(model: tf.LayersModel, data: TrainData, options: TrainOptions):
   const optimizerSpec = normalizeOptimizer(options.optimizer);
   const encoding = labelEncodingFor(loss, model.outputs[0].shape, data.numClasses);
   model.compile({ optimizer: createOptimizer(optimizerSpec), loss, metrics: [accuracyMetric(encoding)] });
+  // Categorical cross-entropy and accuracy in one kernel each where the backend has them (crossEntropy.ts).
+  useFusedLossHead(model);
   const { trainSet, validation } = splitValidation(data, options.validationSplit ?? 0);
   if (trainSet.count === 0)
     throw new Error('there are no training samples left; lower validationSplit or raise maxSamples');

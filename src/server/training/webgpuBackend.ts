@@ -12,6 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { registerWebgpuAdamKernels } from './webgpuAdam';
+import { registerWebgpuCrossEntropy } from './webgpuCrossEntropy';
 import { registerWebgpuDropoutKernel } from './webgpuDropout';
 import { registerWebgpuReluGrad } from './webgpuReluGrad';
 
@@ -121,6 +122,7 @@ export async function loadWebgpu(options: { allowSoftware?: boolean } = {}): Pro
   registerWebgpuAdamKernels();
   registerWebgpuDropoutKernel();
   registerWebgpuReluGrad();
+  registerWebgpuCrossEntropy();
   adapterLabel = software ? `${adapterName(adapter)}, a software adapter` : adapterName(adapter);
   return adapterLabel;
 }

@@ -12,7 +12,8 @@
  * - The fused Adam (webgpuAdam.ts) gives tfjs's Adam's numbers with 11 programs fewer per variable and step, and
  *   without its scalar uploads; the dropout layer draws its mask on the GPU (webgpuDropout.ts) in one program,
  *   with the right share of zeros and scale, and its gradient; the fused layers (fusedLayers.ts) give tfjs-layers'
- *   gradients with fewer programs, ReLU's gradient in one (test/support/webgpuSteps.ts).
+ *   gradients with fewer programs, ReLU's gradient in one; the loss head (crossEntropy.ts) gives tfjs's loss,
+ *   gradients and accuracy with one program each (test/support/webgpuSteps.ts).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -159,7 +160,7 @@ test(
 );
 
 test(
-  "the fused Adam (tfjs Adam's numbers, 3 programs per variable instead of 14), the GPU dropout and the fused layers on webgpu",
+  "the fused Adam (tfjs Adam's numbers, 3 programs per variable instead of 14), the GPU dropout, the fused layers and the loss head on webgpu",
   { skip },
   () => {
     const tsx = pathToFileURL(require.resolve('tsx')).href;
@@ -194,6 +195,18 @@ test(
         plainDispatches: number;
         gradDiff: number;
       };
+      lossHead: {
+        lossDispatches: number;
+        lossDiff: number;
+        gradDiff: number;
+        gradScale: number;
+        accuracyValues: number[];
+        tfjsAccuracy: number[];
+        softmaxDiff: number;
+        stepDispatches: { plain: number; fused: number };
+        stepValues: { plain: number[]; fused: number[] };
+        weightDiff: number;
+      };
     };
     const { tfjs, fused } = result;
     for (const [i, loss] of tfjs.losses.entries())
@@ -225,5 +238,20 @@ test(
     assert.deepEqual([relu.oursDispatches, relu.theirsDispatches], [1, 2]);
     assert.ok(relu.gradDiff < 1e-6, JSON.stringify(relu));
     assert.ok(relu.fusedDispatches <= relu.plainDispatches - 3, JSON.stringify(relu));
+
+    // The loss head (crossEntropy.ts, webgpuCrossEntropy.ts): tfjs's cross-entropy per row in one program, its
+    // gradient where the clip applies in some rows too, the accuracy with a tie (the first wins), softmax's
+    // gradient; a training step gives tfjs's loss, accuracy and weights with 20 programs fewer (52 against 28).
+    const head = result.lossHead;
+    const said = JSON.stringify(head);
+    assert.equal(head.lossDispatches, 1, said);
+    assert.ok(head.lossDiff < 1e-5 && head.softmaxDiff < 1e-6, said);
+    assert.ok(head.gradScale > 1 && head.gradDiff < 1e-5 * head.gradScale, said);
+    assert.deepEqual(head.accuracyValues, head.tfjsAccuracy);
+    assert.deepEqual(head.accuracyValues, [1, 1, 0, 0, 1, 1]);
+    assert.ok(head.stepDispatches.fused <= head.stepDispatches.plain - 20, said);
+    for (const [i, v] of head.stepValues.plain.entries())
+      assert.ok(Math.abs(v - head.stepValues.fused[i]) < 1e-5, said);
+    assert.ok(head.weightDiff < 1e-6, said);
   },
 );
