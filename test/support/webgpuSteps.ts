@@ -101,6 +101,7 @@ async function main(): Promise<void> {
   const dropout = await dropoutOnGpu(counts);
   const relu = await fusedReluOnGpu(counts, schema, xs[0], ys[0]);
   const lossHead = await lossHeadOnGpu(counts, schema, weights, xs[0], ys[0]);
+  const reductions = await reductionsOnGpu(counts);
   console.log(
     JSON.stringify({
       backend: choice.detail,
@@ -111,6 +112,7 @@ async function main(): Promise<void> {
       dropout,
       relu,
       lossHead,
+      reductions,
     }),
   );
 }
@@ -305,6 +307,48 @@ async function lossHeadOnGpu(
     stepValues: { plain: plain.values, fused: fused.values },
     weightDiff: Math.max(...plain.after.map((v, i) => Math.abs(v - fused.after[i]))),
   };
+}
+
+/**
+ * Sum and Mean over leading axes (webgpuReduce.ts) against sums in float64 in JS: a bias gradient's shape (rows
+ * above the 4,096 where the program takes 256 lanes), a few rows of many columns, keepDims, an odd row count;
+ * the programs each takes; and a reduction over other axes, which stays tfjs's.
+ */
+async function reductionsOnGpu(counts: { dispatches: number; uploads: number }) {
+  const cases: { shape: number[]; axis: number[]; keepDims: boolean; mean: boolean }[] = [
+    { shape: [16, 26, 26, 8], axis: [0, 1, 2], keepDims: false, mean: false },
+    { shape: [64, 130], axis: [0], keepDims: true, mean: true },
+    { shape: [7, 3, 5], axis: [0, 1], keepDims: false, mean: true },
+    { shape: [6, 4, 5], axis: [1, 2], keepDims: false, mean: false },
+  ];
+  const results = [];
+  for (const [n, c] of cases.entries()) {
+    const size = c.shape.reduce((a, b) => a * b, 1);
+    const values = Float32Array.from({ length: size }, (_, i) => Math.sin(i * 0.37 + n));
+    const x = tf.tensor(values, c.shape);
+    tf.neg(x).dispose(); // uploads x, so that only the reduction's programs are counted
+    const before = counts.dispatches;
+    const y = c.mean ? tf.mean(x, c.axis, c.keepDims) : tf.sum(x, c.axis, c.keepDims);
+    const dispatches = counts.dispatches - before;
+    const got = await y.data();
+    // The expected values in float64, by each element's output index.
+    const strides = c.shape.map((_, i) => c.shape.slice(i + 1).reduce((a, b) => a * b, 1));
+    const outDims = c.shape.map((d, i) => (c.axis.includes(i) ? 1 : d));
+    const outStrides = outDims.map((_, i) => outDims.slice(i + 1).reduce((a, b) => a * b, 1));
+    const expected = new Float64Array(got.length);
+    for (let i = 0; i < size; i++) {
+      const at = c.shape.reduce(
+        (o, _, d) => o + (c.axis.includes(d) ? 0 : Math.floor(i / strides[d]) % c.shape[d]) * outStrides[d],
+        0,
+      );
+      expected[at] += values[i];
+    }
+    const count = c.axis.reduce((a, d) => a * c.shape[d], 1);
+    const maxDiff = Math.max(...Array.from(got, (v, i) => Math.abs(v - (c.mean ? expected[i] / count : expected[i]))));
+    results.push({ shape: y.shape, dispatches, maxDiff });
+    tf.dispose([x, y]);
+  }
+  return results;
 }
 
 main().catch((error: unknown) => {

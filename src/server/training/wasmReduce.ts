@@ -22,17 +22,26 @@ interface KernelArgs {
   attrs: { axis: number | number[]; keepDims?: boolean };
 }
 
-/**
- * How many leading axes a float32 reduction sums over (axes 0…k−1, some but not all of x's), or 0 where it is
- * anything else.
- */
-function leadingAxes({ inputs: { x }, attrs }: KernelArgs): number {
+/** A float32 reduction over leading axes (0…k−1, some but not all of x's) as x seen as `[rows, width]`. */
+export interface LeadingReduction {
+  rows: number;
+  width: number;
+  /** The reduction's output shape (with 1s for the reduced axes where `keepDims`). */
+  outShape: number[];
+}
+
+/** The reduction of `x` over `axis` as a LeadingReduction, or null where it is anything else (wasm and webgpu). */
+export function leadingReduction(x: Info, axis: number | number[], keepDims = false): LeadingReduction | null {
   const rank = x.shape.length;
-  const axes = (Array.isArray(attrs.axis) ? attrs.axis : [attrs.axis])
-    .map((a) => (a < 0 ? a + rank : a))
-    .sort((a, b) => a - b);
+  const axes = (Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + rank : a)).sort((a, b) => a - b);
   const leading = axes.length > 0 && axes.length < rank && axes.every((a, i) => a === i);
-  return x.dtype === 'float32' && leading ? axes.length : 0;
+  if (x.dtype !== 'float32' || !leading) return null;
+  const rest = x.shape.slice(axes.length);
+  return {
+    rows: x.shape.slice(0, axes.length).reduce((a, b) => a * b, 1),
+    width: rest.reduce((a, b) => a * b, 1),
+    outShape: keepDims ? [...new Array<number>(axes.length).fill(1), ...rest] : rest,
+  };
 }
 
 /** Without SIMD, below this many values the JS loop is as fast as the transpose and product. */
@@ -61,12 +70,9 @@ export function withLeadingAxesSum(original: tf.KernelFunc): tf.KernelFunc {
   return ((args: KernelArgs) => {
     const { inputs, backend, attrs } = args;
     const { x } = inputs;
-    const leading = leadingAxes(args);
+    const leading = leadingReduction(x, attrs.axis, attrs.keepDims);
     if (!leading) return original(args);
-    const rest = x.shape.slice(leading);
-    const width = rest.reduce((a, b) => a * b, 1);
-    const rows = x.shape.slice(0, leading).reduce((a, b) => a * b, 1);
-    const outShape = attrs.keepDims ? [...new Array<number>(leading).fill(1), ...rest] : rest;
+    const { rows, width, outShape } = leading;
     const simd = simdKernels(backend);
     if (!simd && rows * width >= MATMUL_MIN_SIZE) return { ...sumByMatMul(backend, x, rows, width), shape: outShape };
     const out = backend.makeOutput(outShape, 'float32');
@@ -96,10 +102,10 @@ export function withLeadingAxesSum(original: tf.KernelFunc): tf.KernelFunc {
 export function withLeadingAxesMean(original: tf.KernelFunc, sum: tf.KernelFunc): tf.KernelFunc {
   return ((args: KernelArgs) => {
     const { backend } = args;
-    const leading = leadingAxes(args);
+    const leading = leadingReduction(args.inputs.x, args.attrs.axis, args.attrs.keepDims);
     if (!leading) return original(args);
     const out = sum(args) as Info;
-    const count = args.inputs.x.shape.slice(0, leading).reduce((a, b) => a * b, 1);
+    const count = leading.rows;
     const values = backend.typedArrayFromHeap(out) as Float32Array;
     const divisor = Math.fround(count);
     for (let i = 0; i < values.length; i++) values[i] = Math.fround(values[i] / divisor);

@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { registerWebgpuAdamKernels } from './webgpuAdam';
 import { registerWebgpuCrossEntropy } from './webgpuCrossEntropy';
+import { registerWebgpuReductions } from './webgpuReduce';
 import { registerWebgpuDropoutKernel } from './webgpuDropout';
 import { registerWebgpuReluGrad } from './webgpuReluGrad';
 
@@ -123,6 +124,7 @@ export async function loadWebgpu(options: { allowSoftware?: boolean } = {}): Pro
   registerWebgpuDropoutKernel();
   registerWebgpuReluGrad();
   registerWebgpuCrossEntropy();
+  registerWebgpuReductions();
   adapterLabel = software ? `${adapterName(adapter)}, a software adapter` : adapterName(adapter);
   return adapterLabel;
 }

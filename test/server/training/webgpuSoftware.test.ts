@@ -13,7 +13,8 @@
  *   without its scalar uploads; the dropout layer draws its mask on the GPU (webgpuDropout.ts) in one program,
  *   with the right share of zeros and scale, and its gradient; the fused layers (fusedLayers.ts) give tfjs-layers'
  *   gradients with fewer programs, ReLU's gradient in one; the loss head (crossEntropy.ts) gives tfjs's loss,
- *   gradients and accuracy with one program each (test/support/webgpuSteps.ts).
+ *   gradients and accuracy with one program each; sums over leading axes take one program (webgpuReduce.ts)
+ *   (test/support/webgpuSteps.ts).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -207,6 +208,7 @@ test(
         stepValues: { plain: number[]; fused: number[] };
         weightDiff: number;
       };
+      reductions: { shape: number[]; dispatches: number; maxDiff: number }[];
     };
     const { tfjs, fused } = result;
     for (const [i, loss] of tfjs.losses.entries())
@@ -253,5 +255,20 @@ test(
     for (const [i, v] of head.stepValues.plain.entries())
       assert.ok(Math.abs(v - head.stepValues.fused[i]) < 1e-5, said);
     assert.ok(head.weightDiff < 1e-6, said);
+
+    // Sum and Mean over leading axes (webgpuReduce.ts) in one program where tfjs transposes first, the sums of
+    // float64 within float32 rounding; over the last axes, tfjs's own (one program too).
+    const reductions = JSON.stringify(result.reductions);
+    assert.deepEqual(
+      result.reductions.map((r) => [r.shape, r.dispatches]),
+      [
+        [[8], 1],
+        [[1, 130], 1],
+        [[5], 1],
+        [[6], 1],
+      ],
+      reductions,
+    );
+    for (const r of result.reductions) assert.ok(r.maxDiff < 2e-5, reductions);
   },
 );
