@@ -345,8 +345,25 @@ async function reductionsOnGpu(counts: { dispatches: number; uploads: number }) 
     }
     const count = c.axis.reduce((a, d) => a * c.shape[d], 1);
     const maxDiff = Math.max(...Array.from(got, (v, i) => Math.abs(v - (c.mean ? expected[i] / count : expected[i]))));
-    results.push({ shape: y.shape, dispatches, maxDiff });
-    tf.dispose([x, y]);
+    // Mean's gradient (gradients.ts, StitchMeanGrad): each value's is its output's weight / the count averaged.
+    const weights = tf.tensor(
+      Float32Array.from({ length: got.length }, (_, i) => 1 + (i % 7)),
+      y.shape,
+    );
+    const mean = (v: tf.Tensor) => tf.sum(tf.mul(tf.mean(v, c.axis, c.keepDims), weights));
+    const profile = await tf.profile(() => tf.grad(mean)(x));
+    const grad = await tf.grad(mean)(x).data();
+    let gradDiff = 0;
+    for (let i = 0; i < size; i++) {
+      const at = c.shape.reduce(
+        (o, _, d) => o + (c.axis.includes(d) ? 0 : Math.floor(i / strides[d]) % c.shape[d]) * outStrides[d],
+        0,
+      );
+      gradDiff = Math.max(gradDiff, Math.abs(grad[i] - (1 + (at % 7)) / count));
+    }
+    const meanGradKernels = profile.kernels.filter((k) => k.name === 'StitchMeanGrad').length;
+    results.push({ shape: y.shape, dispatches, maxDiff, gradDiff, meanGradKernels });
+    tf.dispose([x, y, weights]);
   }
   return results;
 }

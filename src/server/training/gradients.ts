@@ -98,20 +98,31 @@ const FUSED_MATMUL_GRADIENT: tf.GradConfig = {
   },
 };
 
+/** Mean's gradient on webgpu in one program (webgpuReduce.ts): dy (in x's rank) / n broadcast to x's shape. */
+export const MEAN_GRAD_KERNEL = 'StitchMeanGrad';
+
 /**
  * tfjs-core's gradient of Mean without its tensor of ones: dy / n tiled to x's shape (n the values averaged), the
- * same quotients as tfjs's (dy · 1) / n.
+ * same quotients as tfjs's (dy · 1) / n; one kernel where the backend has it (webgpu: a division, a scalar upload
+ * and a Tile otherwise).
  */
 const MEAN_GRADIENT: tf.GradConfig = {
   kernelName: 'Mean',
   inputsToSave: ['x'],
-  gradFunc: (dy, saved, attrs) => {
+  gradFunc: (dyOut, saved, attrs) => {
     const [x] = saved;
+    const dy = dyOut as tf.Tensor;
     const axes = tf.util.parseAxisParam(attrs.axis as number | number[], x.shape);
     const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
     const count = axes.reduce((n, axis) => n * x.shape[axis], 1);
     const reps = x.shape.map((d, i) => (axes.includes(i) ? d : 1));
-    return { x: () => tf.tile(tf.div(tf.reshape(dy as tf.Tensor, kept), count), reps) };
+    const kernel = tf.getKernel(MEAN_GRAD_KERNEL, tf.getBackend()) as tf.KernelConfig | undefined;
+    return {
+      x: () =>
+        kernel && dy.dtype === 'float32'
+          ? tf.engine().runKernel(MEAN_GRAD_KERNEL, { dy: tf.reshape(dy, kept) }, { shape: x.shape, count })
+          : tf.tile(tf.div(tf.reshape(dy, kept), count), reps),
+    };
   },
 };
 

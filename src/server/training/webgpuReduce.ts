@@ -7,11 +7,15 @@
  * `[rows, columns]` (each of its invocations every workgroup-size-th row) and adds the partial sums in
  * workgroup memory, as tfjs's own reduction does. Values agree with tfjs's within float32 rounding (the order of
  * the additions differs). Other reductions, and other dtypes, are the backend's own.
+ *
+ * Also Mean's gradient (gradients.ts, `StitchMeanGrad`): dy / n broadcast to the input's shape in one program,
+ * where tfjs's ops take a division, a scalar upload and a Tile; the same float32 quotients.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import { MEAN_GRAD_KERNEL } from './gradients';
 import { leadingReduction } from './wasmReduce';
-import type { KernelArgs } from './webgpuPrograms';
+import { elementwiseProgram, type KernelArgs } from './webgpuPrograms';
 
 function columnsProgram(outputShape: number[], rows: number): WebGPUProgram {
   // Required here: the package is an optional dependency, loaded only where webgpu runs.
@@ -70,8 +74,28 @@ function overLeadingAxes(original: tf.KernelFunc, mean: boolean): tf.KernelFunc 
   };
 }
 
-/** Wraps the webgpu backend's Sum and Mean (once; webgpuBackend.ts calls it when the backend loads). */
+/** dy (of x's rank, 1 along the averaged axes) / count, broadcast to `shape`. */
+function meanGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+  const { dy } = inputs as { dy: tf.TensorInfo };
+  const { shape, count } = attrs as { shape: number[]; count: number };
+  const program = elementwiseProgram({
+    shape,
+    variableNames: ['DY'],
+    uniforms: 'count : f32,',
+    shaderKey: 'stitchMeanGrad',
+    body: 'setOutputAtIndex(index, getDYByOutputIndex(index) / uniforms.count);',
+  });
+  return (backend as WebGPUBackend).runWebGPUProgram(program, [dy], 'float32', [{ type: 'float32', data: [count] }]);
+}
+
+/**
+ * Wraps the webgpu backend's Sum and Mean and registers Mean's gradient kernel (once; webgpuBackend.ts calls it
+ * when the backend loads).
+ */
 export function registerWebgpuReductions(): void {
+  if (!tf.getKernelsForBackend('webgpu').some((k) => k.kernelName === MEAN_GRAD_KERNEL)) {
+    tf.registerKernel({ kernelName: MEAN_GRAD_KERNEL, backendName: 'webgpu', kernelFunc: meanGrad });
+  }
   for (const [kernelName, mean] of [
     ['Sum', false],
     ['Mean', true],

@@ -208,7 +208,7 @@ test(
         stepValues: { plain: number[]; fused: number[] };
         weightDiff: number;
       };
-      reductions: { shape: number[]; dispatches: number; maxDiff: number }[];
+      reductions: { shape: number[]; dispatches: number; maxDiff: number; gradDiff: number; meanGradKernels: number }[];
     };
     const { tfjs, fused } = result;
     for (const [i, loss] of tfjs.losses.entries())
@@ -257,7 +257,8 @@ test(
     assert.ok(head.weightDiff < 1e-6, said);
 
     // Sum and Mean over leading axes (webgpuReduce.ts) in one program where tfjs transposes first, the sums of
-    // float64 within float32 rounding; over the last axes, tfjs's own (one program too).
+    // float64 within float32 rounding; over the last axes, tfjs's own (one program too). Mean's gradient is one
+    // program (StitchMeanGrad) with tfjs's quotients.
     const reductions = JSON.stringify(result.reductions);
     assert.deepEqual(
       result.reductions.map((r) => [r.shape, r.dispatches]),
@@ -269,6 +270,8 @@ test(
       ],
       reductions,
     );
-    for (const r of result.reductions) assert.ok(r.maxDiff < 2e-5, reductions);
+    for (const r of result.reductions) {
+      assert.ok(r.maxDiff < 2e-5 && r.gradDiff < 1e-6 && r.meanGradKernels === 1, reductions);
+    }
   },
 );
