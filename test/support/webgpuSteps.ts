@@ -102,6 +102,7 @@ async function main(): Promise<void> {
   const relu = await fusedReluOnGpu(counts, schema, xs[0], ys[0]);
   const lossHead = await lossHeadOnGpu(counts, schema, weights, xs[0], ys[0]);
   const reductions = await reductionsOnGpu(counts);
+  const adamState = await adamStateOnGpu();
   console.log(
     JSON.stringify({
       backend: choice.detail,
@@ -113,6 +114,7 @@ async function main(): Promise<void> {
       relu,
       lossHead,
       reductions,
+      adamState,
     }),
   );
 }
@@ -366,6 +368,63 @@ async function reductionsOnGpu(counts: { dispatches: number; uploads: number }) 
     tf.dispose([x, y, weights]);
   }
   return results;
+}
+
+/**
+ * The fused Adam's packed state (webgpuAdam.ts) on a model of 10 variables (two moments programs a step: 6 and 4
+ * gradients) against tfjs's Adam: the weights after 3 steps, the moments `getWeights` gives back after 2, and
+ * what a fresh optimizer given tfjs's state with `setWeights` does in its next step.
+ */
+async function adamStateOnGpu() {
+  const x = tf.tensor2d(
+    Float32Array.from({ length: 8 * 6 }, (_, i) => Math.sin(i)),
+    [8, 6],
+  );
+  const labels = tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1], 'int32'), 3).toFloat();
+  const deepSchema: StitchSchema = {
+    version: 1,
+    name: 'deep',
+    input: { shape: [6] },
+    layers: [
+      ...[5, 5, 4, 4].map((units, i) => ({ id: `d${i}`, type: 'dense' as const, units, activation: 'relu' as const })),
+      { id: 'out', type: 'dense', units: 3, activation: 'softmax' },
+    ],
+  };
+  const deep = buildModel(deepSchema);
+  const start = deep.getWeights().map((w) => w.clone());
+  deep.dispose();
+  const values = async (tensors: tf.Tensor[]) =>
+    (await Promise.all(tensors.map(async (t) => Array.from(await t.data())))).flat();
+  const diff = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));
+  const train = async (optimizer: tf.Optimizer, steps: number, weights = start) => {
+    const model = buildModel(deepSchema);
+    model.setWeights(weights);
+    model.compile({ optimizer, loss: 'categoricalCrossentropy' });
+    for (let step = 0; step < steps; step++) tf.dispose(await trainStep(model, x, labels));
+    return model;
+  };
+  const tfjsAdam = tf.train.adam(0.05);
+  const fusedAdam = new FusedAdamOptimizer(0.05, 0.9, 0.999);
+  const a = await train(tfjsAdam, 2);
+  const b = await train(fusedAdam, 2);
+  // The moments and iterations after 2 steps, as tfjs keeps them (names, shapes, values).
+  const tfjsState = await tfjsAdam.getWeights();
+  const fusedState = await fusedAdam.getWeights();
+  const plainName = (name: string) => name.replace(/_\d+/g, '');
+  const stateNames = fusedState.map((w) => plainName(w.name)).join() === tfjsState.map((w) => plainName(w.name)).join();
+  const stateDiff = diff(await values(fusedState.map((w) => w.tensor)), await values(tfjsState.map((w) => w.tensor)));
+  // One more step each (the fused one packs its state again).
+  for (const model of [a, b]) tf.dispose(await trainStep(model, x, labels));
+  const weightDiff = diff(await values(b.getWeights()), await values(a.getWeights()));
+  // A fresh fused optimizer given tfjs's state after 3 steps, on a model with tfjs's weights: one step each.
+  const restored = new FusedAdamOptimizer(0.05, 0.9, 0.999);
+  await restored.setWeights(await tfjsAdam.getWeights());
+  const c = await train(restored, 0, a.getWeights());
+  for (const model of [a, c]) tf.dispose(await trainStep(model, x, labels));
+  const restoredDiff = diff(await values(c.getWeights()), await values(a.getWeights()));
+  const moved = diff(await values(a.getWeights()), await values(start));
+  for (const model of [a, b, c]) model.dispose();
+  return { stateNames, stateCount: fusedState.length, stateDiff, weightDiff, restoredDiff, moved };
 }
 
 main().catch((error: unknown) => {

@@ -1,18 +1,20 @@
 /**
- * Adam in three GPU programs per variable on the webgpu backend, where a small model's step is bound by how many
- * programs it dispatches, not by their work. On wasm the same two kernels run as SIMD loops (wasmAdam.ts).
+ * Adam in a few GPU programs on the webgpu backend, where a small model's step is bound by how many programs it
+ * dispatches, not by their work. On wasm two of its kernels run as SIMD loops (wasmAdam.ts).
  *
  * tfjs's AdamOptimizer updates each variable with 14 element-wise ops (each a dispatch on webgpu) and turns six
  * numbers (β1, 1 − β1, β2, 1 − β2, ε, −lr) into scalar tensors, each an upload from the CPU that also ends the
  * compute pass; β1ᵗ and β2ᵗ are two more variables updated on the device. Here the same arithmetic, in the same
- * order and in float32, runs as three programs per variable (the new first moment, the new second moment, the new
- * value) with the numbers passed as uniforms, and β1ᵗ, β2ᵗ are float32 products kept on the CPU. On the Keras
- * MNIST convnet (6 variables) a training step went from 154 dispatches and 49 uploads to 90 and 12
- * (bench/profile-webgpu.ts); on SwiftShader the weights are bit for bit those of tfjs's Adam.
+ * order and in float32, runs with the numbers passed as uniforms, and β1ᵗ, β2ᵗ are float32 products kept on the
+ * CPU. On webgpu every variable's two moments live in one tensor (`packed`): one program updates the moments of
+ * up to six variables, and one more per variable its value, 7 programs a step for the Keras MNIST convnet's 6
+ * variables where tfjs ran 84 (bench/profile-webgpu.ts); on SwiftShader the weights are bit for bit those of
+ * tfjs's Adam. On wasm with SIMD it is three kernels per variable (the new first moment, the new second moment,
+ * the new value) on tfjs's own state.
  *
- * On every other backend (and on wasm without SIMD) it is tfjs's AdamOptimizer itself. The state (moments,
- * iterations) is kept as tfjs keeps it, so getWeights and setWeights work as there (β1ᵗ, β2ᵗ are recomputed
- * from the iterations after a set).
+ * On every other backend (and on wasm without SIMD) it is tfjs's AdamOptimizer itself. getWeights and
+ * setWeights work as tfjs's (the packed state is split into tfjs's per-variable moments to be read, and packed
+ * again at the next step; β1ᵗ, β2ᵗ are recomputed from the iterations after a set).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -68,11 +70,98 @@ function stepKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   ]);
 }
 
+/** At most this many gradients per moments program (one storage buffer each, within WebGPU's default 8). */
+export const GRADIENTS_PER_PROGRAM = 6;
+
+/**
+ * Both moments of up to GRADIENTS_PER_PROGRAM variables in one program, on the packed state `[m of every
+ * variable, v of every variable]` (2 · total values): the values of variables `first`…`first + count − 1` (at
+ * `offsets`, within the half) are updated as `momentKernel` does, the others copied.
+ */
+function packedMomentsKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+  const webgpu = backend as WebGPUBackend;
+  const { state, ...named } = inputs as Record<string, tf.TensorInfo>;
+  const gradients = Object.keys(named)
+    .sort()
+    .map((k) => named[k]);
+  const { beta1, beta2, total, offsets } = attrs as { beta1: number; beta2: number; total: number; offsets: number[] };
+  const count = gradients.length;
+  const names = gradients.map((_, i) => `G${i}`);
+  // Which gradient a value of the half reads: the first whose range holds it.
+  const read = names
+    .map((name, i) => `if (j < uniforms.end${i}) { g = f32(${name}[j - uniforms.start${i}]); }`)
+    .join(' else ');
+  const program = elementwiseProgram({
+    shape: state.shape,
+    variableNames: ['S', ...names],
+    uniforms:
+      'total : i32, decay1 : f32, rest1 : f32, decay2 : f32, rest2 : f32,' +
+      names.map((_, i) => ` start${i} : i32, end${i} : i32,`).join(''),
+    shaderKey: `stitchAdamMoments${count}`,
+    body: `let second = index >= uniforms.total;
+          let j = select(index, index - uniforms.total, second);
+          let s = f32(S[index]);
+          if (j < uniforms.start0 || j >= uniforms.end${count - 1}) {
+            setOutputAtIndex(index, s);
+            return;
+          }
+          var g = 0.0;
+          ${read}
+          if (second) {
+            setOutputAtIndex(index, s * uniforms.decay2 + g * g * uniforms.rest2);
+          } else {
+            setOutputAtIndex(index, s * uniforms.decay1 + g * uniforms.rest1);
+          }`,
+  });
+  const ranges = gradients.flatMap((g, i) => [
+    { type: 'int32', data: [offsets[i]] },
+    { type: 'int32', data: [offsets[i] + tf.util.sizeFromShape(g.shape)] },
+  ]);
+  return webgpu.runWebGPUProgram(program, [state, ...gradients], 'float32', [
+    { type: 'int32', data: [total] },
+    // As tfjs: 1 − β computed in double from the optimizer's β, then made float32.
+    { type: 'float32', data: [beta1] },
+    { type: 'float32', data: [1 - beta1] },
+    { type: 'float32', data: [beta2] },
+    { type: 'float32', data: [1 - beta2] },
+    ...ranges,
+  ]);
+}
+
+/** `stepKernel` for one variable whose moments are at `offset` in the packed state. */
+function packedStepKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+  const webgpu = backend as WebGPUBackend;
+  const { value, state } = inputs as { value: tf.TensorInfo; state: tf.TensorInfo };
+  const { c1, c2, epsilon, learningRate, offset, total } = attrs as Record<string, number>;
+  const program = elementwiseProgram({
+    shape: value.shape,
+    variableNames: ['W', 'S'],
+    uniforms: 'c1 : f32, c2 : f32, epsilon : f32, negLr : f32, offset : i32, total : i32,',
+    shaderKey: 'stitchAdamPackedStep',
+    body: `let mHat = f32(S[uniforms.offset + index]) / uniforms.c1;
+          let vHat = f32(S[uniforms.total + uniforms.offset + index]) / uniforms.c2;
+          setOutputAtIndex(index, mHat / (sqrt(vHat) + uniforms.epsilon) * uniforms.negLr + getWByOutputIndex(index));`,
+  });
+  return webgpu.runWebGPUProgram(program, [value, state], 'float32', [
+    { type: 'float32', data: [c1] },
+    { type: 'float32', data: [c2] },
+    { type: 'float32', data: [epsilon] },
+    { type: 'float32', data: [-learningRate] },
+    { type: 'int32', data: [offset] },
+    { type: 'int32', data: [total] },
+  ]);
+}
+
+export const PACKED_MOMENTS_KERNEL = 'StitchAdamPackedMoments';
+export const PACKED_STEP_KERNEL = 'StitchAdamPackedStep';
+
 /** Registers the two programs as webgpu kernels (once; webgpuBackend.ts calls it when the backend loads). */
 export function registerWebgpuAdamKernels(): void {
   if (tf.getKernelsForBackend('webgpu').some((k) => k.kernelName === MOMENT_KERNEL)) return;
   tf.registerKernel({ kernelName: MOMENT_KERNEL, backendName: 'webgpu', kernelFunc: momentKernel });
   tf.registerKernel({ kernelName: STEP_KERNEL, backendName: 'webgpu', kernelFunc: stepKernel });
+  tf.registerKernel({ kernelName: PACKED_MOMENTS_KERNEL, backendName: 'webgpu', kernelFunc: packedMomentsKernel });
+  tf.registerKernel({ kernelName: PACKED_STEP_KERNEL, backendName: 'webgpu', kernelFunc: packedStepKernel });
 }
 
 /** Whether the fused kernels run on the current backend: webgpu, or wasm with our SIMD kernels (wasmAdam.ts). */
@@ -114,6 +203,18 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
     const [power1, power2] = this.betaPowers();
     const c1 = Math.fround(1 - power1);
     const c2 = Math.fround(1 - power2);
+    const gradients = names.map((name, i) =>
+      Array.isArray(variableGradients) ? variableGradients[i].tensor : variableGradients[name],
+    );
+    // tfjs's types say a gradient is always there; like tfjs, a variable without one is left as it is.
+    const all = gradients.every((g) => (g as tf.Tensor | undefined) != null);
+    if (tf.getBackend() === 'webgpu' && all && (!this.packed || this.packed.names.join() === names.join())) {
+      this.applyPacked(names, gradients, c1, c2);
+      self.incrementIterations();
+      return;
+    }
+    // The per-variable kernels keep tfjs's state.
+    this.unpack();
     tf.tidy(() => {
       names.forEach((name, i) => {
         const value = tf.engine().registeredVariables[name];
@@ -126,8 +227,7 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
           originalName: `${name}/v`,
           variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
         };
-        const gradient = Array.isArray(variableGradients) ? variableGradients[i].tensor : variableGradients[name];
-        // tfjs's types say a gradient is always there; like tfjs, a variable without one is left as it is.
+        const gradient = gradients[i];
         if ((gradient as tf.Tensor | undefined) == null) return;
         const first = self.accumulatedFirstMoment[i].variable;
         const second = self.accumulatedSecondMoment[i].variable;
@@ -140,6 +240,93 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
       });
     });
     self.incrementIterations();
+  }
+
+  /**
+   * webgpu: every variable's moments in one tensor, `[m of each variable…, v of each variable…]`, so that one
+   * program updates the moments of up to GRADIENTS_PER_PROGRAM variables and one more each value: 7 programs a
+   * step for the Keras convnet's 6 variables instead of 18. tfjs's per-variable state is rebuilt from it where
+   * something asks for it (`getWeights`, a step on another backend).
+   */
+  private packed: { names: string[]; offsets: number[]; total: number; state: tf.Variable } | null = null;
+
+  private applyPacked(names: string[], gradients: tf.Tensor[], c1: number, c2: number): void {
+    const self = this as unknown as AdamState;
+    const values = names.map((name) => tf.engine().registeredVariables[name]);
+    const { offsets, total, state } = this.packed ?? this.pack(names, values);
+    tf.tidy(() => {
+      let next: tf.Tensor = state;
+      for (let from = 0; from < gradients.length; from += GRADIENTS_PER_PROGRAM) {
+        const group = gradients.slice(from, from + GRADIENTS_PER_PROGRAM);
+        next = run(
+          PACKED_MOMENTS_KERNEL,
+          { state: next, ...Object.fromEntries(group.map((g, i) => [`g${i}`, g])) },
+          { beta1: self.beta1, beta2: self.beta2, total, offsets: offsets.slice(from, from + group.length) },
+        );
+      }
+      state.assign(next);
+      const epsilon = Math.fround(self.epsilon);
+      values.forEach((value, i) => {
+        const attrs = { c1, c2, epsilon, learningRate: self.learningRate, offset: offsets[i], total };
+        value.assign(run(PACKED_STEP_KERNEL, { value, state }, attrs));
+      });
+    });
+  }
+
+  /** The packed state from tfjs's per-variable moments where there are any (zeros elsewhere), which it frees. */
+  private pack(names: string[], values: tf.Variable[]): NonNullable<FusedAdamOptimizer['packed']> {
+    const self = this as unknown as AdamState;
+    const offsets: number[] = [];
+    let total = 0;
+    for (const value of values) {
+      offsets.push(total);
+      total += value.size;
+    }
+    const moments = [self.accumulatedFirstMoment, self.accumulatedSecondMoment];
+    const state = tf.tidy(() =>
+      tf
+        .concat(moments.flatMap((kept) => values.map((v, i) => kept[i]?.variable.flatten() ?? tf.zeros([v.size]))))
+        .variable(false),
+    );
+    for (const kept of moments) {
+      tf.dispose(kept.flatMap((m) => (m ? [m.variable] : [])));
+      kept.length = 0;
+    }
+    this.packed = { names, offsets, total, state };
+    return this.packed;
+  }
+
+  /** tfjs's per-variable moments from the packed state, which it frees. */
+  private unpack(): void {
+    if (!this.packed) return;
+    const self = this as unknown as AdamState;
+    const { names, offsets, total, state } = this.packed;
+    names.forEach((name, i) => {
+      const value = tf.engine().registeredVariables[name];
+      const part = (start: number) =>
+        tf.tidy(() => state.slice(start, value.size).reshape(value.shape).variable(false));
+      self.accumulatedFirstMoment[i] = { originalName: `${name}/m`, variable: part(offsets[i]) };
+      self.accumulatedSecondMoment[i] = { originalName: `${name}/v`, variable: part(total + offsets[i]) };
+    });
+    state.dispose();
+    this.packed = null;
+  }
+
+  override async getWeights(): ReturnType<tf.AdamOptimizer['getWeights']> {
+    this.unpack();
+    return super.getWeights();
+  }
+
+  override async setWeights(weights: Parameters<tf.AdamOptimizer['setWeights']>[0]): Promise<void> {
+    this.packed?.state.dispose();
+    this.packed = null;
+    await super.setWeights(weights);
+  }
+
+  override dispose(): void {
+    super.dispose();
+    this.packed?.state.dispose();
+    this.packed = null;
   }
 
   /** β1ᵗ and β2ᵗ for this step: products of float32 factors, as tfjs's variables hold them. */

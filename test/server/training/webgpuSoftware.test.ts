@@ -9,7 +9,8 @@
  *   run record keeps its backend across a restart.
  * - Its numbers are wasm's: the same schema and seed train to the same losses within float32 rounding.
  * - Chosen automatically, a software adapter is skipped (slower than wasm), with the adapter named.
- * - The fused Adam (webgpuAdam.ts) gives tfjs's Adam's numbers with 11 programs fewer per variable and step, and
+ * - The fused Adam (webgpuAdam.ts) gives tfjs's Adam's numbers in one program per variable and step and one per
+ *   six variables (tfjs: 14 per variable), its packed state read and set as tfjs's, and
  *   without its scalar uploads; the dropout layer draws its mask on the GPU (webgpuDropout.ts) in one program,
  *   with the right share of zeros and scale, and its gradient; the fused layers (fusedLayers.ts) give tfjs-layers'
  *   gradients with fewer programs, ReLU's gradient in one; the loss head (crossEntropy.ts) gives tfjs's loss,
@@ -161,7 +162,7 @@ test(
 );
 
 test(
-  "the fused Adam (tfjs Adam's numbers, 3 programs per variable instead of 14), the GPU dropout, the fused layers and the loss head on webgpu",
+  "the fused Adam (tfjs Adam's numbers, 1 program per variable and 1 per 6 instead of 14 per variable), the GPU dropout, the fused layers and the loss head on webgpu",
   { skip },
   () => {
     const tsx = pathToFileURL(require.resolve('tsx')).href;
@@ -209,6 +210,14 @@ test(
         weightDiff: number;
       };
       reductions: { shape: number[]; dispatches: number; maxDiff: number; gradDiff: number; meanGradKernels: number }[];
+      adamState: {
+        stateNames: boolean;
+        stateCount: number;
+        stateDiff: number;
+        weightDiff: number;
+        restoredDiff: number;
+        moved: number;
+      };
     };
     const { tfjs, fused } = result;
     for (const [i, loss] of tfjs.losses.entries())
@@ -217,8 +226,9 @@ test(
     // only (on SwiftShader they are identical today; a GPU compiler may contract a multiply and add into one).
     assert.ok(result.moved > 1e-3, `training moved the weights by ${result.moved}`);
     assert.ok(result.maxDiff < 1e-5, `weights differ by ${result.maxDiff}`);
-    // The model has 4 variables (conv and dense kernels and biases): 11 programs fewer for each.
-    assert.equal(tfjs.perStep.dispatches - fused.perStep.dispatches, 4 * 11, JSON.stringify(result));
+    // The model has 4 variables (conv and dense kernels and biases): 14 programs each with tfjs's Adam, 1 each
+    // and 1 for all the moments with ours.
+    assert.equal(tfjs.perStep.dispatches - fused.perStep.dispatches, 4 * 14 - (4 + 1), JSON.stringify(result));
     assert.ok(fused.perStep.uploads <= tfjs.perStep.uploads - 4 * 6, JSON.stringify(result));
 
     // Dropout at rate 0.3 on 20,000 values in training: ~30 % zeros (±1.5 points is > 4 standard deviations),
@@ -273,5 +283,13 @@ test(
     for (const r of result.reductions) {
       assert.ok(r.maxDiff < 2e-5 && r.gradDiff < 1e-6 && r.meanGradKernels === 1, reductions);
     }
+
+    // The fused Adam's packed state on 10 variables (two moments programs a step): tfjs Adam's weights, its
+    // moments and iterations from getWeights (1 + 2 × 10, the same names), and a fresh optimizer given tfjs's
+    // state with setWeights steps as tfjs's does.
+    const adam = result.adamState;
+    assert.ok(adam.moved > 0.05, JSON.stringify(adam));
+    assert.deepEqual([adam.stateNames, adam.stateCount], [true, 21], JSON.stringify(adam));
+    assert.ok(adam.stateDiff < 1e-6 && adam.weightDiff < 1e-5 && adam.restoredDiff < 1e-5, JSON.stringify(adam));
   },
 );
