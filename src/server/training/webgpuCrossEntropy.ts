@@ -44,15 +44,19 @@ function run(
   ]);
 }
 
-function crossEntropy({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+/** A program with one value per row of `output` ([rows, classes]), reading `target` as Labels and it as Probs. */
+function perRow({ inputs, backend, attrs }: KernelArgs, shaderKey: string, body: string): tf.TensorInfo {
   const { target, output } = inputs as { target: tf.TensorInfo; output: tf.TensorInfo };
-  return run(
-    backend,
-    {
-      shape: output.shape.slice(0, -1),
-      variableNames: ['Labels', 'Probs'],
-      shaderKey: 'stitchCrossEntropy',
-      body: `let at = index * uniforms.cols;
+  const shape = output.shape.slice(0, -1);
+  const epsilon = attrs?.epsilon as number | undefined;
+  return run(backend, { shape, variableNames: ['Labels', 'Probs'], shaderKey, body }, [target, output], epsilon);
+}
+
+function crossEntropy(args: KernelArgs): tf.TensorInfo {
+  return perRow(
+    args,
+    'stitchCrossEntropy',
+    `let at = index * uniforms.cols;
           ${ROW_SUM}
           var loss = 0.0;
           for (var j = 0; j < uniforms.cols; j++) {
@@ -64,9 +68,6 @@ function crossEntropy({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
             loss = loss - readLabels(at + j) * log(clipped);
           }
           setOutputAtIndex(index, loss);`,
-    },
-    [target, output],
-    attrs?.epsilon as number,
   );
 }
 
@@ -102,16 +103,12 @@ function crossEntropyGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo
   );
 }
 
-function accuracy({ inputs, backend }: KernelArgs): tf.TensorInfo {
-  const { target, output } = inputs as { target: tf.TensorInfo; output: tf.TensorInfo };
-  return run(
-    backend,
-    {
-      shape: output.shape.slice(0, -1),
-      variableNames: ['Labels', 'Probs'],
-      shaderKey: 'stitchCategoricalAccuracy',
-      // The first largest value of each, as tfjs's ArgMax on the CPU backends (NaN never replaces one).
-      body: `let at = index * uniforms.cols;
+function accuracy(args: KernelArgs): tf.TensorInfo {
+  // The first largest value of each, as tfjs's ArgMax on the CPU backends (NaN never replaces one).
+  return perRow(
+    args,
+    'stitchCategoricalAccuracy',
+    `let at = index * uniforms.cols;
           var label = 0;
           var predicted = 0;
           for (var j = 1; j < uniforms.cols; j++) {
@@ -123,8 +120,6 @@ function accuracy({ inputs, backend }: KernelArgs): tf.TensorInfo {
             }
           }
           setOutputAtIndex(index, select(0.0, 1.0, label == predicted));`,
-    },
-    [target, output],
   );
 }
 
