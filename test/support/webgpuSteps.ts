@@ -276,6 +276,22 @@ async function lossHeadOnGpu(
     tf.sub(dyTimesY, tf.mul(tf.sum(dyTimesY, [1], true), y)),
   );
 
+  // Rows wider than WEBGPU_MAX_CLASSES take tfjs's kernels (each of ours reads its whole row per value).
+  const wideP = tf.softmax(
+    tf.tensor2d(
+      Float32Array.from({ length: 2 * 300 }, (_, i) => Math.sin(i)),
+      [2, 300],
+    ),
+  );
+  const wideT = tf.oneHot(tf.tensor1d([3, 200], 'int32'), 300).toFloat();
+  const wideKernels = (
+    await tf.profile(() => [ours(wideT, wideP), tf.grad((v: tf.Tensor) => tf.sum(tf.softmax(v)))(wideP)])
+  ).kernels.map((k) => k.name);
+  const wide = {
+    fused: wideKernels.filter((k) => k.startsWith('Stitch')),
+    diff: await maxDiff(ours(wideT, wideP), tfjsLoss(wideT, wideP)),
+  };
+
   // One SGD step of the schema's model, from the same weights, with tfjs's loss head and with ours.
   const step = async (fused: boolean) => {
     const model = buildModel(schema);
@@ -308,6 +324,7 @@ async function lossHeadOnGpu(
     stepDispatches: { plain: plain.dispatches, fused: fused.dispatches },
     stepValues: { plain: plain.values, fused: fused.values },
     weightDiff: Math.max(...plain.after.map((v, i) => Math.abs(v - fused.after[i]))),
+    wide,
   };
 }
 
@@ -413,9 +430,10 @@ async function adamStateOnGpu() {
   const plainName = (name: string) => name.replace(/_\d+/g, '');
   const stateNames = fusedState.map((w) => plainName(w.name)).join() === tfjsState.map((w) => plainName(w.name)).join();
   const stateDiff = diff(await values(fusedState.map((w) => w.tensor)), await values(tfjsState.map((w) => w.tensor)));
-  // One more step each (the fused one packs its state again).
+  // One more step each; what getWeights gave stays readable (copies, not the state).
   for (const model of [a, b]) tf.dispose(await trainStep(model, x, labels));
   const weightDiff = diff(await values(b.getWeights()), await values(a.getWeights()));
+  const stateKept = fusedState.every((w) => !w.tensor.isDisposed);
   // A fresh fused optimizer given tfjs's state after 3 steps, on a model with tfjs's weights: one step each.
   const restored = new FusedAdamOptimizer(0.05, 0.9, 0.999);
   await restored.setWeights(await tfjsAdam.getWeights());
@@ -424,7 +442,31 @@ async function adamStateOnGpu() {
   const restoredDiff = diff(await values(c.getWeights()), await values(a.getWeights()));
   const moved = diff(await values(a.getWeights()), await values(start));
   for (const model of [a, b, c]) model.dispose();
-  return { stateNames, stateCount: fusedState.length, stateDiff, weightDiff, restoredDiff, moved };
+  fusedAdam.dispose();
+  restored.dispose();
+
+  // Steps over [p, q, r], [q, r] twice, [p, q, r] twice: tfjs keeps moments by position, and so does ours.
+  const shifting = async (optimizer: tf.Optimizer) => {
+    const vars = [1, 2, 3].map((k) => tf.variable(tf.fill([4], k)));
+    for (const list of [vars, vars.slice(1), vars.slice(1), vars, vars]) {
+      optimizer.applyGradients(list.map((v, i) => ({ name: v.name, tensor: tf.fill([4], 0.25 * (i + 1)) })));
+    }
+    const after = await values(vars);
+    tf.dispose(vars);
+    optimizer.dispose();
+    return after;
+  };
+  const shiftDiff = diff(await shifting(new FusedAdamOptimizer(0.1, 0.9, 0.999)), await shifting(tf.train.adam(0.1)));
+  return {
+    stateNames,
+    stateCount: fusedState.length,
+    stateDiff,
+    stateKept,
+    weightDiff,
+    restoredDiff,
+    moved,
+    shiftDiff,
+  };
 }
 
 main().catch((error: unknown) => {

@@ -5,17 +5,20 @@
  * Why: tfjs-layers computes `categoricalCrossentropy` as Sum, Div, ClipByValue, Log, Mul, Sum and Neg, its
  * gradient through every one of them (the clip's alone is GreaterEqual, LessEqual, LogicalAnd, ZerosLike and
  * Select), the accuracy as two ArgMax, Equal and Cast, and softmax's gradient as Mul, Sum, Mul and Sub. On webgpu,
- * where a small model's step is bound by the programs it dispatches, that was about 40 of the Keras convnet's 81
+ * where a small model's step is bound by the programs it dispatches, that was about 30 of the Keras convnet's 81
  * a step; on wasm, a dozen kernels around a [64, 10] tensor.
  *
  * The arithmetic is tfjs-layers' own: the output is divided by its row sums, clipped to [ε, 1 − ε] (ε the
  * backend's epsilon, 1e-7), and the loss is −Σ target · log(clipped) per row; the gradient is zero where the clip
  * applies, as tfjs's. Values agree with tfjs's within float32 rounding (test/server/training/crossEntropy.test.ts):
- * the kernels keep intermediate values in registers instead of rounding each op's result to float32.
+ * the kernels keep intermediate values in registers instead of rounding each op's result to float32 (so where a
+ * row's sum squared overflows float32, which no softmax output does, ours stay finite and tfjs's do not).
  *
  * `useFusedLossHead` puts the loss and the accuracy into a compiled model (its saved training config still names
- * tfjs's `categoricalCrossentropy`); they run where the backend has the kernels (cpu and wasm here, webgpu in
- * webgpuCrossEntropy.ts), and tfjs's own functions run everywhere else (the native `tensorflow` backend).
+ * tfjs's `categoricalCrossentropy`); the accuracy where it was compiled as `tf.metrics.categoricalAccuracy`, what
+ * train.ts passes (`metrics: ['accuracy']` compiles tfjs-layers' internal function, left as it is). They run
+ * where the backend has the kernels (cpu and wasm here, webgpu in webgpuCrossEntropy.ts, rows of at most
+ * WEBGPU_MAX_CLASSES there), and tfjs's own functions run everywhere else (the native `tensorflow` backend).
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -48,7 +51,8 @@ function crossEntropyRows(target: Float32Array, output: Float32Array, cols: numb
     let value = 0;
     for (let j = 0; j < cols; j++) {
       const q = Math.fround(output[at + j] / sum);
-      // NaN stays NaN, as tfjs's clip leaves it.
+      // NaN stays NaN, as tfjs's clip leaves it on cpu and webgpu (wasm's makes it a bound): a NaN loss, which
+      // the training loop reports as such.
       const clipped = q < low ? low : q > high ? high : q;
       value -= target[at + j] * Math.fround(Math.log(clipped));
     }
@@ -178,11 +182,23 @@ function registeredHere(kernel: string): boolean {
   return (tf.getKernel(kernel, tf.getBackend()) as tf.KernelConfig | undefined) !== undefined;
 }
 
+/**
+ * On webgpu every value's invocation reads its whole row (webgpuCrossEntropy.ts), rows × classes² reads: wider rows
+ * than this take tfjs's kernels there (a 10-class head is 6× faster fused on SwiftShader, a 2,048-class one 130×
+ * slower).
+ */
+export const WEBGPU_MAX_CLASSES = 256;
+
+function narrowEnough(classes: number): boolean {
+  return classes <= WEBGPU_MAX_CLASSES || tf.getBackend() !== 'webgpu';
+}
+
 /** What the fused kernels take: float32 [rows, classes] of one shape, on a backend that has them. */
 function fits(target: tf.Tensor, output: tf.Tensor, kernel: string): boolean {
   return (
     output.rank === 2 &&
     output.shape[1] !== 0 &&
+    narrowEnough(output.shape[1] ?? 0) &&
     target.dtype === 'float32' &&
     output.dtype === 'float32' &&
     tf.util.arraysEqual(target.shape, output.shape) &&
@@ -234,7 +250,12 @@ export function useFusedLossHead(model: tf.LayersModel): boolean {
 /** softmax's gradient along the last axis in one kernel where the backend has it, else tfjs's four. */
 export function softmaxGrad(dy: tf.Tensor, y: tf.Tensor, dim: number): tf.Tensor {
   const last = dim === -1 || dim === y.rank - 1;
-  const kernel = last && y.dtype === 'float32' && dy.dtype === 'float32' && registeredHere(SOFTMAX_GRAD_KERNEL);
+  const kernel =
+    last &&
+    y.dtype === 'float32' &&
+    dy.dtype === 'float32' &&
+    narrowEnough(y.shape[y.rank - 1]) &&
+    registeredHere(SOFTMAX_GRAD_KERNEL);
   if (kernel && tf.util.arraysEqual(dy.shape, y.shape) && y.size > 0)
     return tf.engine().runKernel<tf.Tensor>(SOFTMAX_GRAD_KERNEL, { dy, y }, {});
   const dyTimesY = tf.mul(dy, y);

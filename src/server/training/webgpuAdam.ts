@@ -13,8 +13,8 @@
  * the new value) on tfjs's own state.
  *
  * On every other backend (and on wasm without SIMD) it is tfjs's AdamOptimizer itself. getWeights and
- * setWeights work as tfjs's (the packed state is split into tfjs's per-variable moments to be read, and packed
- * again at the next step; β1ᵗ, β2ᵗ are recomputed from the iterations after a set).
+ * setWeights take and give tfjs's per-variable moments (from the packed state getWeights gives copies, the
+ * caller's to dispose; β1ᵗ, β2ᵗ are recomputed from the iterations after a set).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -193,6 +193,7 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
 
   override applyGradients(variableGradients: Gradients): void {
     if (!fusedAdamHere()) {
+      this.unpack();
       super.applyGradients(variableGradients);
       return;
     }
@@ -245,8 +246,8 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
   /**
    * webgpu: every variable's moments in one tensor, `[m of each variable…, v of each variable…]`, so that one
    * program updates the moments of up to GRADIENTS_PER_PROGRAM variables and one more each value: 7 programs a
-   * step for the Keras convnet's 6 variables instead of 18. tfjs's per-variable state is rebuilt from it where
-   * something asks for it (`getWeights`, a step on another backend).
+   * step for the Keras convnet's 6 variables instead of 18. tfjs's per-variable state is rebuilt from it for a step
+   * that cannot use it (another backend, another list of variables); `getWeights` copies from it.
    */
   private packed: { names: string[]; offsets: number[]; total: number; state: tf.Variable } | null = null;
 
@@ -258,11 +259,14 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
       let next: tf.Tensor = state;
       for (let from = 0; from < gradients.length; from += GRADIENTS_PER_PROGRAM) {
         const group = gradients.slice(from, from + GRADIENTS_PER_PROGRAM);
+        const previous = next;
         next = run(
           PACKED_MOMENTS_KERNEL,
-          { state: next, ...Object.fromEntries(group.map((g, i) => [`g${i}`, g])) },
+          { state: previous, ...Object.fromEntries(group.map((g, i) => [`g${i}`, g])) },
           { beta1: self.beta1, beta2: self.beta2, total, offsets: offsets.slice(from, from + group.length) },
         );
+        // One copy of the state at a time, not one per group of variables.
+        if (previous !== state) previous.dispose();
       }
       state.assign(next);
       const epsilon = Math.fround(self.epsilon);
@@ -273,7 +277,10 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
     });
   }
 
-  /** The packed state from tfjs's per-variable moments where there are any (zeros elsewhere), which it frees. */
+  /**
+   * The packed state from tfjs's per-variable moments of these variables where there are any (zeros elsewhere),
+   * which it then frees; moments kept for positions past these variables stay as tfjs keeps them.
+   */
   private pack(names: string[], values: tf.Variable[]): NonNullable<FusedAdamOptimizer['packed']> {
     const self = this as unknown as AdamState;
     const offsets: number[] = [];
@@ -283,14 +290,25 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
       total += value.size;
     }
     const moments = [self.accumulatedFirstMoment, self.accumulatedSecondMoment];
+    for (const kept of moments) {
+      values.forEach((value, i) => {
+        const moment = kept[i]?.variable;
+        if (moment && moment.size !== value.size) {
+          throw new Error(
+            `Adam's state for ${names[i]} has ${moment.size} values but the variable has ${value.size} ` +
+              '(optimizer weights set from another model?)',
+          );
+        }
+      });
+    }
     const state = tf.tidy(() =>
       tf
         .concat(moments.flatMap((kept) => values.map((v, i) => kept[i]?.variable.flatten() ?? tf.zeros([v.size]))))
         .variable(false),
     );
     for (const kept of moments) {
-      tf.dispose(kept.flatMap((m) => (m ? [m.variable] : [])));
-      kept.length = 0;
+      tf.dispose(kept.slice(0, names.length).flatMap((m) => (m ? [m.variable] : [])));
+      kept.splice(0, names.length, ...new Array<undefined>(Math.min(names.length, kept.length)).fill(undefined));
     }
     this.packed = { names, offsets, total, state };
     return this.packed;
@@ -312,9 +330,30 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
     this.packed = null;
   }
 
+  /**
+   * As tfjs's: the iterations, then every variable's first and second moments by name. From the packed state
+   * they are copies (the caller's to dispose, as the iterations are), taken now: the state stays packed.
+   */
   override async getWeights(): ReturnType<tf.AdamOptimizer['getWeights']> {
-    this.unpack();
-    return super.getWeights();
+    if (!this.packed) return super.getWeights();
+    type Named = Awaited<ReturnType<tf.AdamOptimizer['getWeights']>>[number];
+    const iterations = await (this as unknown as { saveIterations(): Promise<Named> }).saveIterations();
+    const self = this as unknown as AdamState;
+    const { names, offsets, total, state } = this.packed;
+    const part = (name: string, start: number) => {
+      const value = tf.engine().registeredVariables[name];
+      return tf.tidy(() => state.slice(start, value.size).reshape(value.shape));
+    };
+    // Moments tfjs keeps for positions past the packed variables, as they are.
+    const later = (kept: AdamState['accumulatedFirstMoment']): Named[] =>
+      kept.slice(names.length).flatMap((m) => (m ? [{ name: m.originalName, tensor: m.variable.clone() }] : []));
+    return [
+      iterations,
+      ...names.map((name, i) => ({ name: `${name}/m`, tensor: part(name, offsets[i]) })),
+      ...later(self.accumulatedFirstMoment),
+      ...names.map((name, i) => ({ name: `${name}/v`, tensor: part(name, total + offsets[i]) })),
+      ...later(self.accumulatedSecondMoment),
+    ];
   }
 
   override async setWeights(weights: Parameters<tf.AdamOptimizer['setWeights']>[0]): Promise<void> {
@@ -324,9 +363,13 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
   }
 
   override dispose(): void {
-    super.dispose();
     this.packed?.state.dispose();
     this.packed = null;
+    // tfjs's dispose reads every kept moment: drop the places the packed state held.
+    const self = this as unknown as AdamState;
+    self.accumulatedFirstMoment = self.accumulatedFirstMoment.filter((m) => m !== undefined);
+    self.accumulatedSecondMoment = self.accumulatedSecondMoment.filter((m) => m !== undefined);
+    super.dispose();
   }
 
   /** β1ᵗ and β2ᵗ for this step: products of float32 factors, as tfjs's variables hold them. */

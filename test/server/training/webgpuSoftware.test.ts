@@ -208,12 +208,15 @@ test(
         stepDispatches: { plain: number; fused: number };
         stepValues: { plain: number[]; fused: number[] };
         weightDiff: number;
+        wide: { fused: string[]; diff: number };
       };
       reductions: { shape: number[]; dispatches: number; maxDiff: number; gradDiff: number; meanGradKernels: number }[];
       adamState: {
         stateNames: boolean;
         stateCount: number;
         stateDiff: number;
+        stateKept: boolean;
+        shiftDiff: number;
         weightDiff: number;
         restoredDiff: number;
         moved: number;
@@ -265,6 +268,8 @@ test(
     for (const [i, v] of head.stepValues.plain.entries())
       assert.ok(Math.abs(v - head.stepValues.fused[i]) < 1e-5, said);
     assert.ok(head.weightDiff < 1e-6, said);
+    assert.deepEqual(head.wide.fused, [], said);
+    assert.equal(head.wide.diff, 0, said);
 
     // Sum and Mean over leading axes (webgpuReduce.ts) in one program where tfjs transposes first, the sums of
     // float64 within float32 rounding; over the last axes, tfjs's own (one program too). Mean's gradient is one
@@ -285,11 +290,13 @@ test(
     }
 
     // The fused Adam's packed state on 10 variables (two moments programs a step): tfjs Adam's weights, its
-    // moments and iterations from getWeights (1 + 2 × 10, the same names), and a fresh optimizer given tfjs's
-    // state with setWeights steps as tfjs's does.
+    // moments and iterations from getWeights (1 + 2 × 10, the same names), a fresh optimizer given tfjs's state
+    // with setWeights steps as tfjs's does, and the state survives a step over fewer variables.
     const adam = result.adamState;
     assert.ok(adam.moved > 0.05, JSON.stringify(adam));
     assert.deepEqual([adam.stateNames, adam.stateCount], [true, 21], JSON.stringify(adam));
     assert.ok(adam.stateDiff < 1e-6 && adam.weightDiff < 1e-5 && adam.restoredDiff < 1e-5, JSON.stringify(adam));
+    // What getWeights gave outlives the next step; moments follow the variables' positions as tfjs's do.
+    assert.ok(adam.stateKept && adam.shiftDiff < 1e-6, JSON.stringify(adam));
   },
 );
