@@ -103,6 +103,7 @@ async function main(): Promise<void> {
   const lossHead = await lossHeadOnGpu(counts, schema, weights, xs[0], ys[0]);
   const reductions = await reductionsOnGpu(counts);
   const adamState = await adamStateOnGpu();
+  const poolGrad = await maxPoolGradOnGpu(counts);
   console.log(
     JSON.stringify({
       backend: choice.detail,
@@ -115,6 +116,7 @@ async function main(): Promise<void> {
       lossHead,
       reductions,
       adamState,
+      poolGrad,
     }),
   );
 }
@@ -467,6 +469,49 @@ async function adamStateOnGpu() {
     moved,
     shiftDiff,
   };
+}
+
+/**
+ * MaxPool's gradient in one program (webgpuPoolGrad.ts) against the backend's own two (kept as the kernel's
+ * `original`): 2×2 pools on even and odd sizes ('valid' and 'same'), a 3×3 one, windows with ties (ReLU's zeros,
+ * equal maxima), NaN in x and dy; bit for bit, with the programs each takes. An overlapping pool stays tfjs's.
+ */
+async function maxPoolGradOnGpu(counts: { dispatches: number; uploads: number }) {
+  const config = tf.getKernel('MaxPoolGrad', 'webgpu') as tf.KernelConfig & { original: tf.KernelFunc };
+  const cases: { shape: [number, number, number, number]; size: number; stride: number; pad: 'valid' | 'same' }[] = [
+    { shape: [2, 6, 6, 3], size: 2, stride: 2, pad: 'valid' },
+    { shape: [2, 7, 5, 4], size: 2, stride: 2, pad: 'valid' },
+    { shape: [1, 7, 7, 2], size: 2, stride: 2, pad: 'same' },
+    { shape: [1, 9, 9, 2], size: 3, stride: 3, pad: 'valid' },
+    { shape: [1, 6, 6, 2], size: 3, stride: 1, pad: 'valid' },
+  ];
+  const results = [];
+  for (const c of cases) {
+    const count = c.shape.reduce((a, b) => a * b, 1);
+    // Rounded values give ties; negatives through ReLU give windows of zeros; a few NaN.
+    const values = Float32Array.from({ length: count }, (_, i) =>
+      i % 17 === 5 ? NaN : Math.max(0, Math.round(Math.sin(i * 1.7) * 3)),
+    );
+    const x = tf.tensor4d(values, c.shape);
+    const y = tf.maxPool(x, c.size, c.stride, c.pad);
+    const dy = tf.tensor(
+      Float32Array.from({ length: y.size }, (_, i) => (i % 13 === 7 ? NaN : i % 2 ? -(i + 1) : i + 1)),
+      y.shape,
+    );
+    const args = {
+      inputs: { dy, input: x, output: y },
+      backend: tf.backend(),
+      attrs: { filterSize: c.size, strides: c.stride, pad: c.pad, dimRoundingMode: undefined },
+    };
+    const before = counts.dispatches;
+    const ours = tf.engine().makeTensorFromTensorInfo(config.kernelFunc(args as never) as tf.TensorInfo);
+    const dispatches = counts.dispatches - before;
+    const theirs = tf.engine().makeTensorFromTensorInfo(config.original(args as never) as tf.TensorInfo);
+    const [a, b] = await Promise.all([ours.data(), theirs.data()]);
+    results.push({ same: a.every((v, i) => Object.is(v, b[i])), dispatches });
+    tf.dispose([x, y, dy, ours, theirs]);
+  }
+  return results;
 }
 
 main().catch((error: unknown) => {

@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { registerWebgpuAdamKernels } from './webgpuAdam';
 import { registerWebgpuCrossEntropy } from './webgpuCrossEntropy';
+import { registerWebgpuMaxPoolGrad } from './webgpuPoolGrad';
 import { registerWebgpuReductions } from './webgpuReduce';
 import { registerWebgpuDropoutKernel } from './webgpuDropout';
 import { registerWebgpuReluGrad } from './webgpuReluGrad';
@@ -125,6 +126,7 @@ export async function loadWebgpu(options: { allowSoftware?: boolean } = {}): Pro
   registerWebgpuReluGrad();
   registerWebgpuCrossEntropy();
   registerWebgpuReductions();
+  registerWebgpuMaxPoolGrad();
   adapterLabel = software ? `${adapterName(adapter)}, a software adapter` : adapterName(adapter);
   return adapterLabel;
 }

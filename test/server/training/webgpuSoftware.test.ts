@@ -14,8 +14,8 @@
  *   without its scalar uploads; the dropout layer draws its mask on the GPU (webgpuDropout.ts) in one program,
  *   with the right share of zeros and scale, and its gradient; the fused layers (fusedLayers.ts) give tfjs-layers'
  *   gradients with fewer programs, ReLU's gradient in one; the loss head (crossEntropy.ts) gives tfjs's loss,
- *   gradients and accuracy with one program each; sums over leading axes take one program (webgpuReduce.ts)
- *   (test/support/webgpuSteps.ts).
+ *   gradients and accuracy with one program each; sums over leading axes take one program (webgpuReduce.ts), and
+ *   so does MaxPool's gradient (webgpuPoolGrad.ts) (test/support/webgpuSteps.ts).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -221,6 +221,7 @@ test(
         restoredDiff: number;
         moved: number;
       };
+      poolGrad: { same: boolean; dispatches: number }[];
     };
     const { tfjs, fused } = result;
     for (const [i, loss] of tfjs.losses.entries())
@@ -298,5 +299,13 @@ test(
     assert.ok(adam.stateDiff < 1e-6 && adam.weightDiff < 1e-5 && adam.restoredDiff < 1e-5, JSON.stringify(adam));
     // What getWeights gave outlives the next step; moments follow the variables' positions as tfjs's do.
     assert.ok(adam.stateKept && adam.shiftDiff < 1e-6, JSON.stringify(adam));
+
+    // MaxPool's gradient (webgpuPoolGrad.ts): the backend's values bit for bit (ties, NaN, −0; 'valid' and 'same',
+    // 2×2 and 3×3) in one program where windows do not overlap; an overlapping pool keeps the backend's two.
+    assert.deepEqual(
+      result.poolGrad,
+      [1, 1, 1, 1, 2].map((dispatches) => ({ same: true, dispatches })),
+      JSON.stringify(result.poolGrad),
+    );
   },
 );
