@@ -170,7 +170,7 @@ export class DataParallelGroup {
       group.params = model.trainableWeights.reduce((n, w) => n + w.read().size, 0);
       group.sampleSize = settings.inputShape.reduce((a, b) => a * b, 1);
       const gradients = new SharedArrayBuffer(options.workers * group.params * 4);
-      const averaged = new SharedArrayBuffer(group.params * 4);
+      const updated = new SharedArrayBuffer(group.params * 4);
       const control = new SharedArrayBuffer((Control.FINISHED + options.workers) * 4);
       const results = new SharedArrayBuffer(options.workers * 2 * 8);
       group.control = new Int32Array(control);
@@ -189,7 +189,7 @@ export class DataParallelGroup {
             randomSeed: workerSeed(seed, index),
             params: group.params,
             gradients,
-            averaged,
+            updated,
             workers: options.workers,
             control,
             results,

@@ -28,8 +28,8 @@ export interface WorkerInit {
   params: number;
   /** N slots of `params` floats, one per worker. */
   gradients: SharedArrayBuffer;
-  /** `params` floats: the shard-weighted mean of the slots, written by the main thread. */
-  averaged: SharedArrayBuffer;
+  /** `params` floats: the trainable weights after each step, each worker writing its slice (`shardOf`). */
+  updated: SharedArrayBuffer;
   /** How many workers share each batch (this one is `index`). */
   workers: number;
   /** Int32 slots, laid out as `Control` says: what starts each step and counts it done. */

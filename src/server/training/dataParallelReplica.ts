@@ -2,15 +2,18 @@
  * A data-parallel worker's copy of the model and its two steps (dataParallelWorker.ts runs them in a
  * `worker_threads` thread; `bench/profile-wasm.ts --replica` times them in one process):
  *
- * 1. `applyPending`: the gradients of the previous step, averaged and applied with the replica's own
- *    optimizer. Each worker sums its slice of the parameters over every worker's slot (in worker order,
- *    weighted by their shards' shares), waits until all slices are written, then applies the whole mean:
- *    every worker applies the same numbers in the same order, so the weights of all workers stay identical
- *    without being sent around, and the averaging is shared out instead of left to the main thread;
+ * 1. `applyPending`: the gradients of the previous step, averaged and applied. Each worker owns a slice of the
+ *    parameters (`shardOf`): it sums that slice of the gradients over every worker's slot (in worker order,
+ *    weighted by their shards' shares), steps its slice with its own optimizer (whose state covers that slice
+ *    only), writes the new values into shared memory, waits until every slice is written and copies the whole
+ *    into its model. The optimizers are element-wise, so this gives the numbers of one optimizer over all the
+ *    parameters, and both the averaging and the optimizer's work are shared out instead of each worker (or
+ *    the main thread) doing all of it;
  * 2. `shardGradients`: the gradients of the mean loss on the replica's shard of the batch, written into its
  *    own slot of shared memory; it returns the shard's loss and accuracy.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { accuracyMetric, makeBatch } from './batches';
 import { fusedMetric, useFusedLossHead } from './crossEntropy';
 import { buildModel } from './model';
@@ -29,11 +32,17 @@ export interface Replica {
   /** Every worker's gradient slot, in worker order; this replica's own is `slot`. */
   gradients: Float32Array;
   slot: Float32Array;
-  averaged: Float32Array;
+  /** The trainable weights after the last step, each worker writing its slice. */
+  updated: Float32Array;
+  /** This replica's slice of the parameters, [lo, hi) in the flat layout: its values, stepped by `optimizer`. */
+  lo: number;
+  hi: number;
+  owned: tf.Variable | null;
+  /** The slice's mean gradient, summed in float64 (`sum`), then rounded (`mean`). */
+  sum: Float64Array;
+  mean: Float32Array;
   control: Int32Array;
   results: Float64Array;
-  /** This replica's slice of the mean gradient, summed in float64. */
-  sum: Float64Array;
 }
 
 /** The replica of `init`, on the backend already chosen. */
@@ -57,7 +66,7 @@ export function createReplica(init: WorkerInit): Replica {
   }
   if (size !== init.params)
     throw new Error(`worker ${init.index}: the model has ${size} parameters, expected ${init.params}`);
-  const [from, to] = shardOf(init.index, init.workers, size);
+  const [lo, hi] = shardOf(init.index, init.workers, size);
   return {
     init,
     model,
@@ -66,33 +75,61 @@ export function createReplica(init: WorkerInit): Replica {
     offsets,
     gradients: new Float32Array(init.gradients, 0, init.workers * size),
     slot: new Float32Array(init.gradients, init.index * size * 4, size),
-    averaged: new Float32Array(init.averaged, 0, size),
+    updated: new Float32Array(init.updated, 0, size),
     control: new Int32Array(init.control),
     results: new Float64Array(init.results),
-    sum: new Float64Array(to - from),
+    lo,
+    hi,
+    owned: hi > lo ? tf.variable(tf.tensor1d(sliceOf(vars, offsets, lo, hi))) : null,
+    sum: new Float64Array(hi - lo),
+    mean: new Float32Array(hi - lo),
   };
 }
 
+/** Values [lo, hi) of the variables laid end to end (`offsets`). */
+function sliceOf(vars: tf.Variable[], offsets: number[], lo: number, hi: number): Float32Array {
+  const values = new Float32Array(hi - lo);
+  vars.forEach((v, i) => {
+    const from = Math.max(lo, offsets[i]);
+    const to = Math.min(hi, offsets[i] + v.size);
+    if (to > from) values.set((v.dataSync() as Float32Array).subarray(from - offsets[i], to - offsets[i]), from - lo);
+  });
+  return values;
+}
+
 /**
- * Applies the gradients of a step of `batch` samples: writes this replica's slice of their weighted mean into
- * `averaged`, waits for every worker's slice, and applies the mean. Each element is summed in worker order
- * in float64, so the numbers never depend on timing (nor on which worker summed them).
+ * Applies the gradients of a step of `batch` samples: steps this replica's slice of the parameters by their
+ * weighted mean, writes it into `updated`, waits for every worker's slice, and takes the whole. Each element
+ * is summed in worker order in float64, so the numbers never depend on timing (nor on which worker owns them).
  */
 export function applyPending(r: Replica, batch: number): void {
-  const { index, workers, params } = r.init;
-  const [lo, hi] = shardOf(index, workers, params);
-  const { sum } = r;
-  sum.fill(0);
-  for (let k = 0; k < workers; k++) {
-    const [from, to] = shardOf(k, workers, batch);
-    if (to === from) continue;
-    const share = (to - from) / batch;
-    const slot = r.gradients.subarray(k * params + lo, k * params + hi);
-    for (let j = 0; j < sum.length; j++) sum[j] += share * slot[j];
+  const { workers, params } = r.init;
+  const { lo, hi, sum, owned } = r;
+  if (owned) {
+    sum.fill(0);
+    for (let k = 0; k < workers; k++) {
+      const [from, to] = shardOf(k, workers, batch);
+      if (to === from) continue;
+      const share = (to - from) / batch;
+      const slot = r.gradients.subarray(k * params + lo, k * params + hi);
+      for (let j = 0; j < sum.length; j++) sum[j] += share * slot[j];
+    }
+    r.mean.set(sum);
+    const gradient = tf.tensor1d(r.mean);
+    r.optimizer.applyGradients([{ name: owned.name, tensor: gradient }]);
+    gradient.dispose();
+    r.updated.set(valuesOf(owned), lo);
   }
-  r.averaged.set(sum, lo);
   barrier(r.control, workers);
-  applyAveraged(r);
+  const wasm = heapBackend() !== null;
+  r.vars.forEach((v, i) => {
+    const view = r.updated.subarray(r.offsets[i], r.offsets[i] + v.size);
+    // wasm copies the values into its memory; the cpu backend would keep the view of shared memory, which the
+    // workers overwrite next step (and which a weight sync would hand to the main thread as it is).
+    const values = tf.tensor(wasm ? view : view.slice(), v.shape);
+    v.assign(values);
+    values.dispose();
+  });
 }
 
 /** Returns once all `workers` threads have called it (the same number of times). */
@@ -106,16 +143,6 @@ function barrier(control: Int32Array, workers: number): void {
   }
   // Timed waits: a thread that is being terminated stops between two of them.
   while (Atomics.load(control, Control.RELEASED) === released) Atomics.wait(control, Control.RELEASED, released, 100);
-}
-
-/** Applies the averaged gradients in shared memory with this worker's optimizer. */
-function applyAveraged(r: Replica): void {
-  const grads = r.vars.map((v, i) => ({
-    name: v.name,
-    tensor: tf.tensor(r.averaged.subarray(r.offsets[i], r.offsets[i] + v.size), v.shape),
-  }));
-  r.optimizer.applyGradients(grads);
-  tf.dispose(grads.map((g) => g.tensor));
 }
 
 /** Gradients of the mean loss on the shard into this worker's slot; returns [loss, accuracy]. */
@@ -135,7 +162,7 @@ export function shardGradients(r: Replica, x: Float32Array, labels: Int32Array, 
       return tf.mean<tf.Scalar>(lossFn(batch.ys, yPred));
     }, r.vars);
     r.vars.forEach((v, i) => {
-      r.slot.set(grads[v.name].dataSync(), r.offsets[i]);
+      r.slot.set(valuesOf(grads[v.name]), r.offsets[i]);
     });
     const loss = value.dataSync()[0];
     tf.dispose([value, ...Object.values(grads)]);
@@ -143,4 +170,22 @@ export function shardGradients(r: Replica, x: Float32Array, labels: Int32Array, 
   } finally {
     tf.dispose([batch.xs, batch.ys, ...(kept.accuracy ? [kept.accuracy] : [])]);
   }
+}
+
+/**
+ * A float32 tensor's values: on wasm a view of the backend's memory (valid until its next allocation), since
+ * `dataSync` copies them into a fresh buffer each time (for a 784×256 gradient that costs up to a millisecond
+ * a step, most of it page faults); elsewhere `dataSync`.
+ */
+function valuesOf(t: tf.Tensor): Float32Array {
+  const backend = heapBackend();
+  return (backend ? backend.typedArrayFromHeap(t) : t.dataSync()) as Float32Array;
+}
+
+type HeapBackend = Pick<BackendWasm, 'typedArrayFromHeap'>;
+
+/** The backend where it keeps tensors in wasm memory (wasm), else null. */
+function heapBackend(): HeapBackend | null {
+  const backend = tf.backend() as Partial<HeapBackend>;
+  return backend.typedArrayFromHeap ? (backend as HeapBackend) : null;
 }

@@ -123,6 +123,70 @@ describe('data-parallel training', () => {
     );
   });
 
+  test("Adam on 3 workers, each stepping its slice of the parameters: 4 steps give this thread's 4 steps", async () => {
+    // The 454 parameters are owned in slices of 151, 151 and 152, which cut the variables mid-way; Adam's
+    // state lives in those slices only, so a step here against a fresh optimizer would not match: the
+    // reference keeps one optimizer over all 4 steps. (They differ by 3e-8 at most; Adam moves a weight by about
+    // the learning rate a step, so a slice stepped twice or skipped is 0.01 off.)
+    const spec = schema(CONV);
+    const adam = { type: 'adam' as const, learningRate: 0.01 };
+    const group = await DataParallelGroup.start({ workers: 3, backend: 'wasm', schema: spec }, buildModel(spec), {
+      ...replicaSettings,
+      optimizer: adam,
+    });
+    const reference = buildModel(spec);
+    try {
+      const [start] = await group.replicaWeights(false);
+      reference.setWeights(start.map((w, i) => tf.tensor(w, reference.weights[i].read().shape)));
+      reference.compile({ optimizer: createOptimizer(adam), loss: settings.loss });
+      for (const [from, to] of [
+        [0, 64],
+        [64, 100],
+        [100, 164],
+        [164, 166],
+      ]) {
+        const batch = makeBatch(circle.train, null, from, to, [2], 2, 'onehot');
+        const [loss] = await trainStep(reference, batch.xs, batch.ys);
+        const [parallelLoss] = await group.step(circle.train, null, from, to);
+        assert.ok(Math.abs(parallelLoss - (await loss.data())[0]) < 1e-5, `loss ${parallelLoss}`);
+        const [w0, ...others] = await group.replicaWeights(true);
+        others.forEach((w, k) => assert.deepEqual(w, w0, `replica ${k + 2} differs from replica 1`));
+        reference.getWeights().forEach((w, i) =>
+          w.dataSync().forEach((e, j) => {
+            assert.ok(Math.abs(w0[i][j] - e) < 1e-5, `step [${from}, ${to}), weight ${i}[${j}]: ${w0[i][j]} vs ${e}`);
+          }),
+        );
+        tf.dispose([loss, batch.xs, batch.ys]);
+      }
+    } finally {
+      reference.dispose();
+      await group.close();
+    }
+  });
+
+  test('on the cpu backend too, weights a sync hands out stay as they were when later steps run', async () => {
+    // cpu tensors keep the arrays they are made of: weights taken from shared memory as they are would change
+    // under the main thread's model at the workers' next step.
+    const spec = schema(CONV);
+    const group = await DataParallelGroup.start(
+      { workers: 2, backend: 'cpu', schema: spec },
+      buildModel(spec),
+      replicaSettings,
+    );
+    try {
+      await group.step(circle.train, null, 0, 64);
+      const [taken] = await group.replicaWeights(false);
+      const copy = taken.map((w) => w.slice());
+      await group.step(circle.train, null, 64, 128);
+      await group.step(circle.train, null, 128, 192);
+      const [later] = await group.replicaWeights(false);
+      assert.deepEqual(taken, copy);
+      assert.notDeepEqual(later, copy);
+    } finally {
+      await group.close();
+    }
+  });
+
   test('with dropout, the same seed and 2 workers give bit-identical runs, as accurate as one thread', async () => {
     const run = async (workers: number) => {
       const spec = schema(WITH_DROPOUT);
