@@ -2,7 +2,8 @@
 # Runs the training comparison from a bundle made by bench/gpu-bundle.mjs, on a machine with no registry
 # (docs/benchmarks.md, "GPU machine"): Stitch on the automatic backend (webgpu where Dawn finds the GPU),
 # on wasm with 1 and all threads, and PyTorch on CPU (default threads, 1 thread) and CUDA; then a data-parallel
-# step of the convnet on 1 to 16 workers, its wall time and the main thread's share (bench/profile-dp.ts) into
+# step of the convnet and of the MLP on 1 to 16 workers, its wall time, the main thread's share and all threads'
+# CPU time (bench/profile-dp.ts) into
 # OUT/profile-dp.txt; then, where Dawn is there, what a webgpu training step costs (bench/profile-webgpu.ts) into
 # OUT/profile-webgpu.txt.
 #
@@ -28,8 +29,10 @@ export STITCH_BENCH_DATA="$work/data" STITCH_TORCH_SCRIPT="$bundle/torch_referen
   nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null || true
   "$work/node" "$bundle/bench.js" --only=training "$@"
 } 2>&1 | tee "$out/bench.txt"
-for workers in 1 2 4 8 16; do
-  timeout 120 "$work/node" "$bundle/profile-dp.js" mnist-cnn --workers=$workers --steps=200
+for model in mnist-cnn mnist-mlp; do
+  for workers in 1 2 4 8 16; do
+    timeout 120 "$work/node" "$bundle/profile-dp.js" "$model" --workers=$workers --steps=200
+  done
 done 2>&1 | tee "$out/profile-dp.txt"
 if [ -n "${STITCH_DAWN_NODE:-}" ]; then
   for args in "mnist-cnn --batch=64" "mnist-mlp --batch=64" "mnist-mlp --batch=512"; do
