@@ -23,15 +23,19 @@ test('100 subscribers reconnecting while runs train, twice: 0 events lost, repea
   // Both runs trained (batch and metric events), and the subscribers really churned.
   assert.ok(Math.min(...result.runEvents) > 10, `runs produced only ${result.runEvents.join(' and ')} events`);
   assert.ok(result.reconnects >= 2 * result.subscribers, `only ${result.reconnects} reconnects`);
-  // Memory back near the baseline: a session (buffers, listeners, timers) kept per reconnect would show here.
-  const [first, second] = result.rssAfterRoundMb;
+  // Memory back near the baseline after the first round: a session (buffers, listeners, timers) kept per
+  // reconnect would show here. (Only the first: the heap snapshot taken after it grows the RSS by itself.)
+  const [rss] = result.rssAfterRoundMb;
   assert.ok(
-    result.rssEndMb - result.rssBaselineMb < 30,
-    `server memory went from ${result.rssBaselineMb.toFixed(0)} to ${result.rssEndMb.toFixed(0)} MB`,
+    rss - result.rssBaselineMb < 30,
+    `server memory went from ${result.rssBaselineMb.toFixed(0)} to ${rss.toFixed(0)} MB`,
   );
-  // Flat: a second round of the same churn leaves the server where the first did (a leak grows every round).
+  // Flat: a second round of the same churn (about a thousand reconnects) leaves the server's live heap where
+  // the first did, but for its two runs' logs (~0.1 MB); something kept per connection grows it every round.
+  // Measured after a full collection: RSS moves 10 MB a round with garbage not yet collected.
+  const [first, second] = result.liveHeapAfterRoundMb;
   assert.ok(
-    second - first < 10,
-    `server memory after round 1: ${first.toFixed(0)} MB, after round 2: ${second.toFixed(0)} MB`,
+    second - first < 1,
+    `the server's live heap after round 1: ${first.toFixed(2)} MB, after round 2: ${second.toFixed(2)} MB`,
   );
 });
