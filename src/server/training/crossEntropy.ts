@@ -21,6 +21,7 @@
  * WEBGPU_MAX_CLASSES there), and tfjs's own functions run everywhere else (the native `tensorflow` backend).
  */
 import * as tf from '@tensorflow/tfjs';
+import { registeredHere } from './gradients';
 
 /** Per row: −Σ target · log(clip(output / Σ output, ε, 1 − ε)). Inputs `target`, `output` [rows, classes]. */
 export const CROSS_ENTROPY_KERNEL = 'StitchCrossEntropy';
@@ -176,11 +177,6 @@ const HOST_KERNELS: Record<string, (args: KernelArgs) => tf.TensorInfo> = {
     return float32(host, y.shape, softmaxGradRows(floats(host, dy), floats(host, y), cols(y)));
   },
 };
-
-/** Whether the current backend has `kernel` (tfjs types the lookup as always found; it is not). */
-function registeredHere(kernel: string): boolean {
-  return (tf.getKernel(kernel, tf.getBackend()) as tf.KernelConfig | undefined) !== undefined;
-}
 
 /**
  * On webgpu every value's invocation reads its whole row (webgpuCrossEntropy.ts), rows × classes² reads: wider rows

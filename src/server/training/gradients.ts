@@ -18,6 +18,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
+/** Whether the current backend has `kernel` (tfjs types the lookup as always found; it is not). */
+export function registeredHere(kernel: string): boolean {
+  return (tf.getKernel(kernel, tf.getBackend()) as tf.KernelConfig | undefined) !== undefined;
+}
+
 /** ReLU's gradient: dy · step(y), for y ReLU's output (or its input: the same steps). */
 export const RELU_GRAD_KERNEL = 'StitchReluGrad';
 
@@ -26,10 +31,9 @@ export const RELU_GRAD_KERNEL = 'StitchReluGrad';
  * what ReLU's gradient always has), else tfjs's two.
  */
 export function reluGrad(dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
-  // tfjs types the lookup as always found; it is undefined for a kernel the backend does not register.
-  const kernel = tf.getKernel(RELU_GRAD_KERNEL, tf.getBackend()) as tf.KernelConfig | undefined;
   const fits = dy.dtype === 'float32' && y.dtype === 'float32' && tf.util.arraysEqual(dy.shape, y.shape);
-  if (kernel && fits) return tf.engine().runKernel<tf.Tensor>(RELU_GRAD_KERNEL, { dy, y }, {});
+  if (fits && registeredHere(RELU_GRAD_KERNEL))
+    return tf.engine().runKernel<tf.Tensor>(RELU_GRAD_KERNEL, { dy, y }, {});
   return tf.mul(dy, tf.step(y));
 }
 
@@ -116,10 +120,10 @@ const MEAN_GRADIENT: tf.GradConfig = {
     const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
     const count = axes.reduce((n, axis) => n * x.shape[axis], 1);
     const reps = x.shape.map((d, i) => (axes.includes(i) ? d : 1));
-    const kernel = tf.getKernel(MEAN_GRAD_KERNEL, tf.getBackend()) as tf.KernelConfig | undefined;
+    const fused = registeredHere(MEAN_GRAD_KERNEL);
     return {
       x: () =>
-        kernel && dy.dtype === 'float32'
+        fused && dy.dtype === 'float32'
           ? tf.engine().runKernel(MEAN_GRAD_KERNEL, { dy: tf.reshape(dy, kept) }, { shape: x.shape, count })
           : tf.tile(tf.div(tf.reshape(dy, kept), count), reps),
     };

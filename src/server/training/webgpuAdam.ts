@@ -19,6 +19,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import { registeredHere } from './gradients';
 import { simdKernels } from './wasmSimd';
 import { elementwiseProgram, type KernelArgs } from './webgpuPrograms';
 
@@ -168,9 +169,8 @@ export function registerWebgpuAdamKernels(): void {
 function fusedAdamHere(): boolean {
   const name = tf.getBackend();
   if (name === 'webgpu') return true;
-  // tfjs types the lookup as always found; it is undefined where wasmKernels.ts has not registered ours.
-  const registered = tf.getKernel(MOMENT_KERNEL, 'wasm') as tf.KernelConfig | undefined;
-  if (name !== 'wasm' || registered === undefined) return false;
+  // Ours are registered on wasm where wasmKernels.ts has run.
+  if (name !== 'wasm' || !registeredHere(MOMENT_KERNEL)) return false;
   // Not `instanceof BackendWasm`: importing the wasm package registers its backend, which this file must not do.
   return simdKernels(tf.backend() as unknown as Pick<BackendWasm, 'wasm'>) !== null;
 }
