@@ -80,7 +80,7 @@ export function createReplica(init: WorkerInit): Replica {
     results: new Float64Array(init.results),
     lo,
     hi,
-    owned: hi > lo ? tf.variable(tf.tensor1d(sliceOf(vars, offsets, lo, hi))) : null,
+    owned: hi > lo ? tf.tidy(() => tf.variable(tf.tensor1d(sliceOf(vars, offsets, lo, hi)))) : null,
     sum: new Float64Array(hi - lo),
     mean: new Float32Array(hi - lo),
   };
