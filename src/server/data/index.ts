@@ -38,22 +38,41 @@ export async function loadDataset(spec: DatasetSpec, context: DatasetContext): P
  * (a seeded random subset of the test split). Training samples are returned shuffled, so that a validation
  * split taken from their end is a random sample too, unless `shuffle` is false: then they keep their order.
  */
-export function limitDataset(
-  dataset: Dataset,
-  limits: { maxSamples?: number; testSamples?: number; seed: number; shuffle?: boolean },
-): Dataset {
+export function limitDataset(dataset: Dataset, limits: SampleLimits): Dataset {
+  const chosen = selectSamplesOf(dataset.train.count, dataset.test.count, limits);
+  const train = selectSamples(dataset.train, chosen.train);
+  const test = chosen.test ? selectSamples(dataset.test, chosen.test) : dataset.test;
+  return { ...dataset, train, test };
+}
+
+export interface SampleLimits {
+  maxSamples?: number;
+  testSamples?: number;
+  seed: number;
+  shuffle?: boolean;
+}
+
+/**
+ * Which training samples, in which order, and which test samples (null: all, in order) `limitDataset` keeps of
+ * a dataset with `trainCount` and `testCount` of them. The bench's PyTorch reference trains and tests on
+ * exactly these (bench/measure.ts).
+ */
+export function selectSamplesOf(
+  trainCount: number,
+  testCount: number,
+  limits: SampleLimits,
+): { train: Int32Array; test: Int32Array | null } {
   // shuffle: false (the original Stitch's `shuffle`) keeps the dataset's order: the first maxSamples samples.
   const trainOrder =
     limits.shuffle === false
-      ? Int32Array.from({ length: dataset.train.count }, (_, i) => i)
-      : shuffledIndices(dataset.train.count, limits.seed);
-  const trainTake = limits.maxSamples ? Math.min(limits.maxSamples, dataset.train.count) : dataset.train.count;
-  const train = selectSamples(dataset.train, trainOrder.subarray(0, trainTake));
-  let test = dataset.test;
-  if (limits.testSamples && limits.testSamples < test.count) {
-    test = selectSamples(test, shuffledIndices(test.count, limits.seed + 1).subarray(0, limits.testSamples));
-  }
-  return { ...dataset, train, test };
+      ? Int32Array.from({ length: trainCount }, (_, i) => i)
+      : shuffledIndices(trainCount, limits.seed);
+  const trainTake = limits.maxSamples ? Math.min(limits.maxSamples, trainCount) : trainCount;
+  const test =
+    limits.testSamples && limits.testSamples < testCount
+      ? shuffledIndices(testCount, limits.seed + 1).subarray(0, limits.testSamples)
+      : null;
+  return { train: trainOrder.subarray(0, trainTake), test };
 }
 
 /**
