@@ -120,7 +120,7 @@ async function main(): Promise<void> {
       updated: new SharedArrayBuffer(params * 4),
       workers: 1,
       control: new SharedArrayBuffer(64),
-      results: new SharedArrayBuffer(16),
+      results: new SharedArrayBuffer(32),
       testFault: null,
     });
     const pixels = x.dataSync() as Float32Array;

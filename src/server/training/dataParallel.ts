@@ -30,7 +30,7 @@ import {
   timeoutsFromEnv,
   type DataParallelTimeouts,
 } from './dataParallelLimits';
-import { Control, shardOf, type WorkerReply, type WorkerRequest } from './dataParallelProtocol';
+import { Control, Result, shardOf, type WorkerReply, type WorkerRequest } from './dataParallelProtocol';
 import { DataParallelStartError, startWorkers } from './dataParallelThreads';
 
 export { DataParallelStartError };
@@ -172,7 +172,7 @@ export class DataParallelGroup {
       const gradients = new SharedArrayBuffer(options.workers * group.params * 4);
       const updated = new SharedArrayBuffer(group.params * 4);
       const control = new SharedArrayBuffer((Control.FINISHED + options.workers) * 4);
-      const results = new SharedArrayBuffer(options.workers * 2 * 8);
+      const results = new SharedArrayBuffer(options.workers * Result.SIZE * 8);
       group.control = new Int32Array(control);
       group.results = new Float64Array(results);
       const weights = model.getWeights().map((w) => w.dataSync() as Float32Array);
@@ -244,10 +244,23 @@ export class DataParallelGroup {
     let accuracy = 0;
     for (let i = 0; i < count; i++) {
       const [from, to] = shardOf(i, count, n);
-      loss += (this.results[2 * i] * (to - from)) / n;
-      accuracy += (this.results[2 * i + 1] * (to - from)) / n;
+      loss += (this.results[i * Result.SIZE + Result.LOSS] * (to - from)) / n;
+      accuracy += (this.results[i * Result.SIZE + Result.ACCURACY] * (to - from)) / n;
     }
     return [loss, accuracy];
+  }
+
+  /**
+   * Where each worker's time went in the last step, in ms, in worker order: working, and waiting at the
+   * barrier for the others (bench/profile-dp.ts: the step's wall time beyond the slowest worker's is the
+   * hand-over through the main thread).
+   */
+  lastStepTimings(): { busyMs: number[]; waitMs: number[] } {
+    const workers = Array.from({ length: this.threads.length }, (_, i) => i * Result.SIZE);
+    return {
+      busyMs: workers.map((at) => this.results[at + Result.BUSY_MS]),
+      waitMs: workers.map((at) => this.results[at + Result.WAIT_MS]),
+    };
   }
 
   /** A shared batch of `n` samples for every worker (the first step, or a larger batch than before). */

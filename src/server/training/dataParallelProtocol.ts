@@ -34,7 +34,7 @@ export interface WorkerInit {
   workers: number;
   /** Int32 slots, laid out as `Control` says: what starts each step and counts it done. */
   control: SharedArrayBuffer;
-  /** Float64 pairs, one per worker: its shard's loss and accuracy in the last step. */
+  /** `Result.SIZE` float64 values per worker: its last step's shard loss and accuracy, and its timings. */
   results: SharedArrayBuffer;
   /** TEST ONLY (`STITCH_DP_TEST_FAULT`, dataParallelLimits.ts): fail on purpose; null in every real run. */
   testFault: TestFault | null;
@@ -55,6 +55,17 @@ export const Control = {
   PENDING: 5,
   /** From here, one slot per worker: the last generation it finished (to name one that did not). */
   FINISHED: 8,
+} as const;
+
+/** Float64 slots of each worker's part of `WorkerInit.results` (worker i's start at `i * Result.SIZE`). */
+export const Result = {
+  LOSS: 0,
+  ACCURACY: 1,
+  /** The worker's last step, in ms: working (applying the last gradients, computing its shard's). */
+  BUSY_MS: 2,
+  /** ... and waiting at the barrier for the other workers' slices of the parameters. */
+  WAIT_MS: 3,
+  SIZE: 4,
 } as const;
 
 /** Samples [from, to) of a batch of `n` that worker `index` of `workers` trains on; also cuts the parameters. */

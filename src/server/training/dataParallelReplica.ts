@@ -101,8 +101,9 @@ function sliceOf(vars: tf.Variable[], offsets: number[], lo: number, hi: number)
  * Applies the gradients of a step of `batch` samples: steps this replica's slice of the parameters by their
  * weighted mean, writes it into `updated`, waits for every worker's slice, and takes the whole. Each element
  * is summed in worker order in float64, so the numbers never depend on timing (nor on which worker owns them).
+ * Returns how long it waited for the other workers, in ms.
  */
-export function applyPending(r: Replica, batch: number): void {
+export function applyPending(r: Replica, batch: number): number {
   const { workers, params } = r.init;
   const { lo, hi, sum, owned } = r;
   if (owned) {
@@ -120,7 +121,9 @@ export function applyPending(r: Replica, batch: number): void {
     gradient.dispose();
     r.updated.set(valuesOf(owned), lo);
   }
+  const arrived = performance.now();
   barrier(r.control, workers);
+  const waited = performance.now() - arrived;
   const wasm = heapBackend() !== null;
   r.vars.forEach((v, i) => {
     const view = r.updated.subarray(r.offsets[i], r.offsets[i] + v.size);
@@ -130,6 +133,7 @@ export function applyPending(r: Replica, batch: number): void {
     v.assign(values);
     values.dispose();
   });
+  return waited;
 }
 
 /** Returns once all `workers` threads have called it (the same number of times). */

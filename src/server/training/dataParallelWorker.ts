@@ -12,7 +12,14 @@ import { createRandom } from '../random';
 import { chooseBackend } from './backend';
 import { applyPending, createReplica, shardGradients, type Replica } from './dataParallelReplica';
 import type { TestFault } from './dataParallelLimits';
-import { Control, shardOf, type WorkerReply, type WorkerRequest, type WorkerInit } from './dataParallelProtocol';
+import {
+  Control,
+  Result,
+  shardOf,
+  type WorkerReply,
+  type WorkerRequest,
+  type WorkerInit,
+} from './dataParallelProtocol';
 
 let replica: Replica | null = null;
 /** The shared batch the main thread writes each step into. */
@@ -48,7 +55,7 @@ function simulateFault(fault: TestFault | null, at: 'start' | number): void {
 
 /**
  * Runs each step the main thread starts by bumping `Control.GENERATION` (dataParallelProtocol.ts): applies the
- * pending gradients, computes this shard's into the worker's slot, writes its loss and accuracy into `results`
+ * pending gradients, computes this shard's into the worker's slot, writes its loss, accuracy and timings into `results`
  * and counts itself done (the last one wakes the main thread). Waiting is asynchronous, so 'sync' messages
  * are still answered between steps. A step that throws is reported, and no later step runs here.
  */
@@ -68,8 +75,9 @@ async function stepLoop(r: Replica): Promise<void> {
 function step(r: Replica, generation: number): void {
   const { control, results } = r;
   const { index, workers } = r.init;
+  const started = performance.now();
   const pending = Atomics.load(control, Control.PENDING);
-  if (pending > 0) applyPending(r, pending);
+  const waited = pending > 0 ? applyPending(r, pending) : 0;
   steps += 1;
   simulateFault(r.init.testFault, steps);
   if (!inputs) throw new Error('the worker got a step before its inputs');
@@ -79,8 +87,11 @@ function step(r: Replica, generation: number): void {
     to > from
       ? shardGradients(r, inputs.x.subarray(from * size, to * size), inputs.labels.subarray(from, to), to - from)
       : [0, 0];
-  results[2 * index] = loss;
-  results[2 * index + 1] = accuracy;
+  const at = index * Result.SIZE;
+  results[at + Result.LOSS] = loss;
+  results[at + Result.ACCURACY] = accuracy;
+  results[at + Result.BUSY_MS] = performance.now() - started - waited;
+  results[at + Result.WAIT_MS] = waited;
   Atomics.store(control, Control.FINISHED + index, generation);
   if (Atomics.add(control, Control.DONE, 1) === workers - 1) Atomics.notify(control, Control.DONE);
 }

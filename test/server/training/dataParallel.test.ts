@@ -147,8 +147,19 @@ describe('data-parallel training', () => {
       ]) {
         const batch = makeBatch(circle.train, null, from, to, [2], 2, 'onehot');
         const [loss] = await trainStep(reference, batch.xs, batch.ys);
+        const asked = performance.now();
         const [parallelLoss] = await group.step(circle.train, null, from, to);
+        const wall = performance.now() - asked;
         assert.ok(Math.abs(parallelLoss - (await loss.data())[0]) < 1e-5, `loss ${parallelLoss}`);
+        // Each worker's timings of the step (bench/profile-dp.ts reads them): within the step's wall time.
+        const { busyMs, waitMs } = group.lastStepTimings();
+        assert.equal(busyMs.length, 3);
+        busyMs.forEach((busy, k) =>
+          assert.ok(
+            busy > 0 && waitMs[k] >= 0 && busy + waitMs[k] <= wall,
+            `worker ${k}: ${busy} + ${waitMs[k]} of ${wall} ms`,
+          ),
+        );
         const [w0, ...others] = await group.replicaWeights(true);
         others.forEach((w, k) => assert.deepEqual(w, w0, `replica ${k + 2} differs from replica 1`));
         reference.getWeights().forEach((w, i) =>
