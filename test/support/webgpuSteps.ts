@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { chooseBackend } from '../../src/server/training/backend';
 import type { StitchSchema } from '../../src/shared/schema/types';
 import { fusedCrossEntropy, fusedMetric, useFusedLossHead } from '../../src/server/training/crossEntropy';
+import { DROPOUT_KERNEL, dropoutValues } from '../../src/server/training/dropout';
 import { reluGrad } from '../../src/server/training/gradients';
 import { buildModel } from '../../src/server/training/model';
 import { trainStep } from '../../src/server/training/trainStep';
@@ -122,9 +123,10 @@ async function main(): Promise<void> {
 }
 
 /**
- * The schema's dropout layer (webgpuDropout.ts) in training on webgpu, on 20,000 ones at rate 0.3: the share of
- * zeros, the other values, whether two calls differ, whether the gradient is the forward mask, what inference
- * gives, and what one call dispatches and uploads.
+ * The schema's dropout layer (dropout.ts, webgpuDropout.ts) in training on webgpu, on 20,000 ones at rate 0.3: the
+ * share of zeros, the other values, whether two calls differ, whether the gradient is the forward mask, what
+ * inference gives, whether the kernel's values are the cpu and wasm kernel's, and what one call dispatches and
+ * uploads.
  */
 async function dropoutOnGpu(counts: { dispatches: number; uploads: number }) {
   const model = buildModel({
@@ -150,6 +152,15 @@ async function dropoutOnGpu(counts: { dispatches: number; uploads: number }) {
     grads[v.name].data(),
     (layer.apply(x, { training: false }) as tf.Tensor).data(),
   ]);
+  // The same seed gives the cpu and wasm kernel's values (dropout.ts), bit for bit, on values other than ones.
+  const random = createRandom(5);
+  const noisy = Float32Array.from({ length: 20000 }, () => random() * 4 - 2);
+  const onGpu = tf
+    .engine()
+    .runKernel<tf.Tensor>(DROPOUT_KERNEL, { x: tf.tensor(noisy) }, { keep: 0.7, seed: 0xdeadbeef });
+  const gpuValues = await onGpu.data();
+  const hostValues = dropoutValues(noisy, 0.7, 0xdeadbeef);
+  const matchesHost = gpuValues.every((n, i) => Object.is(n, hostValues[i]));
   const values = [...new Set(Array.from(a, (n) => n.toFixed(5)))].sort();
   const gradientSum = (grad as Float32Array).reduce((sum, n) => sum + n, 0);
   const result = {
@@ -160,6 +171,7 @@ async function dropoutOnGpu(counts: { dispatches: number; uploads: number }) {
     gradientIsMask:
       Math.abs(gradientSum - forwardSum[0]) < 1e-2 && grad.every((n) => n === 0 || Math.abs(n - 1 / 0.7) < 1e-5),
     inferenceIsIdentity: inference.every((n) => n === 1),
+    matchesHost,
     call,
   };
   model.dispose();

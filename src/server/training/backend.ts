@@ -14,6 +14,7 @@ import { BACKEND_NAMES, type BackendName } from '../../shared/protocol';
 import { setCurrentBackend, type BackendInfo } from './backendInfo';
 import { dataParallelAvailable } from './dataParallel';
 import { registerCrossEntropyKernels } from './crossEntropy';
+import { registerDropoutKernels } from './dropout';
 import { registerStitchGradients } from './gradients';
 import { registerWasmTrainingKernels } from './wasmKernels';
 import { MAX_WASM_THREADS, startThreadedWasm, useSingleThreadedWasm } from './wasmThreads';
@@ -131,9 +132,10 @@ async function activate(
   // report the backend and why faster ones were skipped.
   tf.env().set('PROD', true);
   // Our gradients: ReLU's in one kernel where the backend has it, Mean's without a tensor of ones (gradients.ts),
-  // and the loss head's kernels (crossEntropy.ts).
+  // the loss head's kernels (crossEntropy.ts) and dropout's (dropout.ts).
   registerStitchGradients();
   registerCrossEntropyKernels();
+  registerDropoutKernels();
   let threads = 1;
   let detail: string = name;
   const wanted = options.threads ?? threadsFromEnv() ?? defaultThreads();

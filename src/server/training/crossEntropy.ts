@@ -22,6 +22,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { registeredHere } from './gradients';
+import { hostFloat32, hostFloats, type HostBackend } from './hostKernels';
 
 /** Per row: −Σ target · log(clip(output / Σ output, ε, 1 − ε)). Inputs `target`, `output` [rows, classes]. */
 export const CROSS_ENTROPY_KERNEL = 'StitchCrossEntropy';
@@ -116,31 +117,10 @@ function softmaxGradRows(dy: Float32Array, y: Float32Array, cols: number): Float
   return grad;
 }
 
-/** The parts of the cpu and wasm backends these kernels use: both read; cpu makes tensors, wasm makes outputs. */
-interface HostBackend {
-  readSync(dataId: object): tf.backend_util.BackendValues;
-  makeTensorInfo?(shape: number[], dtype: tf.DataType, values: tf.backend_util.BackendValues): tf.TensorInfo;
-  makeOutput?(shape: number[], dtype: tf.DataType, memoryOffset: undefined, values: Float32Array): tf.TensorInfo;
-}
-
-/** A float32 tensor of `values` on `backend` (wasm copies them into its memory). */
-function float32(backend: HostBackend, shape: number[], values: Float32Array): tf.TensorInfo {
-  // Both have a makeOutput, with other arguments: wasm's is the one with a heap.
-  if ('typedArrayFromHeap' in backend && backend.makeOutput)
-    return backend.makeOutput(shape, 'float32', undefined, values);
-  if (backend.makeTensorInfo) return backend.makeTensorInfo(shape, 'float32', values);
-  throw new Error('the loss head kernels run on the cpu and wasm backends only');
-}
-
 interface KernelArgs {
   inputs: tf.NamedTensorInfoMap;
   backend: unknown;
   attrs: tf.NamedAttrMap;
-}
-
-function floats(backend: HostBackend, info: tf.TensorInfo): Float32Array {
-  const values = backend.readSync(info.dataId);
-  return values instanceof Float32Array ? values : Float32Array.from(values as ArrayLike<number>);
 }
 
 const cols = (info: tf.TensorInfo) => info.shape[info.shape.length - 1];
@@ -150,31 +130,36 @@ const HOST_KERNELS: Record<string, (args: KernelArgs) => tf.TensorInfo> = {
   [CROSS_ENTROPY_KERNEL]: ({ inputs, backend, attrs }) => {
     const host = backend as HostBackend;
     const { target, output } = inputs as Record<string, tf.TensorInfo>;
-    const loss = crossEntropyRows(floats(host, target), floats(host, output), cols(output), attrs.epsilon as number);
-    return float32(host, rowsShape(output), loss);
+    const loss = crossEntropyRows(
+      hostFloats(host, target),
+      hostFloats(host, output),
+      cols(output),
+      attrs.epsilon as number,
+    );
+    return hostFloat32(host, rowsShape(output), loss);
   },
   [CROSS_ENTROPY_GRAD_KERNEL]: ({ inputs, backend, attrs }) => {
     const host = backend as HostBackend;
     const { dy, target, output } = inputs as Record<string, tf.TensorInfo>;
     const grad = crossEntropyGradRows(
-      floats(host, dy),
-      floats(host, target),
-      floats(host, output),
+      hostFloats(host, dy),
+      hostFloats(host, target),
+      hostFloats(host, output),
       cols(output),
       attrs.epsilon as number,
     );
-    return float32(host, output.shape, grad);
+    return hostFloat32(host, output.shape, grad);
   },
   [ACCURACY_KERNEL]: ({ inputs, backend }) => {
     const host = backend as HostBackend;
     const { target, output } = inputs as Record<string, tf.TensorInfo>;
-    const hits = accuracyRows(floats(host, target), floats(host, output), cols(output));
-    return float32(host, rowsShape(output), hits);
+    const hits = accuracyRows(hostFloats(host, target), hostFloats(host, output), cols(output));
+    return hostFloat32(host, rowsShape(output), hits);
   },
   [SOFTMAX_GRAD_KERNEL]: ({ inputs, backend }) => {
     const host = backend as HostBackend;
     const { dy, y } = inputs as Record<string, tf.TensorInfo>;
-    return float32(host, y.shape, softmaxGradRows(floats(host, dy), floats(host, y), cols(y)));
+    return hostFloat32(host, y.shape, softmaxGradRows(hostFloats(host, dy), hostFloats(host, y), cols(y)));
   },
 };
 

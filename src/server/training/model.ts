@@ -17,7 +17,7 @@ import {
   type StitchSchema,
 } from '../../shared/schema/types';
 import { stitchConv2d, stitchDense } from './fusedLayers';
-import { stitchDropout } from './webgpuDropout';
+import { stitchDropout } from './dropout';
 
 type LayerFactory = (config: Record<string, unknown>) => tf.layers.Layer;
 
@@ -32,7 +32,7 @@ const FACTORIES: Record<LayerType, LayerFactory> = {
   averagePooling2d: (c) => tf.layers.averagePooling2d(c),
   globalAveragePooling2d: (c) => tf.layers.globalAveragePooling2d(c),
   flatten: (c) => tf.layers.flatten(c),
-  // tfjs's Dropout, with its mask drawn on the GPU when training on webgpu (webgpuDropout.ts).
+  // tfjs's Dropout, its training mask from one kernel on every backend of ours (dropout.ts).
   dropout: (c) => stitchDropout(c as never),
   batchNormalization: (c) => tf.layers.batchNormalization(c),
   activation: (c) => tf.layers.activation(c as never),

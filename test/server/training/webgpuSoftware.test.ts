@@ -187,6 +187,7 @@ test(
         differs: boolean;
         gradientIsMask: boolean;
         inferenceIsIdentity: boolean;
+        matchesHost: boolean;
         call: { dispatches: number; uploads: number };
       };
       relu: {
@@ -242,6 +243,7 @@ test(
     assert.ok(Math.abs(dropout.zeros - 0.3) < 0.015, JSON.stringify(dropout));
     assert.deepEqual(dropout.values, ['0.00000', (1 / 0.7).toFixed(5)]);
     assert.ok(dropout.differs && dropout.gradientIsMask && dropout.inferenceIsIdentity, JSON.stringify(dropout));
+    assert.ok(dropout.matchesHost, 'the webgpu dropout draws other masks than the cpu and wasm kernel');
     assert.deepEqual(dropout.call, { dispatches: 1, uploads: 0 });
     assert.equal(dropout.className, 'Dropout');
 
