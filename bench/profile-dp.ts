@@ -7,8 +7,8 @@
  * beyond the arithmetic (each one's fixed costs, the averaging, waiting). The workers' own timings say where a
  * step's wall time goes: a worker's work, its wait at the barrier (for the slowest slice of the parameters),
  * the longest any worker spent in the step, and the rest of the wall time, the hand-over through the main
- * thread (the last worker's wake-up of it, the next batch, the workers' wake-up). On a machine with fewer cores than
- * workers the wall time means little; the CPU time still does. Not part of `npm test` or `npm run bench`; the
+ * thread (the last worker's wake-up of it, the next batch, the workers' wake-up). On a machine with fewer cores
+ * than workers the wall time means little; the CPU time still does. Not part of `npm test` or `npm run bench`; the
  * GPU bundle carries it as profile-dp.js (STITCH_BENCH_ROOT points it at the bundle's examples), and
  * bench/gpu-machine.sh runs it there on 1 to 16 workers.
  *

@@ -10,8 +10,8 @@
  * counts the moments another process held the core (use it with STITCH_THREADS=1; with more threads the
  * workers' time is counted too).
  * `--replica` times a data-parallel worker's step instead of `trainOnBatch` (dataParallelReplica.ts: apply
- * the averaged gradients to its slice, then the shard's gradients into shared memory), with `--batch` as the shard: e.g.
- * `--batch=4` is one of 16 workers' share of a batch of 64. `--tfjs-loss` trains with tfjs-layers' own loss and
+ * the averaged gradients to its slice, then the shard's gradients into shared memory), with `--batch` as the
+ * shard: e.g. `--batch=4` is one of 16 workers' share of a batch of 64. `--tfjs-loss` trains with tfjs-layers' own loss and
  * accuracy instead of the loss head's kernels (crossEntropy.ts; softmax's gradient stays ours: it is global).
  */
 import * as tf from '@tensorflow/tfjs';

@@ -240,7 +240,7 @@ async function settledRss(pid: number, ms: number): Promise<number> {
 async function liveHeapMb(pid: number, dir: string): Promise<number> {
   const before = new Set(readdirSync(dir));
   process.kill(pid, 'SIGUSR2');
-  // The file appears as the server starts writing it: read it once its size has stopped changing.
+  // The file appears as the server starts writing it: read it once its size has stopped changing and it parses.
   let size = -1;
   for (const end = Date.now() + 60_000; Date.now() < end; await sleep(250)) {
     const name = readdirSync(dir).find((f) => !before.has(f));
@@ -248,10 +248,13 @@ async function liveHeapMb(pid: number, dir: string): Promise<number> {
     const path = join(dir, name);
     const now = statSync(path).size;
     if (now > 0 && now === size) {
-      const snapshot = JSON.parse(readFileSync(path, 'utf8')) as {
-        snapshot: { meta: { node_fields: string[] } };
-        nodes: number[];
-      };
+      let snapshot: { snapshot: { meta: { node_fields: string[] } }; nodes: number[] };
+      try {
+        snapshot = JSON.parse(readFileSync(path, 'utf8')) as typeof snapshot;
+      } catch {
+        // Still being written (the writer paused longer than a poll): read it again once it has grown.
+        continue;
+      }
       rmSync(path);
       const fields = snapshot.snapshot.meta.node_fields;
       let bytes = 0;

@@ -13,9 +13,9 @@
  *    own slot of shared memory; it returns the shard's loss and accuracy.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { accuracyMetric, makeBatch } from './batches';
 import { fusedMetric, useFusedLossHead } from './crossEntropy';
+import { heapOf } from './hostKernels';
 import { buildModel } from './model';
 import { createOptimizer } from './optimizers';
 import { Control, shardOf, type WorkerInit } from './dataParallelProtocol';
@@ -124,7 +124,7 @@ export function applyPending(r: Replica, batch: number): number {
   const arrived = performance.now();
   barrier(r.control, workers);
   const waited = performance.now() - arrived;
-  const wasm = heapBackend() !== null;
+  const wasm = heapOf(tf.backend()) !== null;
   r.vars.forEach((v, i) => {
     const view = r.updated.subarray(r.offsets[i], r.offsets[i] + v.size);
     // wasm copies the values into its memory; the cpu backend would keep the view of shared memory, which the
@@ -182,14 +182,6 @@ export function shardGradients(r: Replica, x: Float32Array, labels: Int32Array, 
  * a step, most of it page faults); elsewhere `dataSync`.
  */
 function valuesOf(t: tf.Tensor): Float32Array {
-  const backend = heapBackend();
-  return (backend ? backend.typedArrayFromHeap(t) : t.dataSync()) as Float32Array;
-}
-
-type HeapBackend = Pick<BackendWasm, 'typedArrayFromHeap'>;
-
-/** The backend where it keeps tensors in wasm memory (wasm), else null. */
-function heapBackend(): HeapBackend | null {
-  const backend = tf.backend() as Partial<HeapBackend>;
-  return backend.typedArrayFromHeap ? (backend as HeapBackend) : null;
+  const heap = heapOf(tf.backend());
+  return (heap ? heap.typedArrayFromHeap(t) : t.dataSync()) as Float32Array;
 }

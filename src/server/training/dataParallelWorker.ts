@@ -55,8 +55,8 @@ function simulateFault(fault: TestFault | null, at: 'start' | number): void {
 
 /**
  * Runs each step the main thread starts by bumping `Control.GENERATION` (dataParallelProtocol.ts): applies the
- * pending gradients, computes this shard's into the worker's slot, writes its loss, accuracy and timings into `results`
- * and counts itself done (the last one wakes the main thread). Waiting is asynchronous, so 'sync' messages
+ * pending gradients, computes this shard's into the worker's slot, writes its loss, accuracy and timings into
+ * `results` and counts itself done (the last one wakes the main thread). Waiting is asynchronous, so 'sync' messages
  * are still answered between steps. A step that throws is reported, and no later step runs here.
  */
 async function stepLoop(r: Replica): Promise<void> {

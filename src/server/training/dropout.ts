@@ -5,7 +5,7 @@
  * the mask is never stored.
  *
  * tfjs's dropout draws one uniform number per value in JS (`randomUniform` has no kernel; about 9 ns each, so
- * ~0.9 ms of a 17 ms step of the Keras convnet on wasm, 102,400 values a step) and then runs four element-wise
+ * ~0.9 ms of a 17 ms step of the Keras convnet on wasm, 102,400 values a step, on the 2-core dev machine) and then runs four element-wise
  * kernels; on webgpu it also uploaded the numbers (webgpuDropout.ts has the GPU's program). The hash is the
  * same on every backend, so cpu, wasm and webgpu draw the same masks for the same seed.
  *
@@ -15,7 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { registeredHere } from './gradients';
-import { hostFloat32, hostFloats, type HostBackend } from './hostKernels';
+import { heapOf, hostFloat32, hostFloats, type HostBackend } from './hostKernels';
 
 export const DROPOUT_KERNEL = 'StitchDropout';
 
@@ -53,20 +53,14 @@ function dropoutInto(x: Float32Array, out: Float32Array, keep: number, seed: num
   }
 }
 
-/** wasm's parts the kernel uses to work in its memory without copies. */
-interface HeapBackend {
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
-}
-
 function hostDropout(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs: tf.NamedAttrMap }): tf.TensorInfo {
   const { x } = args.inputs as { x: tf.TensorInfo };
   const { keep, seed } = args.attrs as unknown as DropoutAttrs;
-  if (typeof (args.backend as Partial<HeapBackend>).typedArrayFromHeap === 'function') {
+  const heap = heapOf(args.backend);
+  if (heap) {
     // wasm: read and write its memory in place (views taken after the allocation, which may grow it).
-    const heap = args.backend as HeapBackend;
     const out = heap.makeOutput(x.shape, 'float32');
-    dropoutInto(heap.typedArrayFromHeap(x), heap.typedArrayFromHeap(out), keep, seed);
+    dropoutInto(heap.typedArrayFromHeap(x) as Float32Array, heap.typedArrayFromHeap(out) as Float32Array, keep, seed);
     return out;
   }
   const host = args.backend as HostBackend;

@@ -9,7 +9,10 @@ import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { DROPOUT_KERNEL, type DropoutAttrs } from './dropout';
 import { elementwiseProgram, type KernelArgs } from './webgpuPrograms';
 
-/** PCG's output hash (O'Neill 2014), as `dropoutHash` (dropout.ts); the mask is its value for the index mixed with the seed. */
+/**
+ * PCG's output hash (O'Neill 2014), as `dropoutHash` (dropout.ts): the mask is its value for the index mixed with
+ * the seed.
+ */
 const HASH = `
       fn stitchHash(v : u32) -> u32 {
         let state = v * 747796405u + 2891336453u;
@@ -38,7 +41,10 @@ function dropoutKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   ]);
 }
 
-/** Registers the kernel for webgpu (once; webgpuBackend.ts calls it when the backend loads; its gradient is dropout.ts's). */
+/**
+ * Registers the kernel for webgpu (once; webgpuBackend.ts calls it when the backend loads); its gradient is
+ * dropout.ts's.
+ */
 export function registerWebgpuDropoutKernel(): void {
   if (tf.getKernelsForBackend('webgpu').some((k) => k.kernelName === DROPOUT_KERNEL)) return;
   tf.registerKernel({ kernelName: DROPOUT_KERNEL, backendName: 'webgpu', kernelFunc: dropoutKernel });
