@@ -85,6 +85,12 @@ describe('dropout in one kernel', () => {
       ).data()) as Float32Array;
       assert.ok(inference.every((n) => n === 1));
       assert.ok(tf.getKernel(DROPOUT_KERNEL, backend), `no ${DROPOUT_KERNEL} on ${backend}`);
+      // The layer's training call is that one kernel, not tfjs's dropout.
+      const profile = await tf.profile(() => model.getLayer('drop').apply(x, { training: true }) as tf.Tensor);
+      assert.deepEqual(
+        profile.kernels.map((k) => k.name),
+        [DROPOUT_KERNEL],
+      );
       tf.dispose([x, v, value, grads[v.name], forward.out!]);
       model.dispose();
     });
